@@ -1,0 +1,438 @@
+// Package pgembed runs errata's embedded default database: a private
+// PostgreSQL cluster in errata's data directory, built with the PostgreSQL
+// server binaries already installed on the machine and reached over a Unix
+// socket, so that a new user needs no database set-up.
+//
+// Decisions:
+//   - No network listener: listen_addresses is empty and the socket lives in
+//     a private directory (mode 0700), so the cluster uses trust
+//     authentication without being reachable by other users.
+//   - PostgreSQL refuses to run as root. When errata runs as root the server
+//     runs as the unprivileged "postgres" account (or ERRATA_PG_USER). If
+//     that account cannot traverse the data directory (for example under
+//     /root, which is private), the cluster is placed in
+//     /var/lib/errata/<hash of the data dir> instead, and the data dir holds
+//     a note saying where.
+//   - Start, stop and initialisation take an exclusive file lock in the data
+//     dir, so two commands starting the cluster at once do not race.
+//   - The server keeps running between commands (it is detached from the
+//     terminal) until `errata db stop`.
+package pgembed
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Database and role created in the cluster.
+const (
+	DBName = "errata"
+	Role   = "errata"
+	port   = 5432
+	// maxSocketPath is the longest Unix socket path the kernel accepts
+	// (sizeof(sun_path) - 1).
+	maxSocketPath = 107
+)
+
+// ErrNoBinaries means no PostgreSQL server binaries were found.
+var ErrNoBinaries = errors.New("no PostgreSQL server binaries found (looked in ERRATA_PG_BIN, PATH and /usr/lib/postgresql/*/bin); " +
+	"install them (Debian/Ubuntu: apt-get install postgresql; Fedora: dnf install postgresql-server; macOS: brew install postgresql) " +
+	"or point errata at an existing server with --database-url or DATABASE_URL")
+
+// Cluster is the embedded cluster belonging to one errata data dir.
+type Cluster struct {
+	DataDir string // errata's data dir
+	Root    string // holds data/ (PGDATA), run/ (socket) and postgres.log
+	BinDir  string // where pg_ctl, initdb and postgres are
+	runAs   *account
+	getenv  func(string) string
+}
+
+type account struct {
+	name     string
+	uid, gid uint32
+}
+
+// Status is what `errata db status` reports.
+type Status struct {
+	Initialized bool
+	Running     bool
+	Root        string
+	BinDir      string
+	URL         string
+}
+
+// New describes the cluster for dataDir. It finds the server binaries and,
+// when running as root, the account the server runs as; it changes nothing
+// on disk.
+func New(dataDir string, getenv func(string) string) (*Cluster, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dataDir, err)
+	}
+	c := &Cluster{DataDir: abs, getenv: getenv}
+	if c.BinDir, err = findBinaries(getenv, filepath.Join(abs, "postgres", "data")); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		name := getenv("ERRATA_PG_USER")
+		if name == "" {
+			name = "postgres"
+		}
+		u, err := user.Lookup(name)
+		if err != nil {
+			return nil, fmt.Errorf("errata runs as root, and PostgreSQL refuses to run as root: it needs the unprivileged account %q (created by the postgresql package), or set ERRATA_PG_USER to another account: %w", name, err)
+		}
+		uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+		gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+		c.runAs = &account{name: name, uid: uint32(uid), gid: uint32(gid)}
+	}
+	c.Root = filepath.Join(abs, "postgres")
+	if c.runAs != nil && !traversable(abs, c.runAs) {
+		sum := sha256.Sum256([]byte(abs))
+		c.Root = filepath.Join("/var/lib/errata", hex.EncodeToString(sum[:6]))
+	}
+	if len(c.socketFile()) > maxSocketPath {
+		sum := sha256.Sum256([]byte(abs))
+		c.Root = filepath.Join(os.TempDir(), "errata-pg-"+hex.EncodeToString(sum[:6]))
+	}
+	return c, nil
+}
+
+func (c *Cluster) pgdata() string     { return filepath.Join(c.Root, "data") }
+func (c *Cluster) socketDir() string  { return filepath.Join(c.Root, "run") }
+func (c *Cluster) socketFile() string { return filepath.Join(c.socketDir(), ".s.PGSQL."+strconv.Itoa(port)) }
+func (c *Cluster) logFile() string    { return filepath.Join(c.Root, "postgres.log") }
+
+// URL is a connection URL for the cluster's database that both pgx and psql
+// accept.
+func (c *Cluster) URL() string {
+	return URLFor(c.socketDir(), DBName)
+}
+
+// URLFor is the socket URL of database db in socket directory dir.
+func URLFor(dir, db string) string {
+	q := url.Values{}
+	q.Set("host", dir)
+	q.Set("port", strconv.Itoa(port))
+	return (&url.URL{Scheme: "postgres", User: url.User(Role), Path: "/" + db, RawQuery: q.Encode()}).String()
+}
+
+// Start initialises the cluster if needed and starts it if it is not
+// running, and returns its URL. It is safe to call from several processes
+// at once.
+func (c *Cluster) Start(ctx context.Context) (string, error) {
+	unlock, err := c.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if err := c.ensureDirs(); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := c.initdb(ctx); err != nil {
+			return "", err
+		}
+	}
+	running, err := c.running(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !running {
+		if err := c.start(ctx); err != nil {
+			return "", err
+		}
+	}
+	return c.URL(), nil
+}
+
+// Stop stops the cluster if it is running.
+func (c *Cluster) Stop(ctx context.Context) (bool, error) {
+	unlock, err := c.lock()
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); err != nil {
+		return false, nil
+	}
+	running, err := c.running(ctx)
+	if err != nil || !running {
+		return false, err
+	}
+	if out, err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
+		return false, fmt.Errorf("stop embedded postgres in %s: %w: %s", c.Root, err, lastLines(out, 5))
+	}
+	return true, nil
+}
+
+// Status reports whether the cluster exists and runs.
+func (c *Cluster) Status(ctx context.Context) (Status, error) {
+	st := Status{Root: c.Root, BinDir: c.BinDir, URL: c.URL()}
+	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); err != nil {
+		return st, nil
+	}
+	st.Initialized = true
+	running, err := c.running(ctx)
+	st.Running = running
+	return st, err
+}
+
+func (c *Cluster) ensureDirs() error {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if c.Root != filepath.Join(c.DataDir, "postgres") {
+		note := "errata's embedded PostgreSQL cluster for this data dir lives in " + c.Root + "\n"
+		_ = os.WriteFile(filepath.Join(c.DataDir, "postgres.location"), []byte(note), 0o600)
+		if err := os.MkdirAll(filepath.Dir(c.Root), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Dir(c.Root), err)
+		}
+	}
+	for _, d := range []string{c.Root, c.socketDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", d, err)
+		}
+		if err := c.chown(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) chown(path string) error {
+	if c.runAs == nil {
+		return nil
+	}
+	if err := os.Chown(path, int(c.runAs.uid), int(c.runAs.gid)); err != nil {
+		return fmt.Errorf("hand %s to account %s: %w", path, c.runAs.name, err)
+	}
+	return nil
+}
+
+func (c *Cluster) initdb(ctx context.Context) error {
+	out, err := c.run(ctx, "initdb", "-D", c.pgdata(), "-U", Role, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+	if err != nil {
+		_ = os.RemoveAll(c.pgdata())
+		return fmt.Errorf("initialise embedded postgres in %s: %w: %s", c.pgdata(), err, lastLines(out, 5))
+	}
+	conf := fmt.Sprintf("\n# errata: private cluster, Unix socket only\nlisten_addresses = ''\nunix_socket_directories = '%s'\nunix_socket_permissions = 0700\nport = %d\nmax_connections = 200\n",
+		strings.ReplaceAll(c.socketDir(), "'", "''"), port)
+	f, err := os.OpenFile(filepath.Join(c.pgdata(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("configure embedded postgres: %w", err)
+	}
+	if _, err := f.WriteString(conf); err != nil {
+		f.Close()
+		return fmt.Errorf("configure embedded postgres: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("configure embedded postgres: %w", err)
+	}
+	// Start once to create the errata database.
+	if err := c.start(ctx); err != nil {
+		return err
+	}
+	createdb := filepath.Join(c.BinDir, "createdb")
+	if _, err := os.Stat(createdb); err == nil {
+		if out, err := c.run(ctx, "createdb", "-h", c.socketDir(), "-p", strconv.Itoa(port), "-U", Role, DBName); err != nil {
+			return fmt.Errorf("create database %s: %w: %s", DBName, err, lastLines(out, 3))
+		}
+		return nil
+	}
+	return fmt.Errorf("create database %s: %s not found next to pg_ctl", DBName, createdb)
+}
+
+func (c *Cluster) start(ctx context.Context) error {
+	// A stale socket lock file from a crash would make the start fail.
+	_ = os.Remove(c.socketFile() + ".lock")
+	out, err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "-l", c.logFile(), "-w", "-t", "120", "start")
+	if err != nil {
+		logTail, _ := os.ReadFile(c.logFile())
+		return fmt.Errorf("start embedded postgres in %s: %w: %s %s", c.Root, err, lastLines(out, 3), lastLines(logTail, 5))
+	}
+	return nil
+}
+
+func (c *Cluster) running(ctx context.Context) (bool, error) {
+	out, err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "status")
+	if err == nil {
+		return true, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 3 {
+		return false, nil
+	}
+	return false, fmt.Errorf("embedded postgres status: %w: %s", err, lastLines(out, 3))
+}
+
+// run runs a server binary, as the unprivileged account when errata is
+// root, in its own session so that a Ctrl-C on errata does not reach the
+// server it starts.
+func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, name), args...)
+	cmd.Dir = c.Root
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	env := []string{"PATH=" + c.BinDir + ":/usr/bin:/bin", "LC_ALL=C", "TZ=UTC"}
+	if c.runAs != nil {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: c.runAs.uid, Gid: c.runAs.gid}
+		env = append(env, "HOME="+c.Root, "USER="+c.runAs.name)
+	} else if h := os.Getenv("HOME"); h != "" {
+		env = append(env, "HOME="+h)
+	}
+	cmd.Env = env
+	// pg_ctl start leaves the server holding its output; use files, not
+	// pipes, so that Wait does not block on the detached server.
+	outFile, err := os.CreateTemp("", "errata-pgctl-*.out")
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", name, err)
+	}
+	defer os.Remove(outFile.Name())
+	defer outFile.Close()
+	cmd.Stdout, cmd.Stderr = outFile, outFile
+	err = cmd.Run()
+	out, _ := os.ReadFile(outFile.Name())
+	return out, err
+}
+
+// lock takes an exclusive lock on the data dir's postgres.lock.
+func (c *Cluster) lock() (func(), error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(c.DataDir, "postgres.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock embedded postgres: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock embedded postgres: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// traversable reports whether acct can reach dir: every ancestor must be
+// searchable by it.
+func traversable(dir string, acct *account) bool {
+	for p := dir; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			st, ok := fi.Sys().(*syscall.Stat_t)
+			mode := fi.Mode().Perm()
+			switch {
+			case !ok:
+				return false
+			case st.Uid == acct.uid:
+				if mode&0o100 == 0 {
+					return false
+				}
+			case st.Gid == acct.gid:
+				if mode&0o010 == 0 {
+					return false
+				}
+			default:
+				if mode&0o001 == 0 {
+					return false
+				}
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return false
+		} else {
+			// Not created yet: it will be created 0700 by root.
+			return false
+		}
+		if p == filepath.Dir(p) {
+			return true
+		}
+	}
+}
+
+// findBinaries looks for a directory holding pg_ctl, initdb and postgres:
+// ERRATA_PG_BIN, then PATH, then /usr/lib/postgresql/*/bin (newest first,
+// but the version matching an existing cluster first).
+func findBinaries(getenv func(string) string, pgdata string) (string, error) {
+	has := func(dir string) bool {
+		for _, b := range []string{"pg_ctl", "initdb", "postgres"} {
+			fi, err := os.Stat(filepath.Join(dir, b))
+			if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if d := getenv("ERRATA_PG_BIN"); d != "" {
+		if has(d) {
+			return d, nil
+		}
+		return "", fmt.Errorf("ERRATA_PG_BIN=%s does not hold pg_ctl, initdb and postgres", d)
+	}
+	var candidates []string
+	if v, err := os.ReadFile(filepath.Join(pgdata, "PG_VERSION")); err == nil {
+		candidates = append(candidates, filepath.Join("/usr/lib/postgresql", strings.TrimSpace(string(v)), "bin"))
+	}
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			candidates = append(candidates, filepath.Dir(r))
+		}
+		candidates = append(candidates, filepath.Dir(p))
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	candidates = append(candidates, dirs...)
+	for _, d := range candidates {
+		if has(d) {
+			return d, nil
+		}
+	}
+	return "", ErrNoBinaries
+}
+
+func versionOf(binDir string) float64 {
+	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	return v
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// WaitSocket waits until the socket file exists, for callers that start the
+// server and connect at once.
+func (c *Cluster) WaitSocket(ctx context.Context, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(c.socketFile()); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("embedded postgres socket %s did not appear", c.socketFile())
+}

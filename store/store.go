@@ -1,0 +1,95 @@
+// Package store is errata's PostgreSQL data layer: a small API over a pgx
+// connection pool with noun-then-verb methods (IssueUpsertMany, ClusterList),
+// parameter structs, and driver errors translated once (no rows becomes
+// ErrNotFound). All times going in and out are UTC.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned when a lookup matches no row.
+var ErrNotFound = errors.New("not found")
+
+// Store is errata's handle on its database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url and applies pending migrations.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx errors can quote the URL, password included: never pass them on.
+		return nil, fmt.Errorf("parse database url %s: invalid connection string", RedactURL(url))
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "errata"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", RedactURL(url), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s: %w", RedactURL(url), err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// New wraps an existing pool; the caller has migrated the database.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool returns the underlying pool, for packages that keep their own
+// queries next to their store methods.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// translate maps driver errors to the package's errors, once, here.
+func translate(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Translate is translate for other packages that run their own queries.
+func Translate(err error) error { return translate(err) }
+
+// RedactURL returns a database URL (or key=value DSN) with any password
+// replaced by "xxxxx", fit for logs and messages.
+func RedactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	// key=value form: hide password=...
+	fields := strings.Fields(raw)
+	for i, f := range fields {
+		if strings.HasPrefix(strings.ToLower(f), "password=") {
+			fields[i] = "password=xxxxx"
+		}
+	}
+	return strings.Join(fields, " ")
+}

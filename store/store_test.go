@@ -1,0 +1,44 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
+)
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t)
+	ctx := context.Background()
+	applied, err := store.MigrateReport(ctx, s.Pool())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != 0 {
+		t.Fatalf("second migrate applied %d migrations, want 0", len(applied))
+	}
+	migs, _ := store.Migrations()
+	var n int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migs) {
+		t.Fatalf("schema_migrations has %d rows, want %d", n, len(migs))
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u:s3cret@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"postgres://u@h/db?password=s3cret", "postgres://u@h/db?password=xxxxx"},
+		{"host=h password=s3cret dbname=x", "host=h password=xxxxx dbname=x"},
+		{"postgres:///errata?host=/tmp/x", "postgres:///errata?host=/tmp/x"},
+	} {
+		if got := store.RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

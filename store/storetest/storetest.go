@@ -1,0 +1,201 @@
+// Package storetest hands tests a real, freshly migrated PostgreSQL
+// database. It uses TEST_DATABASE_URL, else DATABASE_URL, as the server to
+// create databases on; with neither set it starts errata's embedded
+// PostgreSQL in a shared directory under the system temp dir (one cluster
+// for all test packages, started once and reused). A test that cannot get
+// its database fails with the reason; it never skips.
+//
+// Each test gets its own database, cloned from a template that holds the
+// current migrations, and dropped when the test ends.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/pgembed"
+)
+
+var (
+	serverOnce sync.Once
+	serverURL  string
+	serverErr  error
+)
+
+// ServerURL returns the URL of the server tests create their databases on
+// (its maintenance database).
+func ServerURL(tb testing.TB) string {
+	tb.Helper()
+	serverOnce.Do(func() { serverURL, serverErr = findServer() })
+	if serverErr != nil {
+		tb.Fatalf("storetest: no test database: %v", serverErr)
+	}
+	return serverURL
+}
+
+func findServer() (string, error) {
+	for _, k := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
+		if v := os.Getenv(k); v != "" {
+			return v, nil
+		}
+	}
+	dir := os.Getenv("ERRATA_TEST_DATA_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("errata-test-%d", os.Geteuid()))
+	}
+	c, err := pgembed.New(dir, os.Getenv)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return c.Start(ctx)
+}
+
+// URL returns the URL of a new, migrated database that is dropped when the
+// test ends.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := ServerURL(tb)
+	tmpl, err := template(ctx, base)
+	if err != nil {
+		tb.Fatalf("storetest: prepare template database: %v", err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "errata_t_" + hex.EncodeToString(b[:])
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("storetest: connect to %s: %v", store.RedactURL(base), err)
+	}
+	defer admin.Close(ctx)
+	var lastErr error
+	for i := 0; i < 20; i++ {
+		_, lastErr = admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tmpl)
+		if lastErr == nil || !strings.Contains(lastErr.Error(), "being accessed by other users") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if lastErr != nil {
+		tb.Fatalf("storetest: create database: %v", lastErr)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			tb.Logf("storetest: drop %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			tb.Logf("storetest: drop %s: %v", name, err)
+		}
+	})
+	return withDatabase(base, name)
+}
+
+// New returns a store on a new, migrated database, closed and dropped when
+// the test ends.
+func New(tb testing.TB) *store.Store {
+	tb.Helper()
+	u := URL(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, u)
+	if err != nil {
+		tb.Fatalf("storetest: open store: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// template makes sure a template database with the current migrations
+// exists and returns its name. The name carries a hash of the migrations,
+// so a changed migration gets a new template.
+func template(ctx context.Context, base string) (string, error) {
+	migs, err := store.Migrations()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range migs {
+		h.Write([]byte(m.Name))
+		h.Write([]byte(m.SQL))
+	}
+	name := "errata_tmpl_" + hex.EncodeToString(h.Sum(nil)[:6])
+
+	// Serialise template creation across test processes on this machine.
+	unlock, err := fileLock(filepath.Join(os.TempDir(), "errata-storetest-"+name+".lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", fmt.Errorf("connect to %s: %w", store.RedactURL(base), err)
+	}
+	defer admin.Close(ctx)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	s, err := store.Open(ctx, withDatabase(base, name))
+	if err != nil {
+		return "", err
+	}
+	s.Close()
+	if _, err := admin.Exec(ctx, "ALTER DATABASE "+name+" WITH is_template true"); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func withDatabase(base, db string) string {
+	u, err := url.Parse(base)
+	if err == nil && u.Scheme != "" {
+		u.Path = "/" + db
+		return u.String()
+	}
+	// key=value DSN
+	return base + " dbname=" + db
+}
+
+func fileLock(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
