@@ -115,10 +115,12 @@ func New(dataDir string, getenv func(string) string) (*Cluster, error) {
 	return c, nil
 }
 
-func (c *Cluster) pgdata() string     { return filepath.Join(c.Root, "data") }
-func (c *Cluster) socketDir() string  { return filepath.Join(c.Root, "run") }
-func (c *Cluster) socketFile() string { return filepath.Join(c.socketDir(), ".s.PGSQL."+strconv.Itoa(port)) }
-func (c *Cluster) logFile() string    { return filepath.Join(c.Root, "postgres.log") }
+func (c *Cluster) pgdata() string    { return filepath.Join(c.Root, "data") }
+func (c *Cluster) socketDir() string { return filepath.Join(c.Root, "run") }
+func (c *Cluster) socketFile() string {
+	return filepath.Join(c.socketDir(), ".s.PGSQL."+strconv.Itoa(port))
+}
+func (c *Cluster) logFile() string { return filepath.Join(c.Root, "postgres.log") }
 
 // URL is a connection URL for the cluster's database that both pgx and psql
 // accept.
