@@ -1,0 +1,278 @@
+// Package cli builds the errata command-line app. NewApp and Run take an
+// Env (standard streams and environment), so tests run the real app
+// in-process with their own writers and variables.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	urfavecli "github.com/urfave/cli/v2"
+
+	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/pgembed"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Env is what commands read from and write to.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Stdin          io.Reader
+	Getenv         func(string) string
+	Logger         *slog.Logger
+
+	cfg    *config.Config
+	store  *store.Store
+	dbURL  string
+	closer []func()
+}
+
+// usageErr marks errors that should exit with ExitUsage.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string { return e.msg }
+
+func usageError(format string, args ...any) error {
+	return &usageErr{msg: fmt.Sprintf(format, args...)}
+}
+
+// NewApp builds the errata app.
+func NewApp(env *Env) *urfavecli.App {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	app := &urfavecli.App{
+		Name:      "errata",
+		Usage:     "turn GitHub issues into evidence about the errors people hit",
+		Writer:    env.Stdout,
+		ErrWriter: env.Stderr,
+		Flags: []urfavecli.Flag{
+			&urfavecli.StringFlag{Name: "database-url", Usage: "PostgreSQL URL; empty uses the embedded default database in the data dir", EnvVars: []string{"DATABASE_URL"}},
+			&urfavecli.StringFlag{Name: "data-dir", Usage: "where errata keeps its embedded database and state", EnvVars: []string{"ERRATA_DATA_DIR"}},
+			&urfavecli.StringFlag{Name: "config", Usage: "config file (default ./errata.yaml when present)", EnvVars: []string{"ERRATA_CONFIG"}},
+			&urfavecli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"ERRATA_LOG_FORMAT"}},
+			&urfavecli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"ERRATA_LOG_LEVEL"}},
+		},
+		Before: func(c *urfavecli.Context) error {
+			return env.setup(c)
+		},
+		After: func(*urfavecli.Context) error {
+			env.close()
+			return nil
+		},
+		OnUsageError: func(_ *urfavecli.Context, err error, _ bool) error {
+			return usageError("%v", err)
+		},
+		CommandNotFound: func(c *urfavecli.Context, name string) {
+			fmt.Fprintf(env.Stderr, "errata: unknown command %q (see errata --help)\n", name)
+		},
+		ExitErrHandler:       func(*urfavecli.Context, error) {},
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		Commands: []*urfavecli.Command{
+			dbCommand(env),
+			migrateCommand(env),
+			importCommand(env),
+		},
+	}
+	for _, cmd := range app.Commands {
+		setUsageHandler(cmd)
+	}
+	return app
+}
+
+func setUsageHandler(cmd *urfavecli.Command) {
+	cmd.OnUsageError = func(_ *urfavecli.Context, err error, _ bool) error {
+		return usageError("%s: %v", cmd.Name, err)
+	}
+	for _, sub := range cmd.Subcommands {
+		setUsageHandler(sub)
+	}
+}
+
+// Run runs the app with args (args[0] is the program name) and returns the
+// process exit code. Errors are printed to env.Stderr.
+func Run(ctx context.Context, env *Env, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(env.Stderr, "errata: internal error: %v\n", r)
+			code = ExitFailure
+		}
+	}()
+	app := NewApp(env)
+	notFound := false
+	app.CommandNotFound = func(c *urfavecli.Context, name string) {
+		notFound = true
+		fmt.Fprintf(env.Stderr, "errata: unknown command %q (see errata --help)\n", name)
+	}
+	err := app.RunContext(ctx, args)
+	env.close()
+	if notFound {
+		return ExitUsage
+	}
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageErr
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.Stderr, "errata: %v\n", err)
+		return ExitUsage
+	}
+	var ec urfavecli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintf(env.Stderr, "errata: %s\n", msg)
+		}
+		return ec.ExitCode()
+	}
+	if strings.HasPrefix(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "Required flag") {
+		fmt.Fprintf(env.Stderr, "errata: %v\n", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(env.Stderr, "errata: %v\n", err)
+	return ExitFailure
+}
+
+func (e *Env) setup(c *urfavecli.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return usageError("--log-level: want debug, info, warn or error, got %q", c.String("log-level"))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.String("log-format") {
+	case "text":
+		e.Logger = slog.New(slog.NewTextHandler(e.Stderr, opts))
+	case "json":
+		e.Logger = slog.New(slog.NewJSONHandler(e.Stderr, opts))
+	default:
+		return usageError("--log-format: want text or json, got %q", c.String("log-format"))
+	}
+	return nil
+}
+
+func (e *Env) close() {
+	for i := len(e.closer) - 1; i >= 0; i-- {
+		e.closer[i]()
+	}
+	e.closer = nil
+	e.store = nil
+}
+
+// Config returns the configuration: --config, else ./errata.yaml when it
+// exists, else an empty configuration.
+func (e *Env) Config(c *urfavecli.Context) (*config.Config, error) {
+	if e.cfg != nil {
+		return e.cfg, nil
+	}
+	path := c.String("config")
+	if path == "" {
+		if _, err := os.Stat("errata.yaml"); err == nil {
+			path = "errata.yaml"
+		}
+	}
+	if path == "" {
+		e.cfg = &config.Config{}
+		return e.cfg, nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Mode&0o044 != 0 && cfg.LLM != nil {
+		e.logger().Warn("config file is readable by other users; keep secrets in environment variables, not in it", "file", path, "mode", fmt.Sprintf("%04o", cfg.Mode))
+	}
+	e.cfg = cfg
+	return cfg, nil
+}
+
+func (e *Env) logger() *slog.Logger {
+	if e.Logger == nil {
+		e.Logger = slog.New(slog.NewTextHandler(e.Stderr, nil))
+	}
+	return e.Logger
+}
+
+// DataDir is --data-dir, else $XDG_DATA_HOME/errata, else
+// ~/.local/share/errata.
+func (e *Env) DataDir(c *urfavecli.Context) (string, error) {
+	if d := c.String("data-dir"); d != "" {
+		return d, nil
+	}
+	if x := e.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "errata"), nil
+	}
+	home := e.Getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no --data-dir and no home directory: %w", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "share", "errata"), nil
+}
+
+// cluster describes the embedded default database of the data dir.
+func (e *Env) cluster(c *urfavecli.Context) (*pgembed.Cluster, error) {
+	dir, err := e.DataDir(c)
+	if err != nil {
+		return nil, err
+	}
+	return pgembed.New(dir, e.Getenv)
+}
+
+// DatabaseURL returns --database-url, or starts the embedded default
+// database and returns its URL.
+func (e *Env) DatabaseURL(c *urfavecli.Context) (string, error) {
+	if e.dbURL != "" {
+		return e.dbURL, nil
+	}
+	if u := c.String("database-url"); u != "" {
+		e.dbURL = u
+		return u, nil
+	}
+	cl, err := e.cluster(c)
+	if err != nil {
+		return "", err
+	}
+	u, err := cl.Start(c.Context)
+	if err != nil {
+		return "", err
+	}
+	e.dbURL = u
+	return u, nil
+}
+
+// Store opens the database (migrating it) once per command.
+func (e *Env) Store(c *urfavecli.Context) (*store.Store, error) {
+	if e.store != nil {
+		return e.store, nil
+	}
+	u, err := e.DatabaseURL(c)
+	if err != nil {
+		return nil, err
+	}
+	s, err := store.Open(c.Context, u)
+	if err != nil {
+		return nil, err
+	}
+	e.store = s
+	e.closer = append(e.closer, s.Close)
+	return s, nil
+}

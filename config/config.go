@@ -1,0 +1,322 @@
+// Package config reads errata's YAML configuration file. Unknown keys and
+// bad values are errors that name the file, line and key, so a typo never
+// silently turns a setting off.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole file. Every section is optional.
+type Config struct {
+	Sources  Sources    `yaml:"sources"`
+	GitHub   GitHub     `yaml:"github"`
+	Rules    *yaml.Node `yaml:"rules"` // decoded by the classify package, which knows its shape
+	Output   Output     `yaml:"output"`
+	Schedule Schedule   `yaml:"schedule"`
+	LLM      *LLM       `yaml:"llm"`
+
+	// Path is the file the config came from ("" when none was read).
+	Path string `yaml:"-"`
+	// Mode is the file's permission bits, for the warning about secrets in
+	// files that others can read.
+	Mode os.FileMode `yaml:"-"`
+}
+
+// Sources are what errata syncs.
+type Sources struct {
+	Repositories []Repository `yaml:"repositories"`
+	Searches     []Search     `yaml:"searches"`
+}
+
+// Repository is one "owner/name" source.
+type Repository struct {
+	Repo                string   `yaml:"repo"`
+	Since               Date     `yaml:"since"`
+	IncludePullRequests bool     `yaml:"include_pull_requests"`
+	Interval            Duration `yaml:"interval"`
+	Line                int      `yaml:"-"`
+}
+
+// Search is one GitHub issue search query source.
+type Search struct {
+	Query    string   `yaml:"query"`
+	Since    Date     `yaml:"since"`
+	Interval Duration `yaml:"interval"`
+	Line     int      `yaml:"-"`
+}
+
+// GitHub says where GitHub is and which environment variables hold tokens.
+// Tokens themselves never go in the file.
+type GitHub struct {
+	APIURL    string   `yaml:"api_url"`
+	TokenEnv  string   `yaml:"token_env"`  // default GITHUB_TOKEN, then GH_TOKEN
+	TokenEnvs []string `yaml:"token_envs"` // several tokens, used in turn
+}
+
+// Output configures pages.
+type Output struct {
+	Dir     string `yaml:"dir"`
+	Format  string `yaml:"format"` // hugo | mkdocs | plain
+	MinSize int    `yaml:"min_size"`
+	BaseURL string `yaml:"base_url"`
+}
+
+// Schedule configures `errata run` and the worker.
+type Schedule struct {
+	Interval Duration `yaml:"interval"`
+}
+
+// LLM configures the optional language model. Off unless present.
+type LLM struct {
+	BaseURL        string   `yaml:"base_url"`
+	Model          string   `yaml:"model"`
+	APIKeyEnv      string   `yaml:"api_key_env"` // default OPENAI_API_KEY
+	MaxConcurrency int      `yaml:"max_concurrency"`
+	Timeout        Duration `yaml:"timeout"`
+	TokenBudget    int      `yaml:"token_budget"`
+	Enabled        *bool    `yaml:"enabled"`
+}
+
+// Error is a problem at a place in the file.
+type Error struct {
+	Path string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Load reads and checks the file at path.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(f, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Mode = fi.Mode().Perm()
+	return c, nil
+}
+
+var lineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// Parse reads a config from r; name is used in messages.
+func Parse(r io.Reader, name string) (*Config, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	c := &Config{Path: name}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return c, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			// "line 3: field foo not found in type config.Sources"
+			m := lineRe.FindStringSubmatch(te.Errors[0])
+			if m != nil {
+				var line int
+				fmt.Sscan(m[1], &line)
+				return nil, &Error{Path: name, Line: line, Msg: friendlier(m[2])}
+			}
+			return nil, &Error{Path: name, Msg: te.Errors[0]}
+		}
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.Path = name
+			return nil, ce
+		}
+		return nil, &Error{Path: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	c.Path = name
+	return c, c.validate()
+}
+
+var fieldNotFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+
+func friendlier(msg string) string {
+	if m := fieldNotFound.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("unknown key %q in %s", m[1], strings.ToLower(m[2]))
+	}
+	return msg
+}
+
+// repoRe is GitHub's owner/name shape.
+var repoRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+
+func (c *Config) validate() error {
+	seen := map[string]int{}
+	for _, r := range c.Sources.Repositories {
+		if !repoRe.MatchString(r.Repo) {
+			return &Error{Path: c.Path, Line: r.Line, Key: "sources.repositories.repo", Msg: fmt.Sprintf("want owner/name, got %q", r.Repo)}
+		}
+		k := strings.ToLower(r.Repo)
+		if prev, dup := seen[k]; dup {
+			return &Error{Path: c.Path, Line: r.Line, Key: "sources.repositories.repo", Msg: fmt.Sprintf("%s is already listed on line %d", r.Repo, prev)}
+		}
+		seen[k] = r.Line
+	}
+	for _, s := range c.Sources.Searches {
+		if strings.TrimSpace(s.Query) == "" {
+			return &Error{Path: c.Path, Line: s.Line, Key: "sources.searches.query", Msg: "must not be empty"}
+		}
+	}
+	switch c.Output.Format {
+	case "", "hugo", "mkdocs", "plain":
+	default:
+		return &Error{Path: c.Path, Key: "output.format", Msg: fmt.Sprintf("want hugo, mkdocs or plain, got %q", c.Output.Format)}
+	}
+	if c.Output.MinSize < 0 {
+		return &Error{Path: c.Path, Key: "output.min_size", Msg: "must not be negative"}
+	}
+	if c.LLM != nil && (c.LLM.MaxConcurrency < 0 || c.LLM.TokenBudget < 0) {
+		return &Error{Path: c.Path, Key: "llm", Msg: "max_concurrency and token_budget must not be negative"}
+	}
+	return nil
+}
+
+// UnmarshalYAML records the line of a repository entry and accepts the
+// short form "- owner/name".
+func (r *Repository) UnmarshalYAML(n *yaml.Node) error {
+	r.Line = n.Line
+	if n.Kind == yaml.ScalarNode {
+		r.Repo = n.Value
+		return nil
+	}
+	type plain Repository
+	var p plain
+	if err := strictDecode(n, &p); err != nil {
+		return err
+	}
+	*r = Repository(p)
+	r.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML records the line of a search entry and accepts the short
+// form "- query text".
+func (s *Search) UnmarshalYAML(n *yaml.Node) error {
+	s.Line = n.Line
+	if n.Kind == yaml.ScalarNode {
+		s.Query = n.Value
+		return nil
+	}
+	type plain Search
+	var p plain
+	if err := strictDecode(n, &p); err != nil {
+		return err
+	}
+	*s = Search(p)
+	s.Line = n.Line
+	return nil
+}
+
+// strictDecode decodes a node rejecting unknown keys (Node.Decode does not
+// inherit the decoder's KnownFields setting).
+func strictDecode(n *yaml.Node, v any) error {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			if m := lineRe.FindStringSubmatch(te.Errors[0]); m != nil {
+				var line int
+				fmt.Sscan(m[1], &line)
+				return &Error{Line: n.Line + line - 1, Msg: friendlier(m[2])}
+			}
+		}
+		return &Error{Line: n.Line, Msg: err.Error()}
+	}
+	return nil
+}
+
+// Date is a calendar day (YYYY-MM-DD) or an RFC 3339 time, in UTC.
+type Date struct{ time.Time }
+
+// UnmarshalYAML parses a date, naming the line when it is not one.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	t, err := ParseDate(n.Value)
+	if err != nil {
+		return &Error{Line: n.Line, Key: "since", Msg: err.Error()}
+	}
+	d.Time = t
+	return nil
+}
+
+// ParseDate parses YYYY-MM-DD or RFC 3339, in UTC.
+func ParseDate(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("want a date like 2025-01-31 or an RFC 3339 time, got %q", s)
+}
+
+// Duration is a Go duration ("15m") or a number of days ("7d").
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a duration, naming the line when it is not one.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return &Error{Line: n.Line, Msg: err.Error()}
+	}
+	d.Duration = v
+	return nil
+}
+
+// ParseDuration parses Go durations plus a "d" (days) and "w" (weeks) suffix.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			var v int
+			if _, err := fmt.Sscanf(n, "%d", &v); err == nil && fmt.Sprint(v) == n && v > 0 {
+				return time.Duration(v) * unit, nil
+			}
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a positive duration like 15m, 6h or 28d, got %q", s)
+	}
+	return d, nil
+}

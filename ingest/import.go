@@ -1,0 +1,607 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// ImportBatchSize is how many issues one import transaction writes.
+const ImportBatchSize = 1000
+
+// ImportSummary says what an import did.
+type ImportSummary struct {
+	Records      int
+	Issues       store.UpsertResult
+	PullRequests store.UpsertResult
+	Comments     store.UpsertResult
+	Bad          []RecordError
+}
+
+// RecordError is a record that could not be imported: where it is and why.
+type RecordError struct {
+	Source string // file name, or "-" for standard input
+	Line   int    // line the record starts on
+	Record string // "owner/name#N" when known
+	Field  string
+	Err    error
+}
+
+func (e RecordError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d", e.Source, e.Line)
+	if e.Record != "" {
+		fmt.Fprintf(&b, ": %s", e.Record)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": field %s", e.Field)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+// Import reads GitHub REST issue JSON from r and stores it. It accepts what
+// `gh api --paginate` writes (one or more JSON arrays of issues, or one
+// issue object per line) and the corpus extension (a "repository" field
+// naming "owner/name", and "comments" as an array of comment objects rather
+// than a count). The input is streamed: at most ImportBatchSize issues are
+// held at once. Bad records are reported in the summary with source, line
+// and field, and skipped; the rest are imported. Importing the same input
+// twice changes nothing.
+func Import(ctx context.Context, s *store.Store, r io.Reader, source string) (ImportSummary, error) {
+	var sum ImportSummary
+	dec := newRecordReader(r)
+	var issues []store.Issue
+	var comments []store.Comment
+	flush := func() error {
+		if len(issues) == 0 {
+			return nil
+		}
+		var iss, prs []store.Issue
+		for _, is := range issues {
+			if is.IsPullRequest {
+				prs = append(prs, is)
+			} else {
+				iss = append(iss, is)
+			}
+		}
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			res, err := s.IssueUpsertMany(ctx, tx, iss)
+			if err != nil {
+				return err
+			}
+			resPR, err := s.IssueUpsertMany(ctx, tx, prs)
+			if err != nil {
+				return err
+			}
+			resC, err := s.CommentUpsertMany(ctx, tx, comments)
+			if err != nil {
+				return err
+			}
+			sum.Issues.Add(res)
+			sum.PullRequests.Add(resPR)
+			sum.Comments.Add(resC)
+			return nil
+		})
+		issues, comments = issues[:0], comments[:0]
+		return err
+	}
+	for {
+		raw, line, err := dec.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var se *syntaxError
+			if errors.As(err, &se) {
+				sum.Bad = append(sum.Bad, RecordError{Source: source, Line: se.line, Err: se.err})
+				if se.fatal {
+					break
+				}
+				continue
+			}
+			return sum, fmt.Errorf("read %s: %w", source, err)
+		}
+		sum.Records++
+		is, cs, rerr := parseRecord(raw)
+		if rerr != nil {
+			rerr.Source, rerr.Line = source, line
+			sum.Bad = append(sum.Bad, *rerr)
+			continue
+		}
+		issues = append(issues, is)
+		comments = append(comments, cs...)
+		if len(issues) >= ImportBatchSize {
+			if err := flush(); err != nil {
+				return sum, fmt.Errorf("import %s: %w", source, err)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+	}
+	if err := flush(); err != nil {
+		return sum, fmt.Errorf("import %s: %w", source, err)
+	}
+	return sum, nil
+}
+
+// ghRecord is the subset of GitHub's issue object errata reads. Fields
+// whose JSON type varies between GitHub's API and the corpus format are
+// kept raw and decoded by hand.
+type ghRecord struct {
+	ID                *int64          `json:"id"`
+	NodeID            *string         `json:"node_id"`
+	Number            *int            `json:"number"`
+	Title             *string         `json:"title"`
+	Body              *string         `json:"body"`
+	State             *string         `json:"state"`
+	StateReason       *string         `json:"state_reason"`
+	User              *ghUser         `json:"user"`
+	AuthorAssociation *string         `json:"author_association"`
+	Labels            json.RawMessage `json:"labels"`
+	Reactions         json.RawMessage `json:"reactions"`
+	Comments          json.RawMessage `json:"comments"`
+	HTMLURL           *string         `json:"html_url"`
+	RepositoryURL     *string         `json:"repository_url"`
+	Repository        json.RawMessage `json:"repository"`
+	PullRequest       json.RawMessage `json:"pull_request"`
+	CreatedAt         *time.Time      `json:"created_at"`
+	UpdatedAt         *time.Time      `json:"updated_at"`
+	ClosedAt          *time.Time      `json:"closed_at"`
+}
+
+type ghUser struct {
+	Login string `json:"login"`
+}
+
+type ghComment struct {
+	ID                *int64          `json:"id"`
+	User              *ghUser         `json:"user"`
+	AuthorAssociation *string         `json:"author_association"`
+	Body              *string         `json:"body"`
+	HTMLURL           *string         `json:"html_url"`
+	Reactions         json.RawMessage `json:"reactions"`
+	CreatedAt         *time.Time      `json:"created_at"`
+	UpdatedAt         *time.Time      `json:"updated_at"`
+}
+
+// ParseIssue turns one GitHub REST issue object (or the corpus form) into
+// an issue and its comments. The error names the field at fault.
+func ParseIssue(raw []byte) (store.Issue, []store.Comment, error) {
+	is, cs, err := parseRecord(raw)
+	if err != nil {
+		return is, cs, err
+	}
+	return is, cs, nil
+}
+
+func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
+	var rec ghRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return store.Issue{}, nil, jsonFieldError(err, "")
+	}
+	var is store.Issue
+	fail := func(field, format string, args ...any) (store.Issue, []store.Comment, *RecordError) {
+		return store.Issue{}, nil, &RecordError{Record: recordName(is), Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	if rec.Number == nil {
+		return fail("number", "missing")
+	}
+	is.Number = *rec.Number
+	if is.Number <= 0 {
+		return fail("number", "must be a positive integer, got %d", is.Number)
+	}
+	repo, field, err := repositoryOf(&rec)
+	if err != nil {
+		return fail(field, "%v", err)
+	}
+	is.Repository = repo
+	if rec.Title == nil {
+		return fail("title", "missing")
+	}
+	is.Title = *rec.Title
+	if rec.Body != nil {
+		is.Body = *rec.Body
+	}
+	if rec.CreatedAt == nil {
+		return fail("created_at", "missing")
+	}
+	is.CreatedAt = rec.CreatedAt.UTC()
+	is.UpdatedAt = is.CreatedAt
+	if rec.UpdatedAt != nil {
+		is.UpdatedAt = rec.UpdatedAt.UTC()
+	}
+	if rec.ClosedAt != nil {
+		t := rec.ClosedAt.UTC()
+		is.ClosedAt = &t
+	}
+	is.State = "open"
+	if rec.State != nil {
+		switch *rec.State {
+		case "open", "closed":
+			is.State = *rec.State
+		default:
+			return fail("state", "want open or closed, got %q", *rec.State)
+		}
+	} else if is.ClosedAt != nil {
+		is.State = "closed"
+	}
+	is.GitHubID = rec.ID
+	if rec.NodeID != nil {
+		is.NodeID = *rec.NodeID
+	}
+	if rec.StateReason != nil {
+		is.StateReason = *rec.StateReason
+	}
+	if rec.User != nil {
+		is.Author = rec.User.Login
+	}
+	if rec.AuthorAssociation != nil {
+		is.AuthorAssociation = *rec.AuthorAssociation
+	}
+	if rec.HTMLURL != nil {
+		is.HTMLURL = *rec.HTMLURL
+	}
+	is.IsPullRequest = len(rec.PullRequest) > 0 && string(rec.PullRequest) != "null" || strings.Contains(is.HTMLURL, "/pull/")
+	if is.HTMLURL == "" {
+		kind := "issues"
+		if is.IsPullRequest {
+			kind = "pull"
+		}
+		is.HTMLURL = "https://github.com/" + is.Repository + "/" + kind + "/" + strconv.Itoa(is.Number)
+	}
+	if is.Labels, err = parseLabels(rec.Labels); err != nil {
+		return fail("labels", "%v", err)
+	}
+	if is.ReactionsTotal, err = reactionsTotal(rec.Reactions); err != nil {
+		return fail("reactions", "%v", err)
+	}
+	if len(rec.Reactions) > 0 && string(rec.Reactions) != "null" {
+		is.Reactions = rec.Reactions
+	}
+	var comments []store.Comment
+	is.Raw = raw
+	switch c := bytes.TrimSpace(rec.Comments); {
+	case len(c) == 0 || string(c) == "null":
+	case c[0] == '[':
+		var list []json.RawMessage
+		if err := json.Unmarshal(c, &list); err != nil {
+			return fail("comments", "%v", err)
+		}
+		is.CommentCount = len(list)
+		for i, item := range list {
+			cm, rerr := parseComment(item, is, i)
+			if rerr != nil {
+				rerr.Record = recordName(is)
+				return store.Issue{}, nil, rerr
+			}
+			comments = append(comments, cm)
+		}
+		// The thread is stored as comments; the issue's raw JSON keeps the
+		// count GitHub itself would give.
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err == nil {
+			m["comments"] = json.RawMessage(strconv.Itoa(len(list)))
+			if b, err := json.Marshal(m); err == nil {
+				is.Raw = b
+			}
+		}
+	default:
+		n, err := strconv.Atoi(string(c))
+		if err != nil || n < 0 {
+			return fail("comments", "want a count or an array of comments, got %.40s", c)
+		}
+		is.CommentCount = n
+	}
+	return is, comments, nil
+}
+
+func parseComment(raw json.RawMessage, is store.Issue, pos int) (store.Comment, *RecordError) {
+	field := fmt.Sprintf("comments[%d]", pos)
+	var c ghComment
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return store.Comment{}, jsonFieldError(err, field+".")
+	}
+	cm := store.Comment{Repository: is.Repository, IssueNumber: is.Number, GitHubID: c.ID, Raw: raw}
+	if c.ID != nil {
+		cm.SourceKey = strconv.FormatInt(*c.ID, 10)
+	} else {
+		cm.SourceKey = "pos:" + strconv.Itoa(pos)
+	}
+	if c.CreatedAt == nil {
+		return cm, &RecordError{Field: field + ".created_at", Err: errors.New("missing")}
+	}
+	cm.CreatedAt = c.CreatedAt.UTC()
+	cm.UpdatedAt = cm.CreatedAt
+	if c.UpdatedAt != nil {
+		cm.UpdatedAt = c.UpdatedAt.UTC()
+	}
+	if c.Body != nil {
+		cm.Body = *c.Body
+	}
+	if c.User != nil {
+		cm.Author = c.User.Login
+	}
+	if c.AuthorAssociation != nil {
+		cm.AuthorAssociation = *c.AuthorAssociation
+	}
+	if c.HTMLURL != nil {
+		cm.HTMLURL = *c.HTMLURL
+	}
+	n, err := reactionsTotal(c.Reactions)
+	if err != nil {
+		return cm, &RecordError{Field: field + ".reactions", Err: err}
+	}
+	cm.ReactionsTotal = n
+	return cm, nil
+}
+
+// repositoryOf finds "owner/name": the corpus's repository string, an
+// embedded repository object, repository_url, or html_url, in that order.
+func repositoryOf(rec *ghRecord) (string, string, error) {
+	if r := bytes.TrimSpace(rec.Repository); len(r) > 0 && string(r) != "null" {
+		switch r[0] {
+		case '"':
+			var s string
+			if err := json.Unmarshal(r, &s); err != nil {
+				return "", "repository", err
+			}
+			if !validRepoName(s) {
+				return "", "repository", fmt.Errorf("want owner/name, got %q", s)
+			}
+			return s, "", nil
+		case '{':
+			var o struct {
+				FullName string `json:"full_name"`
+			}
+			if err := json.Unmarshal(r, &o); err == nil && validRepoName(o.FullName) {
+				return o.FullName, "", nil
+			}
+			return "", "repository.full_name", errors.New("missing or not owner/name")
+		default:
+			return "", "repository", fmt.Errorf("want a string or an object, got %.20s", r)
+		}
+	}
+	if rec.RepositoryURL != nil {
+		if i := strings.Index(*rec.RepositoryURL, "/repos/"); i >= 0 {
+			name := strings.TrimSuffix((*rec.RepositoryURL)[i+len("/repos/"):], "/")
+			if validRepoName(name) {
+				return name, "", nil
+			}
+		}
+		return "", "repository_url", fmt.Errorf("no owner/name in %q", *rec.RepositoryURL)
+	}
+	if rec.HTMLURL != nil {
+		if u, err := url.Parse(*rec.HTMLURL); err == nil {
+			parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+			if len(parts) >= 4 && validRepoName(parts[0]+"/"+parts[1]) {
+				return parts[0] + "/" + parts[1], "", nil
+			}
+		}
+		return "", "html_url", fmt.Errorf("no owner/name in %q", *rec.HTMLURL)
+	}
+	return "", "repository", errors.New("missing (and no repository_url or html_url to take it from)")
+}
+
+func validRepoName(s string) bool {
+	owner, name, ok := strings.Cut(s, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '/' || r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLabels accepts label objects ({"name": ...}) or plain strings.
+func parseLabels(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("want an array, got %.20s", raw)
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		var s string
+		if err := json.Unmarshal(it, &s); err == nil {
+			out = append(out, s)
+			continue
+		}
+		var o struct {
+			Name *string `json:"name"`
+		}
+		if err := json.Unmarshal(it, &o); err != nil || o.Name == nil {
+			return nil, fmt.Errorf("item %d: want a name or a label object with a name", i)
+		}
+		out = append(out, *o.Name)
+	}
+	return out, nil
+}
+
+func reactionsTotal(raw json.RawMessage) (int, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var r struct {
+		TotalCount int `json:"total_count"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return 0, fmt.Errorf("want an object with total_count: %v", err)
+	}
+	return r.TotalCount, nil
+}
+
+func recordName(is store.Issue) string {
+	if is.Repository != "" && is.Number > 0 {
+		return is.Repository + "#" + strconv.Itoa(is.Number)
+	}
+	if is.Number > 0 {
+		return "#" + strconv.Itoa(is.Number)
+	}
+	return ""
+}
+
+// jsonFieldError names the field a json decoding error is about.
+func jsonFieldError(err error, prefix string) *RecordError {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &RecordError{Field: prefix + te.Field, Err: fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)}
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return &RecordError{Field: prefix + "(time)", Err: fmt.Errorf("not an RFC 3339 time: %q", pe.Value)}
+	}
+	return &RecordError{Field: strings.TrimSuffix(prefix, "."), Err: err}
+}
+
+// recordReader yields the JSON objects of a stream that holds either JSON
+// arrays of objects (one or several, as gh api --paginate writes them) or
+// one object per line, with the line each object starts on.
+type recordReader struct {
+	br   *bufio.Reader
+	line int // lines consumed so far
+	// array mode
+	inArray bool
+}
+
+type syntaxError struct {
+	line  int
+	err   error
+	fatal bool // the rest of the stream cannot be read
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+
+func newRecordReader(r io.Reader) *recordReader {
+	return &recordReader{br: bufio.NewReaderSize(r, 1<<20), line: 1}
+}
+
+// skipSpace skips white space and, outside arrays, nothing else.
+func (d *recordReader) skipSpace() (byte, error) {
+	for {
+		c, err := d.br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch c {
+		case '\n':
+			d.line++
+		case ' ', '\t', '\r':
+		default:
+			return c, nil
+		}
+	}
+}
+
+func (d *recordReader) next() (json.RawMessage, int, error) {
+	for {
+		c, err := d.skipSpace()
+		if err != nil {
+			if errors.Is(err, io.EOF) && d.inArray {
+				return nil, d.line, &syntaxError{line: d.line, err: errors.New("unexpected end of input inside an array"), fatal: true}
+			}
+			return nil, d.line, err
+		}
+		switch {
+		case c == '[' && !d.inArray:
+			d.inArray = true
+			continue
+		case c == ']' && d.inArray:
+			d.inArray = false
+			continue
+		case c == ',' && d.inArray:
+			continue
+		case c == '{':
+			start := d.line
+			obj, err := d.readObject()
+			if err != nil {
+				return nil, start, &syntaxError{line: start, err: err, fatal: errors.Is(err, io.ErrUnexpectedEOF)}
+			}
+			return obj, start, nil
+		default:
+			start := d.line
+			// Not a record: skip the rest of the line and report it.
+			rest, _ := d.br.ReadString('\n')
+			if strings.HasSuffix(rest, "\n") {
+				d.line++
+			}
+			return nil, start, &syntaxError{line: start, err: fmt.Errorf("not a JSON object: %.40q", string(c)+strings.TrimSpace(rest))}
+		}
+	}
+}
+
+// readObject reads one balanced JSON object whose '{' was consumed,
+// tracking strings so that braces inside them do not count, and checks it
+// parses.
+func (d *recordReader) readObject() (json.RawMessage, error) {
+	buf := []byte{'{'}
+	depth := 1
+	inString, escaped := false, false
+	for depth > 0 {
+		if d.br.Buffered() == 0 {
+			if _, err := d.br.Peek(1); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil, io.ErrUnexpectedEOF
+				}
+				return nil, err
+			}
+		}
+		chunk, _ := d.br.Peek(d.br.Buffered())
+		consumed := len(chunk)
+	scan:
+		for i, c := range chunk {
+			if inString {
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+				}
+				continue
+			}
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					consumed = i + 1
+					break scan
+				}
+			}
+		}
+		buf = append(buf, chunk[:consumed]...)
+		d.line += bytes.Count(chunk[:consumed], []byte{'\n'})
+		if _, err := d.br.Discard(consumed); err != nil {
+			return nil, err
+		}
+	}
+	if !json.Valid(buf) {
+		var v any
+		err := json.Unmarshal(buf, &v)
+		return nil, fmt.Errorf("invalid JSON: %v", err)
+	}
+	return buf, nil
+}
