@@ -1,0 +1,20 @@
+# errata developer targets. `make test` is the README's test command.
+GO ?= go
+
+.PHONY: build test vet fmt bench ci
+
+build:
+	$(GO) build -o bin/errata ./cmd/errata
+
+# The test suite talks to a real PostgreSQL: TEST_DATABASE_URL or
+# DATABASE_URL when set, else errata's embedded database (started in a
+# temporary data dir from the machine's PostgreSQL binaries).
+test:
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
