@@ -1,0 +1,389 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limits tune how the client waits and retries. Zero fields take the
+// defaults documented on each field.
+type Limits struct {
+	// MaxWait is the longest single wait errata accepts for a rate limit
+	// (primary reset, secondary Retry-After or backoff). A longer wait
+	// stops the sync cleanly with everything saved so far (a
+	// *WaitTooLongError). Default 15 minutes.
+	MaxWait time.Duration
+	// SecondaryBase is the first wait after a secondary limit answered
+	// without Retry-After; it doubles on every further one. GitHub asks for
+	// at least a minute, so the default is 60 s; tests set milliseconds.
+	SecondaryBase time.Duration
+	// SecondaryRetries bounds retries of one request on secondary limits.
+	// Default 5.
+	SecondaryRetries int
+	// RetryBase is the first backoff for 5xx, timeouts and dropped
+	// connections; it doubles each time, with full jitter. Default 1 s.
+	RetryBase time.Duration
+	// Retries bounds retries of one request on 5xx and network errors.
+	// Default 5.
+	Retries int
+	// RequestTimeout bounds one attempt, body included. Default 60 s.
+	RequestTimeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxWait == 0 {
+		l.MaxWait = 15 * time.Minute
+	}
+	if l.SecondaryBase == 0 {
+		l.SecondaryBase = 60 * time.Second
+	}
+	if l.SecondaryRetries == 0 {
+		l.SecondaryRetries = 5
+	}
+	if l.RetryBase == 0 {
+		l.RetryBase = time.Second
+	}
+	if l.Retries == 0 {
+		l.Retries = 5
+	}
+	if l.RequestTimeout == 0 {
+		l.RequestTimeout = 60 * time.Second
+	}
+	return l
+}
+
+// WaitTooLongError reports a rate-limit wait longer than Limits.MaxWait:
+// the sync stops cleanly and the next run resumes.
+type WaitTooLongError struct {
+	Reason string // "primary rate limit", "secondary rate limit"
+	Wait   time.Duration
+	Until  time.Time
+}
+
+func (e *WaitTooLongError) Error() string {
+	return fmt.Sprintf("%s: would wait %s (until %s), longer than --max-wait", e.Reason,
+		e.Wait.Round(time.Second), e.Until.UTC().Format(time.RFC3339))
+}
+
+// ErrStopped is returned when a graceful stop (Ctrl-C, SIGTERM) interrupts
+// a wait; the request was not sent.
+var ErrStopped = errors.New("sync stopped")
+
+// RetriesExhaustedError is returned after the bounded number of retries.
+type RetriesExhaustedError struct {
+	URL      string
+	Attempts int
+	Last     string
+}
+
+func (e *RetriesExhaustedError) Error() string {
+	return fmt.Sprintf("GET %s: giving up after %d attempts: %s", e.URL, e.Attempts, e.Last)
+}
+
+// Counters are what the transport did, safe for concurrent reads.
+type Counters struct {
+	Requests      atomic.Int64 // requests sent (attempts)
+	NotModified   atomic.Int64 // 304 answers
+	Retries       atomic.Int64
+	WaitedNanos   atomic.Int64
+	RateRemaining atomic.Int64 // last X-RateLimit-Remaining seen (core), -1 unknown
+	RateLimit     atomic.Int64
+}
+
+// Waiter is told about every wait, for progress display.
+type Waiter func(reason string, d time.Duration)
+
+type rateState struct {
+	remaining int
+	reset     time.Time
+	known     bool
+}
+
+// transport is the RoundTripper under go-github: it authenticates, adds
+// advanced_search=true to issue searches, and owns every rate-limit and
+// retry decision, so go-github only ever sees a final answer. It reads each
+// body fully inside the attempt, which makes a connection dropped mid-body
+// retryable too.
+type transport struct {
+	base    http.RoundTripper
+	token   string
+	lim     Limits
+	stop    <-chan struct{}
+	onWait  Waiter
+	count   *Counters
+	mu      sync.Mutex
+	rates   map[string]rateState
+	sleepFn func(ctx context.Context, stop <-chan struct{}, d time.Duration) error
+}
+
+func resourceOf(path string) string {
+	if strings.HasSuffix(path, "/search/issues") || strings.Contains(path, "/search/") {
+		return "search"
+	}
+	return "core"
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	res := resourceOf(req.URL.Path)
+	secondary, failures := 0, 0
+	for {
+		// Pre-emptive wait when the bucket is known to be empty.
+		t.mu.Lock()
+		st := t.rates[res]
+		t.mu.Unlock()
+		if st.known && st.remaining <= 0 && time.Now().Before(st.reset) {
+			if err := t.wait(ctx, time.Until(st.reset)+time.Second, res+" primary rate limit", st.reset); err != nil {
+				return nil, err
+			}
+			t.mu.Lock()
+			t.rates[res] = rateState{}
+			t.mu.Unlock()
+		}
+		resp, body, err := t.attempt(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if !retryableNetErr(err) || failures >= t.lim.Retries {
+				if failures > 0 {
+					return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: failures + 1, Last: err.Error()}
+				}
+				return nil, err
+			}
+			failures++
+			t.count.Retries.Add(1)
+			if err := t.wait(ctx, t.backoff(failures), "network error", time.Time{}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		t.observe(res, resp)
+		switch code := resp.StatusCode; {
+		case code == http.StatusNotModified:
+			t.count.NotModified.Add(1)
+			return resp, nil
+		case code == http.StatusForbidden || code == http.StatusTooManyRequests:
+			kind, wait, until := classifyLimit(resp, body)
+			if kind == "" {
+				return resp, nil // a plain 403: no access
+			}
+			if kind == "primary" {
+				// Waiting until reset is the documented answer; it is not
+				// a retry of a failure, so it is not bounded by count.
+				if err := t.wait(ctx, wait, res+" primary rate limit", until); err != nil {
+					return nil, err
+				}
+				t.mu.Lock()
+				t.rates[res] = rateState{}
+				t.mu.Unlock()
+				continue
+			}
+			if secondary >= t.lim.SecondaryRetries {
+				return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: secondary + 1, Last: fmt.Sprintf("%d secondary rate limit", code)}
+			}
+			if wait == 0 {
+				wait = t.lim.SecondaryBase << secondary
+				wait += time.Duration(rand.Int64N(int64(wait)/10 + 1)) // up to 10% jitter
+			}
+			secondary++
+			t.count.Retries.Add(1)
+			if err := t.wait(ctx, wait, "secondary rate limit", time.Now().Add(wait)); err != nil {
+				return nil, err
+			}
+			continue
+		case code >= 500 && code <= 599:
+			if failures >= t.lim.Retries {
+				return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: failures + 1, Last: resp.Status}
+			}
+			failures++
+			t.count.Retries.Add(1)
+			wait := t.backoff(failures)
+			if ra := retryAfter(resp); ra > 0 {
+				wait = ra
+			}
+			if err := t.wait(ctx, wait, fmt.Sprintf("server error %d", code), time.Time{}); err != nil {
+				return nil, err
+			}
+			continue
+		default:
+			return resp, nil
+		}
+	}
+}
+
+// attempt sends one request and reads the whole body under the per-attempt
+// timeout.
+func (t *transport) attempt(orig *http.Request) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(orig.Context(), t.lim.RequestTimeout)
+	defer cancel()
+	req := orig.Clone(ctx)
+	if t.token != "" {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	}
+	if resourceOf(req.URL.Path) == "search" {
+		q := req.URL.Query()
+		if q.Get("advanced_search") == "" {
+			q.Set("advanced_search", "true")
+			req.URL.RawQuery = q.Encode()
+		}
+	}
+	t.count.Requests.Add(1)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Request = orig
+	return resp, body, nil
+}
+
+func (t *transport) backoff(n int) time.Duration {
+	d := t.lim.RetryBase << (n - 1)
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	// Full jitter around half: [d/2, d).
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// wait sleeps d unless it is longer than MaxWait, the context ends or a
+// graceful stop is requested.
+func (t *transport) wait(ctx context.Context, d time.Duration, reason string, until time.Time) error {
+	if d <= 0 {
+		return nil
+	}
+	if d > t.lim.MaxWait {
+		if until.IsZero() {
+			until = time.Now().Add(d)
+		}
+		return &WaitTooLongError{Reason: reason, Wait: d, Until: until}
+	}
+	if t.onWait != nil {
+		t.onWait(reason, d)
+	}
+	start := time.Now()
+	err := t.sleepFn(ctx, t.stop, d)
+	t.count.WaitedNanos.Add(int64(time.Since(start)))
+	return err
+}
+
+func sleepCtx(ctx context.Context, stop <-chan struct{}, d time.Duration) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-stop:
+		return ErrStopped
+	}
+}
+
+func (t *transport) observe(res string, resp *http.Response) {
+	rem := resp.Header.Get("X-RateLimit-Remaining")
+	reset := resp.Header.Get("X-RateLimit-Reset")
+	if rem == "" || reset == "" {
+		return
+	}
+	n, err1 := strconv.Atoi(rem)
+	r, err2 := strconv.ParseInt(reset, 10, 64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	if h := resp.Header.Get("X-RateLimit-Resource"); h != "" {
+		res = h
+	}
+	t.mu.Lock()
+	t.rates[res] = rateState{remaining: n, reset: time.Unix(r, 0), known: true}
+	t.mu.Unlock()
+	if res == "core" {
+		t.count.RateRemaining.Store(int64(n))
+		if l, err := strconv.Atoi(resp.Header.Get("X-RateLimit-Limit")); err == nil {
+			t.count.RateLimit.Store(int64(l))
+		}
+	}
+	// go-github refuses further calls on its own while it believes the
+	// limit is spent (and v66 cannot be told to wait instead). This
+	// transport waits itself, so hide the reset of an exhausted bucket from
+	// go-github on answers that are passed up.
+	if n == 0 && resp.StatusCode < 300 {
+		resp.Header.Del("X-RateLimit-Reset")
+	}
+}
+
+// classifyLimit tells a rate-limit answer from a plain 403: kind is
+// "primary", "secondary" or "" (not a limit). wait is how long to wait
+// (0 = unknown, back off).
+func classifyLimit(resp *http.Response, body []byte) (kind string, wait time.Duration, until time.Time) {
+	if ra := retryAfter(resp); ra > 0 {
+		return "secondary", ra, time.Now().Add(ra)
+	}
+	if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		if r, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			until = time.Unix(r, 0)
+			return "primary", time.Until(until) + time.Second, until
+		}
+		return "secondary", 0, time.Time{}
+	}
+	lb := strings.ToLower(string(body))
+	if resp.StatusCode == http.StatusTooManyRequests || strings.Contains(lb, "secondary rate limit") ||
+		strings.Contains(lb, "abuse") || strings.Contains(lb, "rate limit") {
+		return "secondary", 0, time.Time{}
+	}
+	return "", 0, time.Time{}
+}
+
+func retryAfter(resp *http.Response) time.Duration {
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+func retryableNetErr(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true // timeouts and other transient network errors
+	}
+	s := err.Error()
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) ||
+		strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
+		strings.Contains(s, "EOF") || strings.Contains(s, "connection refused")
+}
+
+// redactURL drops the query's access_token / client_secret, if any.
+func redactURL(u string) string {
+	if i := strings.Index(u, "access_token="); i >= 0 {
+		return u[:i] + "access_token=REDACTED"
+	}
+	return u
+}
