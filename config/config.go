@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -217,7 +218,7 @@ func (r *Repository) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain Repository
 	var p plain
-	if err := strictDecode(n, &p); err != nil {
+	if err := strictDecode(n, &p, "repository"); err != nil {
 		return err
 	}
 	*r = Repository(p)
@@ -235,7 +236,7 @@ func (s *Search) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain Search
 	var p plain
-	if err := strictDecode(n, &p); err != nil {
+	if err := strictDecode(n, &p, "search"); err != nil {
 		return err
 	}
 	*s = Search(p)
@@ -243,27 +244,28 @@ func (s *Search) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// strictDecode decodes a node rejecting unknown keys (Node.Decode does not
-// inherit the decoder's KnownFields setting).
-func strictDecode(n *yaml.Node, v any) error {
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			if m := lineRe.FindStringSubmatch(te.Errors[0]); m != nil {
-				var line int
-				fmt.Sscan(m[1], &line)
-				return &Error{Line: n.Line + line - 1, Msg: friendlier(m[2])}
+// strictDecode decodes a mapping node into v, rejecting keys that v's
+// struct does not have (Node.Decode does not inherit the decoder's
+// KnownFields setting). Node lines are absolute, so errors name the line in
+// the file.
+func strictDecode(n *yaml.Node, v any, what string) error {
+	if n.Kind == yaml.MappingNode {
+		known := map[string]bool{}
+		t := reflect.TypeOf(v).Elem()
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if name != "" && name != "-" {
+				known[name] = true
 			}
 		}
-		return &Error{Line: n.Line, Msg: err.Error()}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if !known[k.Value] {
+				return &Error{Line: k.Line, Msg: fmt.Sprintf("unknown key %q in %s", k.Value, what)}
+			}
+		}
 	}
-	return nil
+	return n.Decode(v)
 }
 
 // Date is a calendar day (YYYY-MM-DD) or an RFC 3339 time, in UTC.

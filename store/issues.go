@@ -195,7 +195,13 @@ func (s *Store) IssueUpsertMany(ctx context.Context, tx pgx.Tx, issues []Issue) 
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("upsert issues: %w", err)
 		}
+		r.Close()
 		res.Unchanged = len(issues) - res.Inserted - res.Updated
+		// Drop the stage so that a second batch in the same transaction
+		// can stage again.
+		if _, err := tx.Exec(ctx, `DROP TABLE issue_stage`); err != nil {
+			return fmt.Errorf("drop issue stage: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -343,7 +349,11 @@ func (s *Store) CommentUpsertMany(ctx context.Context, tx pgx.Tx, comments []Com
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("upsert comments: %w", err)
 		}
+		r.Close()
 		res.Unchanged += len(stage) - n
+		if _, err := tx.Exec(ctx, `DROP TABLE comment_stage`); err != nil {
+			return fmt.Errorf("drop comment stage: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

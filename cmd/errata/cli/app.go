@@ -63,11 +63,11 @@ func NewApp(env *Env) *urfavecli.App {
 		Writer:    env.Stdout,
 		ErrWriter: env.Stderr,
 		Flags: []urfavecli.Flag{
-			&urfavecli.StringFlag{Name: "database-url", Usage: "PostgreSQL URL; empty uses the embedded default database in the data dir", EnvVars: []string{"DATABASE_URL"}},
-			&urfavecli.StringFlag{Name: "data-dir", Usage: "where errata keeps its embedded database and state", EnvVars: []string{"ERRATA_DATA_DIR"}},
-			&urfavecli.StringFlag{Name: "config", Usage: "config file (default ./errata.yaml when present)", EnvVars: []string{"ERRATA_CONFIG"}},
-			&urfavecli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"ERRATA_LOG_FORMAT"}},
-			&urfavecli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"ERRATA_LOG_LEVEL"}},
+			&urfavecli.StringFlag{Name: "database-url", Usage: "PostgreSQL URL; empty uses the embedded default database in the data dir (env: DATABASE_URL)"},
+			&urfavecli.StringFlag{Name: "data-dir", Usage: "where errata keeps its embedded database and state (env: ERRATA_DATA_DIR; default $XDG_DATA_HOME/errata)"},
+			&urfavecli.StringFlag{Name: "config", Usage: "config file (env: ERRATA_CONFIG; default ./errata.yaml when present)"},
+			&urfavecli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (env: ERRATA_LOG_FORMAT)"},
+			&urfavecli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (env: ERRATA_LOG_LEVEL)"},
 		},
 		Before: func(c *urfavecli.Context) error {
 			return env.setup(c)
@@ -149,7 +149,26 @@ func Run(ctx context.Context, env *Env, args []string) (code int) {
 	return ExitFailure
 }
 
+// globalEnv maps global flags to their environment fallbacks. They are
+// applied by hand, through Env.Getenv, rather than with urfave/cli's
+// EnvVars (which read the process environment), so that tests can inject
+// an environment.
+var globalEnv = [][2]string{
+	{"database-url", "DATABASE_URL"},
+	{"data-dir", "ERRATA_DATA_DIR"},
+	{"config", "ERRATA_CONFIG"},
+	{"log-format", "ERRATA_LOG_FORMAT"},
+	{"log-level", "ERRATA_LOG_LEVEL"},
+}
+
 func (e *Env) setup(c *urfavecli.Context) error {
+	for _, fe := range globalEnv {
+		if v := e.Getenv(fe[1]); v != "" && !c.IsSet(fe[0]) {
+			if err := c.Set(fe[0], v); err != nil {
+				return usageError("%s=%q: %v", fe[1], v, err)
+			}
+		}
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return usageError("--log-level: want debug, info, warn or error, got %q", c.String("log-level"))
