@@ -1,0 +1,257 @@
+package classify
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Error codes from public specifications and public API documentation.
+//
+// A code found in an error text is the strongest evidence of which error a
+// report is about: two reports that carry the same specific code report the
+// same error, whatever the surrounding wording, language or tool. The tables
+// below hold only knowledge from public specifications: OAuth 2.0 error
+// codes (RFC 6749, RFC 6750, RFC 7591, RFC 8628, RFC 9728), HTTP statuses
+// (RFC 9110, RFC 6585 and the widely documented 529 "overloaded"), JSON-RPC
+// 2.0 codes, POSIX errno names and Node.js/OpenSSL error codes, and the error
+// types documented by the big LLM APIs. Their documented message forms are
+// aliases of the same code (RFC 9110's reason phrase "Too Many Requests" is
+// status 429, for example).
+//
+// A concept is "strong" when the code alone is specific enough to group
+// reports; "weak" codes (400, 404, 500, -32603, invalid_request, ...) name a
+// class of errors and only help to block and compare templates.
+
+// Code is one error code found in a text.
+type Code struct {
+	Key    string `json:"key"`    // canonical, e.g. "oauth:invalid_scope", "http:429", "errno:ECONNREFUSED"
+	Strong bool   `json:"strong"` // specific enough to group reports on its own
+	Via    string `json:"via"`    // the text that matched
+}
+
+type codeInfo struct {
+	key    string
+	strong bool
+}
+
+// snake-case codes matched as whole tokens, case-insensitively.
+var tokenCodes = map[string]codeInfo{
+	// RFC 6749 section 4.1.2.1 / 5.2
+	"invalid_request":           {"oauth:invalid_request", false},
+	"invalid_client":            {"oauth:invalid_client", true},
+	"invalid_grant":             {"oauth:invalid_grant", true},
+	"unauthorized_client":       {"oauth:unauthorized_client", true},
+	"unsupported_grant_type":    {"oauth:unsupported_grant_type", true},
+	"invalid_scope":             {"oauth:invalid_scope", true},
+	"access_denied":             {"oauth:access_denied", true},
+	"unsupported_response_type": {"oauth:unsupported_response_type", true},
+	"server_error":              {"oauth:server_error", false},
+	"temporarily_unavailable":   {"oauth:temporarily_unavailable", true},
+	// RFC 6750
+	"invalid_token":      {"oauth:invalid_token", true},
+	"insufficient_scope": {"oauth:insufficient_scope", true},
+	// RFC 7591
+	"invalid_redirect_uri":          {"oauth:invalid_redirect_uri", true},
+	"invalid_client_metadata":       {"oauth:invalid_client_metadata", true},
+	"invalid_software_statement":    {"oauth:invalid_software_statement", true},
+	"unapproved_software_statement": {"oauth:unapproved_software_statement", true},
+	// RFC 8628
+	"authorization_pending": {"oauth:authorization_pending", true},
+	"slow_down":             {"oauth:slow_down", true},
+	"expired_token":         {"oauth:expired_token", true},
+	// RFC 8707 / RFC 9728
+	"invalid_target": {"oauth:invalid_target", true},
+	// Anthropic API error types (docs: "Errors")
+	"invalid_request_error": {"api:invalid_request_error", false},
+	"authentication_error":  {"api:authentication_error", true},
+	"permission_error":      {"api:permission_error", true},
+	"not_found_error":       {"api:not_found_error", false},
+	"request_too_large":     {"http:413", true},
+	"rate_limit_error":      {"http:429", true},
+	"api_error":             {"api:api_error", false},
+	"overloaded_error":      {"http:529", true},
+	// OpenAI API error codes (docs: "Error codes")
+	"context_length_exceeded": {"api:context_length_exceeded", true},
+	"model_not_found":         {"api:model_not_found", true},
+	"insufficient_quota":      {"api:insufficient_quota", true},
+	"invalid_api_key":         {"api:invalid_api_key", true},
+	"rate_limit_exceeded":     {"http:429", true},
+	"string_above_max_length": {"api:string_above_max_length", true},
+	"unsupported_country_region_territory": {"api:unsupported_region", true},
+	// Google / gRPC canonical codes as spelled in REST errors
+	"resource_exhausted": {"http:429", true},
+	"unavailable":        {"grpc:unavailable", false},
+	"deadline_exceeded":  {"grpc:deadline_exceeded", true},
+	"permission_denied":  {"grpc:permission_denied", false},
+	"unauthenticated":    {"grpc:unauthenticated", false},
+}
+
+// errno and platform codes matched as whole upper-case tokens.
+var errnoCodes = map[string]bool{
+	"EACCES": true, "EADDRINUSE": true, "EADDRNOTAVAIL": true, "EAFNOSUPPORT": true, "EAGAIN": true,
+	"EAI_AGAIN": true, "EAI_NONAME": true, "EAI_FAIL": true, "EBADF": true, "EBUSY": true,
+	"ECONNABORTED": true, "ECONNREFUSED": true, "ECONNRESET": true, "EEXIST": true, "EHOSTDOWN": true,
+	"EHOSTUNREACH": true, "EINVAL": true, "EIO": true, "EISDIR": true, "ELOOP": true, "EMFILE": true,
+	"ENAMETOOLONG": true, "ENETDOWN": true, "ENETUNREACH": true, "ENFILE": true, "ENOBUFS": true,
+	"ENOENT": true, "ENOMEM": true, "ENOSPC": true, "ENOTCONN": true, "ENOTDIR": true, "ENOTEMPTY": true,
+	"ENOTFOUND": true, "ENOTSUP": true, "ENXIO": true, "EPERM": true, "EPIPE": true, "EPROTO": true,
+	"EROFS": true, "ESPIPE": true, "ESRCH": true, "ETIMEDOUT": true, "ETXTBSY": true, "EXDEV": true,
+	"ESOCKETTIMEDOUT": true, "EINTR": true, "ECANCELED": true, "ECHILD": true, "EDQUOT": true,
+	// OpenSSL / Node TLS codes
+	"UNABLE_TO_GET_ISSUER_CERT_LOCALLY": true, "UNABLE_TO_VERIFY_LEAF_SIGNATURE": true,
+	"SELF_SIGNED_CERT_IN_CHAIN": true, "DEPTH_ZERO_SELF_SIGNED_CERT": true, "CERT_HAS_EXPIRED": true,
+	"ERR_TLS_CERT_ALTNAME_INVALID": true, "CERT_NOT_YET_VALID": true, "UNABLE_TO_GET_ISSUER_CERT": true,
+	// undici (Node fetch) codes
+	"UND_ERR_CONNECT_TIMEOUT": true, "UND_ERR_HEADERS_TIMEOUT": true, "UND_ERR_SOCKET": true,
+	"UND_ERR_BODY_TIMEOUT": true, "UND_ERR_ABORTED": true,
+}
+
+// errno aliases: the strerror / Node message forms of the same codes.
+type phraseCode struct {
+	re     *regexp.Regexp
+	key    string
+	strong bool
+}
+
+var phraseCodes = []phraseCode{
+	// strerror(3) / Winsock / Node message forms
+	{regexp.MustCompile(`(?i)\bconnection refused\b|\bconnect econnrefused\b|\bactively refused\b`), "errno:ECONNREFUSED", true},
+	{regexp.MustCompile(`(?i)\bconnection reset by peer\b|\bsocket hang up\b`), "errno:ECONNRESET", true},
+	{regexp.MustCompile(`(?i)\bno such file or directory\b`), "errno:ENOENT", true},
+	{regexp.MustCompile(`(?i)\baddress already in use\b`), "errno:EADDRINUSE", true},
+	{regexp.MustCompile(`(?i)\bno space left on device\b`), "errno:ENOSPC", true},
+	{regexp.MustCompile(`(?i)\btoo many open files\b`), "errno:EMFILE", true},
+	{regexp.MustCompile(`(?i)\bbroken pipe\b`), "errno:EPIPE", true},
+	{regexp.MustCompile(`(?i)\bnetwork is unreachable\b`), "errno:ENETUNREACH", true},
+	{regexp.MustCompile(`(?i)\bno route to host\b`), "errno:EHOSTUNREACH", true},
+	{regexp.MustCompile(`(?i)\bself[- ]signed certificate\b`), "errno:SELF_SIGNED_CERT_IN_CHAIN", true},
+	{regexp.MustCompile(`(?i)\bunable to get local issuer certificate\b`), "errno:UNABLE_TO_GET_ISSUER_CERT_LOCALLY", true},
+	{regexp.MustCompile(`(?i)\bcertificate has expired\b`), "errno:CERT_HAS_EXPIRED", true},
+	// WHATWG fetch / undici: "TypeError: fetch failed", browsers: "Failed to fetch"
+	{regexp.MustCompile(`(?i)\bfetch failed\b|\bfailed to fetch\b`), "net:fetch_failed", true},
+	// RFC 9110 / RFC 6585 reason phrases
+	{regexp.MustCompile(`(?i)\btoo many requests\b|\brate[- ]?limit(?:ed|s)?\b(?:\s+\w+){0,3}?\s*(?:exceeded|reached|error|hit)\b|\b(?:exceeded|reached|hit|exceed)\s+(?:\w+\s+){0,3}?rate[- ]?limits?\b|\bratelimiterror\b`), "http:429", true},
+	{regexp.MustCompile(`(?i)\boverloaded(?:_error|error)?\b`), "http:529", true},
+	{regexp.MustCompile(`(?i)\bservice unavailable\b`), "http:503", false},
+	{regexp.MustCompile(`(?i)\bbad gateway\b`), "http:502", false},
+	{regexp.MustCompile(`(?i)\bgateway time-?out\b`), "http:504", false},
+	{regexp.MustCompile(`(?i)\binternal server error\b`), "http:500", false},
+	{regexp.MustCompile(`(?i)\bpayload too large\b|\brequest entity too large\b`), "http:413", true},
+	// RFC 6749 descriptions spelled out
+	{regexp.MustCompile(`(?i)\b(?:invalid|unrecognized|unknown|unregistered)[ _-]client[ _-]?id\b|\bclient[ _-]?id\b[^.\n]{0,60}?\b(?:not found|not recognized|is not registered|was not found|does not exist)\b|\bclient[ _-]?id (?:is )?(?:invalid|not found|unknown)\b|\binvalid client\b|\bunknown client\b|\bclient not found\b`), "oauth:invalid_client", true},
+	{regexp.MustCompile(`(?i)\binvalid scopes?\b|\bscopes? (?:is |are )?(?:invalid|not (?:recognized|supported|allowed))\b|\bunsupported scopes?\b`), "oauth:invalid_scope", true},
+	{regexp.MustCompile(`(?i)\binvalid grant\b`), "oauth:invalid_grant", true},
+	{regexp.MustCompile(`(?i)\binvalid redirect[ _]uri\b|\bredirect[ _]uri mismatch\b|\bredirect_uri_mismatch\b`), "oauth:invalid_redirect_uri", true},
+	// RFC 9728 section 3.3: the resource in protected-resource metadata must match the URL used
+	{regexp.MustCompile(`(?i)\bprotected resource\b.{0,80}?\b(?:does not|doesn't|do not|did not) match\b|\bresource\b.{0,60}?\b(?:does not|doesn't) match\b.{0,40}?\b(?:expected|server|endpoint)|\bresource (?:url|uri|indicator)? ?mismatch\b`), "oauth:protected_resource_mismatch", true},
+	// OpenAI / Anthropic documented messages of their codes
+	{regexp.MustCompile(`(?i)\bmaximum context length\b|\bcontext[ _]length[ _]exceeded\b|\bprompt is too long\b|\bcontext window (?:is )?(?:exceeded|full)\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?(?:context|token) (?:window|limit|length)\b`), "api:context_length_exceeded", true},
+	{regexp.MustCompile("(?i)\\bmodel[:\\s]+\\S{1,60}\\s+(?:and\\s+\\S{1,60}\\s+)?(?:does not|doesn't|do not) exist\\b|\\bmodel[ _]not[ _]found\\b|\\bmodel (?:\\S{1,60} )?(?:is )?not (?:found|available|supported)\\b"), "api:model_not_found", true},
+	{regexp.MustCompile(`(?i)\bexceeded your current quota\b|\binsufficient[ _]quota\b|\bcredit balance is too low\b`), "api:insufficient_quota", true},
+	{regexp.MustCompile(`(?i)\bincorrect api key\b|\binvalid[ _]api[ _]key\b|\binvalid x-api-key\b`), "api:invalid_api_key", true},
+	// JSON-RPC 2.0 messages
+	{regexp.MustCompile(`(?i)\bmethod not found\b`), "jsonrpc:-32601", false},
+	{regexp.MustCompile(`(?i)\bparse error\b`), "jsonrpc:-32700", false},
+}
+
+// HTTP statuses in context: "status code 429", "HTTP 503", "Error 529",
+// "(429)", "429 Too Many Requests", "HTTP/1.1 502".
+var (
+	statusBefore = regexp.MustCompile(`(?i)\b(?:http(?:/[0-9.]+)?|status(?: code)?|status_code|statuscode|code|error|err|api error|response|returned|got)[\s:=(\[#"]{0,3}([45][0-9][0-9])\b`)
+	statusAfter  = regexp.MustCompile(`(?i)\b([45][0-9][0-9])\)?[\s:\-]{1,3}(?:error|err|too|overloaded|unauthorized|forbidden|not found|bad|internal|service|gateway|payload|request|conflict|unprocessable|precondition|method|not allowed)\b`)
+	statusParen  = regexp.MustCompile(`\(([45][0-9][0-9])\)`)
+	rpcCode      = regexp.MustCompile(`(?:^|[^0-9\w])(-32[0-9]{3})\b`)
+	errnoToken   = regexp.MustCompile(`\b(E[A-Z0-9_]{2,}|[A-Z][A-Z_]{6,}[A-Z]|ERR_[A-Z0-9_]+)\b`)
+	snakeToken   = regexp.MustCompile(`(?i)\b[a-z]+(?:_[a-z]+)+\b`)
+)
+
+// specific statuses that identify an error on their own.
+var strongStatus = map[string]bool{"429": true, "529": true, "413": true, "407": true, "401": false}
+
+// FindCodes returns the error codes in s, strongest first, without duplicates.
+func FindCodes(s string) []Code {
+	s = cutBytes(s, MaxRawLen*4)
+	seen := map[string]int{}
+	var out []Code
+	add := func(key string, strong bool, via string) {
+		if i, ok := seen[key]; ok {
+			if strong && !out[i].Strong {
+				out[i].Strong = true
+			}
+			return
+		}
+		seen[key] = len(out)
+		out = append(out, Code{Key: key, Strong: strong, Via: via})
+	}
+	for _, m := range snakeToken.FindAllString(s, -1) {
+		if ci, ok := tokenCodes[strings.ToLower(m)]; ok {
+			add(ci.key, ci.strong, m)
+		}
+	}
+	for _, m := range errnoToken.FindAllString(s, -1) {
+		if errnoCodes[m] || strings.HasPrefix(m, "ERR_") && len(m) > 8 {
+			add("errno:"+m, true, m)
+		}
+	}
+	for _, pc := range phraseCodes {
+		if m := pc.re.FindString(s); m != "" {
+			add(pc.key, pc.strong, m)
+		}
+	}
+	for _, re := range []*regexp.Regexp{statusBefore, statusAfter, statusParen} {
+		for _, m := range re.FindAllStringSubmatch(s, 8) {
+			add("http:"+m[1], strongStatus[m[1]], m[0])
+		}
+	}
+	for _, m := range rpcCode.FindAllStringSubmatchIndex(s, 4) {
+		code := s[m[2]:m[3]]
+		// JSON-RPC implementations put the specific message after the
+		// code ("-32001: Request timed out"): code plus message is specific.
+		if msg := rpcMessage(s[m[3]:]); msg != "" {
+			add("jsonrpc:"+code+":"+msg, true, code+": "+msg)
+		}
+		add("jsonrpc:"+code, false, code)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Strong && !out[j].Strong })
+	return out
+}
+
+// isCodeToken reports whether a bare token is a known error code that the
+// normalizer must keep even when it appears quoted or as a value.
+func isCodeToken(t string) bool {
+	if _, ok := tokenCodes[strings.ToLower(t)]; ok {
+		return true
+	}
+	return errnoCodes[t] || strings.HasPrefix(t, "ERR_") && len(t) > 8 && strings.ToUpper(t) == t
+}
+
+var rpcMsgStop = map[string]bool{"with": true, "at": true, "from": true, "for": true, "when": true, "while": true,
+	"after": true, "in": true, "on": true, "to": true, "and": true, "error": false}
+
+// rpcMessage returns up to three lower-case words of the message that
+// follows a JSON-RPC code, stopping at punctuation or a joining word.
+func rpcMessage(s string) string {
+	s = strings.TrimLeft(s, " :\t\"'")
+	var words []string
+	for len(words) < 3 {
+		i := 0
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '_' || s[i] == '-') {
+			i++
+		}
+		if i == 0 {
+			break
+		}
+		w := strings.ToLower(s[:i])
+		if rpcMsgStop[w] {
+			break
+		}
+		words = append(words, w)
+		s = s[i:]
+		if len(s) == 0 || s[0] != ' ' {
+			break
+		}
+		s = s[1:]
+	}
+	return strings.Join(words, " ")
+}

@@ -1,0 +1,309 @@
+package classify
+
+import (
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/errata-tool/errata/classify/redact"
+)
+
+// Candidate is one error text found in an issue.
+type Candidate struct {
+	Raw         string  `json:"raw"`         // the text as found, redacted of secrets, at most MaxRawLen bytes
+	Normalized  string  `json:"normalized"`  // Normalize(Raw)
+	Fingerprint string  `json:"fingerprint"` // Fingerprint(Normalized)
+	Source      string  `json:"source"`      // title | body | code | json | url | stack | status | comment
+	Score       float64 `json:"score"`       // error-likeness; higher is more likely the error the report is about
+	Codes       []Code  `json:"codes,omitempty"`
+	order       int
+}
+
+// MinCandidateScore is the error-likeness below which a text is not taken
+// as an error: feature requests and questions produce no candidate and stay
+// unclustered.
+const MinCandidateScore = 3.0
+
+// MaxCandidates bounds how many candidates are kept per text.
+const MaxCandidates = 6
+
+var (
+	fenceRe       = regexp.MustCompile("(?m)^[ \t]*(```|~~~)")
+	htmlCommentRe = regexp.MustCompile(`(?s)<!--.*?-->`)
+	htmlTagRe     = regexp.MustCompile(`(?i)<(?:img|a|br|p|div|span|details|summary|sub|sup|b|i|code|pre)\b[^>]*>|</(?:a|p|div|span|details|summary|sub|sup|b|i|code|pre)>`)
+	jsonStrField  = regexp.MustCompile(`"(error|error_description|message|detail|title|type|code|reason|error_message|errorMessage)"\s*:\s*"((?:[^"\\]|\\.){1,400})"`)
+	jsonNumField  = regexp.MustCompile(`"(code|status|statusCode|status_code)"\s*:\s*(-?[0-9]{3,6})\b`)
+	urlErrorRe    = regexp.MustCompile(`[?&#]error=([^&#\s"'<>)]+)(?:[^\s"'<>]*?[?&#]error_description=([^&#\s"'<>)]+))?`)
+	statusLineRe  = regexp.MustCompile(`\bHTTP/[0-9.]+ [45][0-9][0-9]\b[^\n]{0,80}`)
+	excHeadRe     = regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Fault|Failure)\b(?::|\s*\(|$)`)
+	stackFrameRe  = regexp.MustCompile(`^\s*(?:at\s+\S|File\s+"|\S+\.(?:go|py|js|ts|java|rs|rb):\d+|#\d+\s|\.\.\.\s*\d+\s+more|Traceback\b|goroutine\s+\d+|\[?\d+\]\s+\S+\s+\(|from\s+\S+:\d+)`)
+	titlePrefixRe = regexp.MustCompile(`(?i)^(?:\s*(?:\[[^\]]{1,30}\]|\([^)]{1,30}\)|(?:bug|issue|problem|question|help|feat|fix|feature)(?:\([^)]{0,30}\))?\s*[:：-])\s*)+`)
+	errorWordRe   = regexp.MustCompile(`(?i)\b(?:error|errors|failed|fails|failing|failure|exception|cannot|can't|couldn't|could not|unable|refused|denied|invalid|not found|timeout|timed out|rejected|unauthorized|forbidden|crash(?:ed|es)?|panic|fatal|exceeded|does not exist|doesn't exist|mismatch|not match|错误|失败|报错|エラー)\b`)
+	errorHeadRe   = regexp.MustCompile(`(?i)^(?:\S+\s+)?(?:error|err|fatal|panic|exception|failed|failure|fail|uncaught)\b\s*[:!\[(]|^\w*(?:Error|Exception)\b`)
+)
+
+// stripLogHeader removes leading timestamps and level markers from a log line.
+func stripLogHeader(line string) string {
+	for i := 0; i < 4; i++ {
+		t := strings.TrimSpace(line)
+		n := len(t)
+		for _, p := range []func(string) string{trimTimestamp, trimLevel} {
+			t = p(t)
+		}
+		line = t
+		if len(t) == n {
+			break
+		}
+	}
+	return line
+}
+
+func trimTimestamp(t string) string {
+	s := strings.TrimPrefix(t, "[")
+	j := 0
+	for j < len(s) && (s[j] >= '0' && s[j] <= '9' || strings.IndexByte("-:.,TZ+/ ", s[j]) >= 0) {
+		j++
+	}
+	digits := 0
+	for k := 0; k < j; k++ {
+		if s[k] >= '0' && s[k] <= '9' {
+			digits++
+		}
+	}
+	if digits < 4 || j < 5 || !strings.ContainsAny(s[:j], ":-/") {
+		return t
+	}
+	s = strings.TrimPrefix(s[j:], "]")
+	return strings.TrimSpace(s)
+}
+
+var levels = []string{"INFO", "WARN", "WARNING", "DEBUG", "TRACE", "ERROR", "ERR", "FATAL", "CRITICAL"}
+
+func trimLevel(t string) string {
+	s := strings.TrimPrefix(t, "[")
+	for _, lv := range levels {
+		if len(s) > len(lv)+1 && strings.EqualFold(s[:len(lv)], lv) {
+			rest := s[len(lv):]
+			rest = strings.TrimPrefix(rest, "]")
+			if rest != "" && (rest[0] == ' ' || rest[0] == ':' || rest[0] == '\t') {
+				rest = strings.TrimLeft(rest, " :\t")
+				if rest != "" && lv != "ERROR" && lv != "ERR" && lv != "FATAL" && lv != "CRITICAL" {
+					return rest
+				}
+				// keep the word "error" as part of the message, drop the brackets
+				if strings.HasPrefix(t, "[") && rest != "" {
+					return lv + ": " + rest
+				}
+				return t
+			}
+		}
+	}
+	return t
+}
+
+type segment struct {
+	text   string
+	inCode bool
+	quote  bool
+}
+
+// splitSegments splits a markdown body into lines tagged as code or quoted.
+func splitSegments(body string) []segment {
+	body = htmlCommentRe.ReplaceAllString(body, " ")
+	body = htmlTagRe.ReplaceAllString(body, " ")
+	body = strings.ReplaceAll(body, "\r\n", "\n")
+	var out []segment
+	inFence := false
+	for _, line := range strings.Split(body, "\n") {
+		if fenceRe.MatchString(line) {
+			inFence = !inFence
+			continue
+		}
+		seg := segment{text: line, inCode: inFence}
+		if !inFence {
+			trim := strings.TrimLeft(line, " ")
+			switch {
+			case strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "\t"):
+				seg.inCode = true
+			case strings.HasPrefix(trim, ">"):
+				seg.quote = true
+				seg.text = strings.TrimLeft(trim, "> ")
+			}
+		}
+		out = append(out, seg)
+	}
+	return out
+}
+
+// scoreLine rates how much a line looks like an error message.
+func scoreLine(line string, codes []Code) float64 {
+	score := 0.0
+	for i, c := range codes {
+		if i > 2 {
+			break
+		}
+		if c.Strong {
+			score += 4
+		} else {
+			score += 1.5
+		}
+	}
+	if excHeadRe.MatchString(line) {
+		score += 3
+	} else if errorHeadRe.MatchString(line) {
+		score += 2
+	}
+	if n := len(errorWordRe.FindAllStringIndex(line, 3)); n > 0 {
+		score += 1 + 0.5*float64(n-1)
+	}
+	words := len(strings.Fields(line))
+	switch {
+	case words > 40:
+		score -= 3
+	case words > 25:
+		score -= 1.5
+	}
+	if words <= 1 && len(codes) == 0 {
+		score -= 1
+	}
+	return score
+}
+
+// looksLikeNoise: stack frames, markdown structure, checklists.
+func looksLikeNoise(line string) bool {
+	t := strings.TrimSpace(line)
+	if t == "" || stackFrameRe.MatchString(t) {
+		return true
+	}
+	if strings.HasPrefix(t, "#") || strings.HasPrefix(t, "- [") || strings.HasPrefix(t, "|") && strings.HasSuffix(t, "|") {
+		return true
+	}
+	letters := 0
+	for _, r := range t {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters < 3
+}
+
+// CleanTitle removes "[Bug]"-style prefixes from an issue title.
+func CleanTitle(title string) string {
+	t := strings.TrimSpace(titlePrefixRe.ReplaceAllString(title, ""))
+	if t == "" {
+		return strings.TrimSpace(title)
+	}
+	return t
+}
+
+// Extract finds the error texts in an issue's title and body, ranked with
+// the primary one first. It returns nil when the text reports no error.
+func Extract(title, body string) []Candidate {
+	var cands []Candidate
+	order := 0
+	add := func(raw, source string, bonus float64) {
+		raw = strings.TrimSpace(cutBytes(raw, MaxRawLen))
+		if raw == "" {
+			return
+		}
+		codes := FindCodes(raw)
+		sc := scoreLine(raw, codes) + bonus
+		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order})
+		order++
+	}
+	if t := CleanTitle(title); t != "" {
+		add(t, "title", 0.5)
+	}
+	body = cutBytes(body, 64*1024)
+	for _, m := range urlErrorRe.FindAllStringSubmatch(body, 4) {
+		code := unescape(m[1])
+		text := code
+		if m[2] != "" {
+			text += ": " + unescape(m[2])
+		}
+		add(text, "url", 2)
+	}
+	for _, m := range jsonStrField.FindAllStringSubmatch(body, 16) {
+		v := strings.ReplaceAll(m[2], `\"`, `"`)
+		v = strings.ReplaceAll(v, `\n`, " ")
+		switch m[1] {
+		case "error", "message", "error_description", "detail", "error_message", "errorMessage", "reason":
+			add(v, "json", 2)
+		case "type", "code":
+			if isCodeToken(v) || strings.HasSuffix(v, "_error") {
+				add(v, "json", 1)
+			}
+		}
+	}
+	for _, m := range jsonNumField.FindAllStringSubmatch(body, 4) {
+		if isStatusOrRPC(m[2]) {
+			add(m[1]+" "+m[2], "json", -1)
+		}
+	}
+	for _, m := range statusLineRe.FindAllString(body, 2) {
+		add(m, "status", 1)
+	}
+	segs := splitSegments(body)
+	for i := 0; i < len(segs) && order < 400; i++ {
+		s := segs[i]
+		line := strings.TrimSpace(s.text)
+		if looksLikeNoise(line) {
+			continue
+		}
+		line = stripLogHeader(line)
+		if len(line) > 400 {
+			line = cutBytes(line, 400)
+		}
+		source, bonus := "body", 0.0
+		if s.inCode || s.quote {
+			source, bonus = "code", 1
+		}
+		// An exception head followed by stack frames.
+		if excHeadRe.MatchString(line) && i+1 < len(segs) && stackFrameRe.MatchString(strings.TrimSpace(segs[i+1].text)) {
+			source, bonus = "stack", 1.5
+		}
+		// JSON lines: their fields were taken above, prefer those.
+		if strings.Count(line, "\":") >= 2 {
+			bonus -= 2
+		}
+		add(line, source, bonus)
+	}
+	// Keep the best candidates, dropping duplicates of one template.
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].Score != cands[j].Score {
+			return cands[i].Score > cands[j].Score
+		}
+		return cands[i].order < cands[j].order
+	})
+	seen := map[string]bool{}
+	out := cands[:0]
+	for _, c := range cands {
+		if c.Score < MinCandidateScore {
+			break
+		}
+		c.Raw = redact.String(c.Raw)
+		c.Normalized = Normalize(c.Raw)
+		if c.Normalized == "" || seen[c.Normalized] {
+			continue
+		}
+		seen[c.Normalized] = true
+		c.Fingerprint = Fingerprint(c.Normalized)
+		out = append(out, c)
+		if len(out) == MaxCandidates {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}

@@ -1,0 +1,188 @@
+package classify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Issue is the input of classification: an issue with its comments.
+type Issue struct {
+	ID         int64
+	Repository string
+	Number     int
+	Title      string
+	Body       string
+	Labels     []string
+	HTMLURL    string
+	CreatedAt  time.Time
+	Comments   []Comment
+}
+
+// Comment is a comment of an issue.
+type Comment struct {
+	Body      string
+	CreatedAt time.Time
+}
+
+// Analysis is what classification finds in one issue.
+type Analysis struct {
+	// Candidates holds the error texts of the issue (title and body), primary
+	// first, then those found in comments (source "comment"). Empty when
+	// the issue reports no error.
+	Candidates []Candidate
+	// Key groups issues: "code:<key>" when a specific error code decides,
+	// else "fp:<fingerprint>" of the primary template. Empty when the issue
+	// reports no error text: such issues stay unclustered.
+	Key string
+	// Concept is the deciding code (empty for template keys).
+	Concept string
+	// Tokens are the words of the primary template used for near-variant
+	// matching (sorted, unique).
+	Tokens []string
+	// WeakCodes are the non-specific codes of the primary candidate.
+	WeakCodes []string
+}
+
+// Primary returns the primary candidate, or nil.
+func (a *Analysis) Primary() *Candidate {
+	if len(a.Candidates) == 0 || a.Candidates[0].Source == "comment" {
+		return nil
+	}
+	return &a.Candidates[0]
+}
+
+// ContentHash is the hash of everything classification reads from an
+// issue; an unchanged hash (with unchanged rules) lets incremental runs
+// skip the issue.
+func ContentHash(is *Issue) string {
+	h := sha256.New()
+	h.Write([]byte(is.Repository))
+	h.Write([]byte{0})
+	h.Write([]byte(is.Title))
+	h.Write([]byte{0})
+	h.Write([]byte(is.Body))
+	h.Write([]byte{0})
+	h.Write([]byte(strings.Join(is.Labels, "\x01")))
+	for _, c := range is.Comments {
+		h.Write([]byte{0})
+		h.Write([]byte(c.Body))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Analyze extracts and ranks the error texts of an issue and decides its
+// grouping key. Comments add secondary signatures but never change what the
+// issue is about.
+func Analyze(is *Issue) Analysis {
+	var a Analysis
+	cands := Extract(is.Title, is.Body)
+	a.Candidates = cands
+	if len(cands) > 0 {
+		a.Concept = pickConcept(cands)
+		if a.Concept != "" {
+			a.Key = "code:" + a.Concept
+		} else {
+			a.Key = "fp:" + cands[0].Fingerprint
+		}
+		a.Tokens = TemplateTokens(cands[0].Normalized)
+		for _, c := range cands[0].Codes {
+			if !c.Strong {
+				a.WeakCodes = append(a.WeakCodes, c.Key)
+			}
+		}
+	}
+	// Comments: evidence only.
+	n := 0
+	for _, c := range is.Comments {
+		if n >= 3 {
+			break
+		}
+		for _, cc := range Extract("", c.Body) {
+			if cc.Score < MinCandidateScore+1 {
+				continue
+			}
+			cc.Source = "comment"
+			a.Candidates = append(a.Candidates, cc)
+			n++
+			break
+		}
+	}
+	return a
+}
+
+// pickConcept chooses the specific error code an issue is about: the
+// strong code with the most weight, where a code's weight is the sum of
+// the scores of the candidates carrying it. The title names the problem,
+// so codes in the title count double.
+func pickConcept(cands []Candidate) string {
+	// The primary candidate decides when it carries a specific code.
+	for _, code := range cands[0].Codes {
+		if code.Strong {
+			return code.Key
+		}
+	}
+	weight := map[string]float64{}
+	first := map[string]int{}
+	for i, c := range cands {
+		w := c.Score
+		if c.Source == "title" {
+			w *= 2
+		}
+		if i == 0 {
+			w *= 1.5
+		}
+		for _, code := range c.Codes {
+			if !code.Strong {
+				continue
+			}
+			if _, ok := first[code.Key]; !ok {
+				first[code.Key] = i
+			}
+			weight[code.Key] += w
+		}
+	}
+	best, bestW := "", 0.0
+	keys := make([]string, 0, len(weight))
+	for k := range weight {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w := weight[k]
+		if w > bestW || w == bestW && first[k] < first[best] {
+			best, bestW = k, w
+		}
+	}
+	return best
+}
+
+var stopwords = map[string]bool{
+	"the": true, "a": true, "an": true, "to": true, "of": true, "in": true, "on": true, "for": true,
+	"is": true, "and": true, "or": true, "with": true, "at": true, "by": true, "from": true, "this": true,
+	"that": true, "it": true, "be": true, "was": true, "are": true, "i": true, "my": true, "when": true,
+	"not": false, "as": true, "but": true, "we": true, "you": true, "your": true, "me": true, "get": true,
+	"got": true, "getting": true, "after": true, "while": true, "using": true, "use": true, "have": true,
+	"has": true, "had": true, "can": true, "will": true, "if": true, "there": true, "its": true, "so": true,
+}
+
+// TemplateTokens returns the distinct words of a template used for
+// similarity: lower-case, without placeholders, punctuation or stopwords.
+func TemplateTokens(normalized string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range strings.FieldsFunc(normalized, func(r rune) bool {
+		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
+			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '='
+	}) {
+		if isPlaceholder(f) || stopwords[f] || len(f) < 2 || seen[f] {
+			continue
+		}
+		seen[f] = true
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
