@@ -72,12 +72,12 @@ var tokenCodes = map[string]codeInfo{
 	"api_error":             {"api:api_error", false},
 	"overloaded_error":      {"http:529", true},
 	// OpenAI API error codes (docs: "Error codes")
-	"context_length_exceeded": {"api:context_length_exceeded", true},
-	"model_not_found":         {"api:model_not_found", true},
-	"insufficient_quota":      {"api:insufficient_quota", true},
-	"invalid_api_key":         {"api:invalid_api_key", true},
-	"rate_limit_exceeded":     {"http:429", true},
-	"string_above_max_length": {"api:string_above_max_length", true},
+	"context_length_exceeded":              {"api:context_length_exceeded", true},
+	"model_not_found":                      {"api:model_not_found", true},
+	"insufficient_quota":                   {"api:insufficient_quota", true},
+	"invalid_api_key":                      {"api:invalid_api_key", true},
+	"rate_limit_exceeded":                  {"http:429", true},
+	"string_above_max_length":              {"api:string_above_max_length", true},
 	"unsupported_country_region_territory": {"api:unsupported_region", true},
 	// Google / gRPC canonical codes as spelled in REST errors
 	"resource_exhausted": {"http:429", true},

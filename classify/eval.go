@@ -25,16 +25,16 @@ import (
 
 // CorpusIssue is one line of issues.jsonl.
 type CorpusIssue struct {
-	Repository string   `json:"repository"`
-	Number     int      `json:"number"`
-	HTMLURL    string   `json:"html_url"`
-	Title      string   `json:"title"`
-	Body       *string  `json:"body"`
-	State      string   `json:"state"`
+	Repository string        `json:"repository"`
+	Number     int           `json:"number"`
+	HTMLURL    string        `json:"html_url"`
+	Title      string        `json:"title"`
+	Body       *string       `json:"body"`
+	State      string        `json:"state"`
 	Labels     []corpusLabel `json:"labels"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	ClosedAt   *time.Time `json:"closed_at"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	ClosedAt   *time.Time    `json:"closed_at"`
 	User       struct {
 		Login string `json:"login"`
 	} `json:"user"`
@@ -140,18 +140,18 @@ func LoadTruth(dir string) (map[string]string, error) {
 
 // Metrics is the result of an evaluation.
 type Metrics struct {
-	Items            int          `json:"items"`
-	Families         int          `json:"families"`
-	Clusters         int          `json:"clusters"` // predicted clusters with 1+ labelled member
-	Unclustered      int          `json:"unclustered"`
-	BCubedPrecision  float64      `json:"bcubed_precision"`
-	BCubedRecall     float64      `json:"bcubed_recall"`
-	BCubedF1         float64      `json:"bcubed_f1"`
-	PairPrecision    float64      `json:"pairwise_precision"`
-	PairRecall       float64      `json:"pairwise_recall"`
-	PairF1           float64      `json:"pairwise_f1"`
-	WorstSplit       []FamilyStat `json:"worst_split"`
-	WorstMerged      []MergeStat  `json:"worst_merged"`
+	Items           int          `json:"items"`
+	Families        int          `json:"families"`
+	Clusters        int          `json:"clusters"` // predicted clusters with 1+ labelled member
+	Unclustered     int          `json:"unclustered"`
+	BCubedPrecision float64      `json:"bcubed_precision"`
+	BCubedRecall    float64      `json:"bcubed_recall"`
+	BCubedF1        float64      `json:"bcubed_f1"`
+	PairPrecision   float64      `json:"pairwise_precision"`
+	PairRecall      float64      `json:"pairwise_recall"`
+	PairF1          float64      `json:"pairwise_f1"`
+	WorstSplit      []FamilyStat `json:"worst_split"`
+	WorstMerged     []MergeStat  `json:"worst_merged"`
 }
 
 // FamilyStat: a family spread over several predicted clusters.

@@ -192,7 +192,9 @@ var placeholders = map[string]bool{
 	"<duration>": true, "<version>": true, "<str>": true, "<id>": true,
 }
 
-func isPlaceholder(s string) bool { return len(s) > 2 && s[0] == '<' && placeholders[strings.ToLower(s)] }
+func isPlaceholder(s string) bool {
+	return len(s) > 2 && s[0] == '<' && placeholders[strings.ToLower(s)]
+}
 
 func hasPlaceholderPrefix(s string) bool {
 	if len(s) < 3 || s[0] != '<' {
