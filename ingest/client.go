@@ -138,6 +138,9 @@ type page struct {
 	LastModified string
 	Next         string // Link rel="next", absolute
 	LastPage     int    // page number of Link rel="last", 0 when absent
+	// capped is set on the last reachable page of a search whose
+	// total_count is beyond the 1,000-result cap.
+	capped bool
 }
 
 // get fetches rawURL (absolute, or relative to the API base) into v. A

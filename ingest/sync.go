@@ -1,0 +1,802 @@
+package ingest
+
+// Sync design (the decisions the issue leaves open are written here):
+//
+// Streams. A repository source has two streams, "issues" (the issue list,
+// pull requests included, as GitHub returns it) and "comments" (the
+// repository-wide issue-comment list). A search source has the "issues"
+// stream (search hits) and comments fetched for the hits that changed.
+//
+// Backfill. A stream that never finished a pass lists with state=all,
+// sort=updated, direction=asc, per_page=100 from the source's start date.
+// Each page is committed in one transaction together with the stream
+// cursor: the largest updated_at on the page (GitHub's clock, never ours).
+// The next page is asked for with since=<that cursor> (since is inclusive,
+// so items sharing the boundary second come again and are upserted as
+// no-ops). Re-anchoring on since instead of blindly following page=N+1
+// removes the offset drift of page-numbered lists: an item updated during
+// the scan moves to the end of the list, which would shift every later
+// item one place up and skip one at the next page boundary. When a whole
+// page shares one second (since cannot advance), the Link rel="next" URL is
+// followed as GitHub gives it. A killed sync resumes from cursor-overlap.
+//
+// Incremental passes and conditional requests. Once a backfill is done,
+// every run starts with one "probe": the first page of the same list
+// sorted by updated descending, with no since, so its URL never changes
+// between runs and its ETag (kept in http_validators) stays valid. A 304
+// means nothing in the stream changed: the whole run costs one free
+// request per stream. A 200 page that reaches below cursor-overlap holds
+// every change, and is committed with the new cursor and validator. Else
+// (more than a page of changes) an ascending pass from cursor-overlap
+// catches up page by page, resumable as above, and the probe is asked
+// again to record its validator.
+//
+// Pull requests. The issues endpoint mixes pull requests in. They are
+// recognised by the "pull_request" key and stored (is_pull_request = true)
+// only when the source has include_pull_requests; otherwise they are
+// skipped, as are their conversation comments (comment html_url /pull/),
+// and counted as skipped. Turning include_pull_requests on later restarts
+// the source's backfill so the skipped ones are fetched.
+//
+// Comments of issues errata does not hold yet (an issue created after its
+// stream's pass) trigger one GET of that issue, stored in the same page.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// Source is one thing to sync.
+type Source struct {
+	Kind string // "repo" or "search"
+	// Key is "owner/name" or the search query.
+	Key string
+	// Since bounds a first sync (zero: everything).
+	Since time.Time
+	// IncludePullRequests stores pull requests too (repo sources; search
+	// sources store them when the query says is:pr).
+	IncludePullRequests bool
+}
+
+func (s Source) String() string {
+	if s.Kind == "search" {
+		return "search " + strconv.Quote(s.Key)
+	}
+	return s.Key
+}
+
+// Event is a progress report.
+type Event struct {
+	Source        string
+	Stream        string
+	Pages, Items  int
+	RateRemaining int64 // -1 unknown
+	Waiting       time.Duration
+	Reason        string
+	Done          bool
+}
+
+// Options configure a Syncer.
+type Options struct {
+	// Overlap is subtracted from a cursor when a run resumes or starts an
+	// incremental pass (updated_at has one-second resolution and GitHub's
+	// lists are eventually consistent). Default 2 minutes.
+	Overlap time.Duration
+	// PerPage is the page size (default and maximum 100).
+	PerPage int
+	// Reconcile adds a reconcile pass to repository sources.
+	Reconcile bool
+	// IncompleteRetries bounds retries of a search page answered with
+	// incomplete_results (default 3), waiting Limits.RetryBase × attempt.
+	IncompleteRetries int
+	Logger            *slog.Logger
+	// Progress receives page and wait events (nil: none).
+	Progress func(Event)
+	// Stop, when closed, ends the run after the current page.
+	Stop <-chan struct{}
+}
+
+// Summary is one source's outcome in a run; it is also stored in
+// sync_runs.
+type Summary struct {
+	Source      string
+	Kind        string
+	Status      string // ok | partial | failed | interrupted | skipped
+	Requests    int64
+	NotModified int64
+	Waited      time.Duration
+	Errors      int
+	Pages       int
+	// Issues counts issue rows, pull requests included when the source
+	// keeps them; PullRequests is how many of the rows written were pull
+	// requests and PRsSkipped how many pull requests (and their comments)
+	// were left out.
+	Issues       store.UpsertResult
+	PullRequests int
+	Comments     store.UpsertResult
+	PRsSkipped   int
+	Gone         int // reconcile: issues marked gone
+	Repaired     int // reconcile: comment threads refetched
+	Message      string
+	Err          error `json:"-"`
+}
+
+// Syncer runs syncs against one GitHub API with one store.
+type Syncer struct {
+	c   *Client
+	st  *store.Store
+	opt Options
+	log *slog.Logger
+}
+
+// NewSyncer builds a Syncer.
+func NewSyncer(c *Client, st *store.Store, o Options) *Syncer {
+	if o.Overlap == 0 {
+		o.Overlap = 2 * time.Minute
+	}
+	if o.PerPage <= 0 || o.PerPage > 100 {
+		o.PerPage = 100
+	}
+	if o.IncompleteRetries == 0 {
+		o.IncompleteRetries = 3
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Syncer{c: c, st: st, opt: o, log: o.Logger}
+}
+
+// Run syncs the sources one after the other (requests for one token are
+// best made serially). A source that fails (gone, forbidden, retries
+// exhausted) is reported and the others still run; a stop, a cancelled
+// context or a rate-limit wait beyond MaxWait ends the run, with every
+// committed page kept.
+func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
+	var out []Summary
+	halt := ""
+	for _, src := range sources {
+		if halt != "" {
+			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: halt})
+			continue
+		}
+		sum := s.syncSource(ctx, src)
+		out = append(out, sum)
+		var wt *WaitTooLongError
+		switch {
+		case errors.Is(sum.Err, ErrStopped) || ctx.Err() != nil:
+			halt = "not started: the run was stopped"
+		case errors.As(sum.Err, &wt):
+			halt = "not started: " + wt.Error()
+		}
+	}
+	return out
+}
+
+// streamState is one stream's cursor.
+type streamState struct {
+	Cursor       time.Time `json:"cursor,omitzero"`
+	BackfillDone bool      `json:"backfill_done,omitempty"`
+}
+
+// sourceState is what errata keeps in sync_sources.state.
+type sourceState struct {
+	Issues     streamState `json:"issues"`
+	Comments   streamState `json:"comments"`
+	IncludePRs bool        `json:"include_pull_requests,omitempty"`
+	// Since is the start date the backfill began with.
+	Since time.Time `json:"since,omitzero"`
+	// Pending are search hits whose comments still have to be fetched:
+	// repository -> issue number -> what to fetch.
+	Pending map[string]map[string]pendingItem `json:"pending_comments,omitempty"`
+	// LastTotal is the search's last total_count.
+	LastTotal int `json:"last_total,omitempty"`
+}
+
+// run is one source's sync in progress.
+type run struct {
+	s        *Syncer
+	src      Source
+	id       int64
+	state    sourceState
+	sum      *Summary
+	pages    int
+	items    int
+	stream   string
+	owner    string
+	name     string
+	searchPR bool
+}
+
+func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
+	sum = Summary{Source: src.String(), Kind: src.Kind}
+	log := s.log.With("source", src.String())
+	if src.Kind == "repo" {
+		owner, name, ok := strings.Cut(src.Key, "/")
+		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+			sum.Status, sum.Err = "failed", fmt.Errorf("repository %q: want owner/name", src.Key)
+			sum.Message = sum.Err.Error()
+			return sum
+		}
+	}
+	row, err := s.st.SyncSourceEnsure(ctx, src.Kind, src.Key)
+	if err != nil {
+		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		return sum
+	}
+	lock, err := s.st.SyncLockTry(ctx, row.ID)
+	if err != nil {
+		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		return sum
+	}
+	if lock == nil {
+		sum.Status = "skipped"
+		sum.Message = "another errata sync is syncing this source"
+		log.Warn("skipped: another errata sync holds this source")
+		return sum
+	}
+	defer lock.Release()
+	// Re-read the state under the lock: the other sync may just have
+	// committed.
+	if row, err = s.st.SyncSourceGet(ctx, row.ID); err != nil {
+		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		return sum
+	}
+	r := &run{s: s, src: src, id: row.ID, sum: &sum}
+	if len(row.State) > 0 {
+		if err := json.Unmarshal(row.State, &r.state); err != nil {
+			log.Warn("unreadable sync state; starting over", "error", err)
+			r.state = sourceState{}
+		}
+	}
+	started := time.Now()
+	runID, err := s.st.SyncRunStart(ctx, row.ID, started)
+	if err != nil {
+		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		return sum
+	}
+	req0, nm0, w0 := s.c.Count.Requests.Load(), s.c.Count.NotModified.Load(), s.c.Count.WaitedNanos.Load()
+
+	err = r.do(ctx)
+
+	sum.Requests = s.c.Count.Requests.Load() - req0
+	sum.NotModified = s.c.Count.NotModified.Load() - nm0
+	sum.Waited = time.Duration(s.c.Count.WaitedNanos.Load() - w0)
+	sum.Pages = r.pages
+	sum.Err = err
+	var wt *WaitTooLongError
+	switch {
+	case err == nil:
+		sum.Status = "ok"
+	case errors.Is(err, ErrStopped) || errors.Is(err, context.Canceled):
+		sum.Status, sum.Message = "interrupted", "stopped; progress saved, the next run resumes"
+	case errors.As(err, &wt):
+		sum.Status, sum.Message = "partial", wt.Error()+"; progress saved, the next run resumes"
+	case errors.Is(err, errIncomplete):
+		sum.Status, sum.Message = "partial", err.Error()
+	default:
+		sum.Status, sum.Message = "failed", err.Error()
+		sum.Errors++
+	}
+	if sum.Message == "" && sum.Gone+sum.Repaired > 0 {
+		sum.Message = fmt.Sprintf("reconcile: %d issues gone, %d comment threads repaired", sum.Gone, sum.Repaired)
+	}
+	fctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+	}
+	fin := time.Now()
+	if ferr := s.st.SyncRunFinish(fctx, store.SyncRun{ID: runID, SourceID: row.ID, FinishedAt: &fin, Status: sum.Status,
+		Requests: int(sum.Requests), NotModified: int(sum.NotModified), WaitedMS: sum.Waited.Milliseconds(),
+		Errors: sum.Errors, IssuesNew: sum.Issues.Inserted, IssuesUpdated: sum.Issues.Updated,
+		CommentsNew: sum.Comments.Inserted, CommentsUpdated: sum.Comments.Updated, Message: sum.Message}); ferr != nil {
+		log.Error("could not record the sync run", "error", ferr)
+	}
+	if s.opt.Progress != nil {
+		s.opt.Progress(Event{Source: src.String(), Done: true, Pages: r.pages, Items: r.items, RateRemaining: s.c.Count.RateRemaining.Load()})
+	}
+	return sum
+}
+
+func (r *run) do(ctx context.Context) error {
+	switch r.src.Kind {
+	case "repo":
+		r.owner, r.name, _ = strings.Cut(r.src.Key, "/")
+		if r.src.IncludePullRequests && !r.state.IncludePRs && (r.state.Issues.BackfillDone || !r.state.Issues.Cursor.IsZero()) {
+			// Pull requests were skipped so far: list everything again.
+			r.state.Issues, r.state.Comments = streamState{}, streamState{}
+		}
+		r.state.IncludePRs = r.src.IncludePullRequests
+		if r.state.Since.IsZero() && !r.src.Since.IsZero() && r.state.Issues.Cursor.IsZero() {
+			r.state.Since = r.src.Since.UTC()
+		}
+		if err := r.runStream(ctx, r.issueStream()); err != nil {
+			return r.repoErr(err)
+		}
+		if err := r.runStream(ctx, r.commentStream()); err != nil {
+			return r.repoErr(err)
+		}
+		if r.s.opt.Reconcile {
+			if err := r.reconcile(ctx); err != nil {
+				return r.repoErr(err)
+			}
+		}
+		return nil
+	case "search":
+		if r.state.Since.IsZero() && !r.src.Since.IsZero() && r.state.Issues.Cursor.IsZero() {
+			r.state.Since = r.src.Since.UTC()
+		}
+		return r.search(ctx)
+	default:
+		return fmt.Errorf("unknown source kind %q", r.src.Kind)
+	}
+}
+
+// repoErr words a repository-level failure.
+func (r *run) repoErr(err error) error {
+	switch StatusOf(err) {
+	case http.StatusNotFound:
+		return fmt.Errorf("repository %s not found (deleted, renamed away, or private without access); skipped: %w", r.src.Key, err)
+	case http.StatusForbidden, http.StatusUnavailableForLegalReasons:
+		return fmt.Errorf("repository %s is not accessible with these credentials; skipped: %w", r.src.Key, err)
+	case http.StatusUnauthorized:
+		return fmt.Errorf("GitHub refused the token (401): check GITHUB_TOKEN: %w", err)
+	}
+	return err
+}
+
+func (r *run) stopped() bool {
+	if r.s.opt.Stop == nil {
+		return false
+	}
+	select {
+	case <-r.s.opt.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// batch is one page's worth of rows.
+type batch struct {
+	issues   []store.Issue
+	comments []store.Comment
+	// times are the updated_at of every item on the page (kept or not),
+	// in page order.
+	times []time.Time
+}
+
+func (b *batch) minMax() (lo, hi time.Time) {
+	for i, t := range b.times {
+		if i == 0 || t.Before(lo) {
+			lo = t
+		}
+		if t.After(hi) {
+			hi = t
+		}
+	}
+	return lo, hi
+}
+
+// streamDef describes one list.
+type streamDef struct {
+	name  string
+	state *streamState
+	probe string                       // stable URL: desc by updated, no since
+	asc   func(since time.Time) string // ascending from since (zero: all)
+	fetch func(ctx context.Context, u, etag string) (*page, []json.RawMessage, error)
+	// decode turns a page into rows (may fetch missing parents).
+	decode func(ctx context.Context, raws []json.RawMessage) (*batch, error)
+}
+
+func (r *run) listFetch(ctx context.Context, u, etag string) (*page, []json.RawMessage, error) {
+	var raws []json.RawMessage
+	p, err := r.s.c.get(ctx, u, etag, &raws, false)
+	return p, raws, err
+}
+
+func (r *run) issueStream() *streamDef {
+	base := fmt.Sprintf("repos/%s/%s/issues", url.PathEscape(r.owner), url.PathEscape(r.name))
+	per := strconv.Itoa(r.s.opt.PerPage)
+	return &streamDef{
+		name:  "issues",
+		state: &r.state.Issues,
+		probe: base + "?state=all&sort=updated&direction=desc&per_page=" + per,
+		asc: func(since time.Time) string {
+			u := base + "?state=all&sort=updated&direction=asc&per_page=" + per
+			if !since.IsZero() {
+				u += "&since=" + url.QueryEscape(sinceParam(since))
+			}
+			return u
+		},
+		fetch:  r.listFetch,
+		decode: r.decodeIssues,
+	}
+}
+
+func (r *run) commentStream() *streamDef {
+	base := fmt.Sprintf("repos/%s/%s/issues/comments", url.PathEscape(r.owner), url.PathEscape(r.name))
+	per := strconv.Itoa(r.s.opt.PerPage)
+	return &streamDef{
+		name:  "comments",
+		state: &r.state.Comments,
+		probe: base + "?sort=updated&direction=desc&per_page=" + per,
+		asc: func(since time.Time) string {
+			u := base + "?sort=updated&direction=asc&per_page=" + per
+			if !since.IsZero() {
+				u += "&since=" + url.QueryEscape(sinceParam(since))
+			}
+			return u
+		},
+		fetch:  r.listFetch,
+		decode: r.decodeComments,
+	}
+}
+
+// runStream backfills a stream if needed, then runs the incremental pass.
+func (r *run) runStream(ctx context.Context, d *streamDef) error {
+	r.stream = d.name
+	afterAsc := false
+	if !d.state.BackfillDone {
+		start := r.state.Since
+		if !d.state.Cursor.IsZero() {
+			start = d.state.Cursor.Add(-r.s.opt.Overlap)
+		}
+		if err := r.ascending(ctx, d, start, true); err != nil {
+			return err
+		}
+		afterAsc = true
+	}
+	return r.incremental(ctx, d, afterAsc)
+}
+
+// incremental runs the probe and, when more than a page changed, an
+// ascending catch-up; see the package comment.
+func (r *run) incremental(ctx context.Context, d *streamDef, afterAsc bool) error {
+	for round := 0; round < 2; round++ {
+		if r.stopped() {
+			return ErrStopped
+		}
+		etag := ""
+		if v, err := r.s.st.ValidatorGet(ctx, r.validatorKey(d.probe)); err == nil {
+			etag = v.ETag
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		p, raws, err := d.fetch(ctx, d.probe, etag)
+		if err != nil {
+			return err
+		}
+		r.pages++
+		if p.Status == http.StatusNotModified {
+			r.progress(0)
+			return nil
+		}
+		b, err := d.decode(ctx, raws)
+		if err != nil {
+			return err
+		}
+		lo, hi := b.minMax()
+		low := d.state.Cursor.Add(-r.s.opt.Overlap)
+		covered := p.Next == "" || lo.Before(low) || (afterAsc && !lo.After(d.state.Cursor))
+		if covered {
+			if hi.After(d.state.Cursor) {
+				d.state.Cursor = hi
+			}
+			return r.commit(ctx, b, &store.Validator{URL: r.validatorKey(d.probe), ETag: p.ETag, LastModified: p.LastModified})
+		}
+		if err := r.commit(ctx, b, nil); err != nil {
+			return err
+		}
+		if err := r.ascending(ctx, d, low, false); err != nil {
+			return err
+		}
+		afterAsc = true
+	}
+	return nil
+}
+
+// validatorKey is the key a validator is stored under: the absolute URL.
+func (r *run) validatorKey(u string) string {
+	ref, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return r.s.c.base.ResolveReference(ref).String()
+}
+
+// ascending lists a stream oldest-first from since, committing each page
+// with the cursor.
+func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, backfill bool) error {
+	u := d.asc(since)
+	for {
+		if r.stopped() {
+			return ErrStopped
+		}
+		p, raws, err := d.fetch(ctx, u, "")
+		if err != nil {
+			return err
+		}
+		r.pages++
+		b, err := d.decode(ctx, raws)
+		if err != nil {
+			return err
+		}
+		_, hi := b.minMax()
+		if hi.After(d.state.Cursor) {
+			d.state.Cursor = hi
+		}
+		last := p.Next == ""
+		if last && backfill && !p.capped {
+			d.state.BackfillDone = true
+		}
+		if err := r.commit(ctx, b, nil); err != nil {
+			return err
+		}
+		if last && p.capped {
+			// More than 1,000 search hits share one second: the cap hides
+			// the rest of it.
+			r.s.log.Warn("more than 1000 search results share one updated second; skipping the rest of it",
+				"source", r.src.String(), "second", sinceParam(hi))
+			r.sum.Errors++
+			since = hi.Add(time.Second)
+			u = d.asc(since)
+			continue
+		}
+		if last {
+			return nil
+		}
+		if hi.After(since) {
+			since = hi
+			u = d.asc(since)
+		} else {
+			u = p.Next // a page of one second: follow Link
+		}
+	}
+}
+
+// commit writes a page and the state in one transaction.
+func (r *run) commit(ctx context.Context, b *batch, v *store.Validator) error {
+	st, err := json.Marshal(r.state)
+	if err != nil {
+		return fmt.Errorf("encode sync state: %w", err)
+	}
+	p := store.SyncPage{SourceID: r.id, State: st, Issues: b.issues, Comments: b.comments}
+	if v != nil {
+		p.Validators = []store.Validator{*v}
+	}
+	res, err := r.s.st.SyncPageCommit(ctx, p)
+	if err != nil {
+		return err
+	}
+	r.sum.Issues.Add(res.Issues)
+	for _, is := range b.issues {
+		if is.IsPullRequest {
+			r.sum.PullRequests++
+		}
+	}
+	r.sum.Comments.Add(res.Comments)
+	r.items += len(b.times)
+	r.progress(len(b.times))
+	return nil
+}
+
+func (r *run) progress(n int) {
+	if r.s.opt.Progress == nil {
+		return
+	}
+	r.s.opt.Progress(Event{Source: r.src.String(), Stream: r.stream, Pages: r.pages, Items: r.items,
+		RateRemaining: r.s.c.Count.RateRemaining.Load()})
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+
+var errIncomplete = errors.New("search answered incomplete_results after retries; the window will be retried next run")
+
+// repoFromAPIURL extracts "owner/name" from .../repos/owner/name[/...].
+func repoFromAPIURL(u string) string {
+	i := strings.Index(u, "/repos/")
+	if i < 0 {
+		return ""
+	}
+	parts := strings.SplitN(u[i+len("/repos/"):], "/", 3)
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[0] + "/" + parts[1]
+}
+
+// issueNumberFromURL extracts N from .../issues/N.
+func issueNumberFromURL(u string) int {
+	i := strings.LastIndex(u, "/")
+	if i < 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(u[i+1:])
+	return n
+}
+
+func toStoreIssue(repo string, raw json.RawMessage) (store.Issue, error) {
+	var gi github.Issue
+	if err := json.Unmarshal(raw, &gi); err != nil {
+		return store.Issue{}, fmt.Errorf("decode issue: %w", err)
+	}
+	if repo == "" {
+		repo = repoFromAPIURL(gi.GetRepositoryURL())
+	}
+	is := store.Issue{
+		Repository:        repo,
+		Number:            gi.GetNumber(),
+		NodeID:            gi.GetNodeID(),
+		IsPullRequest:     gi.IsPullRequest(),
+		State:             gi.GetState(),
+		StateReason:       gi.GetStateReason(),
+		Title:             gi.GetTitle(),
+		Body:              gi.GetBody(),
+		Author:            gi.GetUser().GetLogin(),
+		AuthorAssociation: gi.GetAuthorAssociation(),
+		CommentCount:      gi.GetComments(),
+		HTMLURL:           gi.GetHTMLURL(),
+		CreatedAt:         gi.GetCreatedAt().UTC(),
+		UpdatedAt:         gi.GetUpdatedAt().UTC(),
+		Raw:               raw,
+	}
+	if gi.ID != nil {
+		id := gi.GetID()
+		is.GitHubID = &id
+	}
+	for _, l := range gi.Labels {
+		is.Labels = append(is.Labels, l.GetName())
+	}
+	if gi.Reactions != nil {
+		is.ReactionsTotal = gi.Reactions.GetTotalCount()
+		if b, err := json.Marshal(gi.Reactions); err == nil {
+			is.Reactions = b
+		}
+	}
+	if gi.ClosedAt != nil {
+		c := gi.ClosedAt.UTC()
+		is.ClosedAt = &c
+	}
+	if is.Number == 0 || is.UpdatedAt.IsZero() {
+		return is, fmt.Errorf("decode issue: no number or updated_at")
+	}
+	return is, nil
+}
+
+func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, error) {
+	b := &batch{}
+	for _, raw := range raws {
+		is, err := toStoreIssue(r.src.Key, raw)
+		if err != nil {
+			return nil, err
+		}
+		b.times = append(b.times, is.UpdatedAt)
+		if is.IsPullRequest && !r.src.IncludePullRequests {
+			r.sum.PRsSkipped++
+			continue
+		}
+		b.issues = append(b.issues, is)
+	}
+	return b, nil
+}
+
+func toStoreComment(repo string, raw json.RawMessage) (store.Comment, error) {
+	var gc github.IssueComment
+	if err := json.Unmarshal(raw, &gc); err != nil {
+		return store.Comment{}, fmt.Errorf("decode comment: %w", err)
+	}
+	if repo == "" {
+		repo = repoFromAPIURL(gc.GetIssueURL())
+	}
+	c := store.Comment{
+		Repository:        repo,
+		IssueNumber:       issueNumberFromURL(gc.GetIssueURL()),
+		SourceKey:         strconv.FormatInt(gc.GetID(), 10),
+		Author:            gc.GetUser().GetLogin(),
+		AuthorAssociation: gc.GetAuthorAssociation(),
+		Body:              gc.GetBody(),
+		HTMLURL:           gc.GetHTMLURL(),
+		CreatedAt:         gc.GetCreatedAt().UTC(),
+		UpdatedAt:         gc.GetUpdatedAt().UTC(),
+		Raw:               raw,
+	}
+	if gc.ID != nil {
+		id := gc.GetID()
+		c.GitHubID = &id
+	}
+	if gc.Reactions != nil {
+		c.ReactionsTotal = gc.Reactions.GetTotalCount()
+	}
+	if c.IssueNumber == 0 || gc.ID == nil || c.UpdatedAt.IsZero() {
+		return c, fmt.Errorf("decode comment: no id, issue_url or updated_at")
+	}
+	return c, nil
+}
+
+// isPRComment tells a pull request conversation comment by its html_url.
+func isPRComment(c store.Comment) bool { return strings.Contains(c.HTMLURL, "/pull/") }
+
+func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batch, error) {
+	b := &batch{}
+	var nums []int
+	seen := map[int]bool{}
+	for _, raw := range raws {
+		c, err := toStoreComment(r.src.Key, raw)
+		if err != nil {
+			return nil, err
+		}
+		b.times = append(b.times, c.UpdatedAt)
+		if isPRComment(c) && !r.src.IncludePullRequests {
+			r.sum.PRsSkipped++
+			continue
+		}
+		b.comments = append(b.comments, c)
+		if !seen[c.IssueNumber] {
+			seen[c.IssueNumber] = true
+			nums = append(nums, c.IssueNumber)
+		}
+	}
+	have, err := r.s.st.IssueUpdatedAt(ctx, r.src.Key, nums)
+	if err != nil {
+		return nil, err
+	}
+	drop := map[int]bool{}
+	for _, n := range nums {
+		if _, ok := have[n]; ok {
+			continue
+		}
+		is, err := r.fetchIssue(ctx, r.src.Key, n)
+		if err != nil {
+			return nil, err
+		}
+		if is == nil || (is.IsPullRequest && !r.src.IncludePullRequests) {
+			drop[n] = true
+			continue
+		}
+		b.issues = append(b.issues, *is)
+	}
+	if len(drop) > 0 {
+		kept := b.comments[:0]
+		for _, c := range b.comments {
+			if !drop[c.IssueNumber] {
+				kept = append(kept, c)
+			}
+		}
+		b.comments = kept
+	}
+	return b, nil
+}
+
+// fetchIssue GETs one issue; nil when it is gone (301/404/410).
+func (r *run) fetchIssue(ctx context.Context, repo string, n int) (*store.Issue, error) {
+	var raw json.RawMessage
+	_, err := r.s.c.get(ctx, fmt.Sprintf("repos/%s/issues/%d", repo, n), "", &raw, true)
+	switch StatusOf(err) {
+	case 0:
+	case http.StatusMovedPermanently, http.StatusNotFound, http.StatusGone:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	is, err := toStoreIssue(repo, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &is, nil
+}

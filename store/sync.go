@@ -1,0 +1,381 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SyncSource is one repository or search query that `errata sync` pulls,
+// with the ingest package's state (per-stream cursors) as JSON.
+type SyncSource struct {
+	ID        int64
+	Kind      string // repo | search
+	Key       string // "owner/name" or the query
+	State     json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SyncSourceEnsure returns the source (kind, key), creating it when new.
+// Repository keys match case-insensitively.
+func (s *Store) SyncSourceEnsure(ctx context.Context, kind, key string) (*SyncSource, error) {
+	var src SyncSource
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE kind = $1 AND key = $2`
+		if kind == "repo" {
+			q = `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE kind = $1 AND lower(key) = lower($2)`
+		}
+		err := tx.QueryRow(ctx, q, kind, key).Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO sync_sources (kind, key) VALUES ($1, $2)
+			ON CONFLICT (kind, key) DO UPDATE SET kind = EXCLUDED.kind
+			RETURNING id, kind, key, state, created_at, updated_at`, kind, key).
+			Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensure sync source %s %q: %w", kind, key, err)
+	}
+	src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+	return &src, nil
+}
+
+// SyncSourceGet returns a source by id.
+func (s *Store) SyncSourceGet(ctx context.Context, id int64) (*SyncSource, error) {
+	var src SyncSource
+	err := s.pool.QueryRow(ctx, `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE id = $1`, id).
+		Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("get sync source %d: %w", id, translate(err))
+	}
+	src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+	return &src, nil
+}
+
+// SyncSourceList returns every source, repositories first, by key.
+func (s *Store) SyncSourceList(ctx context.Context) ([]SyncSource, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources ORDER BY kind, lower(key)`)
+	if err != nil {
+		return nil, fmt.Errorf("list sync sources: %w", err)
+	}
+	defer rows.Close()
+	var out []SyncSource
+	for rows.Next() {
+		var src SyncSource
+		if err := rows.Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt); err != nil {
+			return nil, err
+		}
+		src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// syncLockClass is the first key of errata's sync advisory locks ("ESYN").
+const syncLockClass = 0x4553594e
+
+// SyncLock is a held per-source advisory lock.
+type SyncLock struct {
+	conn *pgxpool.Conn
+	id   int64
+}
+
+// SyncLockTry takes the session advisory lock of a source without waiting.
+// It returns nil (and no error) when another session holds it: one sync per
+// source at a time, across processes. The lock lives on a dedicated
+// connection and also ends if the process dies.
+func (s *Store) SyncLockTry(ctx context.Context, sourceID int64) (*SyncLock, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock sync source %d: %w", sourceID, err)
+	}
+	var ok bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, int32(syncLockClass), int32(sourceID)).Scan(&ok); err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("lock sync source %d: %w", sourceID, err)
+	}
+	if !ok {
+		conn.Release()
+		return nil, nil
+	}
+	return &SyncLock{conn: conn, id: sourceID}, nil
+}
+
+// Release drops the lock. It is safe to call twice.
+func (l *SyncLock) Release() {
+	if l == nil || l.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1, $2)`, int32(syncLockClass), int32(l.id)); err != nil {
+		// The session may be broken: close it so the lock dies with it.
+		_ = l.conn.Conn().Close(ctx)
+	}
+	l.conn.Release()
+	l.conn = nil
+}
+
+// Validator is a conditional-request validator kept per request URL.
+type Validator struct {
+	URL          string
+	ETag         string
+	LastModified string
+}
+
+// ValidatorGet returns the validator stored for url, or ErrNotFound.
+func (s *Store) ValidatorGet(ctx context.Context, url string) (Validator, error) {
+	v := Validator{URL: url}
+	var etag, lm *string
+	err := s.pool.QueryRow(ctx, `SELECT etag, last_modified FROM http_validators WHERE url = $1`, url).Scan(&etag, &lm)
+	if err != nil {
+		return v, translate(err)
+	}
+	v.ETag, v.LastModified = deref(etag), deref(lm)
+	return v, nil
+}
+
+// SyncPage is what one page of a sync commits at once: the data, the
+// source's new state (cursors) and validators. Nil State leaves it as is.
+type SyncPage struct {
+	SourceID   int64
+	State      json.RawMessage
+	Issues     []Issue
+	Comments   []Comment
+	Validators []Validator
+}
+
+// SyncPageResult counts what a page changed.
+type SyncPageResult struct {
+	Issues, Comments UpsertResult
+}
+
+// SyncPageCommit writes a page's issues, then its comments, validators and
+// the source state in one transaction: a sync killed at any point resumes
+// from a state that matches the data.
+func (s *Store) SyncPageCommit(ctx context.Context, p SyncPage) (SyncPageResult, error) {
+	var res SyncPageResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if res.Issues, err = s.IssueUpsertMany(ctx, tx, p.Issues); err != nil {
+			return err
+		}
+		if res.Comments, err = s.CommentUpsertMany(ctx, tx, p.Comments); err != nil {
+			return err
+		}
+		for _, v := range p.Validators {
+			if v.ETag == "" && v.LastModified == "" {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO http_validators (url, etag, last_modified, updated_at)
+				VALUES ($1, $2, $3, now())
+				ON CONFLICT (url) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified, updated_at = now()`,
+				v.URL, nullText(v.ETag), nullText(v.LastModified)); err != nil {
+				return fmt.Errorf("save validator: %w", err)
+			}
+		}
+		if p.State != nil {
+			if _, err := tx.Exec(ctx, `UPDATE sync_sources SET state = $2, updated_at = now() WHERE id = $1`, p.SourceID, string(p.State)); err != nil {
+				return fmt.Errorf("save sync state: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return SyncPageResult{}, fmt.Errorf("commit sync page: %w", err)
+	}
+	return res, nil
+}
+
+// SyncRun is one source's part of an `errata sync` run.
+type SyncRun struct {
+	ID              int64
+	SourceID        int64
+	StartedAt       time.Time
+	FinishedAt      *time.Time
+	Status          string // running | ok | partial | failed | interrupted
+	Requests        int
+	NotModified     int
+	WaitedMS        int64
+	Errors          int
+	IssuesNew       int
+	IssuesUpdated   int
+	CommentsNew     int
+	CommentsUpdated int
+	Message         string
+}
+
+// SyncRunStart records a run as running and returns its id.
+func (s *Store) SyncRunStart(ctx context.Context, sourceID int64, started time.Time) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO sync_runs (source_id, started_at) VALUES ($1, $2) RETURNING id`,
+		sourceID, started.UTC()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("start sync run: %w", err)
+	}
+	return id, nil
+}
+
+// SyncRunFinish stores a run's outcome and counters.
+func (s *Store) SyncRunFinish(ctx context.Context, r SyncRun) error {
+	fin := time.Now().UTC()
+	if r.FinishedAt != nil {
+		fin = r.FinishedAt.UTC()
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE sync_runs SET finished_at = $2, status = $3, requests = $4, not_modified = $5,
+		waited_ms = $6, errors = $7, issues_new = $8, issues_updated = $9, comments_new = $10, comments_updated = $11,
+		message = $12 WHERE id = $1`, r.ID, fin, r.Status, r.Requests, r.NotModified, r.WaitedMS, r.Errors,
+		r.IssuesNew, r.IssuesUpdated, r.CommentsNew, r.CommentsUpdated, nullText(r.Message))
+	if err != nil {
+		return fmt.Errorf("finish sync run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// SyncRunLast returns the latest run of a source, or ErrNotFound.
+func (s *Store) SyncRunLast(ctx context.Context, sourceID int64) (*SyncRun, error) {
+	var r SyncRun
+	var msg *string
+	err := s.pool.QueryRow(ctx, `SELECT id, source_id, started_at, finished_at, status, requests, not_modified, waited_ms,
+			errors, issues_new, issues_updated, comments_new, comments_updated, message
+		FROM sync_runs WHERE source_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, sourceID).Scan(
+		&r.ID, &r.SourceID, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Requests, &r.NotModified, &r.WaitedMS,
+		&r.Errors, &r.IssuesNew, &r.IssuesUpdated, &r.CommentsNew, &r.CommentsUpdated, &msg)
+	if err != nil {
+		return nil, fmt.Errorf("last sync run of source %d: %w", sourceID, translate(err))
+	}
+	r.Message = deref(msg)
+	r.StartedAt = r.StartedAt.UTC()
+	r.FinishedAt = utcPtr(r.FinishedAt)
+	return &r, nil
+}
+
+// IssueUpdatedAt returns, for the given numbers of a repository, the
+// updated_at of those errata stores.
+func (s *Store) IssueUpdatedAt(ctx context.Context, repo string, numbers []int) (map[int]time.Time, error) {
+	out := map[int]time.Time{}
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	nums := make([]int32, len(numbers))
+	for i, n := range numbers {
+		nums[i] = int32(n)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT i.number, i.updated_at FROM issues i JOIN repositories r ON r.id = i.repository_id
+		WHERE lower(r.full_name) = lower($1) AND i.number = ANY($2::int[])`, repo, nums)
+	if err != nil {
+		return nil, fmt.Errorf("read issue times of %s: %w", repo, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		var t time.Time
+		if err := rows.Scan(&n, &t); err != nil {
+			return nil, err
+		}
+		out[n] = t.UTC()
+	}
+	return out, rows.Err()
+}
+
+// IssueCommentCount is an issue's comment count as GitHub last reported
+// it, and how many comments errata holds for it.
+type IssueCommentCount struct {
+	Number   int
+	Reported int // issues.comment_count
+	Stored   int
+	Gone     bool
+}
+
+// IssueCommentCounts lists the issues of a repository with both counts.
+func (s *Store) IssueCommentCounts(ctx context.Context, repo string) ([]IssueCommentCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT i.number, i.comment_count,
+			(SELECT count(*) FROM comments c WHERE c.issue_id = i.id), i.gone_at IS NOT NULL
+		FROM issues i JOIN repositories r ON r.id = i.repository_id
+		WHERE lower(r.full_name) = lower($1) ORDER BY i.number`, repo)
+	if err != nil {
+		return nil, fmt.Errorf("count comments of %s: %w", repo, err)
+	}
+	defer rows.Close()
+	var out []IssueCommentCount
+	for rows.Next() {
+		var c IssueCommentCount
+		if err := rows.Scan(&c.Number, &c.Reported, &c.Stored, &c.Gone); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// IssueMarkGone records that an issue was transferred, deleted or became
+// unreachable (reason says which). An issue seen again clears it.
+func (s *Store) IssueMarkGone(ctx context.Context, repo string, number int, reason string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE issues i SET gone_at = COALESCE(i.gone_at, now()), gone_reason = $3
+		FROM repositories r WHERE r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = $2`,
+		repo, number, CleanText(reason))
+	if err != nil {
+		return fmt.Errorf("mark %s#%d gone: %w", repo, number, err)
+	}
+	return nil
+}
+
+// IssueClearGone clears gone_at for issues of a repository seen again.
+func (s *Store) IssueClearGone(ctx context.Context, repo string, numbers []int) error {
+	if len(numbers) == 0 {
+		return nil
+	}
+	nums := make([]int32, len(numbers))
+	for i, n := range numbers {
+		nums[i] = int32(n)
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE issues i SET gone_at = NULL, gone_reason = NULL FROM repositories r
+		WHERE r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = ANY($2::int[]) AND i.gone_at IS NOT NULL`,
+		repo, nums)
+	if err != nil {
+		return fmt.Errorf("clear gone issues of %s: %w", repo, err)
+	}
+	return nil
+}
+
+// CommentDeleteMissing deletes the stored comments of an issue whose
+// GitHub ids are not in keep (comments deleted on GitHub), and returns how
+// many it deleted. Comments without a GitHub id (imported threads) stay.
+func (s *Store) CommentDeleteMissing(ctx context.Context, repo string, number int, keep []int64) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM comments c USING issues i, repositories r
+		WHERE c.issue_id = i.id AND r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = $2
+		  AND c.github_id IS NOT NULL AND NOT (c.github_id = ANY($3::bigint[]))`, repo, number, keep)
+	if err != nil {
+		return 0, fmt.Errorf("delete missing comments of %s#%d: %w", repo, number, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// RepoCounts is what errata holds for one repository.
+type RepoCounts struct {
+	Issues, PullRequests, Comments, Gone int64
+}
+
+// RepoCountsGet counts a repository's issues, pull requests, comments and
+// gone issues.
+func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, error) {
+	var c RepoCounts
+	err := s.pool.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE NOT i.is_pull_request),
+			count(*) FILTER (WHERE i.is_pull_request),
+			COALESCE(sum((SELECT count(*) FROM comments c WHERE c.issue_id = i.id)), 0),
+			count(*) FILTER (WHERE i.gone_at IS NOT NULL)
+		FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE lower(r.full_name) = lower($1)`, repo).
+		Scan(&c.Issues, &c.PullRequests, &c.Comments, &c.Gone)
+	if err != nil {
+		return c, fmt.Errorf("count %s: %w", repo, err)
+	}
+	return c, nil
+}
