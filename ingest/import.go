@@ -60,23 +60,81 @@ func (e RecordError) Error() string {
 // twice changes nothing.
 func Import(ctx context.Context, s *store.Store, r io.Reader, source string) (ImportSummary, error) {
 	var sum ImportSummary
-	dec := newRecordReader(r)
-	var issues []store.Issue
-	var comments []store.Comment
-	flush := func() error {
-		if len(issues) == 0 {
-			return nil
+	type batch struct {
+		issues   []store.Issue
+		comments []store.Comment
+	}
+	// Parsing and writing overlap: this goroutine parses the next batch
+	// while the writer below stores the previous one.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	var readErr error
+	go func() {
+		defer close(batches)
+		dec := newRecordReader(r)
+		var cur batch
+		send := func() bool {
+			if len(cur.issues) == 0 {
+				return true
+			}
+			select {
+			case batches <- cur:
+				cur = batch{}
+				return true
+			case <-ctx.Done():
+				return false
+			}
 		}
-		var iss, prs []store.Issue
-		for _, is := range issues {
+		for {
+			raw, line, err := dec.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				var se *syntaxError
+				if errors.As(err, &se) {
+					sum.Bad = append(sum.Bad, RecordError{Source: source, Line: se.line, Err: se.err})
+					if se.fatal {
+						break
+					}
+					continue
+				}
+				readErr = fmt.Errorf("read %s: %w", source, err)
+				return
+			}
+			sum.Records++
+			is, cs, rerr := parseRecord(raw)
+			if rerr != nil {
+				rerr.Source, rerr.Line = source, line
+				sum.Bad = append(sum.Bad, *rerr)
+				continue
+			}
+			cur.issues = append(cur.issues, is)
+			cur.comments = append(cur.comments, cs...)
+			if len(cur.issues) >= ImportBatchSize && !send() {
+				return
+			}
+		}
+		send()
+	}()
+
+	var writeErr error
+	var issues, prs []store.Issue
+	for b := range batches {
+		if writeErr != nil {
+			continue // drain so the reader can finish
+		}
+		issues, prs = issues[:0], prs[:0]
+		for _, is := range b.issues {
 			if is.IsPullRequest {
 				prs = append(prs, is)
 			} else {
-				iss = append(iss, is)
+				issues = append(issues, is)
 			}
 		}
-		err := s.InTx(ctx, func(tx store.Tx) error {
-			res, err := s.IssueUpsertMany(ctx, tx, iss)
+		writeErr = s.InTx(ctx, func(tx store.Tx) error {
+			res, err := s.IssueUpsertMany(ctx, tx, issues)
 			if err != nil {
 				return err
 			}
@@ -84,7 +142,7 @@ func Import(ctx context.Context, s *store.Store, r io.Reader, source string) (Im
 			if err != nil {
 				return err
 			}
-			resC, err := s.CommentUpsertMany(ctx, tx, comments)
+			resC, err := s.CommentUpsertMany(ctx, tx, b.comments)
 			if err != nil {
 				return err
 			}
@@ -93,47 +151,20 @@ func Import(ctx context.Context, s *store.Store, r io.Reader, source string) (Im
 			sum.Comments.Add(resC)
 			return nil
 		})
-		issues, comments = issues[:0], comments[:0]
-		return err
-	}
-	for {
-		raw, line, err := dec.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var se *syntaxError
-			if errors.As(err, &se) {
-				sum.Bad = append(sum.Bad, RecordError{Source: source, Line: se.line, Err: se.err})
-				if se.fatal {
-					break
-				}
-				continue
-			}
-			return sum, fmt.Errorf("read %s: %w", source, err)
-		}
-		sum.Records++
-		is, cs, rerr := parseRecord(raw)
-		if rerr != nil {
-			rerr.Source, rerr.Line = source, line
-			sum.Bad = append(sum.Bad, *rerr)
-			continue
-		}
-		issues = append(issues, is)
-		comments = append(comments, cs...)
-		if len(issues) >= ImportBatchSize {
-			if err := flush(); err != nil {
-				return sum, fmt.Errorf("import %s: %w", source, err)
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return sum, err
+		if writeErr != nil {
+			writeErr = fmt.Errorf("import %s: %w", source, writeErr)
+			cancel()
 		}
 	}
-	if err := flush(); err != nil {
-		return sum, fmt.Errorf("import %s: %w", source, err)
+	// The reader goroutine has finished (batches is closed): sum.Bad and
+	// sum.Records are safe to read.
+	if writeErr != nil {
+		return sum, writeErr
 	}
-	return sum, nil
+	if readErr != nil {
+		return sum, readErr
+	}
+	return sum, ctx.Err()
 }
 
 // ghRecord is the subset of GitHub's issue object errata reads. Fields
@@ -271,7 +302,7 @@ func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
 		is.Reactions = rec.Reactions
 	}
 	var comments []store.Comment
-	is.Raw = raw
+	is.Raw = withoutMember(raw, "body")
 	switch c := bytes.TrimSpace(rec.Comments); {
 	case len(c) == 0 || string(c) == "null":
 	case c[0] == '[':
@@ -289,13 +320,13 @@ func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
 			comments = append(comments, cm)
 		}
 		// The thread is stored as comments; the issue's raw JSON keeps the
-		// count GitHub itself would give.
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &m); err == nil {
-			m["comments"] = json.RawMessage(strconv.Itoa(len(list)))
-			if b, err := json.Marshal(m); err == nil {
-				is.Raw = b
-			}
+		// count GitHub itself would give. The array's bytes appear verbatim
+		// in raw, so they are spliced out rather than re-encoding the record.
+		if i := bytes.Index(is.Raw, c); i >= 0 && bytes.Count(is.Raw, c) == 1 {
+			spliced := make([]byte, 0, len(is.Raw)-len(c)+8)
+			spliced = append(spliced, is.Raw[:i]...)
+			spliced = strconv.AppendInt(spliced, int64(len(list)), 10)
+			is.Raw = append(spliced, is.Raw[i+len(c):]...)
 		}
 	default:
 		n, err := strconv.Atoi(string(c))
@@ -313,7 +344,7 @@ func parseComment(raw json.RawMessage, is store.Issue, pos int) (store.Comment, 
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return store.Comment{}, jsonFieldError(err, field+".")
 	}
-	cm := store.Comment{Repository: is.Repository, IssueNumber: is.Number, GitHubID: c.ID, Raw: raw}
+	cm := store.Comment{Repository: is.Repository, IssueNumber: is.Number, GitHubID: c.ID, Raw: withoutMember(raw, "body")}
 	if c.ID != nil {
 		cm.SourceKey = strconv.FormatInt(*c.ID, 10)
 	} else {
@@ -598,10 +629,78 @@ func (d *recordReader) readObject() (json.RawMessage, error) {
 			return nil, err
 		}
 	}
-	if !json.Valid(buf) {
-		var v any
-		err := json.Unmarshal(buf, &v)
-		return nil, fmt.Errorf("invalid JSON: %v", err)
-	}
+	// Validity is checked once, by the decoder in parseRecord.
 	return buf, nil
+}
+
+// withoutMember returns the JSON object raw without its top-level member
+// key (for "body": the text lives in its own column and is not stored
+// twice). raw is returned unchanged when the member is absent.
+func withoutMember(raw []byte, key string) []byte {
+	quoted := `"` + key + `"`
+	depth := 0
+	inString, escaped := false, false
+	keyStart := -1 // start of the current top-level string
+	memberStart := -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if depth == 1 && keyStart >= 0 && memberStart < 0 && string(raw[keyStart:i+1]) == quoted {
+					// A key if a colon follows.
+					j := i + 1
+					for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r') {
+						j++
+					}
+					if j < len(raw) && raw[j] == ':' {
+						memberStart = keyStart
+					}
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			keyStart = i
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 && memberStart >= 0 {
+				return spliceMember(raw, memberStart, i, true)
+			}
+		case ',':
+			if depth == 1 && memberStart >= 0 {
+				return spliceMember(raw, memberStart, i, false)
+			}
+		}
+	}
+	return raw
+}
+
+// spliceMember removes raw[start:end] (a member), with the comma that
+// separated it from its neighbour.
+func spliceMember(raw []byte, start, end int, last bool) []byte {
+	out := make([]byte, 0, len(raw)-(end-start))
+	if last {
+		// Remove the comma before the member, if any.
+		j := start - 1
+		for j >= 0 && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r') {
+			j--
+		}
+		if j >= 0 && raw[j] == ',' {
+			start = j
+		}
+		out = append(out, raw[:start]...)
+		return append(out, raw[end:]...)
+	}
+	out = append(out, raw[:start]...)
+	return append(out, raw[end+1:]...)
 }
