@@ -89,6 +89,8 @@ func NewApp(env *Env) *urfavecli.App {
 			dbCommand(env),
 			migrateCommand(env),
 			importCommand(env),
+			runCommand(env),
+			workerCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {

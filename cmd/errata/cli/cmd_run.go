@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	urfavecli "github.com/urfave/cli/v2"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/runner"
+	"github.com/errata-tool/errata/store"
+)
+
+// runCommand is `errata run`: the whole pipeline once, for cron. Exit
+// codes are runner's (0 ok, 1 failure before any stage, 2 usage, 3 sync,
+// 4 classify, 5 pages, 6 trends, 75 another run holds the lock).
+func runCommand(env *Env) *urfavecli.Command {
+	return &urfavecli.Command{
+		Name:  "run",
+		Usage: "sync, classify, write pages and the trends report: the main job, safe to start from cron every few minutes",
+		Description: `Runs every stage once under a database lock. A run that overlaps another exits
+at once with code 75. A run that finds nothing new skips classify and pages.
+Exit codes: 0 ok, 1 failure before any stage, 2 usage, 3 a source failed to
+sync (the later stages still ran), 4 classify failed, 5 pages failed,
+6 the trends report failed, 75 another errata run is in progress.`,
+		Flags: append(pipelineFlags(),
+			&urfavecli.BoolFlag{Name: "force", Usage: "classify and write pages even when nothing changed"},
+			&urfavecli.BoolFlag{Name: "no-sync", Usage: "skip the sync stage"},
+			&urfavecli.DurationFlag{Name: "max-wait", Value: 10 * time.Minute, Usage: "longest rate-limit wait; a longer one stops the sync with progress saved (the next run resumes)"},
+			&urfavecli.StringFlag{Name: "metrics-textfile", Usage: "write Prometheus metrics of this run to `FILE` (for node_exporter's textfile collector)"},
+			&urfavecli.BoolFlag{Name: "json", Usage: "print the run report as JSON"},
+		),
+		Action: func(c *urfavecli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("run: unexpected argument %q", c.Args().First())
+			}
+			metrics := runner.NewMetrics()
+			p, err := buildPipeline(c, env, metrics, c.Duration("max-wait"))
+			if err != nil {
+				return err
+			}
+			rep, err := p.Run(c.Context, runner.RunOptions{Force: c.Bool("force"), SkipSync: c.Bool("no-sync")})
+			if f := c.String("metrics-textfile"); f != "" {
+				if werr := metrics.WriteTextfile(f); werr != nil {
+					env.logger().Error("could not write metrics", "error", werr)
+				}
+			}
+			if err != nil {
+				code := runner.ExitCodeFor(err)
+				if code == runner.ExitLocked {
+					return urfavecli.Exit(fmt.Sprintf("run: %v; nothing done (exit %d)", err, code), code)
+				}
+				if rep != nil {
+					printReport(env, c.Bool("json"), rep)
+				}
+				return fmt.Errorf("run: %w", err)
+			}
+			printReport(env, c.Bool("json"), rep)
+			if rep.ExitCode != runner.ExitOK {
+				return urfavecli.Exit(fmt.Sprintf("run: %s (exit %d)", failedStages(rep), rep.ExitCode), rep.ExitCode)
+			}
+			return nil
+		},
+	}
+}
+
+// pipelineFlags are shared by run and worker.
+func pipelineFlags() []urfavecli.Flag {
+	return []urfavecli.Flag{
+		&urfavecli.StringFlag{Name: "out", Usage: "pages output `DIR` (default: output.dir of the config, else ./site)"},
+		&urfavecli.StringFlag{Name: "github-api-url", EnvVars: []string{"GITHUB_API_URL"}, Usage: "GitHub REST API base (default: github.api_url of the config, else api.github.com)"},
+	}
+}
+
+func printReport(env *Env, asJSON bool, rep *runner.Report) {
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+		return
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	for _, s := range rep.Stages {
+		name := s.Stage
+		if s.Source != "" {
+			name += " " + s.Source
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, s.Status, s.Duration.Round(time.Millisecond), s.Detail)
+	}
+	_ = tw.Flush()
+}
+
+func failedStages(rep *runner.Report) string {
+	var f []string
+	for _, s := range rep.Stages {
+		if s.Status == "failed" {
+			name := s.Stage
+			if s.Source != "" {
+				name += " " + s.Source
+			}
+			f = append(f, name)
+		}
+	}
+	if len(f) == 0 {
+		return "failed"
+	}
+	return "failed: " + strings.Join(f, ", ")
+}
+
+// buildPipeline wires the runner to the stage packages.
+func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxWait time.Duration) (*runner.Pipeline, error) {
+	cfg, err := env.Config(c)
+	if err != nil {
+		return nil, err
+	}
+	s, err := env.Store(c)
+	if err != nil {
+		return nil, err
+	}
+	out := c.String("out")
+	if out == "" {
+		out = cfg.Output.Dir
+	}
+	if out == "" {
+		out = "site"
+	}
+	apiURL := c.String("github-api-url")
+	if apiURL == "" {
+		apiURL = cfg.GitHub.APIURL
+	}
+	if _, err := ingest.ResolveAPIURL(apiURL); err != nil {
+		return nil, usageError("--github-api-url: %v", err)
+	}
+	log := env.logger()
+	tokens := runner.TokensFromConfig(cfg.GitHub, env.Getenv)
+	for _, n := range cfg.GitHub.TokenEnvs {
+		if env.Getenv(n) == "" {
+			log.Warn("token variable from github.token_envs is empty or unset", "variable", n)
+		}
+	}
+	sources := runner.SourcesFromConfig(cfg)
+	if len(sources) > 0 && len(tokens) == 0 {
+		log.Warn("no GitHub token (GITHUB_TOKEN, GH_TOKEN or github.token_envs): syncing at the unauthenticated limit of 60 requests an hour")
+	}
+	p := &runner.Pipeline{
+		Store:   s,
+		Sources: sources,
+		Tokens:  runner.NewTokenPool(tokens),
+		Syncer: &ingestSyncer{st: s, apiURL: apiURL, log: log,
+			limits: ingest.Limits{MaxWait: maxWait}},
+		OutDir:    out,
+		RulesHash: rulesHash(cfg),
+		Metrics:   metrics,
+		Logger:    log,
+	}
+	p.Classifier, p.Publisher = stageImpls(s, cfg, log, env)
+	return p, nil
+}
+
+// rulesHash identifies the config's classification rules, so that editing
+// them makes classify pending.
+func rulesHash(cfg *config.Config) string {
+	if cfg.Rules == nil {
+		return ""
+	}
+	b, err := yaml.Marshal(cfg.Rules)
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+// ingestSyncer is runner.Syncer over package ingest: one client per sync,
+// with the token the pipeline chose.
+type ingestSyncer struct {
+	st     *store.Store
+	apiURL string
+	limits ingest.Limits
+	log    *slog.Logger
+}
+
+func (s *ingestSyncer) Sync(ctx context.Context, src runner.Source, token string, stop <-chan struct{}) (runner.SyncResult, error) {
+	res := runner.SyncResult{RateRemaining: -1, RateLimit: -1}
+	cl, err := ingest.NewClient(ingest.ClientOptions{APIURL: s.apiURL, Token: token, Limits: s.limits, Stop: stop})
+	if err != nil {
+		return res, err
+	}
+	isrc := ingest.Source{Kind: src.Kind, Key: src.Key}
+	if src.Repo != nil {
+		isrc.Since = src.Repo.Since.Time
+		isrc.IncludePullRequests = src.Repo.IncludePullRequests
+	}
+	if src.Search != nil {
+		isrc.Since = src.Search.Since.Time
+	}
+	sums := ingest.NewSyncer(cl, s.st, ingest.Options{Logger: s.log, Stop: stop}).Run(ctx, []ingest.Source{isrc})
+	if len(sums) == 0 {
+		return res, fmt.Errorf("sync %s: no result", src)
+	}
+	sum := sums[0]
+	res.Requests, res.NotModified = sum.Requests, sum.NotModified
+	res.IssuesNew, res.IssuesUpdated = sum.Issues.Inserted, sum.Issues.Updated
+	res.CommentsNew, res.CommentsUpdated = sum.Comments.Inserted, sum.Comments.Updated
+	res.RateRemaining, res.RateLimit = cl.Count.RateRemaining.Load(), cl.Count.RateLimit.Load()
+	switch {
+	case sum.Status == "skipped":
+		return res, runner.ErrSourceBusy
+	case sum.Err != nil:
+		return res, sum.Err
+	case sum.Status != "ok":
+		return res, fmt.Errorf("%s: %s", sum.Status, sum.Message)
+	}
+	return res, nil
+}
+
+// stageImpls returns the classify and pages stages. They are nil until the
+// classify and reports packages export their entry points; the runner then
+// reports those stages as unavailable.
+func stageImpls(_ *store.Store, _ *config.Config, _ *slog.Logger, _ *Env) (runner.Classifier, runner.Publisher) {
+	return nil, nil
+}

@@ -1,0 +1,590 @@
+// Package runner is errata's scheduled pipeline: sync every configured
+// source, classify what changed, and write the pages and the trends report,
+// as one idempotent job (`errata run`, safe to start from cron every few
+// minutes) and as the stage functions that `errata worker` (package worker)
+// runs as River jobs.
+//
+// The stages belong to other packages (ingest, classify, reports/pages,
+// reports/trends). The runner reaches them through the small interfaces
+// Syncer, Classifier and Publisher, which the CLI implements with those
+// packages' exported functions. The runner owns what is common to both
+// schedulers:
+//
+//   - the run lock: a session-level PostgreSQL advisory lock (RunLockKey),
+//     tried without waiting, so an overlapping `errata run` exits at once
+//     with ExitLocked and a message saying who holds it; the lock dies with
+//     the session, so a killed run never leaves it behind;
+//   - stage locks (classify, pages) shared with the worker, so a cron run
+//     and a worker never classify or write pages at the same time;
+//   - "pending" state in pipeline_state (migration 0008): classify runs only
+//     when issues or comments changed after the last classify started (or
+//     the rules changed); pages and trends only when data or clusters
+//     changed after the last pages run started, the output dir changed, or
+//     the output dir is gone. A run that finds nothing new costs one
+//     conditional request per stream plus a few index probes;
+//   - the exit codes (Exit*), one per failed stage;
+//   - GitHub tokens used in turn (TokenPool) and Prometheus metrics
+//     (Metrics).
+//
+// Decision: a sync that stops cleanly because the rate limit would make it
+// wait too long is not a failure (its progress is saved and the next run
+// resumes); it is logged as a warning and the other stages still run. A
+// source that fails makes the run exit ExitSync, but classify and pages
+// still run on what was synced, so one broken repository does not freeze the
+// pages of the others.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/store"
+)
+
+// Exit codes of `errata run`. When several stages fail, the code is the
+// first failed stage in pipeline order (sync, classify, pages, trends).
+const (
+	ExitOK       = 0
+	ExitFailure  = 1 // before any stage: configuration, database
+	ExitUsage    = 2
+	ExitSync     = 3 // at least one source failed to sync (the others and the later stages ran)
+	ExitClassify = 4 // classify failed (pages and trends were not written)
+	ExitPages    = 5 // pages failed
+	ExitTrends   = 6 // the trends report failed
+	// ExitLocked: another `errata run` holds the run lock. 75 is
+	// EX_TEMPFAIL of sysexits.h: try again later.
+	ExitLocked = 75
+)
+
+// Advisory lock keys. They share the 64-bit space with store's migration
+// lock (0x6572726174610001, "errata" + 1) and never collide with River's,
+// which hashes its own.
+const (
+	RunLockKey      int64 = 0x6572726174610008 // one `errata run` at a time
+	ClassifyLockKey int64 = 0x6572726174610009 // one classify at a time (run or worker)
+	PagesLockKey    int64 = 0x657272617461000a // one pages/trends writer at a time
+)
+
+// DefaultInterval is how often a source is synced when neither the source
+// nor schedule.interval says.
+const DefaultInterval = time.Hour
+
+// Source is one configured sync source.
+type Source struct {
+	Kind     string // "repo" or "search"
+	Key      string // "owner/name" or the search query
+	Interval time.Duration
+	// Repo and Search are the configuration entries, for the Syncer.
+	Repo   *config.Repository
+	Search *config.Search
+}
+
+// String is "repo owner/name" or "search <query>".
+func (s Source) String() string { return s.Kind + " " + s.Key }
+
+// SourcesFromConfig lists the configured sources with their intervals:
+// the source's own interval, else schedule.interval, else DefaultInterval.
+func SourcesFromConfig(cfg *config.Config) []Source {
+	def := cfg.Schedule.Interval.Duration
+	if def <= 0 {
+		def = DefaultInterval
+	}
+	var out []Source
+	for i := range cfg.Sources.Repositories {
+		r := &cfg.Sources.Repositories[i]
+		iv := r.Interval.Duration
+		if iv <= 0 {
+			iv = def
+		}
+		out = append(out, Source{Kind: "repo", Key: r.Repo, Interval: iv, Repo: r})
+	}
+	for i := range cfg.Sources.Searches {
+		s := &cfg.Sources.Searches[i]
+		iv := s.Interval.Duration
+		if iv <= 0 {
+			iv = def
+		}
+		out = append(out, Source{Kind: "search", Key: s.Query, Interval: iv, Search: s})
+	}
+	return out
+}
+
+// SyncResult is what one source's sync did.
+type SyncResult struct {
+	Requests        int64
+	NotModified     int64
+	IssuesNew       int
+	IssuesUpdated   int
+	CommentsNew     int
+	CommentsUpdated int
+	// RateRemaining and RateLimit are the last core rate-limit headers
+	// seen (-1 when unknown).
+	RateRemaining, RateLimit int64
+}
+
+// Changed reports whether the sync stored anything new.
+func (r SyncResult) Changed() bool {
+	return r.IssuesNew+r.IssuesUpdated+r.CommentsNew+r.CommentsUpdated > 0
+}
+
+// Syncer brings one source up to date with one token ("" for none). The
+// sync must commit page by page, stop after the current page when ctx is
+// cancelled or stop is closed, and report a rate-limit stop with an error
+// for which RateLimitedUntil is true.
+type Syncer interface {
+	Sync(ctx context.Context, src Source, token string, stop <-chan struct{}) (SyncResult, error)
+}
+
+// Classifier classifies the issues that changed since it last ran.
+type Classifier interface {
+	Classify(ctx context.Context) (ClassifyResult, error)
+}
+
+// ClassifyResult is what a classify run did.
+type ClassifyResult struct {
+	Classified int  // issues (re)classified
+	Changed    bool // clusters or memberships changed
+	Summary    string
+}
+
+// Publisher writes the pages and the trends report into dir.
+type Publisher interface {
+	Pages(ctx context.Context, dir string) (string, error)
+	Trends(ctx context.Context, dir string) (string, error)
+}
+
+// RateLimitError is the error type a Syncer may return for a rate-limit
+// stop when it does not use ingest's *WaitTooLongError: the sync stopped
+// with its progress saved and can resume at Until.
+type RateLimitError struct {
+	Until time.Time
+	Err   error
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("rate limited until %s: %v", e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// RateLimitedUntil reports whether err is a clean stop on a rate limit
+// (ingest's *WaitTooLongError or a *RateLimitError) and when the limit
+// resets.
+func RateLimitedUntil(err error) (time.Time, bool) {
+	var wt *ingest.WaitTooLongError
+	if errors.As(err, &wt) {
+		until := wt.Until
+		if until.IsZero() {
+			until = time.Now().Add(wt.Wait)
+		}
+		return until, true
+	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return rl.Until, true
+	}
+	return time.Time{}, false
+}
+
+// Pipeline holds what both schedulers need.
+type Pipeline struct {
+	Store      *store.Store
+	Sources    []Source
+	Tokens     *TokenPool
+	Syncer     Syncer
+	Classifier Classifier
+	Publisher  Publisher
+	OutDir     string
+	// RulesHash identifies the classification rules in the config; a
+	// change makes classify pending.
+	RulesHash string
+	Metrics   *Metrics
+	Logger    *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+// ErrLocked is returned by Run when another run holds the run lock.
+var ErrLocked = errors.New("another errata run is in progress")
+
+// LockedError says who holds a lock, when PostgreSQL can tell.
+type LockedError struct {
+	Holder string // "pid 1234 (errata) since 2026-01-02T03:04:05Z", or ""
+}
+
+func (e *LockedError) Error() string {
+	if e.Holder == "" {
+		return ErrLocked.Error()
+	}
+	return ErrLocked.Error() + ": held by " + e.Holder
+}
+
+func (e *LockedError) Is(t error) bool { return t == ErrLocked }
+
+// StageStatus is one stage's outcome in a Report.
+type StageStatus struct {
+	Stage    string        `json:"stage"`            // sync | classify | pages | trends
+	Source   string        `json:"source,omitempty"` // for sync
+	Status   string        `json:"status"`           // ok | skipped | rate_limited | failed
+	Detail   string        `json:"detail,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Report is what Run did.
+type Report struct {
+	Stages   []StageStatus `json:"stages"`
+	ExitCode int           `json:"exit_code"`
+	Changed  bool          `json:"changed"` // sync stored something new
+}
+
+func (r *Report) add(s StageStatus) { r.Stages = append(r.Stages, s) }
+
+func (r *Report) fail(code int) {
+	if r.ExitCode == ExitOK {
+		r.ExitCode = code
+	}
+}
+
+// RunOptions tune Run.
+type RunOptions struct {
+	// Force runs classify and pages even when nothing is pending.
+	Force bool
+	// SkipSync skips the sync stage (errata run --no-sync).
+	SkipSync bool
+}
+
+// Run is `errata run`: the whole pipeline once, under the run lock. It
+// returns ErrLocked (a *LockedError) when another run holds the lock; stage
+// failures are in the report's ExitCode, not in the error.
+func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
+	unlock, err := TryLock(ctx, p.Store, RunLockKey)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	start := p.now()
+	rep := &Report{}
+	var runID int64
+	if err := p.Store.Pool().QueryRow(ctx, `INSERT INTO pipeline_runs (trigger, started_at) VALUES ('run', $1) RETURNING id`, start).Scan(&runID); err != nil {
+		return nil, fmt.Errorf("record run: %w", err)
+	}
+	defer func() {
+		// Record the outcome even when ctx was cancelled.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, _ = p.Store.Pool().Exec(cctx, `UPDATE pipeline_runs SET finished_at = $2, exit_code = $3, stages = $4 WHERE id = $1`,
+			runID, p.now(), rep.ExitCode, rep.Stages)
+		p.Metrics.observeRun("run", rep.ExitCode, time.Since(start))
+	}()
+
+	// 1. sync
+	switch {
+	case opts.SkipSync:
+		rep.add(StageStatus{Stage: "sync", Status: "skipped", Detail: "--no-sync"})
+	case len(p.Sources) == 0:
+		rep.add(StageStatus{Stage: "sync", Status: "skipped", Detail: "no sources configured (sources: in the config file); classify and pages run on the stored issues"})
+		p.log().Info("sync skipped: no sources configured")
+	default:
+		for _, src := range p.Sources {
+			if ctx.Err() != nil {
+				break
+			}
+			t0 := time.Now()
+			res, err := p.SyncSource(ctx, src, nil)
+			st := StageStatus{Stage: "sync", Source: src.String(), Duration: time.Since(t0)}
+			if res.Changed() {
+				rep.Changed = true
+			}
+			if errors.Is(err, ErrSourceBusy) {
+				st.Status, st.Detail = "skipped", "another errata process is syncing this source now"
+			} else if until, ok := RateLimitedUntil(err); ok {
+				st.Status, st.Detail = "rate_limited", fmt.Sprintf("stopped with progress saved; the limit resets at %s", until.UTC().Format(time.RFC3339))
+				p.log().Warn("sync stopped by the rate limit; the next run resumes", "source", src.String(), "reset", until.UTC())
+			} else if err != nil {
+				st.Status, st.Detail = "failed", err.Error()
+				rep.fail(ExitSync)
+				p.log().Error("sync failed", "source", src.String(), "error", err)
+			} else {
+				st.Status = "ok"
+				st.Detail = fmt.Sprintf("%d requests (%d not modified); issues %d new, %d updated; comments %d new, %d updated",
+					res.Requests, res.NotModified, res.IssuesNew, res.IssuesUpdated, res.CommentsNew, res.CommentsUpdated)
+			}
+			rep.add(st)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		rep.fail(ExitFailure)
+		return rep, fmt.Errorf("run interrupted: %w", err)
+	}
+
+	// 2. classify
+	t0 := time.Now()
+	ran, cres, err := p.ClassifyIfPending(ctx, opts.Force)
+	st := StageStatus{Stage: "classify", Duration: time.Since(t0)}
+	switch {
+	case errors.Is(err, ErrLocked):
+		st.Status, st.Detail = "skipped", "a worker is classifying now"
+	case err != nil:
+		st.Status, st.Detail = "failed", err.Error()
+		rep.fail(ExitClassify)
+		rep.add(st)
+		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "classify failed"})
+		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "classify failed"})
+		p.log().Error("classify failed", "error", err)
+		return rep, nil
+	case !ran:
+		st.Status, st.Detail = "skipped", "nothing changed since the last classify"
+	default:
+		st.Status, st.Detail = "ok", cres.Summary
+	}
+	rep.add(st)
+
+	// 3. pages and trends
+	p.publish(ctx, rep, opts.Force)
+	return rep, nil
+}
+
+func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool) {
+	pending, why, err := p.PagesPending(ctx)
+	if err != nil {
+		rep.add(StageStatus{Stage: "pages", Status: "failed", Detail: err.Error()})
+		rep.fail(ExitPages)
+		return
+	}
+	if !pending && !force {
+		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "nothing changed since the last pages run"})
+		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "nothing changed since the last pages run"})
+		return
+	}
+	p.log().Debug("pages pending", "why", why)
+	pagesSt, trendsSt, err := p.Publish(ctx)
+	if errors.Is(err, ErrLocked) {
+		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "a worker is writing pages now"})
+		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "a worker is writing pages now"})
+		return
+	}
+	rep.add(pagesSt)
+	rep.add(trendsSt)
+	if pagesSt.Status == "failed" {
+		rep.fail(ExitPages)
+	}
+	if trendsSt.Status == "failed" {
+		rep.fail(ExitTrends)
+	}
+}
+
+// SyncSource syncs one source with the next usable token, feeding the
+// metrics. stop, when closed, asks the sync to stop after the current page.
+// When every token is rate limited it returns a *RateLimitError without
+// sending a request.
+func (p *Pipeline) SyncSource(ctx context.Context, src Source, stop <-chan struct{}) (SyncResult, error) {
+	tok := Token{}
+	if p.Tokens != nil && p.Tokens.Len() > 0 {
+		var until time.Time
+		var ok bool
+		tok, until, ok = p.Tokens.Next(p.now())
+		if !ok {
+			return SyncResult{RateRemaining: -1, RateLimit: -1}, &RateLimitError{Until: until, Err: errors.New("every configured GitHub token is rate limited")}
+		}
+	}
+	t0 := time.Now()
+	res, err := p.Syncer.Sync(ctx, src, tok.Value, stop)
+	p.Metrics.observeSync(src, tok, res, err, time.Since(t0))
+	if until, ok := RateLimitedUntil(err); ok && p.Tokens != nil {
+		p.Tokens.Limited(tok, until)
+	}
+	if err == nil && res.RateRemaining == 0 && p.Tokens != nil {
+		// Spent exactly: let the next source use another token.
+		p.Tokens.Limited(tok, p.now().Add(time.Minute))
+	}
+	if err != nil {
+		return res, fmt.Errorf("sync %s: %w", src, err)
+	}
+	return res, nil
+}
+
+// ClassifyIfPending classifies when issues or comments changed after the
+// last classify started, the rules changed, or force is set. It returns
+// ErrLocked when another process is classifying.
+func (p *Pipeline) ClassifyIfPending(ctx context.Context, force bool) (bool, ClassifyResult, error) {
+	if p.Classifier == nil {
+		return false, ClassifyResult{}, errors.New("classify is not available in this build")
+	}
+	unlock, err := TryLock(ctx, p.Store, ClassifyLockKey)
+	if err != nil {
+		return false, ClassifyResult{}, err
+	}
+	defer unlock()
+	pending, err := p.ClassifyPending(ctx)
+	if err != nil {
+		return false, ClassifyResult{}, err
+	}
+	if !pending && !force {
+		p.Metrics.setClassifyLag(0)
+		return false, ClassifyResult{}, nil
+	}
+	started, err := p.watermark(ctx)
+	if err != nil {
+		return false, ClassifyResult{}, err
+	}
+	t0 := time.Now()
+	res, err := p.Classifier.Classify(ctx)
+	p.Metrics.observeStage("classify", err, time.Since(t0))
+	if err != nil {
+		return true, res, fmt.Errorf("classify: %w", err)
+	}
+	if err := p.setState(ctx, "classify", started, map[string]any{"rules": p.RulesHash, "changed": res.Changed, "classified": res.Classified}); err != nil {
+		return true, res, err
+	}
+	if err := p.UpdateClassifyLag(ctx); err != nil {
+		p.log().Warn("read classify lag", "error", err)
+	}
+	return true, res, nil
+}
+
+// Publish writes the pages and the trends report under the pages lock,
+// whether or not anything is pending (callers check PagesPending).
+func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, err error) {
+	if p.Publisher == nil {
+		return StageStatus{Stage: "pages", Status: "failed", Detail: "pages are not available in this build"},
+			StageStatus{Stage: "trends", Status: "skipped", Detail: "pages failed"}, nil
+	}
+	unlock, err := TryLock(ctx, p.Store, PagesLockKey)
+	if err != nil {
+		return pagesSt, trendsSt, err
+	}
+	defer unlock()
+	started, err := p.watermark(ctx)
+	if err != nil {
+		return pagesSt, trendsSt, err
+	}
+	t0 := time.Now()
+	detail, perr := p.Publisher.Pages(ctx, p.OutDir)
+	p.Metrics.observeStage("pages", perr, time.Since(t0))
+	pagesSt = StageStatus{Stage: "pages", Status: "ok", Detail: detail, Duration: time.Since(t0)}
+	if perr != nil {
+		pagesSt.Status, pagesSt.Detail = "failed", perr.Error()
+		p.log().Error("pages failed", "error", perr)
+	}
+	t1 := time.Now()
+	tdetail, terr := p.Publisher.Trends(ctx, p.OutDir)
+	p.Metrics.observeStage("trends", terr, time.Since(t1))
+	trendsSt = StageStatus{Stage: "trends", Status: "ok", Detail: tdetail, Duration: time.Since(t1)}
+	if terr != nil {
+		trendsSt.Status, trendsSt.Detail = "failed", terr.Error()
+		p.log().Error("trends report failed", "error", terr)
+	}
+	if perr == nil && terr == nil {
+		if err := p.setState(ctx, "pages", started, map[string]any{"dir": p.OutDir}); err != nil {
+			return pagesSt, trendsSt, err
+		}
+	}
+	return pagesSt, trendsSt, nil
+}
+
+// ExitCodeFor maps a Run error to an exit code (ExitLocked, else
+// ExitFailure); use Report.ExitCode when err is nil.
+func ExitCodeFor(err error) int {
+	if errors.Is(err, ErrLocked) {
+		return ExitLocked
+	}
+	return ExitFailure
+}
+
+// TryLock takes the session-level advisory lock key on a connection of its
+// own without waiting, and returns the function that releases it (and the
+// connection). It returns a *LockedError (errors.Is ErrLocked) when another
+// session holds the lock.
+func TryLock(ctx context.Context, s *store.Store, key int64) (func(), error) {
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take lock: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("take lock: %w", err)
+	}
+	if !got {
+		holder := lockHolder(ctx, conn.Conn(), key)
+		conn.Release()
+		return nil, &LockedError{Holder: holder}
+	}
+	return func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(cctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			// The lock dies with the session: close the connection
+			// rather than return it to the pool still holding the lock.
+			_ = conn.Conn().Close(cctx)
+		}
+		conn.Release()
+	}, nil
+}
+
+// lockHolder describes the session holding advisory lock key.
+func lockHolder(ctx context.Context, conn *pgx.Conn, key int64) string {
+	var pid int32
+	var app, client string
+	var since *time.Time
+	err := conn.QueryRow(ctx, `
+		SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'), a.backend_start
+		FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted
+		  AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid AND l.objsubid = 1
+		LIMIT 1`, key).Scan(&pid, &app, &client, &since)
+	if err != nil {
+		return ""
+	}
+	s := fmt.Sprintf("database session pid %d (%s, %s)", pid, app, client)
+	if since != nil {
+		s += " connected since " + since.UTC().Format(time.RFC3339)
+	}
+	return s
+}
+
+// dirExists is a variable for tests of pending detection.
+var dirExists = func(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
+
+// summarize is a one-line description of a report, for logs.
+func (r *Report) summarize() string {
+	var parts []string
+	for _, s := range r.Stages {
+		name := s.Stage
+		if s.Source != "" {
+			name += " " + s.Source
+		}
+		parts = append(parts, name+": "+s.Status)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ErrSourceBusy is returned by a Syncer when another process is syncing the
+// source right now (ingest's per-source lock): nothing to do.
+var ErrSourceBusy = errors.New("another errata process is syncing this source")
