@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Clustering.
@@ -50,6 +51,7 @@ type Cluster struct {
 	Tokens      []string // words of Signature
 	WeakCodes   []string
 	Size        int
+	Title       string // readable title from the first member's error text
 	// local index used before a store id exists
 	seq int
 }
@@ -147,6 +149,7 @@ func (c *Clusterer) create(a *Analysis, p *Candidate, reason string) Assignment 
 		Tokens:      a.Tokens,
 		WeakCodes:   a.WeakCodes,
 		Size:        1,
+		Title:       titleOf(p.Raw),
 	}
 	c.register(cl)
 	return Assignment{Cluster: cl, Score: 1, Reason: reason}
@@ -270,4 +273,18 @@ func jaccard(a, b []string) float64 {
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// titleOf makes a cluster title from an error text: its first line, at
+// most 100 bytes, cut at a word boundary.
+func titleOf(raw string) string {
+	t := strings.TrimSpace(firstLines(raw, 1))
+	if len(t) > 100 {
+		t = cutBytes(t, 100)
+		if i := strings.LastIndexByte(t, ' '); i > 40 {
+			t = t[:i]
+		}
+		t = strings.TrimRight(t, " ,;:") + "…"
+	}
+	return t
 }

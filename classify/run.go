@@ -1,0 +1,538 @@
+package classify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// RunOptions configure a classify run over the store.
+type RunOptions struct {
+	Rules *Rules // nil: DefaultRules()
+	// Rebuild recomputes every cluster from scratch. Clusters that still
+	// hold most of the same reports keep their ids and slugs; the others
+	// are merged, split or dissolved with redirects recorded.
+	Rebuild   bool
+	BatchSize int // issues loaded per round trip (default 2000)
+	Workers   int // parallel extraction (default GOMAXPROCS)
+	Logger    *slog.Logger
+}
+
+// RunSummary says what a classify run did.
+type RunSummary struct {
+	Considered  int           `json:"considered"`  // issues selected (new, changed or all)
+	Classified  int           `json:"classified"`  // issues whose signatures were recomputed
+	Unchanged   int           `json:"unchanged"`   // selected but content and rules unchanged
+	Clustered   int           `json:"clustered"`   // classified issues now in a cluster
+	Unclustered int           `json:"unclustered"` // classified issues without error text
+	NewClusters int           `json:"new_clusters"`
+	Touched     int           `json:"touched_clusters"`
+	Merged      int           `json:"merged"`
+	Split       int           `json:"split"`
+	Dissolved   int           `json:"dissolved"`
+	Duration    time.Duration `json:"duration"`
+}
+
+type assigned struct {
+	issueID int64
+	cl      *Cluster
+	score   float32
+	reason  string
+}
+
+// Run classifies the issues of the store: incrementally by default (only
+// new issues, changed issues and issues classified under other rules), or
+// everything with opts.Rebuild. The whole run is one transaction, under an
+// advisory lock so that two runs do not interleave.
+func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, error) {
+	start := time.Now()
+	var sum RunSummary
+	if opts.Rules == nil {
+		opts.Rules = DefaultRules()
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 2000
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	version := opts.Rules.Version()
+	err := st.InTx(ctx, func(tx pgx.Tx) error {
+		if err := st.ClassifyLock(ctx, tx); err != nil {
+			return err
+		}
+		ids, err := st.ClassifyPendingIDs(ctx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild})
+		if err != nil {
+			return err
+		}
+		sum.Considered = len(ids)
+		log.Info("classify", "issues", len(ids), "rebuild", opts.Rebuild, "rules", version)
+
+		cl := NewClusterer()
+		byID := map[int64]*Cluster{}
+		oldActive := []int64{}
+		if opts.Rebuild {
+			if err := st.ClusterFingerprintsClear(ctx, tx); err != nil {
+				return err
+			}
+		}
+		states, err := st.ClusterStateList(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, s := range states {
+			oldActive = append(oldActive, s.ID)
+			if opts.Rebuild {
+				continue
+			}
+			c := &Cluster{ID: s.ID, Key: s.Key, Concept: s.Concept, Signature: s.Signature, Fingerprint: s.Fingerprint,
+				Tokens: TemplateTokens(s.Signature), WeakCodes: s.WeakCodes, Size: s.Size}
+			cl.AddExisting(c, nil)
+			byID[s.ID] = c
+		}
+
+		var results []assigned
+		var unclustered []int64
+		fpSeen := map[string]*Cluster{}
+		for startIdx := 0; startIdx < len(ids); startIdx += opts.BatchSize {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			batch := ids[startIdx:min(startIdx+opts.BatchSize, len(ids))]
+			issues, err := st.ClassifyIssuesGet(ctx, batch)
+			if err != nil {
+				return err
+			}
+			inputs := make([]Issue, len(issues))
+			hashes := make([]string, len(issues))
+			for i := range issues {
+				inputs[i] = toInput(&issues[i])
+				hashes[i] = ContentHash(&inputs[i])
+			}
+			skip := make([]bool, len(issues))
+			var touch []int64
+			if !opts.Rebuild {
+				for i := range issues {
+					if issues[i].PrevHash == hashes[i] && issues[i].PrevRules == version {
+						skip[i] = true
+						touch = append(touch, issues[i].ID)
+					}
+				}
+			}
+			analyses := analyzeAll(inputs, skip, opts.Workers)
+			// fingerprints already seen in stored clusters
+			if !opts.Rebuild {
+				var fps []string
+				for i := range analyses {
+					if p := analyses[i].Primary(); p != nil && !skip[i] && cl.byFP[p.Fingerprint] == nil {
+						fps = append(fps, p.Fingerprint)
+					}
+				}
+				known, err := st.ClusterFingerprintsGet(ctx, tx, fps)
+				if err != nil {
+					return err
+				}
+				for fp, id := range known {
+					if c := byID[id]; c != nil {
+						cl.byFP[fp] = c
+					}
+				}
+			}
+			var marks []store.ClassificationRow
+			var sigs []store.SignatureRow
+			for i := range issues {
+				if skip[i] {
+					sum.Unchanged++
+					continue
+				}
+				sum.Classified++
+				a := &analyses[i]
+				as := cl.Assign(a)
+				if as.Cluster == nil {
+					unclustered = append(unclustered, issues[i].ID)
+					sum.Unclustered++
+				} else {
+					sum.Clustered++
+					results = append(results, assigned{issues[i].ID, as.Cluster, float32(as.Score), as.Reason})
+					if p := a.Primary(); p != nil {
+						fpSeen[p.Fingerprint] = as.Cluster
+					}
+				}
+				marks = append(marks, store.ClassificationRow{IssueID: issues[i].ID, ContentHash: hashes[i], RulesVersion: version})
+				for rank, c := range a.Candidates {
+					sigs = append(sigs, store.SignatureRow{IssueID: issues[i].ID, Rank: rank, Raw: c.Raw, Normalized: c.Normalized,
+						Fingerprint: c.Fingerprint, Source: c.Source, Score: float32(c.Score)})
+				}
+			}
+			if err := st.SignatureReplaceMany(ctx, tx, marks, sigs); err != nil {
+				return err
+			}
+			if err := st.ClassificationTouchMany(ctx, tx, touch, version); err != nil {
+				return err
+			}
+			log.Debug("classify batch", "done", min(startIdx+opts.BatchSize, len(ids)), "of", len(ids))
+		}
+
+		// Where the classified issues were before.
+		var before map[int64]int64
+		if opts.Rebuild {
+			before, err = st.MemberAll(ctx, tx)
+		} else {
+			changed := make([]int64, 0, len(results)+len(unclustered))
+			for _, r := range results {
+				changed = append(changed, r.issueID)
+			}
+			changed = append(changed, unclustered...)
+			before, err = st.MemberCurrent(ctx, tx, changed)
+		}
+		if err != nil {
+			return err
+		}
+		if opts.Rebuild {
+			matchRebuilt(cl, results, before, states)
+			for _, c := range cl.Clusters {
+				if c.ID != 0 {
+					if err := st.ClusterDefine(ctx, tx, c.ID, c.asNew("")); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		// Create the new clusters.
+		slugs, err := st.ClusterSlugsList(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var fresh []*Cluster
+		var news []store.ClusterNew
+		for _, c := range cl.Clusters {
+			if c.ID == 0 && c.Size > 0 {
+				fresh = append(fresh, c)
+				news = append(news, c.asNew(uniqueSlug(Slugify(c.Title), slugs)))
+			}
+		}
+		newIDs, err := st.ClusterCreateMany(ctx, tx, news)
+		if err != nil {
+			return err
+		}
+		isNew := map[int64]bool{}
+		for i, c := range fresh {
+			c.ID = newIDs[i]
+			isNew[c.ID] = true
+		}
+		sum.NewClusters = len(fresh)
+
+		// Memberships, and where reports moved.
+		rows := make([]store.MemberRow, len(results))
+		touched := map[int64]bool{}
+		moves := map[int64]map[int64]int{}
+		for i, r := range results {
+			rows[i] = store.MemberRow{IssueID: r.issueID, ClusterID: r.cl.ID, Score: r.score, Reason: r.reason}
+			touched[r.cl.ID] = true
+			if old, ok := before[r.issueID]; ok && old != r.cl.ID {
+				touched[old] = true
+				if moves[old] == nil {
+					moves[old] = map[int64]int{}
+				}
+				moves[old][r.cl.ID]++
+			}
+		}
+		for _, id := range unclustered {
+			if old, ok := before[id]; ok {
+				touched[old] = true
+			}
+		}
+		remove := unclustered
+		if opts.Rebuild {
+			// issues no longer selected (pull requests, gone) leave their clusters
+			inRun := make(map[int64]bool, len(results))
+			for _, r := range results {
+				inRun[r.issueID] = true
+			}
+			for issue, old := range before {
+				if !inRun[issue] {
+					remove = append(remove, issue)
+					touched[old] = true
+				}
+			}
+			for _, id := range oldActive {
+				touched[id] = true
+			}
+		}
+		if err := st.MemberSetMany(ctx, tx, rows, remove); err != nil {
+			return err
+		}
+		fps := make(map[string]int64, len(fpSeen))
+		for fp, c := range fpSeen {
+			fps[fp] = c.ID
+		}
+		if err := st.ClusterFingerprintSetMany(ctx, tx, fps); err != nil {
+			return err
+		}
+		touchedIDs := make([]int64, 0, len(touched))
+		for id := range touched {
+			touchedIDs = append(touchedIDs, id)
+		}
+		sort.Slice(touchedIDs, func(i, j int) bool { return touchedIDs[i] < touchedIDs[j] })
+		sum.Touched = len(touchedIDs)
+		if err := st.ClusterRefresh(ctx, tx, touchedIDs); err != nil {
+			return err
+		}
+		sizes, err := st.ClusterSizes(ctx, tx, touchedIDs)
+		if err != nil {
+			return err
+		}
+		// Redirects: a cluster whose reports all left merged into the one
+		// that took them, or split when they went to several; a surviving
+		// cluster whose reports started a new cluster records a split.
+		var redirects []store.ClusterRedirect
+		olds := make([]int64, 0, len(moves))
+		for old := range moves {
+			olds = append(olds, old)
+		}
+		sort.Slice(olds, func(i, j int) bool { return olds[i] < olds[j] })
+		for _, old := range olds {
+			dests := moves[old]
+			keys := make([]int64, 0, len(dests))
+			for d := range dests {
+				keys = append(keys, d)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if dests[keys[i]] != dests[keys[j]] {
+					return dests[keys[i]] > dests[keys[j]]
+				}
+				return keys[i] < keys[j]
+			})
+			switch {
+			case sizes[old] == 0 && len(keys) == 1:
+				redirects = append(redirects, store.ClusterRedirect{OldID: old, NewID: keys[0], Kind: "merge"})
+				sum.Merged++
+			case sizes[old] == 0:
+				for _, d := range keys {
+					redirects = append(redirects, store.ClusterRedirect{OldID: old, NewID: d, Kind: "split"})
+				}
+				sum.Split++
+			default:
+				for _, d := range keys {
+					if isNew[d] {
+						redirects = append(redirects, store.ClusterRedirect{OldID: old, NewID: d, Kind: "split"})
+					}
+				}
+			}
+		}
+		if err := st.ClusterRedirectAddMany(ctx, tx, redirects); err != nil {
+			return err
+		}
+		for _, id := range touchedIDs {
+			if sizes[id] == 0 && moves[id] == nil {
+				sum.Dissolved++
+			}
+		}
+		// Topics, categories and tools of the touched clusters.
+		return labelClusters(ctx, st, tx, opts.Rules, touchedIDs, sizes)
+	})
+	sum.Duration = time.Since(start)
+	if err != nil {
+		return sum, fmt.Errorf("classify: %w", err)
+	}
+	return sum, nil
+}
+
+func labelClusters(ctx context.Context, st *store.Store, tx pgx.Tx, rules *Rules, ids []int64, sizes map[int64]int) error {
+	const chunk = 5000
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		var live []int64
+		for _, id := range part {
+			if sizes[id] > 0 {
+				live = append(live, id)
+			}
+		}
+		facts, err := st.ClusterMemberFacts(ctx, tx, live, 30)
+		if err != nil {
+			return err
+		}
+		states, err := clusterConcepts(ctx, tx, live)
+		if err != nil {
+			return err
+		}
+		var out []store.ClusterLabels
+		for _, id := range live {
+			var mf []MemberFacts
+			for _, f := range facts[id] {
+				mf = append(mf, MemberFacts{Repository: f.Repository, Labels: f.Labels, Title: f.Title, Text: f.Text})
+			}
+			st := states[id]
+			l := rules.Label(st[0], st[1], mf)
+			out = append(out, store.ClusterLabels{ID: id, Topic: l.Topic, TopicReason: l.TopicReason, Category: l.Category,
+				CategoryReason: l.CategoryReason, Tools: l.Tools, ToolsReason: l.ToolsReason})
+		}
+		if err := st.ClusterLabelsSetMany(ctx, tx, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func clusterConcepts(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64][2]string, error) {
+	out := map[int64][2]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, concept, signature FROM clusters WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster concepts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c, s string
+		if err := rows.Scan(&id, &c, &s); err != nil {
+			return nil, fmt.Errorf("read cluster concepts: %w", err)
+		}
+		out[id] = [2]string{c, s}
+	}
+	return out, rows.Err()
+}
+
+// matchRebuilt gives recomputed clusters the ids of the stored clusters
+// they overlap most (one to one, largest overlap first), so ids and slugs
+// survive a rebuild when the grouping did not really change.
+func matchRebuilt(cl *Clusterer, results []assigned, before map[int64]int64, states []store.ClusterState) {
+	type pair struct {
+		c     *Cluster
+		old   int64
+		count int
+	}
+	overlap := map[*Cluster]map[int64]int{}
+	for _, r := range results {
+		if old, ok := before[r.issueID]; ok {
+			if overlap[r.cl] == nil {
+				overlap[r.cl] = map[int64]int{}
+			}
+			overlap[r.cl][old]++
+		}
+	}
+	active := map[int64]bool{}
+	for _, s := range states {
+		active[s.ID] = true
+	}
+	var pairs []pair
+	for c, m := range overlap {
+		for old, n := range m {
+			if active[old] {
+				pairs = append(pairs, pair{c, old, n})
+			}
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].count != pairs[j].count {
+			return pairs[i].count > pairs[j].count
+		}
+		if pairs[i].old != pairs[j].old {
+			return pairs[i].old < pairs[j].old
+		}
+		return pairs[i].c.seq < pairs[j].c.seq
+	})
+	usedOld := map[int64]bool{}
+	for _, p := range pairs {
+		if p.c.ID != 0 || usedOld[p.old] {
+			continue
+		}
+		p.c.ID = p.old
+		usedOld[p.old] = true
+	}
+}
+
+func (c *Cluster) asNew(slug string) store.ClusterNew {
+	return store.ClusterNew{Slug: slug, Title: c.Title, Key: c.Key, Concept: c.Concept, Signature: c.Signature,
+		Fingerprint: c.Fingerprint, WeakCodes: c.WeakCodes}
+}
+
+func toInput(is *store.ClassifyIssue) Issue {
+	in := Issue{ID: is.ID, Repository: is.Repository, Number: is.Number, Title: is.Title, Body: is.Body,
+		Labels: is.Labels, HTMLURL: is.HTMLURL, CreatedAt: is.CreatedAt}
+	for _, c := range is.Comments {
+		in.Comments = append(in.Comments, Comment{Body: c.Body, CreatedAt: c.CreatedAt})
+	}
+	return in
+}
+
+// analyzeAll analyzes issues in parallel (results in input order).
+func analyzeAll(issues []Issue, skip []bool, workers int) []Analysis {
+	out := make([]Analysis, len(issues))
+	var wg sync.WaitGroup
+	next := make(chan int, len(issues))
+	for i := range issues {
+		if !skip[i] {
+			next <- i
+		}
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = Analyze(&issues[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// Slugify makes a URL slug: lower-case ASCII letters and digits joined by
+// single hyphens, at most 60 bytes, cut at a hyphen when possible.
+func Slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+	}
+	out := b.String()
+	if len(out) > 60 {
+		out = out[:60]
+		if i := strings.LastIndexByte(out, '-'); i > 30 {
+			out = out[:i]
+		}
+		out = strings.TrimRight(out, "-")
+	}
+	if out == "" {
+		out = "error"
+	}
+	return out
+}
+
+// uniqueSlug returns base, or base-2, base-3, ... when taken, and marks it
+// taken.
+func uniqueSlug(base string, taken map[string]bool) string {
+	s := base
+	for n := 2; taken[s]; n++ {
+		s = fmt.Sprintf("%s-%d", base, n)
+	}
+	taken[s] = true
+	return s
+}

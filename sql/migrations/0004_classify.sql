@@ -1,0 +1,18 @@
+-- 0004: classify extras. What the incremental clusterer needs to resume
+-- without re-reading every issue: each cluster's grouping key (the error
+-- code that decides it, or the fingerprint of its representative template)
+-- and every template fingerprint already seen in a cluster.
+
+ALTER TABLE clusters ADD COLUMN key text NOT NULL DEFAULT '';
+ALTER TABLE clusters ADD COLUMN concept text NOT NULL DEFAULT '';
+ALTER TABLE clusters ADD COLUMN weak_codes text[] NOT NULL DEFAULT '{}';
+CREATE INDEX clusters_key_idx ON clusters (key) WHERE status = 'active';
+
+-- Template fingerprints seen in a cluster: a new issue with one of these
+-- joins the cluster at once.
+CREATE TABLE cluster_fingerprints (
+    fingerprint  text PRIMARY KEY,
+    cluster_id   bigint NOT NULL REFERENCES clusters (id)
+);
+CREATE INDEX cluster_fingerprints_cluster_idx ON cluster_fingerprints (cluster_id);
+CREATE INDEX issue_classification_version_idx ON issue_classification (rules_version);

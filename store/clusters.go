@@ -1,0 +1,860 @@
+package store
+
+// Store methods for classification: the issues to classify, signatures,
+// clusters, members, fingerprints, redirects and daily counts. The classify
+// package drives them; every write takes the caller's transaction so a
+// classify run commits or rolls back as a whole.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// classifyLockKey serializes classify runs (advisory transaction lock).
+const classifyLockKey = 0x6572726174610004
+
+// ClassifyLock takes the classify advisory lock for the transaction; a
+// second run waits for the first to commit.
+func (s *Store) ClassifyLock(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(classifyLockKey)); err != nil {
+		return fmt.Errorf("take classify lock: %w", err)
+	}
+	return nil
+}
+
+// ClassifyIssue is an issue as classification reads it.
+type ClassifyIssue struct {
+	ID             int64
+	Repository     string
+	Number         int
+	Title, Body    string
+	Labels         []string
+	HTMLURL        string
+	CreatedAt      time.Time
+	ReactionsTotal int
+	Comments       []ClassifyComment
+	// PrevHash and PrevRules are the content hash and rules version of the
+	// last classification, "" when the issue was never classified.
+	PrevHash, PrevRules string
+}
+
+// ClassifyComment is a comment as classification reads it.
+type ClassifyComment struct {
+	Body      string
+	CreatedAt time.Time
+}
+
+// ClassifyPendingParams selects issues to classify.
+type ClassifyPendingParams struct {
+	RulesVersion string
+	// All selects every issue (a rebuild); otherwise only issues never
+	// classified, classified under other rules, or changed since (issue
+	// or comments synced after the classification).
+	All bool
+}
+
+// ClassifyPendingIDs returns the ids of issues to classify, ordered by
+// created_at then id. Pull requests and issues gone from GitHub are left out.
+func (s *Store) ClassifyPendingIDs(ctx context.Context, p ClassifyPendingParams) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT i.id FROM issues i
+		LEFT JOIN issue_classification ic ON ic.issue_id = i.id
+		WHERE NOT i.is_pull_request AND i.gone_at IS NULL
+		  AND ($1 OR ic.issue_id IS NULL OR ic.rules_version <> $2
+		       OR i.last_synced_at > ic.classified_at
+		       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
+		ORDER BY i.created_at, i.id`, p.All, p.RulesVersion)
+	if err != nil {
+		return nil, fmt.Errorf("list issues to classify: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("list issues to classify: %w", err)
+	}
+	return ids, nil
+}
+
+// ClassifyIssuesGet loads issues with their comments, in the order of ids.
+func (s *Store) ClassifyIssuesGet(ctx context.Context, ids []int64) ([]ClassifyIssue, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT i.id, r.full_name, i.number, i.title, i.body, i.labels, i.html_url, i.created_at,
+		       i.reactions_total, coalesce(ic.content_hash, ''), coalesce(ic.rules_version, '')
+		FROM issues i
+		JOIN repositories r ON r.id = i.repository_id
+		LEFT JOIN issue_classification ic ON ic.issue_id = i.id
+		WHERE i.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load issues to classify: %w", err)
+	}
+	byID := make(map[int64]*ClassifyIssue, len(ids))
+	out := make([]ClassifyIssue, 0, len(ids))
+	for rows.Next() {
+		var is ClassifyIssue
+		if err := rows.Scan(&is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.Labels, &is.HTMLURL,
+			&is.CreatedAt, &is.ReactionsTotal, &is.PrevHash, &is.PrevRules); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load issues to classify: %w", err)
+		}
+		is.CreatedAt = is.CreatedAt.UTC()
+		out = append(out, is)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load issues to classify: %w", err)
+	}
+	for i := range out {
+		byID[out[i].ID] = &out[i]
+	}
+	crows, err := s.pool.Query(ctx, `
+		SELECT issue_id, body, created_at FROM comments
+		WHERE issue_id = ANY($1) ORDER BY issue_id, created_at, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load comments to classify: %w", err)
+	}
+	for crows.Next() {
+		var id int64
+		var c ClassifyComment
+		if err := crows.Scan(&id, &c.Body, &c.CreatedAt); err != nil {
+			crows.Close()
+			return nil, fmt.Errorf("load comments to classify: %w", err)
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		if is := byID[id]; is != nil {
+			is.Comments = append(is.Comments, c)
+		}
+	}
+	crows.Close()
+	if err := crows.Err(); err != nil {
+		return nil, fmt.Errorf("load comments to classify: %w", err)
+	}
+	// restore the order of ids
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	sorted := make([]ClassifyIssue, len(ids))
+	n := 0
+	for _, is := range out {
+		if p, ok := pos[is.ID]; ok {
+			sorted[p] = is
+			n++
+		}
+	}
+	res := sorted[:0]
+	for _, is := range sorted {
+		if is.ID != 0 {
+			res = append(res, is)
+		}
+	}
+	return res, nil
+}
+
+// SignatureRow is one ranked error signature of an issue.
+type SignatureRow struct {
+	IssueID     int64
+	Rank        int
+	Raw         string
+	Normalized  string
+	Fingerprint string
+	Source      string
+	Score       float32
+}
+
+// ClassificationRow records that an issue was classified.
+type ClassificationRow struct {
+	IssueID      int64
+	ContentHash  string
+	RulesVersion string
+}
+
+// SignatureReplaceMany replaces the signatures of the issues in marks with
+// rows, and records their classification (content hash, rules version).
+func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []ClassificationRow, rows []SignatureRow) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(marks))
+	hashes := make([]string, len(marks))
+	versions := make([]string, len(marks))
+	for i, m := range marks {
+		ids[i], hashes[i], versions[i] = m.IssueID, m.ContentHash, m.RulesVersion
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM issue_signatures WHERE issue_id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("delete signatures: %w", err)
+	}
+	if len(rows) > 0 {
+		data := make([][]any, len(rows))
+		for i, r := range rows {
+			data[i] = []any{r.IssueID, int32(r.Rank), CleanText(r.Raw), CleanText(r.Normalized), r.Fingerprint, r.Source, r.Score}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"issue_signatures"},
+			[]string{"issue_id", "rank", "raw", "normalized", "fingerprint", "source", "score"}, pgx.CopyFromRows(data)); err != nil {
+			return fmt.Errorf("write signatures: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO issue_classification (issue_id, content_hash, rules_version, classified_at)
+		SELECT * , now() FROM unnest($1::bigint[], $2::text[], $3::text[])
+		ON CONFLICT (issue_id) DO UPDATE SET content_hash = EXCLUDED.content_hash,
+			rules_version = EXCLUDED.rules_version, classified_at = EXCLUDED.classified_at`, ids, hashes, versions); err != nil {
+		return fmt.Errorf("record classification: %w", err)
+	}
+	return nil
+}
+
+// ClassificationTouchMany marks issues as classified now without changing
+// their signatures (their content hash did not change).
+func (s *Store) ClassificationTouchMany(ctx context.Context, tx pgx.Tx, ids []int64, rulesVersion string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE issue_classification SET classified_at = now(), rules_version = $2 WHERE issue_id = ANY($1)`, ids, rulesVersion); err != nil {
+		return fmt.Errorf("touch classification: %w", err)
+	}
+	return nil
+}
+
+// ClusterState is what the clusterer needs of a stored cluster.
+type ClusterState struct {
+	ID          int64
+	Slug        string
+	Key         string
+	Concept     string
+	Signature   string
+	Fingerprint string
+	WeakCodes   []string
+	Size        int
+}
+
+// ClusterStateList returns the active clusters, oldest first.
+func (s *Store) ClusterStateList(ctx context.Context, tx pgx.Tx) ([]ClusterState, error) {
+	rows, err := tx.Query(ctx, `SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size
+		FROM clusters WHERE status = 'active' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list cluster state: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterState, error) {
+		var c ClusterState
+		err := r.Scan(&c.ID, &c.Slug, &c.Key, &c.Concept, &c.Signature, &c.Fingerprint, &c.WeakCodes, &c.Size)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list cluster state: %w", err)
+	}
+	return out, nil
+}
+
+// ClusterSlugsList returns every slug ever given (slugs are never reused).
+func (s *Store) ClusterSlugsList(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT slug FROM clusters`)
+	if err != nil {
+		return nil, fmt.Errorf("list slugs: %w", err)
+	}
+	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list slugs: %w", err)
+	}
+	out := make(map[string]bool, len(slugs))
+	for _, s := range slugs {
+		out[s] = true
+	}
+	return out, nil
+}
+
+// ClusterFingerprintsGet maps the given fingerprints to the clusters that
+// have seen them.
+func (s *Store) ClusterFingerprintsGet(ctx context.Context, tx pgx.Tx, fps []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(fps) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT f.fingerprint, f.cluster_id FROM cluster_fingerprints f
+		JOIN clusters c ON c.id = f.cluster_id AND c.status = 'active'
+		WHERE f.fingerprint = ANY($1)`, fps)
+	if err != nil {
+		return nil, fmt.Errorf("look up fingerprints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fp string
+		var id int64
+		if err := rows.Scan(&fp, &id); err != nil {
+			return nil, fmt.Errorf("look up fingerprints: %w", err)
+		}
+		out[fp] = id
+	}
+	return out, rows.Err()
+}
+
+// ClusterFingerprintSetMany records fingerprints seen in clusters; a
+// fingerprint moves to the cluster given last.
+func (s *Store) ClusterFingerprintSetMany(ctx context.Context, tx pgx.Tx, fps map[string]int64) error {
+	if len(fps) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(fps))
+	ids := make([]int64, 0, len(fps))
+	for fp, id := range fps {
+		keys = append(keys, fp)
+		ids = append(ids, id)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
+		SELECT * FROM unnest($1::text[], $2::bigint[])
+		ON CONFLICT (fingerprint) DO UPDATE SET cluster_id = EXCLUDED.cluster_id
+		WHERE cluster_fingerprints.cluster_id IS DISTINCT FROM EXCLUDED.cluster_id`, keys, ids); err != nil {
+		return fmt.Errorf("record fingerprints: %w", err)
+	}
+	return nil
+}
+
+// ClusterNew is a cluster to create.
+type ClusterNew struct {
+	Slug        string
+	Title       string
+	Key         string
+	Concept     string
+	Signature   string
+	Fingerprint string
+	WeakCodes   []string
+}
+
+// ClusterCreateMany inserts clusters and returns their ids in order.
+func (s *Store) ClusterCreateMany(ctx context.Context, tx pgx.Tx, cs []ClusterNew) ([]int64, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(cs))
+	const chunk = 5000
+	for start := 0; start < len(cs); start += chunk {
+		end := min(start+chunk, len(cs))
+		part := cs[start:end]
+		var slugs, titles, keys, concepts, sigs, fps, weak []string
+		for _, c := range part {
+			slugs = append(slugs, c.Slug)
+			titles = append(titles, CleanText(c.Title))
+			keys = append(keys, c.Key)
+			concepts = append(concepts, c.Concept)
+			sigs = append(sigs, CleanText(c.Signature))
+			fps = append(fps, c.Fingerprint)
+			weak = append(weak, strings.Join(c.WeakCodes, ","))
+		}
+		rows, err := tx.Query(ctx, `
+			INSERT INTO clusters (slug, title, key, concept, signature, fingerprint, weak_codes)
+			SELECT s, t, k, c, sg, f, CASE WHEN w = '' THEN '{}'::text[] ELSE string_to_array(w, ',') END
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+			     WITH ORDINALITY AS x(s, t, k, c, sg, f, w, n)
+			ORDER BY n
+			RETURNING id, slug`, slugs, titles, keys, concepts, sigs, fps, weak)
+		if err != nil {
+			return nil, fmt.Errorf("create clusters: %w", err)
+		}
+		bySlug := make(map[string]int64, len(part))
+		for rows.Next() {
+			var id int64
+			var slug string
+			if err := rows.Scan(&id, &slug); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("create clusters: %w", err)
+			}
+			bySlug[slug] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("create clusters: %w", err)
+		}
+		for _, c := range part {
+			id, ok := bySlug[c.Slug]
+			if !ok {
+				return nil, fmt.Errorf("create clusters: no id for slug %q", c.Slug)
+			}
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// ClusterDefine updates what a kept cluster groups on (after a rebuild
+// matched it to a recomputed group). Its slug never changes.
+func (s *Store) ClusterDefine(ctx context.Context, tx pgx.Tx, id int64, c ClusterNew) error {
+	if _, err := tx.Exec(ctx, `UPDATE clusters SET key = $2, concept = $3, signature = $4, fingerprint = $5,
+		weak_codes = $6, status = 'active', merged_into = NULL, updated_at = now() WHERE id = $1`,
+		id, c.Key, c.Concept, CleanText(c.Signature), c.Fingerprint, nonNil(c.WeakCodes)); err != nil {
+		return fmt.Errorf("update cluster %d: %w", id, err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// MemberRow puts an issue in a cluster.
+type MemberRow struct {
+	IssueID   int64
+	ClusterID int64
+	Score     float32
+	Reason    string
+}
+
+// MemberCurrent returns the current cluster of each given issue that has one.
+func (s *Store) MemberCurrent(ctx context.Context, tx pgx.Tx, issueIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(issueIDs) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, c int64
+		if err := rows.Scan(&i, &c); err != nil {
+			return nil, fmt.Errorf("read members: %w", err)
+		}
+		out[i] = c
+	}
+	return out, rows.Err()
+}
+
+// MemberAll returns the cluster of every clustered issue.
+func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members`)
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var i, c int64
+		if err := rows.Scan(&i, &c); err != nil {
+			return nil, fmt.Errorf("read members: %w", err)
+		}
+		out[i] = c
+	}
+	return out, rows.Err()
+}
+
+// MemberSetMany writes memberships (replacing an issue's previous one) and
+// removes the membership of the issues in remove.
+func (s *Store) MemberSetMany(ctx context.Context, tx pgx.Tx, rows []MemberRow, remove []int64) error {
+	if len(remove) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM cluster_members WHERE issue_id = ANY($1)`, remove); err != nil {
+			return fmt.Errorf("remove members: %w", err)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE member_stage (issue_id bigint, cluster_id bigint, score real, reason text) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("stage members: %w", err)
+	}
+	data := make([][]any, len(rows))
+	for i, r := range rows {
+		data[i] = []any{r.IssueID, r.ClusterID, r.Score, r.Reason}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"member_stage"}, []string{"issue_id", "cluster_id", "score", "reason"}, pgx.CopyFromRows(data)); err != nil {
+		return fmt.Errorf("stage members: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+		SELECT issue_id, cluster_id, score, reason FROM member_stage
+		ON CONFLICT (issue_id) DO UPDATE SET cluster_id = EXCLUDED.cluster_id, score = EXCLUDED.score,
+			reason = EXCLUDED.reason,
+			added_at = CASE WHEN cluster_members.cluster_id = EXCLUDED.cluster_id THEN cluster_members.added_at ELSE now() END`); err != nil {
+		return fmt.Errorf("write members: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DROP TABLE member_stage`); err != nil {
+		return fmt.Errorf("drop member stage: %w", err)
+	}
+	return nil
+}
+
+// ClusterRedirect records that a cluster's reports went to another one.
+type ClusterRedirect struct {
+	OldID, NewID int64
+	Kind         string // merge | split
+}
+
+// ClusterRedirectAddMany records redirects. A merged cluster gets status
+// 'merged' and merged_into; a split one whose reports all left gets status
+// 'dissolved' (its redirects list where they went).
+func (s *Store) ClusterRedirectAddMany(ctx context.Context, tx pgx.Tx, rs []ClusterRedirect) error {
+	for _, r := range rs {
+		if r.OldID == r.NewID {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO cluster_redirects (old_id, new_id, kind) VALUES ($1, $2, $3)
+			ON CONFLICT (old_id, new_id) DO UPDATE SET kind = EXCLUDED.kind, at = now()`, r.OldID, r.NewID, r.Kind); err != nil {
+			return fmt.Errorf("record redirect %d -> %d: %w", r.OldID, r.NewID, err)
+		}
+		if r.Kind == "merge" {
+			if _, err := tx.Exec(ctx, `UPDATE clusters SET status = 'merged', merged_into = $2, updated_at = now() WHERE id = $1`, r.OldID, r.NewID); err != nil {
+				return fmt.Errorf("mark cluster %d merged: %w", r.OldID, err)
+			}
+			// Chains: clusters merged into the old one now point at the new one.
+			if _, err := tx.Exec(ctx, `UPDATE clusters SET merged_into = $2 WHERE merged_into = $1 AND status = 'merged'`, r.OldID, r.NewID); err != nil {
+				return fmt.Errorf("follow merges into %d: %w", r.OldID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ClusterFingerprintsClear forgets every recorded fingerprint (a rebuild
+// records them again).
+func (s *Store) ClusterFingerprintsClear(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM cluster_fingerprints`); err != nil {
+		return fmt.Errorf("clear fingerprints: %w", err)
+	}
+	return nil
+}
+
+// ClusterSizes returns the size and status of the given clusters.
+func (s *Store) ClusterSizes(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster sizes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("read cluster sizes: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// ClusterRefresh recomputes size, first_seen and last_seen and the daily
+// counts of the given clusters from their members. Clusters left without
+// members and not merged become 'dissolved'.
+//
+// Daily counts: reports are the members' issues per UTC day of created_at,
+// comments the members' comments per UTC day of their created_at, and
+// reactions the members' issue reactions counted on the issue's day.
+func (s *Store) ClusterRefresh(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE clusters c SET size = coalesce(a.n, 0), first_seen = a.first, last_seen = a.last, updated_at = now(),
+			status = CASE WHEN coalesce(a.n, 0) = 0 AND c.status = 'active' THEN 'dissolved' ELSE c.status END
+		FROM unnest($1::bigint[]) AS t(id)
+		LEFT JOIN (
+			SELECT m.cluster_id, count(*) AS n, min(i.created_at) AS first, max(i.created_at) AS last
+			FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+			WHERE m.cluster_id = ANY($1)
+			GROUP BY m.cluster_id
+		) a ON a.cluster_id = t.id
+		WHERE c.id = t.id`, ids); err != nil {
+		return fmt.Errorf("refresh clusters: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM cluster_daily_counts WHERE cluster_id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("clear daily counts: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+		SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
+			SELECT m.cluster_id, (i.created_at AT TIME ZONE 'UTC')::date AS day,
+			       1 AS reports, 0 AS comments, i.reactions_total AS reactions
+			FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+			WHERE m.cluster_id = ANY($1)
+			UNION ALL
+			SELECT m.cluster_id, (c.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+			FROM cluster_members m JOIN comments c ON c.issue_id = m.issue_id
+			WHERE m.cluster_id = ANY($1)
+		) x GROUP BY cluster_id, day`, ids); err != nil {
+		return fmt.Errorf("write daily counts: %w", err)
+	}
+	return nil
+}
+
+// MemberFact is what labeling reads from one member of a cluster.
+type MemberFact struct {
+	Repository string
+	Labels     []string
+	Title      string
+	Text       string // primary signature raw text
+	HTMLURL    string
+}
+
+// ClusterMemberFacts returns up to perCluster members (latest first) of
+// each given cluster.
+func (s *Store) ClusterMemberFacts(ctx context.Context, tx pgx.Tx, ids []int64, perCluster int) (map[int64][]MemberFact, error) {
+	out := map[int64][]MemberFact{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT cluster_id, full_name, labels, title, coalesce(raw, ''), html_url FROM (
+			SELECT m.cluster_id, r.full_name, i.labels, i.title, s.raw, i.html_url,
+			       row_number() OVER (PARTITION BY m.cluster_id ORDER BY i.created_at DESC, i.id DESC) AS rn
+			FROM cluster_members m
+			JOIN issues i ON i.id = m.issue_id
+			JOIN repositories r ON r.id = i.repository_id
+			LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
+			WHERE m.cluster_id = ANY($1)
+		) x WHERE rn <= $2`, ids, perCluster)
+	if err != nil {
+		return nil, fmt.Errorf("read member facts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var f MemberFact
+		if err := rows.Scan(&id, &f.Repository, &f.Labels, &f.Title, &f.Text, &f.HTMLURL); err != nil {
+			return nil, fmt.Errorf("read member facts: %w", err)
+		}
+		out[id] = append(out[id], f)
+	}
+	return out, rows.Err()
+}
+
+// ClusterLabels is the topic, category and tools of a cluster with why.
+type ClusterLabels struct {
+	ID             int64
+	Title          string // "" keeps the current title
+	Topic          string
+	TopicReason    string
+	Category       string
+	CategoryReason string
+	Tools          []string
+	ToolsReason    string
+}
+
+// ClusterLabelsSetMany writes topics, categories and tools.
+func (s *Store) ClusterLabelsSetMany(ctx context.Context, tx pgx.Tx, ls []ClusterLabels) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, l := range ls {
+		b.Queue(`UPDATE clusters SET topic = nullif($2, ''), topic_reason = $3, category = nullif($4, ''),
+			category_reason = $5, tools = $6, tools_reason = $7,
+			title = CASE WHEN $8 = '' THEN title ELSE $8 END
+			WHERE id = $1`, l.ID, l.Topic, l.TopicReason, l.Category, l.CategoryReason, nonNil(l.Tools), l.ToolsReason, CleanText(l.Title))
+	}
+	br := tx.SendBatch(ctx, b)
+	for range ls {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fmt.Errorf("write cluster labels: %w", err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return fmt.Errorf("write cluster labels: %w", err)
+	}
+	return nil
+}
+
+// ClusterInfo is a cluster as listed.
+type ClusterInfo struct {
+	ID             int64
+	Slug           string
+	Title          string
+	Signature      string
+	Fingerprint    string
+	Concept        string
+	Topic          string
+	TopicReason    string
+	Category       string
+	CategoryReason string
+	Tools          []string
+	ToolsReason    string
+	Status         string
+	MergedInto     *int64
+	Size           int
+	FirstSeen      *time.Time
+	LastSeen       *time.Time
+}
+
+// ClusterListParams filters ClusterList.
+type ClusterListParams struct {
+	Topic    string // topic id; "" for all
+	Category string // category id; "" for all
+	MinSize  int
+	Limit    int // 0 for no limit
+}
+
+const clusterCols = `id, slug, title, signature, fingerprint, concept, coalesce(topic, ''), topic_reason,
+	coalesce(category, ''), category_reason, tools, tools_reason, status, merged_into, size, first_seen, last_seen`
+
+func scanCluster(r pgx.CollectableRow) (ClusterInfo, error) {
+	var c ClusterInfo
+	err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Signature, &c.Fingerprint, &c.Concept, &c.Topic, &c.TopicReason,
+		&c.Category, &c.CategoryReason, &c.Tools, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.FirstSeen, &c.LastSeen)
+	if c.FirstSeen != nil {
+		t := c.FirstSeen.UTC()
+		c.FirstSeen = &t
+	}
+	if c.LastSeen != nil {
+		t := c.LastSeen.UTC()
+		c.LastSeen = &t
+	}
+	return c, err
+}
+
+// ClusterList returns active clusters, largest first.
+func (s *Store) ClusterList(ctx context.Context, p ClusterListParams) ([]ClusterInfo, error) {
+	limit := any(nil)
+	if p.Limit > 0 {
+		limit = p.Limit
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+clusterCols+` FROM clusters
+		WHERE status = 'active' AND size >= $1
+		  AND ($2 = '' OR topic = $2) AND ($3 = '' OR category = $3)
+		ORDER BY size DESC, last_seen DESC NULLS LAST, id
+		LIMIT $4`, max(p.MinSize, 1), p.Topic, p.Category, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list clusters: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanCluster)
+	if err != nil {
+		return nil, fmt.Errorf("list clusters: %w", err)
+	}
+	return out, nil
+}
+
+// ClusterGet finds a cluster by id (decimal) or slug, whatever its status.
+func (s *Store) ClusterGet(ctx context.Context, idOrSlug string) (*ClusterInfo, error) {
+	id, _ := strconv.ParseInt(idOrSlug, 10, 64)
+	rows, err := s.pool.Query(ctx, `SELECT `+clusterCols+` FROM clusters WHERE id = $1 OR slug = $2`, id, idOrSlug)
+	if err != nil {
+		return nil, fmt.Errorf("get cluster: %w", err)
+	}
+	c, err := pgx.CollectOneRow(rows, scanCluster)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get cluster: %w", err)
+	}
+	return &c, nil
+}
+
+// ClusterDetail is what listings show of a cluster's members.
+type ClusterDetail struct {
+	Examples     []string // distinct raw primary error texts, newest first
+	Members      []string // html_urls, oldest first
+	Repositories []string // distinct, sorted
+}
+
+// ClusterDetailsGet returns members, repositories and up to maxExamples
+// example error texts of each cluster.
+func (s *Store) ClusterDetailsGet(ctx context.Context, ids []int64, maxExamples int) (map[int64]*ClusterDetail, error) {
+	out := map[int64]*ClusterDetail{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, id := range ids {
+		out[id] = &ClusterDetail{Examples: []string{}, Members: []string{}, Repositories: []string{}}
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT m.cluster_id, i.html_url, r.full_name, coalesce(s.raw, '')
+		FROM cluster_members m
+		JOIN issues i ON i.id = m.issue_id
+		JOIN repositories r ON r.id = i.repository_id
+		LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
+		WHERE m.cluster_id = ANY($1)
+		ORDER BY m.cluster_id, i.created_at, i.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster members: %w", err)
+	}
+	defer rows.Close()
+	seenRepo := map[int64]map[string]bool{}
+	seenEx := map[int64]map[string]bool{}
+	for rows.Next() {
+		var id int64
+		var url, repo, raw string
+		if err := rows.Scan(&id, &url, &repo, &raw); err != nil {
+			return nil, fmt.Errorf("read cluster members: %w", err)
+		}
+		d := out[id]
+		d.Members = append(d.Members, url)
+		if seenRepo[id] == nil {
+			seenRepo[id], seenEx[id] = map[string]bool{}, map[string]bool{}
+		}
+		if !seenRepo[id][repo] {
+			seenRepo[id][repo] = true
+			d.Repositories = append(d.Repositories, repo)
+		}
+		if raw != "" && !seenEx[id][raw] && len(d.Examples) < maxExamples {
+			seenEx[id][raw] = true
+			d.Examples = append(d.Examples, raw)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read cluster members: %w", err)
+	}
+	for _, d := range out {
+		sortStrings(d.Repositories)
+	}
+	return out, nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && strings.ToLower(s[j]) < strings.ToLower(s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// ClusterRedirectsList returns every redirect, oldest first.
+func (s *Store) ClusterRedirectsList(ctx context.Context) ([]ClusterRedirect, error) {
+	rows, err := s.pool.Query(ctx, `SELECT old_id, new_id, kind FROM cluster_redirects ORDER BY at, old_id, new_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list redirects: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterRedirect, error) {
+		var c ClusterRedirect
+		err := r.Scan(&c.OldID, &c.NewID, &c.Kind)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list redirects: %w", err)
+	}
+	return out, nil
+}
+
+// ClusterDailyCount is one day of a cluster's activity.
+type ClusterDailyCount struct {
+	Day                          time.Time
+	Reports, Comments, Reactions int
+}
+
+// ClusterDailyCountsGet returns a cluster's daily counts, by day.
+func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterDailyCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT day, reports, comments, reactions FROM cluster_daily_counts WHERE cluster_id = $1 ORDER BY day`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read daily counts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterDailyCount, error) {
+		var c ClusterDailyCount
+		err := r.Scan(&c.Day, &c.Reports, &c.Comments, &c.Reactions)
+		c.Day = c.Day.UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read daily counts: %w", err)
+	}
+	return out, nil
+}
