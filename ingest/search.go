@@ -135,6 +135,9 @@ func (r *run) decodeSearch(ctx context.Context, raws []json.RawMessage) (*batch,
 		if is.Repository == "" {
 			return nil, fmt.Errorf("search hit %d has no repository_url", is.Number)
 		}
+		if is.UpdatedAt.Before(r.state.Since) {
+			continue
+		}
 		if is.IsPullRequest && !r.searchPR {
 			r.sum.PRsSkipped++
 			continue

@@ -686,6 +686,9 @@ func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, e
 			return nil, err
 		}
 		b.times = append(b.times, is.UpdatedAt)
+		if is.UpdatedAt.Before(r.state.Since) {
+			continue // a probe page reaches before the source's start date
+		}
 		if is.IsPullRequest && !r.src.IncludePullRequests {
 			r.sum.PRsSkipped++
 			continue
@@ -741,6 +744,9 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 			return nil, err
 		}
 		b.times = append(b.times, c.UpdatedAt)
+		if c.UpdatedAt.Before(r.state.Since) {
+			continue
+		}
 		if isPRComment(c) && !r.src.IncludePullRequests {
 			r.sum.PRsSkipped++
 			continue

@@ -56,6 +56,8 @@ type Issue struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	ClosedAt    *time.Time
+	// Comments is the comment count (read-only; set by the fake).
+	Comments int
 
 	repo     *Repo
 	comments int
@@ -168,6 +170,9 @@ type Options struct {
 	CoreWindow, SearchWindow time.Duration
 	// PrimaryStatus is 403 (default) or 429 for an exhausted primary limit.
 	PrimaryStatus int
+	// SearchCap is how many results a search makes reachable (default
+	// 1000, as on GitHub); tests lower it.
+	SearchCap int
 }
 
 // New starts a fake GitHub; close it with Close.
@@ -187,6 +192,9 @@ func New(o Options) *Server {
 	if o.SearchWindow == 0 {
 		o.SearchWindow = time.Minute
 	}
+	if o.SearchCap == 0 {
+		o.SearchCap = 1000
+	}
 	if o.PrimaryStatus == 0 {
 		o.PrimaryStatus = http.StatusForbidden
 	}
@@ -199,7 +207,7 @@ func New(o Options) *Server {
 		search:  bucket{limit: o.SearchLimit, remaining: o.SearchLimit, window: o.SearchWindow},
 		status:  o.PrimaryStatus,
 		stats:   Stats{Status: map[int]int{}},
-		pageCap: 1000,
+		pageCap: o.SearchCap,
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -446,6 +454,44 @@ func (s *Server) Issue(repo string, n int) *Issue {
 	}
 	c := *r.issues[n]
 	return &c
+}
+
+// Issues returns copies of a repository's issues (PRs included), by
+// number.
+func (s *Server) Issues(repo string) []Issue {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repos[strings.ToLower(repo)]
+	if r == nil {
+		return nil
+	}
+	out := make([]Issue, 0, len(r.issues))
+	for _, is := range r.issues {
+		c := *is
+		c.json = nil
+		c.Comments = is.comments
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out
+}
+
+// Comments returns copies of a repository's comments, by id.
+func (s *Server) Comments(repo string) []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repos[strings.ToLower(repo)]
+	if r == nil {
+		return nil
+	}
+	out := make([]Comment, 0, len(r.comments))
+	for _, c := range r.comments {
+		cc := *c
+		cc.json = nil
+		out = append(out, cc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // Counts returns how many issues (PRs included), PRs and comments a
@@ -1087,7 +1133,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, req *http.Request, b *bucket
 	if page*per > s.pageCap+per-1 || (page-1)*per >= s.pageCap {
 		b.remaining--
 		s.rateHeaders(w, b, req.URL.Path)
-		s.writeError(w, http.StatusUnprocessableEntity, "Only the first 1000 search results are available", "")
+		s.writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Only the first %d search results are available", s.pageCap), "")
 		return
 	}
 	visible := min(len(list), s.pageCap)
