@@ -1,0 +1,645 @@
+package trends
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// NoneKey is the group key of clusters without a topic, category or tool.
+const NoneKey = "(none)"
+
+// Normalize fills in defaults and checks q. It is idempotent.
+func (q Query) Normalize(now time.Time) (Query, error) {
+	if q.AsOf.IsZero() {
+		q.AsOf = now
+	}
+	q.AsOf = DayOf(q.AsOf).Time()
+	if q.WindowDays == 0 {
+		q.WindowDays = DefaultWindowDays
+	}
+	if q.WindowDays < 1 || q.WindowDays > 3660 {
+		return q, fmt.Errorf("window of %d days: want 1 to 3660", q.WindowDays)
+	}
+	if q.Baselines == 0 {
+		q.Baselines = DefaultBaselines
+	}
+	if q.Baselines < 1 || q.Baselines > 52 {
+		return q, fmt.Errorf("%d baseline windows: want 1 to 52", q.Baselines)
+	}
+	if q.By == "" {
+		q.By = ByCluster
+	}
+	switch q.By {
+	case ByCluster, ByTopic, ByCategory, ByTool, ByRepo:
+	default:
+		return q, fmt.Errorf("group by %q: want cluster, topic, category, tool or repo", q.By)
+	}
+	if q.Signal == "" {
+		q.Signal = SignalReports
+	}
+	switch q.Signal {
+	case SignalReports, SignalComments, SignalReactions, SignalActivity:
+	default:
+		return q, fmt.Errorf("signal %q: want reports, comments, reactions or activity", q.Signal)
+	}
+	if q.Top < 0 {
+		return q, fmt.Errorf("top %d: want 0 (all) or more", q.Top)
+	}
+	if q.MinCount == 0 {
+		q.MinCount = DefaultMinCount
+	}
+	if q.MinCount < -1 {
+		return q, fmt.Errorf("min count %d: want -1 (list everything) or more", q.MinCount)
+	}
+	if q.Alpha == 0 {
+		q.Alpha = DefaultAlpha
+	}
+	if q.Alpha <= 0 || q.Alpha >= 1 {
+		return q, fmt.Errorf("alpha %g: want between 0 and 1", q.Alpha)
+	}
+	return q, nil
+}
+
+// WindowsFor returns the windows of a normalized query, without data start.
+func WindowsFor(q Query) Windows {
+	asOf := DayOf(q.AsOf)
+	w := q.WindowDays
+	return Windows{
+		Current:      DayRange{From: asOf.AddDays(-w + 1), To: asOf},
+		Baseline:     DayRange{From: asOf.AddDays(-(q.Baselines+1)*w + 1), To: asOf.AddDays(-w)},
+		BaselineDays: q.Baselines * w,
+	}
+}
+
+// weekCount is the number of weekly buckets a report shows: enough to
+// cover the current window and the baseline.
+func weekCount(q Query) int {
+	span := (q.Baselines + 1) * q.WindowDays
+	return (span + 6) / 7
+}
+
+type group struct {
+	key, label string
+	topic      string
+	category   string
+	clusterID  int64
+	survivors  map[int64]bool
+	raws       map[int64]bool
+	weeks      []Counts // index 0 = latest week
+	windows    []Counts // index 0 = current window
+}
+
+// Compute builds the trend report for q from the store: it refreshes the
+// trend rollups (store.TrendRefresh), reads the week and window buckets,
+// groups them, tests them and labels them. Rows are sorted by state
+// (Escalating, Regressed, New, Rising, Stable, Declining), then by the
+// signal in the current window (descending), then by key; Top cuts the
+// list after the tests, so q-values do not depend on Top.
+func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
+	q, err := q.Normalize(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.TrendRefresh(ctx); err != nil {
+		return nil, err
+	}
+	win := WindowsFor(q)
+	asOf := win.Current.To
+	nWeeks := weekCount(q)
+	byRepoCounts := q.By == ByRepo || q.Repo != ""
+
+	var repoID *int64
+	var repoIDs []int64
+	if q.Repo != "" {
+		id, err := s.TrendRepositoryID(ctx, q.Repo)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("repository %q: not in the store", q.Repo)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("look up repository %q: %w", q.Repo, err)
+		}
+		repoID = &id
+		repoIDs = []int64{id}
+	}
+
+	clusters, err := s.TrendClusterList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*store.TrendCluster, len(clusters))
+	for i := range clusters {
+		byID[clusters[i].ID] = &clusters[i]
+	}
+	survivor := resolveSurvivors(clusters)
+	keep := func(c *store.TrendCluster) bool {
+		if c == nil || c.Status == "dissolved" {
+			return false
+		}
+		if q.Topic != "" && c.Topic != q.Topic {
+			return false
+		}
+		if q.Category != "" && c.Category != q.Category {
+			return false
+		}
+		if q.Tool != "" && !contains(c.Tools, q.Tool) {
+			return false
+		}
+		return true
+	}
+
+	var repoNames map[int64]string
+	if q.By == ByRepo {
+		if repoNames, err = s.TrendRepositoryNames(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	ds, err := s.TrendDataStart(ctx, byRepoCounts)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		win.DataStart = DayOf(ds)
+	}
+	if win.DataStart != 0 && win.DataStart > win.Baseline.From {
+		win.BaselineDays = max(0, win.Baseline.To.Sub(win.DataStart)+1)
+	}
+
+	buckets, err := s.TrendBuckets(ctx, store.TrendBucketParams{
+		From: asOf.AddDays(-7*nWeeks + 1).Time(), To: asOf.Time(),
+		WindowDays: q.WindowDays, ByRepo: byRepoCounts, RepositoryID: repoID,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	groups := map[string]*group{}
+	get := func(key, label string) *group {
+		g := groups[key]
+		if g == nil {
+			g = &group{key: key, label: label, survivors: map[int64]bool{}, raws: map[int64]bool{},
+				weeks: make([]Counts, nWeeks), windows: make([]Counts, q.Baselines+1)}
+			groups[key] = g
+		}
+		return g
+	}
+	keysOf := func(sc *store.TrendCluster, repoID int64) []string {
+		switch q.By {
+		case ByTopic:
+			return []string{orNone(sc.Topic)}
+		case ByCategory:
+			return []string{orNone(sc.Category)}
+		case ByTool:
+			if len(sc.Tools) == 0 {
+				return []string{NoneKey}
+			}
+			return sc.Tools
+		case ByRepo:
+			if n, ok := repoNames[repoID]; ok {
+				return []string{n}
+			}
+			return []string{fmt.Sprintf("repository %d", repoID)}
+		default:
+			return []string{sc.Slug}
+		}
+	}
+	addMember := func(g *group, raw int64, sc *store.TrendCluster) {
+		g.raws[raw] = true
+		g.survivors[sc.ID] = true
+		if q.By == ByCluster {
+			g.label, g.clusterID, g.topic, g.category = sc.Title, sc.ID, sc.Topic, sc.Category
+		}
+	}
+	for _, b := range buckets {
+		sc := byID[survivor[b.ClusterID]]
+		if !keep(sc) {
+			continue
+		}
+		c := Counts{Reports: b.Reports, Comments: b.Comments, Reactions: b.Reactions}
+		for _, k := range keysOf(sc, b.RepositoryID) {
+			g := get(k, k)
+			addMember(g, b.ClusterID, sc)
+			if b.Week < nWeeks {
+				g.weeks[b.Week].add(c)
+			}
+			if b.Window <= q.Baselines {
+				g.windows[b.Window].add(c)
+			}
+		}
+	}
+	// Chart callers want every cluster, even those without counts.
+	if q.MinCount == -1 && q.By == ByCluster && repoID == nil {
+		for i := range clusters {
+			c := &clusters[i]
+			sc := byID[survivor[c.ID]]
+			if !keep(sc) {
+				continue
+			}
+			g := get(sc.Slug, sc.Title)
+			addMember(g, c.ID, sc)
+		}
+	}
+	// Merged clusters that had no counts still belong to their survivor.
+	if q.By == ByCluster {
+		for i := range clusters {
+			c := &clusters[i]
+			sc := byID[survivor[c.ID]]
+			if g := groups[keyOrEmpty(sc)]; g != nil && sc.ID != c.ID && keep(sc) {
+				g.raws[c.ID] = true
+			}
+		}
+	}
+
+	rows := make([]Row, 0, len(groups))
+	t1 := float64(q.WindowDays)
+	t0 := float64(win.BaselineDays)
+	weeks := make([]Day, nWeeks)
+	for k := 0; k < nWeeks; k++ {
+		weeks[nWeeks-1-k] = asOf.AddDays(-7*k - 6)
+	}
+	// Baseline weeks usable for the escalation ceiling: whole weeks inside
+	// the baseline, on or after the data start.
+	var baseWeeks []int
+	for k := 0; k < nWeeks; k++ {
+		start, end := asOf.AddDays(-7*k-6), asOf.AddDays(-7*k)
+		if start >= win.Baseline.From && end <= win.Baseline.To && (win.DataStart == 0 || start >= win.DataStart) {
+			baseWeeks = append(baseWeeks, k)
+		}
+	}
+	groupOf := map[string]*group{}
+	for key, g := range groups {
+		r := Row{Key: key, Label: g.label, ClusterID: g.clusterID, Topic: g.topic, Category: g.category, Clusters: len(g.survivors)}
+		r.Current = g.windows[0]
+		for _, w := range g.windows[1:] {
+			r.Baseline.add(w)
+		}
+		r.Count = r.Current.Of(q.Signal)
+		r.BaselineCount = r.Baseline.Of(q.Signal)
+		if t0 > 0 {
+			r.BaselinePerWindow = float64(r.BaselineCount) * t1 / t0
+			if r.BaselineCount > 0 {
+				ch := (float64(r.Count)/t1)/(float64(r.BaselineCount)/t0) - 1
+				r.Change = &ch
+			}
+		}
+		r.Ratio = smoothedRatio(r.Count, t1, r.BaselineCount, t0)
+		r.PUp, r.PDown = rateTest(r.Count, t1, r.BaselineCount, t0)
+		r.LastWeek = g.weeks[0].Of(q.Signal)
+		bw := make([]int, len(baseWeeks))
+		for i, k := range baseWeeks {
+			bw[i] = g.weeks[k].Of(q.Signal)
+		}
+		r.Ceiling = escalationCeiling(bw)
+		r.PWeek, _ = rateTest(r.LastWeek, 7, r.BaselineCount, t0)
+		r.Weekly = make([]WeekCount, nWeeks)
+		for k := 0; k < nWeeks; k++ {
+			r.Weekly[nWeeks-1-k] = WeekCount{Start: weeks[nWeeks-1-k], Current: weeks[nWeeks-1-k] >= win.Current.From, Counts: g.weeks[k]}
+		}
+		if q.By == ByCluster {
+			for raw := range g.raws {
+				if raw != g.clusterID {
+					r.MergedIDs = append(r.MergedIDs, raw)
+				}
+			}
+			sort.Slice(r.MergedIDs, func(i, j int) bool { return r.MergedIDs[i] < r.MergedIDs[j] })
+		}
+		rows = append(rows, r)
+		groupOf[key] = g
+	}
+
+	// Regressions, judged per surviving cluster on all its reports.
+	regressed := map[int64]regression{}
+	if q.By != ByRepo {
+		if regressed, err = findRegressions(ctx, s, clusters, survivor, win); err != nil {
+			return nil, err
+		}
+	}
+
+	// Listing: enough of the signal now or before, or a regression.
+	listed := rows[:0]
+	for _, r := range rows {
+		g := groupOf[r.Key]
+		reg := false
+		for id := range g.survivors {
+			if _, ok := regressed[id]; ok {
+				reg = true
+			}
+		}
+		if q.MinCount == -1 || reg || r.Count >= q.MinCount || r.BaselinePerWindow >= float64(q.MinCount) {
+			listed = append(listed, r)
+		}
+	}
+	rows = listed
+
+	ups := make([]float64, len(rows))
+	downs := make([]float64, len(rows))
+	wks := make([]float64, len(rows))
+	for i, r := range rows {
+		ups[i], downs[i], wks[i] = r.PUp, r.PDown, r.PWeek
+	}
+	qu, qd, qw := bhAdjust(ups), bhAdjust(downs), bhAdjust(wks)
+	for i := range rows {
+		rows[i].QUp, rows[i].QDown, rows[i].QWeek = qu[i], qd[i], qw[i]
+	}
+
+	// Last report before the window, for groups without baseline reports.
+	var candRaw []int64
+	var candRepo []int64
+	for _, r := range rows {
+		if r.Baseline.Reports > 0 {
+			continue
+		}
+		g := groupOf[r.Key]
+		if q.By == ByRepo {
+			for id, n := range repoNames {
+				if n == r.Key {
+					candRepo = append(candRepo, id)
+				}
+			}
+			continue
+		}
+		for raw := range g.raws {
+			candRaw = append(candRaw, raw)
+		}
+	}
+	lastBefore := map[string]Day{}
+	if len(candRaw) > 0 || len(candRepo) > 0 {
+		p := store.TrendLastBeforeParams{Before: win.Current.From.Time(), RepositoryIDs: repoIDs}
+		if q.By == ByRepo {
+			p.ByRepo, p.RepositoryIDs = true, candRepo
+			if q.Topic != "" || q.Category != "" || q.Tool != "" {
+				for i := range clusters {
+					if keep(byID[survivor[clusters[i].ID]]) {
+						p.ClusterIDs = append(p.ClusterIDs, clusters[i].ID)
+					}
+				}
+				if p.ClusterIDs == nil {
+					p.ClusterIDs = []int64{}
+				}
+			}
+		} else {
+			p.ClusterIDs = candRaw
+		}
+		last, err := s.TrendLastBefore(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if r.Baseline.Reports > 0 {
+				continue
+			}
+			var best Day
+			if q.By == ByRepo {
+				for id, n := range repoNames {
+					if n == r.Key {
+						if t, ok := last[id]; ok && DayOf(t) > best {
+							best = DayOf(t)
+						}
+					}
+				}
+			} else {
+				for raw := range groupOf[r.Key].raws {
+					if t, ok := last[raw]; ok && DayOf(t) > best {
+						best = DayOf(t)
+					}
+				}
+			}
+			lastBefore[r.Key] = best
+		}
+	}
+
+	for i := range rows {
+		r := &rows[i]
+		r.LastBefore = lastBefore[r.Key]
+		var regs []regression
+		for id := range groupOf[r.Key].survivors {
+			if rg, ok := regressed[id]; ok {
+				regs = append(regs, rg)
+			}
+		}
+		sort.Slice(regs, func(a, b int) bool { return regs[a].clusterID < regs[b].clusterID })
+		decide(r, q, win, len(baseWeeks), regs)
+	}
+
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if stateRank[a.State] != stateRank[b.State] {
+			return stateRank[a.State] < stateRank[b.State]
+		}
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Ratio != b.Ratio {
+			return a.Ratio > b.Ratio
+		}
+		return a.Key < b.Key
+	})
+	rep := &Report{Query: q, Windows: win, Groups: len(rows), Weeks: weeks}
+	if q.Top > 0 && len(rows) > q.Top {
+		rows = rows[:q.Top]
+	}
+	rep.Rows = rows
+	return rep, nil
+}
+
+var stateRank = map[State]int{
+	StateEscalating: 0, StateRegressed: 1, StateNew: 2, StateRising: 3, StateStable: 4, StateDeclining: 5,
+}
+
+type regression struct {
+	clusterID int64
+	slug      string
+	fixedAt   time.Time
+	inWindow  int
+}
+
+// findRegressions returns the surviving clusters whose latest full fix
+// (before the end of the current window) was followed by reports, the
+// first of them inside the current window.
+func findRegressions(ctx context.Context, s *store.Store, clusters []store.TrendCluster, survivor map[int64]int64, win Windows) (map[int64]regression, error) {
+	fixes, err := s.TrendFixes(ctx, win.Current.To.AddDays(1).Time())
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]regression{}
+	if len(fixes) == 0 {
+		return out, nil
+	}
+	fixOf := map[int64]time.Time{}
+	for _, f := range fixes {
+		fixOf[f.ClusterID] = f.FixedAt
+	}
+	slugs := map[int64]string{}
+	var p store.TrendAfterFixParams
+	for _, c := range clusters {
+		slugs[c.ID] = c.Slug
+		sv := survivor[c.ID]
+		if f, ok := fixOf[sv]; ok {
+			p.ClusterIDs = append(p.ClusterIDs, c.ID)
+			p.Groups = append(p.Groups, sv)
+			p.FixDays = append(p.FixDays, f)
+		}
+	}
+	p.WindowStart, p.To = win.Current.From.Time(), win.Current.To.Time()
+	after, err := s.TrendAfterFixCounts(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for id, a := range after {
+		if a.InWindow > 0 && a.BeforeWindow == 0 {
+			out[id] = regression{clusterID: id, slug: slugs[id], fixedAt: fixOf[id], inWindow: a.InWindow}
+		}
+	}
+	return out, nil
+}
+
+// decide sets the state and reason of r.
+func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
+	sig := string(q.Signal)
+	mc := max(q.MinCount, 0)
+	t0 := win.BaselineDays
+	cmp := fmt.Sprintf("%d %s in %s..%s vs %s per %d days before", r.Count, sig, win.Current.From, win.Current.To, fmtF(r.BaselinePerWindow), q.WindowDays)
+	test := fmt.Sprintf("ratio %s, p=%s, q=%s", fmtF(r.Ratio), fmtP(r.PUp), fmtP(r.QUp))
+	escalating := r.Ceiling > 0 && float64(r.LastWeek) > r.Ceiling && r.LastWeek >= mc && r.QWeek < q.Alpha
+	rising := r.QUp < q.Alpha && r.Ratio >= RisingRatio && r.Count >= mc
+	also := ""
+	switch {
+	case escalating:
+		also = "; also escalating: " + fmt.Sprintf("%d in the last 7 days, above the ceiling of %s", r.LastWeek, fmtF(r.Ceiling))
+	case rising:
+		also = "; also rising: " + test
+	}
+	switch {
+	case t0 == 0 && r.Count > 0:
+		r.State = StateNew
+		if win.DataStart == 0 {
+			r.Reason = fmt.Sprintf("%d %s in %s..%s; no earlier data to compare with", r.Count, sig, win.Current.From, win.Current.To)
+		} else {
+			r.Reason = fmt.Sprintf("%d %s in %s..%s; the store has no data before %s to compare with", r.Count, sig, win.Current.From, win.Current.To, win.DataStart)
+		}
+	case r.Baseline.Reports == 0 && r.LastBefore == 0 && r.Current.Reports > 0 && r.Count >= mc:
+		r.State = StateNew
+		r.Reason = fmt.Sprintf("first reports: %d %s in %s..%s, none before", r.Count, sig, win.Current.From, win.Current.To)
+	case len(regs) > 0:
+		r.State = StateRegressed
+		rg := regs[0]
+		r.FixedAt = &rg.fixedAt
+		total := 0
+		for _, x := range regs {
+			total += x.inWindow
+		}
+		r.AfterFix = total
+		if len(regs) == 1 {
+			who := "all earlier reports"
+			if q.By != ByCluster {
+				who = "all earlier reports of " + rg.slug
+			}
+			r.Reason = fmt.Sprintf("%s were closed by %s, the last as fixed; %d new since, the first in this window%s",
+				who, rg.fixedAt.UTC().Format(time.DateOnly), rg.inWindow, also)
+		} else {
+			r.Reason = fmt.Sprintf("%d clusters came back after all their reports were closed as fixed (%d new reports, first of them in this window; e.g. %s, fixed %s)%s",
+				len(regs), total, rg.slug, rg.fixedAt.UTC().Format(time.DateOnly), also)
+		}
+	case escalating:
+		r.State = StateEscalating
+		r.Reason = fmt.Sprintf("%d %s in the last 7 days, above the ceiling of %s from %d baseline weeks; p=%s, q=%s (%s; %s)",
+			r.LastWeek, sig, fmtF(r.Ceiling), baseWeeks, fmtP(r.PWeek), fmtP(r.QWeek), cmp, test)
+	case rising:
+		r.State = StateRising
+		r.Reason = cmp + ": " + test + returning(r)
+	case r.QDown < q.Alpha && r.Ratio <= 1/RisingRatio:
+		r.State = StateDeclining
+		r.Reason = fmt.Sprintf("%s: ratio %s, p=%s, q=%s", cmp, fmtF(r.Ratio), fmtP(r.PDown), fmtP(r.QDown))
+	default:
+		r.State = StateStable
+		switch {
+		case r.Count < mc && r.Ratio >= RisingRatio:
+			r.Reason = fmt.Sprintf("%s: below the minimum of %d to call a rise", cmp, mc)
+		case r.Ratio >= RisingRatio:
+			r.Reason = fmt.Sprintf("%s: ratio %s is not significant (p=%s, q=%s)", cmp, fmtF(r.Ratio), fmtP(r.PUp), fmtP(r.QUp))
+		case r.Ratio <= 1/RisingRatio:
+			r.Reason = fmt.Sprintf("%s: ratio %s, the drop is not significant (p=%s, q=%s)", cmp, fmtF(r.Ratio), fmtP(r.PDown), fmtP(r.QDown))
+		default:
+			r.Reason = fmt.Sprintf("%s: ratio %s, within %s..%s", cmp, fmtF(r.Ratio), fmtF(1/RisingRatio), fmtF(RisingRatio))
+		}
+		r.Reason += returning(r)
+	}
+}
+
+func returning(r *Row) string {
+	if r.Baseline.Reports == 0 && r.LastBefore != 0 && r.Current.Reports > 0 {
+		return fmt.Sprintf("; back after none since %s", r.LastBefore)
+	}
+	return ""
+}
+
+// resolveSurvivors maps each cluster id to the cluster it finally merged
+// into (at most 32 hops; a cycle resolves to where it stopped).
+func resolveSurvivors(clusters []store.TrendCluster) map[int64]int64 {
+	next := map[int64]int64{}
+	for _, c := range clusters {
+		if c.Status == "merged" && c.MergedInto != nil && *c.MergedInto != c.ID {
+			next[c.ID] = *c.MergedInto
+		}
+	}
+	out := make(map[int64]int64, len(clusters))
+	for _, c := range clusters {
+		cur := c.ID
+		for hops := 0; hops < 32; hops++ {
+			n, ok := next[cur]
+			if !ok {
+				break
+			}
+			cur = n
+		}
+		out[c.ID] = cur
+	}
+	return out
+}
+
+func keyOrEmpty(c *store.TrendCluster) string {
+	if c == nil {
+		return ""
+	}
+	return c.Slug
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return NoneKey
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fmtF formats a ratio or rate with two decimals, "inf" for infinities.
+func fmtF(v float64) string {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return "n/a"
+	}
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+}
+
+// fmtP formats a p- or q-value: three significant digits, "<0.0001" below.
+func fmtP(v float64) string {
+	if v < 0.0001 {
+		return "<0.0001"
+	}
+	return fmt.Sprintf("%.3g", v)
+}

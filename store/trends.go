@@ -1,0 +1,424 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// This file holds the queries of `errata trends` (package reports/trends).
+// They read pre-aggregated daily counts: cluster_daily_counts (kept by
+// classify) and the rollups of migration 0006 (kept by TrendRefresh).
+
+// TrendRefreshResult says what TrendRefresh did.
+type TrendRefreshResult struct {
+	Full     bool // rebuilt everything (first run, or cluster_members was truncated)
+	Clusters int  // clusters whose rollups were recomputed (when not Full)
+}
+
+// trendResolveSQL maps every cluster id to the cluster it finally merged
+// into (itself when not merged), following clusters.merged_into, or the
+// latest "merge" redirect when merged_into is not set; at most 32 hops, so
+// a cycle cannot loop.
+const trendResolveSQL = `
+WITH RECURSIVE nxt AS (
+    SELECT c.id, COALESCE(c.merged_into,
+        (SELECT r.new_id FROM cluster_redirects r WHERE r.old_id = c.id AND r.kind = 'merge' ORDER BY r.at DESC LIMIT 1)) AS next
+    FROM clusters c WHERE c.status = 'merged'
+), chain (id, cur, depth) AS (
+    SELECT id, id, 0 FROM clusters
+    UNION ALL
+    SELECT ch.id, n.next, ch.depth + 1 FROM chain ch JOIN nxt n ON n.id = ch.cur
+    WHERE n.next IS NOT NULL AND ch.depth < 32
+)
+SELECT DISTINCT ON (id) id, cur AS survivor FROM chain ORDER BY id, depth DESC`
+
+// TrendRefresh brings the trend rollups (trend_repo_daily_counts and
+// trend_cluster_fixes) up to date. Triggers on cluster_members, issues,
+// comments, clusters and cluster_redirects record which clusters changed
+// in trend_dirty; only those are recomputed, from cluster_members joined
+// with issues and comments. A run with nothing to do costs one query.
+func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
+	var res TrendRefreshResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM trend_dirty RETURNING cluster_id`)
+		if err != nil {
+			return fmt.Errorf("read trend_dirty: %w", err)
+		}
+		dirty, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("read trend_dirty: %w", err)
+		}
+		if len(dirty) == 0 {
+			return nil
+		}
+		for _, id := range dirty {
+			if id == 0 {
+				res.Full = true
+			}
+		}
+		if !res.Full {
+			res.Clusters = len(dirty)
+		}
+		// Serialise refreshes so two commands do not insert the same rows.
+		if _, err := tx.Exec(ctx, `LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("lock trend rollups: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM trend_repo_daily_counts WHERE $1 OR cluster_id = ANY($2)`, res.Full, dirty); err != nil {
+			return fmt.Errorf("clear trend_repo_daily_counts: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+INSERT INTO trend_repo_daily_counts (cluster_id, repository_id, day, reports, comments, reactions)
+SELECT cluster_id, repository_id, day, sum(r), sum(c), sum(x) FROM (
+    SELECT m.cluster_id, i.repository_id, (i.created_at AT TIME ZONE 'UTC')::date AS day,
+           1 AS r, 0 AS c, i.reactions_total AS x
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE $1 OR m.cluster_id = ANY($2)
+    UNION ALL
+    SELECT m.cluster_id, i.repository_id, (k.created_at AT TIME ZONE 'UTC')::date,
+           0, 1, k.reactions_total
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id JOIN comments k ON k.issue_id = i.id
+    WHERE $1 OR m.cluster_id = ANY($2)
+) u GROUP BY 1, 2, 3`, res.Full, dirty); err != nil {
+			return fmt.Errorf("fill trend_repo_daily_counts: %w", err)
+		}
+		// Fixes are judged on surviving clusters: the dirty clusters, and
+		// the clusters they merged into.
+		if _, err := tx.Exec(ctx, `
+CREATE TEMP TABLE trend_survivor ON COMMIT DROP AS `+trendResolveSQL); err != nil {
+			return fmt.Errorf("resolve merged clusters: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+DELETE FROM trend_cluster_fixes
+WHERE $1 OR cluster_id = ANY($2) OR cluster_id IN (SELECT survivor FROM trend_survivor WHERE id = ANY($2))`, res.Full, dirty); err != nil {
+			return fmt.Errorf("clear trend_cluster_fixes: %w", err)
+		}
+		// A fix moment: a "closed as fixed" event after which no issue of
+		// the cluster is open (events at the same instant count together).
+		if _, err := tx.Exec(ctx, `
+WITH scope AS (
+    SELECT DISTINCT survivor FROM trend_survivor WHERE $1 OR id = ANY($2)
+), mem AS (
+    SELECT r.survivor AS cid, i.id, i.created_at, i.closed_at, i.state, i.state_reason
+    FROM cluster_members m
+    JOIN trend_survivor r ON r.id = m.cluster_id
+    JOIN scope s ON s.survivor = r.survivor
+    JOIN issues i ON i.id = m.issue_id
+), ev AS (
+    SELECT cid, created_at AS t, 1 AS d, NULL::bigint AS fix FROM mem
+    UNION ALL
+    SELECT cid, closed_at, -1,
+           CASE WHEN state = 'closed' AND (state_reason IS NULL OR state_reason = 'completed') THEN id END
+    FROM mem WHERE closed_at IS NOT NULL
+), run AS (
+    SELECT cid, t, fix, sum(d) OVER (PARTITION BY cid ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS open
+    FROM ev
+)
+INSERT INTO trend_cluster_fixes (cluster_id, fixed_at, fixed_issue_id)
+SELECT cid, t, fix FROM run WHERE fix IS NOT NULL AND open = 0
+ON CONFLICT DO NOTHING`, res.Full, dirty); err != nil {
+			return fmt.Errorf("fill trend_cluster_fixes: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return TrendRefreshResult{}, fmt.Errorf("refresh trend rollups: %w", err)
+	}
+	return res, nil
+}
+
+// TrendCluster is a cluster as trends groups it. MergedInto is the next
+// cluster in its merge chain (merged_into, else the latest merge redirect).
+type TrendCluster struct {
+	ID         int64
+	Slug       string
+	Title      string
+	Topic      string
+	Category   string
+	Tools      []string
+	Status     string
+	MergedInto *int64
+}
+
+// TrendClusterList returns every cluster, merged and dissolved included.
+func (s *Store) TrendClusterList(ctx context.Context) ([]TrendCluster, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT c.id, c.slug, c.title, COALESCE(c.topic, ''), COALESCE(c.category, ''), c.tools, c.status,
+       CASE WHEN c.status = 'merged' THEN COALESCE(c.merged_into,
+           (SELECT r.new_id FROM cluster_redirects r WHERE r.old_id = c.id AND r.kind = 'merge' ORDER BY r.at DESC LIMIT 1)) END
+FROM clusters c ORDER BY c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list clusters for trends: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendCluster, error) {
+		var c TrendCluster
+		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Topic, &c.Category, &c.Tools, &c.Status, &c.MergedInto)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list clusters for trends: %w", err)
+	}
+	return out, nil
+}
+
+// TrendBucketParams selects the days a trend report reads.
+type TrendBucketParams struct {
+	From, To   time.Time // inclusive UTC days (only the date is used)
+	WindowDays int       // bucket length of the Window index
+	// ByRepo reads trend_repo_daily_counts (per repository) instead of
+	// cluster_daily_counts; RepositoryID, when set, keeps one repository
+	// (and implies ByRepo).
+	ByRepo       bool
+	RepositoryID *int64
+}
+
+// TrendBucket is the sum of the daily counts of one cluster (and
+// repository, when ByRepo) over the days that share a week and a window
+// index, both counted back from To: day To is in week 0 and window 0.
+type TrendBucket struct {
+	ClusterID    int64
+	RepositoryID int64 // 0 unless ByRepo
+	Week         int
+	Window       int
+	Reports      int
+	Comments     int
+	Reactions    int
+}
+
+// TrendBuckets sums daily counts into week and window buckets.
+func (s *Store) TrendBuckets(ctx context.Context, p TrendBucketParams) ([]TrendBucket, error) {
+	if p.WindowDays <= 0 {
+		return nil, fmt.Errorf("trend buckets: window of %d days", p.WindowDays)
+	}
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	from, to := dateOnly(p.From), dateOnly(p.To)
+	if p.ByRepo || p.RepositoryID != nil {
+		rows, err = s.pool.Query(ctx, `
+SELECT cluster_id, repository_id, ($2::date - day) / 7, ($2::date - day) / $3,
+       sum(reports)::int, sum(comments)::int, sum(reactions)::int
+FROM trend_repo_daily_counts
+WHERE day BETWEEN $1 AND $2 AND ($4::bigint IS NULL OR repository_id = $4)
+GROUP BY 1, 2, 3, 4`, from, to, p.WindowDays, p.RepositoryID)
+	} else {
+		rows, err = s.pool.Query(ctx, `
+SELECT cluster_id, 0::bigint, ($2::date - day) / 7, ($2::date - day) / $3,
+       sum(reports)::int, sum(comments)::int, sum(reactions)::int
+FROM cluster_daily_counts
+WHERE day BETWEEN $1 AND $2
+GROUP BY 1, 3, 4`, from, to, p.WindowDays)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read trend buckets: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendBucket, error) {
+		var b TrendBucket
+		err := r.Scan(&b.ClusterID, &b.RepositoryID, &b.Week, &b.Window, &b.Reports, &b.Comments, &b.Reactions)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read trend buckets: %w", err)
+	}
+	return out, nil
+}
+
+// TrendDataStart returns the earliest day with a count (in
+// cluster_daily_counts, or trend_repo_daily_counts when byRepo), or
+// ErrNotFound when there is none.
+func (s *Store) TrendDataStart(ctx context.Context, byRepo bool) (time.Time, error) {
+	q := `SELECT min(day) FROM cluster_daily_counts`
+	if byRepo {
+		q = `SELECT min(day) FROM trend_repo_daily_counts`
+	}
+	var d *time.Time
+	if err := s.pool.QueryRow(ctx, q).Scan(&d); err != nil {
+		return time.Time{}, fmt.Errorf("read trend data start: %w", err)
+	}
+	if d == nil {
+		return time.Time{}, ErrNotFound
+	}
+	return d.UTC(), nil
+}
+
+// TrendLastBeforeParams asks for the last day with a report before Before.
+type TrendLastBeforeParams struct {
+	Before time.Time // exclusive UTC day
+	// ClusterIDs limits the clusters read (nil: all).
+	ClusterIDs []int64
+	// ByRepo groups by repository (reading trend_repo_daily_counts), for
+	// the repositories in RepositoryIDs (nil: all); otherwise the result is
+	// per cluster, optionally restricted to RepositoryIDs (then also read
+	// from trend_repo_daily_counts).
+	ByRepo        bool
+	RepositoryIDs []int64
+}
+
+// TrendLastBefore returns, per cluster id (or repository id when ByRepo),
+// the last day before p.Before with at least one report. Ids without such
+// a day are absent.
+func (s *Store) TrendLastBefore(ctx context.Context, p TrendLastBeforeParams) (map[int64]time.Time, error) {
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	before := dateOnly(p.Before)
+	switch {
+	case p.ByRepo:
+		rows, err = s.pool.Query(ctx, `
+SELECT repository_id, max(day) FROM trend_repo_daily_counts
+WHERE day < $1 AND reports > 0 AND ($2::bigint[] IS NULL OR repository_id = ANY($2))
+  AND ($3::bigint[] IS NULL OR cluster_id = ANY($3))
+GROUP BY 1`, before, p.RepositoryIDs, p.ClusterIDs)
+	case p.RepositoryIDs != nil:
+		rows, err = s.pool.Query(ctx, `
+SELECT cluster_id, max(day) FROM trend_repo_daily_counts
+WHERE day < $1 AND reports > 0 AND repository_id = ANY($2) AND ($3::bigint[] IS NULL OR cluster_id = ANY($3))
+GROUP BY 1`, before, p.RepositoryIDs, p.ClusterIDs)
+	default:
+		rows, err = s.pool.Query(ctx, `
+SELECT cluster_id, max(day) FROM cluster_daily_counts
+WHERE day < $1 AND reports > 0 AND ($2::bigint[] IS NULL OR cluster_id = ANY($2))
+GROUP BY 1`, before, p.ClusterIDs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read last reports before %s: %w", before.Format(time.DateOnly), err)
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var id int64
+		var d time.Time
+		if err := rows.Scan(&id, &d); err != nil {
+			return nil, fmt.Errorf("read last reports: %w", err)
+		}
+		out[id] = d.UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read last reports: %w", err)
+	}
+	return out, nil
+}
+
+// TrendFix is the latest moment a surviving cluster was fully fixed.
+type TrendFix struct {
+	ClusterID    int64
+	FixedAt      time.Time
+	FixedIssueID int64
+}
+
+// TrendFixes returns, per surviving cluster, the latest fix moment before
+// before (see trend_cluster_fixes).
+func (s *Store) TrendFixes(ctx context.Context, before time.Time) ([]TrendFix, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT DISTINCT ON (cluster_id) cluster_id, fixed_at, fixed_issue_id
+FROM trend_cluster_fixes WHERE fixed_at < $1
+ORDER BY cluster_id, fixed_at DESC, fixed_issue_id DESC`, before)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster fixes: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendFix, error) {
+		var f TrendFix
+		err := r.Scan(&f.ClusterID, &f.FixedAt, &f.FixedIssueID)
+		f.FixedAt = f.FixedAt.UTC()
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cluster fixes: %w", err)
+	}
+	return out, nil
+}
+
+// TrendAfterFixParams asks how many reports each cluster got after its
+// fix day: for each i, cluster ClusterIDs[i] (a raw cluster id, as in
+// cluster_daily_counts) counts toward Groups[i], on days after FixDays[i]
+// up to To.
+type TrendAfterFixParams struct {
+	ClusterIDs  []int64
+	Groups      []int64
+	FixDays     []time.Time
+	WindowStart time.Time // first day of the current window
+	To          time.Time // last day of the current window
+}
+
+// TrendAfterFix is the reports of one group after its fix day, split at
+// the start of the current window.
+type TrendAfterFix struct {
+	InWindow, BeforeWindow int
+}
+
+// TrendAfterFixCounts sums reports after each fix day (day granularity:
+// reports on the fix day itself are not counted).
+func (s *Store) TrendAfterFixCounts(ctx context.Context, p TrendAfterFixParams) (map[int64]TrendAfterFix, error) {
+	if len(p.ClusterIDs) != len(p.Groups) || len(p.ClusterIDs) != len(p.FixDays) {
+		return nil, fmt.Errorf("trend after-fix counts: mismatched parameter lengths")
+	}
+	days := make([]time.Time, len(p.FixDays))
+	for i, d := range p.FixDays {
+		days[i] = dateOnly(d)
+	}
+	rows, err := s.pool.Query(ctx, `
+SELECT p.grp, COALESCE(sum(d.reports) FILTER (WHERE d.day >= $4), 0)::int,
+       COALESCE(sum(d.reports) FILTER (WHERE d.day < $4), 0)::int
+FROM unnest($1::bigint[], $2::bigint[], $3::date[]) AS p (cid, grp, fixday)
+JOIN cluster_daily_counts d ON d.cluster_id = p.cid AND d.day > p.fixday AND d.day <= $5
+GROUP BY p.grp`, p.ClusterIDs, p.Groups, days, dateOnly(p.WindowStart), dateOnly(p.To))
+	if err != nil {
+		return nil, fmt.Errorf("read reports after fixes: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]TrendAfterFix{}
+	for rows.Next() {
+		var g int64
+		var a TrendAfterFix
+		if err := rows.Scan(&g, &a.InWindow, &a.BeforeWindow); err != nil {
+			return nil, fmt.Errorf("read reports after fixes: %w", err)
+		}
+		out[g] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read reports after fixes: %w", err)
+	}
+	return out, nil
+}
+
+// TrendRepositoryNames returns every repository's full name by id.
+func (s *Store) TrendRepositoryNames(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, full_name FROM repositories`)
+	if err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("list repositories: %w", err)
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	return out, nil
+}
+
+// TrendRepositoryID returns the id of "owner/name" (case-insensitive), or
+// ErrNotFound.
+func (s *Store) TrendRepositoryID(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM repositories WHERE lower(full_name) = lower($1)`, name).Scan(&id)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return id, nil
+}
+
+func dateOnly(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
