@@ -20,6 +20,7 @@ var (
 	reCiteMark = regexp.MustCompile(`\s*\[(?:(?:source|src|#)\s*)?\d+(?:\s*[,;]\s*(?:(?:source|src|#)\s*)?\d+)*\]`)
 	reSpaces   = regexp.MustCompile(`\s+`)
 	reLead     = regexp.MustCompile(`^(?:[#>*+=|~-]+|\d+[.)])\s*`)
+	reRule     = regexp.MustCompile(`[-=_*~#]{3,}`)
 	reEntity   = regexp.MustCompile(`&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);`)
 )
 
@@ -95,6 +96,7 @@ func Sanitize(s string, max int) string {
 		})
 	}
 	s = reEntity.ReplaceAllString(s, "")
+	s = reRule.ReplaceAllString(s, " ")
 	s = reURL.ReplaceAllString(s, "")
 	s = reCiteMark.ReplaceAllString(s, "")
 	if strings.Count(s, "`")%2 != 0 {
