@@ -91,6 +91,7 @@ func NewApp(env *Env) *urfavecli.App {
 			importCommand(env),
 			runCommand(env),
 			workerCommand(env),
+			llmCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {
