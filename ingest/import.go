@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -230,7 +231,7 @@ func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
 		return fail("number", "missing")
 	}
 	is.Number = *rec.Number
-	if is.Number <= 0 {
+	if is.Number <= 0 || is.Number > math.MaxInt32 {
 		return fail("number", "must be a positive integer, got %d", is.Number)
 	}
 	repo, field, err := repositoryOf(&rec)
@@ -330,7 +331,7 @@ func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
 		}
 	default:
 		n, err := strconv.Atoi(string(c))
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > math.MaxInt32 {
 			return fail("comments", "want a count or an array of comments, got %.40s", c)
 		}
 		is.CommentCount = n
@@ -476,6 +477,9 @@ func reactionsTotal(raw json.RawMessage) (int, error) {
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return 0, fmt.Errorf("want an object with total_count: %v", err)
+	}
+	if r.TotalCount < 0 || r.TotalCount > math.MaxInt32 {
+		return 0, fmt.Errorf("total_count %d out of range", r.TotalCount)
 	}
 	return r.TotalCount, nil
 }
