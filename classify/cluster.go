@@ -279,6 +279,12 @@ func jaccard(a, b []string) float64 {
 // most 100 bytes, cut at a word boundary.
 func titleOf(raw string) string {
 	t := strings.TrimSpace(firstLines(raw, 1))
+	// drop brackets a log line opens or closes without their partner
+	for _, pair := range []string{"[]", "{}", "()"} {
+		if strings.Count(t, pair[:1]) != strings.Count(t, pair[1:]) {
+			t = strings.Trim(t, pair+" ")
+		}
+	}
 	if len(t) > 100 {
 		t = cutBytes(t, 100)
 		if i := strings.LastIndexByte(t, ' '); i > 40 {

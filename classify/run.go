@@ -221,7 +221,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		for _, c := range cl.Clusters {
 			if c.ID == 0 && c.Size > 0 {
 				fresh = append(fresh, c)
-				news = append(news, c.asNew(uniqueSlug(Slugify(c.Title), slugs)))
+				news = append(news, c.asNew(uniqueSlug(SlugFor(c), slugs)))
 			}
 		}
 		newIDs, err := st.ClusterCreateMany(ctx, tx, news)
@@ -526,6 +526,20 @@ func Slugify(s string) string {
 	return out
 }
 
+// SlugFor derives a new cluster's slug from its signature without the
+// placeholders (so the slug names the error, not one report's values),
+// falling back to its title.
+func SlugFor(c *Cluster) string {
+	sig := c.Signature
+	for p := range placeholders {
+		sig = strings.ReplaceAll(sig, p, " ")
+	}
+	if s := Slugify(sig); s != "error" && len(s) >= 8 {
+		return s
+	}
+	return Slugify(c.Title)
+}
+
 // uniqueSlug returns base, or base-2, base-3, ... when taken, and marks it
 // taken.
 func uniqueSlug(base string, taken map[string]bool) string {
@@ -535,4 +549,67 @@ func uniqueSlug(base string, taken map[string]bool) string {
 	}
 	taken[s] = true
 	return s
+}
+
+// AnalyzeText analyzes a pasted error text (for `errata match`). Unlike an
+// issue body, the whole text is taken to be an error: when no line looks
+// like one, its first lines are used as they are.
+func AnalyzeText(text string) Analysis {
+	is := Issue{Body: text}
+	a := Analyze(&is)
+	if a.Primary() != nil {
+		return a
+	}
+	raw := strings.TrimSpace(cutBytes(text, MaxRawLen))
+	if raw == "" {
+		return a
+	}
+	c := Candidate{Raw: raw, Source: "text", Score: MinCandidateScore, Codes: FindCodes(raw)}
+	c.Normalized = Normalize(c.Raw)
+	c.Fingerprint = Fingerprint(c.Normalized)
+	a.Candidates = []Candidate{c}
+	a.Concept = pickConcept(a.Candidates)
+	if a.Concept != "" {
+		a.Key = "code:" + a.Concept
+	} else {
+		a.Key = "fp:" + c.Fingerprint
+	}
+	a.Tokens = TemplateTokens(c.Normalized)
+	for _, code := range c.Codes {
+		if !code.Strong {
+			a.WeakCodes = append(a.WeakCodes, code.Key)
+		}
+	}
+	return a
+}
+
+// LoadMatcher builds a clusterer over the stored active clusters, with the
+// fingerprints of a's candidates looked up, for matching without assigning.
+func LoadMatcher(ctx context.Context, st *store.Store, tx pgx.Tx, a *Analysis) (*Clusterer, error) {
+	states, err := st.ClusterStateList(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	cl := NewClusterer()
+	byID := map[int64]*Cluster{}
+	for _, s := range states {
+		c := &Cluster{ID: s.ID, Key: s.Key, Concept: s.Concept, Signature: s.Signature, Fingerprint: s.Fingerprint,
+			Tokens: TemplateTokens(s.Signature), WeakCodes: s.WeakCodes, Size: s.Size}
+		cl.AddExisting(c, nil)
+		byID[s.ID] = c
+	}
+	var fps []string
+	for _, c := range a.Candidates {
+		fps = append(fps, c.Fingerprint)
+	}
+	known, err := st.ClusterFingerprintsGet(ctx, tx, fps)
+	if err != nil {
+		return nil, err
+	}
+	for fp, id := range known {
+		if c := byID[id]; c != nil && cl.byFP[fp] == nil {
+			cl.byFP[fp] = c
+		}
+	}
+	return cl, nil
 }

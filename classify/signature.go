@@ -118,11 +118,17 @@ func Analyze(is *Issue) Analysis {
 // the scores of the candidates carrying it. The title names the problem,
 // so codes in the title count double.
 func pickConcept(cands []Candidate) string {
-	// The primary candidate decides when it carries a specific code.
+	// The primary candidate decides when it carries a specific code; of
+	// several, a named error code beats an HTTP status or a wrapper
+	// message ("fetch failed"), which only say how the error travelled.
+	best, bestRank := "", 0
 	for _, code := range cands[0].Codes {
-		if code.Strong {
-			return code.Key
+		if code.Strong && codeRank(code.Key) > bestRank {
+			best, bestRank = code.Key, codeRank(code.Key)
 		}
+	}
+	if best != "" {
+		return best
 	}
 	weight := map[string]float64{}
 	first := map[string]int{}
@@ -144,7 +150,7 @@ func pickConcept(cands []Candidate) string {
 			weight[code.Key] += w
 		}
 	}
-	best, bestW := "", 0.0
+	bestW := 0.0
 	keys := make([]string, 0, len(weight))
 	for k := range weight {
 		keys = append(keys, k)
@@ -185,4 +191,14 @@ func TemplateTokens(normalized string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// codeRank orders codes by how precisely they name an error.
+func codeRank(key string) int {
+	switch {
+	case strings.HasPrefix(key, "http:"), strings.HasPrefix(key, "net:"):
+		return 1
+	default:
+		return 2
+	}
 }

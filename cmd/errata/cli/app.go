@@ -89,9 +89,16 @@ func NewApp(env *Env) *urfavecli.App {
 			dbCommand(env),
 			migrateCommand(env),
 			importCommand(env),
+			syncCommand(env),
+			statusCommand(env),
+			classifyCommand(env),
+			clustersCommand(env),
+			matchCommand(env),
+			evalCommand(env),
 			runCommand(env),
 			workerCommand(env),
 			llmCommand(env),
+			trendsCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {

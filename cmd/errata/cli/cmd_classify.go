@@ -1,0 +1,417 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	urfavecli "github.com/urfave/cli/v2"
+
+	"github.com/errata-tool/errata/classify"
+	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/store"
+)
+
+func classifyRules(env *Env, c *urfavecli.Context) (*classify.Rules, error) {
+	cfg, err := env.Config(c)
+	if err != nil {
+		return nil, err
+	}
+	return classify.LoadRules(cfg.Rules, cfg.Path)
+}
+
+func classifyCommand(env *Env) *urfavecli.Command {
+	return &urfavecli.Command{
+		Name:  "classify",
+		Usage: "find error signatures in stored issues and group them into clusters (incremental)",
+		Description: "Only new issues, changed issues and issues classified under other rules are\n" +
+			"classified again; cluster ids and slugs stay stable. --rebuild recomputes every\n" +
+			"cluster from scratch, keeping the ids of clusters that hold mostly the same\n" +
+			"reports and recording merges and splits so pages can redirect.",
+		Flags: []urfavecli.Flag{
+			&urfavecli.BoolFlag{Name: "rebuild", Usage: "recompute all clusters from scratch"},
+			&urfavecli.BoolFlag{Name: "json", Usage: "print the run summary as JSON"},
+		},
+		Action: func(c *urfavecli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("classify: unexpected argument %q", c.Args().First())
+			}
+			rules, err := classifyRules(env, c)
+			if err != nil {
+				return err
+			}
+			st, err := env.Store(c)
+			if err != nil {
+				return err
+			}
+			sum, err := classify.Run(c.Context, st, classify.RunOptions{Rules: rules, Rebuild: c.Bool("rebuild"), Logger: env.logger()})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return writeJSON(env.Stdout, sum)
+			}
+			fmt.Fprintf(env.Stdout, "classified %d issues (%d unchanged skipped): %d clustered, %d without error text; %d new clusters, %d clusters updated, %d merged, %d split, %d dissolved in %s\n",
+				sum.Classified, sum.Unchanged, sum.Clustered, sum.Unclustered, sum.NewClusters, sum.Touched, sum.Merged, sum.Split, sum.Dissolved, sum.Duration.Round(time.Millisecond))
+			return nil
+		},
+	}
+}
+
+// clusterJSON is one element of `errata clusters --json`.
+type clusterJSON struct {
+	ID             int64      `json:"id"`
+	Slug           string     `json:"slug"`
+	Title          string     `json:"title"`
+	Topic          string     `json:"topic"`
+	TopicReason    string     `json:"topic_reason"`
+	Category       string     `json:"category"`
+	CategoryReason string     `json:"category_reason"`
+	Tools          []string   `json:"tools"`
+	ToolsReason    string     `json:"tools_reason"`
+	Code           string     `json:"code,omitempty"`
+	Signature      string     `json:"signature"`
+	Fingerprint    string     `json:"fingerprint"`
+	Size           int        `json:"size"`
+	Examples       []string   `json:"examples"`
+	Members        []string   `json:"members"`
+	Repositories   []string   `json:"repositories"`
+	FirstSeen      *time.Time `json:"first_seen"`
+	LastSeen       *time.Time `json:"last_seen"`
+}
+
+func clustersCommand(env *Env) *urfavecli.Command {
+	return &urfavecli.Command{
+		Name:  "clusters",
+		Usage: "list clusters of the same error, largest first",
+		Flags: []urfavecli.Flag{
+			&urfavecli.BoolFlag{Name: "json", Usage: "print a JSON array with members and examples"},
+			&urfavecli.StringFlag{Name: "topic", Usage: "only clusters of this topic id (e.g. auth, rate-limits)"},
+			&urfavecli.StringFlag{Name: "category", Usage: "only clusters of this category id (e.g. ai-coding-tools)"},
+			&urfavecli.IntFlag{Name: "min-size", Value: 1, Usage: "only clusters with at least this many reports"},
+			&urfavecli.IntFlag{Name: "limit", Usage: "at most this many clusters (0: all)"},
+		},
+		Action: func(c *urfavecli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("clusters: unexpected argument %q", c.Args().First())
+			}
+			if c.Int("min-size") < 0 || c.Int("limit") < 0 {
+				return usageError("clusters: --min-size and --limit must not be negative")
+			}
+			st, err := env.Store(c)
+			if err != nil {
+				return err
+			}
+			cs, err := st.ClusterList(c.Context, store.ClusterListParams{Topic: c.String("topic"), Category: c.String("category"),
+				MinSize: c.Int("min-size"), Limit: c.Int("limit")})
+			if err != nil {
+				return err
+			}
+			if !c.Bool("json") {
+				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSIZE\tTOPIC\tCATEGORY\tLAST SEEN\tSLUG\tTITLE")
+				for _, cl := range cs {
+					last := ""
+					if cl.LastSeen != nil {
+						last = cl.LastSeen.Format("2006-01-02")
+					}
+					fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Size, dash(cl.Topic), dash(cl.Category), last, cl.Slug, oneLine(cl.Title, 80))
+				}
+				return tw.Flush()
+			}
+			out, err := clustersJSON(c.Context, st, cs)
+			if err != nil {
+				return err
+			}
+			return writeJSON(env.Stdout, out)
+		},
+	}
+}
+
+func clustersJSON(ctx context.Context, st *store.Store, cs []store.ClusterInfo) ([]clusterJSON, error) {
+	out := make([]clusterJSON, 0, len(cs))
+	const chunk = 2000
+	for start := 0; start < len(cs); start += chunk {
+		part := cs[start:min(start+chunk, len(cs))]
+		ids := make([]int64, len(part))
+		for i, cl := range part {
+			ids[i] = cl.ID
+		}
+		det, err := st.ClusterDetailsGet(ctx, ids, 5)
+		if err != nil {
+			return nil, err
+		}
+		for _, cl := range part {
+			d := det[cl.ID]
+			tools := cl.Tools
+			if tools == nil {
+				tools = []string{}
+			}
+			out = append(out, clusterJSON{ID: cl.ID, Slug: cl.Slug, Title: cl.Title, Topic: cl.Topic, TopicReason: cl.TopicReason,
+				Category: cl.Category, CategoryReason: cl.CategoryReason, Tools: tools, ToolsReason: cl.ToolsReason,
+				Code: cl.Concept, Signature: cl.Signature, Fingerprint: cl.Fingerprint, Size: cl.Size,
+				Examples: d.Examples, Members: d.Members, Repositories: d.Repositories, FirstSeen: cl.FirstSeen, LastSeen: cl.LastSeen})
+		}
+	}
+	return out, nil
+}
+
+type matchJSON struct {
+	Score        float64  `json:"score"`
+	Reason       string   `json:"reason"`
+	ID           int64    `json:"id"`
+	Slug         string   `json:"slug"`
+	Title        string   `json:"title"`
+	Topic        string   `json:"topic"`
+	Size         int      `json:"size"`
+	Signature    string   `json:"signature"`
+	Examples     []string `json:"examples"`
+	Repositories []string `json:"repositories"`
+}
+
+func matchCommand(env *Env) *urfavecli.Command {
+	return &urfavecli.Command{
+		Name:      "match",
+		Usage:     "find the clusters an error text belongs to, with scores and why",
+		ArgsUsage: "TEXT|-",
+		Flags: []urfavecli.Flag{
+			&urfavecli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&urfavecli.IntFlag{Name: "limit", Value: 5, Usage: "at most this many clusters"},
+		},
+		Action: func(c *urfavecli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("match: give the error text as one argument, or - to read it from standard input")
+			}
+			text := c.Args().First()
+			if text == "-" {
+				b, err := io.ReadAll(io.LimitReader(env.Stdin, 1<<20))
+				if err != nil {
+					return fmt.Errorf("match: read standard input: %w", err)
+				}
+				text = string(b)
+			}
+			if strings.TrimSpace(text) == "" {
+				return usageError("match: the error text is empty")
+			}
+			st, err := env.Store(c)
+			if err != nil {
+				return err
+			}
+			a := classify.AnalyzeText(text)
+			var res []classify.Assignment
+			err = st.InTx(c.Context, func(tx pgx.Tx) error {
+				m, err := classify.LoadMatcher(c.Context, st, tx, &a)
+				if err != nil {
+					return err
+				}
+				res = m.Match(&a, max(c.Int("limit"), 1))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			out := make([]matchJSON, 0, len(res))
+			ids := make([]int64, 0, len(res))
+			for _, r := range res {
+				ids = append(ids, r.Cluster.ID)
+			}
+			det, err := st.ClusterDetailsGet(c.Context, ids, 3)
+			if err != nil {
+				return err
+			}
+			for _, r := range res {
+				info, err := st.ClusterGet(c.Context, fmt.Sprint(r.Cluster.ID))
+				if err != nil {
+					return err
+				}
+				out = append(out, matchJSON{Score: roundScore(r.Score), Reason: r.Reason, ID: info.ID, Slug: info.Slug, Title: info.Title,
+					Topic: info.Topic, Size: info.Size, Signature: info.Signature, Examples: det[info.ID].Examples, Repositories: det[info.ID].Repositories})
+			}
+			if c.Bool("json") {
+				return writeJSON(env.Stdout, out)
+			}
+			if p := a.Primary(); p != nil {
+				fmt.Fprintf(env.Stdout, "signature: %s\n", p.Normalized)
+				if a.Concept != "" {
+					fmt.Fprintf(env.Stdout, "error code: %s\n", a.Concept)
+				}
+			}
+			if len(out) == 0 {
+				fmt.Fprintln(env.Stdout, "no matching cluster")
+				return nil
+			}
+			for _, m := range out {
+				fmt.Fprintf(env.Stdout, "%.2f  #%d %s (%d reports, topic %s)\n      %s\n      why: %s\n", m.Score, m.ID, m.Slug, m.Size, dash(m.Topic), oneLine(m.Title, 100), m.Reason)
+			}
+			return nil
+		},
+	}
+}
+
+func evalCommand(env *Env) *urfavecli.Command {
+	return &urfavecli.Command{
+		Name:  "eval",
+		Usage: "measure clustering quality on a labelled corpus (issues.jsonl + truth.tsv)",
+		Description: "Imports the corpus into a fresh temporary database on the same server (or the\n" +
+			"embedded default), classifies it without reading the labels, then compares the\n" +
+			"clusters with truth.tsv: B-cubed precision, recall and F1, pairwise F1, and the\n" +
+			"worst-split and worst-merged families. The temporary database is dropped.",
+		Flags: []urfavecli.Flag{
+			&urfavecli.StringFlag{Name: "corpus", Required: true, Usage: "directory holding issues.jsonl and truth.tsv"},
+			&urfavecli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
+			&urfavecli.IntFlag{Name: "top", Value: 10, Usage: "how many worst families and clusters to list"},
+		},
+		Action: func(c *urfavecli.Context) error {
+			dir := c.String("corpus")
+			for _, f := range []string{"issues.jsonl", "truth.tsv"} {
+				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+					return usageError("eval: --corpus %s: %v", dir, err)
+				}
+			}
+			truth, err := classify.LoadTruth(dir)
+			if err != nil {
+				return err
+			}
+			rules, err := classifyRules(env, c)
+			if err != nil {
+				return err
+			}
+			base, err := env.DatabaseURL(c)
+			if err != nil {
+				return err
+			}
+			m, err := evalCorpus(c.Context, base, dir, rules, truth, env)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return writeJSON(env.Stdout, m)
+			}
+			m.WriteReport(env.Stdout, c.Int("top"))
+			return nil
+		},
+	}
+}
+
+// evalCorpus imports the corpus into a temporary database created next to
+// base, classifies it and scores the clusters.
+func evalCorpus(ctx context.Context, base, dir string, rules *classify.Rules, truth map[string]string, env *Env) (classify.Metrics, error) {
+	var m classify.Metrics
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return m, fmt.Errorf("eval: connect to %s: %w", store.RedactURL(base), err)
+	}
+	defer admin.Close(context.Background())
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	name := "errata_eval_" + hex.EncodeToString(rnd[:])
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return m, fmt.Errorf("eval: create temporary database: %w", err)
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			env.logger().Warn("eval: could not drop temporary database", "database", name, "error", err)
+		}
+	}()
+	st, err := store.Open(ctx, withDatabase(base, name))
+	if err != nil {
+		return m, err
+	}
+	defer st.Close()
+	f, err := os.Open(filepath.Join(dir, "issues.jsonl"))
+	if err != nil {
+		return m, fmt.Errorf("eval: %w", err)
+	}
+	sum, err := ingest.Import(ctx, st, f, filepath.Join(dir, "issues.jsonl"))
+	f.Close()
+	if err != nil {
+		return m, fmt.Errorf("eval: import corpus: %w", err)
+	}
+	if len(sum.Bad) > 0 {
+		env.logger().Warn("eval: skipped bad corpus records", "count", len(sum.Bad))
+	}
+	if _, err := classify.Run(ctx, st, classify.RunOptions{Rules: rules, Logger: env.logger()}); err != nil {
+		return m, err
+	}
+	pred, err := memberLabels(ctx, st)
+	if err != nil {
+		return m, err
+	}
+	return classify.Evaluate(pred, truth), nil
+}
+
+// memberLabels maps each clustered issue's html_url to its cluster id.
+func memberLabels(ctx context.Context, st *store.Store) (map[string]string, error) {
+	rows, err := st.Pool().Query(ctx, `SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m.issue_id`)
+	if err != nil {
+		return nil, fmt.Errorf("eval: read clusters: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var u string
+		var id int64
+		if err := rows.Scan(&u, &id); err != nil {
+			return nil, fmt.Errorf("eval: read clusters: %w", err)
+		}
+		out[u] = fmt.Sprint(id)
+	}
+	return out, rows.Err()
+}
+
+// withDatabase points a connection URL (or key=value DSN) at database db.
+func withDatabase(base, db string) string {
+	if u, err := url.Parse(base); err == nil && u.Scheme != "" {
+		u.Path = "/" + db
+		q := u.Query()
+		if q.Has("dbname") {
+			q.Set("dbname", db)
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return base + " dbname=" + db
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && (s[cut]&0xC0) == 0x80 {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func roundScore(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
