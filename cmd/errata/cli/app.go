@@ -89,8 +89,6 @@ func NewApp(env *Env) *urfavecli.App {
 			dbCommand(env),
 			migrateCommand(env),
 			importCommand(env),
-			syncCommand(env),
-			statusCommand(env),
 			classifyCommand(env),
 			clustersCommand(env),
 			matchCommand(env),
@@ -98,7 +96,6 @@ func NewApp(env *Env) *urfavecli.App {
 			runCommand(env),
 			workerCommand(env),
 			llmCommand(env),
-			trendsCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {
