@@ -39,6 +39,8 @@ package worker
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -128,6 +130,13 @@ type Worker struct {
 
 func sourceID(kind, key string) string { return kind + "\x00" + key }
 
+// periodicID is a River periodic job id for a source (River allows only
+// word characters and a few signs, which a search query may not be).
+func periodicID(s runner.Source) string {
+	h := sha256.Sum256([]byte(s.Kind + "\x00" + s.Key))
+	return "sync-" + s.Kind + "-" + hex.EncodeToString(h[:8])
+}
+
 // Migrate brings River's tables up to date, under an advisory lock so
 // workers starting together do not race.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
@@ -135,19 +144,30 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, riverMigrateLockKey); err != nil {
-			return fmt.Errorf("river migrations: take lock: %w", err)
+	// Some River migrations cannot share one transaction (an enum value
+	// added and used), so the lock is a session lock on a connection of
+	// its own, held while Migrate runs version by version.
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, riverMigrateLockKey); err != nil {
+		return fmt.Errorf("river migrations: take lock: %w", err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverMigrateLockKey); err != nil {
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
 		}
-		res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
-		if err != nil {
-			return fmt.Errorf("river migrations: %w", err)
-		}
-		for _, v := range res.Versions {
-			log.Info("applied river migration", "version", v.Version, "name", v.Name)
-		}
-		return nil
-	})
+	}()
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("applied river migration", "version", v.Version, "name", v.Name)
+	}
+	return nil
 }
 
 // New builds a worker (it does not start it). The caller has run Migrate.
@@ -196,11 +216,13 @@ func New(cfg Config) (*Worker, error) {
 		opts := SyncInsertOpts(s.Interval)
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(s.Interval),
 			func() (river.JobArgs, *river.InsertOpts) { return args, opts },
-			&river.PeriodicJobOpts{RunOnStart: true, ID: "sync " + s.Kind + " " + s.Key}))
+			&river.PeriodicJobOpts{RunOnStart: true, ID: periodicID(s)}))
 	}
-	periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ClassifyInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return ClassifyArgs{}, pipelineInsertOpts() },
-		&river.PeriodicJobOpts{RunOnStart: true, ID: "classify"}))
+	if p.Classifier != nil {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ClassifyInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ClassifyArgs{}, pipelineInsertOpts() },
+			&river.PeriodicJobOpts{RunOnStart: true, ID: "classify"}))
+	}
 
 	client, err := river.NewClient(riverpgxv5.New(p.Store.Pool()), &river.Config{
 		ID:                   cfg.ID,
@@ -301,7 +323,7 @@ func (sw *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error 
 	}
 	log := w.log.With("job_id", job.ID, "source", src.String(), "attempt", job.Attempt)
 	res, err := w.p.SyncSource(ctx, src, w.stop)
-	if res.Changed() {
+	if res.Changed() && w.p.Classifier != nil {
 		if ierr := w.enqueueClassify(ctx); ierr != nil {
 			log.Error("could not queue classify", "error", ierr)
 		}
@@ -363,7 +385,7 @@ func (cw *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs]
 	if ran {
 		w.log.Info("classified", "job_id", job.ID, "summary", res.Summary)
 	}
-	if pending, _, perr := w.p.PagesPending(ctx); perr == nil && pending {
+	if pending, _, perr := w.p.PagesPending(ctx); perr == nil && pending && w.p.Publisher != nil {
 		if err := w.enqueuePages(ctx); err != nil {
 			w.log.Error("could not queue pages", "error", err)
 		}

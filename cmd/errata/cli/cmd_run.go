@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -152,11 +151,10 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 		log.Warn("no GitHub token (GITHUB_TOKEN, GH_TOKEN or github.token_envs): syncing at the unauthenticated limit of 60 requests an hour")
 	}
 	p := &runner.Pipeline{
-		Store:   s,
-		Sources: sources,
-		Tokens:  runner.NewTokenPool(tokens),
-		Syncer: &ingestSyncer{st: s, apiURL: apiURL, log: log,
-			limits: ingest.Limits{MaxWait: maxWait}},
+		Store:     s,
+		Sources:   sources,
+		Tokens:    runner.NewTokenPool(tokens),
+		Syncer:    &runner.IngestSyncer{Store: s, APIURL: apiURL, Logger: log, Limits: ingest.Limits{MaxWait: maxWait}},
 		OutDir:    out,
 		RulesHash: rulesHash(cfg),
 		Metrics:   metrics,
@@ -178,49 +176,6 @@ func rulesHash(cfg *config.Config) string {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
-}
-
-// ingestSyncer is runner.Syncer over package ingest: one client per sync,
-// with the token the pipeline chose.
-type ingestSyncer struct {
-	st     *store.Store
-	apiURL string
-	limits ingest.Limits
-	log    *slog.Logger
-}
-
-func (s *ingestSyncer) Sync(ctx context.Context, src runner.Source, token string, stop <-chan struct{}) (runner.SyncResult, error) {
-	res := runner.SyncResult{RateRemaining: -1, RateLimit: -1}
-	cl, err := ingest.NewClient(ingest.ClientOptions{APIURL: s.apiURL, Token: token, Limits: s.limits, Stop: stop})
-	if err != nil {
-		return res, err
-	}
-	isrc := ingest.Source{Kind: src.Kind, Key: src.Key}
-	if src.Repo != nil {
-		isrc.Since = src.Repo.Since.Time
-		isrc.IncludePullRequests = src.Repo.IncludePullRequests
-	}
-	if src.Search != nil {
-		isrc.Since = src.Search.Since.Time
-	}
-	sums := ingest.NewSyncer(cl, s.st, ingest.Options{Logger: s.log, Stop: stop}).Run(ctx, []ingest.Source{isrc})
-	if len(sums) == 0 {
-		return res, fmt.Errorf("sync %s: no result", src)
-	}
-	sum := sums[0]
-	res.Requests, res.NotModified = sum.Requests, sum.NotModified
-	res.IssuesNew, res.IssuesUpdated = sum.Issues.Inserted, sum.Issues.Updated
-	res.CommentsNew, res.CommentsUpdated = sum.Comments.Inserted, sum.Comments.Updated
-	res.RateRemaining, res.RateLimit = cl.Count.RateRemaining.Load(), cl.Count.RateLimit.Load()
-	switch {
-	case sum.Status == "skipped":
-		return res, runner.ErrSourceBusy
-	case sum.Err != nil:
-		return res, sum.Err
-	case sum.Status != "ok":
-		return res, fmt.Errorf("%s: %s", sum.Status, sum.Message)
-	}
-	return res, nil
 }
 
 // stageImpls returns the classify and pages stages. They are nil until the

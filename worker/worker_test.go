@@ -1,0 +1,393 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/ingest/githubfake"
+	"github.com/errata-tool/errata/runner"
+	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
+	"github.com/errata-tool/errata/worker"
+)
+
+// TestMain lets the test binary run as a worker process of its own
+// (ERRATA_WORKER_CHILD=1), so a test can kill one with SIGKILL.
+func TestMain(m *testing.M) {
+	if os.Getenv("ERRATA_WORKER_CHILD") == "1" {
+		os.Exit(childWorker())
+	}
+	os.Exit(m.Run())
+}
+
+func childWorker() int {
+	ctx := context.Background()
+	s, err := store.Open(ctx, os.Getenv("ERRATA_CHILD_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer s.Close()
+	iv, _ := time.ParseDuration(os.Getenv("ERRATA_CHILD_INTERVAL"))
+	w, err := newWorker(s, os.Getenv("ERRATA_CHILD_API"), strings.Split(os.Getenv("ERRATA_CHILD_REPOS"), ","), iv, "child",
+		slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := w.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func pipeline(s *store.Store, apiURL string, repos []string, interval time.Duration, log *slog.Logger) *runner.Pipeline {
+	cfg := &config.Config{}
+	for _, r := range repos {
+		cfg.Sources.Repositories = append(cfg.Sources.Repositories, config.Repository{Repo: r, Interval: config.Duration{Duration: interval}})
+	}
+	return &runner.Pipeline{
+		Store:   s,
+		Sources: runner.SourcesFromConfig(cfg),
+		Tokens:  runner.NewTokenPool(nil),
+		Syncer: &runner.IngestSyncer{Store: s, APIURL: apiURL, Logger: log,
+			Limits: ingest.Limits{MaxWait: time.Second, RetryBase: 10 * time.Millisecond, SecondaryBase: 10 * time.Millisecond}},
+		OutDir:  "",
+		Metrics: runner.NewMetrics(),
+		Logger:  log,
+	}
+}
+
+func newWorker(s *store.Store, apiURL string, repos []string, interval time.Duration, id string, log *slog.Logger) (*worker.Worker, error) {
+	if err := worker.Migrate(context.Background(), s.Pool(), log); err != nil {
+		return nil, err
+	}
+	return worker.New(worker.Config{
+		Pipeline:          pipeline(s, apiURL, repos, interval, log),
+		SyncConcurrency:   2,
+		ShutdownTimeout:   5 * time.Second,
+		JobTimeout:        20 * time.Second,
+		RescueAfter:       25 * time.Second,
+		FetchPollInterval: 100 * time.Millisecond,
+		ID:                id,
+		Logger:            log,
+	})
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+func openStore(t *testing.T, url string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func seed(fake *githubfake.Server, repo string, issues, commentsEach int) {
+	for i := 0; i < issues; i++ {
+		is := fake.AddIssue(repo, githubfake.NewIssue{Title: fmt.Sprintf("crash %d: connection refused", i), Body: "dial tcp: connection refused"})
+		for c := 0; c < commentsEach; c++ {
+			fake.AddComment(repo, is.Number, "someone", fmt.Sprintf("same here %d", c), time.Time{})
+		}
+		fake.Advance(time.Second)
+	}
+}
+
+func count(t *testing.T, s *store.Store, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// TestTwoWorkersSyncEachSourceOncePerInterval runs two workers (two
+// connection pools, as on two machines) against one database for several
+// intervals and checks that every source was synced once per interval
+// period, never twice at once, and that the data is complete.
+func TestTwoWorkersSyncEachSourceOncePerInterval(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	repos := []string{"acme/alpha", "acme/beta", "acme/gamma"}
+	for i, r := range repos {
+		seed(fake, r, 20+i*10, 2)
+	}
+	url := storetest.URL(t)
+	const interval = 2 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var ws []*worker.Worker
+	for i := 0; i < 2; i++ {
+		s := openStore(t, url)
+		w, err := newWorker(s, fake.APIURL(), repos, interval, fmt.Sprintf("w%d", i), testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.Run(ctx) }()
+	}
+	// New data arrives while the workers run.
+	time.Sleep(3 * time.Second)
+	seed(fake, "acme/beta", 5, 1)
+	time.Sleep(6 * time.Second)
+	cancel()
+	wg.Wait()
+
+	s := openStore(t, url)
+	// Every issue and comment of the fake is stored exactly once.
+	for _, r := range repos {
+		wantIssues, _, wantComments := fake.Counts(r)
+		gotIssues := count(t, s, `SELECT count(*) FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE r.full_name = $1`, r)
+		gotComments := count(t, s, `SELECT count(*) FROM comments c JOIN issues i ON i.id = c.issue_id JOIN repositories r ON r.id = i.repository_id WHERE r.full_name = $1`, r)
+		if gotIssues != wantIssues || gotComments != wantComments {
+			t.Errorf("%s: stored %d issues, %d comments; fake has %d, %d", r, gotIssues, gotComments, wantIssues, wantComments)
+		}
+	}
+	// One sync job per source per interval period, and every one ran.
+	rows, err := s.Pool().Query(context.Background(), `
+		SELECT args->>'source_key', count(*), count(DISTINCT floor(extract(epoch FROM created_at) / $1)),
+		       count(*) FILTER (WHERE state = 'completed')
+		FROM river_job WHERE kind = 'errata_sync' GROUP BY 1 ORDER BY 1`, interval.Seconds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type jobCount struct{ total, periods, completed int }
+	got := map[string]jobCount{}
+	for rows.Next() {
+		var k string
+		var c jobCount
+		if err := rows.Scan(&k, &c.total, &c.periods, &c.completed); err != nil {
+			t.Fatal(err)
+		}
+		got[k] = c
+	}
+	rows.Close()
+	for _, r := range repos {
+		c := got[r]
+		// 9 s of running at a 2 s interval: 4 or 5 periods (plus the
+		// run-on-start one, which may share the first period).
+		if c.total < 3 || c.total > 6 {
+			t.Errorf("%s: %d sync jobs in 9 s at a 2 s interval, want 3 to 6", r, c.total)
+		}
+		if c.total != c.periods {
+			t.Errorf("%s: %d sync jobs in %d interval periods: a period was synced twice", r, c.total, c.periods)
+		}
+	}
+	// No two syncs of one source overlapped (sync_runs has one row per
+	// actual sync, written by ingest).
+	overlaps := count(t, s, `
+		SELECT count(*) FROM sync_runs a JOIN sync_runs b
+		  ON a.source_id = b.source_id AND a.id < b.id
+		 AND b.started_at < coalesce(a.finished_at, 'infinity') AND a.started_at < coalesce(b.finished_at, 'infinity')`)
+	if overlaps != 0 {
+		t.Errorf("%d overlapping syncs of one source", overlaps)
+	}
+	// Both workers did work.
+	byWorker := count(t, s, `SELECT count(DISTINCT attempted_by[1]) FROM river_job WHERE kind = 'errata_sync' AND state = 'completed'`)
+	if byWorker != 2 {
+		t.Logf("sync jobs were run by %d of the 2 workers", byWorker)
+	}
+	// The re-syncs were answered by 304s.
+	nm := count(t, s, `SELECT coalesce(sum(not_modified), 0) FROM sync_runs`)
+	if nm == 0 {
+		t.Errorf("no 304 answers across re-syncs")
+	}
+	_ = ws
+}
+
+// TestRateLimitSnoozesJob exhausts the fake's core budget mid-sync: the job
+// must be snoozed until the limit resets (not failed, not sleeping in a
+// slot), with the pages fetched so far kept.
+func TestRateLimitSnoozesJob(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seed(fake, "acme/limited", 250, 0)
+	const window = 90 * time.Second
+	fake.SetLimits(2, 30, window, time.Minute)
+	resetAt := time.Now().Add(window)
+	s := storetest.New(t)
+	w, err := newWorker(s, fake.APIURL(), []string{"acme/limited"}, time.Hour, "snoozer", testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	var state string
+	var scheduled time.Time
+	var attempt int
+	var snoozes *int
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		err := s.Pool().QueryRow(context.Background(), `SELECT state, scheduled_at, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
+			Scan(&state, &scheduled, &attempt, &snoozes)
+		if err == nil && snoozes != nil {
+			break
+		}
+		if err != nil && err != pgx.ErrNoRows {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if snoozes == nil || *snoozes != 1 {
+		t.Fatalf("job not snoozed: state %q, snoozes %v", state, snoozes)
+	}
+	if state != "scheduled" {
+		t.Errorf("snoozed job state %q, want scheduled", state)
+	}
+	if d := scheduled.Sub(resetAt); d < -2*time.Second || d > 4*time.Second {
+		t.Errorf("snoozed until %s, want the reset %s (+1 s)", scheduled.UTC(), resetAt.UTC())
+	}
+	if attempt != 0 {
+		t.Errorf("attempt %d after a snooze, want 0 (a snooze is not a failed attempt)", attempt)
+	}
+	// The two requests within budget were stored before the stop.
+	// (Pages overlap by the boundary issue, so two pages hold 199.)
+	if n := count(t, s, `SELECT count(*) FROM issues`); n < 100 || n >= 250 {
+		t.Errorf("%d issues kept from the pages fetched before the limit, want the first pages' (100 to 200)", n)
+	}
+	m := w.Client() // the worker is free: nothing else running
+	if m == nil {
+		t.Fatal("no client")
+	}
+}
+
+// TestKilledWorkerLosesNothing kills a worker process (SIGKILL) in the
+// middle of a sync; another worker must complete the job, resuming from
+// the pages the dead one committed, with every issue stored once.
+func TestKilledWorkerLosesNothing(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	const repo = "acme/killed"
+	seed(fake, repo, 450, 0)
+	url := storetest.URL(t)
+
+	// Hold the child's third issues page until the child is dead.
+	var issuePages atomic.Int32
+	release := make(chan struct{})
+	reached := make(chan struct{}, 1)
+	fake.OnRequest(func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/repos/"+repo+"/issues") {
+			if issuePages.Add(1) == 3 {
+				reached <- struct{}{}
+				<-release
+			}
+		}
+	})
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ERRATA_WORKER_CHILD=1", "ERRATA_CHILD_DB="+url, "ERRATA_CHILD_API="+fake.APIURL(),
+		"ERRATA_CHILD_REPOS="+repo, "ERRATA_CHILD_INTERVAL=1h")
+	var childErr strings.Builder
+	cmd.Stderr = &childErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reached:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("child worker never reached the third page:\n%s", childErr.String())
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	close(release)
+
+	s := openStore(t, url)
+	kept := count(t, s, `SELECT count(*) FROM issues`)
+	if kept < 150 || kept > 200 {
+		t.Fatalf("the killed worker committed %d issues, want its 2 pages (about 200)", kept)
+	}
+	var jobID int64
+	if err := s.Pool().QueryRow(context.Background(), `SELECT id FROM river_job WHERE kind = 'errata_sync' AND state = 'running'`).Scan(&jobID); err != nil {
+		t.Fatalf("the killed worker's job is not left running: %v", err)
+	}
+
+	w, err := worker.New(worker.Config{
+		Pipeline:          pipeline(s, fake.APIURL(), []string{repo}, time.Hour, testLogger(t)),
+		ShutdownTimeout:   5 * time.Second,
+		JobTimeout:        3 * time.Second,
+		RescueAfter:       4 * time.Second,
+		FetchPollInterval: 100 * time.Millisecond,
+		ID:                "rescuer",
+		Logger:            testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	var state string
+	deadline := time.Now().Add(100 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := s.Pool().QueryRow(context.Background(), `SELECT state FROM river_job WHERE id = $1`, jobID).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		if state == "completed" {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if state != "completed" {
+		t.Fatalf("the killed worker's job is %q after 100 s, want completed elsewhere", state)
+	}
+	wantIssues, _, _ := fake.Counts(repo)
+	if n := count(t, s, `SELECT count(*) FROM issues`); n != wantIssues {
+		t.Errorf("stored %d issues, want %d", n, wantIssues)
+	}
+	// The rescuing worker resumed from the dead one's cursor instead of
+	// starting over: its run stored only the rest.
+	newInRescue := count(t, s, `SELECT issues_new FROM sync_runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`)
+	if newInRescue != wantIssues-kept {
+		t.Errorf("the rescuing sync stored %d new issues, want the %d the dead worker had not committed", newInRescue, wantIssues-kept)
+	}
+	var by []string
+	if err := s.Pool().QueryRow(context.Background(), `SELECT attempted_by FROM river_job WHERE id = $1`, jobID).Scan(&by); err != nil {
+		t.Fatal(err)
+	}
+	if len(by) < 2 || by[0] != "child" || by[len(by)-1] != "rescuer" {
+		t.Errorf("job attempted by %v, want the child then the rescuer", by)
+	}
+}
