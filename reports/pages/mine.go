@@ -1,0 +1,305 @@
+package pages
+
+import (
+	"regexp"
+	"unicode"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// Mining: statements worth quoting are found in the threads of a cluster's
+// reports by plain patterns over sentences. Each kept sentence becomes a
+// Finding with its kind and its source, so every statement on a page can be
+// traced to the comment or issue it came from. Patterns are about how people
+// write fixes and causes in any project ("fixed in v1.2", "as a
+// workaround", "caused by"), never about a particular error.
+
+// Kind is what a mined statement is.
+type Kind int
+
+// Kinds, in the order fixes are listed.
+const (
+	KindFixedIn     Kind = iota // "fixed in v1.2.3", "released in 2.0"
+	KindUpgrade                 // "upgrading to 1.4 solved it"
+	KindConfig                  // "set X in settings.json", "--flag", "FOO=bar"
+	KindWorkaround              // "as a workaround", "what worked for me"
+	KindMaintainer              // any substantive answer by a maintainer
+	KindClosing                 // the comment that closed the issue
+	KindCause                   // "because", "caused by", "turned out"
+	KindPrevent                 // "to avoid this", "make sure"
+)
+
+var kindLabel = map[Kind]string{
+	KindFixedIn:    "Fixed in a release",
+	KindUpgrade:    "Upgrade",
+	KindConfig:     "Configuration change",
+	KindWorkaround: "Workaround",
+	KindMaintainer: "Maintainer answer",
+	KindClosing:    "Closing note",
+	KindCause:      "Cause",
+	KindPrevent:    "Prevention",
+}
+
+// Finding is one mined sentence and where it came from.
+type Finding struct {
+	Kind       Kind
+	Text       string // clean, one line, redacted
+	Version    string // for KindFixedIn and KindUpgrade, when named
+	Repository string
+	Number     int
+	URL        string // the comment's or issue's URL
+	Author     string
+	Role       string // "maintainer" for OWNER/MEMBER/COLLABORATOR, "reporter", else ""
+	At         time.Time
+	Score      int
+}
+
+var (
+	reFixedIn    = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed|patched|shipped|landed)\b[^.;:]{0,40}?\b(?:in|with|since|by)\s+(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reReleased   = regexp.MustCompile(`(?i)\b(?:released|available|included|out)\s+(?:in|with|as of)\s+(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reUpgrade    = regexp.MustCompile(`(?i)\b(?:upgrad|updat|bump)\w*\b[^.;]{0,50}?\b(?:to|version)\s+(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reUpgradeGen = regexp.MustCompile(`(?i)\b(?:after|by|try|tried|just)\s+(?:upgrading|updating)\b|\b(?:upgrade|update) to the latest\b|\blatest (?:version|release) (?:fixes|fixed|solves|solved|works)\b`)
+	reConfig     = regexp.MustCompile(`(?i)\b(?:set|setting|change|changing|add|adding|remove|removing|disable|disabling|enable|enabling|increase|increasing|lower|lowering|configure|configuring)\b[^.;]{0,80}?\b(?:config|configuration|setting|settings|env|environment variable|variable|flag|option|header|timeout|limit|\.json|\.ya?ml|\.toml|\.env)\b|(?:^|\s)--[a-z][a-z0-9-]{2,}\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+=\S+`)
+	reWorkaround = regexp.MustCompile(`(?i)\b(?:workaround|work around|worked for me|works for me|work for me|solved (?:it|this|the)|fixed (?:it|this) by|fixes it|what helped|helped me|the solution (?:is|was)|you can (?:try|use|set|run|add|remove|pass)|try (?:setting|using|running|removing|adding|restarting|reinstalling|clearing|deleting|passing|switching)|i (?:switched|reinstalled|restarted|cleared|deleted|removed|added|set)|(?:switching|reinstalling|restarting|clearing|deleting) [^.;]{0,40}(?:fixed|solved|resolved|helped))\b`)
+	reCause      = regexp.MustCompile(`(?i)\b(?:because|caused by|root cause|the cause|due to|the (?:problem|issue|bug) (?:is|was) (?:that|in|with)|happens (?:when|if|because)|occurs (?:when|if)|turned out|this is triggered|is triggered (?:when|by)|which is why|that is why|that's why|this is why|the reason (?:is|was))\b`)
+	rePrevent    = regexp.MustCompile(`(?i)\b(?:to (?:avoid|prevent)|make sure|ensure (?:that|you)|always (?:set|use|pin|check)|never (?:set|use|commit)|pin (?:the|your|to)|keep [^.;]{0,30} (?:below|under|up to date))\b`)
+	reBoiler     = regexp.MustCompile(`(?i)^(?:thanks|thank you|\+1|same here|same issue|any update|bump|me too|hi\b|hello\b|hey\b)|\b(?:thanks for (?:the|your) report|please (?:provide|share|attach|upload|fill)|can you (?:share|provide|attach)|could you (?:share|provide|attach)|closing (?:this|as)|duplicate of|i am closing|i'm closing|we are closing|will close|stale|upvot)`)
+	reFenced     = regexp.MustCompile("(?s)(```|~~~).*?(```|~~~|$)")
+	reHTMLTag    = regexp.MustCompile(`(?s)<!--.*?-->|</?[A-Za-z][^>]*>`)
+	reImage      = regexp.MustCompile(`!\[[^\]]*\]\([^)]*\)`)
+	reMdLink     = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
+	reFix        = regexp.MustCompile(`(?i)\bfix`)
+)
+
+// sentences splits Markdown text into prose sentences: code blocks, HTML,
+// images, quoted replies, headings and table rows are dropped first.
+func sentences(md string) []string {
+	md = clean(md)
+	md = reFenced.ReplaceAllString(md, "\n")
+	md = reHTMLTag.ReplaceAllString(md, " ")
+	md = reImage.ReplaceAllString(md, " ")
+	md = reMdLink.ReplaceAllString(md, "$1")
+	var out []string
+	for _, para := range strings.Split(md, "\n") {
+		p := strings.TrimSpace(para)
+		if p == "" || strings.HasPrefix(p, ">") || strings.HasPrefix(p, "#") || strings.HasPrefix(p, "|") {
+			continue
+		}
+		p = strings.TrimLeft(p, "-*+ ")
+		p = strings.ReplaceAll(p, "**", "")
+		for _, s := range splitSentences(p) {
+			s = strings.Join(strings.Fields(s), " ")
+			words := len(strings.Fields(s))
+			if words < 5 || len(s) > 400 {
+				continue
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// splitSentences splits a paragraph after ".", "!" or "?" when whitespace
+// and then a capital letter, digit or quote follow, so that "v1.4.2",
+// ".env", "e.g. this" and "node.js" stay whole.
+func splitSentences(p string) []string {
+	var out []string
+	start := 0
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != '.' && rs[i] != '!' && rs[i] != '?' {
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && (rs[j] == '.' || rs[j] == '!' || rs[j] == '?' || rs[j] == ')' || rs[j] == '"') {
+			j++
+		}
+		if j < len(rs) && rs[j] != ' ' && rs[j] != '\t' {
+			continue
+		}
+		k := j
+		for k < len(rs) && (rs[k] == ' ' || rs[k] == '\t') {
+			k++
+		}
+		if k < len(rs) && !(unicode.IsUpper(rs[k]) || unicode.IsDigit(rs[k]) || rs[k] == '"' || rs[k] == '`' || rs[k] == '(') {
+			continue
+		}
+		prev := string(rs[start:j])
+		if strings.HasSuffix(prev, "e.g.") || strings.HasSuffix(prev, "i.e.") || strings.HasSuffix(prev, "etc.") && k < len(rs) && !unicode.IsUpper(rs[k]) {
+			continue
+		}
+		out = append(out, strings.TrimSpace(prev))
+		start = k
+		i = k - 1
+	}
+	if start < len(rs) {
+		if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// isMaintainer reports whether a GitHub author_association is a project
+// maintainer's.
+func isMaintainer(assoc string) bool {
+	switch strings.ToUpper(assoc) {
+	case "OWNER", "MEMBER", "COLLABORATOR":
+		return true
+	}
+	return false
+}
+
+// classify returns the kinds a sentence matches, best first, and a version
+// when one is named.
+func classifySentence(s string) ([]Kind, string) {
+	if reBoiler.MatchString(s) {
+		return nil, ""
+	}
+	var kinds []Kind
+	version := ""
+	if m := reFixedIn.FindStringSubmatch(s); m != nil {
+		kinds, version = append(kinds, KindFixedIn), m[1]
+	} else if m := reReleased.FindStringSubmatch(s); m != nil && reFix.MatchString(s) {
+		kinds, version = append(kinds, KindFixedIn), m[1]
+	}
+	if m := reUpgrade.FindStringSubmatch(s); m != nil {
+		kinds = append(kinds, KindUpgrade)
+		if version == "" {
+			version = m[1]
+		}
+	} else if reUpgradeGen.MatchString(s) {
+		kinds = append(kinds, KindUpgrade)
+	}
+	if reConfig.MatchString(s) {
+		kinds = append(kinds, KindConfig)
+	}
+	if reWorkaround.MatchString(s) {
+		kinds = append(kinds, KindWorkaround)
+	}
+	if reCause.MatchString(s) {
+		kinds = append(kinds, KindCause)
+	}
+	if rePrevent.MatchString(s) {
+		kinds = append(kinds, KindPrevent)
+	}
+	return kinds, version
+}
+
+// mine finds fixes, causes and prevention advice in a cluster's evidence.
+// Each sentence yields at most one finding, of its best kind.
+func mine(ev *store.PageEvidence) []Finding {
+	byIssue := map[int64]store.PageIssue{}
+	for _, is := range ev.Sources {
+		byIssue[is.ID] = is
+	}
+	var out []Finding
+	add := func(is store.PageIssue, body, u, author, assoc string, at time.Time, reactions int, closing, isBody bool) {
+		role := ""
+		switch {
+		case isMaintainer(assoc):
+			role = "maintainer"
+		case author != "" && author == is.Author:
+			role = "reporter"
+		}
+		var first string
+		matched := false
+		for _, s := range sentences(body) {
+			kinds, version := classifySentence(s)
+			if first == "" && !reBoiler.MatchString(s) && len(strings.Fields(s)) >= 7 {
+				first = s
+			}
+			if len(kinds) == 0 {
+				continue
+			}
+			if isBody {
+				// A report describes the setup that fails: only its
+				// workarounds and causes are findings.
+				kinds = onlyKinds(kinds, KindWorkaround, KindCause)
+				if len(kinds) == 0 {
+					continue
+				}
+			}
+			k := kinds[0]
+			f := Finding{Kind: k, Text: s, Version: version, Repository: is.Repository, Number: is.Number, URL: u,
+				Author: author, Role: role, At: at, Score: reactions}
+			if role == "maintainer" {
+				f.Score += 10
+			}
+			if closing {
+				f.Score += 5
+			}
+			out = append(out, f)
+			matched = true
+		}
+		if !matched && first != "" && (role == "maintainer" || closing) {
+			k := KindMaintainer
+			if role != "maintainer" {
+				k = KindClosing
+			}
+			out = append(out, Finding{Kind: k, Text: first, Repository: is.Repository, Number: is.Number, URL: u,
+				Author: author, Role: role, At: at, Score: reactions + 8})
+		}
+	}
+	// The issue bodies: causes and workarounds their reporters found.
+	for _, is := range ev.Sources {
+		add(is, is.Body, is.HTMLURL, is.Author, is.AuthorAssociation, is.CreatedAt, is.ReactionsTotal, false, true)
+	}
+	// The comments; the last comment before an issue was closed as
+	// completed is its closing note.
+	closing := map[int64]int{}
+	for i, c := range ev.Thread {
+		is := byIssue[c.IssueID]
+		if is.State == "closed" && is.ClosedAt != nil && !c.CreatedAt.After(is.ClosedAt.Add(24*time.Hour)) {
+			closing[c.IssueID] = i
+		}
+	}
+	for i, c := range ev.Thread {
+		is, ok := byIssue[c.IssueID]
+		if !ok {
+			continue
+		}
+		ci, has := closing[c.IssueID]
+		isClosing := has && ci == i && is.StateReason != "not_planned" && is.StateReason != "duplicate"
+		u := c.HTMLURL
+		if u == "" {
+			u = is.HTMLURL
+		}
+		add(is, c.Body, u, c.Author, c.AuthorAssociation, c.CreatedAt, c.ReactionsTotal, isClosing, false)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
+		}
+		if a.Repository != b.Repository {
+			return a.Repository < b.Repository
+		}
+		if a.Number != b.Number {
+			return a.Number < b.Number
+		}
+		return a.Text < b.Text
+	})
+	return out
+}
+
+func onlyKinds(kinds []Kind, keep ...Kind) []Kind {
+	var out []Kind
+	for _, k := range kinds {
+		for _, w := range keep {
+			if k == w {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,638 @@
+// Package pages writes errata's troubleshooting pages: one Markdown page
+// per error cluster with the evidence behind every statement, index pages
+// per category and topic, and a top-level index, for Hugo, MkDocs or plain
+// Markdown.
+//
+// Decisions:
+//
+//   - Output is a pure function of the database: no clock, no map order, no
+//     absolute paths. Trend windows end at the newest report or comment in
+//     the store (store.PageAsOf), not at the time of the run. Rerunning on
+//     the same database writes nothing; a changed page is replaced through a
+//     temporary file and a rename.
+//   - errata owns only the files it wrote: it lists them in
+//     .errata-pages.txt in the output directory and removes, on the next
+//     run, those it no longer writes. Other files in the directory are left
+//     alone.
+//   - Every text from an issue is untrusted (see text.go): it is redacted of
+//     secrets (package classify/redact), stripped of control characters and
+//     escaped for where it goes. Slugs and directory names are
+//     [a-z0-9-] only and every path is checked to stay inside the output
+//     directory.
+//   - URLs are stable (see plan.go): a page, once written, keeps its slug
+//     and path for as long as the database lives.
+//   - A page reads at most MaxSources reports of its cluster in full (the
+//     most discussed ones), and their first MaxComments comments; counts,
+//     dates, repositories and signature variants cover all reports.
+package pages
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// Options configure Generate.
+type Options struct {
+	Out     string // output directory (created if missing)
+	Format  Format // hugo (default), mkdocs or plain
+	MinSize int    // minimum reports for a new page; default 2
+	// Batch is how many clusters are loaded at once; default 500.
+	Batch int
+	// MaxSources is how many reports per cluster are read in full; default 40.
+	MaxSources int
+	// Chart, when set, returns an SVG of reports per ISO week for a cluster's
+	// page, or nil for none. The weeks are "2026-W07" with counts, ascending.
+	Chart  func(title string, weeks []store.PageCount, asOf time.Time) []byte
+	Logger *slog.Logger
+}
+
+// Result says what Generate did.
+type Result struct {
+	Pages      int // cluster pages
+	Indexes    int // index pages
+	Redirects  int // slugs that redirect to another page
+	Tombstones int // short pages for clusters that are gone
+	Written    int // files written (new or changed)
+	Unchanged  int // files already up to date
+	Removed    int // stale files removed
+	Files      []string
+}
+
+const manifestName = ".errata-pages.txt"
+
+// Generate writes the pages for the database in s into opts.Out.
+func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error) {
+	var res Result
+	if opts.Out == "" {
+		return res, fmt.Errorf("pages: no output directory")
+	}
+	switch opts.Format {
+	case "":
+		opts.Format = Hugo
+	case Hugo, MkDocs, Plain:
+	default:
+		return res, fmt.Errorf("pages: unknown format %q (want hugo, mkdocs or plain)", opts.Format)
+	}
+	if opts.MinSize <= 0 {
+		opts.MinSize = 2
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 500
+	}
+	if opts.MaxSources <= 0 {
+		opts.MaxSources = 40
+	}
+	w, err := newWriter(opts.Out)
+	if err != nil {
+		return res, err
+	}
+
+	clusters, err := s.PageClusterList(ctx)
+	if err != nil {
+		return res, err
+	}
+	byID := map[int64]*store.PageCluster{}
+	active := map[int64]bool{}
+	var publish []int64
+	for i := range clusters {
+		c := &clusters[i]
+		byID[c.ID] = c
+		if c.Status == "active" && c.Size > 0 {
+			active[c.ID] = true
+			if c.Size >= opts.MinSize {
+				publish = append(publish, c.ID)
+			}
+		}
+	}
+	published, err := s.PageSlugList(ctx)
+	if err != nil {
+		return res, err
+	}
+	redirects, err := s.PageRedirectList(ctx)
+	if err != nil {
+		return res, err
+	}
+	var orphanMembers []int64
+	for _, p := range published {
+		if !(p.State == "live" && active[p.ClusterID]) {
+			orphanMembers = append(orphanMembers, p.Members...)
+		}
+	}
+	now, err := s.PageIssueClusters(ctx, orphanMembers)
+	if err != nil {
+		return res, err
+	}
+	pl := makePlan(planInput{clusters: byID, publish: publish, active: active, published: published, redirects: redirects, now: now})
+	asOf, err := s.PageAsOf(ctx)
+	if err != nil {
+		return res, err
+	}
+
+	// Pages, in batches of clusters.
+	var liveIDs []int64
+	for id := range pl.live {
+		liveIDs = append(liveIDs, id)
+	}
+	sort.Slice(liveIDs, func(i, j int) bool { return liveIDs[i] < liveIDs[j] })
+	entries := map[int64]*indexEntry{}
+	for _, id := range liveIDs {
+		slug := pl.live[id]
+		c := byID[id]
+		entries[id] = &indexEntry{id: id, title: pageTitle(c), path: pl.slugs[slug].Path, category: c.Category, topic: c.Topic, reports: c.Size}
+	}
+	byTopic := map[string][]*indexEntry{}
+	for _, id := range liveIDs {
+		e := entries[id]
+		byTopic[topicSlug(e.topic)] = append(byTopic[topicSlug(e.topic)], e)
+	}
+	for _, es := range byTopic {
+		sortEntries(es)
+	}
+	// splitTo: for live pages that inherited a slug, other clusters that got
+	// part of the old reports are linked (from tombstones and redirects only
+	// the destinations are needed).
+	for start := 0; start < len(liveIDs); start += opts.Batch {
+		end := min(start+opts.Batch, len(liveIDs))
+		batch := liveIDs[start:end]
+		evs, err := s.PageEvidenceGet(ctx, store.PageEvidenceParams{ClusterIDs: batch, AsOf: asOf,
+			MaxSources: opts.MaxSources, MaxVariants: maxVariants, MaxComments: 20, BodyBytes: 6000})
+		if err != nil {
+			return res, err
+		}
+		for _, id := range batch {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			ev := evs[id]
+			if ev == nil {
+				ev = &store.PageEvidence{ClusterID: id}
+			}
+			c := byID[id]
+			slug := pl.live[id]
+			e := entries[id]
+			e.lastSeen = ev.LastEvidence
+			pd := &pageData{c: c, ev: ev, slug: slug, path: pl.slugs[slug].Path, aliases: pl.aliases[slug], asOf: asOf}
+			for _, r := range byTopic[topicSlug(c.Topic)] {
+				if r.id != id && len(pd.related) < maxRelated {
+					pd.related = append(pd.related, relatedPage{title: r.title, path: r.path, reports: r.reports})
+				}
+			}
+			if opts.Chart != nil && len(ev.Weekly) > 0 {
+				if svg := opts.Chart(pageTitle(c), ev.Weekly, asOf); len(svg) > 0 {
+					name := slug + "-weekly.svg"
+					if err := w.write(path.Join(path.Dir(pd.path), name), svg); err != nil {
+						return res, err
+					}
+					pd.chartSVG = chartRef(opts.Format, name)
+				}
+			}
+			if err := w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd))); err != nil {
+				return res, err
+			}
+			res.Pages++
+			pl.setMembers(id, ev.Members)
+		}
+	}
+
+	// Redirects and tombstones.
+	var redirectMap [][2]string
+	for _, name := range sortedKeys(pl.slugs) {
+		ps := pl.slugs[name]
+		switch ps.State {
+		case "redirect":
+			res.Redirects++
+			target := pl.slugs[ps.TargetSlug]
+			for _, from := range append([]string{ps.Path}, ps.OldPaths...) {
+				redirectMap = append(redirectMap, [2]string{from, target.Path})
+			}
+		case "tombstone":
+			res.Tombstones++
+			var dests []relatedPage
+			for _, d := range destinations(planInput{clusters: byID, active: active, redirects: redirects, now: now}, ps.ClusterID, ps.Members) {
+				var id int64
+				fmt.Sscan(d.name, &id)
+				if slug, ok := pl.live[id]; ok {
+					dests = append(dests, relatedPage{title: entries[id].title, path: pl.slugs[slug].Path, reports: d.count})
+				}
+			}
+			title := "Former error page " + ps.Slug
+			if c := byID[ps.ClusterID]; c != nil {
+				title = pageTitle(c)
+			}
+			for _, p := range append([]string{ps.Path}, ps.OldPaths...) {
+				if err := w.write(pageFile(opts.Format, p), []byte(renderTombstone(opts.Format, p, title, dests))); err != nil {
+					return res, err
+				}
+			}
+		case "live":
+			for _, old := range ps.OldPaths {
+				redirectMap = append(redirectMap, [2]string{old, ps.Path})
+			}
+		}
+	}
+	sort.Slice(redirectMap, func(i, j int) bool { return redirectMap[i][0] < redirectMap[j][0] })
+	switch opts.Format {
+	case MkDocs:
+		if len(redirectMap) > 0 {
+			if err := w.write("redirects.yml", []byte(renderMkDocsRedirects(redirectMap))); err != nil {
+				return res, err
+			}
+		}
+	case Plain:
+		for _, r := range redirectMap {
+			if err := w.write(pageFile(opts.Format, r[0]), []byte(renderForward(opts.Format, r[0], r[1], titleOfPath(entries, r[1])))); err != nil {
+				return res, err
+			}
+		}
+	}
+
+	// Index pages.
+	var all []*indexEntry
+	for _, id := range liveIDs {
+		all = append(all, entries[id])
+	}
+	n, err := writeIndexes(w, opts.Format, all)
+	if err != nil {
+		return res, err
+	}
+	res.Indexes = n
+
+	if err := s.PageSlugSave(ctx, pl.changedSlugs()); err != nil {
+		return res, err
+	}
+	removed, err := w.finish()
+	if err != nil {
+		return res, err
+	}
+	res.Removed = removed
+	res.Written, res.Unchanged = w.written, w.unchanged
+	res.Files = w.files()
+	return res, nil
+}
+
+func titleOfPath(entries map[int64]*indexEntry, p string) string {
+	for _, e := range entries {
+		if e.path == p {
+			return e.title
+		}
+	}
+	return p
+}
+
+// pageFile is the file of a page path for the format.
+func pageFile(f Format, p string) string { return p + ".md" }
+
+// chartRef is how a page refers to an image next to it. Hugo serves a
+// page at /category/slug/, one level below its file, so its images are one
+// level up.
+func chartRef(f Format, name string) string {
+	if f == Hugo {
+		return "../" + name
+	}
+	return name
+}
+
+type indexEntry struct {
+	id       int64
+	title    string
+	path     string
+	category string
+	topic    string
+	reports  int
+	lastSeen time.Time
+}
+
+func sortEntries(es []*indexEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].reports != es[j].reports {
+			return es[i].reports > es[j].reports
+		}
+		return es[i].path < es[j].path
+	})
+}
+
+func indexName(f Format, dir string) string {
+	name := "index"
+	if f == Hugo {
+		name = "_index"
+	}
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+func frontMatter(f Format, title, desc string) string {
+	if f == Plain {
+		return "# " + inline(title) + "\n\n"
+	}
+	return "---\ntitle: " + yamlString(title) + "\ndescription: " + yamlString(desc) + "\n---\n\n"
+}
+
+func entryTable(f Format, from string, es []*indexEntry) string {
+	var b strings.Builder
+	b.WriteString("| Error | Reports | Last active |\n| --- | ---: | --- |\n")
+	for _, e := range es {
+		last := " "
+		if !e.lastSeen.IsZero() {
+			last = day(e.lastSeen)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s |\n", ilink(truncate(e.title, 100), relURL(f, from, e.path)), e.reports, last)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeIndexes writes the top-level index, one per category and one per
+// topic, and returns how many.
+func writeIndexes(w *writer, f Format, all []*indexEntry) (int, error) {
+	n := 0
+	cats := map[string][]*indexEntry{}
+	catName := map[string]string{}
+	topics := map[string][]*indexEntry{}
+	topicName := map[string]string{}
+	for _, e := range all {
+		d := categoryDir(e.category)
+		cats[d] = append(cats[d], e)
+		if catName[d] == "" || oneLine(e.category) < catName[d] {
+			catName[d] = oneLine(e.category)
+		}
+		t := topicSlug(e.topic)
+		topics[t] = append(topics[t], e)
+		if topicName[t] == "" || oneLine(e.topic) < topicName[t] {
+			topicName[t] = oneLine(e.topic)
+		}
+	}
+	total := 0
+	for _, e := range all {
+		total += e.reports
+	}
+	// Top-level index.
+	top := indexName(f, "")
+	var b strings.Builder
+	b.WriteString(frontMatter(f, "Error troubleshooting guides", "Troubleshooting pages for the errors people report, built from the evidence in their issues."))
+	fmt.Fprintf(&b, "These %s cover %s. Each page quotes its sources.\n\n", plural(len(all), "page", "pages"), plural(total, "report", "reports"))
+	if len(all) == 0 {
+		b.WriteString("No error cluster has enough reports for a page yet.\n")
+	}
+	if len(cats) > 0 {
+		b.WriteString("## Categories\n\n")
+		for _, d := range sortedKeys(cats) {
+			name := catName[d]
+			if name == "" {
+				name = "Uncategorized"
+			}
+			fmt.Fprintf(&b, "- %s (%s)\n", ilink(name, relURL(f, top, indexName(f, d))), plural(len(cats[d]), "page", "pages"))
+		}
+		b.WriteString("\n")
+	}
+	if len(topics) > 0 {
+		b.WriteString("## Topics\n\n")
+		for _, t := range sortedKeys(topics) {
+			name := topicName[t]
+			if name == "" {
+				name = "Other"
+			}
+			fmt.Fprintf(&b, "- %s (%s)\n", ilink(name, relURL(f, top, "topics/"+t)), plural(len(topics[t]), "page", "pages"))
+		}
+		b.WriteString("\n")
+	}
+	if len(all) > 0 {
+		es := append([]*indexEntry(nil), all...)
+		sortEntries(es)
+		if len(es) > 20 {
+			es = es[:20]
+		}
+		b.WriteString("## Most reported errors\n\n")
+		b.WriteString(entryTable(f, top, es) + "\n")
+	}
+	if err := w.write(top+".md", []byte(strings.TrimRight(b.String(), "\n")+"\n")); err != nil {
+		return n, err
+	}
+	n++
+	for _, d := range sortedKeys(cats) {
+		es := cats[d]
+		sortEntries(es)
+		name := catName[d]
+		if name == "" {
+			name = "Uncategorized"
+		}
+		p := indexName(f, d)
+		var b strings.Builder
+		b.WriteString(frontMatter(f, name+" errors", fmt.Sprintf("Troubleshooting pages for %s errors.", name)))
+		fmt.Fprintf(&b, "%s in this category, most reported first.\n\n", plural(len(es), "error page", "error pages"))
+		b.WriteString(entryTable(f, p, es) + "\n")
+		if err := w.write(p+".md", []byte(b.String())); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if len(topics) > 0 {
+		p := indexName(f, "topics")
+		var b strings.Builder
+		b.WriteString(frontMatter(f, "Topics", "Error pages grouped by topic."))
+		for _, t := range sortedKeys(topics) {
+			name := topicName[t]
+			if name == "" {
+				name = "Other"
+			}
+			fmt.Fprintf(&b, "- %s (%s)\n", ilink(name, relURL(f, p, "topics/"+t)), plural(len(topics[t]), "page", "pages"))
+		}
+		if err := w.write(p+".md", []byte(b.String())); err != nil {
+			return n, err
+		}
+		n++
+	}
+	for _, t := range sortedKeys(topics) {
+		es := topics[t]
+		sortEntries(es)
+		name := topicName[t]
+		if name == "" {
+			name = "Other"
+		}
+		p := "topics/" + t
+		var b strings.Builder
+		b.WriteString(frontMatter(f, "Topic: "+name, fmt.Sprintf("Error pages about %s.", name)))
+		fmt.Fprintf(&b, "%s about this topic, most reported first.\n\n", plural(len(es), "error page", "error pages"))
+		b.WriteString(entryTable(f, p, es) + "\n")
+		if err := w.write(p+".md", []byte(b.String())); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func renderTombstone(f Format, from, title string, dests []relatedPage) string {
+	var b strings.Builder
+	b.WriteString(frontMatter(f, "Moved: "+title, "The reports of this former error page are now grouped elsewhere."))
+	b.WriteString("The reports this page collected are now grouped elsewhere.\n\n")
+	if len(dests) == 0 {
+		fmt.Fprintf(&b, "None of them is grouped with enough other reports for a page now; see the %s.\n", ilink("index of error pages", relURL(f, from, indexName(f, ""))))
+		return b.String()
+	}
+	for _, d := range dests {
+		fmt.Fprintf(&b, "- %s (%s from here)\n", ilink(d.title, relURL(f, from, d.path)), plural(d.reports, "report", "reports"))
+	}
+	return b.String()
+}
+
+func renderForward(f Format, from, to, title string) string {
+	var b strings.Builder
+	b.WriteString(frontMatter(f, "Moved: "+title, "This page has moved."))
+	fmt.Fprintf(&b, "This page has moved to %s.\n", ilink(title, relURL(f, from, to)))
+	return b.String()
+}
+
+func renderMkDocsRedirects(m [][2]string) string {
+	var b strings.Builder
+	b.WriteString("# Written by errata pages: the old paths of merged and moved error pages.\n")
+	b.WriteString("# Copy redirect_maps under the redirects plugin in mkdocs.yml\n")
+	b.WriteString("# (plugins: - redirects: redirect_maps: ...).\n")
+	b.WriteString("redirect_maps:\n")
+	for _, r := range m {
+		fmt.Fprintf(&b, "  %s: %s\n", yamlString(r[0]+".md"), yamlString(r[1]+".md"))
+	}
+	return b.String()
+}
+
+// writer writes files under a root, only when their bytes change, through
+// a temporary file and a rename, and never outside the root.
+type writer struct {
+	root      string
+	realRoot  string
+	wrote     map[string]bool
+	written   int
+	unchanged int
+}
+
+func newWriter(root string) (*writer, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("pages: output directory: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("pages: create output directory: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("pages: output directory: %w", err)
+	}
+	return &writer{root: abs, realRoot: real, wrote: map[string]bool{}}, nil
+}
+
+// target checks a relative slash path and returns its absolute file name.
+func (w *writer) target(rel string) (string, error) {
+	clean := path.Clean(rel)
+	if rel == "" || path.IsAbs(rel) || clean != rel || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(rel, "\\") {
+		return "", fmt.Errorf("pages: refusing to write %q outside the output directory", rel)
+	}
+	for _, seg := range strings.Split(clean, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".") && seg != manifestName {
+			return "", fmt.Errorf("pages: refusing to write %q: bad path segment", rel)
+		}
+	}
+	full := filepath.Join(w.root, filepath.FromSlash(clean))
+	dir := filepath.Dir(full)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("pages: create %s: %w", dir, err)
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("pages: %w", err)
+	}
+	if r, err := filepath.Rel(w.realRoot, realDir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("pages: refusing to write %q: its directory leads outside the output directory", rel)
+	}
+	if fi, err := os.Lstat(full); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return "", fmt.Errorf("pages: refusing to write %q: it is a symbolic link", rel)
+	}
+	return full, nil
+}
+
+func (w *writer) write(rel string, data []byte) error {
+	if w.wrote[rel] {
+		return fmt.Errorf("pages: %s written twice", rel)
+	}
+	full, err := w.target(rel)
+	if err != nil {
+		return err
+	}
+	w.wrote[rel] = true
+	if old, err := os.ReadFile(full); err == nil && string(old) == string(data) {
+		w.unchanged++
+		return nil
+	}
+	if err := atomicWrite(full, data); err != nil {
+		return err
+	}
+	w.written++
+	return nil
+}
+
+func atomicWrite(full string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(full), ".errata-tmp-*")
+	if err != nil {
+		return fmt.Errorf("pages: write %s: %w", full, err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), full)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("pages: write %s: %w", full, werr)
+	}
+	return nil
+}
+
+func (w *writer) files() []string {
+	return sortedKeys(w.wrote)
+}
+
+// finish removes the files the previous run wrote and this one did not,
+// then records this run's files.
+func (w *writer) finish() (int, error) {
+	removed := 0
+	old, err := os.ReadFile(filepath.Join(w.root, manifestName))
+	if err == nil {
+		for _, rel := range strings.Split(string(old), "\n") {
+			rel = strings.TrimSpace(rel)
+			if rel == "" || strings.HasPrefix(rel, "#") || w.wrote[rel] {
+				continue
+			}
+			full, err := w.target(rel)
+			if err != nil {
+				continue // never follow a tampered manifest outside the root
+			}
+			if err := os.Remove(full); err == nil {
+				removed++
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("# Files written by errata pages; errata removes those it no longer writes.\n")
+	for _, f := range w.files() {
+		b.WriteString(f + "\n")
+	}
+	full := filepath.Join(w.root, manifestName)
+	if old, err := os.ReadFile(full); err == nil && string(old) == b.String() {
+		return removed, nil
+	}
+	return removed, atomicWrite(full, []byte(b.String()))
+}

@@ -1,0 +1,813 @@
+package pages
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// Format is a site generator profile.
+type Format string
+
+// Formats.
+const (
+	Hugo   Format = "hugo"
+	MkDocs Format = "mkdocs"
+	Plain  Format = "plain"
+)
+
+// Limits of what one page shows.
+const (
+	maxVariants   = 5
+	maxFixes      = 8
+	maxCauses     = 5
+	maxPrevent    = 4
+	maxSourceRows = 30
+	maxRelated    = 8
+	maxQuote      = 280
+	titleMax      = 120
+)
+
+// doc builds one Markdown page. Prose goes through para and item, which
+// drop any sentence the page already has: no sentence is repeated across
+// the sections of a page.
+type doc struct {
+	b    strings.Builder
+	seen map[string]bool
+	// section buffers the current section so that a section whose body
+	// came out empty is left out with its heading.
+	section  strings.Builder
+	heading  string
+	hasBody  bool
+	inList   bool
+	listKind string
+}
+
+func newDoc() *doc { return &doc{seen: map[string]bool{}} }
+
+// fresh reports whether a sentence is new to the page, and records it.
+func (d *doc) fresh(s string) bool {
+	k := sentenceKey(s)
+	if k == "" {
+		return false
+	}
+	if d.seen[k] {
+		return false
+	}
+	d.seen[k] = true
+	return true
+}
+
+func (d *doc) flushSection() {
+	d.endList()
+	if d.hasBody {
+		if d.heading != "" {
+			d.b.WriteString(d.heading + "\n\n")
+		}
+		d.b.WriteString(d.section.String())
+	}
+	d.section.Reset()
+	d.heading, d.hasBody = "", false
+}
+
+// h2 starts a section.
+func (d *doc) h2(title string) {
+	d.flushSection()
+	d.heading = "## " + title
+}
+
+func (d *doc) endList() {
+	if d.inList {
+		d.section.WriteString("\n")
+		d.inList = false
+	}
+}
+
+// block writes raw Markdown (already safe) as its own block.
+func (d *doc) block(md string) {
+	d.endList()
+	d.section.WriteString(md + "\n\n")
+	d.hasBody = true
+}
+
+// para writes a paragraph of sentences (safe Markdown), keeping only those
+// the page does not have yet.
+func (d *doc) para(sentences ...string) {
+	var keep []string
+	for _, s := range sentences {
+		if s != "" && d.fresh(s) {
+			keep = append(keep, s)
+		}
+	}
+	if len(keep) > 0 {
+		d.block(strings.Join(keep, " "))
+	}
+}
+
+// item writes a list item whose identity is key (untrusted text is keyed
+// on its plain form); bullet is "-" or "1.".
+func (d *doc) item(bullet, key, md string) bool {
+	if key != "" && !d.fresh(key) {
+		return false
+	}
+	if !d.inList || d.listKind != bullet {
+		d.endList()
+		d.inList, d.listKind = true, bullet
+	}
+	d.section.WriteString(bullet + " " + md + "\n")
+	d.hasBody = true
+	return true
+}
+
+// h3 writes a sub-heading inside the current section.
+func (d *doc) h3(title string) {
+	d.endList()
+	d.section.WriteString("### " + title + "\n\n")
+}
+
+func (d *doc) String() string {
+	d.flushSection()
+	return strings.TrimRight(d.b.String(), "\n") + "\n"
+}
+
+// pageData is everything one cluster page shows.
+type pageData struct {
+	c        *store.PageCluster
+	ev       *store.PageEvidence
+	slug     string
+	path     string // "category/slug"
+	aliases  []string
+	related  []relatedPage
+	splitTo  []relatedPage // clusters that took part of this page's former reports
+	asOf     time.Time
+	chartSVG string // file name of the weekly chart next to the page, "" for none
+}
+
+type relatedPage struct {
+	title   string
+	path    string
+	reports int
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// pageTitle is the page's title as plain (clean) text.
+func pageTitle(c *store.PageCluster) string {
+	t := oneLine(c.Title)
+	if t == "" {
+		t = oneLine(c.Signature)
+	}
+	if t == "" {
+		t = "Error cluster " + fmt.Sprint(c.ID)
+	}
+	return truncate(t, titleMax)
+}
+
+// description is one plain sentence for front matter and indexes.
+func description(c *store.PageCluster, ev *store.PageEvidence) string {
+	if d := oneLine(c.Description); d != "" {
+		return truncate(d, 200)
+	}
+	repos := len(ev.Repos)
+	return truncate(fmt.Sprintf("%s of this error in %s, first seen %s, with the fixes and workarounds found in their threads.",
+		plural(ev.Reports, "report", "reports"), plural(repos, "repository", "repositories"), day(ev.FirstSeen)), 200)
+}
+
+// relURL returns the link from page fromPath to page toPath (both
+// "dir/name" without extension) for the format. Index pages are named
+// "dir/_index" (hugo) or "dir/index".
+func relURL(f Format, fromPath, toPath string) string {
+	if f == Hugo {
+		// Hugo serves content/a/b.md at /a/b/ and a/_index.md at /a/.
+		from := hugoURL(fromPath)
+		to := hugoURL(toPath)
+		rel := relPath(strings.TrimSuffix(from, "/"), to, true)
+		return rel
+	}
+	return relPath(path.Dir(fromPath), toPath+".md", false)
+}
+
+func hugoURL(p string) string {
+	p = strings.TrimSuffix(p, "_index")
+	p = strings.TrimSuffix(p, "/")
+	if p == "" || p == "." {
+		return "/"
+	}
+	return "/" + p + "/"
+}
+
+// relPath makes a relative link from directory fromDir to target.
+func relPath(fromDir, target string, urlStyle bool) string {
+	if urlStyle {
+		fromDir = strings.Trim(fromDir, "/")
+		target = strings.TrimPrefix(target, "/")
+	}
+	if fromDir == "." {
+		fromDir = ""
+	}
+	var up int
+	if fromDir != "" {
+		up = strings.Count(fromDir, "/") + 1
+	}
+	return strings.Repeat("../", up) + target
+}
+
+var reArea = []struct {
+	area string
+	re   *regexp.Regexp
+}{
+	{"auth", regexp.MustCompile(`(?i)oauth|auth|token|credential|login|sign[ -]?in|scope|client[_ ]id|401|403|invalid_(?:scope|client|grant|token)`)},
+	{"rate", regexp.MustCompile(`(?i)rate[ _-]?limit|\b429\b|quota|overload|\b529\b|capacity|too many requests`)},
+	{"network", regexp.MustCompile(`(?i)connect|network|ECONN|ETIMEDOUT|ENOTFOUND|fetch failed|socket|dns|proxy|tls|certificate|timed? ?out`)},
+	{"model", regexp.MustCompile(`(?i)\bmodel\b|context[_ ]length|token limit|prompt is too long|max_tokens`)},
+	{"protocol", regexp.MustCompile(`(?i)\bmcp\b|json-?rpc|protocol|transport|stdio|\bsse\b|handshake|initiali[sz]e`)},
+	{"install", regexp.MustCompile(`(?i)install|npm|pip\b|module not found|cannot find module|ENOENT|command not found|not recognized`)},
+}
+
+// area is the troubleshooting area of a cluster, from its topic, category
+// and signature.
+func area(c *store.PageCluster) string {
+	for _, s := range []string{c.Topic + " " + c.Category, c.Signature + " " + c.Title} {
+		for _, a := range reArea {
+			if a.re.MatchString(s) {
+				return a.area
+			}
+		}
+	}
+	return "general"
+}
+
+// playbook holds topic-level steps; they complement the evidence-specific
+// steps and are phrased so they never repeat a glossary check.
+var playbook = map[string]struct{ steps, prevent []string }{
+	"auth": {
+		steps: []string{
+			"Sign out of the tool and sign in again, so it requests a new authorization instead of reusing a cached one.",
+			"Remove stored tokens or credentials for this server from the tool's configuration directory, then retry the login.",
+			"Try the same login with a different account or organisation to tell an account restriction from a client bug.",
+		},
+		prevent: []string{
+			"Keep credentials in environment variables or the tool's secret store, and rotate them rather than editing cached token files.",
+		},
+	},
+	"rate": {
+		steps: []string{
+			"Lower the number of requests the tool runs at once, such as parallel agents or concurrent tool calls.",
+			"Check the usage dashboard of the provider account for the limit that was hit and when it resets.",
+			"Retry after the reset time instead of immediately, since immediate retries count against the same limit.",
+		},
+		prevent: []string{
+			"Configure retries with exponential backoff and respect the provider's retry headers.",
+		},
+	},
+	"network": {
+		steps: []string{
+			"Run the same request from the same machine with a plain client such as curl to separate network problems from the tool.",
+			"Check proxy environment variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) in the environment the tool actually runs in.",
+			"If the server runs locally or in a container, check which interface it binds to (127.0.0.1, 0.0.0.0 or ::1).",
+		},
+		prevent: []string{
+			"Start servers before the clients that depend on them, and give the tool an explicit address instead of relying on name resolution.",
+		},
+	},
+	"model": {
+		steps: []string{
+			"List the models the endpoint offers to your account and compare the exact identifier with the configured one.",
+			"Check which provider endpoint the tool is pointed at, since model names differ between providers and gateways.",
+			"Reduce what the request carries (conversation history, attached files, tool output) and retry.",
+		},
+		prevent: []string{
+			"Pin model identifiers in configuration and review them when the provider announces deprecations.",
+		},
+	},
+	"protocol": {
+		steps: []string{
+			"Start the server on its own from a terminal with the same command and arguments the client uses, and watch for startup errors.",
+			"Check that the server writes only protocol messages to standard output and sends logs to standard error.",
+			"Compare the protocol or SDK versions of client and server and update the older side.",
+		},
+		prevent: []string{
+			"Pin server versions in the client configuration instead of fetching the latest release on every start.",
+		},
+	},
+	"install": {
+		steps: []string{
+			"Check which executable and version actually run, for example with which or where and a --version flag.",
+			"Reinstall the package in a clean environment to rule out a partial or mixed installation.",
+		},
+		prevent: []string{
+			"Install tools with a lock file or pinned versions so every machine gets the same build.",
+		},
+	},
+	"general": {
+		steps: []string{
+			"Update the tool to its latest release and retry before digging deeper.",
+			"Run the tool with debug or verbose logging to capture the full error and the step that fails.",
+		},
+		prevent: []string{
+			"Watch the sources listed below for new releases that mention this error.",
+		},
+	},
+}
+
+var roleText = map[string]string{"maintainer": "maintainer", "reporter": "reporter"}
+
+// sourceRef renders "[owner/repo#12](url), maintainer, 2026-01-02".
+func sourceRef(f Finding) string {
+	ref := link(fmt.Sprintf("%s#%d", f.Repository, f.Number), f.URL)
+	parts := []string{ref}
+	if r := roleText[f.Role]; r != "" {
+		parts = append(parts, r)
+	}
+	parts = append(parts, day(f.At))
+	return strings.Join(parts, ", ")
+}
+
+// renderCluster renders a cluster page.
+func renderCluster(f Format, pd *pageData) string {
+	c, ev := pd.c, pd.ev
+	title := pageTitle(c)
+	desc := description(c, ev)
+	d := newDoc()
+	var fm strings.Builder
+	switch f {
+	case Hugo:
+		fm.WriteString("---\n")
+		fmt.Fprintf(&fm, "title: %s\n", yamlString(title))
+		fmt.Fprintf(&fm, "slug: %s\n", yamlString(pd.slug))
+		fmt.Fprintf(&fm, "description: %s\n", yamlString(desc))
+		fmt.Fprintf(&fm, "date: %s\n", ev.FirstSeen.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&fm, "lastmod: %s\n", ev.LastEvidence.UTC().Format(time.RFC3339))
+		writeYAMLList(&fm, "categories", nonEmpty(c.Category))
+		writeYAMLList(&fm, "tags", tags(c))
+		if len(pd.aliases) > 0 {
+			var as []string
+			for _, a := range pd.aliases {
+				as = append(as, hugoURL(a))
+			}
+			writeYAMLList(&fm, "aliases", as)
+		}
+		fm.WriteString("params:\n")
+		writeYAMLListIndent(&fm, "  ", "tools", c.Tools)
+		fmt.Fprintf(&fm, "  cluster_id: %d\n", c.ID)
+		fmt.Fprintf(&fm, "  fingerprint: %s\n", yamlString(c.Fingerprint))
+		fmt.Fprintf(&fm, "  reports: %d\n", ev.Reports)
+		fm.WriteString("---\n\n")
+	case MkDocs:
+		fm.WriteString("---\n")
+		fmt.Fprintf(&fm, "title: %s\n", yamlString(title))
+		fmt.Fprintf(&fm, "slug: %s\n", yamlString(pd.slug))
+		fmt.Fprintf(&fm, "description: %s\n", yamlString(desc))
+		fmt.Fprintf(&fm, "date: %s\n", ev.FirstSeen.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&fm, "lastmod: %s\n", ev.LastEvidence.UTC().Format(time.RFC3339))
+		writeYAMLList(&fm, "categories", nonEmpty(c.Category))
+		writeYAMLList(&fm, "tags", tags(c))
+		writeYAMLList(&fm, "tools", c.Tools)
+		fmt.Fprintf(&fm, "cluster_id: %d\n", c.ID)
+		fm.WriteString("---\n\n")
+	default:
+		fm.WriteString("# " + inline(title) + "\n\n")
+	}
+	d.h2("Summary")
+	d.para(inline(desc))
+
+	// Error signature.
+	d.h2("Error signature")
+	if sig := strings.TrimSpace(clean(c.Signature)); sig != "" {
+		d.para("The canonical form below masks the parts that vary between reports.")
+		d.block(fence(sig, "text"))
+		d.seen[sentenceKey(sig)] = true
+	}
+	n := 0
+	for _, v := range ev.Variants {
+		raw := strings.TrimSpace(clean(v.Name))
+		if raw == "" || d.seen["variant:"+sentenceKey(raw)] {
+			continue
+		}
+		d.seen["variant:"+sentenceKey(raw)] = true
+		n++
+		d.para(fmt.Sprintf("Variant %d, as written in %s:", n, plural(v.Count, "report", "reports")))
+		d.block(fence(truncate(raw, 1200), "text"))
+		if n == maxVariants {
+			break
+		}
+	}
+
+	// What this error means.
+	texts := []string{c.Signature, c.Title}
+	for _, v := range ev.Variants {
+		texts = append(texts, v.Name)
+	}
+	gl := terms(texts, 4)
+	d.h2("What this error means")
+	if c.Description != "" {
+		d.para(inline(c.Description))
+	}
+	for _, g := range gl {
+		d.para(g.meaning)
+	}
+
+	// Why it happens.
+	d.h2("Why it happens")
+	d.para(whyFacts(c, ev)...)
+	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 {
+		var parts []string
+		for i, h := range hs {
+			if i == 4 {
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s)", code(h.name), plural(h.count, "report", "reports")))
+		}
+		d.para("Servers named in the reports: " + strings.Join(parts, ", ") + ".")
+	}
+
+	findings := mine(ev)
+
+	// Common causes.
+	d.h2("Common causes")
+	nc := 0
+	for _, fd := range findings {
+		if fd.Kind != KindCause || nc == maxCauses {
+			continue
+		}
+		if d.item("-", fd.Text, "\""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
+			nc++
+		}
+	}
+
+	// Quick fixes and workarounds.
+	d.h2("Quick fixes and workarounds")
+	nf := 0
+	var fixedIn []Finding
+	for _, fd := range findings {
+		if fd.Kind > KindClosing || nf == maxFixes {
+			continue
+		}
+		label := kindLabel[fd.Kind]
+		if fd.Version != "" && (fd.Kind == KindFixedIn || fd.Kind == KindUpgrade) {
+			label += " (" + code(fd.Version) + ")"
+		}
+		if d.item("-", fd.Text, "**"+label+":** \""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
+			nf++
+			if fd.Kind == KindFixedIn && fd.Version != "" {
+				fixedIn = append(fixedIn, fd)
+			}
+		}
+	}
+	if ev.Completed > 0 && nf == 0 {
+		d.para(fmt.Sprintf("%s closed as completed without a fix stated in the thread.", plural(ev.Completed, "report was", "reports were")))
+	}
+
+	// Platform and tool-specific checks.
+	d.h2("Platform and tool-specific checks")
+	platformChecks(d, ev)
+	toolChecks(d, c, ev)
+
+	// Step-by-step troubleshooting.
+	d.h2("Step-by-step troubleshooting")
+	a := area(c)
+	var steps []string
+	if c.Signature != "" {
+		steps = append(steps, "Compare your full error output with the signature and variants above to confirm that this page describes your error.")
+	}
+	for _, fd := range fixedIn {
+		steps = append(steps, fmt.Sprintf("Check your installed version against %s, the release named as fixing this in %s.", code(fd.Version), link(fmt.Sprintf("%s#%d", fd.Repository, fd.Number), fd.URL)))
+		break
+	}
+	for _, g := range gl {
+		steps = append(steps, g.check)
+	}
+	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 {
+		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
+	}
+	steps = append(steps, playbook[a].steps...)
+	if nf > 0 {
+		steps = append(steps, "Apply the fixes listed above one at a time, starting with the ones from maintainers, and retry after each.")
+	}
+	if open := openReport(ev); open != nil {
+		steps = append(steps, fmt.Sprintf("If none of this helps, add your versions and full error output to the open report %s instead of opening a new one.", link(fmt.Sprintf("%s#%d", open.Repository, open.Number), open.HTMLURL)))
+	}
+	for _, s := range steps {
+		d.item("1.", s, s)
+	}
+
+	// How to prevent it.
+	d.h2("How to prevent it")
+	np := 0
+	for _, fd := range findings {
+		if fd.Kind != KindPrevent || np == maxPrevent {
+			continue
+		}
+		if d.item("-", fd.Text, "\""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
+			np++
+		}
+	}
+	if len(fixedIn) > 0 {
+		s := fmt.Sprintf("Stay on %s or later, the release named as fixing this error.", code(fixedIn[0].Version))
+		d.item("-", s, s)
+	}
+	for _, s := range playbook[a].prevent {
+		d.item("-", s, s)
+	}
+
+	// Sources checked.
+	d.h2("Sources checked")
+	if len(ev.Sources) > 0 {
+		srcs := append([]store.PageIssue(nil), ev.Sources...)
+		sort.Slice(srcs, func(i, j int) bool {
+			if !srcs[i].CreatedAt.Equal(srcs[j].CreatedAt) {
+				return srcs[i].CreatedAt.After(srcs[j].CreatedAt)
+			}
+			if srcs[i].Repository != srcs[j].Repository {
+				return srcs[i].Repository < srcs[j].Repository
+			}
+			return srcs[i].Number < srcs[j].Number
+		})
+		if len(srcs) > maxSourceRows {
+			srcs = srcs[:maxSourceRows]
+		}
+		if ev.Reports > len(srcs) {
+			d.para(fmt.Sprintf("The table lists the %d most discussed of the %d reports, newest first.", len(srcs), ev.Reports))
+		} else {
+			d.para(fmt.Sprintf("All %s behind this page, newest first.", plural(len(srcs), "report", "reports")))
+		}
+		var t strings.Builder
+		t.WriteString("| Report | Title | State | Opened | Closed |\n| --- | --- | --- | --- | --- |\n")
+		for _, s := range srcs {
+			closed := " "
+			if s.ClosedAt != nil {
+				closed = day(*s.ClosedAt)
+			}
+			state := s.State
+			if s.StateReason != "" && s.State == "closed" {
+				state += " (" + strings.ReplaceAll(s.StateReason, "_", " ") + ")"
+			}
+			fmt.Fprintf(&t, "| %s | %s | %s | %s | %s |\n", link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL),
+				cell(s.Title, 100), cell(state, 30), day(s.CreatedAt), closed)
+		}
+		d.block(strings.TrimRight(t.String(), "\n"))
+	}
+
+	// Evidence note.
+	d.h2("Evidence note")
+	d.para(evidenceNote(ev, pd.asOf)...)
+	if pd.chartSVG != "" {
+		d.block(fmt.Sprintf("![Reports per week](%s)", pd.chartSVG))
+	}
+	if len(pd.splitTo) > 0 {
+		var parts []string
+		for _, r := range pd.splitTo {
+			parts = append(parts, ilink(r.title, relURL(f, pd.path, r.path)))
+		}
+		d.para("Some reports that were grouped here earlier now belong to " + strings.Join(parts, ", ") + ".")
+	}
+
+	// Related errors.
+	d.h2("Related errors")
+	for _, r := range pd.related {
+		d.item("-", "related:"+r.path, ilink(r.title, relURL(f, pd.path, r.path))+" ("+plural(r.reports, "report", "reports")+")")
+	}
+
+	// FAQ.
+	d.h2("FAQ")
+	faq(d, c, ev, fixedIn, nf)
+
+	return fm.String() + d.String()
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func tags(c *store.PageCluster) []string {
+	set := map[string]bool{}
+	var out []string
+	for _, x := range append([]string{c.Topic}, c.Tools...) {
+		x = oneLine(x)
+		if x != "" && !set[strings.ToLower(x)] {
+			set[strings.ToLower(x)] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func writeYAMLList(b *strings.Builder, key string, vals []string) {
+	writeYAMLListIndent(b, "", key, vals)
+}
+
+func writeYAMLListIndent(b *strings.Builder, indent, key string, vals []string) {
+	if len(vals) == 0 {
+		fmt.Fprintf(b, "%s%s: []\n", indent, key)
+		return
+	}
+	fmt.Fprintf(b, "%s%s:\n", indent, key)
+	for _, v := range vals {
+		fmt.Fprintf(b, "%s  - %s\n", indent, yamlString(v))
+	}
+}
+
+func whyFacts(c *store.PageCluster, ev *store.PageEvidence) []string {
+	var out []string
+	if len(c.Tools) > 0 {
+		var ts []string
+		for _, t := range c.Tools {
+			ts = append(ts, inline(t))
+		}
+		out = append(out, fmt.Sprintf("It is reported by users of %s.", strings.Join(ts, ", ")))
+	}
+	var rs []string
+	for i, r := range ev.Repos {
+		if i == 5 {
+			rs = append(rs, fmt.Sprintf("%d more", len(ev.Repos)-5))
+			break
+		}
+		rs = append(rs, fmt.Sprintf("%s (%d)", inline(r.Name), r.Count))
+	}
+	if len(rs) > 0 {
+		out = append(out, fmt.Sprintf("Reports come from %s: %s.", plural(len(ev.Repos), "repository", "repositories"), strings.Join(rs, ", ")))
+	}
+	if !ev.FirstSeen.IsZero() {
+		months := monthsBetween(ev.FirstSeen, ev.LastEvidence)
+		out = append(out, fmt.Sprintf("The first report dates from %s; there are %s over %s, about %s per month.",
+			day(ev.FirstSeen), plural(ev.Reports, "report", "reports"), plural(months, "month", "months"), perMonth(ev.Reports, months)))
+	}
+	if ev.Reports > 0 {
+		s := fmt.Sprintf("%d open and %d closed", ev.Open, ev.Closed)
+		if ev.NotPlanned > 0 {
+			s += fmt.Sprintf(", of which %d closed as not planned or duplicate", ev.NotPlanned)
+		}
+		out = append(out, "Of these reports, "+s+".")
+	}
+	return out
+}
+
+func monthsBetween(a, b time.Time) int {
+	m := int(b.Sub(a).Hours()/(24*30.44)) + 1
+	if m < 1 {
+		m = 1
+	}
+	return m
+}
+
+func perMonth(n, months int) string {
+	v := float64(n) / float64(months)
+	if v >= 10 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func evidenceTexts(ev *store.PageEvidence) []string {
+	var out []string
+	for _, v := range ev.Variants {
+		out = append(out, v.Name)
+	}
+	for _, s := range ev.Sources {
+		out = append(out, s.Title+"\n"+s.Body)
+	}
+	return out
+}
+
+func openReport(ev *store.PageEvidence) *store.PageIssue {
+	var best *store.PageIssue
+	for i := range ev.Sources {
+		s := &ev.Sources[i]
+		if s.State != "open" {
+			continue
+		}
+		if best == nil || s.CommentCount > best.CommentCount || (s.CommentCount == best.CommentCount && s.CreatedAt.After(best.CreatedAt)) {
+			best = s
+		}
+	}
+	return best
+}
+
+func platformChecks(d *doc, ev *store.PageEvidence) {
+	thread := map[int64]string{}
+	for _, c := range ev.Thread {
+		thread[c.IssueID] += "\n" + c.Body
+	}
+	for _, p := range platforms {
+		var refs []string
+		count := 0
+		for _, s := range ev.Sources {
+			if p.re.MatchString(s.Title + "\n" + s.Body + thread[s.ID]) {
+				count++
+				if len(refs) < 3 {
+					refs = append(refs, link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL))
+				}
+			}
+		}
+		if count == 0 {
+			continue
+		}
+		s := fmt.Sprintf("**%s:** named in %s (%s).", p.name, plural(count, "report", "reports"), strings.Join(refs, ", "))
+		d.item("-", "platform:"+p.name, s)
+	}
+}
+
+func toolChecks(d *doc, c *store.PageCluster, ev *store.PageEvidence) {
+	versions := map[string]int{}
+	for _, s := range ev.Sources {
+		seen := map[string]bool{}
+		for _, m := range reVersion.FindAllStringSubmatch(s.Body, -1) {
+			seen[m[1]] = true
+		}
+		for v := range seen {
+			versions[v]++
+		}
+	}
+	vs := sortedCounts(versions)
+	if len(vs) > 0 {
+		var parts []string
+		for i, v := range vs {
+			if i == 6 {
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s (%d)", code(v.name), v.count))
+		}
+		d.item("-", "versions", "**Versions named in reports:** "+strings.Join(parts, ", ")+"; compare them with yours.")
+	}
+	for _, t := range c.Tools {
+		n := 0
+		t1 := strings.ToLower(oneLine(t))
+		if t1 == "" {
+			continue
+		}
+		for _, s := range ev.Sources {
+			if strings.Contains(strings.ToLower(s.Title+" "+s.Body+" "+s.Repository), t1) {
+				n++
+			}
+		}
+		if n > 0 {
+			d.item("-", "tool:"+t1, fmt.Sprintf("**%s:** named in %s; check its version and configuration first.", inline(t), plural(n, "report", "reports")))
+		}
+	}
+}
+
+func evidenceNote(ev *store.PageEvidence, asOf time.Time) []string {
+	out := []string{fmt.Sprintf("This page rests on %s with %s, first seen %s and last active %s.",
+		plural(ev.Reports, "report", "reports"), plural(ev.Comments, "comment", "comments"), day(ev.FirstSeen), day(ev.LastEvidence))}
+	if !asOf.IsZero() {
+		trend := "steady"
+		switch {
+		case ev.Recent > ev.Previous && ev.Recent >= 2:
+			trend = "rising"
+		case ev.Recent < ev.Previous:
+			trend = "falling"
+		case ev.Recent == 0 && ev.Previous == 0:
+			trend = "quiet"
+		}
+		out = append(out, fmt.Sprintf("In the 30 days up to %s there were %s, against %d in the 30 days before: %s.",
+			day(asOf), plural(ev.Recent, "new report", "new reports"), ev.Previous, trend))
+	}
+	return out
+}
+
+func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding, fixes int) {
+	type qa struct{ q, a string }
+	var qs []qa
+	switch {
+	case len(fixedIn) > 0:
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A fix is reported in %s according to %s; %d of the reports are still open.",
+			code(fixedIn[0].Version), link(fmt.Sprintf("%s#%d", fixedIn[0].Repository, fixedIn[0].Number), fixedIn[0].URL), ev.Open)})
+	case ev.Open == 0 && ev.Completed > 0:
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Every report is closed and %d were closed as completed, but no thread names a release with the fix.", ev.Completed)})
+	case ev.Reports > 0:
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("No report names a fixing release yet; %d of %d reports are still open.", ev.Open, ev.Reports)})
+	}
+	if len(ev.Repos) > 1 {
+		qs = append(qs, qa{"Does it affect only one project?", fmt.Sprintf("No: it appears in %d repositories, so it is more likely a shared cause (a server, protocol or common dependency) than one project's bug.", len(ev.Repos))})
+	} else if len(ev.Repos) == 1 {
+		qs = append(qs, qa{"Does it affect only one project?", fmt.Sprintf("So far every report comes from %s.", inline(ev.Repos[0].Name))})
+	}
+	if fixes > 0 {
+		qs = append(qs, qa{"What should I try first?", fmt.Sprintf("Start with the %s under quick fixes, which come from the threads with their sources.", plural(fixes, "entry", "entries"))})
+	}
+	for _, x := range qs {
+		if !d.fresh(x.a) {
+			continue
+		}
+		d.h3(x.q)
+		d.block(x.a)
+	}
+}

@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Queries for errata pages (package reports/pages): the clusters to write,
+// the evidence behind each, and the record of published slugs and paths
+// (table page_slugs and page_paths, migration 0005).
+
+// PageCluster is a cluster as pages need it.
+type PageCluster struct {
+	ID             int64
+	Slug           string
+	Title          string
+	Description    string
+	Signature      string
+	Fingerprint    string
+	Topic          string
+	Category       string
+	Tools          []string
+	TopicReason    string
+	CategoryReason string
+	ToolsReason    string
+	Status         string // active | merged | dissolved
+	MergedInto     int64  // 0 when none
+	Size           int // members now (not clusters.size, which classify may update later)
+}
+
+// PageClusterList returns every cluster, whatever its status, by id.
+func (s *Store) PageClusterList(ctx context.Context) ([]PageCluster, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, description, signature, fingerprint,
+			coalesce(topic, ''), coalesce(category, ''), tools, topic_reason, category_reason, tools_reason,
+			status, coalesce(merged_into, 0),
+			(SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id)
+		FROM clusters c ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list clusters for pages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PageCluster, error) {
+		var c PageCluster
+		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Description, &c.Signature, &c.Fingerprint, &c.Topic, &c.Category,
+			&c.Tools, &c.TopicReason, &c.CategoryReason, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list clusters for pages: %w", err)
+	}
+	return out, nil
+}
+
+// PageRedirect is a cluster_redirects row.
+type PageRedirect struct {
+	OldID, NewID int64
+	Kind         string // merge | split
+}
+
+// PageRedirectList returns the cluster redirects recorded by classify.
+func (s *Store) PageRedirectList(ctx context.Context) ([]PageRedirect, error) {
+	rows, err := s.pool.Query(ctx, `SELECT old_id, new_id, kind FROM cluster_redirects ORDER BY old_id, new_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list cluster redirects: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PageRedirect])
+	if err != nil {
+		return nil, fmt.Errorf("list cluster redirects: %w", err)
+	}
+	return out, nil
+}
+
+// PageSlug is a published slug (table page_slugs) with all its paths.
+type PageSlug struct {
+	Slug       string
+	ClusterID  int64 // 0 when none
+	State      string
+	TargetSlug string
+	Path       string
+	Members    []int64
+	OldPaths   []string // paths other than Path, sorted
+}
+
+// PageSlugList returns every published slug, by slug.
+func (s *Store) PageSlugList(ctx context.Context) ([]PageSlug, error) {
+	rows, err := s.pool.Query(ctx, `SELECT p.slug, coalesce(p.cluster_id, 0), p.state, coalesce(p.target_slug, ''), p.path, p.members,
+			coalesce((SELECT array_agg(pp.path ORDER BY pp.path) FROM page_paths pp WHERE pp.slug = p.slug AND pp.path <> p.path), '{}')
+		FROM page_slugs p ORDER BY p.slug`)
+	if err != nil {
+		return nil, fmt.Errorf("list published slugs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PageSlug])
+	if err != nil {
+		return nil, fmt.Errorf("list published slugs: %w", err)
+	}
+	return out, nil
+}
+
+// PageSlugSave writes slugs (insert or update) and records their current
+// paths in page_paths. Paths are never removed.
+func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
+	if len(slugs) == 0 {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, p := range slugs {
+			members := p.Members
+			if members == nil {
+				members = []int64{}
+			}
+			b.Queue(`INSERT INTO page_slugs (slug, cluster_id, state, target_slug, path, members)
+				VALUES ($1, nullif($2, 0::bigint), $3, nullif($4, ''), $5, $6)
+				ON CONFLICT (slug) DO UPDATE SET cluster_id = excluded.cluster_id, state = excluded.state,
+					target_slug = excluded.target_slug, path = excluded.path, members = excluded.members, updated_at = now()
+				WHERE (page_slugs.cluster_id, page_slugs.state, page_slugs.target_slug, page_slugs.path, page_slugs.members)
+					IS DISTINCT FROM (excluded.cluster_id, excluded.state, excluded.target_slug, excluded.path, excluded.members)`,
+				p.Slug, p.ClusterID, p.State, p.TargetSlug, p.Path, members)
+			b.Queue(`INSERT INTO page_paths (path, slug) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING`, p.Path, p.Slug)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("save published slugs: %w", err)
+		}
+		return nil
+	})
+}
+
+// PageIssueClusters returns the active cluster of each of the given issues
+// that has one.
+func (s *Store) PageIssueClusters(ctx context.Context, issueIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(issueIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT cm.issue_id, cm.cluster_id FROM cluster_members cm
+		JOIN clusters c ON c.id = cm.cluster_id AND c.status = 'active'
+		WHERE cm.issue_id = ANY($1)`, issueIDs)
+	if err != nil {
+		return nil, fmt.Errorf("find clusters of issues: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, c int64
+		if err := rows.Scan(&i, &c); err != nil {
+			return nil, fmt.Errorf("find clusters of issues: %w", err)
+		}
+		out[i] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find clusters of issues: %w", err)
+	}
+	return out, nil
+}
+
+// PageCount is a name with a count.
+type PageCount struct {
+	Name  string
+	Count int
+}
+
+// PageIssue is a member issue shown as a source.
+type PageIssue struct {
+	ID                int64
+	Repository        string
+	Number            int
+	Title             string
+	Body              string // first PageEvidenceParams.BodyBytes bytes
+	State             string
+	StateReason       string
+	Author            string
+	AuthorAssociation string
+	Labels            []string
+	HTMLURL           string
+	CommentCount      int
+	ReactionsTotal    int
+	CreatedAt         time.Time
+	ClosedAt          *time.Time
+}
+
+// PageComment is a comment on a source issue.
+type PageComment struct {
+	IssueID           int64
+	Author            string
+	AuthorAssociation string
+	Body              string // first PageEvidenceParams.BodyBytes bytes
+	ReactionsTotal    int
+	HTMLURL           string
+	CreatedAt         time.Time
+}
+
+// PageEvidence is what a page says about one cluster.
+type PageEvidence struct {
+	ClusterID    int64
+	Reports      int
+	Open         int
+	Closed       int
+	Completed    int // closed as completed (or without a reason)
+	NotPlanned   int // closed as not planned or duplicate
+	Comments     int // comments on all reports
+	FirstSeen    time.Time
+	LastEvidence time.Time // newest report, comment or close
+	Recent       int       // reports in the 30 days up to PageEvidenceParams.AsOf
+	Previous     int       // reports in the 30 days before those
+	Repos        []PageCount
+	Variants     []PageCount // raw primary signatures by reports, most first
+	Members      []int64     // all member issue ids, ascending
+	Sources      []PageIssue // the most discussed reports, at most MaxSources
+	Thread       []PageComment // comments on Sources, oldest first per issue
+	Weekly       []PageCount // reports per ISO week ("2026-W07"), ascending
+}
+
+// PageEvidenceParams chooses what PageEvidenceGet loads.
+type PageEvidenceParams struct {
+	ClusterIDs  []int64
+	AsOf        time.Time // end of the trend windows
+	MaxSources  int       // reports loaded in full per cluster
+	MaxVariants int       // raw signature variants per cluster
+	MaxComments int       // comments per source issue
+	BodyBytes   int       // bytes of each body loaded
+}
+
+// PageAsOf returns the time of the newest report or comment in the store:
+// the end of every trend window, so pages depend on the data, never on the
+// clock.
+func (s *Store) PageAsOf(ctx context.Context) (time.Time, error) {
+	var t *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT greatest((SELECT max(created_at) FROM issues), (SELECT max(created_at) FROM comments))`).Scan(&t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("find newest evidence: %w", err)
+	}
+	if t == nil {
+		return time.Time{}, nil
+	}
+	return t.UTC(), nil
+}
+
+// PageEvidenceGet loads the evidence of the given clusters, keyed by
+// cluster id. Clusters without members are absent.
+func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[int64]*PageEvidence, error) {
+	out := map[int64]*PageEvidence{}
+	if len(p.ClusterIDs) == 0 {
+		return out, nil
+	}
+	ids := p.ClusterIDs
+	get := func(id int64) *PageEvidence {
+		e := out[id]
+		if e == nil {
+			e = &PageEvidence{ClusterID: id}
+			out[id] = e
+		}
+		return e
+	}
+	// Counts, dates and trend windows over all members.
+	rows, err := s.pool.Query(ctx, `SELECT cm.cluster_id, count(*),
+			count(*) FILTER (WHERE i.state = 'open'),
+			count(*) FILTER (WHERE i.state = 'closed'),
+			count(*) FILTER (WHERE i.state = 'closed' AND coalesce(i.state_reason, 'completed') NOT IN ('not_planned', 'duplicate')),
+			count(*) FILTER (WHERE i.state = 'closed' AND i.state_reason IN ('not_planned', 'duplicate')),
+			sum(i.comment_count),
+			min(i.created_at), max(greatest(i.created_at, coalesce(i.closed_at, i.created_at))),
+			count(*) FILTER (WHERE i.created_at > $2::timestamptz - interval '30 days' AND i.created_at <= $2::timestamptz),
+			count(*) FILTER (WHERE i.created_at > $2::timestamptz - interval '60 days' AND i.created_at <= $2::timestamptz - interval '30 days'),
+			array_agg(i.id ORDER BY i.id)
+		FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+		WHERE cm.cluster_id = ANY($1)
+		GROUP BY cm.cluster_id`, ids, p.AsOf)
+	if err != nil {
+		return nil, fmt.Errorf("load cluster counts: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var e PageEvidence
+		var comments *int64
+		if err := rows.Scan(&id, &e.Reports, &e.Open, &e.Closed, &e.Completed, &e.NotPlanned, &comments,
+			&e.FirstSeen, &e.LastEvidence, &e.Recent, &e.Previous, &e.Members); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load cluster counts: %w", err)
+		}
+		if comments != nil {
+			e.Comments = int(*comments)
+		}
+		e.ClusterID = id
+		e.FirstSeen, e.LastEvidence = e.FirstSeen.UTC(), e.LastEvidence.UTC()
+		out[id] = &e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load cluster counts: %w", err)
+	}
+
+	// Repositories and weeks.
+	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, r.full_name, count(*)
+		FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id JOIN repositories r ON r.id = i.repository_id
+		WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2`, ids, func(id int64, c PageCount) {
+		e := get(id)
+		e.Repos = append(e.Repos, c)
+	}); err != nil {
+		return nil, fmt.Errorf("load cluster repositories: %w", err)
+	}
+	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, to_char(i.created_at AT TIME ZONE 'UTC', 'IYYY-"W"IW'), count(*)
+		FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+		WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2`, ids, func(id int64, c PageCount) {
+		e := get(id)
+		e.Weekly = append(e.Weekly, c)
+	}); err != nil {
+		return nil, fmt.Errorf("load cluster weeks: %w", err)
+	}
+	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, s.raw, count(*)
+		FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+		WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2`, ids, func(id int64, c PageCount) {
+		e := get(id)
+		e.Variants = append(e.Variants, c)
+	}); err != nil {
+		return nil, fmt.Errorf("load cluster signatures: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT cm.cluster_id, max(c.created_at)
+		FROM cluster_members cm JOIN comments c ON c.issue_id = cm.issue_id
+		WHERE cm.cluster_id = ANY($1) GROUP BY 1`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load last comments: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var t time.Time
+		if err := rows.Scan(&id, &t); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load last comments: %w", err)
+		}
+		if e := get(id); t.UTC().After(e.LastEvidence) {
+			e.LastEvidence = t.UTC()
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load last comments: %w", err)
+	}
+	for _, e := range out {
+		sortCounts(e.Repos)
+		sortCounts(e.Variants)
+		if p.MaxVariants > 0 && len(e.Variants) > p.MaxVariants {
+			e.Variants = e.Variants[:p.MaxVariants]
+		}
+		sort.Slice(e.Weekly, func(i, j int) bool { return e.Weekly[i].Name < e.Weekly[j].Name })
+	}
+
+	// The most discussed reports of each cluster, in full.
+	maxSources := p.MaxSources
+	if maxSources <= 0 {
+		maxSources = 50
+	}
+	bodyBytes := p.BodyBytes
+	if bodyBytes <= 0 {
+		bodyBytes = 8000
+	}
+	rows, err = s.pool.Query(ctx, `SELECT x.cluster_id, i.id, r.full_name, i.number, i.title, left(i.body, $3), i.state,
+			coalesce(i.state_reason, ''), coalesce(i.author, ''), coalesce(i.author_association, ''), i.labels, i.html_url,
+			i.comment_count, i.reactions_total, i.created_at, i.closed_at
+		FROM (SELECT cm.cluster_id, cm.issue_id,
+				row_number() OVER (PARTITION BY cm.cluster_id ORDER BY i.comment_count + i.reactions_total DESC, i.created_at DESC, i.id) AS rn
+			FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+			WHERE cm.cluster_id = ANY($1)) x
+		JOIN issues i ON i.id = x.issue_id JOIN repositories r ON r.id = i.repository_id
+		WHERE x.rn <= $2
+		ORDER BY x.cluster_id, x.rn`, ids, maxSources, bodyBytes)
+	if err != nil {
+		return nil, fmt.Errorf("load cluster reports: %w", err)
+	}
+	var sourceIDs []int64
+	issueCluster := map[int64]int64{}
+	for rows.Next() {
+		var cid int64
+		var is PageIssue
+		if err := rows.Scan(&cid, &is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.State, &is.StateReason,
+			&is.Author, &is.AuthorAssociation, &is.Labels, &is.HTMLURL, &is.CommentCount, &is.ReactionsTotal,
+			&is.CreatedAt, &is.ClosedAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load cluster reports: %w", err)
+		}
+		is.CreatedAt = is.CreatedAt.UTC()
+		is.ClosedAt = utcPtr(is.ClosedAt)
+		e := get(cid)
+		e.Sources = append(e.Sources, is)
+		sourceIDs = append(sourceIDs, is.ID)
+		issueCluster[is.ID] = cid
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load cluster reports: %w", err)
+	}
+
+	// Their comments, oldest first, at most MaxComments each.
+	maxComments := p.MaxComments
+	if maxComments <= 0 {
+		maxComments = 20
+	}
+	rows, err = s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
+			reactions_total, coalesce(html_url, ''), created_at
+		FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
+			FROM comments c WHERE c.issue_id = ANY($1)) x
+		WHERE rn <= $2
+		ORDER BY issue_id, created_at, id`, sourceIDs, maxComments, bodyBytes)
+	if err != nil {
+		return nil, fmt.Errorf("load comments: %w", err)
+	}
+	for rows.Next() {
+		var c PageComment
+		if err := rows.Scan(&c.IssueID, &c.Author, &c.AuthorAssociation, &c.Body, &c.ReactionsTotal, &c.HTMLURL, &c.CreatedAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load comments: %w", err)
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		e := get(issueCluster[c.IssueID])
+		e.Thread = append(e.Thread, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load comments: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) pageCounts(ctx context.Context, sql string, ids []int64, add func(int64, PageCount)) error {
+	rows, err := s.pool.Query(ctx, sql, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c PageCount
+		if err := rows.Scan(&id, &c.Name, &c.Count); err != nil {
+			return err
+		}
+		add(id, c)
+	}
+	return rows.Err()
+}
+
+func sortCounts(cs []PageCount) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Count != cs[j].Count {
+			return cs[i].Count > cs[j].Count
+		}
+		return cs[i].Name < cs[j].Name
+	})
+}
