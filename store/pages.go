@@ -29,7 +29,7 @@ type PageCluster struct {
 	ToolsReason    string
 	Status         string // active | merged | dissolved
 	MergedInto     int64  // 0 when none
-	Size           int // members now (not clusters.size, which classify may update later)
+	Size           int    // members now (not clusters.size, which classify may update later)
 }
 
 // PageClusterList returns every cluster, whatever its status, by id.
@@ -205,11 +205,11 @@ type PageEvidence struct {
 	Recent       int       // reports in the 30 days up to PageEvidenceParams.AsOf
 	Previous     int       // reports in the 30 days before those
 	Repos        []PageCount
-	Variants     []PageCount // raw primary signatures by reports, most first
-	Members      []int64     // all member issue ids, ascending
-	Sources      []PageIssue // the most discussed reports, at most MaxSources
+	Variants     []PageCount   // raw primary signatures by reports, most first
+	Members      []int64       // all member issue ids, ascending
+	Sources      []PageIssue   // the most discussed reports, at most MaxSources
 	Thread       []PageComment // comments on Sources, oldest first per issue
-	Weekly       []PageCount // reports per ISO week ("2026-W07"), ascending
+	Weekly       []PageCount   // reports per ISO week ("2026-W07"), ascending
 }
 
 // PageEvidenceParams chooses what PageEvidenceGet loads.

@@ -2,10 +2,10 @@ package pages
 
 import (
 	"regexp"
-	"unicode"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/errata-tool/errata/store"
 )
@@ -22,14 +22,14 @@ type Kind int
 
 // Kinds, in the order fixes are listed.
 const (
-	KindFixedIn     Kind = iota // "fixed in v1.2.3", "released in 2.0"
-	KindUpgrade                 // "upgrading to 1.4 solved it"
-	KindConfig                  // "set X in settings.json", "--flag", "FOO=bar"
-	KindWorkaround              // "as a workaround", "what worked for me"
-	KindMaintainer              // any substantive answer by a maintainer
-	KindClosing                 // the comment that closed the issue
-	KindCause                   // "because", "caused by", "turned out"
-	KindPrevent                 // "to avoid this", "make sure"
+	KindFixedIn    Kind = iota // "fixed in v1.2.3", "released in 2.0"
+	KindUpgrade                // "upgrading to 1.4 solved it"
+	KindConfig                 // "set X in settings.json", "--flag", "FOO=bar"
+	KindWorkaround             // "as a workaround", "what worked for me"
+	KindMaintainer             // any substantive answer by a maintainer
+	KindClosing                // the comment that closed the issue
+	KindCause                  // "because", "caused by", "turned out"
+	KindPrevent                // "to avoid this", "make sure"
 )
 
 var kindLabel = map[Kind]string{
