@@ -139,7 +139,7 @@ func (r *run) decodeSearch(ctx context.Context, raws []json.RawMessage) (*batch,
 			continue
 		}
 		if is.IsPullRequest && !r.searchPR {
-			r.sum.PRsSkipped++
+			r.skipPR(is.Repository, is.Number)
 			continue
 		}
 		b.issues = append(b.issues, is)

@@ -120,9 +120,9 @@ type Summary struct {
 	Errors      int
 	Pages       int
 	// Issues counts issue rows, pull requests included when the source
-	// keeps them; PullRequests is how many of the rows written were pull
-	// requests and PRsSkipped how many pull requests (and their comments)
-	// were left out.
+	// keeps them; PullRequests is how many distinct pull requests were
+	// written (new, updated or unchanged) and PRsSkipped how many were left
+	// out (with their comments).
 	Issues       store.UpsertResult
 	PullRequests int
 	Comments     store.UpsertResult
@@ -217,6 +217,17 @@ type run struct {
 	owner    string
 	name     string
 	searchPR bool
+	skipped  map[string]bool // pull requests left out, by repo#number
+	prs      map[string]bool // pull requests stored
+}
+
+// skipPR counts a pull request left out once per run.
+func (r *run) skipPR(repo string, n int) {
+	k := strings.ToLower(repo) + "#" + strconv.Itoa(n)
+	if !r.skipped[k] {
+		r.skipped[k] = true
+		r.sum.PRsSkipped++
+	}
 }
 
 func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
@@ -253,7 +264,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
 		return sum
 	}
-	r := &run{s: s, src: src, id: row.ID, sum: &sum}
+	r := &run{s: s, src: src, id: row.ID, sum: &sum, skipped: map[string]bool{}, prs: map[string]bool{}}
 	if len(row.State) > 0 {
 		if err := json.Unmarshal(row.State, &r.state); err != nil {
 			log.Warn("unreadable sync state; starting over", "error", err)
@@ -304,6 +315,17 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		Errors: sum.Errors, IssuesNew: sum.Issues.Inserted, IssuesUpdated: sum.Issues.Updated,
 		CommentsNew: sum.Comments.Inserted, CommentsUpdated: sum.Comments.Updated, Message: sum.Message}); ferr != nil {
 		log.Error("could not record the sync run", "error", ferr)
+	}
+	attrs := []any{"status", sum.Status, "requests", sum.Requests, "not_modified", sum.NotModified,
+		"issues_new", sum.Issues.Inserted, "issues_updated", sum.Issues.Updated, "comments_new", sum.Comments.Inserted,
+		"comments_updated", sum.Comments.Updated, "waited", sum.Waited.Round(time.Millisecond).String()}
+	switch sum.Status {
+	case "ok":
+		log.Info("synced", attrs...)
+	case "failed":
+		log.Error("sync failed", append(attrs, "error", sum.Message)...)
+	default:
+		log.Warn("sync stopped", append(attrs, "reason", sum.Message)...)
 	}
 	if s.opt.Progress != nil {
 		s.opt.Progress(Event{Source: src.String(), Done: true, Pages: r.pages, Items: r.items, RateRemaining: s.c.Count.RateRemaining.Load()})
@@ -584,7 +606,8 @@ func (r *run) commit(ctx context.Context, b *batch, v *store.Validator) error {
 	}
 	r.sum.Issues.Add(res.Issues)
 	for _, is := range b.issues {
-		if is.IsPullRequest {
+		if k := strings.ToLower(is.Repository) + "#" + strconv.Itoa(is.Number); is.IsPullRequest && !r.prs[k] {
+			r.prs[k] = true
 			r.sum.PullRequests++
 		}
 	}
@@ -690,7 +713,7 @@ func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, e
 			continue // a probe page reaches before the source's start date
 		}
 		if is.IsPullRequest && !r.src.IncludePullRequests {
-			r.sum.PRsSkipped++
+			r.skipPR(is.Repository, is.Number)
 			continue
 		}
 		b.issues = append(b.issues, is)
@@ -748,7 +771,6 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 			continue
 		}
 		if isPRComment(c) && !r.src.IncludePullRequests {
-			r.sum.PRsSkipped++
 			continue
 		}
 		b.comments = append(b.comments, c)
@@ -805,4 +827,33 @@ func (r *run) fetchIssue(ctx context.Context, repo string, n int) (*store.Issue,
 		return nil, err
 	}
 	return &is, nil
+}
+
+// StateView is a source's sync state as `errata status` shows it.
+type StateView struct {
+	IssuesCursor         time.Time `json:"issues_cursor,omitzero"`
+	IssuesBackfillDone   bool      `json:"issues_backfill_done"`
+	CommentsCursor       time.Time `json:"comments_cursor,omitzero"`
+	CommentsBackfillDone bool      `json:"comments_backfill_done"`
+	IncludePullRequests  bool      `json:"include_pull_requests"`
+	Since                time.Time `json:"since,omitzero"`
+	PendingComments      int       `json:"pending_comment_threads,omitempty"`
+	LastSearchTotal      int       `json:"last_search_total,omitempty"`
+}
+
+// DescribeState decodes sync_sources.state.
+func DescribeState(raw json.RawMessage) (StateView, error) {
+	var st sourceState
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return StateView{}, fmt.Errorf("decode sync state: %w", err)
+		}
+	}
+	v := StateView{IssuesCursor: st.Issues.Cursor, IssuesBackfillDone: st.Issues.BackfillDone,
+		CommentsCursor: st.Comments.Cursor, CommentsBackfillDone: st.Comments.BackfillDone,
+		IncludePullRequests: st.IncludePRs, Since: st.Since, LastSearchTotal: st.LastTotal}
+	for _, m := range st.Pending {
+		v.PendingComments += len(m)
+	}
+	return v, nil
 }

@@ -88,7 +88,7 @@ type RetriesExhaustedError struct {
 }
 
 func (e *RetriesExhaustedError) Error() string {
-	return fmt.Sprintf("GET %s: giving up after %d attempts: %s", e.URL, e.Attempts, e.Last)
+	return fmt.Sprintf("giving up after %d attempts: %s", e.Attempts, e.Last)
 }
 
 // Counters are what the transport did, safe for concurrent reads.
@@ -369,6 +369,10 @@ func retryAfter(resp *http.Response) time.Duration {
 func retryableNetErr(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false // a wrong host name does not heal
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {

@@ -89,6 +89,8 @@ func NewApp(env *Env) *urfavecli.App {
 			dbCommand(env),
 			migrateCommand(env),
 			importCommand(env),
+			syncCommand(env),
+			statusCommand(env),
 			classifyCommand(env),
 			clustersCommand(env),
 			matchCommand(env),

@@ -1,0 +1,378 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	urfavecli "github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/runner"
+)
+
+// syncCommand is `errata sync`.
+//
+// Sources: with --repo or --search, exactly those are synced (a flag
+// naming a configured source keeps its config settings); without them,
+// every source of the config file. --since overrides the start date of
+// the sources synced; it only bounds a first sync (a source already synced
+// continues from its cursor). --include-pull-requests applies to --repo
+// sources. Exit status: 0 when every source is ok or stopped at --max-wait
+// (progress saved, reported as partial), 1 when any source failed or the
+// run was interrupted, 2 for usage errors.
+func syncCommand(env *Env) *urfavecli.Command {
+	return &urfavecli.Command{
+		Name:  "sync",
+		Usage: "pull issues and comments from GitHub into the database, incrementally and within rate limits",
+		Description: `Syncs the configured sources (or those given with --repo/--search).
+Uses GITHUB_TOKEN, else GH_TOKEN (or github.token_env); without a token it
+works at GitHub's unauthenticated limit. Ctrl-C or SIGTERM stops after the
+current page with everything saved; a second Ctrl-C aborts at once.`,
+		Flags: []urfavecli.Flag{
+			&urfavecli.StringSliceFlag{Name: "repo", Usage: "repository owner/name to sync (repeatable)"},
+			&urfavecli.StringSliceFlag{Name: "search", Usage: "GitHub issue search query to sync (repeatable)"},
+			&urfavecli.StringFlag{Name: "since", Usage: "start date (YYYY-MM-DD or RFC 3339) bounding a first sync"},
+			&urfavecli.BoolFlag{Name: "include-pull-requests", Usage: "also store pull requests of --repo sources"},
+			&urfavecli.StringFlag{Name: "github-api-url", Usage: "GitHub API base (GitHub Enterprise Server or a compatible API; default $GITHUB_API_URL, then github.api_url, then api.github.com); a URL with a path is used as given"},
+			&urfavecli.DurationFlag{Name: "max-wait", Value: 15 * time.Minute, Usage: "longest rate-limit wait; a longer one stops the sync cleanly with progress saved"},
+			&urfavecli.BoolFlag{Name: "reconcile", Usage: "also detect transferred/deleted issues and deleted comments (lists every issue again)"},
+			&urfavecli.StringFlag{Name: "progress", Value: "auto", Usage: "auto (bars on a terminal, log lines otherwise), bar or log"},
+			&urfavecli.BoolFlag{Name: "json", Usage: "print the run summary as JSON"},
+			&urfavecli.DurationFlag{Name: "secondary-backoff", Value: 60 * time.Second, Usage: "first wait after a secondary rate limit without Retry-After", Hidden: true},
+			&urfavecli.DurationFlag{Name: "retry-backoff", Value: time.Second, Usage: "first wait after a 5xx or network error", Hidden: true},
+			&urfavecli.DurationFlag{Name: "overlap", Value: 2 * time.Minute, Usage: "cursor overlap", Hidden: true},
+		},
+		Action: func(c *urfavecli.Context) error { return runSync(c, env) },
+	}
+}
+
+func runSync(c *urfavecli.Context, env *Env) error {
+	log := env.logger()
+	cfg, err := env.Config(c)
+	if err != nil {
+		return err
+	}
+	sources, err := syncSources(c, cfg)
+	if err != nil {
+		return err
+	}
+	apiURL := c.String("github-api-url")
+	if apiURL == "" {
+		apiURL = env.Getenv("GITHUB_API_URL")
+	}
+	if apiURL == "" {
+		apiURL = cfg.GitHub.APIURL
+	}
+	if _, err := ingest.ResolveAPIURL(apiURL); err != nil {
+		return usageError("--github-api-url: %v", err)
+	}
+	mode := c.String("progress")
+	if mode != "auto" && mode != "bar" && mode != "log" {
+		return usageError("--progress: want auto, bar or log, got %q", mode)
+	}
+	if c.Duration("max-wait") <= 0 {
+		return usageError("--max-wait must be positive")
+	}
+	st, err := env.Store(c)
+	if err != nil {
+		return err
+	}
+	token := ""
+	if toks := runner.TokensFromConfig(cfg.GitHub, env.Getenv); len(toks) > 0 {
+		token = toks[0].Value
+	} else {
+		log.Warn("no GitHub token (GITHUB_TOKEN or GH_TOKEN): syncing at the unauthenticated limit of 60 requests an hour")
+	}
+
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-sigs:
+				n++
+				if n == 1 {
+					log.Warn("stopping after the current page; press Ctrl-C again to abort at once")
+					close(stop)
+				} else {
+					cancel()
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	prog := newSyncProgress(env.Stderr, mode, log)
+	defer prog.close()
+	cl, err := ingest.NewClient(ingest.ClientOptions{APIURL: apiURL, Token: token, Stop: stop, OnWait: prog.wait,
+		Limits: ingest.Limits{MaxWait: c.Duration("max-wait"), SecondaryBase: c.Duration("secondary-backoff"),
+			RetryBase: c.Duration("retry-backoff")}})
+	if err != nil {
+		return err
+	}
+	syncer := ingest.NewSyncer(cl, st, ingest.Options{Overlap: c.Duration("overlap"), Reconcile: c.Bool("reconcile"),
+		Logger: log, Progress: prog.event, Stop: stop})
+	sums := syncer.Run(ctx, sources)
+	prog.close()
+	return printSyncSummary(env.Stdout, c.Bool("json"), sums)
+}
+
+// syncSources merges the config's sources with the flags.
+func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, error) {
+	var since time.Time
+	if s := c.String("since"); s != "" {
+		t, err := config.ParseDate(s)
+		if err != nil {
+			return nil, usageError("--since: %v", err)
+		}
+		since = t.UTC()
+	}
+	var out []ingest.Source
+	fromRepo := func(r config.Repository) ingest.Source {
+		return ingest.Source{Kind: "repo", Key: r.Repo, Since: r.Since.Time, IncludePullRequests: r.IncludePullRequests}
+	}
+	fromSearch := func(s config.Search) ingest.Source {
+		return ingest.Source{Kind: "search", Key: s.Query, Since: s.Since.Time}
+	}
+	repos, searches := c.StringSlice("repo"), c.StringSlice("search")
+	if len(repos)+len(searches) == 0 {
+		for _, r := range cfg.Sources.Repositories {
+			out = append(out, fromRepo(r))
+		}
+		for _, s := range cfg.Sources.Searches {
+			out = append(out, fromSearch(s))
+		}
+		if len(out) == 0 {
+			return nil, usageError("sync: no sources: list them under sources: in the config file, or pass --repo owner/name or --search QUERY")
+		}
+	}
+	seen := map[string]bool{}
+	for _, name := range repos {
+		name = strings.TrimSpace(name)
+		parts := strings.Split(name, "/")
+		if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+			return nil, usageError("--repo: want owner/name, got %q", name)
+		}
+		if seen["r:"+strings.ToLower(name)] {
+			continue
+		}
+		seen["r:"+strings.ToLower(name)] = true
+		src := ingest.Source{Kind: "repo", Key: name}
+		for _, r := range cfg.Sources.Repositories {
+			if strings.EqualFold(r.Repo, name) {
+				src = fromRepo(r)
+			}
+		}
+		if c.IsSet("include-pull-requests") {
+			src.IncludePullRequests = c.Bool("include-pull-requests")
+		}
+		out = append(out, src)
+	}
+	for _, q := range searches {
+		q = strings.TrimSpace(q)
+		if q == "" {
+			return nil, usageError("--search: empty query")
+		}
+		if seen["s:"+q] {
+			continue
+		}
+		seen["s:"+q] = true
+		src := ingest.Source{Kind: "search", Key: q}
+		for _, s := range cfg.Sources.Searches {
+			if s.Query == q {
+				src = fromSearch(s)
+			}
+		}
+		out = append(out, src)
+	}
+	if !since.IsZero() {
+		for i := range out {
+			out[i].Since = since
+		}
+	}
+	return out, nil
+}
+
+func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
+	failed, interrupted := 0, false
+	type jsonSum struct {
+		Source          string  `json:"source"`
+		Kind            string  `json:"kind"`
+		Status          string  `json:"status"`
+		Requests        int64   `json:"requests"`
+		NotModified     int64   `json:"not_modified"`
+		WaitedSeconds   float64 `json:"waited_seconds"`
+		Pages           int     `json:"pages"`
+		IssuesNew       int     `json:"issues_new"`
+		IssuesUpdated   int     `json:"issues_updated"`
+		PullRequests    int     `json:"pull_requests_stored"`
+		PRsSkipped      int     `json:"pull_requests_skipped"`
+		CommentsNew     int     `json:"comments_new"`
+		CommentsUpdated int     `json:"comments_updated"`
+		Gone            int     `json:"issues_gone"`
+		Repaired        int     `json:"comment_threads_repaired"`
+		Message         string  `json:"message,omitempty"`
+	}
+	var js []jsonSum
+	var tot ingest.Summary
+	for _, s := range sums {
+		switch s.Status {
+		case "failed":
+			failed++
+		case "interrupted":
+			interrupted = true
+		}
+		tot.Requests += s.Requests
+		tot.NotModified += s.NotModified
+		tot.Waited += s.Waited
+		tot.Issues.Add(s.Issues)
+		tot.Comments.Add(s.Comments)
+		if asJSON {
+			js = append(js, jsonSum{Source: s.Source, Kind: s.Kind, Status: s.Status, Requests: s.Requests, NotModified: s.NotModified,
+				WaitedSeconds: s.Waited.Seconds(), Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
+				PullRequests: s.PullRequests, PRsSkipped: s.PRsSkipped, CommentsNew: s.Comments.Inserted,
+				CommentsUpdated: s.Comments.Updated, Gone: s.Gone, Repaired: s.Repaired, Message: s.Message})
+			continue
+		}
+		fmt.Fprintf(w, "%s: %s: %d requests (%d not modified), issues %d new %d updated, comments %d new %d updated",
+			s.Source, s.Status, s.Requests, s.NotModified, s.Issues.Inserted, s.Issues.Updated, s.Comments.Inserted, s.Comments.Updated)
+		if s.PRsSkipped > 0 {
+			fmt.Fprintf(w, ", %d pull requests skipped", s.PRsSkipped)
+		}
+		if s.Waited > 0 {
+			fmt.Fprintf(w, ", waited %s", s.Waited.Round(time.Second))
+		}
+		if s.Message != "" {
+			fmt.Fprintf(w, " (%s)", s.Message)
+		}
+		fmt.Fprintln(w)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(js); err != nil {
+			return err
+		}
+	} else if len(sums) > 1 {
+		fmt.Fprintf(w, "total: %d sources, %d requests (%d not modified), issues %d new %d updated, comments %d new %d updated, waited %s\n",
+			len(sums), tot.Requests, tot.NotModified, tot.Issues.Inserted, tot.Issues.Updated, tot.Comments.Inserted,
+			tot.Comments.Updated, tot.Waited.Round(time.Second))
+	}
+	switch {
+	case interrupted:
+		return urfavecli.Exit("sync interrupted; everything up to the last page is saved and the next run resumes", ExitFailure)
+	case failed > 0:
+		return urfavecli.Exit(fmt.Sprintf("sync: %d of %d sources failed (see above)", failed, len(sums)), ExitFailure)
+	}
+	return nil
+}
+
+// syncProgress shows a progress bar per source on a terminal, else logs.
+type syncProgress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	bars    bool
+	log     *slog.Logger
+	bar     *progressbar.ProgressBar
+	current string
+	last    ingest.Event
+}
+
+func newSyncProgress(w io.Writer, mode string, log *slog.Logger) *syncProgress {
+	p := &syncProgress{w: w, log: log}
+	switch mode {
+	case "bar":
+		p.bars = true
+	case "auto":
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			p.bars = true
+		}
+	}
+	return p
+}
+
+func (p *syncProgress) event(e ingest.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.Done {
+		if p.bar != nil {
+			_ = p.bar.Finish()
+			fmt.Fprintln(p.w)
+			p.bar = nil
+		}
+		p.current = ""
+		return
+	}
+	p.last = e
+	if !p.bars {
+		if e.Pages == 1 || e.Pages%10 == 0 {
+			p.log.Info("sync progress", "source", e.Source, "stream", e.Stream, "pages", e.Pages, "items", e.Items, "rate_remaining", e.RateRemaining)
+		} else {
+			p.log.Debug("sync page", "source", e.Source, "stream", e.Stream, "pages", e.Pages, "items", e.Items, "rate_remaining", e.RateRemaining)
+		}
+		return
+	}
+	if p.bar == nil || p.current != e.Source {
+		if p.bar != nil {
+			_ = p.bar.Finish()
+			fmt.Fprintln(p.w)
+		}
+		p.current = e.Source
+		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionSpinnerType(14),
+			progressbar.OptionShowCount(), progressbar.OptionSetItsString("items"), progressbar.OptionShowIts(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	p.bar.Describe(p.describe(e, ""))
+	_ = p.bar.Set(e.Items)
+}
+
+func (p *syncProgress) describe(e ingest.Event, wait string) string {
+	d := fmt.Sprintf("%s %s: %d pages", e.Source, e.Stream, e.Pages)
+	if e.RateRemaining >= 0 {
+		d += fmt.Sprintf(", rate left %d", e.RateRemaining)
+	}
+	if wait != "" {
+		d += ", " + wait
+	}
+	return d
+}
+
+func (p *syncProgress) wait(reason string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := fmt.Sprintf("waiting %s (%s)", d.Round(time.Second), reason)
+	if p.bars && p.bar != nil {
+		p.bar.Describe(p.describe(p.last, msg))
+		return
+	}
+	p.log.Warn("waiting", "reason", reason, "seconds", d.Round(time.Millisecond).Seconds(), "source", p.last.Source)
+}
+
+func (p *syncProgress) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		fmt.Fprintln(p.w)
+		p.bar = nil
+	}
+}
