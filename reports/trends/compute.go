@@ -507,7 +507,7 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 	mc := max(q.MinCount, 0)
 	t0 := win.BaselineDays
 	cmp := fmt.Sprintf("%d %s in %s..%s vs %s per %d days before", r.Count, sig, win.Current.From, win.Current.To, fmtF(r.BaselinePerWindow), q.WindowDays)
-	test := fmt.Sprintf("ratio %s, p=%s, q=%s", fmtF(r.Ratio), fmtP(r.PUp), fmtP(r.QUp))
+	test := fmt.Sprintf("ratio %s, %s, %s", fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp))
 	escalating := r.Ceiling > 0 && float64(r.LastWeek) > r.Ceiling && r.LastWeek >= mc && r.QWeek < q.Alpha
 	rising := r.QUp < q.Alpha && r.Ratio >= RisingRatio && r.Count >= mc
 	also := ""
@@ -550,23 +550,23 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 		}
 	case escalating:
 		r.State = StateEscalating
-		r.Reason = fmt.Sprintf("%d %s in the last 7 days, above the ceiling of %s from %d baseline weeks; p=%s, q=%s (%s; %s)",
-			r.LastWeek, sig, fmtF(r.Ceiling), baseWeeks, fmtP(r.PWeek), fmtP(r.QWeek), cmp, test)
+		r.Reason = fmt.Sprintf("%d %s in the last 7 days, above the ceiling of %s from %d baseline weeks; %s, %s (%s; %s)",
+			r.LastWeek, sig, fmtF(r.Ceiling), baseWeeks, eqP("p", r.PWeek), eqP("q", r.QWeek), cmp, test)
 	case rising:
 		r.State = StateRising
 		r.Reason = cmp + ": " + test + returning(r)
 	case r.QDown < q.Alpha && r.Ratio <= 1/RisingRatio:
 		r.State = StateDeclining
-		r.Reason = fmt.Sprintf("%s: ratio %s, p=%s, q=%s", cmp, fmtF(r.Ratio), fmtP(r.PDown), fmtP(r.QDown))
+		r.Reason = fmt.Sprintf("%s: ratio %s, %s, %s", cmp, fmtF(r.Ratio), eqP("p", r.PDown), eqP("q", r.QDown))
 	default:
 		r.State = StateStable
 		switch {
 		case r.Count < mc && r.Ratio >= RisingRatio:
 			r.Reason = fmt.Sprintf("%s: below the minimum of %d to call a rise", cmp, mc)
 		case r.Ratio >= RisingRatio:
-			r.Reason = fmt.Sprintf("%s: ratio %s is not significant (p=%s, q=%s)", cmp, fmtF(r.Ratio), fmtP(r.PUp), fmtP(r.QUp))
+			r.Reason = fmt.Sprintf("%s: ratio %s is not significant (%s, %s)", cmp, fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp))
 		case r.Ratio <= 1/RisingRatio:
-			r.Reason = fmt.Sprintf("%s: ratio %s, the drop is not significant (p=%s, q=%s)", cmp, fmtF(r.Ratio), fmtP(r.PDown), fmtP(r.QDown))
+			r.Reason = fmt.Sprintf("%s: ratio %s, the drop is not significant (%s, %s)", cmp, fmtF(r.Ratio), eqP("p", r.PDown), eqP("q", r.QDown))
 		default:
 			r.Reason = fmt.Sprintf("%s: ratio %s, within %s..%s", cmp, fmtF(r.Ratio), fmtF(1/RisingRatio), fmtF(RisingRatio))
 		}
@@ -642,4 +642,26 @@ func fmtP(v float64) string {
 		return "<0.0001"
 	}
 	return fmt.Sprintf("%.3g", v)
+}
+
+// eqP is "name=v", or "name<0.0001".
+func eqP(name string, v float64) string {
+	s := fmtP(v)
+	if strings.HasPrefix(s, "<") {
+		return name + s
+	}
+	return name + "=" + s
+}
+
+// DecidingQ returns the adjusted p-value of the test behind the row's
+// state: the last-week test for Escalating, the downward test for
+// Declining, the upward test otherwise.
+func (r *Row) DecidingQ() float64 {
+	switch r.State {
+	case StateEscalating:
+		return r.QWeek
+	case StateDeclining:
+		return r.QDown
+	}
+	return r.QUp
 }

@@ -128,7 +128,7 @@ func RenderTable(w io.Writer, r *Report) error {
 		spark := fmt.Sprintf("%s last %d max %d", Sparkline(vals), vals[len(vals)-1], mx)
 		cells = append(cells, []string{
 			string(row.State), truncate(row.Key, 40), strconv.Itoa(row.Count), fmtF(row.BaselinePerWindow),
-			fmtChange(row.Change), fmtF(row.Ratio), fmtP(row.QUp), spark, row.Reason,
+			fmtChange(row.Change), fmtF(row.Ratio), fmtP(row.DecidingQ()), spark, row.Reason,
 		})
 	}
 	widths := make([]int, len(head))
@@ -179,7 +179,7 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 	if r.Windows.BaselineDays != r.Windows.Baseline.Days() {
 		fmt.Fprintf(ew, ", of which %d days have data (from %s)", r.Windows.BaselineDays, r.Windows.DataStart)
 	}
-	fmt.Fprintf(ew, ". Days are UTC. Ratio is the smoothed rate ratio (x+1)/(y+1) scaled by window length; q is the Benjamini-Hochberg adjusted p-value of an exact Poisson rate test.\n\n")
+	fmt.Fprintf(ew, ". Days are UTC. Ratio is the smoothed rate ratio (x+1)/(y+1) scaled by window length; q is the Benjamini-Hochberg adjusted p-value of the exact Poisson rate test behind the state (last 7 days for Escalating, the drop for Declining, the rise otherwise).\n\n")
 	if len(r.Rows) == 0 {
 		fmt.Fprintln(ew, "No groups with enough reports.")
 		return ew.err
@@ -200,7 +200,7 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(ew, "| %s | %s | %d | %s | %s | %s | %s | %s %s | %s |\n",
 			row.State, mdEscape(label), row.Count, fmtF(row.BaselinePerWindow), fmtChange(row.Change),
-			fmtF(row.Ratio), fmtP(row.QUp), Sparkline(vals), strings.Join(nums, " "), mdEscape(row.Reason))
+			fmtF(row.Ratio), fmtP(row.DecidingQ()), Sparkline(vals), strings.Join(nums, " "), mdEscape(row.Reason))
 	}
 	return ew.err
 }

@@ -84,9 +84,10 @@ const (
 type Signal string
 
 // Signals. Reports are new issues; comments are new comments on the group's
-// issues (the "same here" replies); reactions are reactions on the group's
-// issues and comments, dated by the issue or comment they are on (GitHub
-// gives no date per reaction); activity is the sum of all three.
+// issues (the "same here" replies), by the comment's day; reactions are the
+// reactions on the group's issues, dated by the issue's day (GitHub gives
+// no date per reaction, and classify does not count comment reactions);
+// activity is the sum of all three.
 const (
 	SignalReports   Signal = "reports"
 	SignalComments  Signal = "comments"
