@@ -13,6 +13,7 @@ import (
 	urfavecli "github.com/urfave/cli/v2"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/runner"
@@ -160,7 +161,9 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 		Metrics:   metrics,
 		Logger:    log,
 	}
-	p.Classifier, p.Publisher = stageImpls(s, cfg, log, env)
+	if p.Classifier, p.Publisher, err = stageImpls(s, cfg, log); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -178,9 +181,13 @@ func rulesHash(cfg *config.Config) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// stageImpls returns the classify and pages stages. They are nil until the
-// classify and reports packages export their entry points; the runner then
-// reports those stages as unavailable.
-func stageImpls(_ *store.Store, _ *config.Config, _ *slog.Logger, _ *Env) (runner.Classifier, runner.Publisher) {
-	return nil, nil
+// stageImpls returns the classify and pages stages over packages classify,
+// reports/pages and reports/trends.
+func stageImpls(s *store.Store, cfg *config.Config, log *slog.Logger) (runner.Classifier, runner.Publisher, error) {
+	rules, err := classify.LoadRules(cfg.Rules, cfg.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &runner.ClassifyStage{Store: s, Rules: rules, Logger: log},
+		&runner.PublishStage{Store: s, Format: cfg.Output.Format, MinSize: cfg.Output.MinSize, Logger: log}, nil
 }

@@ -1,0 +1,116 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/errata-tool/errata/classify"
+	"github.com/errata-tool/errata/reports/pages"
+	"github.com/errata-tool/errata/reports/trends"
+	"github.com/errata-tool/errata/store"
+)
+
+// ClassifyStage is the Classifier over package classify (incremental
+// classify.Run with the configured rules).
+type ClassifyStage struct {
+	Store  *store.Store
+	Rules  *classify.Rules // nil: the defaults
+	Logger *slog.Logger
+}
+
+// Classify runs an incremental classify.
+func (c *ClassifyStage) Classify(ctx context.Context) (ClassifyResult, error) {
+	sum, err := classify.Run(ctx, c.Store, classify.RunOptions{Rules: c.Rules, Logger: c.Logger})
+	if err != nil {
+		return ClassifyResult{}, err
+	}
+	changed := sum.Classified > 0 || sum.NewClusters+sum.Touched+sum.Merged+sum.Split+sum.Dissolved > 0
+	return ClassifyResult{
+		Classified: sum.Classified,
+		Changed:    changed,
+		Summary: fmt.Sprintf("%d issues considered, %d classified, %d unchanged; %d new clusters, %d touched",
+			sum.Considered, sum.Classified, sum.Unchanged, sum.NewClusters, sum.Touched),
+	}, nil
+}
+
+// TrendsFile is the name of the trends report `errata run` writes in the
+// pages directory: JSON with every number (for dashboards and alerts), so
+// it never collides with the trends page the pages generator writes.
+const TrendsFile = "trends.json"
+
+// PublishStage is the Publisher over packages reports/pages and
+// reports/trends.
+type PublishStage struct {
+	Store   *store.Store
+	Format  string // hugo | mkdocs | plain ("" = hugo)
+	MinSize int
+	Logger  *slog.Logger
+	// Chart draws the weekly chart of a cluster page (nil: none).
+	Chart func(title string, weeks []store.PageCount, asOf time.Time) []byte
+	// Now is the trends report's as-of clock (default time.Now).
+	Now func() time.Time
+}
+
+// Pages writes the pages into dir.
+func (p *PublishStage) Pages(ctx context.Context, dir string) (string, error) {
+	res, err := pages.Generate(ctx, p.Store, pages.Options{Out: dir, Format: pages.Format(p.Format), MinSize: p.MinSize,
+		Chart: p.Chart, Logger: p.Logger})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d pages, %d indexes in %s: %d files written, %d unchanged, %d removed",
+		res.Pages, res.Indexes, dir, res.Written, res.Unchanged, res.Removed), nil
+}
+
+// Trends writes the default trends report (28-day window against the three
+// before it, by cluster, as of now) as JSON into dir/TrendsFile, replacing
+// it atomically.
+func (p *PublishStage) Trends(ctx context.Context, dir string) (string, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	q, err := trends.Query{}.Normalize(now().UTC())
+	if err != nil {
+		return "", err
+	}
+	rep, err := trends.Compute(ctx, p.Store, q)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := trends.Render(&buf, rep, "json"); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("trends report: %w", err)
+	}
+	path := filepath.Join(dir, TrendsFile)
+	tmp, err := os.CreateTemp(dir, ".trends-*.json")
+	if err != nil {
+		return "", fmt.Errorf("trends report: %w", err)
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("trends report: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("trends report: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("trends report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("trends report: %w", err)
+	}
+	return fmt.Sprintf("%d groups in %s", len(rep.Rows), path), nil
+}
