@@ -300,7 +300,7 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 	}); err != nil {
 		return nil, fmt.Errorf("load cluster repositories: %w", err)
 	}
-	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, to_char(i.created_at AT TIME ZONE 'UTC', 'IYYY-"W"IW'), count(*)
+	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, to_char(date_trunc('week', i.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
 		FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
 		WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2`, ids, func(id int64, c PageCount) {
 		e := get(id)

@@ -49,9 +49,12 @@ type Options struct {
 	Batch int
 	// MaxSources is how many reports per cluster are read in full; default 40.
 	MaxSources int
-	// Chart, when set, returns an SVG of reports per ISO week for a cluster's
-	// page, or nil for none. The weeks are "2026-W07" with counts, ascending.
-	Chart  func(title string, weeks []store.PageCount, asOf time.Time) []byte
+	// Chart returns an SVG of reports per ISO week for a cluster's page, or
+	// nil for none. The weeks are named by their Monday ("2026-02-16"), with
+	// counts, ascending, weeks without reports left out. Nil means
+	// WeeklyChart; NoCharts turns charts off.
+	Chart    func(title string, weeks []store.PageCount, asOf time.Time) []byte
+	NoCharts bool
 	Logger *slog.Logger
 }
 
@@ -90,6 +93,12 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	}
 	if opts.MaxSources <= 0 {
 		opts.MaxSources = 40
+	}
+	if opts.Chart == nil && !opts.NoCharts {
+		opts.Chart = WeeklyChart
+	}
+	if opts.NoCharts {
+		opts.Chart = nil
 	}
 	w, err := newWriter(opts.Out)
 	if err != nil {
@@ -186,7 +195,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 					pd.related = append(pd.related, relatedPage{title: r.title, path: r.path, reports: r.reports})
 				}
 			}
-			if opts.Chart != nil && len(ev.Weekly) > 0 {
+			if opts.Chart != nil && ev.Reports >= chartMinReports {
 				if svg := opts.Chart(pageTitle(c), ev.Weekly, asOf); len(svg) > 0 {
 					name := slug + "-weekly.svg"
 					if err := w.write(path.Join(path.Dir(pd.path), name), svg); err != nil {

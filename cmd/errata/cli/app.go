@@ -98,6 +98,7 @@ func NewApp(env *Env) *urfavecli.App {
 			runCommand(env),
 			workerCommand(env),
 			llmCommand(env),
+			pagesCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {

@@ -1,0 +1,54 @@
+package pages
+
+import (
+	"time"
+
+	"github.com/errata-tool/errata/reports/trends"
+	"github.com/errata-tool/errata/store"
+)
+
+// Charts: each page with at least chartMinReports reports shows its
+// reports per week over the chartWeeks weeks up to the newest evidence in
+// the store, drawn by the trends package (trends.WeeklyChartSVG), with the
+// last four weeks (the trends report's default window) highlighted. Smaller
+// clusters get no chart: two bars say nothing a sentence does not.
+const (
+	chartMinReports = 5
+	chartWeeks      = 26
+	chartCurrent    = 4
+)
+
+// WeeklyChart is the default Options.Chart. The SVG depends only on its
+// input, so pages stay byte-identical.
+func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
+	if asOf.IsZero() {
+		return nil
+	}
+	counts := map[trends.Day]int{}
+	for _, w := range weeks {
+		d, err := trends.ParseDay(w.Name)
+		if err != nil {
+			continue
+		}
+		counts[d] += w.Count
+	}
+	// Monday of asOf's ISO week.
+	last := trends.DayOf(asOf)
+	wd := int(last.Time().Weekday()+6) % 7
+	last = last.AddDays(-wd)
+	series := make([]trends.WeekCount, chartWeeks)
+	total := 0
+	for i := 0; i < chartWeeks; i++ {
+		d := last.AddDays(-7 * (chartWeeks - 1 - i))
+		series[i] = trends.WeekCount{Start: d, Current: i >= chartWeeks-chartCurrent, Counts: trends.Counts{Reports: counts[d]}}
+		total += counts[d]
+	}
+	if total == 0 {
+		return nil
+	}
+	svg, err := trends.WeeklyChartSVG(series, truncate(oneLine(title), 70))
+	if err != nil {
+		return nil
+	}
+	return svg
+}
