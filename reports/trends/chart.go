@@ -33,6 +33,25 @@ var (
 // no font and looks the same in every browser and viewer, and the same
 // input gives the same bytes (fit for golden tests and stable pages).
 func WeeklyChartSVG(weeks []WeekCount, title string) ([]byte, error) {
+	p, err := weeklyPlot(weeks, title)
+	if err != nil {
+		return nil, err
+	}
+	c := vgsvg.New(chartWidth, chartHeight)
+	p.Draw(draw.New(outlineCanvas{CanvasSizer: c}))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("weekly chart: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+const (
+	chartWidth  = 6 * vg.Inch
+	chartHeight = 2.4 * vg.Inch
+)
+
+func weeklyPlot(weeks []WeekCount, title string) (*plot.Plot, error) {
 	if len(weeks) == 0 {
 		return nil, errors.New("weekly chart: no weeks")
 	}
@@ -61,7 +80,7 @@ func WeeklyChartSVG(weeks []WeekCount, title string) ([]byte, error) {
 			names[i] = w.Start.Time().Format("Jan 2")
 		}
 	}
-	p.Y.Max = math.Max(4, maxV*1.1)
+	p.Y.Max = math.Max(4, maxV*1.3)
 	p.Y.Tick.Marker = intTicks{}
 	width := vg.Points(float64(360) / float64(len(weeks)) * 0.75)
 	for _, s := range []struct {
@@ -83,15 +102,13 @@ func WeeklyChartSVG(weeks []WeekCount, title string) ([]byte, error) {
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.NominalX(names...)
 	p.X.Tick.Label.Font.Size = vg.Points(8)
-
-	c := vgsvg.New(6*vg.Inch, 2.4*vg.Inch)
-	oc := outlineCanvas{Canvas: c}
-	p.Draw(draw.New(oc))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("weekly chart: %w", err)
+	p.X.Label.Text = "week starting (UTC)"
+	p.X.Label.TextStyle.Font.Size = vg.Points(9)
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Typeface, f.Variant = "Liberation", "Sans"
 	}
-	return buf.Bytes(), nil
+	return p, nil
 }
 
 // intTicks puts ticks on whole numbers only (counts have no fractions).
@@ -119,7 +136,7 @@ func (intTicks) Ticks(min, max float64) []plot.Tick {
 // outlineCanvas draws strings as filled glyph outlines instead of SVG
 // text elements, so the SVG does not depend on installed fonts.
 type outlineCanvas struct {
-	*vgsvg.Canvas
+	vg.CanvasSizer
 }
 
 func (c outlineCanvas) FillString(f font.Face, pt vg.Point, str string) {

@@ -98,6 +98,7 @@ func NewApp(env *Env) *urfavecli.App {
 			runCommand(env),
 			workerCommand(env),
 			llmCommand(env),
+			trendsCommand(env),
 			pagesCommand(env),
 		},
 	}
