@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
