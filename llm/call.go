@@ -97,6 +97,7 @@ type callError struct {
 	msg    string
 	retry  bool
 	fatal  bool // the same call will fail the same way every time (401, 404, quota)
+	dial   bool // could not connect at all: retried once, then the endpoint counts as down
 	wait   time.Duration
 }
 
@@ -221,6 +222,10 @@ func (c *Client) attempts(ctx context.Context, r request, est int) (answer, erro
 			continue
 		}
 		last = err
+		if errors.As(err, &ce) && ce.dial && attempt >= 1 {
+			ce.fatal = true // nothing listens there: stop calling for this run
+			return answer{}, last
+		}
 		if !errors.As(err, &ce) || !ce.retry || attempt >= c.cfg.MaxRetries {
 			return answer{}, last
 		}
@@ -365,9 +370,14 @@ func classifyErr(err error, h http.Header) error {
 	default:
 		// Network failure: connection refused, reset, DNS...
 		var ne net.Error
+		var oe *net.OpError
+		var dnsErr *net.DNSError
 		ce := &callError{msg: redact.String(err.Error()), retry: true}
 		if errors.As(err, &ne) && ne.Timeout() {
 			ce.msg = "timeout: " + ce.msg
+		}
+		if (errors.As(err, &oe) && oe.Op == "dial") || errors.As(err, &dnsErr) {
+			ce.dial = true
 		}
 		return ce
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -38,10 +39,10 @@ func classifyCommand(env *Env) *urfavecli.Command {
 			"classified again; cluster ids and slugs stay stable. --rebuild recomputes every\n" +
 			"cluster from scratch, keeping the ids of clusters that hold mostly the same\n" +
 			"reports and recording merges and splits so pages can redirect.",
-		Flags: []urfavecli.Flag{
+		Flags: append([]urfavecli.Flag{
 			&urfavecli.BoolFlag{Name: "rebuild", Usage: "recompute all clusters from scratch"},
 			&urfavecli.BoolFlag{Name: "json", Usage: "print the run summary as JSON"},
-		},
+		}, llm.Flags()...),
 		Action: func(c *urfavecli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("classify: unexpected argument %q", c.Args().First())
@@ -54,10 +55,15 @@ func classifyCommand(env *Env) *urfavecli.Command {
 			if err != nil {
 				return err
 			}
+			model, err := llmClient(c, env, st)
+			if err != nil {
+				return err
+			}
 			sum, err := classify.Run(c.Context, st, classify.RunOptions{Rules: rules, Rebuild: c.Bool("rebuild"), Logger: env.logger()})
 			if err != nil {
 				return err
 			}
+			llmRefine(c, env, model, st, rules) // model titles and topics; falls back silently
 			if c.Bool("json") {
 				return writeJSON(env.Stdout, sum)
 			}

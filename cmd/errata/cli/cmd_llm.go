@@ -7,8 +7,10 @@ import (
 
 	urfavecli "github.com/urfave/cli/v2"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/llm"
+	"github.com/errata-tool/errata/store"
 )
 
 // llmCommand is `errata llm check` (and `errata llm cache prune`).
@@ -110,4 +112,52 @@ func llmCheckConfig(c *urfavecli.Context, cfg *config.Config, getenv func(string
 	}
 	lc.MaxRetries = -1 // one call: a check reports what happens, it does not wait it out
 	return lc, nil
+}
+
+// llmClient resolves --llm, --no-llm and --llm-model (see llm.Flags) and
+// the config's llm: section into a client for one run. When the model is
+// off it returns a disabled client, whose uses all fall back. st may be
+// nil (answers are then not cached across runs).
+func llmClient(c *urfavecli.Context, env *Env, st *store.Store) (*llm.Client, error) {
+	cfg, err := env.Config(c)
+	if err != nil {
+		return nil, err
+	}
+	lc, err := llm.ConfigFrom(c, cfg, env.Getenv)
+	if err != nil {
+		return nil, usageError("%s: %v", c.Command.Name, err)
+	}
+	client, err := llm.New(lc, st, env.logger())
+	if err != nil {
+		return nil, usageError("%s: %v", c.Command.Name, err)
+	}
+	if client.Enabled() {
+		env.logger().Info("using a language model", "model", lc.Model, "base_url", lc.BaseURL, "from", lc.Source)
+	}
+	return client, nil
+}
+
+// llmRefine runs the model's pass over the clusters after classify: titles
+// and descriptions, and topics and categories no rule decided. It never
+// fails the command: a failed pass leaves the deterministic text, says so
+// in the log, and the next run tries again.
+func llmRefine(c *urfavecli.Context, env *Env, client *llm.Client, st *store.Store, rules *classify.Rules) {
+	if !client.Enabled() {
+		return
+	}
+	var opts llm.RefineOptions
+	for _, t := range rules.Topics {
+		opts.Topics = append(opts.Topics, t.ID)
+	}
+	for _, cat := range rules.Categories {
+		opts.Categories = append(opts.Categories, cat.ID)
+	}
+	sum, err := client.RefineClusters(c.Context, st, opts)
+	st2 := client.Stats()
+	if err != nil {
+		env.logger().Warn("language model pass stopped; clusters keep their deterministic text", "error", err)
+	}
+	env.logger().Info("language model pass", "model", client.Model(), "clusters", sum.Clusters, "unchanged", sum.Unchanged,
+		"titled", sum.Titled, "classified", sum.Classified, "fallbacks", sum.Fallbacks,
+		"calls", st2.Calls, "cache_hits", st2.CacheHits, "tokens", st2.Tokens, "budget_spent", st2.BudgetSpent)
 }

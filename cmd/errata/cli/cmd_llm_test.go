@@ -11,6 +11,7 @@ import (
 
 	"github.com/errata-tool/errata/cmd/errata/cli"
 	"github.com/errata-tool/errata/llm/llmfake"
+	"github.com/errata-tool/errata/store/storetest"
 )
 
 func runLLMCmd(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
@@ -72,5 +73,107 @@ func TestLLMCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// writeLLMIssues writes made-up issues (two errors, three and two
+// reports) as one GitHub issue object per line, and returns the file.
+func writeLLMIssues(t *testing.T) string {
+	t.Helper()
+	bodies := []struct{ repo, title, body string }{
+		{"acme/widgetd", "spool broken", "```\nError: EACCES: permission denied, open '/var/spool/widget/a.db'\n```\nchown fixed it"},
+		{"acme/widgetd", "spool broken again", "```\nError: EACCES: permission denied, open '/var/spool/widget/b.db'\n```"},
+		{"acme/widgetd", "spool on boot", "```\nError: EACCES: permission denied, open '/srv/widget/c.db'\n```\nrestorecon fixed it"},
+		{"acme/gizmo", "gizmo fails", "```\nError: connect ECONNREFUSED 127.0.0.1:5432\n```"},
+		{"acme/gizmo", "gizmo limit", "```\nError: connect ECONNREFUSED 10.0.0.7:5432\n```"},
+	}
+	var b strings.Builder
+	for i, x := range bodies {
+		rec := map[string]any{
+			"repository": x.repo, "number": i + 1, "html_url": "https://github.com/" + x.repo + "/issues/" + string(rune('1'+i)),
+			"title": x.title, "body": x.body, "state": "open", "user": map[string]string{"login": "someone"}, "labels": []string{},
+			"created_at": "2026-01-0" + string(rune('1'+i)) + "T00:00:00Z", "updated_at": "2026-01-0" + string(rune('1'+i)) + "T00:00:00Z",
+		}
+		line, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	p := filepath.Join(t.TempDir(), "issues.jsonl")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestClassifyWithLLM(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	fake := llmfake.New(t)
+	vars := map[string]string{"OPENAI_BASE_URL": fake.BaseURL(), "OPENAI_API_KEY": llmfake.Key}
+	if code, _, errb := runLLMCmd(t, nil, "--database-url", url, "import", writeLLMIssues(t)); code != cli.ExitOK {
+		t.Fatalf("import: %s", errb)
+	}
+	titles := func() []string {
+		code, out, errb := runLLMCmd(t, nil, "--database-url", url, "clusters", "--json")
+		if code != cli.ExitOK {
+			t.Fatalf("clusters: %s", errb)
+		}
+		var cs []struct {
+			Title string `json:"title"`
+		}
+		if err := json.Unmarshal([]byte(out), &cs); err != nil {
+			t.Fatal(err)
+		}
+		var ts []string
+		for _, c := range cs {
+			ts = append(ts, c.Title)
+		}
+		return ts
+	}
+
+	// Endpoint down: the run still succeeds, with deterministic titles.
+	down := map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "OPENAI_API_KEY": "k"}
+	code, _, errb := runLLMCmd(t, down, "--database-url", url, "classify", "--llm", "--llm-model", "m")
+	if code != cli.ExitOK {
+		t.Fatalf("classify with the endpoint down: exit %d: %s", code, errb)
+	}
+	before := titles()
+	if len(before) != 2 {
+		t.Fatalf("clusters: %v", before)
+	}
+	for _, ti := range before {
+		if strings.HasPrefix(ti, "Model title") {
+			t.Errorf("model title without a model: %q", ti)
+		}
+	}
+
+	code, _, errb = runLLMCmd(t, vars, "--database-url", url, "classify", "--llm", "--llm-model", llmfake.Model)
+	if code != cli.ExitOK {
+		t.Fatalf("classify --llm: exit %d: %s", code, errb)
+	}
+	after := titles()
+	for _, ti := range after {
+		if !strings.HasPrefix(ti, "Model title: ") {
+			t.Errorf("title %q is not the model's", ti)
+		}
+	}
+	calls := fake.Calls()
+	if calls == 0 {
+		t.Fatal("no model calls")
+	}
+	// A second run on unchanged clusters makes no calls.
+	code, _, errb = runLLMCmd(t, vars, "--database-url", url, "classify", "--llm", "--llm-model", llmfake.Model)
+	if code != cli.ExitOK || fake.Calls() != calls {
+		t.Errorf("second run: exit %d, %d new calls: %s", code, fake.Calls()-calls, errb)
+	}
+	// --no-llm never calls; --llm with --no-llm is a usage error.
+	if code, _, errb = runLLMCmd(t, vars, "--database-url", url, "classify", "--no-llm"); code != cli.ExitOK || fake.Calls() != calls {
+		t.Errorf("--no-llm: exit %d, calls %d: %s", code, fake.Calls()-calls, errb)
+	}
+	if code, _, _ = runLLMCmd(t, vars, "--database-url", url, "classify", "--llm", "--no-llm"); code != cli.ExitUsage {
+		t.Errorf("--llm --no-llm: exit %d, want %d", code, cli.ExitUsage)
 	}
 }
