@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -728,5 +729,55 @@ func TestCheck(t *testing.T) {
 	c3, _, _ := newTestClient(t, fake, nil, func(cfg *Config) { cfg.Model = "nope" })
 	if _, err = c3.Check(context.Background()); err == nil || !strings.Contains(err.Error(), `model "nope"`) {
 		t.Errorf("Check with a bad model = %v", err)
+	}
+}
+
+func TestPageEvidenceAndMarkdown(t *testing.T) {
+	t.Parallel()
+	c := &store.PageCluster{Slug: "spool", Title: "Spool", Signature: "cannot open spool <path>"}
+	ev := &store.PageEvidence{
+		Variants: []store.PageCount{{Name: "cannot open spool /a", Count: 2}},
+		Sources: []store.PageIssue{
+			{ID: 10, Repository: "acme/w", Number: 1, HTMLURL: "https://github.com/acme/w/issues/1", Body: "b1"},
+			{ID: 11, Repository: "acme/w", Number: 2, HTMLURL: "https://github.com/acme/w/issues/2", Body: "b2"},
+		},
+		Thread: []store.PageComment{
+			{IssueID: 10, Body: "c1", HTMLURL: "https://github.com/acme/w/issues/1#issuecomment-5"},
+			{IssueID: 10, Body: "c2", HTMLURL: "https://github.com/acme/w/issues/1#issuecomment-6"},
+			{IssueID: 11, Body: "c3", HTMLURL: "https://github.com/acme/w/issues/2#issuecomment-7"},
+		},
+	}
+	got := PageEvidence(c, ev, 5, 1)
+	var shape []string
+	for _, s := range got.Sources {
+		shape = append(shape, fmt.Sprintf("%d:%s:%s", s.N, s.Kind, s.Text))
+	}
+	if want := "1:issue:b1 2:comment:c1 3:issue:b2 4:comment:c3"; strings.Join(shape, " ") != want {
+		t.Errorf("sources %v, want %s", shape, want)
+	}
+	if l, u := SourceLabel(got, 2); l != "acme/w#1 (comment)" || u != "https://github.com/acme/w/issues/1#issuecomment-5" {
+		t.Errorf("SourceLabel(2) = %q %q", l, u)
+	}
+	if l, _ := SourceLabel(got, 9); l != "" {
+		t.Errorf("SourceLabel(9) = %q", l)
+	}
+	p := &Prose{Model: "m1", Sections: []Section{
+		{Key: SectionMeaning, Heading: SectionHeadings[SectionMeaning], Claims: []Claim{{Text: "A *b*.", Citations: []int{1, 3}}, {Text: "C.", Citations: []int{2}}}},
+		{Key: SectionWhy, Heading: SectionHeadings[SectionWhy]},
+	}}
+	md := SectionMarkdown(p.Section(SectionMeaning), func(s string) string { return strings.ReplaceAll(s, "*", `\*`) },
+		func(n int) string { l, u := SourceLabel(got, n); return "[" + l + "](" + u + ")" })
+	want := "A \\*b\\*. [[acme/w#1](https://github.com/acme/w/issues/1), [acme/w#2](https://github.com/acme/w/issues/2)]\n\nC. [[acme/w#1 (comment)](https://github.com/acme/w/issues/1#issuecomment-5)]"
+	if md != want {
+		t.Errorf("SectionMarkdown =\n%s\nwant\n%s", md, want)
+	}
+	if SectionMarkdown(p.Section(SectionWhy), nil, nil) != "" || SectionMarkdown(p.Section(SectionFixes), nil, nil) != "" {
+		t.Errorf("empty sections must render empty")
+	}
+	if note := PageProseNote(p); !strings.Contains(note, "The section “What it means” was written by the language model m1") {
+		t.Errorf("note = %q", note)
+	}
+	if PageProseNote(nil) != "" {
+		t.Errorf("note for no prose")
 	}
 }
