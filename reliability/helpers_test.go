@@ -68,6 +68,9 @@ func recordFigure(name string, n int) {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childMode) == "sync" {
+		os.Exit(runChild())
+	}
 	flag.Parse()
 	code := m.Run()
 	figMu.Lock()
