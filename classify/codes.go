@@ -112,47 +112,50 @@ type phraseCode struct {
 	re     *regexp.Regexp
 	key    string
 	strong bool
+	// hints: lower-case substrings of which at least one must occur for the
+	// regexp to be worth running (a cheap prefilter; see phraseHints).
+	hints []string
 }
 
 var phraseCodes = []phraseCode{
 	// strerror(3) / Winsock / Node message forms
-	{regexp.MustCompile(`(?i)\bconnection refused\b|\bconnect econnrefused\b|\bactively refused\b`), "errno:ECONNREFUSED", true},
-	{regexp.MustCompile(`(?i)\bconnection reset by peer\b|\bsocket hang up\b`), "errno:ECONNRESET", true},
-	{regexp.MustCompile(`(?i)\bno such file or directory\b`), "errno:ENOENT", true},
-	{regexp.MustCompile(`(?i)\baddress already in use\b`), "errno:EADDRINUSE", true},
-	{regexp.MustCompile(`(?i)\bno space left on device\b`), "errno:ENOSPC", true},
-	{regexp.MustCompile(`(?i)\btoo many open files\b`), "errno:EMFILE", true},
-	{regexp.MustCompile(`(?i)\bbroken pipe\b`), "errno:EPIPE", true},
-	{regexp.MustCompile(`(?i)\bnetwork is unreachable\b`), "errno:ENETUNREACH", true},
-	{regexp.MustCompile(`(?i)\bno route to host\b`), "errno:EHOSTUNREACH", true},
-	{regexp.MustCompile(`(?i)\bself[- ]signed certificate\b`), "errno:SELF_SIGNED_CERT_IN_CHAIN", true},
-	{regexp.MustCompile(`(?i)\bunable to get local issuer certificate\b`), "errno:UNABLE_TO_GET_ISSUER_CERT_LOCALLY", true},
-	{regexp.MustCompile(`(?i)\bcertificate has expired\b`), "errno:CERT_HAS_EXPIRED", true},
+	{regexp.MustCompile(`(?i)\bconnection refused\b|\bconnect econnrefused\b|\bactively refused\b`), "errno:ECONNREFUSED", true, nil},
+	{regexp.MustCompile(`(?i)\bconnection reset by peer\b|\bsocket hang up\b`), "errno:ECONNRESET", true, nil},
+	{regexp.MustCompile(`(?i)\bno such file or directory\b`), "errno:ENOENT", true, nil},
+	{regexp.MustCompile(`(?i)\baddress already in use\b`), "errno:EADDRINUSE", true, nil},
+	{regexp.MustCompile(`(?i)\bno space left on device\b`), "errno:ENOSPC", true, nil},
+	{regexp.MustCompile(`(?i)\btoo many open files\b`), "errno:EMFILE", true, nil},
+	{regexp.MustCompile(`(?i)\bbroken pipe\b`), "errno:EPIPE", true, nil},
+	{regexp.MustCompile(`(?i)\bnetwork is unreachable\b`), "errno:ENETUNREACH", true, nil},
+	{regexp.MustCompile(`(?i)\bno route to host\b`), "errno:EHOSTUNREACH", true, nil},
+	{regexp.MustCompile(`(?i)\bself[- ]signed certificate\b`), "errno:SELF_SIGNED_CERT_IN_CHAIN", true, nil},
+	{regexp.MustCompile(`(?i)\bunable to get local issuer certificate\b`), "errno:UNABLE_TO_GET_ISSUER_CERT_LOCALLY", true, nil},
+	{regexp.MustCompile(`(?i)\bcertificate has expired\b`), "errno:CERT_HAS_EXPIRED", true, nil},
 	// WHATWG fetch / undici: "TypeError: fetch failed", browsers: "Failed to fetch"
-	{regexp.MustCompile(`(?i)\bfetch failed\b|\bfailed to fetch\b`), "net:fetch_failed", true},
+	{regexp.MustCompile(`(?i)\bfetch failed\b|\bfailed to fetch\b`), "net:fetch_failed", true, nil},
 	// RFC 9110 / RFC 6585 reason phrases
-	{regexp.MustCompile(`(?i)\btoo many requests\b|\brate[- ]?limit(?:ed|s)?\b(?:\s+\w+){0,3}?\s*(?:exceeded|reached|error|hit)\b|\b(?:exceeded|reached|hit|exceed)\s+(?:\w+\s+){0,3}?rate[- ]?limits?\b|\bratelimiterror\b`), "http:429", true},
-	{regexp.MustCompile(`(?i)\boverloaded(?:_error|error)?\b`), "http:529", true},
-	{regexp.MustCompile(`(?i)\bservice unavailable\b`), "http:503", false},
-	{regexp.MustCompile(`(?i)\bbad gateway\b`), "http:502", false},
-	{regexp.MustCompile(`(?i)\bgateway time-?out\b`), "http:504", false},
-	{regexp.MustCompile(`(?i)\binternal server error\b`), "http:500", false},
-	{regexp.MustCompile(`(?i)\bpayload too large\b|\brequest entity too large\b`), "http:413", true},
+	{regexp.MustCompile(`(?i)\btoo many requests\b|\brate[- ]?limit(?:ed|s)?\b(?:\s+\w+){0,3}?\s*(?:exceeded|reached|error|hit)\b|\b(?:exceeded|reached|hit|exceed)\s+(?:\w+\s+){0,3}?rate[- ]?limits?\b|\bratelimiterror\b`), "http:429", true, nil},
+	{regexp.MustCompile(`(?i)\boverloaded(?:_error|error)?\b`), "http:529", true, nil},
+	{regexp.MustCompile(`(?i)\bservice unavailable\b`), "http:503", false, nil},
+	{regexp.MustCompile(`(?i)\bbad gateway\b`), "http:502", false, nil},
+	{regexp.MustCompile(`(?i)\bgateway time-?out\b`), "http:504", false, nil},
+	{regexp.MustCompile(`(?i)\binternal server error\b`), "http:500", false, nil},
+	{regexp.MustCompile(`(?i)\bpayload too large\b|\brequest entity too large\b`), "http:413", true, nil},
 	// RFC 6749 descriptions spelled out
-	{regexp.MustCompile(`(?i)\b(?:invalid|unrecognized|unknown|unregistered)[ _-]client[ _-]?id\b|\bclient[ _-]?id\b[^.\n]{0,60}?\b(?:not found|not recognized|is not registered|was not found|does not exist)\b|\bclient[ _-]?id (?:is )?(?:invalid|not found|unknown)\b|\binvalid client\b|\bunknown client\b|\bclient not found\b`), "oauth:invalid_client", true},
-	{regexp.MustCompile(`(?i)\binvalid scopes?\b|\bscopes? (?:is |are )?(?:invalid|not (?:recognized|supported|allowed))\b|\bunsupported scopes?\b`), "oauth:invalid_scope", true},
-	{regexp.MustCompile(`(?i)\binvalid grant\b`), "oauth:invalid_grant", true},
-	{regexp.MustCompile(`(?i)\binvalid redirect[ _]uri\b|\bredirect[ _]uri mismatch\b|\bredirect_uri_mismatch\b`), "oauth:invalid_redirect_uri", true},
+	{regexp.MustCompile(`(?i)\b(?:invalid|unrecognized|unknown|unregistered)[ _-]client[ _-]?id\b|\bclient[ _-]?id\b[^.\n]{0,60}?\b(?:not found|not recognized|is not registered|was not found|does not exist)\b|\bclient[ _-]?id (?:is )?(?:invalid|not found|unknown)\b|\binvalid client\b|\bunknown client\b|\bclient not found\b`), "oauth:invalid_client", true, nil},
+	{regexp.MustCompile(`(?i)\binvalid scopes?\b|\bscopes? (?:is |are )?(?:invalid|not (?:recognized|supported|allowed))\b|\bunsupported scopes?\b`), "oauth:invalid_scope", true, nil},
+	{regexp.MustCompile(`(?i)\binvalid grant\b`), "oauth:invalid_grant", true, nil},
+	{regexp.MustCompile(`(?i)\binvalid redirect[ _]uri\b|\bredirect[ _]uri mismatch\b|\bredirect_uri_mismatch\b`), "oauth:invalid_redirect_uri", true, nil},
 	// RFC 9728 section 3.3: the resource in protected-resource metadata must match the URL used
-	{regexp.MustCompile(`(?i)\bprotected resource\b.{0,80}?\b(?:does not|doesn't|do not|did not) match\b|\bresource\b.{0,60}?\b(?:does not|doesn't) match\b.{0,40}?\b(?:expected|server|endpoint)|\bresource (?:url|uri|indicator)? ?mismatch\b`), "oauth:protected_resource_mismatch", true},
+	{regexp.MustCompile(`(?i)\bprotected resource\b.{0,80}?\b(?:does not|doesn't|do not|did not) match\b|\bresource\b.{0,60}?\b(?:does not|doesn't) match\b.{0,40}?\b(?:expected|server|endpoint)|\bresource (?:url|uri|indicator)? ?mismatch\b`), "oauth:protected_resource_mismatch", true, nil},
 	// OpenAI / Anthropic documented messages of their codes
-	{regexp.MustCompile(`(?i)\bmaximum context length\b|\bcontext[ _]length[ _]exceeded\b|\bprompt is too long\b|\bcontext window (?:is )?(?:exceeded|full)\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?(?:context|token) (?:window|limit|length)\b`), "api:context_length_exceeded", true},
-	{regexp.MustCompile("(?i)\\bmodel[:\\s]+\\S{1,60}\\s+(?:and\\s+\\S{1,60}\\s+)?(?:does not|doesn't|do not) exist\\b|\\bmodel[ _]not[ _]found\\b|\\bmodel (?:\\S{1,60} )?(?:is )?not (?:found|available|supported)\\b"), "api:model_not_found", true},
-	{regexp.MustCompile(`(?i)\bexceeded your current quota\b|\binsufficient[ _]quota\b|\bcredit balance is too low\b`), "api:insufficient_quota", true},
-	{regexp.MustCompile(`(?i)\bincorrect api key\b|\binvalid[ _]api[ _]key\b|\binvalid x-api-key\b`), "api:invalid_api_key", true},
+	{regexp.MustCompile(`(?i)\bmaximum context length\b|\bcontext[ _]length[ _]exceeded\b|\bprompt is too long\b|\bcontext window (?:is )?(?:exceeded|full)\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?(?:context|token) (?:window|limit|length)\b`), "api:context_length_exceeded", true, nil},
+	{regexp.MustCompile("(?i)\\bmodel[:\\s]+\\S{1,60}\\s+(?:and\\s+\\S{1,60}\\s+)?(?:does not|doesn't|do not) exist\\b|\\bmodel[ _]not[ _]found\\b|\\bmodel (?:\\S{1,60} )?(?:is )?not (?:found|available|supported)\\b"), "api:model_not_found", true, nil},
+	{regexp.MustCompile(`(?i)\bexceeded your current quota\b|\binsufficient[ _]quota\b|\bcredit balance is too low\b`), "api:insufficient_quota", true, nil},
+	{regexp.MustCompile(`(?i)\bincorrect api key\b|\binvalid[ _]api[ _]key\b|\binvalid x-api-key\b`), "api:invalid_api_key", true, nil},
 	// JSON-RPC 2.0 messages
-	{regexp.MustCompile(`(?i)\bmethod not found\b`), "jsonrpc:-32601", false},
-	{regexp.MustCompile(`(?i)\bparse error\b`), "jsonrpc:-32700", false},
+	{regexp.MustCompile(`(?i)\bmethod not found\b`), "jsonrpc:-32601", false, nil},
+	{regexp.MustCompile(`(?i)\bparse error\b`), "jsonrpc:-32700", false, nil},
 }
 
 // HTTP statuses in context: "status code 429", "HTTP 503", "Error 529",
@@ -184,25 +187,46 @@ func FindCodes(s string) []Code {
 		seen[key] = len(out)
 		out = append(out, Code{Key: key, Strong: strong, Via: via})
 	}
-	for _, m := range snakeToken.FindAllString(s, -1) {
-		if ci, ok := tokenCodes[strings.ToLower(m)]; ok {
-			add(ci.key, ci.strong, m)
+	lower := strings.ToLower(s)
+	if strings.IndexByte(s, '_') >= 0 || strings.Contains(lower, "unavailable") || strings.Contains(lower, "unauthenticated") {
+		for _, m := range snakeToken.FindAllString(s, -1) {
+			if ci, ok := tokenCodes[strings.ToLower(m)]; ok {
+				add(ci.key, ci.strong, m)
+			}
 		}
 	}
-	for _, m := range errnoToken.FindAllString(s, -1) {
-		if errnoCodes[m] || strings.HasPrefix(m, "ERR_") && len(m) > 8 {
-			add("errno:"+m, true, m)
+	if hasUpperCode(s) {
+		for _, m := range errnoToken.FindAllString(s, -1) {
+			if errnoCodes[m] || strings.HasPrefix(m, "ERR_") && len(m) > 8 {
+				add("errno:"+m, true, m)
+			}
 		}
 	}
 	for _, pc := range phraseCodes {
+		hit := false
+		for _, h := range pc.hints {
+			if strings.Contains(lower, h) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
 		if m := pc.re.FindString(s); m != "" {
 			add(pc.key, pc.strong, m)
 		}
 	}
-	for _, re := range []*regexp.Regexp{statusBefore, statusAfter, statusParen} {
-		for _, m := range re.FindAllStringSubmatch(s, 8) {
-			add("http:"+m[1], strongStatus[m[1]], m[0])
+	if hasStatusDigits(s) {
+		for _, re := range []*regexp.Regexp{statusBefore, statusAfter, statusParen} {
+			for _, m := range re.FindAllStringSubmatch(s, 8) {
+				add("http:"+m[1], strongStatus[m[1]], m[0])
+			}
 		}
+	}
+	if !strings.Contains(s, "-32") {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Strong && !out[j].Strong })
+		return out
 	}
 	for _, m := range rpcCode.FindAllStringSubmatchIndex(s, 4) {
 		code := s[m[2]:m[3]]
@@ -223,7 +247,8 @@ func isCodeToken(t string) bool {
 	if _, ok := tokenCodes[strings.ToLower(t)]; ok {
 		return true
 	}
-	return errnoCodes[t] || strings.HasPrefix(t, "ERR_") && len(t) > 8 && strings.ToUpper(t) == t
+	u := strings.ToUpper(t)
+	return errnoCodes[u] || strings.HasPrefix(u, "ERR_") && len(u) > 8 && isIdent(u)
 }
 
 var rpcMsgStop = map[string]bool{"with": true, "at": true, "from": true, "for": true, "when": true, "while": true,
@@ -254,4 +279,86 @@ func rpcMessage(s string) string {
 		s = s[1:]
 	}
 	return strings.Join(words, " ")
+}
+
+// phraseHints gives each phrase rule the literals it cannot match without.
+var phraseHints = map[string][]string{
+	"errno:ECONNREFUSED":                      {"refused"},
+	"errno:ECONNRESET":                        {"reset by peer", "hang up"},
+	"errno:ENOENT":                            {"no such file"},
+	"errno:EADDRINUSE":                        {"already in use"},
+	"errno:ENOSPC":                            {"no space"},
+	"errno:EMFILE":                            {"too many open"},
+	"errno:EPIPE":                             {"broken pipe"},
+	"errno:ENETUNREACH":                       {"unreachable"},
+	"errno:EHOSTUNREACH":                      {"no route"},
+	"errno:SELF_SIGNED_CERT_IN_CHAIN":         {"signed"},
+	"errno:UNABLE_TO_GET_ISSUER_CERT_LOCALLY": {"issuer"},
+	"errno:CERT_HAS_EXPIRED":                  {"certificate has"},
+	"net:fetch_failed":                        {"fetch"},
+	"http:429":                                {"too many requests", "rate", "ratelimit"},
+	"http:529":                                {"overloaded"},
+	"http:503":                                {"unavailable"},
+	"http:502":                                {"bad gateway"},
+	"http:504":                                {"gateway"},
+	"http:500":                                {"internal server"},
+	"http:413":                                {"too large"},
+	"oauth:invalid_client":                    {"client"},
+	"oauth:invalid_scope":                     {"scope"},
+	"oauth:invalid_grant":                     {"grant"},
+	"oauth:invalid_redirect_uri":              {"redirect"},
+	"oauth:protected_resource_mismatch":       {"resource"},
+	"api:context_length_exceeded":             {"context", "prompt", "token"},
+	"api:model_not_found":                     {"model"},
+	"api:insufficient_quota":                  {"quota", "credit"},
+	"api:invalid_api_key":                     {"key"},
+	"jsonrpc:-32601":                          {"method not found"},
+	"jsonrpc:-32700":                          {"parse error"},
+}
+
+func init() {
+	for i := range phraseCodes {
+		phraseCodes[i].hints = phraseHints[phraseCodes[i].key]
+		if len(phraseCodes[i].hints) == 0 {
+			panic("classify: phrase rule without hints: " + phraseCodes[i].key)
+		}
+	}
+}
+
+// hasStatusDigits reports whether s holds a 4xx/5xx number.
+func hasStatusDigits(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if (s[i] == '4' || s[i] == '5') && s[i+1] >= '0' && s[i+1] <= '9' && s[i+2] >= '0' && s[i+2] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasUpperCode reports whether s holds an upper-case run of 3+ letters
+// starting with E or containing '_' (errno and platform codes).
+func hasUpperCode(s string) bool {
+	run, hasE, hasU := 0, false, false
+	for i := 0; i <= len(s); i++ {
+		c := byte(' ')
+		if i < len(s) {
+			c = s[i]
+		}
+		if c >= 'A' && c <= 'Z' || c == '_' || (run > 0 && c >= '0' && c <= '9') {
+			if run == 0 {
+				hasE = c == 'E'
+				hasU = false
+			}
+			if c == '_' {
+				hasU = true
+			}
+			run++
+			continue
+		}
+		if run >= 4 && (hasE || hasU) {
+			return true
+		}
+		run = 0
+	}
+	return false
 }

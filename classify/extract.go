@@ -249,7 +249,7 @@ func Extract(title, body string) []Candidate {
 	for i := 0; i < len(segs) && order < 400; i++ {
 		s := segs[i]
 		line := strings.TrimSpace(s.text)
-		if looksLikeNoise(line) {
+		if !hasErrorSignal(line) || looksLikeNoise(line) {
 			continue
 		}
 		line = stripLogHeader(line)
@@ -306,4 +306,30 @@ func unescape(s string) string {
 		return u
 	}
 	return s
+}
+
+// signalWords are lower-case substrings without which a line cannot score
+// as an error (no error word, no exception name, no code phrase). Lines
+// without any are skipped before the regular expressions run.
+var signalWords = []string{
+	"err", "fail", "exception", "fault", "fatal", "panic", "uncaught", "cannot", "can't", "couldn't", "could not",
+	"unable", "refused", "denied", "invalid", "not found", "timeout", "timed out", "reject", "unauthori",
+	"forbidden", "crash", "exceed", "exist", "mismatch", "not match", "reset by peer", "hang up", "no such file",
+	"already in use", "no space", "too many", "broken pipe", "unreachable", "no route", "certificate", "fetch",
+	"rate", "overloaded", "unavailable", "gateway", "too large", "scope", "grant", "quota", "credit",
+	"maximum context", "prompt is too long", "does not", "doesn't", "token limit", "not recognized", "unrecognized",
+	"unknown", "-32", "错误", "失败", "报错", "异常", "エラー",
+}
+
+func hasErrorSignal(line string) bool {
+	if hasUpperCode(line) || hasStatusDigits(line) {
+		return true
+	}
+	lower := strings.ToLower(line)
+	for _, w := range signalWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }

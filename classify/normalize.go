@@ -40,7 +40,11 @@ const (
 
 // Normalize returns the masked template of an error text.
 func Normalize(s string) string {
-	s = firstLines(cutBytes(s, MaxRawLen), 2)
+	s = cutBytes(s, MaxRawLen)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ToLower(firstLines(s, 2))
 	s = maskQuotes(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -115,7 +119,10 @@ func maskQuotes(s string) string {
 	i := 0
 	for i < len(s) {
 		c := s[i]
-		if !isQuote(c) || (i > 0 && isWordByte(s[i-1])) {
+		// '>' and '<' count as word bytes around quotes because they end and
+		// start placeholders: a quote next to one must be read the same way
+		// on a second pass.
+		if !isQuote(c) || (i > 0 && (isWordByte(s[i-1]) || s[i-1] == '>')) {
 			b.WriteByte(c)
 			i++
 			continue
@@ -127,14 +134,18 @@ func maskQuotes(s string) string {
 			if s[j] == '\n' {
 				break
 			}
-			if s[j] == c && (j+1 == len(s) || !isWordByte(s[j+1])) {
+			if s[j] == c && (j+1 == len(s) || !isWordByte(s[j+1]) && s[j+1] != '<') {
 				end = j
 				break
 			}
 		}
 		if end < 0 || end == i+1 {
-			b.WriteByte(c)
+			// an opening quote without its partner is dropped, so that a
+			// later pass cannot pair it differently
 			i++
+			if end == i {
+				i++
+			}
 			continue
 		}
 		inner := strings.TrimSpace(s[i+1 : end])
@@ -147,7 +158,7 @@ func maskQuotes(s string) string {
 				b.WriteString("<str>")
 			}
 		default:
-			b.WriteString(inner)
+			b.WriteString(maskQuotes(inner))
 		}
 		i = end + 1
 	}
@@ -409,7 +420,7 @@ func isDate(t string) bool {
 	if rest == "" {
 		return true
 	}
-	if rest[0] == 'T' || rest[0] == '_' || rest[0] == ' ' {
+	if rest[0] == 'T' || rest[0] == 't' || rest[0] == '_' || rest[0] == ' ' {
 		return isClock(rest[1:]) || len(rest) > 1 && isDigits(rest[1:2])
 	}
 	return false
@@ -422,7 +433,7 @@ func isClock(t string) bool {
 	}
 	for i := 5; i < len(t); i++ {
 		c := t[i]
-		if !(c >= '0' && c <= '9' || c == ':' || c == '.' || c == ',' || c == 'Z' || c == '+' || c == '-') {
+		if !(c >= '0' && c <= '9' || c == ':' || c == '.' || c == ',' || c == 'Z' || c == 'z' || c == '+' || c == '-') {
 			return false
 		}
 	}

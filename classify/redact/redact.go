@@ -20,21 +20,24 @@ type rule struct {
 	kind string
 	// group is the submatch that holds the secret; 0 masks the whole match.
 	group int
+	// hints: lower-case literals one of which every match contains; the
+	// regexp only runs when one is present (a cheap prefilter).
+	hints []string
 }
 
 var rules = []rule{
-	{regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,255}\b`), "github-token", 0},
-	{regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{20,255}\b`), "github-token", 0},
-	{regexp.MustCompile(`\bsk-ant-[A-Za-z0-9_\-]{16,}`), "anthropic-key", 0},
-	{regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}`), "openai-key", 0},
-	{regexp.MustCompile(`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b`), "aws-access-key", 0},
-	{regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`), "google-api-key", 0},
-	{regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9\-]{10,}`), "slack-token", 0},
-	{regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`), "jwt", 0},
-	{regexp.MustCompile(`(?i)\b(?:bearer|token|basic)\s+([A-Za-z0-9_\-.~+/]{16,}=*)`), "bearer", 1},
-	{regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@]{1,64}:([^\s@/]{1,128})@`), "url-password", 1},
-	{regexp.MustCompile(`(?i)(?:aws_secret_access_key|secret_access_key)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{30,})`), "aws-secret-key", 1},
-	{regexp.MustCompile(`(?i)["']?\b[a-z_\-]*(?:password|passwd|secret|api[_\-]?key|apikey|access[_\-]?token|refresh[_\-]?token|auth[_\-]?token|client[_\-]?secret|private[_\-]?key)["']?\s*[:=]\s*["']?([^\s"',;&]{6,})`), "secret", 1},
+	{regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,255}\b`), "github-token", 0, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+	{regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{20,255}\b`), "github-token", 0, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+	{regexp.MustCompile(`\bsk-ant-[A-Za-z0-9_\-]{16,}`), "anthropic-key", 0, []string{"sk-ant-"}},
+	{regexp.MustCompile(`\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}`), "openai-key", 0, []string{"sk-"}},
+	{regexp.MustCompile(`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b`), "aws-access-key", 0, []string{"akia", "asia", "agpa", "aida", "aroa", "anpa"}},
+	{regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`), "google-api-key", 0, []string{"aiza"}},
+	{regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9\-]{10,}`), "slack-token", 0, []string{"xox"}},
+	{regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`), "jwt", 0, []string{"eyj"}},
+	{regexp.MustCompile(`(?i)\b(?:bearer|token|basic)\s+([A-Za-z0-9_\-.~+/]{16,}=*)`), "bearer", 1, []string{"bearer", "token", "basic"}},
+	{regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@]{1,64}:([^\s@/]{1,128})@`), "url-password", 1, []string{"://"}},
+	{regexp.MustCompile(`(?i)(?:aws_secret_access_key|secret_access_key)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{30,})`), "aws-secret-key", 1, []string{"secret_access_key"}},
+	{regexp.MustCompile(`(?i)["']?\b[a-z_\-]*(?:password|passwd|secret|api[_\-]?key|apikey|access[_\-]?token|refresh[_\-]?token|auth[_\-]?token|client[_\-]?secret|private[_\-]?key)["']?\s*[:=]\s*["']?([^\s"',;&]{6,})`), "secret", 1, []string{"password", "passwd", "secret", "key", "token"}},
 }
 
 // String returns s with every secret it recognizes replaced by a
@@ -43,8 +46,16 @@ func String(s string) string {
 	if s == "" {
 		return s
 	}
+	lower := strings.ToLower(s)
 	for _, r := range rules {
-		if !r.re.MatchString(s) {
+		hit := false
+		for _, h := range r.hints {
+			if strings.Contains(lower, h) {
+				hit = true
+				break
+			}
+		}
+		if !hit || !r.re.MatchString(s) {
 			continue
 		}
 		mask := "[REDACTED:" + r.kind + "]"
