@@ -141,6 +141,7 @@ type page struct {
 	// capped is set on the last reachable page of a search whose
 	// total_count is beyond the 1,000-result cap.
 	capped bool
+	total  int // search total_count
 }
 
 // get fetches rawURL (absolute, or relative to the API base) into v. A

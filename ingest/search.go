@@ -92,7 +92,7 @@ func (r *run) searchFetch(ctx context.Context, u, etag string) (*page, []json.Ra
 		if p.Status == 304 {
 			return p, nil, nil
 		}
-		r.state.LastTotal = res.TotalCount
+		p.total = res.TotalCount
 		if res.IncompleteResults {
 			if attempt >= r.s.opt.IncompleteRetries {
 				return nil, nil, errIncomplete

@@ -503,6 +503,9 @@ func (r *run) incremental(ctx context.Context, d *streamDef, afterAsc bool) erro
 			return err
 		}
 		r.pages++
+		if p.total > 0 {
+			r.state.LastTotal = p.total
+		}
 		if p.Status == http.StatusNotModified {
 			r.progress(0)
 			return nil
@@ -543,17 +546,38 @@ func (r *run) validatorKey(u string) string {
 // ascending lists a stream oldest-first from since, committing each page
 // with the cursor.
 func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, backfill bool) error {
-	u := d.asc(since)
+	// The next page is fetched while the current one is committed: the
+	// request and the database write overlap. Commits stay in order, so
+	// resuming is unaffected; a stop discards at most the one prefetched
+	// answer.
+	type fetched struct {
+		p    *page
+		raws []json.RawMessage
+		err  error
+	}
+	start := func(u string) chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			p, raws, err := d.fetch(ctx, u, "")
+			ch <- fetched{p, raws, err}
+		}()
+		return ch
+	}
+	next := start(d.asc(since))
 	for {
 		if r.stopped() {
 			return ErrStopped
 		}
-		p, raws, err := d.fetch(ctx, u, "")
-		if err != nil {
-			return err
+		f := <-next
+		if f.err != nil {
+			return f.err
 		}
+		p := f.p
 		r.pages++
-		b, err := d.decode(ctx, raws)
+		if p.total > 0 {
+			r.state.LastTotal = p.total
+		}
+		b, err := d.decode(ctx, f.raws)
 		if err != nil {
 			return err
 		}
@@ -565,27 +589,28 @@ func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, back
 		if last && backfill && !p.capped {
 			d.state.BackfillDone = true
 		}
-		if err := r.commit(ctx, b, nil); err != nil {
-			return err
-		}
-		if last && p.capped {
+		switch {
+		case last && p.capped:
 			// More than 1,000 search hits share one second: the cap hides
 			// the rest of it.
 			r.s.log.Warn("more than 1000 search results share one updated second; skipping the rest of it",
 				"source", r.src.String(), "second", sinceParam(hi))
 			r.sum.Errors++
 			since = hi.Add(time.Second)
-			u = d.asc(since)
-			continue
-		}
-		if last {
-			return nil
-		}
-		if hi.After(since) {
+			next = start(d.asc(since))
+		case last:
+			next = nil
+		case hi.After(since):
 			since = hi
-			u = d.asc(since)
-		} else {
-			u = p.Next // a page of one second: follow Link
+			next = start(d.asc(since))
+		default:
+			next = start(p.Next) // a page of one second: follow Link
+		}
+		if err := r.commit(ctx, b, nil); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
 		}
 	}
 }

@@ -136,6 +136,9 @@ type Stats struct {
 	NotModified int
 	Status      map[int]int
 	Paths       []string // request URIs in order, when RecordPaths is on
+	// ServeTime is the time spent in the fake's handler (rendering and
+	// writing answers), so benchmarks can tell the client's own time.
+	ServeTime time.Duration
 }
 
 // Server is the fake GitHub.
@@ -565,6 +568,13 @@ func (s *Server) writeError(w http.ResponseWriter, status int, msg, doc string) 
 }
 
 func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
+	start := time.Now()
+	defer func() {
+		d := time.Since(start)
+		s.mu.Lock()
+		s.stats.ServeTime += d
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	hook := s.onReq
 	s.mu.Unlock()
