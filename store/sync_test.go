@@ -44,8 +44,8 @@ func TestSyncPageCommit(t *testing.T) {
 		comments store.UpsertResult
 	}{
 		{"insert", store.SyncPage{Issues: []store.Issue{syncIssue(1, t0, "a"), syncIssue(2, t0, "b\x00nul")},
-			Comments: []store.Comment{syncComment(1, 1, t0, "first"), syncComment(7, 2, t0, "no issue")},
-			State:    json.RawMessage(`{"issues":{"cursor":"2024-05-01T10:00:00Z"}}`),
+			Comments:   []store.Comment{syncComment(1, 1, t0, "first"), syncComment(7, 2, t0, "no issue")},
+			State:      json.RawMessage(`{"issues":{"cursor":"2024-05-01T10:00:00Z"}}`),
 			Validators: []store.Validator{{URL: "https://api.example/repos/o/r/issues?x", ETag: `W/"abc"`}}},
 			store.UpsertResult{Inserted: 2}, store.UpsertResult{Inserted: 1, Skipped: 1}},
 		{"same again", store.SyncPage{Issues: []store.Issue{syncIssue(1, t0, "a")}, Comments: []store.Comment{syncComment(1, 1, t0, "first")}},
