@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -392,5 +393,175 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 	}
 	if len(by) < 2 || by[0] != "child" || by[len(by)-1] != "rescuer" {
 		t.Errorf("job attempted by %v, want the child then the rescuer", by)
+	}
+}
+
+// TestShutdownCheckpointsSync stops a worker (as SIGTERM does) while a sync
+// waits for its third page: the sync finishes that page, commits it, and
+// hands the job back (snoozed, not failed) for the next worker to resume.
+func TestShutdownCheckpointsSync(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	const repo = "acme/graceful"
+	seed(fake, repo, 450, 0)
+	var issuePages atomic.Int32
+	release := make(chan struct{})
+	reached := make(chan struct{}, 1)
+	fake.OnRequest(func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/repos/"+repo+"/issues") && issuePages.Add(1) == 3 {
+			reached <- struct{}{}
+			<-release
+		}
+	})
+	s := storetest.New(t)
+	w, err := newWorker(s, fake.APIURL(), []string{repo}, time.Hour, "graceful", testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sync never reached its third page")
+	}
+	cancel() // SIGTERM
+	time.Sleep(200 * time.Millisecond)
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the worker did not stop")
+	}
+	// The pages before the one in flight are committed (ingest prefetches
+	// the next page while committing one, and a stop discards at most that
+	// prefetched answer; page boundaries overlap by one issue).
+	if n := count(t, s, `SELECT count(*) FROM issues`); n < 199 || n > 298 {
+		t.Errorf("%d issues after a graceful stop on the third page, want the pages before it committed (199 to 298)", n)
+	}
+	var state string
+	var attempt int
+	var snoozes *int
+	if err := s.Pool().QueryRow(context.Background(), `SELECT state, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
+		Scan(&state, &attempt, &snoozes); err != nil {
+		t.Fatal(err)
+	}
+	if state != "available" && state != "scheduled" {
+		t.Errorf("job %q after a graceful stop, want handed back (available or scheduled)", state)
+	}
+	if snoozes == nil || attempt != 0 {
+		t.Errorf("job attempt %d, snoozes %v: want a snooze, not a failed attempt", attempt, snoozes)
+	}
+	// The next worker resumes and completes it.
+	w2, err := newWorker(s, fake.APIURL(), []string{repo}, time.Hour, "next", testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := make(chan error, 1)
+	go func() { done2 <- w2.Run(ctx2) }()
+	defer func() { cancel2(); <-done2 }()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && count(t, s, `SELECT count(*) FROM river_job WHERE kind = 'errata_sync' AND state = 'completed'`) == 0 {
+		time.Sleep(100 * time.Millisecond)
+	}
+	want, _, _ := fake.Counts(repo)
+	if n := count(t, s, `SELECT count(*) FROM issues`); n != want {
+		t.Errorf("%d issues after the next worker resumed, want %d", n, want)
+	}
+}
+
+// TestWorkerPipelineAndMetrics runs a worker with every stage: syncs that
+// store issues queue classify, classify queues pages, and /metrics shows
+// the work; /healthz answers.
+func TestWorkerPipelineAndMetrics(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	const repo = "acme/observed"
+	for i := 0; i < 12; i++ {
+		is := fake.AddIssue(repo, githubfake.NewIssue{Title: "login fails: invalid_grant refresh token expired",
+			Body: "```\nerror: invalid_grant (refresh token expired)\n```"})
+		fake.AddComment(repo, is.Number, "helper", "same here", time.Time{})
+		fake.Advance(time.Minute)
+	}
+	s := storetest.New(t)
+	log := testLogger(t)
+	p := pipeline(s, fake.APIURL(), []string{repo}, 2*time.Second, log)
+	p.Classifier = &runner.ClassifyStage{Store: s, Logger: log}
+	p.Publisher = &runner.PublishStage{Store: s, Format: "hugo", Logger: log}
+	p.OutDir = t.TempDir()
+	if err := worker.Migrate(context.Background(), s.Pool(), log); err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.New(worker.Config{Pipeline: p, FetchPollInterval: 100 * time.Millisecond, ShutdownTimeout: 5 * time.Second, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := runner.Serve("127.0.0.1:0", p.Metrics, func(ctx context.Context) error { return s.Pool().Ping(ctx) }, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	// Pages and the trends report appear without anyone asking.
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(p.OutDir + "/" + runner.TrendsFile); err == nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, err := os.Stat(p.OutDir + "/" + runner.TrendsFile); err != nil {
+		t.Fatalf("the worker wrote no pages: %v", err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM cluster_members`); n != 12 {
+		t.Errorf("%d issues clustered by the worker's classify job, want 12", n)
+	}
+	// Wait for a re-sync (2 s interval) so 304s show.
+	time.Sleep(4 * time.Second)
+
+	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
+	for _, want := range []string{
+		`errata_issues_synced_total{kind="new",source="repo acme/observed"} 12`,
+		`errata_comments_synced_total{kind="new",source="repo acme/observed"} 12`,
+		`errata_github_requests_total{source="repo acme/observed"}`,
+		`errata_github_not_modified_total{source="repo acme/observed"}`,
+		`errata_github_rate_limit_remaining{token="none"}`,
+		`errata_classify_lag_seconds 0`,
+		`errata_stage_duration_seconds_count{stage="classify"}`,
+		`errata_stage_duration_seconds_count{stage="pages"} 1`,
+		`errata_syncs_total{result="ok",source="repo acme/observed"}`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(text, `errata_github_not_modified_total{source="repo acme/observed"} 0`) {
+		t.Errorf("no 304s counted after a re-sync")
+	}
+	resp, err = http.Get("http://" + srv.Addr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(hb)) != "ok" {
+		t.Errorf("/healthz: %d %q", resp.StatusCode, hb)
 	}
 }
