@@ -34,6 +34,7 @@ type RefineSummary struct {
 	Titled     int `json:"titled"`     // clusters with a model title (new or from the cache)
 	Classified int `json:"classified"` // clusters given a topic or category by the model
 	Fallbacks  int `json:"fallbacks"`  // clusters left with deterministic text (model failed, budget spent)
+	Updated    int `json:"updated"`    // clusters whose model text was written this run (pages should be rewritten)
 }
 
 // RefineClusters is the model's pass over clusters after classify: for every
@@ -119,6 +120,7 @@ func (s *RefineSummary) add(o RefineSummary) {
 	s.Titled += o.Titled
 	s.Classified += o.Classified
 	s.Fallbacks += o.Fallbacks
+	s.Updated += o.Updated
 }
 
 // ClusterEvidenceFrom builds the evidence of a stored cluster from its
@@ -185,6 +187,7 @@ func (c *Client) refineOne(ctx context.Context, st *store.Store, cl *store.LLMRe
 			// No usable answer: keep the title, and ask again next run
 			// (the title then comes from the cache).
 			sum.Fallbacks++
+			sum.Updated++
 			row.EvidenceHash = "retry:" + h
 			return sum, st.LLMClusterTextApply(ctx, row)
 		}
@@ -193,6 +196,7 @@ func (c *Client) refineOne(ctx context.Context, st *store.Store, cl *store.LLMRe
 			sum.Classified++
 		}
 	}
+	sum.Updated++
 	return sum, st.LLMClusterTextApply(ctx, row)
 }
 

@@ -104,7 +104,7 @@ func TestRefineClusters(t *testing.T) {
 	}
 	// spool: title + classify (topic and category); queue: title + classify
 	// (category only, the rule decided the topic); lonely: too small.
-	if want := (RefineSummary{Clusters: 2, Titled: 2, Classified: 2}); sum != want {
+	if want := (RefineSummary{Clusters: 2, Titled: 2, Classified: 2, Updated: 2}); sum != want {
 		t.Errorf("first run %+v, want %+v", sum, want)
 	}
 	if fake.Calls() != 4 {

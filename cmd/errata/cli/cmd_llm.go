@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	urfavecli "github.com/urfave/cli/v2"
@@ -10,6 +12,7 @@ import (
 	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/llm"
+	"github.com/errata-tool/errata/runner"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -160,4 +163,69 @@ func llmRefine(c *urfavecli.Context, env *Env, client *llm.Client, st *store.Sto
 	env.logger().Info("language model pass", "model", client.Model(), "clusters", sum.Clusters, "unchanged", sum.Unchanged,
 		"titled", sum.Titled, "classified", sum.Classified, "fallbacks", sum.Fallbacks,
 		"calls", st2.Calls, "cache_hits", st2.CacheHits, "tokens", st2.Tokens, "budget_spent", st2.BudgetSpent)
+}
+
+// llmClassifier runs the model's cluster pass (llm.RefineClusters) after
+// each classify of `errata run` and of every worker job, with a fresh
+// client (so a fresh token budget) per run. A failed pass never fails the
+// stage. When the pass wrote new model text, the stage reports a change
+// so that the pages are rewritten.
+type llmClassifier struct {
+	runner.Classifier
+	cfg   llm.Config
+	st    *store.Store
+	rules *classify.Rules
+	log   *slog.Logger
+}
+
+func (l *llmClassifier) Classify(ctx context.Context) (runner.ClassifyResult, error) {
+	r, err := l.Classifier.Classify(ctx)
+	if err != nil {
+		return r, err
+	}
+	client, err := llm.New(l.cfg, l.st, l.log)
+	if err != nil {
+		l.log.Warn("language model not used", "error", err)
+		return r, nil
+	}
+	var opts llm.RefineOptions
+	for _, t := range l.rules.Topics {
+		opts.Topics = append(opts.Topics, t.ID)
+	}
+	for _, cat := range l.rules.Categories {
+		opts.Categories = append(opts.Categories, cat.ID)
+	}
+	sum, err := client.RefineClusters(ctx, l.st, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return r, ctx.Err()
+		}
+		l.log.Warn("language model pass stopped; clusters keep their deterministic text", "error", err)
+	}
+	st := client.Stats()
+	r.Summary += fmt.Sprintf("; model %s: %d clusters titled, %d classified, %d fell back (%d calls, %d cached, %d tokens)",
+		client.Model(), sum.Titled, sum.Classified, sum.Fallbacks, st.Calls, st.CacheHits, st.Tokens)
+	if sum.Updated > 0 {
+		r.Changed = true
+	}
+	return r, nil
+}
+
+// withLLM wraps a run's classifier with the model's cluster pass when
+// --llm or the config's llm: section asks for it (and --no-llm does not).
+// Configuration errors are usage errors, found before anything runs.
+func withLLM(c *urfavecli.Context, env *Env, st *store.Store, cfg *config.Config, cl runner.Classifier) (runner.Classifier, error) {
+	lc, err := llm.ConfigFrom(c, cfg, env.Getenv)
+	if err != nil {
+		return nil, usageError("%s: %v", c.Command.Name, err)
+	}
+	if !lc.Enabled {
+		return cl, nil
+	}
+	rules, err := classify.LoadRules(cfg.Rules, cfg.Path)
+	if err != nil {
+		return nil, err
+	}
+	env.logger().Info("using a language model", "model", lc.Model, "base_url", lc.BaseURL, "from", lc.Source)
+	return &llmClassifier{Classifier: cl, cfg: lc, st: st, rules: rules, log: env.logger()}, nil
 }

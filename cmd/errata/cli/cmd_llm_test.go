@@ -177,3 +177,38 @@ func TestClassifyWithLLM(t *testing.T) {
 		t.Errorf("--llm --no-llm: exit %d, want %d", code, cli.ExitUsage)
 	}
 }
+
+func TestRunWithLLM(t *testing.T) {
+	t.Parallel()
+	fake := llmfake.New(t)
+	tests := []struct {
+		name  string
+		vars  map[string]string
+		model bool
+	}{
+		{"model answers", map[string]string{"OPENAI_BASE_URL": fake.BaseURL(), "OPENAI_API_KEY": llmfake.Key}, true},
+		{"endpoint down", map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "OPENAI_API_KEY": "k"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := storetest.URL(t)
+			out := t.TempDir()
+			if code, _, errb := runLLMCmd(t, nil, "--database-url", url, "import", writeLLMIssues(t)); code != cli.ExitOK {
+				t.Fatalf("import: %s", errb)
+			}
+			code, stdout, errb := runLLMCmd(t, tt.vars, "--database-url", url, "run", "--no-sync", "--force", "--out", out, "--llm", "--llm-model", llmfake.Model)
+			if code != cli.ExitOK {
+				t.Fatalf("run: exit %d\n%s\n%s", code, stdout, errb)
+			}
+			_, cl, _ := runLLMCmd(t, nil, "--database-url", url, "clusters", "--json")
+			if got := strings.Count(cl, `"title": "Model title: `); (got == 2) != tt.model {
+				t.Errorf("%d model titles, model answering=%v:\n%s", got, tt.model, cl)
+			}
+			entries, err := os.ReadDir(out)
+			if err != nil || len(entries) == 0 {
+				t.Errorf("no pages written: %v", err)
+			}
+		})
+	}
+}

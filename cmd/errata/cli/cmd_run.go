@@ -16,6 +16,7 @@ import (
 	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/runner"
 	"github.com/errata-tool/errata/store"
 )
@@ -75,10 +76,10 @@ sync (the later stages still ran), 4 classify failed, 5 pages failed,
 
 // pipelineFlags are shared by run and worker.
 func pipelineFlags() []urfavecli.Flag {
-	return []urfavecli.Flag{
+	return append([]urfavecli.Flag{
 		&urfavecli.StringFlag{Name: "out", Usage: "pages output `DIR` (default: output.dir of the config, else ./site)"},
 		&urfavecli.StringFlag{Name: "github-api-url", EnvVars: []string{"GITHUB_API_URL"}, Usage: "GitHub REST API base (default: github.api_url of the config, else api.github.com)"},
-	}
+	}, llm.Flags()...)
 }
 
 func printReport(env *Env, asJSON bool, rep *runner.Report) {
@@ -162,6 +163,9 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 		Logger:    log,
 	}
 	if p.Classifier, p.Publisher, err = stageImpls(s, cfg, log); err != nil {
+		return nil, err
+	}
+	if p.Classifier, err = withLLM(c, env, s, cfg, p.Classifier); err != nil {
 		return nil, err
 	}
 	return p, nil
