@@ -18,3 +18,10 @@ vet:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The pipeline offline on the sample issues in testdata/demo: a fresh
+# embedded database in a temporary dir, import, classify, pages; prints
+# where the pages are. FORMAT=mkdocs|plain for other generators.
+.PHONY: demo
+demo:
+	@scripts/demo.sh

@@ -100,7 +100,7 @@ var platforms = []struct {
 }
 
 var (
-	reHost    = regexp.MustCompile(`(?i)\bhttps?://([a-z0-9.\-]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?`)
+	reHost    = regexp.MustCompile(`(?i)\bhttps?://(?:[^\s/@]+@)?([a-z0-9.\-]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?`)
 	reLocal   = regexp.MustCompile(`(?i)\b(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|::1):(\d{2,5})\b`)
 	reVersion = regexp.MustCompile(`(?i)\b(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b`)
 )
@@ -109,6 +109,7 @@ var (
 func hosts(texts []string) []countItem {
 	counts := map[string]int{}
 	for _, tx := range texts {
+		tx = clean(tx)
 		seen := map[string]bool{}
 		for _, m := range reHost.FindAllStringSubmatch(tx, -1) {
 			h := strings.ToLower(m[1])

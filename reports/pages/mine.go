@@ -206,7 +206,7 @@ func mine(ev *store.PageEvidence) []Finding {
 			role = "reporter"
 		}
 		var first string
-		matched := false
+		firstMatched := false
 		for _, s := range sentences(body) {
 			kinds, version := classifySentence(s)
 			if first == "" && !reBoiler.MatchString(s) && len(strings.Fields(s)) >= 7 {
@@ -214,6 +214,9 @@ func mine(ev *store.PageEvidence) []Finding {
 			}
 			if len(kinds) == 0 {
 				continue
+			}
+			if s == first {
+				firstMatched = true
 			}
 			if isBody {
 				// A report describes the setup that fails: only its
@@ -233,9 +236,10 @@ func mine(ev *store.PageEvidence) []Finding {
 				f.Score += 5
 			}
 			out = append(out, f)
-			matched = true
 		}
-		if !matched && first != "" && (role == "maintainer" || closing) {
+		// A maintainer's or closing comment's first statement is kept too
+		// when it is not a finding already: it usually says what went wrong.
+		if first != "" && (role == "maintainer" || closing) && !firstMatched {
 			k := KindMaintainer
 			if role != "maintainer" {
 				k = KindClosing

@@ -55,7 +55,7 @@ type Options struct {
 	// WeeklyChart; NoCharts turns charts off.
 	Chart    func(title string, weeks []store.PageCount, asOf time.Time) []byte
 	NoCharts bool
-	Logger *slog.Logger
+	Logger   *slog.Logger
 }
 
 // Result says what Generate did.
@@ -156,7 +156,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	for _, id := range liveIDs {
 		slug := pl.live[id]
 		c := byID[id]
-		entries[id] = &indexEntry{id: id, title: pageTitle(c), path: pl.slugs[slug].Path, category: c.Category, topic: c.Topic, reports: c.Size}
+		entries[id] = &indexEntry{id: id, title: pageTitle(c), path: pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
 	}
 	byTopic := map[string][]*indexEntry{}
 	for _, id := range liveIDs {
@@ -351,7 +351,7 @@ func entryTable(f Format, from string, es []*indexEntry) string {
 	var b strings.Builder
 	b.WriteString("| Error | Reports | Last active |\n| --- | ---: | --- |\n")
 	for _, e := range es {
-		last := " "
+		last := "—"
 		if !e.lastSeen.IsZero() {
 			last = day(e.lastSeen)
 		}

@@ -59,6 +59,15 @@ func categoryDir(category string) string {
 	return d
 }
 
+// categoryOf is the category a cluster's page is filed under: its
+// category, else its topic, else "uncategorized".
+func categoryOf(c *store.PageCluster) string {
+	if strings.TrimSpace(c.Category) != "" {
+		return c.Category
+	}
+	return c.Topic
+}
+
 // topicSlug is the file name of a topic's index page.
 func topicSlug(topic string) string {
 	s := slugify(topic, 60)
@@ -175,14 +184,14 @@ func makePlan(in planInput) *plan {
 		}
 		taken[slug] = true
 		p.slugs[slug] = &planned{PageSlug: store.PageSlug{Slug: slug, ClusterID: id, State: "live",
-			Path: path.Join(categoryDir(c.Category), slug)}, changed: true}
+			Path: path.Join(categoryDir(categoryOf(c)), slug)}, changed: true}
 		p.live[id] = slug
 	}
 	// Live pages: follow category changes, remember members.
 	for id, slug := range p.live {
 		ps := p.slugs[slug]
 		c := in.clusters[id]
-		want := path.Join(categoryDir(c.Category), slug)
+		want := path.Join(categoryDir(categoryOf(c)), slug)
 		if ps.Path != want {
 			if !contains(ps.OldPaths, ps.Path) && ps.Path != "" {
 				ps.OldPaths = append(ps.OldPaths, ps.Path)

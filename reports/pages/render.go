@@ -350,7 +350,7 @@ func renderCluster(f Format, pd *pageData) string {
 		fmt.Fprintf(&fm, "description: %s\n", yamlString(desc))
 		fmt.Fprintf(&fm, "date: %s\n", ev.FirstSeen.UTC().Format(time.RFC3339))
 		fmt.Fprintf(&fm, "lastmod: %s\n", ev.LastEvidence.UTC().Format(time.RFC3339))
-		writeYAMLList(&fm, "categories", nonEmpty(c.Category))
+		writeYAMLList(&fm, "categories", nonEmpty(categoryOf(c)))
 		writeYAMLList(&fm, "tags", tags(c))
 		if len(pd.aliases) > 0 {
 			var as []string
@@ -372,7 +372,7 @@ func renderCluster(f Format, pd *pageData) string {
 		fmt.Fprintf(&fm, "description: %s\n", yamlString(desc))
 		fmt.Fprintf(&fm, "date: %s\n", ev.FirstSeen.UTC().Format(time.RFC3339))
 		fmt.Fprintf(&fm, "lastmod: %s\n", ev.LastEvidence.UTC().Format(time.RFC3339))
-		writeYAMLList(&fm, "categories", nonEmpty(c.Category))
+		writeYAMLList(&fm, "categories", nonEmpty(categoryOf(c)))
 		writeYAMLList(&fm, "tags", tags(c))
 		writeYAMLList(&fm, "tools", c.Tools)
 		fmt.Fprintf(&fm, "cluster_id: %d\n", c.ID)
@@ -489,7 +489,7 @@ func renderCluster(f Format, pd *pageData) string {
 	for _, g := range gl {
 		steps = append(steps, g.check)
 	}
-	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 {
+	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 && (a == "network" || a == "protocol" || a == "auth" || a == "rate") {
 		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
 	}
 	steps = append(steps, playbook[a].steps...)
@@ -546,7 +546,7 @@ func renderCluster(f Format, pd *pageData) string {
 		var t strings.Builder
 		t.WriteString("| Report | Title | State | Opened | Closed |\n| --- | --- | --- | --- | --- |\n")
 		for _, s := range srcs {
-			closed := " "
+			closed := "—"
 			if s.ClosedAt != nil {
 				closed = day(*s.ClosedAt)
 			}
@@ -676,11 +676,9 @@ func perMonth(n, months int) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
+// evidenceTexts are the title and body of each source report.
 func evidenceTexts(ev *store.PageEvidence) []string {
 	var out []string
-	for _, v := range ev.Variants {
-		out = append(out, v.Name)
-	}
 	for _, s := range ev.Sources {
 		out = append(out, s.Title+"\n"+s.Body)
 	}
@@ -777,8 +775,8 @@ func evidenceNote(ev *store.PageEvidence, asOf time.Time) []string {
 		case ev.Recent == 0 && ev.Previous == 0:
 			trend = "quiet"
 		}
-		out = append(out, fmt.Sprintf("In the 30 days up to %s there were %s, against %d in the 30 days before: %s.",
-			day(asOf), plural(ev.Recent, "new report", "new reports"), ev.Previous, trend))
+		out = append(out, fmt.Sprintf("New reports in the 30 days up to %s: %d, against %d in the 30 days before (%s).",
+			day(asOf), ev.Recent, ev.Previous, trend))
 	}
 	return out
 }

@@ -84,6 +84,11 @@ func inline(s string) string {
 	// A hyphen at the very start could begin a list or a setext underline;
 	// a digit run followed by "." or ")" could begin an ordered list.
 	out := mdEscaper.Replace(s)
+	// GFM turns bare URLs, www. names and e-mail addresses into links:
+	// untrusted text must stay text.
+	out = strings.ReplaceAll(out, "://", `\://`)
+	out = strings.ReplaceAll(out, "@", `\@`)
+	out = reWWW.ReplaceAllString(out, `$1\.`)
 	if strings.HasPrefix(out, "-") {
 		out = `\` + out
 	}
@@ -97,7 +102,7 @@ func inlineN(s string, n int) string { return inline(truncate(oneLine(s), n)) }
 func cell(s string, n int) string {
 	t := inlineN(s, n)
 	if t == "" {
-		return " "
+		return "—"
 	}
 	return t
 }
@@ -228,6 +233,8 @@ func ilink(text, rel string) string {
 	}
 	return "[" + inline(text) + "](" + rel + ")"
 }
+
+var reWWW = regexp.MustCompile(`(?i)\b(www)\.`)
 
 var slugBad = regexp.MustCompile(`[^a-z0-9]+`)
 

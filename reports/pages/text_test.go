@@ -1,0 +1,150 @@
+package pages
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInlineEscapesEverythingActive(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"plain words", "plain words"},
+		{"<script>alert(1)</script>", `\<script\>alert\(1\)\</script\>`},
+		{"[x](javascript:alert(1))", `\[x\]\(javascript:alert\(1\)\)`},
+		{"a | b", `a \| b`},
+		{"# not a heading", `\# not a heading`},
+		{"- not a list", `\- not a list`},
+		{"`code` and *em* _em_", "\\`code\\` and \\*em\\* \\_em\\_"},
+		{"two\nlines\r\n\tand tabs", "two lines and tabs"},
+		{"see https://example.com/x or www.example.com or me@example.com", `see https\://example.com/x or www\.example.com or me\@example.com`},
+		{"{{< shortcode >}}", `\{\{\< shortcode \>\}\}`},
+		{"bidi\u202eevil\u2066x", "bidievilx"},
+		{"token ghp_Zx81kQm2Vb7Ty4Lp0Wn3Rs6Hd9Jf5Ca1Ge8U", `token \[REDACTED:github-token\]`},
+	} {
+		if got := inline(tc.in); got != tc.want {
+			t.Errorf("inline(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestYAMLStringCannotBreakFrontMatter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{`title "quoted" \ back`, `"title \"quoted\" \\ back"`},
+		{"multi\nline\n---\nslug: evil", `"multi line --- slug: evil"`},
+		{"nul\x00and\x1b[31m", `"nuland[31m"`},
+		{"line\u2028sep", `"line sep"`},
+	} {
+		if got := yamlString(tc.in); got != tc.want {
+			t.Errorf("yamlString(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestFenceCannotBeClosedByItsText(t *testing.T) {
+	t.Parallel()
+	got := fence("a\n```\nb ````", "text")
+	if !strings.HasPrefix(got, "`````text\n") || !strings.HasSuffix(got, "\n`````") {
+		t.Errorf("fence = %q", got)
+	}
+	if got := fence("x {{< y >}} {{% z %}}", "text"); strings.Contains(got, "{{<") || strings.Contains(got, "{{%") {
+		t.Errorf("fence keeps a Hugo shortcode: %q", got)
+	}
+}
+
+func TestSafeURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"https://github.com/a/b/issues/1", "https://github.com/a/b/issues/1"},
+		{"https://github.com/a/b/issues/1#issuecomment-2", "https://github.com/a/b/issues/1#issuecomment-2"},
+		{"javascript:alert(1)", ""},
+		{"data:text/html,x", ""},
+		{"/relative", ""},
+		{"https://user:pass@host/x", ""},
+		{"https://h/x)(y", "https://h/x%29%28y"},
+		{"https://h/a b", "https://h/a%20b"},
+		{"https://h/x?t=ghp_Zx81kQm2Vb7Ty4Lp0Wn3Rs6Hd9Jf5Ca1Ge8U", ""},
+	} {
+		if got := safeURL(tc.in); got != tc.want {
+			t.Errorf("safeURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSlugsStayInTheirDirectory(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"../../etc/passwd", "etc-passwd"},
+		{"Ünïcode Ärger", "n-code-rger"},
+		{"..", ""},
+		{"a/b\\c", "a-b-c"},
+	} {
+		if got := slugify(tc.in, 80); got != tc.want {
+			t.Errorf("slugify(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := categoryDir("topics"); got != "topics-errors" {
+		t.Errorf("categoryDir(topics) = %q", got)
+	}
+	if got := categoryDir("../"); got != defaultCategory {
+		t.Errorf("categoryDir(../) = %q", got)
+	}
+}
+
+func TestWriterRefusesToLeaveTheRoot(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	w, err := newWriter(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"../x.md", "/etc/x.md", "a/../../x.md", "link/x.md", ".hidden/x.md", "a\\..\\x.md", ""} {
+		if err := w.write(rel, []byte("x")); err == nil {
+			t.Errorf("write(%q) succeeded", rel)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("files written outside the root: %v", entries)
+	}
+	if err := w.write("ok/page.md", []byte("x")); err != nil {
+		t.Errorf("write(ok/page.md): %v", err)
+	}
+}
+
+func TestMineFindsFixesWithSources(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sentence string
+		kind     Kind
+		version  string
+	}{
+		{"This is fixed in v2.4.1, please upgrade.", KindFixedIn, "v2.4.1"},
+		{"The fix was released in 3.0.0 today.", KindFixedIn, "3.0.0"},
+		{"Upgrading to 1.9.2 solved it for me.", KindUpgrade, "1.9.2"},
+		{"You can set `retries: 5` in the config file to get past it.", KindConfig, ""},
+		{"As a workaround I restart the daemon every hour.", KindWorkaround, ""},
+		{"This happens because the cache directory is read-only.", KindCause, ""},
+		{"To avoid this, make sure the agent runs as the same user.", KindPrevent, ""},
+	} {
+		kinds, v := classifySentence(tc.sentence)
+		if len(kinds) == 0 || kinds[0] != tc.kind || v != tc.version {
+			t.Errorf("classifySentence(%q) = %v %q, want %v %q", tc.sentence, kinds, v, tc.kind, tc.version)
+		}
+	}
+	for _, boiler := range []string{"Thanks for the report, please provide the logs.", "Same issue here on my machine today.", "Any update on this one please?"} {
+		if kinds, _ := classifySentence(boiler); len(kinds) != 0 {
+			t.Errorf("boilerplate %q classified as %v", boiler, kinds)
+		}
+	}
+	got := splitSentences("Set HOST in the .env file. It works with v1.4.2 e.g. on Linux. Done!")
+	want := []string{"Set HOST in the .env file.", "It works with v1.4.2 e.g. on Linux.", "Done!"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("splitSentences = %q, want %q", got, want)
+	}
+}
