@@ -781,3 +781,38 @@ func TestPageEvidenceAndMarkdown(t *testing.T) {
 		t.Errorf("note for no prose")
 	}
 }
+
+func TestMaxConcurrency(t *testing.T) {
+	t.Parallel()
+	fake := llmfake.New(t)
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	fake.Default = func(r llmfake.Request) llmfake.Reply {
+		mu.Lock()
+		inFlight++
+		peak = max(peak, inFlight)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return llmfake.Auto(r)
+	}
+	c, _, _ := newTestClient(t, fake, nil, func(cfg *Config) { cfg.MaxConcurrency = 2 })
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := testEvidence("c")
+			ev.Signature += strings.Repeat("#", i)
+			if _, ok, err := c.ClusterTitle(context.Background(), ev); !ok || err != nil {
+				t.Errorf("ClusterTitle: %v %v", ok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if peak != 2 || fake.Calls() != 8 {
+		t.Errorf("peak %d concurrent calls over %d calls, want 2 over 8", peak, fake.Calls())
+	}
+}

@@ -72,7 +72,7 @@ func (c *Client) RefineClusters(ctx context.Context, st *store.Store, opts Refin
 		for i := range part {
 			ids[i] = part[i].ID
 		}
-		srcs, err := st.LLMClusterSources(ctx, ids, opts.MaxSources, maxSourceText)
+		srcs, err := st.LLMClusterSources(ctx, ids, opts.MaxSources, briefSourceText)
 		if err != nil {
 			return sum, err
 		}
@@ -202,7 +202,7 @@ func (c *Client) refineOne(ctx context.Context, st *store.Store, cl *store.LLMRe
 
 // evidenceHash identifies what a cluster's answers depend on.
 func evidenceHash(model string, ev ClusterEvidence, topics, cats []string) string {
-	w, _ := prepare(ev, true)
+	w, _ := prepare(ev, briefSourceText)
 	b, _ := json.Marshal(struct {
 		V, Model    string
 		Ev          wireCluster

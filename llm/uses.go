@@ -15,15 +15,18 @@ import (
 
 // Limits on what is sent, so prompts stay small and deterministic.
 const (
-	maxSources     = 20
-	maxSourceText  = 2000
-	maxExamples    = 5
-	maxExampleText = 500
-	maxClaims      = 6
-	maxTitleLen    = 80
-	maxDescLen     = 200
-	maxClaimLen    = 400
-	maxReasonLen   = 200
+	maxSources    = 20
+	maxSourceText = 2000 // per source, for page prose
+	// briefSourceText is enough of each report to name and place an error
+	// (titles, topics) at a fraction of the tokens.
+	briefSourceText = 600
+	maxExamples     = 5
+	maxExampleText  = 500
+	maxClaims       = 6
+	maxTitleLen     = 80
+	maxDescLen      = 200
+	maxClaimLen     = 400
+	maxReasonLen    = 200
 )
 
 // Kinds of request (also the JSON schema names and cache kinds).
@@ -71,8 +74,9 @@ type wireCluster struct {
 }
 
 // prepare redacts, trims and numbers the evidence; it returns what is sent
-// and the set of source numbers a citation may use.
-func prepare(ev ClusterEvidence, withSources bool) (wireCluster, map[int]bool) {
+// and the set of source numbers a citation may use. textLimit bounds each
+// source's text (0: no sources at all).
+func prepare(ev ClusterEvidence, textLimit int) (wireCluster, map[int]bool) {
 	w := wireCluster{
 		Signature:   cut(redact.String(ev.Signature), maxExampleText),
 		Title:       cut(redact.String(ev.Title), 200),
@@ -96,7 +100,7 @@ func prepare(ev ClusterEvidence, withSources bool) (wireCluster, map[int]bool) {
 		}
 	}
 	valid := map[int]bool{}
-	if !withSources {
+	if textLimit <= 0 {
 		return w, valid
 	}
 	for i, s := range ev.Sources {
@@ -118,7 +122,7 @@ func prepare(ev ClusterEvidence, withSources bool) (wireCluster, map[int]bool) {
 		w.Sources = append(w.Sources, wireSource{
 			N: n, Kind: kind, Repository: s.Repository, Issue: s.Number, State: s.State,
 			Title: cut(redact.String(s.Title), 300),
-			Text:  cut(redact.String(s.Text), maxSourceText),
+			Text:  cut(redact.String(s.Text), textLimit),
 		})
 	}
 	return w, valid
@@ -204,7 +208,7 @@ func (c *Client) ClusterTitle(ctx context.Context, ev ClusterEvidence) (Title, b
 	if !c.Enabled() {
 		return fallback, false, ctxErr(ctx)
 	}
-	w, _ := prepare(ev, true)
+	w, _ := prepare(ev, briefSourceText)
 	r := request{
 		kind: KindTitle, key: ev.Key, schema: titleSchema,
 		system: system(titleTask, titleSchema), user: evidenceBlock(w), maxTokens: 200,
@@ -316,7 +320,7 @@ func (c *Client) PageProse(ctx context.Context, ev ClusterEvidence) (*Prose, err
 	if !c.Enabled() || len(ev.Sources) == 0 {
 		return nil, ctxErr(ctx)
 	}
-	w, valid := prepare(ev, true)
+	w, valid := prepare(ev, maxSourceText)
 	r := request{
 		kind: KindProse, key: ev.Key, schema: proseSchema,
 		system: system(proseTask, proseSchema), user: evidenceBlock(w), maxTokens: 1500,
@@ -396,7 +400,7 @@ func (c *Client) Classify(ctx context.Context, ev ClusterEvidence, topics, categ
 	}
 	topics, categories = sortedUnique(topics), sortedUnique(categories)
 	schema := classifySchema(topics, categories)
-	w, _ := prepare(ev, true)
+	w, _ := prepare(ev, briefSourceText)
 	w.Topic, w.Category = "", "" // the question, not evidence
 	r := request{
 		kind: KindClassify, key: ev.Key, schema: schema,
@@ -455,8 +459,8 @@ func (c *Client) SameError(ctx context.Context, a, b ClusterEvidence) (v Verdict
 	if !c.Enabled() {
 		return Verdict{}, false, ctxErr(ctx)
 	}
-	wa, _ := prepare(a, false)
-	wb, _ := prepare(b, false)
+	wa, _ := prepare(a, 0)
+	wb, _ := prepare(b, 0)
 	r := request{
 		kind: KindSameError, key: a.Key + "+" + b.Key, schema: sameSchema,
 		system: system(sameTask, sameSchema), user: evidenceBlock(map[string]wireCluster{"a": wa, "b": wb}), maxTokens: 150,
