@@ -839,6 +839,34 @@ func links(req *http.Request, page, per, total int) []string {
 	return out
 }
 
+func windowIssues(sorted []*Issue, since time.Time) []*Issue {
+	i := sort.Search(len(sorted), func(i int) bool { return !sorted[i].UpdatedAt.Before(since) })
+	return sorted[i:]
+}
+
+func windowComments(sorted []*Comment, since time.Time) []*Comment {
+	i := sort.Search(len(sorted), func(i int) bool { return !sorted[i].UpdatedAt.Before(since) })
+	return sorted[i:]
+}
+
+// pageBounds returns the index range [lo, hi) of a page over n items
+// sorted ascending, walked backwards (lo > hi, exclusive) when desc.
+func pageBounds(n, page, per int, desc bool) (lo, hi int) {
+	a := min((page-1)*per, n)
+	z := min(a+per, n)
+	if !desc {
+		return a, z
+	}
+	return n - 1 - a, n - 1 - z
+}
+
+func step(i int, desc bool) int {
+	if desc {
+		return i - 1
+	}
+	return i + 1
+}
+
 func parseSince(v string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, true
@@ -868,6 +896,22 @@ func (s *Server) serveIssueList(w http.ResponseWriter, req *http.Request, b *buc
 	}
 	desc := q.Get("direction") != "asc"
 	var list []*Issue
+	if sortBy == "updated" && state == "all" {
+		// Fast path (what a sync asks for): a window of the sorted index.
+		list = windowIssues(r.byUpdated, since)
+		page, per := paging(q, 30)
+		lo, hi := pageBounds(len(list), page, per, desc)
+		buf := []byte{'['}
+		for i := lo; i != hi; i = step(i, desc) {
+			if len(buf) > 1 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, s.issueJSON(req, list[i])...)
+		}
+		buf = append(buf, ']')
+		s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+		return
+	}
 	for _, is := range r.byUpdated {
 		if !since.IsZero() && is.UpdatedAt.Before(since) {
 			continue
@@ -925,6 +969,21 @@ func (s *Server) serveCommentList(w http.ResponseWriter, req *http.Request, b *b
 		desc = q.Get("direction") == "desc"
 	}
 	var list []*Comment
+	if issue == 0 && q.Get("sort") == "updated" {
+		list = windowComments(r.cByUpdated, since)
+		page, per := paging(q, 30)
+		lo, hi := pageBounds(len(list), page, per, desc)
+		buf := []byte{'['}
+		for i := lo; i != hi; i = step(i, desc) {
+			if len(buf) > 1 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, s.commentJSON(req, list[i])...)
+		}
+		buf = append(buf, ']')
+		s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+		return
+	}
 	for _, c := range src {
 		if issue != 0 && c.Issue != issue {
 			continue
