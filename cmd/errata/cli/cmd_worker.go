@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 	"os/signal"
 	"syscall"
 	"time"
@@ -43,6 +46,15 @@ page, and the worker exits.`,
 			}
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			// Each running sync holds a connection for its source lock and
+			// uses another for its page commits; River needs a few of its
+			// own (listener, producers, leader): size the pool for that
+			// unless the URL says.
+			u, err := env.DatabaseURL(c)
+			if err != nil {
+				return err
+			}
+			env.dbURL = withPoolSize(u, 2*c.Int("concurrency")+6)
 			metrics := runner.NewMetrics()
 			p, err := buildPipeline(c, env, metrics, c.Duration("max-wait"))
 			if err != nil {
@@ -103,4 +115,19 @@ func refreshLag(ctx context.Context, p *runner.Pipeline) {
 		case <-t.C:
 		}
 	}
+}
+
+// withPoolSize adds pool_max_conns=n to a database URL or key=value DSN
+// that does not set it.
+func withPoolSize(raw string, n int) string {
+	if strings.Contains(raw, "pool_max_conns") {
+		return raw
+	}
+	if u, err := url.Parse(raw); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("pool_max_conns", strconv.Itoa(n))
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return raw + " pool_max_conns=" + strconv.Itoa(n)
 }
