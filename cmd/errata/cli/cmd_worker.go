@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os/signal"
 	"strconv"
 	"strings"
-	"os/signal"
 	"syscall"
 	"time"
 
