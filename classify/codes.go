@@ -328,7 +328,8 @@ func init() {
 // hasStatusDigits reports whether s holds a 4xx/5xx number.
 func hasStatusDigits(s string) bool {
 	for i := 0; i+2 < len(s); i++ {
-		if (s[i] == '4' || s[i] == '5') && s[i+1] >= '0' && s[i+1] <= '9' && s[i+2] >= '0' && s[i+2] <= '9' {
+		if (s[i] == '4' || s[i] == '5') && s[i+1] >= '0' && s[i+1] <= '9' && s[i+2] >= '0' && s[i+2] <= '9' &&
+			(i == 0 || s[i-1] < '0' || s[i-1] > '9') && (i+3 == len(s) || s[i+3] < '0' || s[i+3] > '9') {
 			return true
 		}
 	}

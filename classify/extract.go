@@ -30,7 +30,6 @@ const MinCandidateScore = 3.0
 const MaxCandidates = 6
 
 var (
-	fenceRe       = regexp.MustCompile("(?m)^[ \t]*(```|~~~)")
 	htmlCommentRe = regexp.MustCompile(`(?s)<!--.*?-->`)
 	htmlTagRe     = regexp.MustCompile(`(?i)<(?:img|a|br|p|div|span|details|summary|sub|sup|b|i|code|pre)\b[^>]*>|</(?:a|p|div|span|details|summary|sub|sup|b|i|code|pre)>`)
 	jsonStrField  = regexp.MustCompile(`"(error|error_description|message|detail|title|type|code|reason|error_message|errorMessage)"\s*:\s*"((?:[^"\\]|\\.){1,400})"`)
@@ -40,7 +39,6 @@ var (
 	excHeadRe     = regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Fault|Failure)\b(?::|\s*\(|$)`)
 	stackFrameRe  = regexp.MustCompile(`^\s*(?:at\s+\S|File\s+"|\S+\.(?:go|py|js|ts|java|rs|rb):\d+|#\d+\s|\.\.\.\s*\d+\s+more|Traceback\b|goroutine\s+\d+|\[?\d+\]\s+\S+\s+\(|from\s+\S+:\d+)`)
 	titlePrefixRe = regexp.MustCompile(`(?i)^(?:\s*(?:\[[^\]]{1,30}\]|\([^)]{1,30}\)|(?:bug|issue|problem|question|help|feat|fix|feature)(?:\([^)]{0,30}\))?\s*[:：-])\s*)+`)
-	errorWordRe   = regexp.MustCompile(`(?i)\b(?:error|errors|failed|fails|failing|failure|exception|cannot|can't|couldn't|could not|unable|refused|denied|invalid|not found|timeout|timed out|rejected|unauthorized|forbidden|crash(?:ed|es)?|panic|fatal|exceeded|does not exist|doesn't exist|mismatch|not match|错误|失败|报错|エラー)\b`)
 	errorHeadRe   = regexp.MustCompile(`(?i)^(?:\S+\s+)?(?:error|err|fatal|panic|exception|failed|failure|fail|uncaught)\b\s*[:!\[(]|^\w*(?:Error|Exception)\b`)
 )
 
@@ -111,13 +109,17 @@ type segment struct {
 
 // splitSegments splits a markdown body into lines tagged as code or quoted.
 func splitSegments(body string) []segment {
-	body = htmlCommentRe.ReplaceAllString(body, " ")
-	body = htmlTagRe.ReplaceAllString(body, " ")
+	if strings.Contains(body, "<!--") {
+		body = htmlCommentRe.ReplaceAllString(body, " ")
+	}
+	if strings.IndexByte(body, '<') >= 0 {
+		body = htmlTagRe.ReplaceAllString(body, " ")
+	}
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	var out []segment
 	inFence := false
 	for _, line := range strings.Split(body, "\n") {
-		if fenceRe.MatchString(line) {
+		if t := strings.TrimLeft(line, " \t"); strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
 			inFence = !inFence
 			continue
 		}
@@ -150,12 +152,20 @@ func scoreLine(line string, codes []Code) float64 {
 			score += 1.5
 		}
 	}
-	if excHeadRe.MatchString(line) {
+	lower := strings.ToLower(line)
+	if isExcHead(line) {
 		score += 3
-	} else if errorHeadRe.MatchString(line) {
+	} else if containsAny(lower, errorHeadHints) && errorHeadRe.MatchString(line) {
 		score += 2
 	}
-	if n := len(errorWordRe.FindAllStringIndex(line, 3)); n > 0 {
+	n := 0
+	for _, w := range errorWords {
+		if n += countWord(lower, w); n >= 3 {
+			n = 3
+			break
+		}
+	}
+	if n > 0 {
 		score += 1 + 0.5*float64(n-1)
 	}
 	words := len(strings.Fields(line))
@@ -217,7 +227,10 @@ func Extract(title, body string) []Candidate {
 		add(t, "title", 0.5)
 	}
 	body = cutBytes(body, 64*1024)
-	for _, m := range urlErrorRe.FindAllStringSubmatch(body, 4) {
+	hasURLError := strings.Contains(body, "error=")
+	hasJSON := strings.Contains(body, "\":")
+	hasStatusLine := strings.Contains(body, "HTTP/")
+	for _, m := range ifMatches(hasURLError, urlErrorRe, body, 4) {
 		code := unescape(m[1])
 		text := code
 		if m[2] != "" {
@@ -225,7 +238,7 @@ func Extract(title, body string) []Candidate {
 		}
 		add(text, "url", 2)
 	}
-	for _, m := range jsonStrField.FindAllStringSubmatch(body, 16) {
+	for _, m := range ifMatches(hasJSON, jsonStrField, body, 16) {
 		v := strings.ReplaceAll(m[2], `\"`, `"`)
 		v = strings.ReplaceAll(v, `\n`, " ")
 		switch m[1] {
@@ -237,12 +250,12 @@ func Extract(title, body string) []Candidate {
 			}
 		}
 	}
-	for _, m := range jsonNumField.FindAllStringSubmatch(body, 4) {
+	for _, m := range ifMatches(hasJSON, jsonNumField, body, 4) {
 		if isStatusOrRPC(m[2]) {
 			add(m[1]+" "+m[2], "json", -1)
 		}
 	}
-	for _, m := range statusLineRe.FindAllString(body, 2) {
+	for _, m := range ifMatchesString(hasStatusLine, statusLineRe, body, 2) {
 		add(m, "status", 1)
 	}
 	segs := splitSegments(body)
@@ -261,7 +274,7 @@ func Extract(title, body string) []Candidate {
 			source, bonus = "code", 1
 		}
 		// An exception head followed by stack frames.
-		if excHeadRe.MatchString(line) && i+1 < len(segs) && stackFrameRe.MatchString(strings.TrimSpace(segs[i+1].text)) {
+		if isExcHead(line) && i+1 < len(segs) && stackFrameRe.MatchString(strings.TrimSpace(segs[i+1].text)) {
 			source, bonus = "stack", 1.5
 		}
 		// JSON lines: their fields were taken above, prefer those.
@@ -332,4 +345,48 @@ func hasErrorSignal(line string) bool {
 		}
 	}
 	return false
+}
+
+// errorWords are counted (at word boundaries) to rate error-likeness.
+var errorWords = []string{
+	"error", "errors", "failed", "fails", "failing", "failure", "exception", "cannot", "can't", "couldn't",
+	"could not", "unable", "refused", "denied", "invalid", "not found", "timeout", "timed out", "rejected",
+	"unauthorized", "forbidden", "crash", "crashed", "crashes", "panic", "fatal", "exceeded", "does not exist",
+	"doesn't exist", "mismatch", "not match", "错误", "失败", "报错", "エラー",
+}
+
+var errorHeadHints = []string{"err", "fatal", "panic", "exception", "fail", "uncaught"}
+
+var excSuffixes = []string{"Error", "Exception", "Fault", "Failure"}
+
+func isExcHead(line string) bool {
+	for _, x := range excSuffixes {
+		if strings.Contains(line, x) {
+			return excHeadRe.MatchString(line)
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, w := range subs {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func ifMatches(ok bool, re *regexp.Regexp, s string, n int) [][]string {
+	if !ok {
+		return nil
+	}
+	return re.FindAllStringSubmatch(s, n)
+}
+
+func ifMatchesString(ok bool, re *regexp.Regexp, s string, n int) []string {
+	if !ok {
+		return nil
+	}
+	return re.FindAllString(s, n)
 }

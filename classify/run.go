@@ -40,6 +40,10 @@ type RunSummary struct {
 	Split       int           `json:"split"`
 	Dissolved   int           `json:"dissolved"`
 	Duration    time.Duration `json:"duration"`
+	// Phases: time spent reading issues, analyzing them (extraction and
+	// clustering), writing signatures, and finishing (clusters, members,
+	// counts, labels).
+	Phases map[string]time.Duration `json:"phases"`
 }
 
 type assigned struct {
@@ -70,6 +74,8 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		log = slog.New(slog.DiscardHandler)
 	}
 	version := opts.Rules.Version()
+	sum.Phases = map[string]time.Duration{}
+	phase := func(name string, since time.Time) { sum.Phases[name] += time.Since(since) }
 	err := st.InTx(ctx, func(tx pgx.Tx) error {
 		if err := st.ClassifyLock(ctx, tx); err != nil {
 			return err
@@ -112,10 +118,13 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 				return err
 			}
 			batch := ids[startIdx:min(startIdx+opts.BatchSize, len(ids))]
+			t := time.Now()
 			issues, err := st.ClassifyIssuesGet(ctx, batch)
 			if err != nil {
 				return err
 			}
+			phase("read", t)
+			t = time.Now()
 			inputs := make([]Issue, len(issues))
 			hashes := make([]string, len(issues))
 			for i := range issues {
@@ -151,6 +160,8 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 					}
 				}
 			}
+			phase("analyze", t)
+			t = time.Now()
 			var marks []store.ClassificationRow
 			var sigs []store.SignatureRow
 			for i := range issues {
@@ -177,15 +188,20 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 						Fingerprint: c.Fingerprint, Source: c.Source, Score: float32(c.Score)})
 				}
 			}
+			phase("assign", t)
+			t = time.Now()
 			if err := st.SignatureReplaceMany(ctx, tx, marks, sigs); err != nil {
 				return err
 			}
+			phase("write-signatures", t)
 			if err := st.ClassificationTouchMany(ctx, tx, touch, version); err != nil {
 				return err
 			}
 			log.Debug("classify batch", "done", min(startIdx+opts.BatchSize, len(ids)), "of", len(ids))
 		}
 
+		finish := time.Now()
+		defer phase("finish", finish)
 		// Where the classified issues were before.
 		var before map[int64]int64
 		if opts.Rebuild {
