@@ -20,7 +20,7 @@ func TestDatabaseURLPasswordHidden(t *testing.T) {
 		"postgresql://errata:" + pw + "@127.0.0.1:1/db?sslmode=disable",
 		"postgres://errata@127.0.0.1:1/db?password=" + pw,
 		"postgres://errata:" + pw + "@h1:1,h2:1/db",
-		"postgres://errata:" + pw + "@[::1",             // unparseable by net/url
+		"postgres://errata:" + pw + "@[::1",              // unparseable by net/url
 		"postgres://errata:" + pw + "%zz@127.0.0.1:1/db", // bad escape
 		"postgres://errata:" + pw + "@/db?host=/tmp",
 		"host=127.0.0.1 port=1 user=errata password=" + pw,
