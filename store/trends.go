@@ -78,7 +78,7 @@ SELECT cluster_id, repository_id, day, sum(r), sum(c), sum(x) FROM (
     WHERE $1 OR m.cluster_id = ANY($2)
     UNION ALL
     SELECT m.cluster_id, i.repository_id, (k.created_at AT TIME ZONE 'UTC')::date,
-           0, 1, k.reactions_total
+           0, 1, 0
     FROM cluster_members m JOIN issues i ON i.id = m.issue_id JOIN comments k ON k.issue_id = i.id
     WHERE $1 OR m.cluster_id = ANY($2)
 ) u GROUP BY 1, 2, 3`, res.Full, dirty); err != nil {
@@ -163,10 +163,9 @@ FROM clusters c ORDER BY c.id`)
 	return out, nil
 }
 
-// TrendBucketParams selects the days a trend report reads.
-type TrendBucketParams struct {
-	From, To   time.Time // inclusive UTC days (only the date is used)
-	WindowDays int       // bucket length of the Window index
+// TrendDailyParams selects the days a trend report reads.
+type TrendDailyParams struct {
+	From, To time.Time // inclusive UTC days (only the date is used)
 	// ByRepo reads trend_repo_daily_counts (per repository) instead of
 	// cluster_daily_counts; RepositoryID, when set, keeps one repository
 	// (and implies ByRepo).
@@ -174,24 +173,22 @@ type TrendBucketParams struct {
 	RepositoryID *int64
 }
 
-// TrendBucket is the sum of the daily counts of one cluster (and
-// repository, when ByRepo) over the days that share a week and a window
-// index, both counted back from To: day To is in week 0 and window 0.
-type TrendBucket struct {
+// TrendDailyRow is one row of daily counts: Back is the number of days
+// before To (0 for To itself); RepositoryID is 0 unless ByRepo.
+type TrendDailyRow struct {
 	ClusterID    int64
-	RepositoryID int64 // 0 unless ByRepo
-	Week         int
-	Window       int
+	RepositoryID int64
+	Back         int
 	Reports      int
 	Comments     int
 	Reactions    int
 }
 
-// TrendBuckets sums daily counts into week and window buckets.
-func (s *Store) TrendBuckets(ctx context.Context, p TrendBucketParams) ([]TrendBucket, error) {
-	if p.WindowDays <= 0 {
-		return nil, fmt.Errorf("trend buckets: window of %d days", p.WindowDays)
-	}
+// TrendDailyScan calls fn for every row of daily counts between From and
+// To. The rows are read with an index-only scan on day and summed by the
+// caller: cheaper than a GROUP BY in the server, which spills to disk at
+// thousands of clusters.
+func (s *Store) TrendDailyScan(ctx context.Context, p TrendDailyParams, fn func(TrendDailyRow)) error {
 	var (
 		rows pgx.Rows
 		err  error
@@ -199,31 +196,34 @@ func (s *Store) TrendBuckets(ctx context.Context, p TrendBucketParams) ([]TrendB
 	from, to := dateOnly(p.From), dateOnly(p.To)
 	if p.ByRepo || p.RepositoryID != nil {
 		rows, err = s.pool.Query(ctx, `
-SELECT cluster_id, repository_id, ($2::date - day) / 7, ($2::date - day) / $3,
-       sum(reports)::int, sum(comments)::int, sum(reactions)::int
+SELECT cluster_id, repository_id, $2::date - day, reports, comments, reactions
 FROM trend_repo_daily_counts
-WHERE day BETWEEN $1 AND $2 AND ($4::bigint IS NULL OR repository_id = $4)
-GROUP BY 1, 2, 3, 4`, from, to, p.WindowDays, p.RepositoryID)
+WHERE day BETWEEN $1 AND $2 AND ($3::bigint IS NULL OR repository_id = $3)`, from, to, p.RepositoryID)
 	} else {
 		rows, err = s.pool.Query(ctx, `
-SELECT cluster_id, 0::bigint, ($2::date - day) / 7, ($2::date - day) / $3,
-       sum(reports)::int, sum(comments)::int, sum(reactions)::int
+SELECT cluster_id, 0::bigint, $2::date - day, reports, comments, reactions
 FROM cluster_daily_counts
-WHERE day BETWEEN $1 AND $2
-GROUP BY 1, 3, 4`, from, to, p.WindowDays)
+WHERE day BETWEEN $1 AND $2`, from, to)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read trend buckets: %w", err)
+		return fmt.Errorf("read daily counts: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendBucket, error) {
-		var b TrendBucket
-		err := r.Scan(&b.ClusterID, &b.RepositoryID, &b.Week, &b.Window, &b.Reports, &b.Comments, &b.Reactions)
-		return b, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read trend buckets: %w", err)
+	defer rows.Close()
+	var (
+		r                 TrendDailyRow
+		back, rep, co, re int32
+	)
+	for rows.Next() {
+		if err := rows.Scan(&r.ClusterID, &r.RepositoryID, &back, &rep, &co, &re); err != nil {
+			return fmt.Errorf("read daily counts: %w", err)
+		}
+		r.Back, r.Reports, r.Comments, r.Reactions = int(back), int(rep), int(co), int(re)
+		fn(r)
 	}
-	return out, nil
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read daily counts: %w", err)
+	}
+	return nil
 }
 
 // TrendDataStart returns the earliest day with a count (in

@@ -173,9 +173,47 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		win.BaselineDays = max(0, win.Baseline.To.Sub(win.DataStart)+1)
 	}
 
-	buckets, err := s.TrendBuckets(ctx, store.TrendBucketParams{
-		From: asOf.AddDays(-7*nWeeks + 1).Time(), To: asOf.Time(),
-		WindowDays: q.WindowDays, ByRepo: byRepoCounts, RepositoryID: repoID,
+	// Sum the daily rows per cluster (and repository) first, then group.
+	type acc struct {
+		cluster, repo int64
+		weeks         []Counts // index 0 = latest week
+		windows       []Counts // index 0 = current window
+	}
+	accs := map[[2]int64]*acc{}
+	// Cluster ids are a bigserial, so usually dense: index a slice by id
+	// when that is not wasteful (one map lookup per row is measurable at a
+	// hundred thousand rows).
+	var maxID int64
+	for _, c := range clusters {
+		maxID = max(maxID, c.ID)
+	}
+	var dense []*acc
+	if !byRepoCounts && maxID < int64(4*len(clusters)+1024) {
+		dense = make([]*acc, maxID+1)
+	}
+	err = s.TrendDailyScan(ctx, store.TrendDailyParams{
+		From: asOf.AddDays(-7*nWeeks + 1).Time(), To: asOf.Time(), ByRepo: byRepoCounts, RepositoryID: repoID,
+	}, func(d store.TrendDailyRow) {
+		var a *acc
+		if dense != nil && d.ClusterID >= 0 && d.ClusterID <= maxID {
+			a = dense[d.ClusterID]
+		} else {
+			a = accs[[2]int64{d.ClusterID, d.RepositoryID}]
+		}
+		if a == nil {
+			a = &acc{cluster: d.ClusterID, repo: d.RepositoryID, weeks: make([]Counts, nWeeks), windows: make([]Counts, q.Baselines+1)}
+			accs[[2]int64{d.ClusterID, d.RepositoryID}] = a
+			if dense != nil && d.ClusterID >= 0 && d.ClusterID <= maxID {
+				dense[d.ClusterID] = a
+			}
+		}
+		c := Counts{Reports: d.Reports, Comments: d.Comments, Reactions: d.Reactions}
+		if w := d.Back / 7; w < nWeeks {
+			a.weeks[w].add(c)
+		}
+		if w := d.Back / q.WindowDays; w <= q.Baselines {
+			a.windows[w].add(c)
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -218,20 +256,19 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			g.label, g.clusterID, g.topic, g.category = sc.Title, sc.ID, sc.Topic, sc.Category
 		}
 	}
-	for _, b := range buckets {
-		sc := byID[survivor[b.ClusterID]]
+	for _, a := range accs {
+		sc := byID[survivor[a.cluster]]
 		if !keep(sc) {
 			continue
 		}
-		c := Counts{Reports: b.Reports, Comments: b.Comments, Reactions: b.Reactions}
-		for _, k := range keysOf(sc, b.RepositoryID) {
+		for _, k := range keysOf(sc, a.repo) {
 			g := get(k, k)
-			addMember(g, b.ClusterID, sc)
-			if b.Week < nWeeks {
-				g.weeks[b.Week].add(c)
+			addMember(g, a.cluster, sc)
+			for i := range a.weeks {
+				g.weeks[i].add(a.weeks[i])
 			}
-			if b.Window <= q.Baselines {
-				g.windows[b.Window].add(c)
+			for i := range a.windows {
+				g.windows[i].add(a.windows[i])
 			}
 		}
 	}
@@ -430,9 +467,9 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	}
 
 	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if stateRank[a.State] != stateRank[b.State] {
-			return stateRank[a.State] < stateRank[b.State]
+		a, b := &rows[i], &rows[j]
+		if ra, rb := rank(a.State), rank(b.State); ra != rb {
+			return ra < rb
 		}
 		if a.Count != b.Count {
 			return a.Count > b.Count
@@ -450,8 +487,21 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	return rep, nil
 }
 
-var stateRank = map[State]int{
-	StateEscalating: 0, StateRegressed: 1, StateNew: 2, StateRising: 3, StateStable: 4, StateDeclining: 5,
+// rank orders states in a report: growth first.
+func rank(s State) int {
+	switch s {
+	case StateEscalating:
+		return 0
+	case StateRegressed:
+		return 1
+	case StateNew:
+		return 2
+	case StateRising:
+		return 3
+	case StateStable:
+		return 4
+	}
+	return 5
 }
 
 type regression struct {

@@ -1,0 +1,78 @@
+package trends_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/errata-tool/errata/reports/trends"
+	"github.com/errata-tool/errata/store/storetest"
+)
+
+// BenchmarkCompute measures `errata trends` (trends.Compute: rollup refresh
+// check, cluster list, bucket query, tests, states) over about 1M reports
+// in 5,000 clusters, generated straight into cluster_daily_counts (and the
+// per-repository rollup, for --by repo) over 1,000 days, with a fix
+// moment for one cluster in five. Run with
+//
+//	go test ./reports/trends -run '^$' -bench Compute -benchtime 20x
+func BenchmarkCompute(b *testing.B) {
+	s := storetest.New(b)
+	ctx := context.Background()
+	setup := []string{
+		`SELECT setseed(0.42)`,
+		`INSERT INTO repositories (full_name) SELECT 'org' || g || '/repo' || g FROM generate_series(1, 50) g`,
+		`INSERT INTO clusters (slug, title, signature, fingerprint, topic, category, tools)
+		 SELECT 'cluster-' || g, 'Cluster ' || g, 's' || g, 'v1:' || g, 'topic' || (g % 40), 'cat' || (g % 12),
+		        ARRAY['tool' || (g % 60), 'tool' || (g % 7)]
+		 FROM generate_series(1, 5000) g`,
+		// ~150 distinct days per cluster, 1-2 reports a day (avg 1.35).
+		`INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+		 SELECT c.id, d.day, 1 + (random() * 0.7)::int, (random() * 3)::int, (random() * 2)::int
+		 FROM clusters c CROSS JOIN LATERAL (
+		     SELECT DISTINCT DATE '2024-01-05' + (random() * 999 + c.id * 0)::int AS day FROM generate_series(1, 160)
+		 ) d`,
+		`INSERT INTO trend_repo_daily_counts (cluster_id, repository_id, day, reports, comments, reactions)
+		 SELECT cluster_id, 1 + (cluster_id % 50), day, reports, comments, reactions FROM cluster_daily_counts`,
+		`INSERT INTO trend_cluster_fixes (cluster_id, fixed_at, fixed_issue_id)
+		 SELECT id, TIMESTAMPTZ '2026-06-01' + (id % 120) * interval '1 day', id FROM clusters WHERE id % 5 = 0`,
+		`DELETE FROM trend_dirty`,
+		`VACUUM ANALYZE cluster_daily_counts`,
+		`VACUUM ANALYZE trend_repo_daily_counts`,
+		`VACUUM ANALYZE trend_cluster_fixes`,
+		`VACUUM ANALYZE clusters`,
+	}
+	for _, q := range setup {
+		if _, err := s.Pool().Exec(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	var reports, rows int
+	if err := s.Pool().QueryRow(ctx, `SELECT sum(reports), count(*) FROM cluster_daily_counts`).Scan(&reports, &rows); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d reports in %d daily rows, 5000 clusters", reports, rows)
+	asOf := time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)
+	for _, bc := range []struct {
+		name string
+		q    trends.Query
+	}{
+		{"by=cluster", trends.Query{AsOf: asOf, Top: 20}},
+		{"by=topic", trends.Query{AsOf: asOf, By: trends.ByTopic, Top: 20}},
+		{"by=tool", trends.Query{AsOf: asOf, By: trends.ByTool, Top: 20}},
+		{"by=repo", trends.Query{AsOf: asOf, By: trends.ByRepo, Top: 20}},
+		{"by=cluster,signal=activity,window=7d", trends.Query{AsOf: asOf, Top: 20, WindowDays: 7, Signal: trends.SignalActivity}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var n int
+			for i := 0; i < b.N; i++ {
+				rep, err := trends.Compute(ctx, s, bc.q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = rep.Groups
+			}
+			b.ReportMetric(float64(n), "groups")
+		})
+	}
+}
