@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -172,33 +173,49 @@ type SyncPageResult struct {
 func (s *Store) SyncPageCommit(ctx context.Context, p SyncPage) (SyncPageResult, error) {
 	var res SyncPageResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
-			return fmt.Errorf("set synchronous_commit: %w", err)
-		}
-		var err error
-		if res.Issues, err = syncUpsertIssues(ctx, tx, p.Issues); err != nil {
-			return err
-		}
-		if res.Comments, err = syncUpsertComments(ctx, tx, p.Comments); err != nil {
-			return err
-		}
+		// One round trip for the whole page: the statements run in order
+		// in the transaction, each seeing the ones before.
+		batch := &pgx.Batch{}
+		batch.Queue(`SET LOCAL synchronous_commit TO OFF`)
+		readIssues := queueIssues(batch, p.Issues)
+		readComments := queueComments(batch, p.Comments)
+		nv := 0
 		for _, v := range p.Validators {
 			if v.ETag == "" && v.LastModified == "" {
 				continue
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO http_validators (url, etag, last_modified, updated_at)
+			nv++
+			batch.Queue(`INSERT INTO http_validators (url, etag, last_modified, updated_at)
 				VALUES ($1, $2, $3, now())
 				ON CONFLICT (url) DO UPDATE SET etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified, updated_at = now()`,
-				v.URL, nullText(v.ETag), nullText(v.LastModified)); err != nil {
+				v.URL, nullText(v.ETag), nullText(v.LastModified))
+		}
+		if p.State != nil {
+			batch.Queue(`UPDATE sync_sources SET state = $2, updated_at = now() WHERE id = $1`, p.SourceID, string(p.State))
+		}
+		br := tx.SendBatch(ctx, batch)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("set synchronous_commit: %w", err)
+		}
+		var err error
+		if res.Issues, err = readIssues(br); err != nil {
+			return err
+		}
+		if res.Comments, err = readComments(br); err != nil {
+			return err
+		}
+		for i := 0; i < nv; i++ {
+			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("save validator: %w", err)
 			}
 		}
 		if p.State != nil {
-			if _, err := tx.Exec(ctx, `UPDATE sync_sources SET state = $2, updated_at = now() WHERE id = $1`, p.SourceID, string(p.State)); err != nil {
+			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("save sync state: %w", err)
 			}
 		}
-		return nil
+		return br.Close()
 	})
 	if err != nil {
 		return SyncPageResult{}, fmt.Errorf("commit sync page: %w", err)
@@ -400,23 +417,26 @@ func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, err
 // commit, most of a page's write time when a sync writes thousands of
 // pages.
 
-func syncUpsertIssues(ctx context.Context, tx pgx.Tx, issues []Issue) (UpsertResult, error) {
-	var res UpsertResult
+// queueIssues queues the statements writing issues and returns the reader
+// of their results.
+func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (UpsertResult, error) {
 	if len(issues) == 0 {
-		return res, nil
+		return func(pgx.BatchResults) (UpsertResult, error) { return UpsertResult{}, nil }
 	}
 	issues = dedupeIssues(issues)
-	names := make([]string, len(issues))
-	for i, is := range issues {
-		names[i] = is.Repository
+	uniq := map[string]bool{}
+	var names []string
+	for _, is := range issues {
+		if k := strings.ToLower(is.Repository); !uniq[k] {
+			uniq[k] = true
+			names = append(names, is.Repository)
+		}
 	}
-	repos, err := repositoryIDs(ctx, tx, names)
-	if err != nil {
-		return res, err
-	}
+	sort.Strings(names) // a stable order keeps concurrent inserts from deadlocking
+	batch.Queue(`INSERT INTO repositories (full_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, names)
 	n := len(issues)
 	var (
-		repoID    = make([]int64, n)
+		repo      = make([]string, n)
 		number    = make([]int32, n)
 		ghID      = make([]*int64, n)
 		nodeID    = make([]*string, n)
@@ -438,7 +458,7 @@ func syncUpsertIssues(ctx context.Context, tx pgx.Tx, issues []Issue) (UpsertRes
 		raw       = make([]string, n)
 	)
 	for i, is := range issues {
-		repoID[i] = repos[strings.ToLower(is.Repository)]
+		repo[i] = strings.ToLower(is.Repository)
 		number[i] = int32(is.Number)
 		ghID[i] = is.GitHubID
 		nodeID[i] = strPtr(is.NodeID)
@@ -475,121 +495,77 @@ func syncUpsertIssues(ctx context.Context, tx pgx.Tx, issues []Issue) (UpsertRes
 	for _, c := range issueCols[2:] {
 		set = append(set, c+" = EXCLUDED."+c)
 	}
-	q := `INSERT INTO issues (` + strings.Join(issueCols, ", ") + `)
-		SELECT repository_id, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
-			author_association, ARRAY(SELECT jsonb_array_elements_text(labels::jsonb)), reactions::jsonb, reactions_total,
-			comment_count, html_url, created_at, updated_at, closed_at, raw::jsonb
-		FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[],
+	batch.Queue(`INSERT INTO issues (`+strings.Join(issueCols, ", ")+`)
+		SELECT r.id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title, u.body, u.author,
+			u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)), u.reactions::jsonb,
+			u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at, u.closed_at, u.raw::jsonb
+		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[],
 			$17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::text[])
-			AS u(repository_id, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
+			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
 				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
 				closed_at, raw)
-		ON CONFLICT (repository_id, number) DO UPDATE SET ` + strings.Join(set, ", ") + `, last_synced_at = now()
+		JOIN repositories r ON lower(r.full_name) = u.repo
+		ON CONFLICT (repository_id, number) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
 		WHERE issues.updated_at < EXCLUDED.updated_at
 		   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
-		RETURNING (xmax = 0)`
-	rows, err := tx.Query(ctx, q, repoID, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels,
+		RETURNING (xmax = 0)`, repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels,
 		reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
-	if err != nil {
-		return res, fmt.Errorf("upsert issues: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var inserted bool
-		if err := rows.Scan(&inserted); err != nil {
-			return res, err
+	return func(br pgx.BatchResults) (UpsertResult, error) {
+		var res UpsertResult
+		if _, err := br.Exec(); err != nil {
+			return res, fmt.Errorf("insert repositories: %w", err)
 		}
-		if inserted {
-			res.Inserted++
-		} else {
-			res.Updated++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("upsert issues: %w", err)
-	}
-	res.Unchanged = len(issues) - res.Inserted - res.Updated
-	return res, nil
-}
-
-func syncUpsertComments(ctx context.Context, tx pgx.Tx, comments []Comment) (UpsertResult, error) {
-	var res UpsertResult
-	if len(comments) == 0 {
-		return res, nil
-	}
-	type key struct {
-		repo string
-		num  int
-	}
-	need := map[key]int64{}
-	var repos []string
-	var nums []int32
-	for _, c := range comments {
-		if c.IssueID == 0 {
-			k := key{strings.ToLower(c.Repository), c.IssueNumber}
-			if _, ok := need[k]; !ok {
-				need[k] = 0
-				repos = append(repos, k.repo)
-				nums = append(nums, int32(k.num))
-			}
-		}
-	}
-	if len(need) > 0 {
-		rows, err := tx.Query(ctx, `SELECT i.id, lower(r.full_name), i.number
-			FROM unnest($1::text[], $2::int[]) AS k(repo, num)
-			JOIN repositories r ON lower(r.full_name) = k.repo
-			JOIN issues i ON i.repository_id = r.id AND i.number = k.num`, repos, nums)
+		rows, err := br.Query()
 		if err != nil {
-			return res, fmt.Errorf("find comment issues: %w", err)
+			return res, fmt.Errorf("upsert issues: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
-			var id int64
-			var k key
-			if err := rows.Scan(&id, &k.repo, &k.num); err != nil {
-				rows.Close()
+			var inserted bool
+			if err := rows.Scan(&inserted); err != nil {
 				return res, err
 			}
-			need[k] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return res, fmt.Errorf("find comment issues: %w", err)
-		}
-	}
-	type row struct {
-		issue   int64
-		c       Comment
-		updated time.Time
-	}
-	seen := map[string]int{}
-	var stage []row
-	for _, c := range comments {
-		id := c.IssueID
-		if id == 0 {
-			id = need[key{strings.ToLower(c.Repository), c.IssueNumber}]
-		}
-		if id == 0 {
-			res.Skipped++
-			continue
-		}
-		k := strconv.FormatInt(id, 10) + "/" + c.SourceKey
-		if j, ok := seen[k]; ok {
-			if !c.UpdatedAt.Before(stage[j].updated) {
-				stage[j] = row{id, c, c.UpdatedAt}
+			if inserted {
+				res.Inserted++
+			} else {
+				res.Updated++
 			}
-			res.Unchanged++
+		}
+		if err := rows.Err(); err != nil {
+			return res, fmt.Errorf("upsert issues: %w", err)
+		}
+		res.Unchanged = n - res.Inserted - res.Updated
+		return res, nil
+	}
+}
+
+// queueComments queues the statement writing comments (found by
+// Repository and IssueNumber; comments of issues not stored are Skipped)
+// and returns the reader of its result.
+func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) (UpsertResult, error) {
+	var dups int
+	idx := map[string]int{}
+	var stage []Comment
+	for _, c := range comments {
+		k := strings.ToLower(c.Repository) + "#" + strconv.Itoa(c.IssueNumber) + "/" + c.SourceKey
+		if j, ok := idx[k]; ok { // same comment twice in a page: keep the newer
+			if !c.UpdatedAt.Before(stage[j].UpdatedAt) {
+				stage[j] = c
+			}
+			dups++
 			continue
 		}
-		seen[k] = len(stage)
-		stage = append(stage, row{id, c, c.UpdatedAt})
+		idx[k] = len(stage)
+		stage = append(stage, c)
 	}
 	if len(stage) == 0 {
-		return res, nil
+		return func(pgx.BatchResults) (UpsertResult, error) { return UpsertResult{}, nil }
 	}
 	n := len(stage)
 	var (
-		issueID = make([]int64, n)
+		repo    = make([]string, n)
+		number  = make([]int32, n)
 		srcKey  = make([]string, n)
 		ghID    = make([]*int64, n)
 		author  = make([]*string, n)
@@ -601,9 +577,9 @@ func syncUpsertComments(ctx context.Context, tx pgx.Tx, comments []Comment) (Ups
 		updated = make([]time.Time, n)
 		raw     = make([]string, n)
 	)
-	for i, r := range stage {
-		c := r.c
-		issueID[i] = r.issue
+	for i, c := range stage {
+		repo[i] = strings.ToLower(c.Repository)
+		number[i] = int32(c.IssueNumber)
 		srcKey[i] = c.SourceKey
 		ghID[i] = c.GitHubID
 		author[i] = strPtr(c.Author)
@@ -623,39 +599,32 @@ func syncUpsertComments(ctx context.Context, tx pgx.Tx, comments []Comment) (Ups
 	for _, c := range commentCols[2:] {
 		set = append(set, c+" = EXCLUDED."+c)
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
-		SELECT issue_id, source_key, github_id, author, author_association, body, reactions_total, html_url,
-			created_at, updated_at, raw::jsonb
-		FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
-			$9::timestamptz[], $10::timestamptz[], $11::text[])
-			AS u(issue_id, source_key, github_id, author, author_association, body, reactions_total, html_url,
-				created_at, updated_at, raw)
-		ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-		WHERE comments.updated_at < EXCLUDED.updated_at
-		   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
-		RETURNING (xmax = 0)`, issueID, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
-	if err != nil {
-		return res, fmt.Errorf("upsert comments: %w", err)
-	}
-	defer rows.Close()
-	written := 0
-	for rows.Next() {
-		var inserted bool
-		if err := rows.Scan(&inserted); err != nil {
-			return res, err
+	batch.Queue(`WITH src AS (
+			SELECT i.id AS issue_id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
+				u.html_url, u.created_at, u.updated_at, u.raw::jsonb AS raw
+			FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
+				$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+				AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
+					created_at, updated_at, raw)
+			JOIN repositories r ON lower(r.full_name) = u.repo
+			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
+		), ins AS (
+			INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
+			SELECT `+strings.Join(commentCols, ", ")+` FROM src
+			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
+			WHERE comments.updated_at < EXCLUDED.updated_at
+			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
+			RETURNING (xmax = 0) AS inserted
+		)
+		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
+		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
+	return func(br pgx.BatchResults) (UpsertResult, error) {
+		var matched, ins, upd int
+		if err := br.QueryRow().Scan(&matched, &ins, &upd); err != nil {
+			return UpsertResult{}, fmt.Errorf("upsert comments: %w", err)
 		}
-		written++
-		if inserted {
-			res.Inserted++
-		} else {
-			res.Updated++
-		}
+		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: matched - ins - upd + dups, Skipped: n - matched}, nil
 	}
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("upsert comments: %w", err)
-	}
-	res.Unchanged += n - written
-	return res, nil
 }
 
 // strPtr is nullText for typed arrays: nil for "", else the cleaned text.
