@@ -68,8 +68,11 @@ func recordFigure(name string, n int) {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childMode) == "sync" {
+	switch os.Getenv(childMode) {
+	case "sync":
 		os.Exit(runChild())
+	case "app":
+		os.Exit(runChildApp())
 	}
 	flag.Parse()
 	code := m.Run()
