@@ -219,6 +219,7 @@ type run struct {
 	searchPR bool
 	skipped  map[string]bool // pull requests left out, by repo#number
 	prs      map[string]bool // pull requests stored
+	known    map[int]bool    // issue numbers of the repository known to be stored
 }
 
 // skipPR counts a pull request left out once per run.
@@ -264,7 +265,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
 		return sum
 	}
-	r := &run{s: s, src: src, id: row.ID, sum: &sum, skipped: map[string]bool{}, prs: map[string]bool{}}
+	r := &run{s: s, src: src, id: row.ID, sum: &sum, skipped: map[string]bool{}, prs: map[string]bool{}, known: map[int]bool{}}
 	if len(row.State) > 0 {
 		if err := json.Unmarshal(row.State, &r.state); err != nil {
 			log.Warn("unreadable sync state; starting over", "error", err)
@@ -742,6 +743,7 @@ func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, e
 			continue
 		}
 		b.issues = append(b.issues, is)
+		r.known[is.Number] = true
 	}
 	return b, nil
 }
@@ -799,7 +801,7 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 			continue
 		}
 		b.comments = append(b.comments, c)
-		if !seen[c.IssueNumber] {
+		if !seen[c.IssueNumber] && !r.known[c.IssueNumber] {
 			seen[c.IssueNumber] = true
 			nums = append(nums, c.IssueNumber)
 		}
@@ -811,6 +813,7 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 	drop := map[int]bool{}
 	for _, n := range nums {
 		if _, ok := have[n]; ok {
+			r.known[n] = true
 			continue
 		}
 		is, err := r.fetchIssue(ctx, r.src.Key, n)
@@ -822,6 +825,7 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 			continue
 		}
 		b.issues = append(b.issues, *is)
+		r.known[n] = true
 	}
 	if len(drop) > 0 {
 		kept := b.comments[:0]
