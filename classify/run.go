@@ -46,6 +46,16 @@ type RunSummary struct {
 	Phases map[string]time.Duration `json:"phases"`
 }
 
+// deltaRefreshLimit: incremental runs that change at most this many issues
+// refresh cluster aggregates and daily counts by the days they touched;
+// larger runs recompute them for the touched clusters.
+const deltaRefreshLimit = 20000
+
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 type assigned struct {
 	issueID int64
 	cl      *Cluster
@@ -112,36 +122,18 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 
 		var results []assigned
 		var unclustered []int64
+		days := map[time.Time]bool{}
 		fpSeen := map[string]*Cluster{}
-		for startIdx := 0; startIdx < len(ids); startIdx += opts.BatchSize {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			batch := ids[startIdx:min(startIdx+opts.BatchSize, len(ids))]
+		// Reading and analysis run ahead in their own goroutine (on pool
+		// connections) while this one assigns and writes in the run's
+		// transaction.
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		b0 := &producerStats{phases: map[string]time.Duration{}}
+		batches, perr := produceBatches(pctx, st, ids, version, opts, b0)
+		for b := range batches {
+			issues, hashes, skip, analyses, touch := b.issues, b.hashes, b.skip, b.analyses, b.touch
 			t := time.Now()
-			issues, err := st.ClassifyIssuesGet(ctx, batch)
-			if err != nil {
-				return err
-			}
-			phase("read", t)
-			t = time.Now()
-			inputs := make([]Issue, len(issues))
-			hashes := make([]string, len(issues))
-			for i := range issues {
-				inputs[i] = toInput(&issues[i])
-				hashes[i] = ContentHash(&inputs[i])
-			}
-			skip := make([]bool, len(issues))
-			var touch []int64
-			if !opts.Rebuild {
-				for i := range issues {
-					if issues[i].PrevHash == hashes[i] && issues[i].PrevRules == version {
-						skip[i] = true
-						touch = append(touch, issues[i].ID)
-					}
-				}
-			}
-			analyses := analyzeAll(inputs, skip, opts.Workers)
 			// fingerprints already seen in stored clusters
 			if !opts.Rebuild {
 				var fps []string
@@ -160,7 +152,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 					}
 				}
 			}
-			phase("analyze", t)
+			phase("fingerprints", t)
 			t = time.Now()
 			var marks []store.ClassificationRow
 			var sigs []store.SignatureRow
@@ -170,6 +162,10 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 					continue
 				}
 				sum.Classified++
+				days[dayOf(issues[i].CreatedAt)] = true
+				for _, c := range issues[i].Comments {
+					days[dayOf(c.CreatedAt)] = true
+				}
 				a := &analyses[i]
 				as := cl.Assign(a)
 				if as.Cluster == nil {
@@ -193,11 +189,17 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			if err := st.SignatureReplaceMany(ctx, tx, marks, sigs); err != nil {
 				return err
 			}
-			phase("write-signatures", t)
 			if err := st.ClassificationTouchMany(ctx, tx, touch, version); err != nil {
 				return err
 			}
-			log.Debug("classify batch", "done", min(startIdx+opts.BatchSize, len(ids)), "of", len(ids))
+			phase("write-signatures", t)
+			log.Debug("classify batch", "issues", len(issues))
+		}
+		if err := <-perr; err != nil {
+			return err
+		}
+		for k, v := range b0.phases {
+			sum.Phases[k] += v
 		}
 
 		finish := time.Now()
@@ -304,8 +306,31 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		}
 		sort.Slice(touchedIDs, func(i, j int) bool { return touchedIDs[i] < touchedIDs[j] })
 		sum.Touched = len(touchedIDs)
-		if err := st.ClusterRefresh(ctx, tx, touchedIDs); err != nil {
-			return err
+		if opts.Rebuild || len(results)+len(unclustered) > deltaRefreshLimit {
+			if err := st.ClusterRefresh(ctx, tx, touchedIDs); err != nil {
+				return err
+			}
+		} else {
+			changed := make([]int64, 0, len(results)+len(unclustered))
+			for _, r := range results {
+				changed = append(changed, r.issueID)
+			}
+			changed = append(changed, unclustered...)
+			var shrunk []int64
+			seen := map[int64]bool{}
+			for _, id := range changed {
+				if old, ok := before[id]; ok && !seen[old] {
+					seen[old] = true
+					shrunk = append(shrunk, old)
+				}
+			}
+			dayList := make([]time.Time, 0, len(days))
+			for d := range days {
+				dayList = append(dayList, d)
+			}
+			if err := st.ClusterRefreshDelta(ctx, tx, touchedIDs, changed, shrunk, dayList); err != nil {
+				return err
+			}
 		}
 		sizes, err := st.ClusterSizes(ctx, tx, touchedIDs)
 		if err != nil {
@@ -628,4 +653,62 @@ func LoadMatcher(ctx context.Context, st *store.Store, tx pgx.Tx, a *Analysis) (
 		}
 	}
 	return cl, nil
+}
+
+type batchResult struct {
+	issues   []store.ClassifyIssue
+	hashes   []string
+	skip     []bool
+	analyses []Analysis
+	touch    []int64
+}
+
+type producerStats struct {
+	phases map[string]time.Duration
+}
+
+// produceBatches reads the issues in batches and analyzes them, sending
+// results in order; the error channel yields the first error (or nil)
+// once the batch channel is closed.
+func produceBatches(ctx context.Context, st *store.Store, ids []int64, version string, opts RunOptions, stats *producerStats) (<-chan batchResult, <-chan error) {
+	out := make(chan batchResult, 2)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(out)
+		for start := 0; start < len(ids); start += opts.BatchSize {
+			if err := ctx.Err(); err != nil {
+				errc <- err
+				return
+			}
+			batch := ids[start:min(start+opts.BatchSize, len(ids))]
+			t := time.Now()
+			issues, err := st.ClassifyIssuesGet(ctx, batch)
+			if err != nil {
+				errc <- err
+				return
+			}
+			stats.phases["read"] += time.Since(t)
+			t = time.Now()
+			b := batchResult{issues: issues, hashes: make([]string, len(issues)), skip: make([]bool, len(issues))}
+			inputs := make([]Issue, len(issues))
+			for i := range issues {
+				inputs[i] = toInput(&issues[i])
+				b.hashes[i] = ContentHash(&inputs[i])
+				if !opts.Rebuild && issues[i].PrevHash == b.hashes[i] && issues[i].PrevRules == version {
+					b.skip[i] = true
+					b.touch = append(b.touch, issues[i].ID)
+				}
+			}
+			b.analyses = analyzeAll(inputs, b.skip, opts.Workers)
+			stats.phases["analyze"] += time.Since(t)
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				errc <- ctx.Err()
+				return
+			}
+		}
+		errc <- nil
+	}()
+	return out, errc
 }

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,9 +99,11 @@ func BenchmarkClassifyStore(b *testing.B) {
 	b.Run(fmt.Sprintf("full-%d", n), func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			resetPeakRSS()
+			cpu := cpuSeconds()
 			b.StartTimer()
 			sum, err := classify.Run(ctx, st, classify.RunOptions{Rebuild: i > 0})
 			b.StopTimer()
+			b.ReportMetric(cpuSeconds()-cpu, "go-cpu-s")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -118,9 +121,11 @@ func BenchmarkClassifyStore(b *testing.B) {
 			populate(b, st, next, next+1000)
 			next += 1000
 			resetPeakRSS()
+			cpu := cpuSeconds()
 			b.StartTimer()
 			sum, err := classify.Run(ctx, st, classify.RunOptions{})
 			b.StopTimer()
+			b.ReportMetric(cpuSeconds()-cpu, "go-cpu-s")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -140,4 +145,13 @@ func logPhases(b *testing.B, sum classify.RunSummary) {
 		parts = append(parts, fmt.Sprintf("%s=%s", k, v.Round(time.Millisecond)))
 	}
 	b.Logf("phases: %s", strings.Join(parts, " "))
+}
+
+// cpuSeconds is the user+system CPU time of this process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

@@ -596,23 +596,21 @@ type MemberFact struct {
 	HTMLURL    string
 }
 
-// ClusterMemberFacts returns up to perCluster members (latest first) of
-// each given cluster.
+// ClusterMemberFacts returns up to perCluster members (the most recently
+// stored) of each given cluster.
 func (s *Store) ClusterMemberFacts(ctx context.Context, tx pgx.Tx, ids []int64, perCluster int) (map[int64][]MemberFact, error) {
 	out := map[int64][]MemberFact{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT cluster_id, full_name, labels, title, coalesce(raw, ''), html_url FROM (
-			SELECT m.cluster_id, r.full_name, i.labels, i.title, s.raw, i.html_url,
-			       row_number() OVER (PARTITION BY m.cluster_id ORDER BY i.created_at DESC, i.id DESC) AS rn
-			FROM cluster_members m
-			JOIN issues i ON i.id = m.issue_id
-			JOIN repositories r ON r.id = i.repository_id
-			LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
-			WHERE m.cluster_id = ANY($1)
-		) x WHERE rn <= $2`, ids, perCluster)
+		SELECT t.id, r.full_name, i.labels, i.title, coalesce(s.raw, ''), i.html_url
+		FROM unnest($1::bigint[]) AS t(id)
+		CROSS JOIN LATERAL (SELECT issue_id FROM cluster_members m WHERE m.cluster_id = t.id
+		                    ORDER BY m.issue_id DESC LIMIT $2) m
+		JOIN issues i ON i.id = m.issue_id
+		JOIN repositories r ON r.id = i.repository_id
+		LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0`, ids, perCluster)
 	if err != nil {
 		return nil, fmt.Errorf("read member facts: %w", err)
 	}
@@ -857,4 +855,69 @@ func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterD
 		return nil, fmt.Errorf("read daily counts: %w", err)
 	}
 	return out, nil
+}
+
+// ClusterRefreshDelta is the incremental form of ClusterRefresh, for runs
+// that changed few issues: sizes are recounted, first/last seen widened by
+// the changed issues (and fully recomputed for clusters in shrunk, which
+// lost members), and daily counts recomputed only for the given UTC days
+// (the days of the changed issues and of their comments) of the given
+// clusters. Work is proportional to the change, not to the clusters' size.
+func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changedIssues, shrunk []int64, days []time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE clusters c SET size = (SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id), updated_at = now()
+		WHERE c.id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("refresh cluster sizes: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE clusters c SET first_seen = least(c.first_seen, x.first), last_seen = greatest(c.last_seen, x.last)
+		FROM (SELECT m.cluster_id, min(i.created_at) AS first, max(i.created_at) AS last
+		      FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+		      WHERE m.issue_id = ANY($1) GROUP BY m.cluster_id) x
+		WHERE c.id = x.cluster_id`, changedIssues); err != nil {
+		return fmt.Errorf("refresh cluster dates: %w", err)
+	}
+	if len(shrunk) > 0 {
+		if _, err := tx.Exec(ctx, `
+			UPDATE clusters c SET first_seen = x.first, last_seen = x.last
+			FROM unnest($1::bigint[]) AS t(id)
+			LEFT JOIN LATERAL (SELECT min(i.created_at) AS first, max(i.created_at) AS last
+			      FROM cluster_members m JOIN issues i ON i.id = m.issue_id WHERE m.cluster_id = t.id) x ON true
+			WHERE c.id = t.id`, shrunk); err != nil {
+			return fmt.Errorf("refresh cluster dates: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE clusters SET status = 'dissolved' WHERE id = ANY($1) AND size = 0 AND status = 'active'`, ids); err != nil {
+		return fmt.Errorf("dissolve empty clusters: %w", err)
+	}
+	dayStr := make([]string, len(days))
+	for i, d := range days {
+		dayStr[i] = d.UTC().Format("2006-01-02")
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM cluster_daily_counts WHERE cluster_id = ANY($1) AND day = ANY($2::date[])`, ids, dayStr); err != nil {
+		return fmt.Errorf("clear daily counts: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+		SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
+			SELECT m.cluster_id, d.day, 1 AS reports, 0 AS comments, i.reactions_total AS reactions
+			FROM unnest($2::date[]) AS d(day)
+			JOIN issues i ON i.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
+			             AND i.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+			JOIN cluster_members m ON m.issue_id = i.id
+			WHERE m.cluster_id = ANY($1)
+			UNION ALL
+			SELECT m.cluster_id, d.day, 0, 1, 0
+			FROM unnest($2::date[]) AS d(day)
+			JOIN comments c ON c.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
+			               AND c.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+			JOIN cluster_members m ON m.issue_id = c.issue_id
+			WHERE m.cluster_id = ANY($1)
+		) x GROUP BY cluster_id, day`, ids, dayStr); err != nil {
+		return fmt.Errorf("write daily counts: %w", err)
+	}
+	return nil
 }

@@ -16,3 +16,7 @@ CREATE TABLE cluster_fingerprints (
 );
 CREATE INDEX cluster_fingerprints_cluster_idx ON cluster_fingerprints (cluster_id);
 CREATE INDEX issue_classification_version_idx ON issue_classification (rules_version);
+-- Daily counts of a classify run are refreshed per day touched.
+CREATE INDEX IF NOT EXISTS comments_created_at_idx ON comments (created_at);
+-- The latest members of a cluster without scanning all of them.
+CREATE INDEX IF NOT EXISTS cluster_members_cluster_issue_idx ON cluster_members (cluster_id, issue_id);
