@@ -556,7 +556,7 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 	sig := string(q.Signal)
 	mc := max(q.MinCount, 0)
 	t0 := win.BaselineDays
-	cmp := fmt.Sprintf("%d %s in %s..%s vs %s per %d days before", r.Count, sig, win.Current.From, win.Current.To, fmtF(r.BaselinePerWindow), q.WindowDays)
+	cmp := fmt.Sprintf("%d %s in %s..%s vs %s per %d days before", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To, fmtF(r.BaselinePerWindow), q.WindowDays)
 	test := fmt.Sprintf("ratio %s, %s, %s", fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp))
 	escalating := r.Ceiling > 0 && float64(r.LastWeek) > r.Ceiling && r.LastWeek >= mc && r.QWeek < q.Alpha
 	rising := r.QUp < q.Alpha && r.Ratio >= RisingRatio && r.Count >= mc
@@ -571,13 +571,13 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 	case t0 == 0 && r.Count > 0:
 		r.State = StateNew
 		if win.DataStart == 0 {
-			r.Reason = fmt.Sprintf("%d %s in %s..%s; no earlier data to compare with", r.Count, sig, win.Current.From, win.Current.To)
+			r.Reason = fmt.Sprintf("%d %s in %s..%s; no earlier data to compare with", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To)
 		} else {
-			r.Reason = fmt.Sprintf("%d %s in %s..%s; the store has no data before %s to compare with", r.Count, sig, win.Current.From, win.Current.To, win.DataStart)
+			r.Reason = fmt.Sprintf("%d %s in %s..%s; the store has no data before %s to compare with", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To, win.DataStart)
 		}
 	case r.Baseline.Reports == 0 && r.LastBefore == 0 && r.Current.Reports > 0 && r.Count >= mc:
 		r.State = StateNew
-		r.Reason = fmt.Sprintf("first reports: %d %s in %s..%s, none before", r.Count, sig, win.Current.From, win.Current.To)
+		r.Reason = fmt.Sprintf("first reports: %d %s in %s..%s, none before", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To)
 	case len(regs) > 0:
 		r.State = StateRegressed
 		rg := regs[0]
@@ -601,7 +601,7 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 	case escalating:
 		r.State = StateEscalating
 		r.Reason = fmt.Sprintf("%d %s in the last 7 days, above the ceiling of %s from %d baseline weeks; %s, %s (%s; %s)",
-			r.LastWeek, sig, fmtF(r.Ceiling), baseWeeks, eqP("p", r.PWeek), eqP("q", r.QWeek), cmp, test)
+			r.LastWeek, plural(r.LastWeek, sig), fmtF(r.Ceiling), baseWeeks, eqP("p", r.PWeek), eqP("q", r.QWeek), cmp, test)
 	case rising:
 		r.State = StateRising
 		r.Reason = cmp + ": " + test + returning(r)
@@ -622,6 +622,15 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 		}
 		r.Reason += returning(r)
 	}
+}
+
+// plural turns a signal name ("reports") singular for a count of one;
+// "activity" has no plural.
+func plural(n int, sig string) string {
+	if n == 1 && strings.HasSuffix(sig, "s") {
+		return strings.TrimSuffix(sig, "s")
+	}
+	return sig
 }
 
 func returning(r *Row) string {
