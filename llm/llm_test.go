@@ -402,7 +402,7 @@ func TestPromptInjectionIsContained(t *testing.T) {
 			t.Errorf("claim is not one plain line: %q", s)
 		}
 	}
-	if !strings.Contains(joined, "Vec`<String>`") {
+	if !strings.Contains(joined, "Vec<String>") {
 		t.Errorf("a type parameter was not kept as code: %s", joined)
 	}
 	if p.Dropped != 1 {
@@ -774,10 +774,13 @@ func TestPageEvidenceAndMarkdown(t *testing.T) {
 	if SectionMarkdown(p.Section(SectionWhy), nil, nil) != "" || SectionMarkdown(p.Section(SectionFixes), nil, nil) != "" {
 		t.Errorf("empty sections must render empty")
 	}
-	if note := PageProseNote(p); !strings.Contains(note, "The section “What it means” was written by the language model m1") {
+	if note := PageProseNote(p, nil); !strings.Contains(note, "in the section “What it means” were written by m1") {
 		t.Errorf("note = %q", note)
 	}
-	if PageProseNote(nil) != "" {
+	if note := PageProseNote(p, map[string]string{SectionMeaning: "What this error means"}); !strings.Contains(note, "section “What this error means”") {
+		t.Errorf("note with the page's headings = %q", note)
+	}
+	if PageProseNote(nil, nil) != "" {
 		t.Errorf("note for no prose")
 	}
 }

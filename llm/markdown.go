@@ -36,24 +36,38 @@ func SectionMarkdown(s *Section, escape func(string) string, cite func(n int) st
 	return b.String()
 }
 
-// PageProseNote is the note a page shows when some of its sections were
-// written by a model: which sections and which model.
-func PageProseNote(p *Prose) string {
+// SectionAttribution is the line a page puts above model-written
+// statements in a section.
+func SectionAttribution(model string) string {
+	return fmt.Sprintf("Written by the language model %s from the reports linked after each statement:", model)
+}
+
+// PageProseNote is the note a page shows when some of its sections hold
+// model-written statements: which sections and which model. headings maps
+// section keys to the page's own headings (nil: SectionHeadings).
+func PageProseNote(p *Prose, headings map[string]string) string {
 	if p == nil {
 		return ""
+	}
+	if headings == nil {
+		headings = SectionHeadings
 	}
 	var names []string
 	for _, s := range p.Sections {
 		if len(s.Claims) > 0 {
-			names = append(names, "“"+s.Heading+"”")
+			h := headings[s.Key]
+			if h == "" {
+				h = s.Heading
+			}
+			names = append(names, "“"+h+"”")
 		}
 	}
 	if len(names) == 0 {
 		return ""
 	}
-	what := "The section " + names[0] + " was"
+	what := "section " + names[0]
 	if len(names) > 1 {
-		what = "The sections " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " were"
+		what = "sections " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 	}
-	return fmt.Sprintf("%s written by the language model %s from the reports this page cites; every statement cites its sources, and statements citing no report of this page were removed. The other sections are errata's own summary of the reports.", what, p.Model)
+	return fmt.Sprintf("The statements marked as written by a language model in the %s were written by %s from the reports this page links; statements that cited no report of this page were removed. Everything else on this page is errata's own summary of the reports.", what, p.Model)
 }

@@ -50,10 +50,9 @@ video wbr xmp plaintext base`) {
 // bytes (0 = no limit), cut at a word boundary.
 //
 // <word> shapes that are not HTML elements and carry no attributes (for
-// example Vec<String> or <path>) are kept, wrapped as inline code.
-//
-// The result is still untrusted text: renderers must escape it the way they
-// escape evidence.
+// example Vec<String> or <path>, common in error messages) are kept as
+// text: the result is still untrusted text, and renderers must escape it
+// the way they escape evidence (reports/pages does).
 func Sanitize(s string, max int) string {
 	s = redact.String(s)
 	s = strings.Map(func(r rune) rune {
@@ -79,21 +78,22 @@ func Sanitize(s string, max int) string {
 		if name == "" || sub[1] != "" || htmlElements[name] || strings.TrimSpace(sub[3]) != "" {
 			return ""
 		}
-		return "`" + m + "`"
+		return m
 	})
-	// A lone "<" followed by a letter could still open a tag across the
-	// removal above ("<scr<b>ipt>"): run the tag removal to a fixed point.
-	for i := 0; i < 3 && reTag.MatchString(stripCode(s)); i++ {
-		s = reTag.ReplaceAllStringFunc(s, func(m string) string {
-			if strings.HasPrefix(m, "`") {
-				return m
-			}
+	// Removing a tag can join the pieces of another ("<scr<b>ipt>"): run
+	// the removal to a fixed point.
+	for i := 0; i < 3; i++ {
+		t := reTag.ReplaceAllStringFunc(s, func(m string) string {
 			sub := reTag.FindStringSubmatch(m)
 			if sub[2] != "" && sub[1] == "" && !htmlElements[strings.ToLower(sub[2])] && strings.TrimSpace(sub[3]) == "" {
 				return m
 			}
 			return ""
 		})
+		if t == s {
+			break
+		}
+		s = t
 	}
 	s = reEntity.ReplaceAllString(s, "")
 	s = reRule.ReplaceAllString(s, " ")
@@ -115,22 +115,6 @@ func Sanitize(s string, max int) string {
 		s = cutWords(s, max)
 	}
 	return s
-}
-
-// stripCode removes `inline code` spans, for checks that apply outside them.
-func stripCode(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		if r == '`' {
-			in = !in
-			continue
-		}
-		if !in {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // cutWords shortens s to at most max bytes at a word boundary, adding "…",

@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -56,6 +57,13 @@ type Options struct {
 	Chart    func(title string, weeks []store.PageCount, asOf time.Time) []byte
 	NoCharts bool
 	Logger   *slog.Logger
+	// LLM, when enabled, writes prose for the sections "What this error
+	// means", "Why it happens", "Common causes" and "Quick fixes" from the
+	// page's reports and their comments, each statement linking to the
+	// reports it cites, above errata's own text; the evidence note names the
+	// model. Answers are cached in the database, and any failure leaves the
+	// page as it would be without a model. Nil: no model.
+	LLM *llm.Client
 }
 
 // Result says what Generate did.
@@ -190,6 +198,12 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 			e := entries[id]
 			e.lastSeen = ev.LastEvidence
 			pd := &pageData{c: c, ev: ev, slug: slug, path: pl.slugs[slug].Path, aliases: pl.aliases[slug], asOf: asOf}
+			if opts.LLM.Enabled() {
+				pd.proseEv = llm.PageEvidence(c, ev, 0, 0)
+				if pd.prose, err = opts.LLM.PageProse(ctx, pd.proseEv); err != nil {
+					return res, err
+				}
+			}
 			for _, r := range byTopic[topicSlug(c.Topic)] {
 				if r.id != id && len(pd.related) < maxRelated {
 					pd.related = append(pd.related, relatedPage{title: r.title, path: r.path, reports: r.reports})

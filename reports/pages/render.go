@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -146,6 +147,30 @@ type pageData struct {
 	splitTo  []relatedPage // clusters that took part of this page's former reports
 	asOf     time.Time
 	chartSVG string // file name of the weekly chart next to the page, "" for none
+
+	prose   *llm.Prose          // model-written sections, nil for none
+	proseEv llm.ClusterEvidence // the numbered sources prose cites
+}
+
+// modelProse writes the model's statements for a section, each followed by
+// links to the reports it cites; nothing when the model wrote none.
+func modelProse(d *doc, pd *pageData, key string) {
+	md := llm.SectionMarkdown(pd.prose.Section(key), inline, func(n int) string {
+		label, u := llm.SourceLabel(pd.proseEv, n)
+		return link(label, u)
+	})
+	if md != "" {
+		d.block("*" + inline(llm.SectionAttribution(pd.prose.Model)) + "*")
+		d.block(md)
+	}
+}
+
+// modelHeadings are this page's headings of the sections a model may write.
+var modelHeadings = map[string]string{
+	llm.SectionMeaning: "What this error means",
+	llm.SectionWhy:     "Why it happens",
+	llm.SectionCauses:  "Common causes",
+	llm.SectionFixes:   "Quick fixes and workarounds",
 }
 
 type relatedPage struct {
@@ -412,6 +437,7 @@ func renderCluster(f Format, pd *pageData) string {
 	}
 	gl := terms(texts, 4)
 	d.h2("What this error means")
+	modelProse(d, pd, llm.SectionMeaning)
 	if c.Description != "" {
 		d.para(inline(c.Description))
 	}
@@ -421,6 +447,7 @@ func renderCluster(f Format, pd *pageData) string {
 
 	// Why it happens.
 	d.h2("Why it happens")
+	modelProse(d, pd, llm.SectionWhy)
 	d.para(whyFacts(c, ev)...)
 	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 {
 		var parts []string
@@ -437,6 +464,7 @@ func renderCluster(f Format, pd *pageData) string {
 
 	// Common causes.
 	d.h2("Common causes")
+	modelProse(d, pd, llm.SectionCauses)
 	nc := 0
 	for _, fd := range findings {
 		if fd.Kind != KindCause || nc == maxCauses {
@@ -449,6 +477,7 @@ func renderCluster(f Format, pd *pageData) string {
 
 	// Quick fixes and workarounds.
 	d.h2("Quick fixes and workarounds")
+	modelProse(d, pd, llm.SectionFixes)
 	nf := 0
 	var fixedIn []Finding
 	for _, fd := range findings {
@@ -563,6 +592,9 @@ func renderCluster(f Format, pd *pageData) string {
 	// Evidence note.
 	d.h2("Evidence note")
 	d.para(evidenceNote(ev, pd.asOf)...)
+	if note := llm.PageProseNote(pd.prose, modelHeadings); note != "" {
+		d.para(inline(note))
+	}
 	if pd.chartSVG != "" {
 		d.block(fmt.Sprintf("![Reports per week](%s)", pd.chartSVG))
 	}

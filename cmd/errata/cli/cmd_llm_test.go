@@ -212,3 +212,94 @@ func TestRunWithLLM(t *testing.T) {
 		})
 	}
 }
+
+// readTree returns every file under dir by relative path.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestPagesWithLLM(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	fake := llmfake.New(t)
+	vars := map[string]string{"OPENAI_BASE_URL": fake.BaseURL(), "OPENAI_API_KEY": llmfake.Key}
+	down := map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "OPENAI_API_KEY": "k"}
+	if code, _, errb := runLLMCmd(t, nil, "--database-url", url, "import", writeLLMIssues(t)); code != cli.ExitOK {
+		t.Fatalf("import: %s", errb)
+	}
+	if code, _, errb := runLLMCmd(t, nil, "--database-url", url, "classify"); code != cli.ExitOK {
+		t.Fatalf("classify: %s", errb)
+	}
+	pagesRun := func(vars map[string]string, flags ...string) map[string]string {
+		t.Helper()
+		out := t.TempDir()
+		args := append([]string{"--database-url", url, "pages", "--format", "plain", "--no-charts", "--out", out}, flags...)
+		code, stdout, errb := runLLMCmd(t, vars, args...)
+		if code != cli.ExitOK {
+			t.Fatalf("pages %v: exit %d\n%s\n%s", flags, code, stdout, errb)
+		}
+		return readTree(t, out)
+	}
+	plain := pagesRun(nil)
+	withModel := pagesRun(vars, "--llm", "--llm-model", llmfake.Model)
+	calls := fake.Calls()
+	if calls != 2 {
+		t.Errorf("%d calls for 2 pages, want 2", calls)
+	}
+	found := 0
+	for name, text := range withModel {
+		if !strings.Contains(text, "Model says the error") {
+			continue
+		}
+		found++
+		if testing.Verbose() && found == 1 {
+			t.Logf("%s:\n%s", name, text)
+		}
+		if !strings.Contains(text, "were written by "+llmfake.Model) || strings.Count(text, "*Written by the language model "+llmfake.Model) != 4 {
+			t.Errorf("%s does not say which model wrote what:\n%s", name, text)
+		}
+		if !strings.Contains(text, "[[acme/") || !strings.Contains(text, "](https://github.com/acme/") {
+			t.Errorf("%s: citations do not link to reports:\n%s", name, text)
+		}
+		if strings.Contains(plain[name], "Model says") {
+			t.Errorf("model text without a model")
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d pages with model prose, want 2", found)
+	}
+	// Second run: same pages, no calls.
+	again := pagesRun(vars, "--llm", "--llm-model", llmfake.Model)
+	if fake.Calls() != calls {
+		t.Errorf("second run made %d calls", fake.Calls()-calls)
+	}
+	for name := range withModel {
+		if again[name] != withModel[name] {
+			t.Errorf("%s changed on a rerun", name)
+		}
+	}
+	// Endpoint down: complete deterministic pages, the same as without a model.
+	fallback := pagesRun(down, "--llm", "--llm-model", "other-model")
+	if len(fallback) != len(plain) {
+		t.Fatalf("%d files with the endpoint down, %d without a model", len(fallback), len(plain))
+	}
+	for name := range plain {
+		if fallback[name] != plain[name] {
+			t.Errorf("%s differs from the page without a model:\n%s\n----\n%s", name, fallback[name], plain[name])
+		}
+	}
+}

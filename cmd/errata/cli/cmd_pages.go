@@ -5,6 +5,7 @@ import (
 
 	urfavecli "github.com/urfave/cli/v2"
 
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/reports/pages"
 )
 
@@ -22,12 +23,12 @@ become aliases (Hugo) or redirect_maps entries (MkDocs, in redirects.yml),
 and a cluster that disappears leaves a short page pointing to where its
 reports went. Rerunning on the same database writes nothing. Files errata
 did not write are never touched.`,
-		Flags: []urfavecli.Flag{
+		Flags: append([]urfavecli.Flag{
 			&urfavecli.StringFlag{Name: "out", Usage: "output `DIR` (default: output.dir of the config, else ./site)"},
 			&urfavecli.StringFlag{Name: "format", Usage: "hugo, mkdocs or plain (default: output.format of the config, else hugo)"},
 			&urfavecli.IntFlag{Name: "min-size", Usage: "reports a cluster needs for a new page (default: output.min_size of the config, else 2)"},
 			&urfavecli.BoolFlag{Name: "no-charts", Usage: "leave out the weekly report charts"},
-		},
+		}, llm.Flags()...),
 		Action: func(c *urfavecli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("pages: unexpected argument %q", c.Args().First())
@@ -65,8 +66,12 @@ did not write are never touched.`,
 			if err != nil {
 				return err
 			}
+			model, err := llmClient(c, env, s)
+			if err != nil {
+				return err
+			}
 			res, err := pages.Generate(c.Context, s, pages.Options{Out: out, Format: pages.Format(format), MinSize: minSize,
-				NoCharts: c.Bool("no-charts"), Logger: env.logger()})
+				NoCharts: c.Bool("no-charts"), Logger: env.logger(), LLM: model})
 			if err != nil {
 				return err
 			}
