@@ -25,3 +25,12 @@ bench:
 .PHONY: demo
 demo:
 	@scripts/demo.sh
+
+# Clustering quality on a labelled corpus (issues.jsonl + truth.tsv):
+# B-cubed and pairwise precision/recall/F1 and the worst families. The
+# corpus is imported into a temporary database on DATABASE_URL's server,
+# else on the embedded default database. CORPUS=dir for another corpus.
+CORPUS ?= ../shared/corpus/dev
+.PHONY: eval
+eval:
+	$(GO) run ./cmd/errata eval --corpus $(CORPUS)
