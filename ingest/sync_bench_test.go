@@ -95,7 +95,7 @@ func BenchmarkSync(b *testing.B) {
 	seedBench(fake, "bench/big", n)
 	ctx := context.Background()
 	src := []Source{{Kind: "repo", Key: "bench/big"}}
-	var wall, own, cpu time.Duration
+	var wall, own, cpu, dbCPU time.Duration
 	var reqs, resyncReqs, resync304 int64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -113,6 +113,7 @@ func BenchmarkSync(b *testing.B) {
 		b.StopTimer()
 		db1 := backendCPU(ctx, st)
 		cpu += cpu1 - cpu0 - fake.Stats().ServeTime + db1 - max(db0, 0)
+		dbCPU += db1 - max(db0, 0)
 		if sums[0].Status != "ok" || sums[0].Issues.Inserted != n || sums[0].Comments.Inserted != 4*n {
 			b.Fatalf("sync: %s %s: issues %+v comments %+v", sums[0].Status, sums[0].Message, sums[0].Issues, sums[0].Comments)
 		}
@@ -129,6 +130,8 @@ func BenchmarkSync(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/wall.Seconds(), "issues/s")
 	b.ReportMetric(float64(n)*float64(b.N)/own.Seconds(), "errata-issues/s")
 	b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "cpu-issues/s")
+	b.ReportMetric((cpu-dbCPU).Seconds()/float64(b.N), "client-cpu-s")
+	b.ReportMetric(dbCPU.Seconds()/float64(b.N), "db-cpu-s")
 	b.ReportMetric(float64(reqs)/float64(b.N), "requests/sync")
 	b.ReportMetric(float64(resyncReqs)/float64(b.N), "requests/resync")
 	b.ReportMetric(float64(resync304)/float64(b.N), "304s/resync")

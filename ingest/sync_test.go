@@ -563,3 +563,35 @@ func TestSyncSearch(t *testing.T) {
 		t.Error("the changed hit's comments were not fetched per issue")
 	}
 }
+
+// TestSyncCatchUpBeyondOnePage changes more than a page of issues and
+// comments between runs: the probe cannot hold them all, so an ascending
+// catch-up runs, and the run after it is two 304s again.
+func TestSyncCatchUpBeyondOnePage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedBig(fake, "o/r", 300)
+	st := storetest.New(t)
+	src := []Source{{Kind: "repo", Key: "o/r"}}
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	fake.Advance(time.Hour)
+	for n := 1; n <= 260; n++ {
+		fake.UpdateIssue("o/r", n, func(i *githubfake.Issue) { i.Title += " (edited)" })
+		if n%2 == 0 {
+			fake.AddComment("o/r", n, "", "follow-up", time.Time{})
+		}
+		fake.Advance(time.Second)
+	}
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	mustOK(t, sums)
+	diffSnap(t, "catch-up", takeSnapshot(t, st), expected(fake, "o/r", false))
+	if sums[0].Issues.Updated < 200 || sums[0].Comments.Inserted < 100 {
+		t.Errorf("catch-up counts: issues %+v comments %+v", sums[0].Issues, sums[0].Comments)
+	}
+	sums = newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	if sums[0].Requests != 2 || sums[0].NotModified != 2 {
+		t.Errorf("after catch-up: %d requests, %d 304s; want 2 and 2", sums[0].Requests, sums[0].NotModified)
+	}
+}

@@ -241,8 +241,15 @@ type SyncRun struct {
 	Message         string
 }
 
-// SyncRunStart records a run as running and returns its id.
+// SyncRunStart records a run as running and returns its id. Call it while
+// holding the source's lock: runs of the source still marked running
+// belong to a process that died, and are marked interrupted.
 func (s *Store) SyncRunStart(ctx context.Context, sourceID int64, started time.Time) (int64, error) {
+	if _, err := s.pool.Exec(ctx, `UPDATE sync_runs SET status = 'interrupted', finished_at = COALESCE(finished_at, now()),
+		message = COALESCE(message, 'the process ended before the run finished')
+		WHERE source_id = $1 AND status = 'running'`, sourceID); err != nil {
+		return 0, fmt.Errorf("close stale sync runs: %w", err)
+	}
 	var id int64
 	err := s.pool.QueryRow(ctx, `INSERT INTO sync_runs (source_id, started_at) VALUES ($1, $2) RETURNING id`,
 		sourceID, started.UTC()).Scan(&id)

@@ -129,6 +129,18 @@ func TestSyncLockAndRuns(t *testing.T) {
 		IssuesNew: 4, CommentsUpdated: 2, Message: "primary rate limit"}); err != nil {
 		t.Fatal(err)
 	}
+	// A run left "running" by a dead process is closed by the next start.
+	dead, err := st.SyncRunStart(ctx, src.ID, start.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SyncRunStart(ctx, src.ID, start.Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var deadStatus string
+	if err := st.Pool().QueryRow(ctx, `SELECT status FROM sync_runs WHERE id = $1`, dead).Scan(&deadStatus); err != nil || deadStatus != "interrupted" {
+		t.Errorf("stale run status %q, %v", deadStatus, err)
+	}
 	r, err := st.SyncRunLast(ctx, src.ID)
 	if err != nil || r.Status != "partial" || r.Requests != 12 || r.NotModified != 3 || r.WaitedMS != 1500 ||
 		r.IssuesNew != 4 || r.CommentsUpdated != 2 || r.FinishedAt == nil || r.Message != "primary rate limit" {
