@@ -23,6 +23,10 @@ func TestFindCodes(t *testing.T) {
 		{"You exceeded your current quota, please check your plan", []string{"api:insufficient_quota"}, nil},
 		{"self signed certificate in certificate chain", []string{"errno:SELF_SIGNED_CERT_IN_CHAIN"}, nil},
 		{"We plan to add dark mode next release", nil, nil},
+		{"error C2668: ambiguous call to overloaded function", nil, nil},
+		{"Refactor: invalid client configuration is silently ignored", nil, nil},
+		{"Fixes #429 and closes #503", nil, nil},
+		{"API Error: 529 Overloaded", []string{"http:529"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -135,14 +135,16 @@ var phraseCodes = []phraseCode{
 	{regexp.MustCompile(`(?i)\bfetch failed\b|\bfailed to fetch\b`), "net:fetch_failed", true, nil},
 	// RFC 9110 / RFC 6585 reason phrases
 	{regexp.MustCompile(`(?i)\btoo many requests\b|\brate[- ]?limit(?:ed|s)?\b(?:\s+\w+){0,3}?\s*(?:exceeded|reached|error|hit)\b|\b(?:exceeded|reached|hit|exceed)\s+(?:\w+\s+){0,3}?rate[- ]?limits?\b|\bratelimiterror\b`), "http:429", true, nil},
-	{regexp.MustCompile(`(?i)\boverloaded(?:_error|error)?\b`), "http:529", true, nil},
+	// "overloaded" alone is also C++/Java vocabulary ("overloaded function"):
+	// require the API error type or an error/status context.
+	{regexp.MustCompile(`(?i)\boverloaded_?error\b|\b(?:api|server|service|model|upstream|provider|error|status|529)\W{1,3}(?:\w+\W{1,3}){0,2}overloaded\b|\boverloaded\W{1,3}(?:\w+\W{1,3}){0,2}(?:529|error|errors|retry|retrying)\b|^overloaded$`), "http:529", true, nil},
 	{regexp.MustCompile(`(?i)\bservice unavailable\b`), "http:503", false, nil},
 	{regexp.MustCompile(`(?i)\bbad gateway\b`), "http:502", false, nil},
 	{regexp.MustCompile(`(?i)\bgateway time-?out\b`), "http:504", false, nil},
 	{regexp.MustCompile(`(?i)\binternal server error\b`), "http:500", false, nil},
 	{regexp.MustCompile(`(?i)\bpayload too large\b|\brequest entity too large\b`), "http:413", true, nil},
 	// RFC 6749 descriptions spelled out
-	{regexp.MustCompile(`(?i)\b(?:invalid|unrecognized|unknown|unregistered)[ _-]client[ _-]?id\b|\bclient[ _-]?id\b[^.\n]{0,60}?\b(?:not found|not recognized|is not registered|was not found|does not exist)\b|\bclient[ _-]?id (?:is )?(?:invalid|not found|unknown)\b|\binvalid client\b|\bunknown client\b|\bclient not found\b`), "oauth:invalid_client", true, nil},
+	{regexp.MustCompile(`(?i)\b(?:invalid|unrecognized|unknown|unregistered)[ _-]client[ _-]?id\b|\bclient[ _-]?id\b[^.\n]{0,60}?\b(?:not found|not recognized|is not registered|was not found|does not exist)\b|\bclient[ _-]?id (?:is )?(?:invalid|not found|unknown)\b|\bunknown client\b|\bclient not found\b`), "oauth:invalid_client", true, nil},
 	{regexp.MustCompile(`(?i)\binvalid scopes?\b|\bscopes? (?:is |are )?(?:invalid|not (?:recognized|supported|allowed))\b|\bunsupported scopes?\b`), "oauth:invalid_scope", true, nil},
 	{regexp.MustCompile(`(?i)\binvalid grant\b`), "oauth:invalid_grant", true, nil},
 	{regexp.MustCompile(`(?i)\binvalid redirect[ _]uri\b|\bredirect[ _]uri mismatch\b|\bredirect_uri_mismatch\b`), "oauth:invalid_redirect_uri", true, nil},
