@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/errata-tool/errata/classify"
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/reports/pages"
 	"github.com/errata-tool/errata/reports/trends"
 	"github.com/errata-tool/errata/store"
@@ -54,12 +55,20 @@ type PublishStage struct {
 	Chart func(title string, weeks []store.PageCount, asOf time.Time) []byte
 	// Now is the trends report's as-of clock (default time.Now).
 	Now func() time.Time
+	// LLM, when set, returns the language-model client of the current run
+	// for the pages' prose (see pages.Options.LLM); nil or a nil client
+	// means none.
+	LLM func() *llm.Client
 }
 
 // Pages writes the pages into dir.
 func (p *PublishStage) Pages(ctx context.Context, dir string) (string, error) {
+	var model *llm.Client
+	if p.LLM != nil {
+		model = p.LLM()
+	}
 	res, err := pages.Generate(ctx, p.Store, pages.Options{Out: dir, Format: pages.Format(p.Format), MinSize: p.MinSize,
-		Chart: p.Chart, Logger: p.Logger})
+		Chart: p.Chart, Logger: p.Logger, LLM: model})
 	if err != nil {
 		return "", err
 	}

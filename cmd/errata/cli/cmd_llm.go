@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	urfavecli "github.com/urfave/cli/v2"
@@ -167,15 +168,35 @@ func llmRefine(c *urfavecli.Context, env *Env, client *llm.Client, st *store.Sto
 
 // llmClassifier runs the model's cluster pass (llm.RefineClusters) after
 // each classify of `errata run` and of every worker job, with a fresh
-// client (so a fresh token budget) per run. A failed pass never fails the
-// stage. When the pass wrote new model text, the stage reports a change
-// so that the pages are rewritten.
+// client (so a fresh token budget) per run, which the run's pages then use
+// too (current). A failed pass never fails the stage. When the pass wrote
+// new model text, the stage reports a change so that the pages are
+// rewritten.
 type llmClassifier struct {
 	runner.Classifier
 	cfg   llm.Config
 	st    *store.Store
 	rules *classify.Rules
 	log   *slog.Logger
+
+	mu     sync.Mutex
+	client *llm.Client
+}
+
+// current is the client of the current run (a new one when classify did
+// not run before the pages).
+func (l *llmClassifier) current() *llm.Client {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.client == nil {
+		c, err := llm.New(l.cfg, l.st, l.log)
+		if err != nil {
+			l.log.Warn("language model not used", "error", err)
+			return nil
+		}
+		l.client = c
+	}
+	return l.client
 }
 
 func (l *llmClassifier) Classify(ctx context.Context) (runner.ClassifyResult, error) {
@@ -183,9 +204,11 @@ func (l *llmClassifier) Classify(ctx context.Context) (runner.ClassifyResult, er
 	if err != nil {
 		return r, err
 	}
-	client, err := llm.New(l.cfg, l.st, l.log)
-	if err != nil {
-		l.log.Warn("language model not used", "error", err)
+	l.mu.Lock()
+	l.client = nil // a new run: a new budget
+	l.mu.Unlock()
+	client := l.current()
+	if client == nil {
 		return r, nil
 	}
 	var opts llm.RefineOptions
@@ -212,9 +235,10 @@ func (l *llmClassifier) Classify(ctx context.Context) (runner.ClassifyResult, er
 }
 
 // withLLM wraps a run's classifier with the model's cluster pass when
-// --llm or the config's llm: section asks for it (and --no-llm does not).
-// Configuration errors are usage errors, found before anything runs.
-func withLLM(c *urfavecli.Context, env *Env, st *store.Store, cfg *config.Config, cl runner.Classifier) (runner.Classifier, error) {
+// --llm or the config's llm: section asks for it (and --no-llm does not),
+// and gives the run's pages the same client. Configuration errors are
+// usage errors, found before anything runs.
+func withLLM(c *urfavecli.Context, env *Env, st *store.Store, cfg *config.Config, cl runner.Classifier, pub runner.Publisher) (runner.Classifier, error) {
 	lc, err := llm.ConfigFrom(c, cfg, env.Getenv)
 	if err != nil {
 		return nil, usageError("%s: %v", c.Command.Name, err)
@@ -227,5 +251,9 @@ func withLLM(c *urfavecli.Context, env *Env, st *store.Store, cfg *config.Config
 		return nil, err
 	}
 	env.logger().Info("using a language model", "model", lc.Model, "base_url", lc.BaseURL, "from", lc.Source)
-	return &llmClassifier{Classifier: cl, cfg: lc, st: st, rules: rules, log: env.logger()}, nil
+	lcl := &llmClassifier{Classifier: cl, cfg: lc, st: st, rules: rules, log: env.logger()}
+	if ps, ok := pub.(*runner.PublishStage); ok {
+		ps.LLM = lcl.current
+	}
+	return lcl, nil
 }

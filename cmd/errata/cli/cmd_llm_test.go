@@ -205,9 +205,15 @@ func TestRunWithLLM(t *testing.T) {
 			if got := strings.Count(cl, `"title": "Model title: `); (got == 2) != tt.model {
 				t.Errorf("%d model titles, model answering=%v:\n%s", got, tt.model, cl)
 			}
-			entries, err := os.ReadDir(out)
-			if err != nil || len(entries) == 0 {
-				t.Errorf("no pages written: %v", err)
+			pages := readTree(t, out)
+			prose := 0
+			for _, text := range pages {
+				if strings.Contains(text, "Model says the error") {
+					prose++
+				}
+			}
+			if len(pages) == 0 || (prose == 2) != tt.model {
+				t.Errorf("%d files, %d with model prose; model answering=%v", len(pages), prose, tt.model)
 			}
 		})
 	}

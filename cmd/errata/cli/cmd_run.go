@@ -165,7 +165,7 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 	if p.Classifier, p.Publisher, err = stageImpls(s, cfg, log); err != nil {
 		return nil, err
 	}
-	if p.Classifier, err = withLLM(c, env, s, cfg, p.Classifier); err != nil {
+	if p.Classifier, err = withLLM(c, env, s, cfg, p.Classifier, p.Publisher); err != nil {
 		return nil, err
 	}
 	return p, nil
