@@ -239,3 +239,31 @@ func TestEvaluateMetrics(t *testing.T) {
 		t.Errorf("unclustered %d", m.Unclustered)
 	}
 }
+
+func TestFindStatuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Request failed with status code 429", []string{"429"}},
+		{"HTTP/1.1 502 Bad Gateway", []string{"502"}},
+		{"API Error (529 {\"type\":\"error\"})", []string{"529"}},
+		{"got 404 - Not Found", []string{"404"}},
+		{"retrying after (503)", []string{"503"}},
+		{"503 Service Unavailable", []string{"503"}},
+		{"processed 450 items in 512 ms", nil},
+		{"port 5432 and id 4040", nil},
+		{"see issue #429", nil},
+		{"error: 4001", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, s := range findStatuses(tt.in, 8) {
+			got = append(got, s[0])
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("findStatuses(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

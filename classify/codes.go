@@ -160,15 +160,10 @@ var phraseCodes = []phraseCode{
 	{regexp.MustCompile(`(?i)\bparse error\b`), "jsonrpc:-32700", false, nil},
 }
 
-// HTTP statuses in context: "status code 429", "HTTP 503", "Error 529",
-// "(429)", "429 Too Many Requests", "HTTP/1.1 502".
 var (
-	statusBefore = regexp.MustCompile(`(?i)\b(?:http(?:/[0-9.]+)?|status(?: code)?|status_code|statuscode|code|error|err|api error|response|returned|got)[\s:=(\[#"]{0,3}([45][0-9][0-9])\b`)
-	statusAfter  = regexp.MustCompile(`(?i)\b([45][0-9][0-9])\)?[\s:\-]{1,3}(?:error|err|too|overloaded|unauthorized|forbidden|not found|bad|internal|service|gateway|payload|request|conflict|unprocessable|precondition|method|not allowed)\b`)
-	statusParen  = regexp.MustCompile(`\(([45][0-9][0-9])\)`)
-	rpcCode      = regexp.MustCompile(`(?:^|[^0-9\w])(-32[0-9]{3})\b`)
-	errnoToken   = regexp.MustCompile(`\b(E[A-Z0-9_]{2,}|[A-Z][A-Z_]{6,}[A-Z]|ERR_[A-Z0-9_]+)\b`)
-	snakeToken   = regexp.MustCompile(`(?i)\b[a-z]+(?:_[a-z]+)+\b`)
+	rpcCode    = regexp.MustCompile(`(?:^|[^0-9\w])(-32[0-9]{3})\b`)
+	errnoToken = regexp.MustCompile(`\b(E[A-Z0-9_]{2,}|[A-Z][A-Z_]{6,}[A-Z]|ERR_[A-Z0-9_]+)\b`)
+	snakeToken = regexp.MustCompile(`(?i)\b[a-z]+(?:_[a-z]+)+\b`)
 )
 
 // specific statuses that identify an error on their own.
@@ -220,10 +215,8 @@ func FindCodes(s string) []Code {
 		}
 	}
 	if hasStatusDigits(s) {
-		for _, re := range []*regexp.Regexp{statusBefore, statusAfter, statusParen} {
-			for _, m := range re.FindAllStringSubmatch(s, 8) {
-				add("http:"+m[1], strongStatus[m[1]], m[0])
-			}
+		for _, st := range findStatuses(s, 8) {
+			add("http:"+st[0], strongStatus[st[0]], st[1])
 		}
 	}
 	if !strings.Contains(s, "-32") {
@@ -364,4 +357,93 @@ func hasUpperCode(s string) bool {
 		run = 0
 	}
 	return false
+}
+
+// HTTP statuses count only in context: after a word such as "HTTP",
+// "status", "status code", "code", "error", "response", "returned" or
+// "got" ("status code 429", "HTTP/1.1 502", "Error: 529"), before a word
+// such as "error", "Too", "Unauthorized", "Not Found", "Bad", "Internal"
+// ("429 Too Many Requests", "404 - Not Found"), or alone in parentheses
+// ("(529)"). A bare number is not a status. Hand-written for speed (this
+// runs on every candidate line) and because RE2 has no look-around.
+var (
+	statusBeforeWords = map[string]bool{"http": true, "status": true, "status_code": true, "statuscode": true, "code": true,
+		"error": true, "err": true, "response": true, "returned": true, "got": true}
+	statusAfterWords = map[string]bool{"error": true, "err": true, "too": true, "overloaded": true, "unauthorized": true,
+		"forbidden": true, "bad": true, "internal": true, "service": true, "gateway": true, "payload": true, "request": true,
+		"conflict": true, "unprocessable": true, "precondition": true, "method": true}
+)
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// findStatuses returns up to max (status, context) pairs.
+func findStatuses(s string, max int) [][2]string {
+	var out [][2]string
+	for i := 0; i+2 < len(s) && len(out) < max; i++ {
+		if !(s[i] == '4' || s[i] == '5') || !isDigits(s[i:i+3]) || (i > 0 && isAlnum(s[i-1])) || (i+3 < len(s) && isAlnum(s[i+3])) {
+			continue
+		}
+		code := s[i : i+3]
+		start, end := i, i+3
+		ok := false
+		// "(529)"
+		if i > 0 && s[i-1] == '(' && i+3 < len(s) && s[i+3] == ')' {
+			ok, start, end = true, i-1, i+4
+		}
+		// a context word before, up to 3 separators away
+		if !ok {
+			j := i
+			for n := 0; n < 3 && j > 0 && strings.IndexByte(" \t:=([#\"", s[j-1]) >= 0; n++ {
+				j--
+			}
+			if j < i || (j > 0 && j == i) {
+				k := j
+				for k > 0 && (isAlnum(s[k-1]) || s[k-1] == '/' || s[k-1] == '.') {
+					k--
+				}
+				w := strings.ToLower(s[k:j])
+				if slash := strings.IndexByte(w, '/'); slash > 0 && w[:slash] == "http" {
+					w = "http"
+				}
+				if j > k && statusBeforeWords[w] {
+					ok, start = true, k
+				}
+			}
+		}
+		// a context word after
+		if !ok {
+			k := i + 3
+			if k < len(s) && s[k] == ')' {
+				k++
+			}
+			n := 0
+			for n < 3 && k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == ':' || s[k] == '-') {
+				k++
+				n++
+			}
+			if n > 0 {
+				e := k
+				for e < len(s) && isAlnum(s[e]) {
+					e++
+				}
+				w := strings.ToLower(s[k:e])
+				switch {
+				case statusAfterWords[w]:
+					ok, end = true, e
+				case w == "not":
+					rest := strings.ToLower(s[e:min(len(s), e+8)])
+					if strings.HasPrefix(rest, " found") || strings.HasPrefix(rest, " allowed") {
+						ok, end = true, min(len(s), e+8)
+					}
+				}
+			}
+		}
+		if ok {
+			out = append(out, [2]string{code, s[start:end]})
+		}
+		i += 2
+	}
+	return out
 }

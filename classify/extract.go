@@ -334,17 +334,10 @@ var signalWords = []string{
 	"unknown", "-32", "错误", "失败", "报错", "异常", "エラー",
 }
 
+var signalSet = newKeywordSet(signalWords)
+
 func hasErrorSignal(line string) bool {
-	if hasUpperCode(line) || hasStatusDigits(line) {
-		return true
-	}
-	lower := strings.ToLower(line)
-	for _, w := range signalWords {
-		if strings.Contains(lower, w) {
-			return true
-		}
-	}
-	return false
+	return signalSet.any(line) || hasUpperCode(line) || hasStatusDigits(line)
 }
 
 // errorWords are counted (at word boundaries) to rate error-likeness.
