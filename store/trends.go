@@ -344,14 +344,17 @@ type TrendAfterFixParams struct {
 	To          time.Time // last day of the current window
 }
 
-// TrendAfterFix is the reports of one group after its fix day, split at
-// the start of the current window.
+// TrendAfterFix is what came after one group's fix day: the reports in
+// the current window, and (BeforeWindow > 0) whether any report came
+// earlier, between the fix day and the window. BeforeWindow counts the
+// group's clusters with such a report, not reports.
 type TrendAfterFix struct {
 	InWindow, BeforeWindow int
 }
 
-// TrendAfterFixCounts sums reports after each fix day (day granularity:
-// reports on the fix day itself are not counted).
+// TrendAfterFixCounts reads what came after each fix day (day
+// granularity: reports on the fix day itself are not counted). Groups with
+// nothing after their fix are absent.
 func (s *Store) TrendAfterFixCounts(ctx context.Context, p TrendAfterFixParams) (map[int64]TrendAfterFix, error) {
 	if len(p.ClusterIDs) != len(p.Groups) || len(p.ClusterIDs) != len(p.FixDays) {
 		return nil, fmt.Errorf("trend after-fix counts: mismatched parameter lengths")
@@ -360,12 +363,17 @@ func (s *Store) TrendAfterFixCounts(ctx context.Context, p TrendAfterFixParams) 
 	for i, d := range p.FixDays {
 		days[i] = dateOnly(d)
 	}
+	// Per pair: the reports in the window after the fix day (a short range
+	// scan), and whether any report came between the fix day and the
+	// window (an index probe that stops at the first row).
 	rows, err := s.pool.Query(ctx, `
-SELECT p.grp, COALESCE(sum(d.reports) FILTER (WHERE d.day >= $4), 0)::int,
-       COALESCE(sum(d.reports) FILTER (WHERE d.day < $4), 0)::int
-FROM unnest($1::bigint[], $2::bigint[], $3::date[]) AS p (cid, grp, fixday)
-JOIN cluster_daily_counts d ON d.cluster_id = p.cid AND d.day > p.fixday AND d.day <= $5
-GROUP BY p.grp`, p.ClusterIDs, p.Groups, days, dateOnly(p.WindowStart), dateOnly(p.To))
+SELECT p.grp,
+       COALESCE((SELECT sum(d.reports) FROM cluster_daily_counts d
+                 WHERE d.cluster_id = p.cid AND d.day > p.fixday AND d.day >= $4 AND d.day <= $5), 0)::int,
+       (EXISTS (SELECT 1 FROM cluster_daily_counts d
+                WHERE d.cluster_id = p.cid AND d.day > p.fixday AND d.day < $4 AND d.reports > 0))::int
+FROM unnest($1::bigint[], $2::bigint[], $3::date[]) AS p (cid, grp, fixday)`,
+		p.ClusterIDs, p.Groups, days, dateOnly(p.WindowStart), dateOnly(p.To))
 	if err != nil {
 		return nil, fmt.Errorf("read reports after fixes: %w", err)
 	}
@@ -373,10 +381,13 @@ GROUP BY p.grp`, p.ClusterIDs, p.Groups, days, dateOnly(p.WindowStart), dateOnly
 	out := map[int64]TrendAfterFix{}
 	for rows.Next() {
 		var g int64
-		var a TrendAfterFix
-		if err := rows.Scan(&g, &a.InWindow, &a.BeforeWindow); err != nil {
+		var in, before int
+		if err := rows.Scan(&g, &in, &before); err != nil {
 			return nil, fmt.Errorf("read reports after fixes: %w", err)
 		}
+		a := out[g]
+		a.InWindow += in
+		a.BeforeWindow += before
 		out[g] = a
 	}
 	if err := rows.Err(); err != nil {

@@ -30,7 +30,7 @@ func BenchmarkCompute(b *testing.B) {
 		`INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
 		 SELECT c.id, d.day, 1 + (random() * 0.7)::int, (random() * 3)::int, (random() * 2)::int
 		 FROM clusters c CROSS JOIN LATERAL (
-		     SELECT DISTINCT DATE '2024-01-05' + (random() * 999 + c.id * 0)::int AS day FROM generate_series(1, 160)
+		     SELECT DISTINCT DATE '2024-01-05' + (random() * 999 + c.id * 0)::int AS day FROM generate_series(1, 170)
 		 ) d`,
 		`INSERT INTO trend_repo_daily_counts (cluster_id, repository_id, day, reports, comments, reactions)
 		 SELECT cluster_id, 1 + (cluster_id % 50), day, reports, comments, reactions FROM cluster_daily_counts`,

@@ -1,10 +1,12 @@
 package trends
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -355,7 +357,14 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	// Regressions, judged per surviving cluster on all its reports.
 	regressed := map[int64]regression{}
 	if q.By != ByRepo {
-		if regressed, err = findRegressions(ctx, s, clusters, survivor, win); err != nil {
+		// Only clusters with reports in the window can have regressed.
+		cand := map[int64]bool{}
+		for _, a := range accs {
+			if a.windows[0].Reports > 0 {
+				cand[survivor[a.cluster]] = true
+			}
+		}
+		if regressed, err = findRegressions(ctx, s, clusters, survivor, win, cand); err != nil {
 			return nil, err
 		}
 	}
@@ -466,19 +475,30 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		decide(r, q, win, len(baseWeeks), regs)
 	}
 
-	sort.SliceStable(rows, func(i, j int) bool {
+	// Keys are unique, so this order is total and an unstable sort of
+	// indexes (cheaper than moving rows) is deterministic.
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
 		a, b := &rows[i], &rows[j]
 		if ra, rb := rank(a.State), rank(b.State); ra != rb {
-			return ra < rb
+			return cmp.Compare(ra, rb)
 		}
 		if a.Count != b.Count {
-			return a.Count > b.Count
+			return cmp.Compare(b.Count, a.Count)
 		}
 		if a.Ratio != b.Ratio {
-			return a.Ratio > b.Ratio
+			return cmp.Compare(b.Ratio, a.Ratio)
 		}
-		return a.Key < b.Key
+		return strings.Compare(a.Key, b.Key)
 	})
+	sorted := make([]Row, len(rows))
+	for i, o := range order {
+		sorted[i] = rows[o]
+	}
+	rows = sorted
 	rep := &Report{Query: q, Windows: win, Groups: len(rows), Weeks: weeks}
 	if q.Top > 0 && len(rows) > q.Top {
 		rows = rows[:q.Top]
@@ -514,18 +534,23 @@ type regression struct {
 // findRegressions returns the surviving clusters whose latest full fix
 // (before the end of the current window) was followed by reports, the
 // first of them inside the current window.
-func findRegressions(ctx context.Context, s *store.Store, clusters []store.TrendCluster, survivor map[int64]int64, win Windows) (map[int64]regression, error) {
+func findRegressions(ctx context.Context, s *store.Store, clusters []store.TrendCluster, survivor map[int64]int64, win Windows, candidates map[int64]bool) (map[int64]regression, error) {
+	out := map[int64]regression{}
+	if len(candidates) == 0 {
+		return out, nil
+	}
 	fixes, err := s.TrendFixes(ctx, win.Current.To.AddDays(1).Time())
 	if err != nil {
 		return nil, err
 	}
-	out := map[int64]regression{}
-	if len(fixes) == 0 {
-		return out, nil
-	}
 	fixOf := map[int64]time.Time{}
 	for _, f := range fixes {
-		fixOf[f.ClusterID] = f.FixedAt
+		if candidates[f.ClusterID] {
+			fixOf[f.ClusterID] = f.FixedAt
+		}
+	}
+	if len(fixOf) == 0 {
+		return out, nil
 	}
 	slugs := map[int64]string{}
 	var p store.TrendAfterFixParams
