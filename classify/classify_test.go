@@ -27,6 +27,9 @@ func TestFindCodes(t *testing.T) {
 		{"Refactor: invalid client configuration is silently ignored", nil, nil},
 		{"Fixes #429 and closes #503", nil, nil},
 		{"API Error: 529 Overloaded", []string{"http:529"}, nil},
+		{"Fatal error: InvalidGrantError at refresh()", []string{"oauth:invalid_grant"}, nil},
+		{"openai.RateLimitError: slow down", []string{"http:429"}, nil},
+		{`API Error: 404 {"type":"not_found_error","message":"model: tiny-v9"}`, []string{"api:model_not_found"}, []string{"http:404"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -78,6 +81,9 @@ func TestExtract(t *testing.T) {
 			"stack", "valueerror: cannot serialize object of type widget"},
 		{"title error", "TypeError: Cannot read properties of undefined (reading 'map')", "It happens when I open the sidebar.",
 			"title", "typeerror: cannot read properties of undefined (reading <str>)"},
+		{"quoted in prose", "Sync stops",
+			"When I press the button the app shows me the message \"Error: listen EADDRINUSE: address already in use :::4000\" and then the whole window freezes until I restart it, every time.",
+			"body", "error: listen eaddrinuse: address already in use <ip>"},
 		{"secret redacted", "Auth fails", "```\nError: 401 Unauthorized using key sk-ant-api03-abcdefghijklmnopqrstuvwxyz012345\n```",
 			"code", "[redacted:anthropic-key]"},
 	}

@@ -152,7 +152,7 @@ var phraseCodes = []phraseCode{
 	{regexp.MustCompile(`(?i)\bprotected resource\b.{0,80}?\b(?:does not|doesn't|do not|did not) match\b|\bresource\b.{0,60}?\b(?:does not|doesn't) match\b.{0,40}?\b(?:expected|server|endpoint)|\bresource (?:url|uri|indicator)? ?mismatch\b`), "oauth:protected_resource_mismatch", true, nil},
 	// OpenAI / Anthropic documented messages of their codes
 	{regexp.MustCompile(`(?i)\bmaximum context length\b|\bcontext[ _]length[ _]exceeded\b|\bprompt is too long\b|\bcontext window (?:is )?(?:exceeded|full)\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?(?:context|token) (?:window|limit|length)\b`), "api:context_length_exceeded", true, nil},
-	{regexp.MustCompile("(?i)\\bmodel[:\\s]+\\S{1,60}\\s+(?:and\\s+\\S{1,60}\\s+)?(?:does not|doesn't|do not) exist\\b|\\bmodel[ _]not[ _]found\\b|\\bmodel (?:\\S{1,60} )?(?:is )?not (?:found|available|supported)\\b"), "api:model_not_found", true, nil},
+	{regexp.MustCompile("(?i)\\bmodel[:\\s]+\\S{1,60}\\s+(?:and\\s+\\S{1,60}\\s+)?(?:does not|doesn't|do not) exist\\b|\\bmodel[ _]not[ _]found\\b|\\bnot[ _]found(?:_error)?\\b.{0,80}?\\bmodel\\b|\\bmodel\\b.{0,40}?\\bnot[ _]found\\b|\\bmodel (?:\\S{1,60} )?(?:is )?not (?:found|available|supported)\\b"), "api:model_not_found", true, nil},
 	{regexp.MustCompile(`(?i)\bexceeded your current quota\b|\binsufficient[ _]quota\b|\bcredit balance is too low\b`), "api:insufficient_quota", true, nil},
 	{regexp.MustCompile(`(?i)\bincorrect api key\b|\binvalid[ _]api[ _]key\b|\binvalid x-api-key\b`), "api:invalid_api_key", true, nil},
 	// JSON-RPC 2.0 messages
@@ -161,6 +161,7 @@ var phraseCodes = []phraseCode{
 }
 
 var (
+	camelExc   = regexp.MustCompile(`\b([A-Z][a-z]+(?:[A-Z][a-z]+)+)(?:Error|Exception)\b`)
 	rpcCode    = regexp.MustCompile(`(?:^|[^0-9\w])(-32[0-9]{3})\b`)
 	errnoToken = regexp.MustCompile(`\b(E[A-Z0-9_]{2,}|[A-Z][A-Z_]{6,}[A-Z]|ERR_[A-Z0-9_]+)\b`)
 	snakeToken = regexp.MustCompile(`(?i)\b[a-z]+(?:_[a-z]+)+\b`)
@@ -185,6 +186,19 @@ func FindCodes(s string) []Code {
 		out = append(out, Code{Key: key, Strong: strong, Via: via})
 	}
 	lower := strings.ToLower(s)
+	// SDKs name exception classes after the codes: InvalidScopeError is
+	// invalid_scope, RateLimitError is rate_limit(_error).
+	if strings.Contains(s, "Error") || strings.Contains(s, "Exception") {
+		for _, m := range camelExc.FindAllStringSubmatch(s, 4) {
+			snake := camelToSnake(m[1])
+			for _, k := range []string{snake, snake + "_error"} {
+				if ci, ok := tokenCodes[k]; ok {
+					add(ci.key, ci.strong, m[0])
+					break
+				}
+			}
+		}
+	}
 	if strings.IndexByte(s, '_') >= 0 || strings.Contains(lower, "unavailable") || strings.Contains(lower, "unauthenticated") {
 		for _, m := range snakeToken.FindAllString(s, -1) {
 			if ci, ok := tokenCodes[strings.ToLower(m)]; ok {
@@ -446,4 +460,20 @@ func findStatuses(s string, max int) [][2]string {
 		i += 2
 	}
 	return out
+}
+
+// camelToSnake turns "InvalidScope" into "invalid_scope".
+func camelToSnake(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

@@ -277,6 +277,12 @@ func Extract(title, body string) []Candidate {
 		if isExcHead(line) && i+1 < len(segs) && stackFrameRe.MatchString(strings.TrimSpace(segs[i+1].text)) {
 			source, bonus = "stack", 1.5
 		}
+		// Errors quoted inside long prose lines: the quoted span alone.
+		if !s.inCode && len(line) > 80 {
+			for _, q := range quotedSpans(line) {
+				add(q, "body", 0.5)
+			}
+		}
 		// JSON lines: their fields were taken above, prefer those.
 		if strings.Count(line, "\":") >= 2 {
 			bonus -= 2
@@ -382,4 +388,29 @@ func ifMatchesString(ok bool, re *regexp.Regexp, s string, n int) []string {
 		return nil
 	}
 	return re.FindAllString(s, n)
+}
+
+// quotedSpans returns the "..." / `...` / “...” spans of a line, 12 to 300
+// bytes long, at most four.
+func quotedSpans(line string) []string {
+	var out []string
+	for _, q := range [][2]string{{"\"", "\""}, {"`", "`"}, {"\u201c", "\u201d"}} {
+		rest := line
+		for len(out) < 4 {
+			i := strings.Index(rest, q[0])
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(q[0]):]
+			j := strings.Index(rest, q[1])
+			if j < 0 {
+				break
+			}
+			if span := rest[:j]; len(span) >= 12 && len(span) <= 300 {
+				out = append(out, span)
+			}
+			rest = rest[j+len(q[1]):]
+		}
+	}
+	return out
 }
