@@ -510,8 +510,27 @@ func TestSyncSearch(t *testing.T) {
 	fake.Inject(githubfake.Fault{Incomplete: true, PathContains: "/search/"})
 	st := storetest.New(t)
 	src := []Source{{Kind: "search", Key: "segfault"}}
+	fake.RecordPaths(true)
 	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).Run(ctx, src)
 	mustOK(t, sums)
+	// Dozens of hits with comments per repository: the repository-wide
+	// list is cheaper than one request per issue.
+	repoWide, perIssueFirst := 0, 0
+	for _, p := range fake.Stats().Paths {
+		if strings.Contains(p, "/issues/comments?") {
+			repoWide++
+		} else if strings.Contains(p, "/comments") {
+			perIssueFirst++
+		}
+		if strings.Contains(p, "/search/") && !strings.Contains(p, "advanced_search=true") {
+			t.Errorf("search without advanced_search=true: %s", p)
+		}
+	}
+	if repoWide == 0 || perIssueFirst != 0 {
+		t.Errorf("first search sync: %d repository-wide and %d per-issue comment requests; want only repository-wide", repoWide, perIssueFirst)
+	}
+	fake.RecordPaths(false)
+	fake.ResetStats()
 	want := map[string]int{}
 	wantComments := 0
 	for _, repo := range []string{"a/one", "b/two"} {
@@ -594,4 +613,60 @@ func TestSyncCatchUpBeyondOnePage(t *testing.T) {
 	if sums[0].Requests != 2 || sums[0].NotModified != 2 {
 		t.Errorf("after catch-up: %d requests, %d 304s; want 2 and 2", sums[0].Requests, sums[0].NotModified)
 	}
+}
+
+// TestSyncSearchBudget runs a search that needs more requests than the
+// search budget allows per window: the client waits for the window's reset
+// (from X-RateLimit-Reset) instead of failing.
+func TestSyncSearchBudget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{SearchLimit: 2, SearchWindow: 1500 * time.Millisecond})
+	defer fake.Close()
+	for i := 0; i < 50; i++ {
+		fake.AddIssue("o/r", githubfake.NewIssue{Title: fmt.Sprintf("deadlock detected %d", i)})
+		fake.Advance(time.Minute)
+	}
+	st := storetest.New(t)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 10}).Run(ctx, []Source{{Kind: "search", Key: "deadlock repo:o/r"}})
+	mustOK(t, sums)
+	if got := takeSnapshot(t, st); len(got.Issues) != 50 {
+		t.Errorf("stored %d issues, want 50", len(got.Issues))
+	}
+	if sums[0].Waited == 0 {
+		t.Error("never waited for the search budget")
+	}
+	if fs := fake.Stats(); fs.Status[403] > 1 {
+		t.Errorf("%d requests hit the exhausted search limit", fs.Status[403])
+	}
+}
+
+// TestSyncServerFailureMidway: GitHub keeps failing after a few pages, so
+// the sync gives up (bounded retries) with the pages so far committed; a
+// later run completes with exactly the data of a clean sync.
+func TestSyncServerFailureMidway(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedBig(fake, "o/r", 350)
+	want := expected(fake, "o/r", false)
+	st := storetest.New(t)
+	var n atomic.Int64
+	fake.OnRequest(func(*http.Request) {
+		if n.Add(1) == 3 {
+			fake.Inject(githubfake.Fault{Status: 502, Count: 1000})
+		}
+	})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	if sums[0].Status != "failed" || !strings.Contains(sums[0].Message, "giving up after 6 attempts") {
+		t.Fatalf("status %s %q", sums[0].Status, sums[0].Message)
+	}
+	if got := takeSnapshot(t, st); len(got.Issues) == 0 || len(got.Issues) >= len(want.Issues) {
+		t.Fatalf("failed sync stored %d issues", len(got.Issues))
+	}
+	fake.OnRequest(nil)
+	fake.ClearFaults()
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
+	diffSnap(t, "after recovery", takeSnapshot(t, st), want)
 }

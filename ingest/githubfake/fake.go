@@ -248,6 +248,9 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults drops every queued fault.
+func (s *Server) ClearFaults() { s.mu.Lock(); s.faults = nil; s.mu.Unlock() }
+
 // OnRequest installs a hook called (without the fake's lock) for every
 // request before it is answered; tests use it to cancel a client mid-run.
 func (s *Server) OnRequest(fn func(r *http.Request)) { s.mu.Lock(); s.onReq = fn; s.mu.Unlock() }

@@ -3,10 +3,13 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -172,5 +175,53 @@ func TestSyncCommandUsage(t *testing.T) {
 		if code != cli.ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
+	}
+}
+
+// TestSyncCommandSIGINT sends the process a SIGINT while a sync runs: the
+// command stops after the current page, says so, exits 1 with progress
+// saved, and the next run completes the data. Not parallel: the signal goes
+// to the whole test process, and parallel tests only start after the
+// sequential ones.
+func TestSyncCommandSIGINT(t *testing.T) {
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedFake(fake, "o/big", 600)
+	var n atomic.Int64
+	fake.OnRequest(func(*http.Request) {
+		if n.Add(1) == 2 {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+			time.Sleep(200 * time.Millisecond) // let the signal land before the page is answered
+		}
+	})
+	db := storetest.URL(t)
+	vars := map[string]string{"GITHUB_TOKEN": "x"}
+	args := []string{"--database-url", db, "sync", "--github-api-url", fake.URL, "--repo", "o/big", "--progress", "log"}
+	code, out, errOut := run(t, vars, "", args...)
+	if code != cli.ExitFailure || !strings.Contains(out, "o/big: interrupted") || !strings.Contains(errOut, "stopping after the current page") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	fake.OnRequest(nil)
+	code, out, errOut = run(t, vars, "", args...)
+	if code != cli.ExitOK {
+		t.Fatalf("rerun: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ = run(t, vars, "", "--database-url", db, "status", "--json")
+	var rep struct {
+		Totals struct{ Issues, Comments int64 } `json:"totals"`
+	}
+	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("status: %d %s", code, out)
+	}
+	issues, _, comments := fake.Counts("o/big")
+	// Comments of pull requests are not stored (every fourth item is one).
+	wantComments := 0
+	for _, c := range fake.Comments("o/big") {
+		if c.Issue%4 != 0 {
+			wantComments++
+		}
+	}
+	if rep.Totals.Issues != int64(issues) || rep.Totals.Comments != int64(wantComments) || comments == 0 {
+		t.Errorf("after rerun: %d issues %d comments; want %d and %d", rep.Totals.Issues, rep.Totals.Comments, issues, wantComments)
 	}
 }
