@@ -819,3 +819,18 @@ func TestMaxConcurrency(t *testing.T) {
 		t.Errorf("peak %d concurrent calls over %d calls, want 2 over 8", peak, fake.Calls())
 	}
 }
+
+func TestClusterTextNote(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ title, topic, cat, want string }{
+		{"", "rule: keywords", "", ""},
+		{"m1", "", "", "This page's title and summary were chosen by the language model m1 from the first reports of this error."},
+		{"m1", "llm: m1: reason", "rule: repository", "This page's title, summary and topic were chosen by the language model m1 from the first reports of this error."},
+		{"", "llm: m2", "llm: m2: r", "This page's topic and category were chosen by the language model m2 from the first reports of this error."},
+	}
+	for _, tt := range tests {
+		if got := ClusterTextNote(tt.title, tt.topic, tt.cat); got != tt.want {
+			t.Errorf("ClusterTextNote(%q, %q, %q) = %q, want %q", tt.title, tt.topic, tt.cat, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package llm
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -70,4 +71,38 @@ func PageProseNote(p *Prose, headings map[string]string) string {
 		what = "sections " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 	}
 	return fmt.Sprintf("The statements marked as written by a language model in the %s were written by %s from the reports this page links; statements that cited no report of this page were removed. Everything else on this page is errata's own summary of the reports.", what, p.Model)
+}
+
+// ClusterTextNote is the sentence a page shows when its title and summary,
+// or its topic or category, were written by a model (see RefineClusters):
+// titleModel is the model that wrote the cluster's current title ("" for
+// errata's own), and a topic or category reason starting with "llm: "
+// marks a model's choice. "" when none was.
+func ClusterTextNote(titleModel, topicReason, categoryReason string) string {
+	var parts []string
+	models := map[string]bool{}
+	if titleModel != "" {
+		parts = append(parts, "title", "summary")
+		models[titleModel] = true
+	}
+	for _, x := range []struct{ what, reason string }{{"topic", topicReason}, {"category", categoryReason}} {
+		if m, ok := strings.CutPrefix(x.reason, "llm: "); ok {
+			m, _, _ = strings.Cut(m, ": ")
+			parts = append(parts, x.what)
+			models[m] = true
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	var names []string
+	for m := range models {
+		names = append(names, m)
+	}
+	sort.Strings(names)
+	what := parts[0]
+	if len(parts) > 1 {
+		what = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return fmt.Sprintf("This page's %s were chosen by the language model %s from the first reports of this error.", what, strings.Join(names, ", "))
 }

@@ -30,6 +30,9 @@ type PageCluster struct {
 	Status         string // active | merged | dissolved
 	MergedInto     int64  // 0 when none
 	Size           int    // members now (not clusters.size, which classify may update later)
+	// TitleModel is the language model that wrote Title and Description
+	// (llm_cluster_text), "" when they are errata's own.
+	TitleModel string
 }
 
 // PageClusterList returns every cluster, whatever its status, by id.
@@ -37,7 +40,8 @@ func (s *Store) PageClusterList(ctx context.Context) ([]PageCluster, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, description, signature, fingerprint,
 			coalesce(topic, ''), coalesce(category, ''), tools, topic_reason, category_reason, tools_reason,
 			status, coalesce(merged_into, 0),
-			(SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id)
+			(SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id),
+			coalesce((SELECT t.model FROM llm_cluster_text t WHERE t.cluster_id = c.id AND t.title <> '' AND t.title = c.title), '')
 		FROM clusters c ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters for pages: %w", err)
@@ -45,7 +49,7 @@ func (s *Store) PageClusterList(ctx context.Context) ([]PageCluster, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PageCluster, error) {
 		var c PageCluster
 		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Description, &c.Signature, &c.Fingerprint, &c.Topic, &c.Category,
-			&c.Tools, &c.TopicReason, &c.CategoryReason, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size)
+			&c.Tools, &c.TopicReason, &c.CategoryReason, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.TitleModel)
 		return c, err
 	})
 	if err != nil {

@@ -595,6 +595,9 @@ func renderCluster(f Format, pd *pageData) string {
 	if note := llm.PageProseNote(pd.prose, modelHeadings); note != "" {
 		d.para(inline(note))
 	}
+	if note := llm.ClusterTextNote(c.TitleModel, c.TopicReason, c.CategoryReason); note != "" {
+		d.para(inline(note))
+	}
 	if pd.chartSVG != "" {
 		d.block(fmt.Sprintf("![Reports per week](%s)", pd.chartSVG))
 	}

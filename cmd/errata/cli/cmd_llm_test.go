@@ -206,11 +206,17 @@ func TestRunWithLLM(t *testing.T) {
 				t.Errorf("%d model titles, model answering=%v:\n%s", got, tt.model, cl)
 			}
 			pages := readTree(t, out)
-			prose := 0
+			prose, titled := 0, 0
 			for _, text := range pages {
 				if strings.Contains(text, "Model says the error") {
 					prose++
 				}
+				if strings.Contains(text, "This page's title, summary") && strings.Contains(text, "chosen by the language model "+llmfake.Model) {
+					titled++
+				}
+			}
+			if (titled == 2) != tt.model {
+				t.Errorf("%d pages say their title is the model's; model answering=%v", titled, tt.model)
 			}
 			if len(pages) == 0 || (prose == 2) != tt.model {
 				t.Errorf("%d files, %d with model prose; model answering=%v", len(pages), prose, tt.model)
