@@ -273,3 +273,30 @@ func TestFindStatuses(t *testing.T) {
 		}
 	}
 }
+
+// testdata/handwritten is a small labelled corpus written for errata's
+// tests (families and wording unknown to the rules): the same quality
+// must hold there as on the development corpus.
+func TestHandwrittenCorpus(t *testing.T) {
+	t.Parallel()
+	dir := "testdata/handwritten"
+	cis, err := LoadCorpusIssues(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := LoadTruth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var issues []Issue
+	for i := range cis {
+		issues = append(issues, cis[i].ToIssue(int64(i+1)))
+	}
+	pred, _ := ClusterOffline(issues)
+	m := Evaluate(pred, truth)
+	if m.Items != len(cis) || m.BCubedPrecision < 0.95 || m.BCubedF1 < 0.95 {
+		var b strings.Builder
+		m.WriteReport(&b, 10)
+		t.Fatalf("hand-written corpus:\n%s", b.String())
+	}
+}

@@ -153,9 +153,13 @@ func scoreLine(line string, codes []Code) float64 {
 		}
 	}
 	lower := strings.ToLower(line)
-	if isExcHead(line) {
+	switch {
+	case isExcHead(line):
 		score += 3
-	} else if containsAny(lower, errorHeadHints) && errorHeadRe.MatchString(line) {
+	case containsAny(lower, errorHeadHints) && errorHeadRe.MatchString(line):
+		score += 2
+	case hasExcName(line) && excInlineRe.MatchString(line):
+		// "Console shows TypeError: ..." - an exception name inside a line
 		score += 2
 	}
 	n := 0
@@ -357,6 +361,12 @@ var errorWords = []string{
 var errorHeadHints = []string{"err", "fatal", "panic", "exception", "fail", "uncaught"}
 
 var excSuffixes = []string{"Error", "Exception", "Fault", "Failure"}
+
+var excInlineRe = regexp.MustCompile(`\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)*(?:Error|Exception)\b:\s*\S`)
+
+func hasExcName(line string) bool {
+	return strings.Contains(line, "Error:") || strings.Contains(line, "Exception:")
+}
 
 func isExcHead(line string) bool {
 	for _, x := range excSuffixes {
