@@ -461,12 +461,18 @@ func (s *Store) MemberSetMany(ctx context.Context, tx pgx.Tx, rows []MemberRow, 
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE member_stage (issue_id bigint, cluster_id bigint, score real, reason text) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("stage members: %w", err)
 	}
-	data := make([][]any, len(rows))
-	for i, r := range rows {
-		data[i] = []any{r.IssueID, r.ClusterID, r.Score, r.Reason}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"member_stage"}, []string{"issue_id", "cluster_id", "score", "reason"}, pgx.CopyFromRows(data)); err != nil {
-		return fmt.Errorf("stage members: %w", err)
+	// Copy in chunks so that a million memberships never sit in memory as
+	// driver rows at once.
+	const chunk = 50000
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		data := make([][]any, len(part))
+		for i, r := range part {
+			data[i] = []any{r.IssueID, r.ClusterID, r.Score, r.Reason}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"member_stage"}, []string{"issue_id", "cluster_id", "score", "reason"}, pgx.CopyFromRows(data)); err != nil {
+			return fmt.Errorf("stage members: %w", err)
+		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
 		SELECT issue_id, cluster_id, score, reason FROM member_stage
