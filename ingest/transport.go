@@ -173,11 +173,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch code := resp.StatusCode; {
 		case code == http.StatusNotModified:
 			t.count.NotModified.Add(1)
-			return resp, nil
+			return pass(resp), nil
 		case code == http.StatusForbidden || code == http.StatusTooManyRequests:
 			kind, wait, until := classifyLimit(resp, body)
 			if kind == "" {
-				return resp, nil // a plain 403: no access
+				return pass(resp), nil // a plain 403: no access
 			}
 			if kind == "primary" {
 				// Waiting until reset is the documented answer; it is not
@@ -218,7 +218,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		default:
-			return resp, nil
+			return pass(resp), nil
 		}
 	}
 }
@@ -321,13 +321,17 @@ func (t *transport) observe(res string, resp *http.Response) {
 			t.count.RateLimit.Store(int64(l))
 		}
 	}
-	// go-github refuses further calls on its own while it believes the
-	// limit is spent (and v66 cannot be told to wait instead). This
-	// transport waits itself, so hide the reset of an exhausted bucket from
-	// go-github on answers that are passed up.
-	if n == 0 && resp.StatusCode < 300 {
+}
+
+// pass hands an answer up to go-github. go-github refuses further calls on
+// its own while it believes a limit is spent (and v66 cannot be told to
+// wait instead, its bypass key being unexported); this transport does the
+// waiting, so the reset of an exhausted bucket is hidden from go-github.
+func pass(resp *http.Response) *http.Response {
+	if resp.Header.Get("X-RateLimit-Remaining") == "0" {
 		resp.Header.Del("X-RateLimit-Reset")
 	}
+	return resp
 }
 
 // classifyLimit tells a rate-limit answer from a plain 403: kind is

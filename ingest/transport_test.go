@@ -252,3 +252,32 @@ func TestStopInterruptsWait(t *testing.T) {
 		t.Fatalf("err = %v, want ErrStopped", err)
 	}
 }
+
+// TestLastRequestOfTheHour: an answer with X-RateLimit-Remaining: 0 must
+// not make go-github refuse the next call on its own; the transport waits
+// for the reset itself and the call goes through.
+func TestLastRequestOfTheHour(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedRepo(fake, "o/r", 2)
+	fake.SetLimits(1, 30, 1500*time.Millisecond, time.Minute)
+	c := newTestClient(t, fake, fastLimits())
+	var raws []json.RawMessage
+	if _, err := c.get(context.Background(), "repos/o/r/issues", "", &raws, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Count.RateRemaining.Load(); got != 0 {
+		t.Fatalf("remaining = %d, want 0", got)
+	}
+	start := time.Now()
+	if _, err := c.get(context.Background(), "repos/o/r/issues?state=closed", "", &raws, false); err != nil {
+		t.Fatalf("second call: %v", err)
+	}
+	if time.Since(start) < 500*time.Millisecond {
+		t.Error("did not wait for the reset")
+	}
+	if fs := fake.Stats(); fs.Status[403] != 0 {
+		t.Errorf("%d requests hit the exhausted limit; the wait should come first", fs.Status[403])
+	}
+}
