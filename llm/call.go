@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -325,7 +327,7 @@ func (c *Client) once(ctx context.Context, r request, format formatMode) (answer
 }
 
 func reasoningModel(m string) bool {
-	for _, p := range []string{"o1", "o3", "o4", "gpt-5"} {
+	for _, p := range []string{"o1", "o3", "o4", "gpt-5", "gpt-6"} {
 		if strings.HasPrefix(m, p) {
 			return true
 		}
@@ -368,6 +370,20 @@ func classifyErr(err error, h http.Header) error {
 			msg = reqErr.HTTPStatus
 		}
 	default:
+		var ue *url.Error
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// A 200 whose body is not a chat completion (a proxy's page,
+			// a cut connection): worth another try.
+			return &callError{status: 200, msg: "answer is not a chat completion: " + redact.String(err.Error()), retry: true}
+		}
+		if !errors.As(err, &ue) {
+			// Not a transport failure: the client library refused the
+			// request (say, a parameter this model does not take). It
+			// will refuse every request the same way.
+			return &callError{msg: redact.String(err.Error()), fatal: true}
+		}
 		// Network failure: connection refused, reset, DNS...
 		var ne net.Error
 		var oe *net.OpError
