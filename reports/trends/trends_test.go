@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/errata-tool/errata/reports/trends"
+	"github.com/errata-tool/errata/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -455,6 +456,17 @@ func TestRefreshIsIncremental(t *testing.T) {
 	fixes, err := f.s.TrendFixes(ctx, ts("2027-01-01"))
 	if err != nil || len(fixes) != 1 || fixes[0].ClusterID != c1 || !fixes[0].FixedAt.Equal(ts("2026-09-12T00:00:00Z")) {
 		t.Errorf("fixes %+v, %v", fixes, err)
+	}
+	// An upsert from sync or import (INSERT ... ON CONFLICT DO UPDATE)
+	// that closes an issue of cluster two marks it too.
+	closedAt := ts("2026-09-13T00:00:00Z")
+	if _, err := f.s.IssueUpsertMany(ctx, nil, []store.Issue{{Repository: "x/y", Number: 2, State: "closed", StateReason: "completed",
+		Title: "issue 2", HTMLURL: "https://github.com/x/y/issues/2", CreatedAt: ts("2026-09-10"), UpdatedAt: ts("2026-09-20"),
+		ClosedAt: &closedAt, Raw: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.s.TrendRefresh(ctx); err != nil || res.Clusters != 1 {
+		t.Errorf("after an upsert closing an issue: %+v, %v; want 1 cluster", res, err)
 	}
 }
 
