@@ -203,7 +203,10 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		}
 
 		finish := time.Now()
-		defer phase("finish", finish)
+		step := func(name string) {
+			phase("finish:"+name, finish)
+			finish = time.Now()
+		}
 		// Where the classified issues were before.
 		var before map[int64]int64
 		if opts.Rebuild {
@@ -242,6 +245,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 				news = append(news, c.asNew(uniqueSlug(SlugFor(c), slugs)))
 			}
 		}
+		step("prepare")
 		newIDs, err := st.ClusterCreateMany(ctx, tx, news)
 		if err != nil {
 			return err
@@ -290,6 +294,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 				touched[id] = true
 			}
 		}
+		step("create")
 		if err := st.MemberSetMany(ctx, tx, rows, remove); err != nil {
 			return err
 		}
@@ -306,6 +311,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		}
 		sort.Slice(touchedIDs, func(i, j int) bool { return touchedIDs[i] < touchedIDs[j] })
 		sum.Touched = len(touchedIDs)
+		step("members")
 		if opts.Rebuild || len(results)+len(unclustered) > deltaRefreshLimit {
 			if err := st.ClusterRefresh(ctx, tx, touchedIDs); err != nil {
 				return err
@@ -332,6 +338,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 				return err
 			}
 		}
+		step("refresh")
 		sizes, err := st.ClusterSizes(ctx, tx, touchedIDs)
 		if err != nil {
 			return err
@@ -383,6 +390,8 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			}
 		}
 		// Topics, categories and tools of the touched clusters.
+		step("redirects")
+		defer step("labels")
 		return labelClusters(ctx, st, tx, opts.Rules, touchedIDs, sizes)
 	})
 	sum.Duration = time.Since(start)
