@@ -70,6 +70,34 @@ func (row *Row) weeklySignal(s Signal) []int {
 	return out
 }
 
+// maxSpark is the widest sparkline a table or Markdown row gets; longer
+// series are summed in blocks of consecutive weeks (JSON and CSV keep
+// every week).
+const maxSpark = 26
+
+// sparkSeries sums vals into at most maxSpark blocks of per weeks each,
+// aligned so the last block ends with the last week.
+func sparkSeries(vals []int) (out []int, per int) {
+	per = (len(vals) + maxSpark - 1) / maxSpark
+	if per <= 1 {
+		return vals, 1
+	}
+	n := (len(vals) + per - 1) / per
+	out = make([]int, n)
+	for i := range vals {
+		back := len(vals) - 1 - i
+		out[n-1-back/per] += vals[i]
+	}
+	return out, per
+}
+
+func sparkHeader(weeks int) string {
+	if _, per := sparkSeries(make([]int, weeks)); per > 1 {
+		return fmt.Sprintf("%d WEEKS, %d PER BLOCK", weeks, per)
+	}
+	return fmt.Sprintf("%d WEEKS", weeks)
+}
+
 // Caption states the query and the windows in one line.
 func (r *Report) Caption() string {
 	q := r.Query
@@ -115,7 +143,7 @@ func RenderTable(w io.Writer, r *Report) error {
 		fmt.Fprintln(ew, "no groups with enough reports")
 		return ew.err
 	}
-	head := []string{"STATE", strings.ToUpper(string(r.Query.By)), "NOW", "BEFORE", "CHANGE", "RATIO", "Q", fmt.Sprintf("WEEKLY (%d WEEKS)", len(r.Weeks)), "WHY"}
+	head := []string{"STATE", strings.ToUpper(string(r.Query.By)), "NOW", "BEFORE", "CHANGE", "RATIO", "Q", "WEEKLY (" + sparkHeader(len(r.Weeks)) + ")", "WHY"}
 	right := []bool{false, false, true, true, true, true, true, false, false}
 	cells := [][]string{head}
 	for i := range r.Rows {
@@ -125,7 +153,8 @@ func RenderTable(w io.Writer, r *Report) error {
 		for _, v := range vals {
 			mx = max(mx, v)
 		}
-		spark := fmt.Sprintf("%s last %d max %d", Sparkline(vals), vals[len(vals)-1], mx)
+		blocks, _ := sparkSeries(vals)
+		spark := fmt.Sprintf("%s last %d max %d", Sparkline(blocks), vals[len(vals)-1], mx)
 		cells = append(cells, []string{
 			string(row.State), truncate(row.Key, 40), strconv.Itoa(row.Count), fmtF(row.BaselinePerWindow),
 			fmtChange(row.Change), fmtF(row.Ratio), fmtP(row.DecidingQ()), spark, row.Reason,
@@ -185,11 +214,15 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 		return ew.err
 	}
 	name := strings.ToUpper(string(q.By[:1])) + string(q.By[1:])
-	fmt.Fprintf(ew, "| State | %s | Now | Before (per window) | Change | Ratio | q | Weekly | Why |\n", name)
+	weekly := "Weekly"
+	if _, per := sparkSeries(make([]int, len(r.Weeks))); per > 1 {
+		weekly = fmt.Sprintf("Weekly (%d weeks per block)", per)
+	}
+	fmt.Fprintf(ew, "| State | %s | Now | Before (per window) | Change | Ratio | q | %s | Why |\n", name, weekly)
 	fmt.Fprintln(ew, "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
 	for i := range r.Rows {
 		row := &r.Rows[i]
-		vals := row.weeklySignal(q.Signal)
+		vals, _ := sparkSeries(row.weeklySignal(q.Signal))
 		nums := make([]string, len(vals))
 		for j, v := range vals {
 			nums[j] = strconv.Itoa(v)

@@ -97,3 +97,25 @@ func TestSparkline(t *testing.T) {
 		}
 	}
 }
+
+func TestSparkSeries(t *testing.T) {
+	t.Parallel()
+	short := []int{1, 2, 3}
+	if got, per := sparkSeries(short); per != 1 || len(got) != 3 {
+		t.Errorf("short series: %v per %d", got, per)
+	}
+	// 52 weeks -> blocks of 2 (26 blocks); 53 -> blocks of 3 (18 blocks,
+	// the first holding only the oldest 2 weeks).
+	long := make([]int, 53)
+	for i := range long {
+		long[i] = 1
+	}
+	got, per := sparkSeries(long)
+	if per != 3 || len(got) != 18 || got[0] != 2 || got[17] != 3 {
+		t.Errorf("53 weeks: %v per %d", got, per)
+	}
+	got, per = sparkSeries(long[:52])
+	if per != 2 || len(got) != 26 || got[0] != 2 {
+		t.Errorf("52 weeks: %v per %d", got, per)
+	}
+}
