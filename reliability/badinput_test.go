@@ -195,49 +195,9 @@ func TestImportBadInput(t *testing.T) {
 	url := storetest.URL(t)
 	cases := badCases()
 
-	var file strings.Builder
-	type placed struct {
-		c      badCase
-		number int
-		line   int
-	}
-	var all []placed
-	line := 1
-	const goodEvery = 1 // a good record after every case
-	goodNumbers := []int{}
-	next := 1
-	for _, c := range cases {
-		n := next
-		next++
-		rec := c.raw
-		if rec == "" {
-			fields := append([]string{`"repository":"` + badRepo + `"`, `"number":` + strconv.Itoa(n)}, c.fields...)
-			if !c.noDefaults {
-				has := func(k string) bool {
-					return slices.ContainsFunc(c.fields, func(f string) bool { return strings.HasPrefix(f, `"`+k+`"`) })
-				}
-				if !has("title") {
-					fields = append(fields, `"title":"untitled"`)
-				}
-				if !has("created_at") {
-					fields = append(fields, `"created_at":"2024-01-01T00:00:00Z"`)
-				}
-			}
-			rec = "{" + strings.Join(fields, ",") + "}"
-		}
-		all = append(all, placed{c, n, line})
-		file.WriteString(rec + "\n")
-		line += 1 + strings.Count(rec, "\n")
-		for g := 0; g < goodEvery; g++ {
-			gn := 100000 + next
-			next++
-			goodNumbers = append(goodNumbers, gn)
-			fmt.Fprintf(&file, `{"repository":%q,"number":%d,"title":"good record %d","body":"error: control %d","created_at":"2024-01-02T00:00:00Z"}`+"\n", badRepo, gn, gn, gn)
-			line++
-		}
-	}
+	file, all, goodNumbers := buildBadFile(cases)
 	path := filepath.Join(t.TempDir(), "bad.jsonl")
-	if err := os.WriteFile(path, []byte(file.String()), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -348,7 +308,57 @@ func TestImportBadInput(t *testing.T) {
 		t.Errorf("second import changed rows: %s", res2.stdout)
 	}
 	recordFigure("import.bad_input_cases", len(cases))
-	recordFigure("import.bad_input_bytes", file.Len())
+	recordFigure("import.bad_input_bytes", len(file))
+}
+
+// placed is a bad-input case at its place in the file.
+type placed struct {
+	c      badCase
+	number int
+	line   int
+}
+
+// buildBadFile lays the cases out one per line, each followed by a good
+// record (numbers from 100000), and returns the file, where each case is,
+// and the good records' numbers.
+func buildBadFile(cases []badCase) (string, []placed, []int) {
+	var file strings.Builder
+	var all []placed
+	line := 1
+	const goodEvery = 1 // a good record after every case
+	goodNumbers := []int{}
+	next := 1
+	for _, c := range cases {
+		n := next
+		next++
+		rec := c.raw
+		if rec == "" {
+			fields := append([]string{`"repository":"` + badRepo + `"`, `"number":` + strconv.Itoa(n)}, c.fields...)
+			if !c.noDefaults {
+				has := func(k string) bool {
+					return slices.ContainsFunc(c.fields, func(f string) bool { return strings.HasPrefix(f, `"`+k+`"`) })
+				}
+				if !has("title") {
+					fields = append(fields, `"title":"untitled"`)
+				}
+				if !has("created_at") {
+					fields = append(fields, `"created_at":"2024-01-01T00:00:00Z"`)
+				}
+			}
+			rec = "{" + strings.Join(fields, ",") + "}"
+		}
+		all = append(all, placed{c, n, line})
+		file.WriteString(rec + "\n")
+		line += 1 + strings.Count(rec, "\n")
+		for g := 0; g < goodEvery; g++ {
+			gn := 100000 + next
+			next++
+			goodNumbers = append(goodNumbers, gn)
+			fmt.Fprintf(&file, `{"repository":%q,"number":%d,"title":"good record %d","body":"error: control %d","created_at":"2024-01-02T00:00:00Z"}`+"\n", badRepo, gn, gn, gn)
+			line++
+		}
+	}
+	return file.String(), all, goodNumbers
 }
 
 func short(s string) string {
