@@ -259,7 +259,11 @@ func TestPagesWithLLM(t *testing.T) {
 	pagesRun := func(vars map[string]string, flags ...string) map[string]string {
 		t.Helper()
 		out := t.TempDir()
-		args := append([]string{"--database-url", url, "pages", "--format", "plain", "--no-charts", "--out", out}, flags...)
+		var global []string
+		if len(flags) > 0 && flags[0] == "--config" {
+			global, flags = flags[:2], flags[2:]
+		}
+		args := append(append(append([]string{"--database-url", url}, global...), "pages", "--format", "plain", "--no-charts", "--out", out), flags...)
 		code, stdout, errb := runLLMCmd(t, vars, args...)
 		if code != cli.ExitOK {
 			t.Fatalf("pages %v: exit %d\n%s\n%s", flags, code, stdout, errb)
@@ -302,6 +306,21 @@ func TestPagesWithLLM(t *testing.T) {
 	for name := range withModel {
 		if again[name] != withModel[name] {
 			t.Errorf("%s changed on a rerun", name)
+		}
+	}
+	// Budget spent (a new model, so nothing is cached): no calls, and the
+	// same pages as without a model.
+	cfgPath := filepath.Join(t.TempDir(), "errata.yaml")
+	if err := os.WriteFile(cfgPath, []byte("llm:\n  base_url: "+fake.BaseURL()+"\n  model: "+llmfake.Model+"-2\n  token_budget: 50\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	broke := pagesRun(vars, "--config", cfgPath)
+	if fake.Calls() != calls {
+		t.Errorf("calls made past the budget: %d", fake.Calls()-calls)
+	}
+	for name := range plain {
+		if broke[name] != plain[name] {
+			t.Errorf("%s differs from the page without a model when the budget is spent", name)
 		}
 	}
 	// Endpoint down: complete deterministic pages, the same as without a model.
