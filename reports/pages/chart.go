@@ -1,6 +1,9 @@
 package pages
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/errata-tool/errata/reports/trends"
@@ -51,4 +54,14 @@ func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
 		return nil
 	}
 	return svg
+}
+
+// chartKey is a short hash of a chart's input, used in its file name.
+func chartKey(title string, weeks []store.PageCount, asOf time.Time) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, asOf.UTC().Format(time.RFC3339))
+	for _, w := range weeks {
+		fmt.Fprintf(h, "\x00%s=%d", w.Name, w.Count)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:5])
 }

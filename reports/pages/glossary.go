@@ -14,7 +14,8 @@ import (
 // in the threads explains it.
 
 type term struct {
-	code    string // as shown, e.g. "HTTP 429"
+	code    string   // as shown, e.g. "HTTP 429"
+	words   []string // lower-case; one must occur before re is tried (nil: always try)
 	re      *regexp.Regexp
 	meaning string
 	check   string // one troubleshooting step specific to the code
@@ -68,12 +69,40 @@ var glossary = []term{
 	t("timeout", `(?i)\btimed? ?out\b|\btimeout\b|\bdeadline exceeded\b`, "A timeout means an operation did not finish within the time allowed.", "Find which step is slow and which setting bounds its time."),
 }
 
+// termWords are the literals each glossary pattern needs, by code.
+var termWords = map[string][]string{
+	"HTTP 400": {"400"}, "HTTP 401": {"401", "unauthori"}, "HTTP 403": {"403", "forbidden"}, "HTTP 404": {"404"},
+	"HTTP 408": {"408"}, "HTTP 409": {"409"}, "HTTP 413": {"413", "payload"}, "HTTP 422": {"422", "unprocessable"},
+	"HTTP 429": {"429", "too many", "rate"}, "HTTP 500": {"500", "internal server"}, "HTTP 502": {"502", "bad gateway"},
+	"HTTP 503": {"503", "unavailable"}, "HTTP 504": {"504", "gateway time"}, "HTTP 529": {"529", "overloaded"},
+	"ECONNREFUSED": {"econnrefused", "refused"}, "ECONNRESET": {"econnreset", "reset"}, "ETIMEDOUT": {"etimedout", "timed out", "timeout", "time out"},
+	"ENOTFOUND": {"enotfound", "eai_again", "getaddrinfo", "no such host"}, "EADDRINUSE": {"eaddrinuse", "already in use"},
+	"ENOENT": {"enoent", "no such file"}, "EACCES": {"eacces", "eperm", "permission denied"}, "EPIPE": {"epipe", "broken pipe"},
+	"invalid_scope": {"invalid_scope"}, "invalid_client": {"invalid_client"}, "invalid_grant": {"invalid_grant"},
+	"invalid_request": {"invalid_request"}, "unauthorized_client": {"unauthorized_client"}, "access_denied": {"access_denied"},
+	"invalid_token": {"invalid_token"}, "redirect_uri": {"redirect"}, "JSON-RPC -32700": {"-32700"}, "JSON-RPC -32600": {"-32600"},
+	"JSON-RPC -32601": {"-32601", "method not found"}, "JSON-RPC -32602": {"-32602", "invalid params"}, "JSON-RPC -32603": {"-32603"},
+	"JSON-RPC -32000": {"-3200"}, "certificate": {"x509", "certificate", "signed", "verify", "cert_", "unable_to_"},
+	"context length": {"context", "too many tokens", "too long", "token limit"}, "model not found": {"model"},
+	"out of memory": {"memory", "oom", "enomem"}, "timeout": {"time"},
+}
+
+func init() {
+	for i := range glossary {
+		glossary[i].words = termWords[glossary[i].code]
+	}
+}
+
 // terms returns the glossary entries that match any of the texts, in
 // glossary order, at most max.
 func terms(texts []string, max int) []term {
 	var out []term
 	all := strings.Join(texts, "\n")
+	lower := strings.ToLower(all)
 	for _, g := range glossary {
+		if g.words != nil && !hasAny(lower, g.words...) {
+			continue
+		}
 		if g.re.MatchString(all) {
 			out = append(out, g)
 			if len(out) == max {
@@ -86,17 +115,18 @@ func terms(texts []string, max int) []term {
 
 // platforms are operating systems and runtimes people name in reports.
 var platforms = []struct {
-	name string
-	re   *regexp.Regexp
+	name  string
+	words []string // one of them must occur (lower-case) before re is tried
+	re    *regexp.Regexp
 }{
-	{"Windows", regexp.MustCompile(`(?i)\bwindows\b|\bwin(?:10|11|32|64)\b|\bpowershell\b|[A-Z]:\\`)},
-	{"WSL", regexp.MustCompile(`(?i)\bwsl2?\b`)},
-	{"macOS", regexp.MustCompile(`(?i)\bmac ?os\b|\bos ?x\b|\bdarwin\b|\bhomebrew\b|\bbrew install\b`)},
-	{"Linux", regexp.MustCompile(`(?i)\blinux\b|\bubuntu\b|\bdebian\b|\bfedora\b|\barch linux\b`)},
-	{"Docker", regexp.MustCompile(`(?i)\bdocker\b|\bcontainer\b|\bpodman\b`)},
-	{"Node.js", regexp.MustCompile(`(?i)\bnode(?:\.js|js)?\s+v?\d+|\bnpm\b|\bnpx\b`)},
-	{"Python", regexp.MustCompile(`(?i)\bpython\s*3?\.\d+|\bpip install\b|\buvx?\b`)},
-	{"a corporate proxy or VPN", regexp.MustCompile(`(?i)\bproxy\b|\bvpn\b|\bzscaler\b|\bfirewall\b`)},
+	{"Windows", []string{"windows", "win1", "win3", "win6", "powershell", ":\\"}, regexp.MustCompile(`(?i)\bwindows\b|\bwin(?:10|11|32|64)\b|\bpowershell\b|[A-Z]:\\`)},
+	{"WSL", []string{"wsl"}, regexp.MustCompile(`(?i)\bwsl2?\b`)},
+	{"macOS", []string{"mac", "os x", "osx", "darwin", "brew"}, regexp.MustCompile(`(?i)\bmac ?os\b|\bos ?x\b|\bdarwin\b|\bhomebrew\b|\bbrew install\b`)},
+	{"Linux", []string{"linux", "ubuntu", "debian", "fedora", "arch"}, regexp.MustCompile(`(?i)\blinux\b|\bubuntu\b|\bdebian\b|\bfedora\b|\barch linux\b`)},
+	{"Docker", []string{"docker", "container", "podman"}, regexp.MustCompile(`(?i)\bdocker\b|\bcontainer\b|\bpodman\b`)},
+	{"Node.js", []string{"node", "npm", "npx"}, regexp.MustCompile(`(?i)\bnode(?:\.js|js)?\s+v?\d+|\bnpm\b|\bnpx\b`)},
+	{"Python", []string{"python", "pip", "uv"}, regexp.MustCompile(`(?i)\bpython\s*3?\.\d+|\bpip install\b|\buvx?\b`)},
+	{"a corporate proxy or VPN", []string{"proxy", "vpn", "zscaler", "firewall"}, regexp.MustCompile(`(?i)\bproxy\b|\bvpn\b|\bzscaler\b|\bfirewall\b`)},
 }
 
 var (
@@ -109,6 +139,11 @@ var (
 func hosts(texts []string) []countItem {
 	counts := map[string]int{}
 	for _, tx := range texts {
+		hasURL := strings.Contains(tx, "://")
+		hasLocal := strings.Contains(tx, "localhost") || strings.Contains(tx, "127.0.0.1") || strings.Contains(tx, "0.0.0.0") || strings.Contains(tx, "::1")
+		if !hasURL && !hasLocal {
+			continue
+		}
 		tx = clean(tx)
 		seen := map[string]bool{}
 		for _, m := range reHost.FindAllStringSubmatch(tx, -1) {
@@ -121,8 +156,10 @@ func hosts(texts []string) []countItem {
 			}
 			seen[h] = true
 		}
-		for _, m := range reLocal.FindAllStringSubmatch(tx, -1) {
-			seen["localhost:"+m[1]] = true
+		if hasLocal {
+			for _, m := range reLocal.FindAllStringSubmatch(tx, -1) {
+				seen["localhost:"+m[1]] = true
+			}
 		}
 		for h := range seen {
 			counts[h]++

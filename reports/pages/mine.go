@@ -74,14 +74,24 @@ var (
 	reFix        = regexp.MustCompile(`(?i)\bfix`)
 )
 
+// maxSentences bounds the sentences read from one body or comment: fixes
+// and causes are stated early, and a pasted log must not cost seconds.
+const maxSentences = 40
+
 // sentences splits Markdown text into prose sentences: code blocks, HTML,
 // images, quoted replies, headings and table rows are dropped first.
 func sentences(md string) []string {
 	md = clean(md)
-	md = reFenced.ReplaceAllString(md, "\n")
-	md = reHTMLTag.ReplaceAllString(md, " ")
-	md = reImage.ReplaceAllString(md, " ")
-	md = reMdLink.ReplaceAllString(md, "$1")
+	if strings.Contains(md, "```") || strings.Contains(md, "~~~") {
+		md = reFenced.ReplaceAllString(md, "\n")
+	}
+	if strings.Contains(md, "<") {
+		md = reHTMLTag.ReplaceAllString(md, " ")
+	}
+	if strings.Contains(md, "](") {
+		md = reImage.ReplaceAllString(md, " ")
+		md = reMdLink.ReplaceAllString(md, "$1")
+	}
 	var out []string
 	for _, para := range strings.Split(md, "\n") {
 		p := strings.TrimSpace(para)
@@ -97,6 +107,9 @@ func sentences(md string) []string {
 				continue
 			}
 			out = append(out, s)
+			if len(out) == maxSentences {
+				return out
+			}
 		}
 	}
 	return out
@@ -156,37 +169,65 @@ func isMaintainer(assoc string) bool {
 // classify returns the kinds a sentence matches, best first, and a version
 // when one is named.
 func classifySentence(s string) ([]Kind, string) {
-	if reBoiler.MatchString(s) {
+	// Every pattern needs one of a few words: checking for them first
+	// keeps the regular expressions off most sentences.
+	l := strings.ToLower(s)
+	if isBoilerLower(s, l) {
 		return nil, ""
 	}
 	var kinds []Kind
 	version := ""
-	if m := reFixedIn.FindStringSubmatch(s); m != nil {
-		kinds, version = append(kinds, KindFixedIn), m[1]
-	} else if m := reReleased.FindStringSubmatch(s); m != nil && reFix.MatchString(s) {
-		kinds, version = append(kinds, KindFixedIn), m[1]
-	}
-	if m := reUpgrade.FindStringSubmatch(s); m != nil {
-		kinds = append(kinds, KindUpgrade)
-		if version == "" {
-			version = m[1]
+	if hasAny(l, "fixed", "resolved", "addressed", "patched", "shipped", "landed") {
+		if m := reFixedIn.FindStringSubmatch(s); m != nil {
+			kinds, version = append(kinds, KindFixedIn), m[1]
 		}
-	} else if reUpgradeGen.MatchString(s) {
-		kinds = append(kinds, KindUpgrade)
 	}
-	if reConfig.MatchString(s) {
+	if version == "" && hasAny(l, "released", "available", "included", " out ") && strings.Contains(l, "fix") {
+		if m := reReleased.FindStringSubmatch(s); m != nil {
+			kinds, version = append(kinds, KindFixedIn), m[1]
+		}
+	}
+	if hasAny(l, "upgrad", "updat", "bump", "latest") {
+		if m := reUpgrade.FindStringSubmatch(s); m != nil {
+			kinds = append(kinds, KindUpgrade)
+			if version == "" {
+				version = m[1]
+			}
+		} else if reUpgradeGen.MatchString(s) {
+			kinds = append(kinds, KindUpgrade)
+		}
+	}
+	if (hasAny(l, "set", "chang", "add", "remov", "disabl", "enabl", "increas", "lower", "configur", "--") || strings.Contains(s, "_") && strings.Contains(s, "=")) && reConfig.MatchString(s) {
 		kinds = append(kinds, KindConfig)
 	}
-	if reWorkaround.MatchString(s) {
+	if hasAny(l, "work", "solv", "fix", "helped", "solution", "you can", "try", "i ", "switch", "reinstall", "restart", "clear", "delet") && reWorkaround.MatchString(s) {
 		kinds = append(kinds, KindWorkaround)
 	}
-	if reCause.MatchString(s) {
+	if hasAny(l, "because", "cause", "due to", "problem", "issue", "bug", "happens", "occurs", "turned out", "trigger", "why", "reason") && reCause.MatchString(s) {
 		kinds = append(kinds, KindCause)
 	}
-	if rePrevent.MatchString(s) {
+	if hasAny(l, "avoid", "prevent", "make sure", "ensure", "always", "never", "pin", "keep") && rePrevent.MatchString(s) {
 		kinds = append(kinds, KindPrevent)
 	}
 	return kinds, version
+}
+
+// isBoiler reports whether a sentence is thanks, +1s, requests for
+// information or closing chatter.
+func isBoiler(s string) bool { return isBoilerLower(s, strings.ToLower(s)) }
+
+func isBoilerLower(s, l string) bool {
+	return hasAny(l, "thank", "+1", "same", "update", "bump", "me too", "hi", "hello", "hey", "please", "can you", "could you", "closing", "duplicate", "close", "stale", "upvot") && reBoiler.MatchString(s)
+}
+
+// hasAny reports whether s contains any of the words.
+func hasAny(s string, words ...string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // mine finds fixes, causes and prevention advice in a cluster's evidence.
@@ -209,7 +250,7 @@ func mine(ev *store.PageEvidence) []Finding {
 		firstMatched := false
 		for _, s := range sentences(body) {
 			kinds, version := classifySentence(s)
-			if first == "" && !reBoiler.MatchString(s) && len(strings.Fields(s)) >= 7 {
+			if first == "" && len(strings.Fields(s)) >= 7 && !isBoiler(s) {
 				first = s
 			}
 			if len(kinds) == 0 {

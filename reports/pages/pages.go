@@ -33,8 +33,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/errata-tool/errata/llm"
@@ -48,7 +50,7 @@ type Options struct {
 	MinSize int    // minimum reports for a new page; default 2
 	// Batch is how many clusters are loaded at once; default 500.
 	Batch int
-	// MaxSources is how many reports per cluster are read in full; default 40.
+	// MaxSources is how many reports per cluster are read in full; default 25.
 	MaxSources int
 	// Chart returns an SVG of reports per ISO week for a cluster's page, or
 	// nil for none. The weeks are named by their Monday ("2026-02-16"), with
@@ -76,6 +78,9 @@ type Result struct {
 	Unchanged  int // files already up to date
 	Removed    int // stale files removed
 	Files      []string
+	// LoadTime is the time spent loading evidence from the database, and
+	// LoadWait the part of it that rendering waited for (the rest overlapped).
+	LoadTime, LoadWait time.Duration
 }
 
 const manifestName = ".errata-pages.txt"
@@ -100,7 +105,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		opts.Batch = 500
 	}
 	if opts.MaxSources <= 0 {
-		opts.MaxSources = 40
+		opts.MaxSources = 25
 	}
 	if opts.Chart == nil && !opts.NoCharts {
 		opts.Chart = WeeklyChart
@@ -174,57 +179,145 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	for _, es := range byTopic {
 		sortEntries(es)
 	}
-	// splitTo: for live pages that inherited a slug, other clusters that got
-	// part of the old reports are linked (from tombstones and redirects only
-	// the destinations are needed).
+	// Pages: clusters are loaded in batches (the next batch loads while
+	// the current one renders) and rendered by one worker per CPU; files
+	// are written in cluster order.
+	type loaded struct {
+		batch []int64
+		evs   map[int64]*store.PageEvidence
+		err   error
+	}
+	var batches [][]int64
 	for start := 0; start < len(liveIDs); start += opts.Batch {
-		end := min(start+opts.Batch, len(liveIDs))
-		batch := liveIDs[start:end]
-		evs, err := s.PageEvidenceGet(ctx, store.PageEvidenceParams{ClusterIDs: batch, AsOf: asOf,
-			MaxSources: opts.MaxSources, MaxVariants: maxVariants, MaxComments: 20, BodyBytes: 6000})
-		if err != nil {
-			return res, err
+		batches = append(batches, liveIDs[start:min(start+opts.Batch, len(liveIDs))])
+	}
+	loadCh := make(chan loaded, 1)
+	var loadTime time.Duration
+	loadCtx, cancelLoad := context.WithCancel(ctx)
+	defer cancelLoad()
+	go func() {
+		defer close(loadCh)
+		for _, b := range batches {
+			t0 := time.Now()
+			evs, err := s.PageEvidenceGet(loadCtx, store.PageEvidenceParams{ClusterIDs: b, AsOf: asOf,
+				MaxSources: opts.MaxSources, MaxVariants: maxVariants, MaxComments: 20, BodyBytes: 6000})
+			loadTime += time.Since(t0)
+			select {
+			case loadCh <- loaded{b, evs, err}:
+			case <-loadCtx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		for _, id := range batch {
+	}()
+	type out struct {
+		page, chart     string
+		pageMD, chartSV []byte
+		keepChart       bool
+		members         []int64
+		err             error
+	}
+	workers := runtime.GOMAXPROCS(0)
+	for {
+		t0 := time.Now()
+		ld, ok := <-loadCh
+		res.LoadWait += time.Since(t0)
+		if !ok {
+			break
+		}
+		if ld.err != nil {
+			return res, ld.err
+		}
+		outs := make([]out, len(ld.batch))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for k := 0; k < workers; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					id := ld.batch[i]
+					o := &outs[i]
+					ev := ld.evs[id]
+					if ev == nil {
+						ev = &store.PageEvidence{ClusterID: id}
+					}
+					c := byID[id]
+					slug := pl.live[id]
+					pd := &pageData{c: c, ev: ev, slug: slug, path: pl.slugs[slug].Path, aliases: pl.aliases[slug], asOf: asOf}
+					if opts.LLM.Enabled() {
+						var err error
+						pd.proseEv = llm.PageEvidence(c, ev, 0, 0)
+						if pd.prose, err = opts.LLM.PageProse(ctx, pd.proseEv); err != nil {
+							o.err = err
+							continue
+						}
+					}
+					for _, r := range byTopic[topicSlug(c.Topic)] {
+						if r.id != id && len(pd.related) < maxRelated {
+							pd.related = append(pd.related, relatedPage{title: r.title, path: r.path, reports: r.reports})
+						}
+					}
+					if opts.Chart != nil && ev.Reports >= chartMinReports {
+						// The chart's name carries a hash of what it shows, so
+						// an existing file is the right chart: reruns skip
+						// drawing it.
+						name := fmt.Sprintf("%s-weekly-%s.svg", slug, chartKey(pageTitle(c), ev.Weekly, asOf))
+						o.chart = path.Join(path.Dir(pd.path), name)
+						if w.exists(o.chart) {
+							o.keepChart = true
+							pd.chartSVG = chartRef(opts.Format, name)
+						} else if svg := opts.Chart(pageTitle(c), ev.Weekly, asOf); len(svg) > 0 {
+							o.chartSV = svg
+							pd.chartSVG = chartRef(opts.Format, name)
+						} else {
+							o.chart = ""
+						}
+					}
+					o.page = pageFile(opts.Format, pd.path)
+					o.pageMD = []byte(renderCluster(opts.Format, pd))
+					o.members = ev.Members
+				}
+			}()
+		}
+		for i := range ld.batch {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for i, id := range ld.batch {
+			o := &outs[i]
+			if o.err != nil {
+				return res, o.err
+			}
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
-			ev := evs[id]
-			if ev == nil {
-				ev = &store.PageEvidence{ClusterID: id}
+			if ev := ld.evs[id]; ev != nil {
+				entries[id].lastSeen = ev.LastEvidence
 			}
-			c := byID[id]
-			slug := pl.live[id]
-			e := entries[id]
-			e.lastSeen = ev.LastEvidence
-			pd := &pageData{c: c, ev: ev, slug: slug, path: pl.slugs[slug].Path, aliases: pl.aliases[slug], asOf: asOf}
-			if opts.LLM.Enabled() {
-				pd.proseEv = llm.PageEvidence(c, ev, 0, 0)
-				if pd.prose, err = opts.LLM.PageProse(ctx, pd.proseEv); err != nil {
+			if o.chart != "" {
+				var err error
+				if o.keepChart {
+					err = w.keep(o.chart)
+				} else {
+					err = w.write(o.chart, o.chartSV)
+				}
+				if err != nil {
 					return res, err
 				}
 			}
-			for _, r := range byTopic[topicSlug(c.Topic)] {
-				if r.id != id && len(pd.related) < maxRelated {
-					pd.related = append(pd.related, relatedPage{title: r.title, path: r.path, reports: r.reports})
-				}
-			}
-			if opts.Chart != nil && ev.Reports >= chartMinReports {
-				if svg := opts.Chart(pageTitle(c), ev.Weekly, asOf); len(svg) > 0 {
-					name := slug + "-weekly.svg"
-					if err := w.write(path.Join(path.Dir(pd.path), name), svg); err != nil {
-						return res, err
-					}
-					pd.chartSVG = chartRef(opts.Format, name)
-				}
-			}
-			if err := w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd))); err != nil {
+			if err := w.write(o.page, o.pageMD); err != nil {
 				return res, err
 			}
 			res.Pages++
-			pl.setMembers(id, ev.Members)
+			pl.setMembers(id, o.members)
 		}
 	}
+
+	res.LoadTime = loadTime // the loader has finished: loadCh is closed
 
 	// Redirects and tombstones.
 	var redirectMap [][2]string
@@ -579,6 +672,29 @@ func (w *writer) target(rel string) (string, error) {
 		return "", fmt.Errorf("pages: refusing to write %q: it is a symbolic link", rel)
 	}
 	return full, nil
+}
+
+// exists reports whether rel is a regular file under the root. Safe to
+// call from several goroutines.
+func (w *writer) exists(rel string) bool {
+	if path.Clean(rel) != rel || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(w.root, filepath.FromSlash(rel)))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// keep records an existing file as written by this run, unchanged.
+func (w *writer) keep(rel string) error {
+	if w.wrote[rel] {
+		return fmt.Errorf("pages: %s written twice", rel)
+	}
+	if _, err := w.target(rel); err != nil {
+		return err
+	}
+	w.wrote[rel] = true
+	w.unchanged++
+	return nil
 }
 
 func (w *writer) write(rel string, data []byte) error {

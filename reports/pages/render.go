@@ -28,7 +28,7 @@ const (
 	maxFixes      = 8
 	maxCauses     = 5
 	maxPrevent    = 4
-	maxSourceRows = 30
+	maxSourceRows = 25
 	maxRelated    = 8
 	maxQuote      = 280
 	titleMax      = 120
@@ -449,7 +449,8 @@ func renderCluster(f Format, pd *pageData) string {
 	d.h2("Why it happens")
 	modelProse(d, pd, llm.SectionWhy)
 	d.para(whyFacts(c, ev)...)
-	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 {
+	hs := hosts(evidenceTexts(ev))
+	if len(hs) > 0 {
 		var parts []string
 		for i, h := range hs {
 			if i == 4 {
@@ -518,7 +519,7 @@ func renderCluster(f Format, pd *pageData) string {
 	for _, g := range gl {
 		steps = append(steps, g.check)
 	}
-	if hs := hosts(evidenceTexts(ev)); len(hs) > 0 && (a == "network" || a == "protocol" || a == "auth" || a == "rate") {
+	if len(hs) > 0 && (a == "network" || a == "protocol" || a == "auth" || a == "rate") {
 		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
 	}
 	steps = append(steps, playbook[a].steps...)
@@ -739,11 +740,17 @@ func platformChecks(d *doc, ev *store.PageEvidence) {
 	for _, c := range ev.Thread {
 		thread[c.IssueID] += "\n" + c.Body
 	}
+	texts := make([]string, len(ev.Sources))
+	lower := make([]string, len(ev.Sources))
+	for i, s := range ev.Sources {
+		texts[i] = s.Title + "\n" + s.Body + thread[s.ID]
+		lower[i] = strings.ToLower(texts[i])
+	}
 	for _, p := range platforms {
 		var refs []string
 		count := 0
-		for _, s := range ev.Sources {
-			if p.re.MatchString(s.Title + "\n" + s.Body + thread[s.ID]) {
+		for i, s := range ev.Sources {
+			if hasAny(lower[i], p.words...) && p.re.MatchString(texts[i]) {
 				count++
 				if len(refs) < 3 {
 					refs = append(refs, link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL))

@@ -1,0 +1,135 @@
+package pages
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
+)
+
+// benchData fills a database with issues reports spread over clusters
+// clusters (one comment per report, a third of them by a maintainer, a
+// fix sentence in every tenth), generated in SQL so that a million rows
+// load in well under a minute.
+func benchData(b *testing.B, s *store.Store, issues, clusters int) {
+	b.Helper()
+	ctx := context.Background()
+	stmts := []string{
+		`INSERT INTO repositories (full_name) SELECT 'org' || g || '/tool' || g FROM generate_series(1, 200) g`,
+		`INSERT INTO issues (repository_id, number, state, state_reason, title, body, author, author_association, html_url,
+			comment_count, reactions_total, created_at, updated_at, closed_at, raw)
+		SELECT r.id, g, CASE WHEN g % 3 = 0 THEN 'closed' ELSE 'open' END, CASE WHEN g % 3 = 0 THEN 'completed' END,
+			'connect ECONNREFUSED 127.0.0.1:' || (1000 + g % $2) || ' when starting tool ' || (g % $2),
+			'Running tool ' || (g % $2) || ' version 1.' || (g % 7) || '.0 on Linux fails with' || chr(10) || chr(10) ||
+			'` + "```" + `' || chr(10) || 'Error: connect ECONNREFUSED 127.0.0.1:' || (1000 + g % $2) || chr(10) || '` + "```" + `' || chr(10) || chr(10) ||
+			'It started after the upgrade. I think it is because the server was not ready yet. Steps: start the server, run the tool, see the error.',
+			'user' || g, 'NONE', 'https://github.com/org' || r.id || '/tool' || r.id || '/issues/' || g,
+			1, g % 5, timestamptz '2026-01-01' + (g % 365) * interval '1 day', timestamptz '2026-01-01' + (g % 365) * interval '1 day',
+			CASE WHEN g % 3 = 0 THEN timestamptz '2026-01-02' + (g % 365) * interval '1 day' END, '{}'
+		FROM generate_series(1, $1) g JOIN repositories r ON r.id = 1 + g % 200`,
+		`INSERT INTO comments (issue_id, source_key, author, author_association, body, html_url, created_at, updated_at, raw)
+		SELECT i.id, 'pos:0', CASE WHEN i.number % 3 = 0 THEN 'maint' ELSE 'user' END,
+			CASE WHEN i.number % 3 = 0 THEN 'OWNER' ELSE 'NONE' END,
+			CASE WHEN i.number % 10 = 0 THEN 'This is fixed in v1.' || (i.number % 9) || '.2, please upgrade and let us know.'
+				ELSE 'As a workaround you can set HOST=127.0.0.1 in the environment before starting the tool.' END,
+			i.html_url || '#issuecomment-' || i.number, i.created_at + interval '1 day', i.created_at + interval '1 day', '{}'
+		FROM issues i`,
+		`INSERT INTO clusters (slug, title, signature, fingerprint, topic, category, tools, size)
+		SELECT 'econnrefused-port-' || g, 'connect ECONNREFUSED on port ' || (1000 + g), 'connect ECONNREFUSED <ip>:<port> (' || g || ')',
+			'v1:' || g, 'topic' || (g % 40), 'category' || (g % 12), ARRAY['tool' || g], 0
+		FROM generate_series(0, $1 - 1) g`,
+		`INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+		SELECT i.id, c.id, 1, 'exact fingerprint' FROM issues i JOIN clusters c ON c.slug = 'econnrefused-port-' || (i.number % $1)`,
+		`INSERT INTO issue_signatures (issue_id, rank, raw, normalized, fingerprint, source, score)
+		SELECT i.id, 0, 'Error: connect ECONNREFUSED 127.0.0.1:' || (1000 + i.number % $1) || CASE WHEN i.number % 4 = 0 THEN ' (retry ' || (i.number % 3) || ')' ELSE '' END,
+			'connect ECONNREFUSED <ip>:<port>', 'v1:x', 'body', 1 FROM issues i`,
+		`UPDATE clusters c SET size = m.n FROM (SELECT cluster_id, count(*) n FROM cluster_members GROUP BY 1) m WHERE m.cluster_id = c.id`,
+		`ANALYZE`,
+	}
+	for i, q := range stmts {
+		var args []any
+		switch i {
+		case 1:
+			args = []any{issues, clusters}
+		case 3, 4, 5:
+			args = []any{clusters}
+		}
+		if _, err := s.Pool().Exec(ctx, q, args...); err != nil {
+			b.Fatalf("bench data step %d: %v", i, err)
+		}
+	}
+}
+
+// cpuTime is the user and system CPU time of this process so far: with
+// other work on the machine, it measures errata's own cost where wall time
+// cannot. (PostgreSQL's work is in load-s.)
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// BenchmarkGenerate renders every page (hugo, charts on) for
+// ERRATA_BENCH_CLUSTERS clusters (default 10000) over ERRATA_BENCH_ISSUES
+// issues (default 100000; the target is 1000000). The first run writes
+// every file; the timed runs find them unchanged, which is what a
+// scheduled rerun does.
+func BenchmarkGenerate(b *testing.B) {
+	issues := envInt("ERRATA_BENCH_ISSUES", 100000)
+	clusters := envInt("ERRATA_BENCH_CLUSTERS", 10000)
+	s := storetest.New(b)
+	start := time.Now()
+	benchData(b, s, issues, clusters)
+	b.Logf("generated %d issues in %d clusters in %s", issues, clusters, time.Since(start).Round(time.Millisecond))
+	ctx := context.Background()
+	b.Run(fmt.Sprintf("first/issues=%d/clusters=%d", issues, clusters), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			out := b.TempDir()
+			cpu0 := cpuTime()
+			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+			if res.Pages != clusters {
+				b.Fatalf("pages = %d, want %d", res.Pages, clusters)
+			}
+			b.ReportMetric(res.LoadTime.Seconds(), "load-s")
+			b.ReportMetric(res.LoadWait.Seconds(), "load-wait-s")
+		}
+	})
+	out := b.TempDir()
+	if _, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("rerun/issues=%d/clusters=%d", issues, clusters), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			cpu0 := cpuTime()
+			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+			if res.Written != 0 {
+				b.Fatalf("rerun wrote %d files", res.Written)
+			}
+			b.ReportMetric(res.LoadTime.Seconds(), "load-s")
+			b.ReportMetric(res.LoadWait.Seconds(), "load-wait-s")
+		}
+	})
+}
