@@ -279,6 +279,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		return sum
 	}
 	req0, nm0, w0 := s.c.Count.Requests.Load(), s.c.Count.NotModified.Load(), s.c.Count.WaitedNanos.Load()
+	if s.opt.Progress != nil {
+		s.opt.Progress(Event{Source: src.String(), RateRemaining: s.c.Count.RateRemaining.Load()}) // start: no pages yet
+	}
 
 	err = r.do(ctx)
 

@@ -324,6 +324,10 @@ func (p *syncProgress) event(e ingest.Event) {
 	}
 	p.last = e
 	if !p.bars {
+		if e.Pages == 0 {
+			p.log.Info("syncing", "source", e.Source)
+			return
+		}
 		if e.Pages == 1 || e.Pages%10 == 0 {
 			p.log.Info("sync progress", "source", e.Source, "stream", e.Stream, "pages", e.Pages, "items", e.Items, "rate_remaining", e.RateRemaining)
 		} else {
@@ -340,6 +344,9 @@ func (p *syncProgress) event(e ingest.Event) {
 		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionSpinnerType(14),
 			progressbar.OptionShowCount(), progressbar.OptionSetItsString("items"), progressbar.OptionShowIts(),
 			progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	if e.Stream == "" {
+		e.Stream = "starting"
 	}
 	p.bar.Describe(p.describe(e, ""))
 	_ = p.bar.Set(e.Items)
