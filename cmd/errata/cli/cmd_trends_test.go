@@ -96,6 +96,12 @@ func TestTrendsCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); code != cli.ExitOK || err != nil || len(rep.Rows) != 1 || rep.Rows[0].Count != 5 || rep.Rows[0].BaselineCount != 0 {
 		t.Errorf("7-day window (exit %d, %v): %s", code, err, out)
 	}
+	// --as-of as a timestamp in another zone means its UTC day: 2026-09-13
+	// 22:00 at UTC-5 is 2026-09-14 03:00 UTC.
+	code, out, _ = run(t, nil, "", "--database-url", url, "trends", "--as-of", "2026-09-13T22:00:00-05:00", "--window", "1w", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &rep); code != cli.ExitOK || err != nil || rep.Windows.Current.To.String() != "2026-09-14" || rep.Rows[0].Count != 5 {
+		t.Errorf("as-of in UTC-5 (exit %d, %v): %s", code, err, out)
+	}
 }
 
 func TestTrendsUsageErrors(t *testing.T) {
