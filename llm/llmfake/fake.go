@@ -156,9 +156,15 @@ type Server struct {
 // New starts a fake that requires Key and serves Model; it is closed when
 // the test ends.
 func New(tb testing.TB) *Server {
+	s := Start()
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake outside a test (for local trials); Close stops it.
+func Start() *Server {
 	s := &Server{APIKey: Key, Models: []string{Model}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	tb.Cleanup(s.Close)
 	return s
 }
 
