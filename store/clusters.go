@@ -61,15 +61,40 @@ type ClassifyPendingParams struct {
 
 // ClassifyPendingIDs returns the ids of issues to classify, ordered by
 // created_at then id. Pull requests and issues gone from GitHub are left out.
+//
+// An incremental selection does not scan every issue: the watermark is the
+// start of the last classify run (the largest classified_at; a run records
+// its transaction's start time), and only issues or comments synced after
+// it can be new or changed since; issues classified under other rules are
+// found through their rules version. Issues synced during a run get a
+// last_synced_at after that run's start, so the next run still sees them;
+// the watermark is moved back 15 minutes so that a sync transaction that
+// began before a run (last_synced_at is its start time) and committed
+// during it is still seen.
 func (s *Store) ClassifyPendingIDs(ctx context.Context, p ClassifyPendingParams) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT i.id FROM issues i
+	q := `
+		WITH mark AS (SELECT coalesce(max(classified_at) - interval '15 minutes', '-infinity'::timestamptz) AS t FROM issue_classification),
+		cand AS (
+			SELECT i.id FROM issues i, mark WHERE i.last_synced_at > mark.t
+			UNION
+			SELECT issue_id FROM issue_classification WHERE rules_version <> $1
+			UNION
+			SELECT c.issue_id FROM comments c, mark WHERE c.last_synced_at > mark.t
+		)
+		SELECT i.id FROM cand
+		JOIN issues i ON i.id = cand.id
 		LEFT JOIN issue_classification ic ON ic.issue_id = i.id
 		WHERE NOT i.is_pull_request AND i.gone_at IS NULL
-		  AND ($1 OR ic.issue_id IS NULL OR ic.rules_version <> $2
+		  AND (ic.issue_id IS NULL OR ic.rules_version <> $1
 		       OR i.last_synced_at > ic.classified_at
 		       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
-		ORDER BY i.created_at, i.id`, p.All, p.RulesVersion)
+		ORDER BY i.created_at, i.id`
+	args := []any{p.RulesVersion}
+	if p.All {
+		q = `SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id`
+		args = nil
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}

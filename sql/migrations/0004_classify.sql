@@ -20,3 +20,7 @@ CREATE INDEX issue_classification_version_idx ON issue_classification (rules_ver
 CREATE INDEX IF NOT EXISTS comments_created_at_idx ON comments (created_at);
 -- The latest members of a cluster without scanning all of them.
 CREATE INDEX IF NOT EXISTS cluster_members_cluster_issue_idx ON cluster_members (cluster_id, issue_id);
+-- Finding what an incremental classify run must look at without scanning
+-- every issue: what was synced after the last run (the indexes on
+-- issues.last_synced_at and comments.last_synced_at come with 0008).
+CREATE INDEX IF NOT EXISTS issue_classification_classified_at_idx ON issue_classification (classified_at);
