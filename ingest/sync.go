@@ -520,6 +520,9 @@ func (r *run) incremental(ctx context.Context, d *streamDef, afterAsc bool) erro
 		}
 		lo, hi := b.minMax()
 		low := d.state.Cursor.Add(-r.s.opt.Overlap)
+		if d.state.Cursor.IsZero() {
+			low = r.state.Since // nothing seen yet: everything from the start date
+		}
 		covered := p.Next == "" || lo.Before(low) || (afterAsc && !lo.After(d.state.Cursor))
 		if covered {
 			if hi.After(d.state.Cursor) {

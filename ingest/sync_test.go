@@ -670,3 +670,19 @@ func TestSyncServerFailureMidway(t *testing.T) {
 	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
 	diffSnap(t, "after recovery", takeSnapshot(t, st), want)
 }
+
+// TestSyncEmptyRepositoryThenBusy: a repository with no issues at the first
+// sync, then more than a page of them.
+func TestSyncEmptyRepositoryThenBusy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	fake.AddRepo("o/quiet")
+	st := storetest.New(t)
+	src := []Source{{Kind: "repo", Key: "o/quiet"}}
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	seedBig(fake, "o/quiet", 230)
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	diffSnap(t, "after the repository filled up", takeSnapshot(t, st), expected(fake, "o/quiet", false))
+}
