@@ -131,7 +131,7 @@ var platforms = []struct {
 
 var (
 	reHost    = regexp.MustCompile(`(?i)\bhttps?://(?:[^\s/@]+@)?([a-z0-9.\-]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?`)
-	reLocal   = regexp.MustCompile(`(?i)\b(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|::1):(\d{2,5})\b`)
+	reLocal   = regexp.MustCompile(`(?i)(?:\blocalhost|\b127\.0\.0\.1|\b0\.0\.0\.0|\[::1\]|(?:^|[^:\w])::1):(\d{2,5})\b`)
 	reVersion = regexp.MustCompile(`(?i)\b(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b`)
 )
 

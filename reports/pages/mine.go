@@ -72,6 +72,8 @@ var (
 	reImage      = regexp.MustCompile(`!\[[^\]]*\]\([^)]*\)`)
 	reMdLink     = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
 	reFix        = regexp.MustCompile(`(?i)\bfix`)
+	reSame       = regexp.MustCompile(`(?i)\b(?:same|similar) (?:problem|issue|error|here|thing)\b|\bseeing (?:the )?same\b|\bhaving the same\b`)
+	reSymptom    = regexp.MustCompile(`(?i)\bbecause i (?:get|got|see|saw|keep getting)\b`)
 )
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -212,6 +214,26 @@ func classifySentence(s string) ([]Kind, string) {
 	return kinds, version
 }
 
+// isJunk reports whether a sentence cannot stand as a quoted statement: a
+// lead-in to a log or list (ends with ":"), a pasted message (JSON-ish
+// punctuation), a question, or "same problem" chatter.
+func isJunk(s string) bool {
+	t := strings.TrimSpace(s)
+	if strings.HasSuffix(t, ":") || strings.HasSuffix(t, "?") || strings.Contains(t, "\":") || strings.HasPrefix(t, "\"") || strings.HasPrefix(t, "{") {
+		return true
+	}
+	letters := 0
+	for _, r := range t {
+		if unicode.IsLetter(r) || r == ' ' {
+			letters++
+		}
+	}
+	if letters*10 < len([]rune(t))*7 {
+		return true
+	}
+	return reSame.MatchString(t) || reSymptom.MatchString(t)
+}
+
 // isBoiler reports whether a sentence is thanks, +1s, requests for
 // information or closing chatter.
 func isBoiler(s string) bool { return isBoilerLower(s, strings.ToLower(s)) }
@@ -250,6 +272,9 @@ func mine(ev *store.PageEvidence) []Finding {
 		firstMatched := false
 		for _, s := range sentences(body) {
 			kinds, version := classifySentence(s)
+			if isJunk(s) {
+				continue
+			}
 			if first == "" && len(strings.Fields(s)) >= 7 && !isBoiler(s) {
 				first = s
 			}

@@ -449,7 +449,7 @@ func renderCluster(f Format, pd *pageData) string {
 	d.h2("Why it happens")
 	modelProse(d, pd, llm.SectionWhy)
 	d.para(whyFacts(c, ev)...)
-	hs := hosts(evidenceTexts(ev))
+	hs := hosts(errorTexts(ev))
 	if len(hs) > 0 {
 		var parts []string
 		for i, h := range hs {
@@ -519,7 +519,7 @@ func renderCluster(f Format, pd *pageData) string {
 	for _, g := range gl {
 		steps = append(steps, g.check)
 	}
-	if len(hs) > 0 && (a == "network" || a == "protocol" || a == "auth" || a == "rate") {
+	if len(hs) > 0 && (a == "network" || a == "protocol") {
 		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
 	}
 	steps = append(steps, playbook[a].steps...)
@@ -720,6 +720,25 @@ func evidenceTexts(ev *store.PageEvidence) []string {
 	}
 	return out
 }
+
+// errorTexts are the parts of each source report that show program output:
+// its signature variant, title, code blocks and inline code. Servers are
+// counted there, not in links people paste to documentation.
+func errorTexts(ev *store.PageEvidence) []string {
+	var out []string
+	for _, s := range ev.Sources {
+		var b strings.Builder
+		b.WriteString(s.Title)
+		for _, m := range reCodeParts.FindAllString(s.Body, -1) {
+			b.WriteString("\n")
+			b.WriteString(m)
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+var reCodeParts = regexp.MustCompile("(?s)```.*?```|`[^`\n]+`")
 
 func openReport(ev *store.PageEvidence) *store.PageIssue {
 	var best *store.PageIssue
