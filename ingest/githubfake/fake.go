@@ -1070,7 +1070,9 @@ func parseSearch(q string) (searchQuery, error) {
 	for _, tok := range strings.Fields(q) {
 		k, v, hasColon := strings.Cut(tok, ":")
 		if !hasColon {
-			sq.words = append(sq.words, strings.ToLower(strings.Trim(tok, `"`)))
+			if w := strings.ToLower(strings.Trim(tok, `",.;`)); w != "" {
+				sq.words = append(sq.words, w) // punctuation does not take part in matching
+			}
 			continue
 		}
 		switch strings.ToLower(k) {

@@ -42,7 +42,7 @@ works at GitHub's unauthenticated limit. Ctrl-C or SIGTERM stops after the
 current page with everything saved; a second Ctrl-C aborts at once.`,
 		Flags: []urfavecli.Flag{
 			&urfavecli.StringSliceFlag{Name: "repo", Usage: "repository owner/name to sync (repeatable)"},
-			&urfavecli.StringSliceFlag{Name: "search", Usage: "GitHub issue search query to sync (repeatable)"},
+			&urfavecli.GenericFlag{Name: "search", Value: &queryList{}, Usage: "GitHub issue search query to sync (repeatable; commas are part of the query)"},
 			&urfavecli.StringFlag{Name: "since", Usage: "start date (YYYY-MM-DD or RFC 3339) bounding a first sync"},
 			&urfavecli.BoolFlag{Name: "include-pull-requests", Usage: "also store pull requests of --repo sources"},
 			&urfavecli.StringFlag{Name: "github-api-url", Usage: "GitHub API base (GitHub Enterprise Server or a compatible API; default $GITHUB_API_URL, then github.api_url, then api.github.com); a URL with a path is used as given"},
@@ -153,7 +153,11 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 	fromSearch := func(s config.Search) ingest.Source {
 		return ingest.Source{Kind: "search", Key: s.Query, Since: s.Since.Time}
 	}
-	repos, searches := c.StringSlice("repo"), c.StringSlice("search")
+	repos := c.StringSlice("repo")
+	var searches []string
+	if ql, ok := c.Generic("search").(*queryList); ok && ql != nil {
+		searches = ql.list
+	}
 	if len(repos)+len(searches) == 0 {
 		for _, r := range cfg.Sources.Repositories {
 			out = append(out, fromRepo(r))
@@ -211,6 +215,13 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 	}
 	return out, nil
 }
+
+// queryList is a repeatable flag whose values are kept whole (a
+// StringSliceFlag would split a query at its commas).
+type queryList struct{ list []string }
+
+func (q *queryList) Set(v string) error { q.list = append(q.list, v); return nil }
+func (q *queryList) String() string     { return strings.Join(q.list, " | ") }
 
 func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 	failed, interrupted := 0, false

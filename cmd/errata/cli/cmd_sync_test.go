@@ -70,6 +70,13 @@ func TestSyncCommand(t *testing.T) {
 		t.Fatalf("second run: exit %d: %s %s", code, out, errOut)
 	}
 
+	// A search query is kept whole, commas included.
+	code, out, errOut = run(t, vars, "", "--database-url", db, "sync", "--github-api-url", fake.URL+"/api/v3",
+		"--search", "timeout, registry repo:acme/tool", "--progress", "log")
+	if code != cli.ExitOK || !strings.Contains(out, `search "timeout, registry repo:acme/tool": ok`) || strings.Count(out, "\n") != 1 {
+		t.Fatalf("search run: exit %d: %s %s", code, out, errOut)
+	}
+
 	// status: sources, cursors, last run, counts; password and token hidden.
 	code, out, errOut = run(t, vars, "", "--database-url", db, "status")
 	if code != cli.ExitOK {
@@ -96,7 +103,7 @@ func TestSyncCommand(t *testing.T) {
 			Counts struct{ Issues, Comments int64 } `json:"counts"`
 		} `json:"sources"`
 	}
-	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Sources) != 1 {
+	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Sources) != 2 {
 		t.Fatalf("status --json: exit %d: %s", code, out)
 	}
 	s := rep.Sources[0]
@@ -120,7 +127,7 @@ func TestSyncCommandUnauthenticatedAndConfig(t *testing.T) {
       include_pull_requests: true
     - repo: o/gone
   searches:
-    - query: registry repo:o/two
+    - query: registry, repo:o/two
 `
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
