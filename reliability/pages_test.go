@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -84,6 +85,9 @@ func readTree(t *testing.T, dir string) map[string]string {
 // any file it writes (RLIMIT_FSIZE, so a write past it fails with EFBIG,
 // as on a full disk) and runs the errata app with the given arguments.
 func runChildApp() int {
+	if os.Getenv(childLimit) == "" {
+		return runChildMain()
+	}
 	limit, err := strconv.ParseUint(os.Getenv(childLimit), 10, 64)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: bad limit:", err)
@@ -93,18 +97,13 @@ func runChildApp() int {
 		fmt.Fprintln(os.Stderr, "child: setrlimit:", err)
 		return 3
 	}
-	var args []string
-	if err := json.Unmarshal([]byte(os.Getenv(childArgs)), &args); err != nil {
-		fmt.Fprintln(os.Stderr, "child: bad args:", err)
-		return 3
-	}
-	env := &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: func(string) string { return "" }}
-	return cli.Run(context.Background(), env, append([]string{"errata"}, args...))
+	return runChildMain()
 }
 
 const (
 	childLimit = "ERRATA_RELIABILITY_FSIZE"
 	childArgs  = "ERRATA_RELIABILITY_ARGS"
+	childVars  = "ERRATA_RELIABILITY_ENV"
 )
 
 // TestPagesDiskFull: pages are rewritten while the disk fills up (every
@@ -203,4 +202,37 @@ func TestPagesDiskFull(t *testing.T) {
 	}
 	recordFigure("faults.disk_full_runs", 1)
 	recordFigure("faults.disk_full_pages_kept_intact", kept+replaced)
+}
+
+// runChildMain runs the errata app as cmd/errata's main does (a context
+// cancelled by SIGINT/SIGTERM), with the arguments and environment the
+// parent passed in ERRATA_RELIABILITY_ARGS and ERRATA_RELIABILITY_ENV.
+func runChildMain() int {
+	var args []string
+	if err := json.Unmarshal([]byte(os.Getenv(childArgs)), &args); err != nil {
+		fmt.Fprintln(os.Stderr, "child: bad args:", err)
+		return 3
+	}
+	vars := map[string]string{}
+	if e := os.Getenv(childVars); e != "" {
+		if err := json.Unmarshal([]byte(e), &vars); err != nil {
+			fmt.Fprintln(os.Stderr, "child: bad env:", err)
+			return 3
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: func(k string) string { return vars[k] }}
+	return cli.Run(ctx, env, append([]string{"errata"}, args...))
+}
+
+// childCommand prepares the test binary to run the errata app as a child
+// process with args and vars.
+func childCommand(t *testing.T, vars map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	a, _ := json.Marshal(args)
+	v, _ := json.Marshal(vars)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childMode+"=app", childArgs+"="+string(a), childVars+"="+string(v))
+	return cmd
 }
