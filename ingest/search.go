@@ -104,7 +104,7 @@ func (r *run) searchFetch(ctx context.Context, u, etag string) (*page, []json.Ra
 			etag = ""
 			continue
 		}
-		if p.Next == "" && res.TotalCount > 1000 && pageOf(p.URL) >= 1000/max(r.s.opt.PerPage, 1) {
+		if cap := r.s.opt.SearchResultCap; p.Next == "" && res.TotalCount > cap && pageOf(p.URL)*r.s.opt.PerPage >= cap {
 			p.capped = true
 		}
 		return p, res.Items, nil

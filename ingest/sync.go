@@ -98,6 +98,9 @@ type Options struct {
 	PerPage int
 	// Reconcile adds a reconcile pass to repository sources.
 	Reconcile bool
+	// SearchResultCap is how many results one search query can reach
+	// (GitHub: 1,000, the default).
+	SearchResultCap int
 	// IncompleteRetries bounds retries of a search page answered with
 	// incomplete_results (default 3), waiting Limits.RetryBase × attempt.
 	IncompleteRetries int
@@ -148,6 +151,9 @@ func NewSyncer(c *Client, st *store.Store, o Options) *Syncer {
 	}
 	if o.PerPage <= 0 || o.PerPage > 100 {
 		o.PerPage = 100
+	}
+	if o.SearchResultCap <= 0 {
+		o.SearchResultCap = 1000
 	}
 	if o.IncompleteRetries == 0 {
 		o.IncompleteRetries = 3
@@ -600,9 +606,10 @@ func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, back
 		case last && p.capped:
 			// More than 1,000 search hits share one second: the cap hides
 			// the rest of it.
-			r.s.log.Warn("more than 1000 search results share one updated second; skipping the rest of it",
-				"source", r.src.String(), "second", sinceParam(hi))
+			r.s.log.Warn("more search results than the result cap share one updated second; skipping the rest of it",
+				"source", r.src.String(), "second", sinceParam(hi), "cap", r.s.opt.SearchResultCap)
 			r.sum.Errors++
+			r.sum.Message = "some results were unreachable: more than the search result cap share one second (" + sinceParam(hi) + ")"
 			since = hi.Add(time.Second)
 			next = start(d.asc(since))
 		case last:

@@ -686,3 +686,34 @@ func TestSyncEmptyRepositoryThenBusy(t *testing.T) {
 	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
 	diffSnap(t, "after the repository filled up", takeSnapshot(t, st), expected(fake, "o/quiet", false))
 }
+
+// TestSyncSearchCapWithinOneSecond: more hits than the cap share one
+// updated second, so even the narrowest window cannot reach them all. The
+// sync takes what the cap allows, says so, and moves on past that second.
+func TestSyncSearchCapWithinOneSecond(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{SearchCap: 50})
+	defer fake.Close()
+	at := fake.Now()
+	for i := 0; i < 60; i++ {
+		fake.AddIssue("o/r", githubfake.NewIssue{Title: "oom killed", At: at})
+	}
+	fake.Advance(time.Hour)
+	for i := 0; i < 5; i++ {
+		fake.AddIssue("o/r", githubfake.NewIssue{Title: "oom killed later"})
+		fake.Advance(time.Minute)
+	}
+	st := storetest.New(t)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20, SearchResultCap: 50}).Run(ctx, []Source{{Kind: "search", Key: "oom"}})
+	mustOK(t, sums)
+	if sums[0].Errors != 1 || !strings.Contains(sums[0].Message, "unreachable") {
+		t.Errorf("errors %d message %q", sums[0].Errors, sums[0].Message)
+	}
+	// The oldest-first scan reaches 50 of the crowded second and the 5
+	// later ones; the newest-first probe that ends the run reaches the
+	// other end of the crowded second (its last 15), which here completes it.
+	if got := takeSnapshot(t, st); len(got.Issues) != 65 {
+		t.Errorf("stored %d issues, want 65", len(got.Issues))
+	}
+}
