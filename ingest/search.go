@@ -66,7 +66,7 @@ func (r *run) search(ctx context.Context) error {
 			if !since.IsZero() {
 				qq += " updated:>=" + sinceParam(since)
 			}
-			return "search/issues?" + url.Values{"q": {qq}, "sort": {"updated"}, "order": {"asc"}, "per_page": {per}}.Encode()
+			return "search/issues?" + url.Values{"q": {qq}, "sort": {"updated"}, "order": {"asc"}, "per_page": {strconv.Itoa(r.per)}}.Encode()
 		},
 		fetch:  r.searchFetch,
 		decode: r.decodeSearch,
@@ -104,11 +104,23 @@ func (r *run) searchFetch(ctx context.Context, u, etag string) (*page, []json.Ra
 			etag = ""
 			continue
 		}
-		if cap := r.s.opt.SearchResultCap; p.Next == "" && res.TotalCount > cap && pageOf(p.URL)*r.s.opt.PerPage >= cap {
+		if cap := r.s.opt.SearchResultCap; p.Next == "" && res.TotalCount > cap && pageOf(p.URL)*perPageOf(p.URL) >= cap {
 			p.capped = true
 		}
 		return p, res.Items, nil
 	}
+}
+
+func perPageOf(u string) int {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return 30
+	}
+	n, err := strconv.Atoi(pu.Query().Get("per_page"))
+	if err != nil || n < 1 {
+		return 30
+	}
+	return n
 }
 
 func pageOf(u string) int {

@@ -226,7 +226,11 @@ type run struct {
 	skipped  map[string]bool // pull requests left out, by repo#number
 	prs      map[string]bool // pull requests stored
 	known    map[int]bool    // issue numbers of the repository known to be stored
+	per      int             // page size of oldest-first lists (halved on persistent failures)
 }
+
+// minPerPage is the smallest page size the failure fallback goes down to.
+const minPerPage = 10
 
 // skipPR counts a pull request left out once per run.
 func (r *run) skipPR(repo string, n int) {
@@ -271,7 +275,8 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
 		return sum
 	}
-	r := &run{s: s, src: src, id: row.ID, sum: &sum, skipped: map[string]bool{}, prs: map[string]bool{}, known: map[int]bool{}}
+	r := &run{s: s, src: src, id: row.ID, sum: &sum, skipped: map[string]bool{}, prs: map[string]bool{}, known: map[int]bool{},
+		per: s.opt.PerPage}
 	if len(row.State) > 0 {
 		if err := json.Unmarshal(row.State, &r.state); err != nil {
 			log.Warn("unreadable sync state; starting over", "error", err)
@@ -448,7 +453,7 @@ func (r *run) issueStream() *streamDef {
 		state: &r.state.Issues,
 		probe: base + "?state=all&sort=updated&direction=desc&per_page=" + per,
 		asc: func(since time.Time) string {
-			u := base + "?state=all&sort=updated&direction=asc&per_page=" + per
+			u := base + "?state=all&sort=updated&direction=asc&per_page=" + strconv.Itoa(r.per)
 			if !since.IsZero() {
 				u += "&since=" + url.QueryEscape(sinceParam(since))
 			}
@@ -467,7 +472,7 @@ func (r *run) commentStream() *streamDef {
 		state: &r.state.Comments,
 		probe: base + "?sort=updated&direction=desc&per_page=" + per,
 		asc: func(since time.Time) string {
-			u := base + "?sort=updated&direction=asc&per_page=" + per
+			u := base + "?sort=updated&direction=asc&per_page=" + strconv.Itoa(r.per)
 			if !since.IsZero() {
 				u += "&since=" + url.QueryEscape(sinceParam(since))
 			}
@@ -582,6 +587,16 @@ func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, back
 			return ErrStopped
 		}
 		f := <-next
+		var re *RetriesExhaustedError
+		if f.err != nil && errors.As(f.err, &re) && r.per > minPerPage && !errors.Is(f.err, ErrStopped) {
+			// GitHub keeps failing on this page: large pages of big
+			// issues time out on its side. Ask for smaller pages.
+			r.per = max(r.per/2, minPerPage)
+			r.s.log.Warn("page keeps failing; asking for smaller pages", "source", r.src.String(), "stream", d.name,
+				"per_page", r.per, "error", f.err)
+			next = start(d.asc(since))
+			continue
+		}
 		if f.err != nil {
 			return f.err
 		}

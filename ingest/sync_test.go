@@ -717,3 +717,19 @@ func TestSyncSearchCapWithinOneSecond(t *testing.T) {
 		t.Errorf("stored %d issues, want 65", len(got.Issues))
 	}
 }
+
+// TestSyncSmallerPagesOnPersistentFailure: GitHub answers 502 to every
+// request for 100-item pages (as it does when big pages time out); the
+// sync asks for smaller pages and completes.
+func TestSyncSmallerPagesOnPersistentFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedBig(fake, "o/r", 120)
+	fake.Inject(githubfake.Fault{PathContains: "direction=asc&per_page=100", Status: 502, Count: 1000})
+	st := storetest.New(t)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	mustOK(t, sums)
+	diffSnap(t, "smaller pages", takeSnapshot(t, st), expected(fake, "o/r", false))
+}
