@@ -166,6 +166,8 @@ FROM clusters c ORDER BY c.id`)
 // TrendDailyParams selects the days a trend report reads.
 type TrendDailyParams struct {
 	From, To time.Time // inclusive UTC days (only the date is used)
+	// Anchor is the day Back counts from (zero: To).
+	Anchor time.Time
 	// ByRepo reads trend_repo_daily_counts (per repository) instead of
 	// cluster_daily_counts; RepositoryID, when set, keeps one repository
 	// (and implies ByRepo).
@@ -174,7 +176,8 @@ type TrendDailyParams struct {
 }
 
 // TrendDailyRow is one row of daily counts: Back is the number of days
-// before To (0 for To itself); RepositoryID is 0 unless ByRepo.
+// before the anchor (0 for the anchor itself); RepositoryID is 0 unless
+// ByRepo.
 type TrendDailyRow struct {
 	ClusterID    int64
 	RepositoryID int64
@@ -193,17 +196,20 @@ func (s *Store) TrendDailyScan(ctx context.Context, p TrendDailyParams, fn func(
 		rows pgx.Rows
 		err  error
 	)
-	from, to := dateOnly(p.From), dateOnly(p.To)
+	from, to, anchor := dateOnly(p.From), dateOnly(p.To), dateOnly(p.To)
+	if !p.Anchor.IsZero() {
+		anchor = dateOnly(p.Anchor)
+	}
 	if p.ByRepo || p.RepositoryID != nil {
 		rows, err = s.pool.Query(ctx, `
-SELECT cluster_id, repository_id, $2::date - day, reports, comments, reactions
+SELECT cluster_id, repository_id, $3::date - day, reports, comments, reactions
 FROM trend_repo_daily_counts
-WHERE day BETWEEN $1 AND $2 AND ($3::bigint IS NULL OR repository_id = $3)`, from, to, p.RepositoryID)
+WHERE day BETWEEN $1 AND $2 AND ($4::bigint IS NULL OR repository_id = $4)`, from, to, anchor, p.RepositoryID)
 	} else {
 		rows, err = s.pool.Query(ctx, `
-SELECT cluster_id, 0::bigint, $2::date - day, reports, comments, reactions
+SELECT cluster_id, 0::bigint, $3::date - day, reports, comments, reactions
 FROM cluster_daily_counts
-WHERE day BETWEEN $1 AND $2`, from, to)
+WHERE day BETWEEN $1 AND $2`, from, to, anchor)
 	}
 	if err != nil {
 		return fmt.Errorf("read daily counts: %w", err)

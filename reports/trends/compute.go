@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/errata-tool/errata/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // NoneKey is the group key of clusters without a topic, category or tool.
@@ -87,6 +88,93 @@ func weekCount(q Query) int {
 	return (span + 6) / 7
 }
 
+// acc holds the counts of one cluster (and repository) by week and by
+// window.
+type acc struct {
+	cluster, repo int64
+	weeks         []Counts // index 0 = latest week
+	windows       []Counts // index 0 = current window
+}
+
+// accumulator sums daily rows per cluster and repository. Cluster ids are
+// a bigserial, so usually small and dense: rows without a repository are
+// found by indexing a slice with the id (a map lookup per row is
+// measurable at a hundred thousand rows); others go through a map.
+type accumulator struct {
+	nWeeks, windowDays, baselines int
+	dense                         []*acc
+	sparse                        map[[2]int64]*acc
+}
+
+const maxDenseID = 1 << 20
+
+func newAccumulator(nWeeks int, q Query) *accumulator {
+	return &accumulator{nWeeks: nWeeks, windowDays: q.WindowDays, baselines: q.Baselines, sparse: map[[2]int64]*acc{}}
+}
+
+func (m *accumulator) get(cluster, repo int64) *acc {
+	if repo == 0 && cluster >= 0 && cluster < maxDenseID {
+		if int(cluster) >= len(m.dense) {
+			m.dense = append(m.dense, make([]*acc, int(cluster)+1-len(m.dense)+len(m.dense)/2)...)
+		}
+		if a := m.dense[cluster]; a != nil {
+			return a
+		}
+		a := m.newAcc(cluster, repo)
+		m.dense[cluster] = a
+		return a
+	}
+	k := [2]int64{cluster, repo}
+	a := m.sparse[k]
+	if a == nil {
+		a = m.newAcc(cluster, repo)
+		m.sparse[k] = a
+	}
+	return a
+}
+
+func (m *accumulator) newAcc(cluster, repo int64) *acc {
+	return &acc{cluster: cluster, repo: repo, weeks: make([]Counts, m.nWeeks), windows: make([]Counts, m.baselines+1)}
+}
+
+func (m *accumulator) add(d store.TrendDailyRow) {
+	a := m.get(d.ClusterID, d.RepositoryID)
+	c := Counts{Reports: d.Reports, Comments: d.Comments, Reactions: d.Reactions}
+	if w := d.Back / 7; w < m.nWeeks {
+		a.weeks[w].add(c)
+	}
+	if w := d.Back / m.windowDays; w <= m.baselines {
+		a.windows[w].add(c)
+	}
+}
+
+// merge adds o into m and returns every accumulated entry.
+func (m *accumulator) merge(o *accumulator) []*acc {
+	for _, b := range o.all() {
+		a := m.get(b.cluster, b.repo)
+		for i := range b.weeks {
+			a.weeks[i].add(b.weeks[i])
+		}
+		for i := range b.windows {
+			a.windows[i].add(b.windows[i])
+		}
+	}
+	return m.all()
+}
+
+func (m *accumulator) all() []*acc {
+	out := make([]*acc, 0, len(m.sparse))
+	for _, a := range m.dense {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	for _, a := range m.sparse {
+		out = append(out, a)
+	}
+	return out
+}
+
 type group struct {
 	key, label string
 	topic      string
@@ -131,10 +219,59 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		repoIDs = []int64{id}
 	}
 
-	clusters, err := s.TrendClusterList(ctx)
-	if err != nil {
+	// Read the clusters, the data start and the daily rows at once: the
+	// day range is scanned in two halves on two connections, each summed
+	// into its own accumulator, then merged.
+	var (
+		clusters  []store.TrendCluster
+		repoNames map[int64]string
+		dataStart time.Time
+		noData    bool
+	)
+	from := asOf.AddDays(-7*nWeeks + 1)
+	mid := asOf.AddDays(-7 * (nWeeks / 2))
+	parts := []*accumulator{newAccumulator(nWeeks, q), newAccumulator(nWeeks, q)}
+	ranges := [][2]Day{{from, mid}, {mid.AddDays(1), asOf}}
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		var err error
+		clusters, err = s.TrendClusterList(ectx)
+		return err
+	})
+	eg.Go(func() error {
+		ds, err := s.TrendDataStart(ectx, byRepoCounts)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			noData, err = true, nil
+		case err != nil:
+			return err
+		default:
+			dataStart = ds
+		}
+		if q.By == ByRepo {
+			repoNames, err = s.TrendRepositoryNames(ectx)
+		}
+		return err
+	})
+	for i := range parts {
+		part, rg := parts[i], ranges[i]
+		eg.Go(func() error {
+			return s.TrendDailyScan(ectx, store.TrendDailyParams{
+				From: rg[0].Time(), To: rg[1].Time(), Anchor: asOf.Time(), ByRepo: byRepoCounts, RepositoryID: repoID,
+			}, part.add)
+		})
+	}
+	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
+	if !noData {
+		win.DataStart = DayOf(dataStart)
+	}
+	if win.DataStart != 0 && win.DataStart > win.Baseline.From {
+		win.BaselineDays = max(0, win.Baseline.To.Sub(win.DataStart)+1)
+	}
+	accs := parts[0].merge(parts[1])
+
 	byID := make(map[int64]*store.TrendCluster, len(clusters))
 	for i := range clusters {
 		byID[clusters[i].ID] = &clusters[i]
@@ -154,71 +291,6 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			return false
 		}
 		return true
-	}
-
-	var repoNames map[int64]string
-	if q.By == ByRepo {
-		if repoNames, err = s.TrendRepositoryNames(ctx); err != nil {
-			return nil, err
-		}
-	}
-
-	ds, err := s.TrendDataStart(ctx, byRepoCounts)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		win.DataStart = DayOf(ds)
-	}
-	if win.DataStart != 0 && win.DataStart > win.Baseline.From {
-		win.BaselineDays = max(0, win.Baseline.To.Sub(win.DataStart)+1)
-	}
-
-	// Sum the daily rows per cluster (and repository) first, then group.
-	type acc struct {
-		cluster, repo int64
-		weeks         []Counts // index 0 = latest week
-		windows       []Counts // index 0 = current window
-	}
-	accs := map[[2]int64]*acc{}
-	// Cluster ids are a bigserial, so usually dense: index a slice by id
-	// when that is not wasteful (one map lookup per row is measurable at a
-	// hundred thousand rows).
-	var maxID int64
-	for _, c := range clusters {
-		maxID = max(maxID, c.ID)
-	}
-	var dense []*acc
-	if !byRepoCounts && maxID < int64(4*len(clusters)+1024) {
-		dense = make([]*acc, maxID+1)
-	}
-	err = s.TrendDailyScan(ctx, store.TrendDailyParams{
-		From: asOf.AddDays(-7*nWeeks + 1).Time(), To: asOf.Time(), ByRepo: byRepoCounts, RepositoryID: repoID,
-	}, func(d store.TrendDailyRow) {
-		var a *acc
-		if dense != nil && d.ClusterID >= 0 && d.ClusterID <= maxID {
-			a = dense[d.ClusterID]
-		} else {
-			a = accs[[2]int64{d.ClusterID, d.RepositoryID}]
-		}
-		if a == nil {
-			a = &acc{cluster: d.ClusterID, repo: d.RepositoryID, weeks: make([]Counts, nWeeks), windows: make([]Counts, q.Baselines+1)}
-			accs[[2]int64{d.ClusterID, d.RepositoryID}] = a
-			if dense != nil && d.ClusterID >= 0 && d.ClusterID <= maxID {
-				dense[d.ClusterID] = a
-			}
-		}
-		c := Counts{Reports: d.Reports, Comments: d.Comments, Reactions: d.Reactions}
-		if w := d.Back / 7; w < nWeeks {
-			a.weeks[w].add(c)
-		}
-		if w := d.Back / q.WindowDays; w <= q.Baselines {
-			a.windows[w].add(c)
-		}
-	})
-	if err != nil {
-		return nil, err
 	}
 
 	groups := map[string]*group{}
