@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,7 @@ import (
 // and removed when the test ends.
 func privateCluster(t *testing.T) (*pgembed.Cluster, string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "errata-data") // created by errata
 	cl, err := pgembed.New(dir, os.Getenv)
 	if err != nil {
 		t.Fatalf("embedded postgres: %v", err)
@@ -30,6 +31,20 @@ func privateCluster(t *testing.T) (*pgembed.Cluster, string) {
 	url, err := cl.Start(ctx)
 	if err != nil {
 		t.Fatalf("start embedded postgres: %v", err)
+	}
+	// The embedded cluster trusts every local connection that reaches its
+	// socket, so nobody else may reach it: data dir, cluster root, socket
+	// directory and PGDATA are private.
+	for _, d := range []string{cl.DataDir, cl.Root, filepath.Join(cl.Root, "run"), filepath.Join(cl.Root, "data")} {
+		fi, err := os.Stat(d)
+		if err != nil {
+			t.Errorf("embedded postgres: %v", err)
+			continue
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("BUG: %s is open to other users: %04o", d, fi.Mode().Perm())
+		}
+		recordFigure("security.private_dirs_checked", 1)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -66,11 +81,13 @@ func TestSyncSurvivesPostgresRestart(t *testing.T) {
 	for _, mode := range []string{"down", "restart"} {
 		var n atomic.Int64
 		var once sync.Once
+		hookDone := make(chan struct{})
 		fake.OnRequest(func(*http.Request) {
 			if n.Add(1) != 6 {
 				return
 			}
 			once.Do(func() {
+				defer close(hookDone)
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
 				if _, err := cl.Stop(ctx); err != nil {
@@ -89,6 +106,14 @@ func TestSyncSurvivesPostgresRestart(t *testing.T) {
 		hung := ctx.Err() != nil
 		cancel()
 		fake.OnRequest(nil)
+		// The sync can fail while the database is still going down (a
+		// commit runs beside the request that stopped it): wait for the
+		// stop (and start) to finish.
+		select {
+		case <-hookDone:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("postgres %s: the stop/start did not finish", mode)
+		}
 		took := time.Since(start)
 		t.Logf("postgres %s mid-sync: status %s after %s: %s", mode, sum.Status, took.Round(time.Millisecond), sum.Message)
 		if hung {
