@@ -58,6 +58,8 @@ type Options struct {
 	// WeeklyChart; NoCharts turns charts off.
 	Chart    func(title string, weeks []store.PageCount, asOf time.Time) []byte
 	NoCharts bool
+	// NoTrends leaves out the trends page (trends.md).
+	NoTrends bool
 	Logger   *slog.Logger
 	// LLM, when enabled, writes prose for the sections "What this error
 	// means", "Why it happens", "Common causes" and "Quick fixes" from the
@@ -376,11 +378,27 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	for _, id := range liveIDs {
 		all = append(all, entries[id])
 	}
-	n, err := writeIndexes(w, opts.Format, all)
+	n, err := writeIndexes(w, opts.Format, all, !opts.NoTrends)
 	if err != nil {
 		return res, err
 	}
 	res.Indexes = n
+	if !opts.NoTrends {
+		paths := map[string]string{}
+		titles := map[int64]string{}
+		for id, slug := range pl.live {
+			paths[slug] = pl.slugs[slug].Path
+			titles[id] = entries[id].title
+		}
+		page, err := trendsPage(ctx, s, opts.Format, asOf, pl.live, paths, titles)
+		if err != nil {
+			return res, err
+		}
+		if err := w.write("trends.md", []byte(page)); err != nil {
+			return res, err
+		}
+		res.Indexes++
+	}
 
 	if err := s.PageSlugSave(ctx, pl.changedSlugs()); err != nil {
 		return res, err
@@ -469,7 +487,7 @@ func entryTable(f Format, from string, es []*indexEntry) string {
 
 // writeIndexes writes the top-level index, one per category and one per
 // topic, and returns how many.
-func writeIndexes(w *writer, f Format, all []*indexEntry) (int, error) {
+func writeIndexes(w *writer, f Format, all []*indexEntry, withTrends bool) (int, error) {
 	n := 0
 	cats := map[string][]*indexEntry{}
 	catName := map[string]string{}
@@ -520,6 +538,9 @@ func writeIndexes(w *writer, f Format, all []*indexEntry) (int, error) {
 			fmt.Fprintf(&b, "- %s (%s)\n", ilink(name, relURL(f, top, "topics/"+t)), plural(len(topics[t]), "page", "pages"))
 		}
 		b.WriteString("\n")
+	}
+	if withTrends {
+		fmt.Fprintf(&b, "See also the %s.\n\n", ilink("trends of the last weeks", relURL(f, top, "trends")))
 	}
 	if len(all) > 0 {
 		es := append([]*indexEntry(nil), all...)
