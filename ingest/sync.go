@@ -173,6 +173,9 @@ func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
 	var out []Summary
 	halt := ""
 	for _, src := range sources {
+		if halt == "" && (s.stopRequested() || ctx.Err() != nil) {
+			halt = "not started: the run was stopped"
+		}
 		if halt != "" {
 			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: halt})
 			continue
@@ -188,6 +191,18 @@ func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
 		}
 	}
 	return out
+}
+
+func (s *Syncer) stopRequested() bool {
+	if s.opt.Stop == nil {
+		return false
+	}
+	select {
+	case <-s.opt.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // streamState is one stream's cursor.
