@@ -258,7 +258,9 @@ func (r *run) pendingRepo(ctx context.Context, repo string) error {
 			return err
 		}
 		if repoWide-1 <= perIssue {
-			// Repository-wide is cheaper (its first page is paid for).
+			// Repository-wide is cheaper (its first page is paid for). Later
+			// pages re-anchor on the last updated_at, as in a backfill.
+			since := minSince
 			for p.Next != "" {
 				if err := r.commit(ctx, b, nil); err != nil {
 					return err
@@ -266,7 +268,12 @@ func (r *run) pendingRepo(ctx context.Context, repo string) error {
 				if r.stopped() {
 					return ErrStopped
 				}
-				if p, raws, err = r.listFetch(ctx, p.Next, ""); err != nil {
+				nextURL := p.Next
+				if _, hi := b.minMax(); hi.After(since) {
+					since = hi
+					nextURL = base + "&since=" + url.QueryEscape(sinceParam(since))
+				}
+				if p, raws, err = r.listFetch(ctx, nextURL, ""); err != nil {
 					return r.pendingErr(repo, err)
 				}
 				r.pages++
