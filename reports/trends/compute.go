@@ -410,10 +410,6 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		}
 		r.Ceiling = escalationCeiling(bw)
 		r.PWeek, _ = rateTest(r.LastWeek, 7, r.BaselineCount, t0)
-		r.Weekly = make([]WeekCount, nWeeks)
-		for k := 0; k < nWeeks; k++ {
-			r.Weekly[nWeeks-1-k] = WeekCount{Start: weeks[nWeeks-1-k], Current: weeks[nWeeks-1-k] >= win.Current.From, Counts: g.weeks[k]}
-		}
 		if q.By == ByCluster {
 			for raw := range g.raws {
 				if raw != g.clusterID {
@@ -534,17 +530,20 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		}
 	}
 
-	for i := range rows {
-		r := &rows[i]
-		r.LastBefore = lastBefore[r.Key]
+	regsOf := func(key string) []regression {
 		var regs []regression
-		for id := range groupOf[r.Key].survivors {
+		for id := range groupOf[key].survivors {
 			if rg, ok := regressed[id]; ok {
 				regs = append(regs, rg)
 			}
 		}
 		sort.Slice(regs, func(a, b int) bool { return regs[a].clusterID < regs[b].clusterID })
-		decide(r, q, win, len(baseWeeks), regs)
+		return regs
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.LastBefore = lastBefore[r.Key]
+		decide(r, q, win, len(baseWeeks), regsOf(r.Key), false)
 	}
 
 	// Keys are unique, so this order is total and an unstable sort of
@@ -574,6 +573,16 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	rep := &Report{Query: q, Windows: win, Groups: len(rows), Weeks: weeks}
 	if q.Top > 0 && len(rows) > q.Top {
 		rows = rows[:q.Top]
+	}
+	// Reasons and weekly series only for the rows kept.
+	for i := range rows {
+		r := &rows[i]
+		decide(r, q, win, len(baseWeeks), regsOf(r.Key), true)
+		g := groupOf[r.Key]
+		r.Weekly = make([]WeekCount, nWeeks)
+		for k := 0; k < nWeeks; k++ {
+			r.Weekly[nWeeks-1-k] = WeekCount{Start: weeks[nWeeks-1-k], Current: weeks[nWeeks-1-k] >= win.Current.From, Counts: g.weeks[k]}
+		}
 	}
 	rep.Rows = rows
 	return rep, nil
@@ -648,33 +657,46 @@ func findRegressions(ctx context.Context, s *store.Store, clusters []store.Trend
 	return out, nil
 }
 
-// decide sets the state and reason of r.
-func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
+// decide sets the state of r and, when explain is set, its reason (the
+// reasons are only written for the rows a report keeps).
+func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression, explain bool) {
 	sig := string(q.Signal)
 	mc := max(q.MinCount, 0)
 	t0 := win.BaselineDays
-	cmp := fmt.Sprintf("%d %s in %s..%s vs %s per %d days before", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To, fmtF(r.BaselinePerWindow), q.WindowDays)
-	test := fmt.Sprintf("ratio %s, %s, %s", fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp))
+	cmp := func() string {
+		return fmt.Sprintf("%d %s in %s..%s vs %s per %d days before", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To, fmtF(r.BaselinePerWindow), q.WindowDays)
+	}
+	test := func() string { return fmt.Sprintf("ratio %s, %s, %s", fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp)) }
 	escalating := r.Ceiling > 0 && float64(r.LastWeek) > r.Ceiling && r.LastWeek >= mc && r.QWeek < q.Alpha
 	rising := r.QUp < q.Alpha && r.Ratio >= RisingRatio && r.Count >= mc
-	also := ""
-	switch {
-	case escalating:
-		also = "; also escalating: " + fmt.Sprintf("%d in the last 7 days, above the ceiling of %s", r.LastWeek, fmtF(r.Ceiling))
-	case rising:
-		also = "; also rising: " + test
+	also := func() string {
+		switch {
+		case escalating:
+			return "; also escalating: " + fmt.Sprintf("%d in the last 7 days, above the ceiling of %s", r.LastWeek, fmtF(r.Ceiling))
+		case rising:
+			return "; also rising: " + test()
+		}
+		return ""
+	}
+	say := func(f func() string) {
+		if explain {
+			r.Reason = f()
+		}
 	}
 	switch {
 	case t0 == 0 && r.Count > 0:
 		r.State = StateNew
-		if win.DataStart == 0 {
-			r.Reason = fmt.Sprintf("%d %s in %s..%s; no earlier data to compare with", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To)
-		} else {
-			r.Reason = fmt.Sprintf("%d %s in %s..%s; the store has no data before %s to compare with", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To, win.DataStart)
-		}
+		say(func() string {
+			if win.DataStart == 0 {
+				return fmt.Sprintf("%d %s in %s..%s; no earlier data to compare with", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To)
+			}
+			return fmt.Sprintf("%d %s in %s..%s; the store has no data before %s to compare with", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To, win.DataStart)
+		})
 	case r.Baseline.Reports == 0 && r.LastBefore == 0 && r.Current.Reports > 0 && r.Count >= mc:
 		r.State = StateNew
-		r.Reason = fmt.Sprintf("first reports: %d %s in %s..%s, none before", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To)
+		say(func() string {
+			return fmt.Sprintf("first reports: %d %s in %s..%s, none before", r.Count, plural(r.Count, sig), win.Current.From, win.Current.To)
+		})
 	case len(regs) > 0:
 		r.State = StateRegressed
 		rg := regs[0]
@@ -684,40 +706,48 @@ func decide(r *Row, q Query, win Windows, baseWeeks int, regs []regression) {
 			total += x.inWindow
 		}
 		r.AfterFix = total
-		if len(regs) == 1 {
-			who := "all earlier reports"
-			if q.By != ByCluster {
-				who = "all earlier reports of " + rg.slug
+		say(func() string {
+			if len(regs) == 1 {
+				who := "all earlier reports"
+				if q.By != ByCluster {
+					who = "all earlier reports of " + rg.slug
+				}
+				return fmt.Sprintf("%s were closed by %s, the last as fixed; %d new since, the first in this window%s",
+					who, rg.fixedAt.UTC().Format(time.DateOnly), rg.inWindow, also())
 			}
-			r.Reason = fmt.Sprintf("%s were closed by %s, the last as fixed; %d new since, the first in this window%s",
-				who, rg.fixedAt.UTC().Format(time.DateOnly), rg.inWindow, also)
-		} else {
-			r.Reason = fmt.Sprintf("%d clusters came back after all their reports were closed as fixed (%d new reports, first of them in this window; e.g. %s, fixed %s)%s",
-				len(regs), total, rg.slug, rg.fixedAt.UTC().Format(time.DateOnly), also)
-		}
+			return fmt.Sprintf("%d clusters came back after all their reports were closed as fixed (%d new reports, first of them in this window; e.g. %s, fixed %s)%s",
+				len(regs), total, rg.slug, rg.fixedAt.UTC().Format(time.DateOnly), also())
+		})
 	case escalating:
 		r.State = StateEscalating
-		r.Reason = fmt.Sprintf("%d %s in the last 7 days, above the ceiling of %s from %d baseline weeks; %s, %s (%s; %s)",
-			r.LastWeek, plural(r.LastWeek, sig), fmtF(r.Ceiling), baseWeeks, eqP("p", r.PWeek), eqP("q", r.QWeek), cmp, test)
+		say(func() string {
+			return fmt.Sprintf("%d %s in the last 7 days, above the ceiling of %s from %d baseline weeks; %s, %s (%s; %s)",
+				r.LastWeek, plural(r.LastWeek, sig), fmtF(r.Ceiling), baseWeeks, eqP("p", r.PWeek), eqP("q", r.QWeek), cmp(), test())
+		})
 	case rising:
 		r.State = StateRising
-		r.Reason = cmp + ": " + test + returning(r)
+		say(func() string { return cmp() + ": " + test() + returning(r) })
 	case r.QDown < q.Alpha && r.Ratio <= 1/RisingRatio:
 		r.State = StateDeclining
-		r.Reason = fmt.Sprintf("%s: ratio %s, %s, %s", cmp, fmtF(r.Ratio), eqP("p", r.PDown), eqP("q", r.QDown))
+		say(func() string {
+			return fmt.Sprintf("%s: ratio %s, %s, %s", cmp(), fmtF(r.Ratio), eqP("p", r.PDown), eqP("q", r.QDown))
+		})
 	default:
 		r.State = StateStable
-		switch {
-		case r.Count < mc && r.Ratio >= RisingRatio:
-			r.Reason = fmt.Sprintf("%s: below the minimum of %d to call a rise", cmp, mc)
-		case r.Ratio >= RisingRatio:
-			r.Reason = fmt.Sprintf("%s: ratio %s is not significant (%s, %s)", cmp, fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp))
-		case r.Ratio <= 1/RisingRatio:
-			r.Reason = fmt.Sprintf("%s: ratio %s, the drop is not significant (%s, %s)", cmp, fmtF(r.Ratio), eqP("p", r.PDown), eqP("q", r.QDown))
-		default:
-			r.Reason = fmt.Sprintf("%s: ratio %s, within %s..%s", cmp, fmtF(r.Ratio), fmtF(1/RisingRatio), fmtF(RisingRatio))
-		}
-		r.Reason += returning(r)
+		say(func() string {
+			var s string
+			switch {
+			case r.Count < mc && r.Ratio >= RisingRatio:
+				s = fmt.Sprintf("%s: below the minimum of %d to call a rise", cmp(), mc)
+			case r.Ratio >= RisingRatio:
+				s = fmt.Sprintf("%s: ratio %s is not significant (%s, %s)", cmp(), fmtF(r.Ratio), eqP("p", r.PUp), eqP("q", r.QUp))
+			case r.Ratio <= 1/RisingRatio:
+				s = fmt.Sprintf("%s: ratio %s, the drop is not significant (%s, %s)", cmp(), fmtF(r.Ratio), eqP("p", r.PDown), eqP("q", r.QDown))
+			default:
+				s = fmt.Sprintf("%s: ratio %s, within %s..%s", cmp(), fmtF(r.Ratio), fmtF(1/RisingRatio), fmtF(RisingRatio))
+			}
+			return s + returning(r)
+		})
 	}
 }
 
