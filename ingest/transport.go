@@ -179,6 +179,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if kind == "" {
 				return pass(resp), nil // a plain 403: no access
 			}
+			if kind == "primary" && wait <= time.Second {
+				// The reset is already past by our clock (skew, or a server
+				// that keeps saying so): back off as for a secondary limit,
+				// which is bounded, rather than spin.
+				kind, wait = "secondary", 0
+			}
 			if kind == "primary" {
 				// Waiting until reset is the documented answer; it is not
 				// a retry of a failure, so it is not bounded by count.

@@ -53,6 +53,8 @@ func TestTransportFaults(t *testing.T) {
 			lim: func(l Limits) Limits { l.RequestTimeout = 200 * time.Millisecond; return l }},
 		{name: "primary exhausted waits for reset", fault: githubfake.Fault{Status: 403, Primary: true, ResetIn: time.Second}, minWait: 500 * time.Millisecond},
 		{name: "primary exhausted 429", fault: githubfake.Fault{Status: 429, Primary: true, ResetIn: time.Second}, minWait: 500 * time.Millisecond},
+		{name: "primary with a reset in the past backs off, bounded", fault: githubfake.Fault{Status: 403, Primary: true, ResetIn: -time.Hour, Count: 50},
+			wantErr: func(err error) bool { var r *RetriesExhaustedError; return errors.As(err, &r) }},
 		{name: "primary beyond max wait stops", fault: githubfake.Fault{Status: 403, Primary: true, ResetIn: time.Hour},
 			wantErr: func(err error) bool { var w *WaitTooLongError; return errors.As(err, &w) }},
 		{name: "secondary retries bounded", fault: githubfake.Fault{Status: 403, Secondary: true, Count: 50},
