@@ -187,11 +187,13 @@ type group struct {
 }
 
 // Compute builds the trend report for q from the store: it refreshes the
-// trend rollups (store.TrendRefresh), reads the week and window buckets,
-// groups them, tests them and labels them. Rows are sorted by state
-// (Escalating, Regressed, New, Rising, Stable, Declining), then by the
-// signal in the current window (descending), then by key; Top cuts the
-// list after the tests, so q-values do not depend on Top.
+// trend rollups (store.TrendRefresh), reads the daily counts of the weeks
+// shown, sums them per cluster into week and window buckets, groups them,
+// tests them and labels them. Rows are sorted by state (Escalating,
+// Regressed, New, Rising, Stable, Declining), then by the signal in the
+// current window (descending), then by ratio (descending), then by key;
+// Top cuts the list after the tests, so q-values do not depend on Top.
+// Reasons and weekly series are filled in for the rows kept.
 func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	q, err := q.Normalize(time.Now())
 	if err != nil {
