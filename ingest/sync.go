@@ -53,8 +53,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v66/github"
-
 	"github.com/errata-tool/errata/store"
 )
 
@@ -722,50 +720,17 @@ func issueNumberFromURL(u string) int {
 	return n
 }
 
+// toStoreIssue converts an issue object of the REST API with the import's
+// parser (ParseIssue), so that a synced issue and an imported one are
+// stored alike (raw JSON without the body, which has its own column). A
+// non-empty repo names the repository (a repository source's own key).
 func toStoreIssue(repo string, raw json.RawMessage) (store.Issue, error) {
-	var gi github.Issue
-	if err := json.Unmarshal(raw, &gi); err != nil {
-		return store.Issue{}, fmt.Errorf("decode issue: %w", err)
+	is, _, err := ParseIssue(raw)
+	if err != nil {
+		return is, fmt.Errorf("decode issue: %w", err)
 	}
-	if repo == "" {
-		repo = repoFromAPIURL(gi.GetRepositoryURL())
-	}
-	is := store.Issue{
-		Repository:        repo,
-		Number:            gi.GetNumber(),
-		NodeID:            gi.GetNodeID(),
-		IsPullRequest:     gi.IsPullRequest(),
-		State:             gi.GetState(),
-		StateReason:       gi.GetStateReason(),
-		Title:             gi.GetTitle(),
-		Body:              gi.GetBody(),
-		Author:            gi.GetUser().GetLogin(),
-		AuthorAssociation: gi.GetAuthorAssociation(),
-		CommentCount:      gi.GetComments(),
-		HTMLURL:           gi.GetHTMLURL(),
-		CreatedAt:         gi.GetCreatedAt().UTC(),
-		UpdatedAt:         gi.GetUpdatedAt().UTC(),
-		Raw:               raw,
-	}
-	if gi.ID != nil {
-		id := gi.GetID()
-		is.GitHubID = &id
-	}
-	for _, l := range gi.Labels {
-		is.Labels = append(is.Labels, l.GetName())
-	}
-	if gi.Reactions != nil {
-		is.ReactionsTotal = gi.Reactions.GetTotalCount()
-		if b, err := json.Marshal(gi.Reactions); err == nil {
-			is.Reactions = b
-		}
-	}
-	if gi.ClosedAt != nil {
-		c := gi.ClosedAt.UTC()
-		is.ClosedAt = &c
-	}
-	if is.Number == 0 || is.UpdatedAt.IsZero() {
-		return is, fmt.Errorf("decode issue: no number or updated_at")
+	if repo != "" {
+		is.Repository = repo
 	}
 	return is, nil
 }
@@ -791,35 +756,26 @@ func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, e
 	return b, nil
 }
 
+// toStoreComment converts a comment object of the REST API with the
+// import's comment parser; its issue comes from issue_url.
 func toStoreComment(repo string, raw json.RawMessage) (store.Comment, error) {
-	var gc github.IssueComment
-	if err := json.Unmarshal(raw, &gc); err != nil {
+	var ref struct {
+		IssueURL string `json:"issue_url"`
+		ID       *int64 `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
 		return store.Comment{}, fmt.Errorf("decode comment: %w", err)
 	}
+	n := issueNumberFromURL(ref.IssueURL)
 	if repo == "" {
-		repo = repoFromAPIURL(gc.GetIssueURL())
+		repo = repoFromAPIURL(ref.IssueURL)
 	}
-	c := store.Comment{
-		Repository:        repo,
-		IssueNumber:       issueNumberFromURL(gc.GetIssueURL()),
-		SourceKey:         strconv.FormatInt(gc.GetID(), 10),
-		Author:            gc.GetUser().GetLogin(),
-		AuthorAssociation: gc.GetAuthorAssociation(),
-		Body:              gc.GetBody(),
-		HTMLURL:           gc.GetHTMLURL(),
-		CreatedAt:         gc.GetCreatedAt().UTC(),
-		UpdatedAt:         gc.GetUpdatedAt().UTC(),
-		Raw:               raw,
+	if n == 0 || repo == "" || ref.ID == nil {
+		return store.Comment{}, fmt.Errorf("decode comment: no id or issue_url")
 	}
-	if gc.ID != nil {
-		id := gc.GetID()
-		c.GitHubID = &id
-	}
-	if gc.Reactions != nil {
-		c.ReactionsTotal = gc.Reactions.GetTotalCount()
-	}
-	if c.IssueNumber == 0 || gc.ID == nil || c.UpdatedAt.IsZero() {
-		return c, fmt.Errorf("decode comment: no id, issue_url or updated_at")
+	c, rerr := parseComment(raw, store.Issue{Repository: repo, Number: n}, 0)
+	if rerr != nil {
+		return c, fmt.Errorf("decode comment %d: %w", *ref.ID, rerr)
 	}
 	return c, nil
 }

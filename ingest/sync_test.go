@@ -733,3 +733,33 @@ func TestSyncSmallerPagesOnPersistentFailure(t *testing.T) {
 	mustOK(t, sums)
 	diffSnap(t, "smaller pages", takeSnapshot(t, st), expected(fake, "o/r", false))
 }
+
+// TestSyncAgreesWithImport: issues imported from `gh api` output and then
+// synced are not rewritten: both paths store the same row.
+func TestSyncAgreesWithImport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedBig(fake, "o/r", 40)
+	st := storetest.New(t)
+	resp, err := http.Get(fake.URL + "/repos/o/r/issues?state=all&per_page=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Import(ctx, st, resp.Body, "gh-api.json")
+	resp.Body.Close()
+	if err != nil || sum.Issues.Inserted != 32 || sum.PullRequests.Inserted != 8 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	mustOK(t, sums)
+	if sums[0].Issues.Inserted != 0 || sums[0].Issues.Updated != 0 {
+		t.Errorf("sync rewrote imported issues: %+v", sums[0].Issues)
+	}
+	// The import kept the pull requests (the sync source does not, and
+	// leaves them alone); the comments came from the sync.
+	want := expected(fake, "o/r", true)
+	want.Comments = expected(fake, "o/r", false).Comments
+	diffSnap(t, "import then sync", takeSnapshot(t, st), want)
+}
