@@ -202,7 +202,7 @@ func classifySentence(s string) ([]Kind, string) {
 	if (hasAny(l, "set", "chang", "add", "remov", "disabl", "enabl", "increas", "lower", "configur", "--") || strings.Contains(s, "_") && strings.Contains(s, "=")) && reConfig.MatchString(s) {
 		kinds = append(kinds, KindConfig)
 	}
-	if hasAny(l, "work", "solv", "fix", "helped", "solution", "you can", "try", "i ", "switch", "reinstall", "restart", "clear", "delet") && reWorkaround.MatchString(s) {
+	if hasAny(l, "work", "solv", "fix", "helped", "solution", "you can", "try", "i switched", "i reinstalled", "i restarted", "i cleared", "i deleted", "i removed", "i added", "i set", "switching", "reinstalling", "restarting", "clearing", "deleting") && reWorkaround.MatchString(s) {
 		kinds = append(kinds, KindWorkaround)
 	}
 	if hasAny(l, "because", "cause", "due to", "problem", "issue", "bug", "happens", "occurs", "turned out", "trigger", "why", "reason") && reCause.MatchString(s) {
@@ -231,7 +231,8 @@ func isJunk(s string) bool {
 	if letters*10 < len([]rune(t))*7 {
 		return true
 	}
-	return reSame.MatchString(t) || reSymptom.MatchString(t)
+	l := strings.ToLower(t)
+	return (hasAny(l, "same", "similar") && reSame.MatchString(t)) || (strings.Contains(l, "because i ") && reSymptom.MatchString(t))
 }
 
 // isBoiler reports whether a sentence is thanks, +1s, requests for
