@@ -39,7 +39,10 @@ SELECT DISTINCT ON (id) id, cur AS survivor FROM chain ORDER BY id, depth DESC`
 // trend_cluster_fixes) up to date. Triggers on cluster_members, issues,
 // comments, clusters and cluster_redirects record which clusters changed
 // in trend_dirty; only those are recomputed, from cluster_members joined
-// with issues and comments. A run with nothing to do costs one query.
+// with issues and comments (through the cluster_id index, so the cost
+// follows the changed clusters' size). A run with nothing to do costs one
+// query; a full rebuild (first run, or after cluster_members was
+// truncated) reads every member.
 func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 	var res TrendRefreshResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -66,46 +69,63 @@ func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 		if _, err := tx.Exec(ctx, `LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("lock trend rollups: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM trend_repo_daily_counts WHERE $1 OR cluster_id = ANY($2)`, res.Full, dirty); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE trend_survivor ON COMMIT DROP AS `+trendResolveSQL); err != nil {
+			return fmt.Errorf("resolve merged clusters: %w", err)
+		}
+		// The member clusters whose counts are rebuilt (dirty), the
+		// surviving clusters whose fixes are rebuilt (scope), and the
+		// member clusters that resolve to them (raws).
+		members := `SELECT m.* FROM cluster_members m`
+		var scope, raws []int64
+		if !res.Full {
+			members = `SELECT m.* FROM unnest($1::bigint[]) AS d (id) JOIN cluster_members m ON m.cluster_id = d.id`
+			if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(DISTINCT survivor), '{}') FROM trend_survivor WHERE id = ANY($1)`, dirty).Scan(&scope); err != nil {
+				return fmt.Errorf("resolve dirty clusters: %w", err)
+			}
+			if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(id), '{}') FROM trend_survivor WHERE survivor = ANY($1)`, scope).Scan(&raws); err != nil {
+				return fmt.Errorf("resolve dirty clusters: %w", err)
+			}
+		}
+		args := func(ids []int64) []any {
+			if res.Full {
+				return nil
+			}
+			return []any{ids}
+		}
+		clear := `DELETE FROM trend_repo_daily_counts`
+		if !res.Full {
+			clear += ` WHERE cluster_id = ANY($1)`
+		}
+		if _, err := tx.Exec(ctx, clear, args(dirty)...); err != nil {
 			return fmt.Errorf("clear trend_repo_daily_counts: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `
+WITH m AS MATERIALIZED (`+members+`)
 INSERT INTO trend_repo_daily_counts (cluster_id, repository_id, day, reports, comments, reactions)
 SELECT cluster_id, repository_id, day, sum(r), sum(c), sum(x) FROM (
     SELECT m.cluster_id, i.repository_id, (i.created_at AT TIME ZONE 'UTC')::date AS day,
            1 AS r, 0 AS c, i.reactions_total AS x
-    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
-    WHERE $1 OR m.cluster_id = ANY($2)
+    FROM m JOIN issues i ON i.id = m.issue_id
     UNION ALL
-    SELECT m.cluster_id, i.repository_id, (k.created_at AT TIME ZONE 'UTC')::date,
-           0, 1, 0
-    FROM cluster_members m JOIN issues i ON i.id = m.issue_id JOIN comments k ON k.issue_id = i.id
-    WHERE $1 OR m.cluster_id = ANY($2)
-) u GROUP BY 1, 2, 3`, res.Full, dirty); err != nil {
+    SELECT m.cluster_id, i.repository_id, (k.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM m JOIN issues i ON i.id = m.issue_id JOIN comments k ON k.issue_id = i.id
+) u GROUP BY 1, 2, 3`, args(dirty)...); err != nil {
 			return fmt.Errorf("fill trend_repo_daily_counts: %w", err)
 		}
-		// Fixes are judged on surviving clusters: the dirty clusters, and
-		// the clusters they merged into.
-		if _, err := tx.Exec(ctx, `
-CREATE TEMP TABLE trend_survivor ON COMMIT DROP AS `+trendResolveSQL); err != nil {
-			return fmt.Errorf("resolve merged clusters: %w", err)
+		clear = `DELETE FROM trend_cluster_fixes`
+		if !res.Full {
+			clear += ` WHERE cluster_id = ANY($1)`
 		}
-		if _, err := tx.Exec(ctx, `
-DELETE FROM trend_cluster_fixes
-WHERE $1 OR cluster_id = ANY($2) OR cluster_id IN (SELECT survivor FROM trend_survivor WHERE id = ANY($2))`, res.Full, dirty); err != nil {
+		if _, err := tx.Exec(ctx, clear, args(append(append([]int64{}, dirty...), scope...))...); err != nil {
 			return fmt.Errorf("clear trend_cluster_fixes: %w", err)
 		}
 		// A fix moment: a "closed as fixed" event after which no issue of
-		// the cluster is open (events at the same instant count together).
+		// the surviving cluster is open (events at the same instant count
+		// together).
 		if _, err := tx.Exec(ctx, `
-WITH scope AS (
-    SELECT DISTINCT survivor FROM trend_survivor WHERE $1 OR id = ANY($2)
-), mem AS (
+WITH m AS MATERIALIZED (`+members+`), mem AS (
     SELECT r.survivor AS cid, i.id, i.created_at, i.closed_at, i.state, i.state_reason
-    FROM cluster_members m
-    JOIN trend_survivor r ON r.id = m.cluster_id
-    JOIN scope s ON s.survivor = r.survivor
-    JOIN issues i ON i.id = m.issue_id
+    FROM m JOIN trend_survivor r ON r.id = m.cluster_id JOIN issues i ON i.id = m.issue_id
 ), ev AS (
     SELECT cid, created_at AS t, 1 AS d, NULL::bigint AS fix FROM mem
     UNION ALL
@@ -118,7 +138,7 @@ WITH scope AS (
 )
 INSERT INTO trend_cluster_fixes (cluster_id, fixed_at, fixed_issue_id)
 SELECT cid, t, fix FROM run WHERE fix IS NOT NULL AND open = 0
-ON CONFLICT DO NOTHING`, res.Full, dirty); err != nil {
+ON CONFLICT DO NOTHING`, args(raws)...); err != nil {
 			return fmt.Errorf("fill trend_cluster_fixes: %w", err)
 		}
 		return nil
