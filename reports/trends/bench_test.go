@@ -76,3 +76,52 @@ func BenchmarkCompute(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRefresh measures store.TrendRefresh, the rollup upkeep each
+// `errata trends` starts with, over 200,000 issues in 1,000 clusters (a
+// third closed as fixed): a full rebuild, and the incremental refresh after
+// classify touched 10 clusters (2,000 issues). Run with
+//
+//	go test ./reports/trends -run '^$' -bench Refresh -benchtime 5x
+func BenchmarkRefresh(b *testing.B) {
+	s := storetest.New(b)
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO repositories (full_name) SELECT 'org' || g || '/repo' || g FROM generate_series(1, 50) g`,
+		`INSERT INTO clusters (slug, title, signature, fingerprint) SELECT 'c' || g, 't', 's', 'v1:' || g FROM generate_series(1, 1000) g`,
+		`INSERT INTO issues (repository_id, number, state, state_reason, title, html_url, created_at, updated_at, closed_at, raw)
+		 SELECT 1 + g % 50, g, CASE WHEN g % 3 = 0 THEN 'closed' ELSE 'open' END, CASE WHEN g % 3 = 0 THEN 'completed' END, 't', 'u' || g,
+		        TIMESTAMPTZ '2024-01-05' + (g % 1000) * interval '1 day', now(),
+		        CASE WHEN g % 3 = 0 THEN TIMESTAMPTZ '2024-01-05' + (g % 1000 + 5) * interval '1 day' END, '{}'
+		 FROM generate_series(1, 200000) g`,
+		`INSERT INTO comments (issue_id, source_key, created_at, updated_at, raw)
+		 SELECT id, 'pos:0', created_at + interval '1 day', now(), '{}' FROM issues WHERE id % 2 = 0`,
+		`INSERT INTO cluster_members (issue_id, cluster_id, score, reason) SELECT id, 1 + id % 1000, 1, 'b' FROM issues`,
+		`ANALYZE`,
+	} {
+		if _, err := s.Pool().Exec(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, bc := range []struct{ name, mark string }{
+		{"full", `INSERT INTO trend_dirty VALUES (0) ON CONFLICT DO NOTHING`},
+		{"10-clusters", `INSERT INTO trend_dirty SELECT g FROM generate_series(1, 10) g ON CONFLICT DO NOTHING`},
+		{"nothing", `SELECT 1`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if _, err := s.TrendRefresh(ctx); err != nil { // start clean
+					b.Fatal(err)
+				}
+				if _, err := s.Pool().Exec(ctx, bc.mark); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := s.TrendRefresh(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
