@@ -113,6 +113,19 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportMetric(res.LoadWait.Seconds(), "load-wait-s")
 		}
 	})
+	b.Run(fmt.Sprintf("first-nocharts/issues=%d/clusters=%d", issues, clusters), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			out := b.TempDir()
+			cpu0 := cpuTime()
+			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2, NoCharts: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+			b.ReportMetric(res.LoadTime.Seconds(), "load-s")
+			b.ReportMetric(res.LoadWait.Seconds(), "load-wait-s")
+		}
+	})
 	out := b.TempDir()
 	if _, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2}); err != nil {
 		b.Fatal(err)

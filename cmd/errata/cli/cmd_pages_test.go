@@ -75,3 +75,59 @@ func TestPagesCommandConfigAndUsage(t *testing.T) {
 		}
 	}
 }
+
+// The demo issues (testdata/demo) plant fake secrets in one report: the
+// whole pipeline must keep every one of them out of every page.
+func TestPagesDemoKeepsSecretsOut(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATABASE_URL": storetest.URL(t)}
+	demo := filepath.Join("..", "..", "..", "testdata", "demo", "issues.jsonl")
+	raw, err := os.ReadFile(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{"Pr0d-Passw0rd-9921", "ghp_Demo7Fake1Token2For3Errata4Pages5x", "sk-proj-DemoFakeKey0123456789abcdefABCDEF", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYDEMOFAKEKEY"}
+	for _, s := range secrets {
+		if !strings.Contains(string(raw), s) {
+			t.Fatalf("demo data no longer holds %q; update the test", s)
+		}
+	}
+	if code, _, stderr := run(t, vars, "", "import", demo); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, vars, "", "classify"); code != 0 {
+		t.Fatalf("classify: exit %d: %s", code, stderr)
+	}
+	for _, format := range []string{"hugo", "mkdocs", "plain"} {
+		out := t.TempDir()
+		if code, _, stderr := run(t, vars, "", "pages", "--out", out, "--format", format); code != 0 {
+			t.Fatalf("pages: exit %d: %s", code, stderr)
+		}
+		files, cited := 0, 0
+		err := filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
+			if err != nil || fi.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			files++
+			if strings.Contains(string(b), `northwind/gitsync\#15`) {
+				cited++
+			}
+			for _, s := range secrets {
+				if strings.Contains(string(b), s) {
+					t.Errorf("%s: %s holds the planted secret %q", format, p, s)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if files < 5 || cited == 0 {
+			t.Fatalf("%s: %d files written, %d cite the report with the secrets; the test checks nothing", format, files, cited)
+		}
+	}
+}
