@@ -42,6 +42,7 @@ package ingest
 // stream's pass) trigger one GET of that issue, stored in the same page.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -759,25 +760,49 @@ func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, e
 // toStoreComment converts a comment object of the REST API with the
 // import's comment parser; its issue comes from issue_url.
 func toStoreComment(repo string, raw json.RawMessage) (store.Comment, error) {
-	var ref struct {
-		IssueURL string `json:"issue_url"`
-		ID       *int64 `json:"id"`
+	issueURL, ok := topLevelString(raw, "issue_url")
+	if !ok {
+		var ref struct {
+			IssueURL string `json:"issue_url"`
+		}
+		if err := json.Unmarshal(raw, &ref); err != nil {
+			return store.Comment{}, fmt.Errorf("decode comment: %w", err)
+		}
+		issueURL = ref.IssueURL
 	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		return store.Comment{}, fmt.Errorf("decode comment: %w", err)
-	}
-	n := issueNumberFromURL(ref.IssueURL)
+	n := issueNumberFromURL(issueURL)
 	if repo == "" {
-		repo = repoFromAPIURL(ref.IssueURL)
+		repo = repoFromAPIURL(issueURL)
 	}
-	if n == 0 || repo == "" || ref.ID == nil {
-		return store.Comment{}, fmt.Errorf("decode comment: no id or issue_url")
+	if n == 0 || repo == "" {
+		return store.Comment{}, fmt.Errorf("decode comment: no issue_url")
 	}
 	c, rerr := parseComment(raw, store.Issue{Repository: repo, Number: n}, 0)
 	if rerr != nil {
-		return c, fmt.Errorf("decode comment %d: %w", *ref.ID, rerr)
+		return c, fmt.Errorf("decode comment: %w", rerr)
+	}
+	if c.GitHubID == nil {
+		return c, fmt.Errorf("decode comment: no id")
 	}
 	return c, nil
+}
+
+// topLevelString finds "key":"value" in a JSON object without decoding it
+// all, for values without escapes (URLs). Inside a JSON string the quotes
+// of such a pattern would be escaped, so it cannot match there; nested
+// objects of a comment have no such key. ok is false when not found.
+func topLevelString(raw []byte, key string) (string, bool) {
+	pat := []byte(`"` + key + `":"`)
+	i := bytes.Index(raw, pat)
+	if i < 0 {
+		return "", false
+	}
+	rest := raw[i+len(pat):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[:j]), true
 }
 
 // isPRComment tells a pull request conversation comment by its html_url.

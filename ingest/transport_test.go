@@ -283,3 +283,23 @@ func TestLastRequestOfTheHour(t *testing.T) {
 		t.Errorf("%d requests hit the exhausted limit; the wait should come first", fs.Status[403])
 	}
 }
+
+func TestTopLevelString(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		raw  string
+		want string
+		ok   bool
+	}{
+		{`{"id":1,"issue_url":"https://api.example/repos/o/r/issues/7","body":"x"}`, "https://api.example/repos/o/r/issues/7", true},
+		{`{"body":"see \"issue_url\":\"https://evil/repos/x/y/issues/1\"","issue_url":"https://api.example/repos/o/r/issues/2"}`, "https://api.example/repos/o/r/issues/2", true},
+		{`{"id":1}`, "", false},
+		{`{"issue_url":"a\"b"}`, "", false},
+	}
+	for _, tc := range cases {
+		got, ok := topLevelString([]byte(tc.raw), "issue_url")
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("topLevelString(%s) = %q, %v; want %q, %v", tc.raw, got, ok, tc.want, tc.ok)
+		}
+	}
+}
