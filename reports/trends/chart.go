@@ -25,8 +25,8 @@ var (
 
 // WeeklyChartSVG draws the weekly report counts of one group (a Row's
 // Weekly) as an SVG bar chart titled title: earlier weeks in grey, the
-// weeks of the current window in orange, the first day of every fourth
-// week on the x axis.
+// weeks of the current window in orange, a dashed line at the mean of the
+// earlier weeks, the first day of every fourth week on the x axis.
 //
 // Text is drawn as the glyph outlines of the Liberation Sans font compiled
 // into errata (gonum.org/v1/plot's default), as SVG paths: the file needs
@@ -96,6 +96,27 @@ func weeklyPlot(weeks []WeekCount, title string) (*plot.Plot, error) {
 		bc.LineStyle.Width = 0
 		p.Add(bc)
 		p.Legend.Add(s.name, bc)
+	}
+	// The mean of the earlier weeks, dashed, as the level to compare with.
+	var sum float64
+	var n int
+	for _, w := range weeks {
+		if !w.Current {
+			sum += float64(w.Reports)
+			n++
+		}
+	}
+	if n > 0 {
+		mean := sum / float64(n)
+		ln, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: mean}, {X: float64(len(weeks)) - 0.5, Y: mean}})
+		if err != nil {
+			return nil, fmt.Errorf("weekly chart: %w", err)
+		}
+		ln.Color = color.RGBA{R: 0x33, G: 0x41, B: 0x55, A: 0xff}
+		ln.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		ln.Width = vg.Points(1)
+		p.Add(ln)
+		p.Legend.Add(fmt.Sprintf("earlier mean %s/week", fmtF(mean)), ln)
 	}
 	p.Legend.Top = true
 	p.Legend.Left = true
