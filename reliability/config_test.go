@@ -62,7 +62,7 @@ func TestSecretsPutInTheConfigAreNotEchoed(t *testing.T) {
 	t.Parallel()
 	url := storetest.URL(t)
 	gh := githubfake.New(githubfake.Options{})
-	defer gh.Close()
+	t.Cleanup(gh.Close) // the subtests run after this function returns
 	cases := []struct {
 		name, body string
 		args       []string
