@@ -90,7 +90,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		if err := st.ClassifyLock(ctx, tx); err != nil {
 			return err
 		}
-		ids, err := st.ClassifyPendingIDs(ctx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild})
+		ids, err := st.ClassifyPendingIDs(ctx, tx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild})
 		if err != nil {
 			return err
 		}
@@ -334,7 +334,21 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			for d := range days {
 				dayList = append(dayList, d)
 			}
-			if err := st.ClusterRefreshDelta(ctx, tx, touchedIDs, changed, shrunk, dayList); err != nil {
+			sizeDelta := map[int64]int{}
+			for _, r := range results {
+				if old, ok := before[r.issueID]; !ok || old != r.cl.ID {
+					sizeDelta[r.cl.ID]++
+					if ok {
+						sizeDelta[old]--
+					}
+				}
+			}
+			for _, id := range unclustered {
+				if old, ok := before[id]; ok {
+					sizeDelta[old]--
+				}
+			}
+			if err := st.ClusterRefreshDelta(ctx, tx, touchedIDs, changed, shrunk, sizeDelta, dayList); err != nil {
 				return err
 			}
 		}

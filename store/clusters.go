@@ -68,12 +68,12 @@ type ClassifyPendingParams struct {
 // it can be new or changed since; issues classified under other rules are
 // found through their rules version. Issues synced during a run get a
 // last_synced_at after that run's start, so the next run still sees them;
-// the watermark is moved back 15 minutes so that a sync transaction that
-// began before a run (last_synced_at is its start time) and committed
-// during it is still seen.
-func (s *Store) ClassifyPendingIDs(ctx context.Context, p ClassifyPendingParams) ([]int64, error) {
+// the watermark is moved back 2 minutes so that a sync or import
+// transaction (one page or batch; last_synced_at is its start time) that
+// began before a run and committed during it is still seen.
+func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPendingParams) ([]int64, error) {
 	q := `
-		WITH mark AS (SELECT coalesce(max(classified_at) - interval '15 minutes', '-infinity'::timestamptz) AS t FROM issue_classification),
+		WITH mark AS (SELECT coalesce(max(classified_at) - interval '2 minutes', '-infinity'::timestamptz) AS t FROM issue_classification),
 		cand AS (
 			SELECT i.id FROM issues i, mark WHERE i.last_synced_at > mark.t
 			UNION
@@ -94,12 +94,19 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, p ClassifyPendingParams)
 		q = `SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id`
 		args = nil
 	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	// JIT compiling this plan costs more than running it.
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return nil, fmt.Errorf("list issues to classify: %w", err)
+	}
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
+		return nil, fmt.Errorf("list issues to classify: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `RESET jit`); err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
 	return ids, nil
@@ -889,18 +896,26 @@ func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterD
 }
 
 // ClusterRefreshDelta is the incremental form of ClusterRefresh, for runs
-// that changed few issues: sizes are recounted, first/last seen widened by
+// that changed few issues: sizes move by sizeDelta (members gained minus
+// members lost, per cluster), first/last seen widened by
 // the changed issues (and fully recomputed for clusters in shrunk, which
 // lost members), and daily counts recomputed only for the given UTC days
 // (the days of the changed issues and of their comments) of the given
 // clusters. Work is proportional to the change, not to the clusters' size.
-func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changedIssues, shrunk []int64, days []time.Time) error {
+func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changedIssues, shrunk []int64, sizeDelta map[int64]int, days []time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	dids := make([]int64, 0, len(sizeDelta))
+	deltas := make([]int32, 0, len(sizeDelta))
+	for id, d := range sizeDelta {
+		dids = append(dids, id)
+		deltas = append(deltas, int32(d))
+	}
 	if _, err := tx.Exec(ctx, `
-		UPDATE clusters c SET size = (SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id), updated_at = now()
-		WHERE c.id = ANY($1)`, ids); err != nil {
+		UPDATE clusters c SET size = c.size + d.delta, updated_at = now()
+		FROM unnest($1::bigint[], $2::int[]) AS d(id, delta)
+		WHERE c.id = d.id`, dids, deltas); err != nil {
 		return fmt.Errorf("refresh cluster sizes: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `

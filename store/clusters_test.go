@@ -181,10 +181,28 @@ func TestClusterRefreshDeltaMatchesFull(t *testing.T) {
 		}
 		changed = append(changed, remove...)
 		err := st.InTx(ctx, func(tx pgx.Tx) error {
+			before, err := st.MemberCurrent(ctx, tx, changed)
+			if err != nil {
+				return err
+			}
+			delta := map[int64]int{}
+			for _, r := range rows {
+				if old, ok := before[r.IssueID]; !ok || old != r.ClusterID {
+					delta[r.ClusterID]++
+					if ok {
+						delta[old]--
+					}
+				}
+			}
+			for _, id := range remove {
+				if old, ok := before[id]; ok {
+					delta[old]--
+				}
+			}
 			if err := st.MemberSetMany(ctx, tx, rows, remove); err != nil {
 				return err
 			}
-			return st.ClusterRefreshDelta(ctx, tx, cl, changed, shrunk, days(changed))
+			return st.ClusterRefreshDelta(ctx, tx, cl, changed, shrunk, delta, days(changed))
 		})
 		if err != nil {
 			t.Fatal(err)
