@@ -354,6 +354,23 @@ func TestComputeMergedDuringWindow(t *testing.T) {
 	}
 }
 
+func TestComputeLeavesOutDissolvedClusters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	gone := f.cluster("gone", "net", "")
+	kept := f.cluster("kept", "net", "")
+	for _, d := range []string{"2026-09-10", "2026-09-11", "2026-09-12"} {
+		f.issue(gone, d)
+		f.issue(kept, d)
+	}
+	f.refresh()
+	f.exec(`UPDATE clusters SET status = 'dissolved' WHERE id = $1`, gone)
+	rep := compute(t, f, trends.Query{AsOf: asOf("2026-10-01"), By: trends.ByTopic})
+	if len(rep.Rows) != 1 || rep.Rows[0].Key != "net" || rep.Rows[0].Count != 3 || rep.Rows[0].Clusters != 1 {
+		t.Errorf("rows %+v, want topic net with kept's 3 reports only", rep.Rows)
+	}
+}
+
 func TestComputeGroupingsAndFilters(t *testing.T) {
 	t.Parallel()
 	f := mainFixture(t)
