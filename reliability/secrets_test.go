@@ -170,6 +170,8 @@ output:
 		{"match", "--json", "panic: runtime error: invalid memory address or nil pointer dereference"},
 		{"trends"},
 		{"pages"},
+		{"run", "--force", "--llm", "--metrics-textfile", filepath.Join(dir, "site", "metrics.prom")},
+		{"run", "--json", "--force"},
 		{"status"},
 		{"status", "--json"},
 		{"db", "url"},
