@@ -191,7 +191,7 @@ func yamlString(s string) string {
 // percent-encoded; "" otherwise.
 func safeURL(u string) string {
 	u = strings.TrimSpace(u)
-	if u == "" || redact.Contains(u) {
+	if u == "" || (mayHoldSecret(u) && redact.Contains(u)) {
 		return ""
 	}
 	p, err := url.Parse(u)
@@ -211,6 +211,27 @@ func safeURL(u string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// mayHoldSecret is a cheap test that lets plain issue URLs skip the
+// redactor: a secret needs a query, a fragment, user info or a long token.
+func mayHoldSecret(u string) bool {
+	if strings.ContainsAny(u, "?=@") {
+		return true
+	}
+	run := 0
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c == '/' || c == '#' || c == '.' || c == ':' {
+			run = 0
+			continue
+		}
+		run++
+		if run >= 16 {
+			return true
+		}
+	}
+	return false
 }
 
 // link renders a Markdown link with escaped text, or the escaped text alone
