@@ -763,3 +763,36 @@ func TestSyncAgreesWithImport(t *testing.T) {
 	want.Comments = expected(fake, "o/r", false).Comments
 	diffSnap(t, "import then sync", takeSnapshot(t, st), want)
 }
+
+// TestSyncSearchIncompleteKeepsFailing: a search that keeps answering
+// incomplete_results stops the source as partial without moving its
+// cursor; the next run, with GitHub well again, gets everything.
+func TestSyncSearchIncompleteKeepsFailing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	for i := 0; i < 30; i++ {
+		fake.AddIssue("o/r", githubfake.NewIssue{Title: fmt.Sprintf("stack overflow %d", i)})
+		fake.Advance(time.Minute)
+	}
+	fake.Inject(githubfake.Fault{Incomplete: true, Count: 100})
+	st := storetest.New(t)
+	src := []Source{{Kind: "search", Key: "overflow"}}
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	if sums[0].Status != "partial" || !strings.Contains(sums[0].Message, "incomplete_results") {
+		t.Fatalf("status %s %q", sums[0].Status, sums[0].Message)
+	}
+	row, err := st.SyncSourceEnsure(ctx, "search", "overflow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := DescribeState(row.State); err != nil || !v.IssuesCursor.IsZero() {
+		t.Errorf("cursor moved to %v (%v) on incomplete results", v.IssuesCursor, err)
+	}
+	fake.ClearFaults()
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	if got := takeSnapshot(t, st); len(got.Issues) != 30 {
+		t.Errorf("stored %d issues, want 30", len(got.Issues))
+	}
+}
