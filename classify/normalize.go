@@ -285,10 +285,24 @@ func maskValue(v string) string {
 		return v
 	}
 	m := maskCore(v)
-	if m == v {
+	if m == v && !containsPlaceholder(v) {
 		return "<str>"
 	}
 	return m
+}
+
+func containsPlaceholder(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0 && i < len(s); {
+		if hasPlaceholderPrefix(s[i:]) {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '<')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 func hasURLScheme(lt string) bool {
