@@ -78,9 +78,12 @@ func (s Source) String() string {
 
 // Event is a progress report.
 type Event struct {
-	Source        string
-	Stream        string
-	Pages, Items  int
+	Source       string
+	Stream       string
+	Pages, Items int
+	// EstPages estimates the pages of the current pass (from Link
+	// rel="last"), 0 when unknown.
+	EstPages      int
 	RateRemaining int64 // -1 unknown
 	Waiting       time.Duration
 	Reason        string
@@ -241,6 +244,7 @@ type run struct {
 	prs      map[string]bool // pull requests stored
 	known    map[int]bool    // issue numbers of the repository known to be stored
 	per      int             // page size of oldest-first lists (halved on persistent failures)
+	est      int             // estimated pages of the run so far (progress display)
 }
 
 // minPerPage is the smallest page size the failure fallback goes down to.
@@ -345,6 +349,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		CommentsNew: sum.Comments.Inserted, CommentsUpdated: sum.Comments.Updated, Message: sum.Message}); ferr != nil {
 		log.Error("could not record the sync run", "error", ferr)
 	}
+	if s.opt.Progress != nil {
+		s.opt.Progress(Event{Source: src.String(), Done: true, Pages: r.pages, Items: r.items, RateRemaining: s.c.Count.RateRemaining.Load()})
+	}
 	attrs := []any{"status", sum.Status, "requests", sum.Requests, "not_modified", sum.NotModified,
 		"issues_new", sum.Issues.Inserted, "issues_updated", sum.Issues.Updated, "comments_new", sum.Comments.Inserted,
 		"comments_updated", sum.Comments.Updated, "waited", sum.Waited.Round(time.Millisecond).String()}
@@ -355,9 +362,6 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		log.Error("sync failed", append(attrs, "error", sum.Message)...)
 	default:
 		log.Warn("sync stopped", append(attrs, "reason", sum.Message)...)
-	}
-	if s.opt.Progress != nil {
-		s.opt.Progress(Event{Source: src.String(), Done: true, Pages: r.pages, Items: r.items, RateRemaining: s.c.Count.RateRemaining.Load()})
 	}
 	return sum
 }
@@ -616,6 +620,12 @@ func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, back
 		}
 		p := f.p
 		r.pages++
+		switch {
+		case p.Next == "":
+			r.est = r.pages
+		case p.LastPage > 0:
+			r.est = r.pages + p.LastPage - pageOf(p.URL)
+		}
 		if p.total > 0 {
 			r.state.LastTotal = p.total
 		}
@@ -690,7 +700,7 @@ func (r *run) progress(n int) {
 		return
 	}
 	r.s.opt.Progress(Event{Source: r.src.String(), Stream: r.stream, Pages: r.pages, Items: r.items,
-		RateRemaining: r.s.c.Count.RateRemaining.Load()})
+		EstPages: r.est, RateRemaining: r.s.c.Count.RateRemaining.Load()})
 }
 
 // ---------------------------------------------------------------------------

@@ -353,18 +353,21 @@ func (p *syncProgress) event(e ingest.Event) {
 		}
 		p.current = e.Source
 		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionSpinnerType(14),
-			progressbar.OptionShowCount(), progressbar.OptionSetItsString("items"), progressbar.OptionShowIts(),
+			progressbar.OptionShowCount(), progressbar.OptionSetItsString("pages"), progressbar.OptionShowIts(),
 			progressbar.OptionThrottle(100*time.Millisecond))
 	}
 	if e.Stream == "" {
 		e.Stream = "starting"
 	}
+	if e.EstPages > 0 && e.EstPages >= e.Pages {
+		p.bar.ChangeMax(e.EstPages) // pages of this pass, from GitHub's Link rel="last"
+	}
 	p.bar.Describe(p.describe(e, ""))
-	_ = p.bar.Set(e.Items)
+	_ = p.bar.Set(e.Pages)
 }
 
 func (p *syncProgress) describe(e ingest.Event, wait string) string {
-	d := fmt.Sprintf("%s %s: %d pages", e.Source, e.Stream, e.Pages)
+	d := fmt.Sprintf("%s %s: %d items", e.Source, e.Stream, e.Items)
 	if e.RateRemaining >= 0 {
 		d += fmt.Sprintf(", rate left %d", e.RateRemaining)
 	}
