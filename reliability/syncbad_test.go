@@ -16,9 +16,10 @@ import (
 // rawGitHub is a GitHub that serves issue lists as the exact bytes given
 // (go-github's encoder could not produce lone surrogates or invalid UTF-8)
 // for one repository, with no comments.
-func rawGitHub(t *testing.T, repo string, issues []string) *httptest.Server {
+func rawGitHub(t *testing.T, repo string, issues []string, comments ...string) *httptest.Server {
 	t.Helper()
 	list := "[" + strings.Join(issues, ",") + "]"
+	clist := "[" + strings.Join(comments, ",") + "]"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("X-RateLimit-Limit", "5000")
@@ -28,7 +29,7 @@ func rawGitHub(t *testing.T, repo string, issues []string) *httptest.Server {
 		case r.URL.Path == "/repos/"+repo+"/issues":
 			fmt.Fprint(w, list)
 		case r.URL.Path == "/repos/"+repo+"/issues/comments":
-			fmt.Fprint(w, "[]")
+			fmt.Fprint(w, clist)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`)
@@ -111,7 +112,21 @@ func TestSyncBadInput(t *testing.T) {
 		n++
 		recs = append(recs, rawIssue(repo, n, []string{fmt.Sprintf(`"title":"good %d"`, n), `"body":"error: fine"`}))
 	}
-	srv := rawGitHub(t, repo, recs)
+	// Comments on issue 1 with the same kinds of text, as raw JSON.
+	commentBodies := []struct{ raw, want string }{
+		{`"a\u0000b"`, "a\uFFFDb"},
+		{`"lone \ud800 and \udfff"`, "lone \uFFFD and \uFFFD"},
+		{"\"bytes \xff\xfe\xc0\xaf\"", "bytes \uFFFD\uFFFD\uFFFD\uFFFD"},
+		{jsonStr(fiveMB), fiveMB},
+		{jsonStr(deepHTML), deepHTML},
+		{`"\u202eRTL \u200b ZW 👩‍💻 <script>alert(1)</script> ---"`, "\u202eRTL \u200b ZW 👩‍💻 <script>alert(1)</script> ---"},
+	}
+	var comments []string
+	for i, c := range commentBodies {
+		comments = append(comments, fmt.Sprintf(`{"id":%d,"user":{"login":"u"},"body":%s,"html_url":"https://github.com/%s/issues/1#issuecomment-%d","issue_url":"https://api.github.com/repos/%s/issues/1","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T01:00:%02dZ"}`,
+			800000+i, c.raw, repo, 800000+i, repo, i))
+	}
+	srv := rawGitHub(t, repo, recs, comments...)
 	url := storetest.URL(t)
 	ctx := context.Background()
 	res := runApp(t, ctx, map[string]string{"GITHUB_API_URL": srv.URL + "/"}, "", "--database-url", url, "sync", "--repo", repo)
@@ -145,7 +160,17 @@ func TestSyncBadInput(t *testing.T) {
 	if good != 20 {
 		t.Errorf("%d of 20 good issues stored", good)
 	}
-	recordFigure("sync.bad_input_cases", len(want))
+	for i, c := range commentBodies {
+		var body string
+		if err := db.QueryRow(ctx, `SELECT body FROM comments WHERE github_id = $1`, 800000+i).Scan(&body); err != nil {
+			t.Errorf("comment %d not stored: %v", i, err)
+			continue
+		}
+		if body != c.want {
+			t.Errorf("comment %d: body = %s, want %s", i, short(body), short(c.want))
+		}
+	}
+	recordFigure("sync.bad_input_cases", len(want)+len(commentBodies))
 }
 
 // TestSyncOneMalformedIssue: one issue of a page has a field of the wrong
