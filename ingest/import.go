@@ -188,9 +188,9 @@ type ghRecord struct {
 	RepositoryURL     *string         `json:"repository_url"`
 	Repository        json.RawMessage `json:"repository"`
 	PullRequest       json.RawMessage `json:"pull_request"`
-	CreatedAt         *time.Time      `json:"created_at"`
-	UpdatedAt         *time.Time      `json:"updated_at"`
-	ClosedAt          *time.Time      `json:"closed_at"`
+	CreatedAt         json.RawMessage `json:"created_at"`
+	UpdatedAt         json.RawMessage `json:"updated_at"`
+	ClosedAt          json.RawMessage `json:"closed_at"`
 }
 
 type ghUser struct {
@@ -204,8 +204,8 @@ type ghComment struct {
 	Body              *string         `json:"body"`
 	HTMLURL           *string         `json:"html_url"`
 	Reactions         json.RawMessage `json:"reactions"`
-	CreatedAt         *time.Time      `json:"created_at"`
-	UpdatedAt         *time.Time      `json:"updated_at"`
+	CreatedAt         json.RawMessage `json:"created_at"`
+	UpdatedAt         json.RawMessage `json:"updated_at"`
 }
 
 // ParseIssue turns one GitHub REST issue object (or the corpus form) into
@@ -246,17 +246,24 @@ func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
 	if rec.Body != nil {
 		is.Body = *rec.Body
 	}
-	if rec.CreatedAt == nil {
+	created, err := parseTime(rec.CreatedAt)
+	if err != nil {
+		return fail("created_at", "%v", err)
+	}
+	if created == nil {
 		return fail("created_at", "missing")
 	}
-	is.CreatedAt = rec.CreatedAt.UTC()
+	is.CreatedAt = *created
 	is.UpdatedAt = is.CreatedAt
-	if rec.UpdatedAt != nil {
-		is.UpdatedAt = rec.UpdatedAt.UTC()
+	updated, err := parseTime(rec.UpdatedAt)
+	if err != nil {
+		return fail("updated_at", "%v", err)
 	}
-	if rec.ClosedAt != nil {
-		t := rec.ClosedAt.UTC()
-		is.ClosedAt = &t
+	if updated != nil {
+		is.UpdatedAt = *updated
+	}
+	if is.ClosedAt, err = parseTime(rec.ClosedAt); err != nil {
+		return fail("closed_at", "%v", err)
 	}
 	is.State = "open"
 	if rec.State != nil {
@@ -351,13 +358,21 @@ func parseComment(raw json.RawMessage, is store.Issue, pos int) (store.Comment, 
 	} else {
 		cm.SourceKey = "pos:" + strconv.Itoa(pos)
 	}
-	if c.CreatedAt == nil {
+	created, err := parseTime(c.CreatedAt)
+	if err != nil {
+		return cm, &RecordError{Field: field + ".created_at", Err: err}
+	}
+	if created == nil {
 		return cm, &RecordError{Field: field + ".created_at", Err: errors.New("missing")}
 	}
-	cm.CreatedAt = c.CreatedAt.UTC()
+	cm.CreatedAt = *created
 	cm.UpdatedAt = cm.CreatedAt
-	if c.UpdatedAt != nil {
-		cm.UpdatedAt = c.UpdatedAt.UTC()
+	updated, err := parseTime(c.UpdatedAt)
+	if err != nil {
+		return cm, &RecordError{Field: field + ".updated_at", Err: err}
+	}
+	if updated != nil {
+		cm.UpdatedAt = *updated
 	}
 	if c.Body != nil {
 		cm.Body = *c.Body
@@ -377,6 +392,24 @@ func parseComment(raw json.RawMessage, is store.Issue, pos int) (store.Comment, 
 	}
 	cm.ReactionsTotal = n
 	return cm, nil
+}
+
+// parseTime reads an RFC 3339 time in UTC; absent or null is nil.
+func parseTime(raw json.RawMessage) (*time.Time, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("want an RFC 3339 time string, got JSON %.30s", raw)
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, fmt.Errorf("not an RFC 3339 time: %q", s)
+	}
+	t = t.UTC()
+	return &t, nil
 }
 
 // repositoryOf finds "owner/name": the corpus's repository string, an
@@ -500,10 +533,6 @@ func jsonFieldError(err error, prefix string) *RecordError {
 	if errors.As(err, &te) {
 		return &RecordError{Field: prefix + te.Field, Err: fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)}
 	}
-	var pe *time.ParseError
-	if errors.As(err, &pe) {
-		return &RecordError{Field: prefix + "(time)", Err: fmt.Errorf("not an RFC 3339 time: %q", pe.Value)}
-	}
 	return &RecordError{Field: strings.TrimSuffix(prefix, "."), Err: err}
 }
 
@@ -571,6 +600,34 @@ func (d *recordReader) next() (json.RawMessage, int, error) {
 				return nil, start, &syntaxError{line: start, err: err, fatal: errors.Is(err, io.ErrUnexpectedEOF)}
 			}
 			return obj, start, nil
+		case d.inArray:
+			// An array element that is not an object: skip just that value
+			// (balanced, strings respected) and report it.
+			// A run of such values is reported once.
+			start := d.line
+			text, err := d.skipValue(c)
+			for n := 1; ; n++ {
+				if err != nil {
+					return nil, start, &syntaxError{line: start, err: err, fatal: true}
+				}
+				b, perr := d.br.Peek(1)
+				for perr == nil && (b[0] == ',' || b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+					if b[0] == '\n' {
+						d.line++
+					}
+					_, _ = d.br.ReadByte()
+					b, perr = d.br.Peek(1)
+				}
+				if perr != nil || b[0] == '{' || b[0] == ']' {
+					msg := fmt.Sprintf("not a JSON object: %.40q", text)
+					if n > 1 {
+						msg = fmt.Sprintf("%d array values are not JSON objects, the first: %.40q", n, text)
+					}
+					return nil, start, &syntaxError{line: start, err: errors.New(msg)}
+				}
+				c, _ = d.br.ReadByte()
+				_, err = d.skipValue(c)
+			}
 		default:
 			start := d.line
 			// Not a record: skip the rest of the line and report it.
@@ -579,6 +636,74 @@ func (d *recordReader) next() (json.RawMessage, int, error) {
 				d.line++
 			}
 			return nil, start, &syntaxError{line: start, err: fmt.Errorf("not a JSON object: %.40q", string(c)+strings.TrimSpace(rest))}
+		}
+	}
+}
+
+// skipValue skips one JSON value inside an array whose first byte, first,
+// was consumed, and returns (the start of) its text. It stops before the
+// ',' or ']' that ends the value.
+func (d *recordReader) skipValue(first byte) (string, error) {
+	text := []byte{first}
+	depth := 0
+	switch first {
+	case '[', '{':
+		depth = 1
+	case '"':
+		// A string: read to its closing quote.
+		escaped := false
+		for {
+			c, err := d.br.ReadByte()
+			if err != nil {
+				return string(text), io.ErrUnexpectedEOF
+			}
+			if len(text) < 64 {
+				text = append(text, c)
+			}
+			if c == '\n' {
+				d.line++
+			}
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				return string(text), nil
+			}
+		}
+	}
+	inString, escaped := false, false
+	for {
+		b, err := d.br.Peek(1)
+		if err != nil {
+			if depth == 0 && errors.Is(err, io.EOF) {
+				return string(text), nil
+			}
+			return string(text), io.ErrUnexpectedEOF
+		}
+		c := b[0]
+		if !inString && depth == 0 && (c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			return string(text), nil
+		}
+		_, _ = d.br.ReadByte()
+		if len(text) < 64 {
+			text = append(text, c)
+		}
+		if c == '\n' {
+			d.line++
+		}
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == '[' || c == '{'):
+			depth++
+		case !inString && (c == ']' || c == '}'):
+			depth--
 		}
 	}
 }

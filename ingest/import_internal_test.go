@@ -2,6 +2,9 @@ package ingest
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +27,30 @@ func TestWithoutMember(t *testing.T) {
 		if !json.Valid(got) {
 			t.Errorf("withoutMember(%s) = %s: not valid JSON", tc.in, got)
 		}
+	}
+}
+
+func TestRecordReaderSkipsNonObjectsInArrays(t *testing.T) {
+	t.Parallel()
+	in := "[1,2,3]\n[\"s\", [4, {\"x\": 1}], {\"number\": 1}]\n{\"number\": 2}\n"
+	d := newRecordReader(strings.NewReader(in))
+	var objs, bad int
+	for {
+		_, _, err := d.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var se *syntaxError
+			if !errors.As(err, &se) || se.fatal {
+				t.Fatalf("unexpected error %v", err)
+			}
+			bad++
+			continue
+		}
+		objs++
+	}
+	if objs != 2 || bad != 2 {
+		t.Fatalf("objects %d, bad %d; want 2 and 2", objs, bad)
 	}
 }

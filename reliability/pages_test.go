@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -220,10 +219,9 @@ func runChildMain() int {
 			return 3
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// As cmd/errata/main.go: signals are left to the commands.
 	env := &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: func(k string) string { return vars[k] }}
-	return cli.Run(ctx, env, append([]string{"errata"}, args...))
+	return cli.Run(context.Background(), env, append([]string{"errata"}, args...))
 }
 
 // childCommand prepares the test binary to run the errata app as a child

@@ -8,8 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
+	"regexp"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -71,25 +70,20 @@ func translate(err error) error {
 func Translate(err error) error { return translate(err) }
 
 // RedactURL returns a database URL (or key=value DSN) with any password
-// replaced by "xxxxx", fit for logs and messages.
+// replaced by "xxxxx", fit for logs and messages. It works on text, not on
+// a parsed URL, so that URLs too broken to parse are hidden as well.
 func RedactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
-	}
-	// key=value form: hide password=...
-	fields := strings.Fields(raw)
-	for i, f := range fields {
-		if strings.HasPrefix(strings.ToLower(f), "password=") {
-			fields[i] = "password=xxxxx"
-		}
-	}
-	return strings.Join(fields, " ")
+	s := urlPassword.ReplaceAllString(raw, "${1}xxxxx@")
+	s = queryPassword.ReplaceAllString(s, "${1}xxxxx")
+	return dsnPassword.ReplaceAllString(s, "${1}xxxxx")
 }
+
+var (
+	// scheme://user:password@ — the password runs to the last '@' before
+	// the host, since an unescaped '@' may appear in it.
+	urlPassword = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^\s]*@`)
+	// ?password=... or &password=...
+	queryPassword = regexp.MustCompile(`(?i)([?&]password=)[^&#\s]*`)
+	// key=value DSNs: password = 'quoted value' or password=value.
+	dsnPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s'&]+)`)
+)

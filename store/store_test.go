@@ -36,6 +36,9 @@ func TestRedactURL(t *testing.T) {
 		{"postgres://u@h/db?password=s3cret", "postgres://u@h/db?password=xxxxx"},
 		{"host=h password=s3cret dbname=x", "host=h password=xxxxx dbname=x"},
 		{"postgres:///errata?host=/tmp/x", "postgres:///errata?host=/tmp/x"},
+		{"host=h port=1 password = 'a b\\' c' user=u", "host=h port=1 password = xxxxx user=u"},
+		{"postgres://u:p@ss@[::1?connect_timeout=2", "postgres://u:xxxxx@[::1?connect_timeout=2"},
+		{"postgres://u@h/db?sslmode=disable&password=pw&x=1", "postgres://u@h/db?sslmode=disable&password=xxxxx&x=1"},
 	} {
 		if got := store.RedactURL(tc.in); got != tc.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	urfavecli "github.com/urfave/cli/v2"
 
@@ -122,10 +124,22 @@ func setUsageHandler(cmd *urfavecli.Command) {
 func Run(ctx context.Context, env *Env, args []string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(env.Stderr, "errata: internal error: %v\n", r)
+			fmt.Fprintf(env.Stderr, "errata: internal error: %s\n", scrub(fmt.Sprint(r)))
 			code = ExitFailure
 		}
 	}()
+	for i, a := range args {
+		if strings.IndexByte(a, 0) >= 0 || !utf8.ValidString(a) {
+			name := "argument " + strconv.Itoa(i)
+			if i > 0 && strings.HasPrefix(args[i-1], "-") && !strings.Contains(args[i-1], "=") {
+				name = args[i-1]
+			} else if f, _, ok := strings.Cut(a, "="); ok && strings.HasPrefix(f, "-") {
+				name = f
+			}
+			fmt.Fprintf(env.Stderr, "errata: %s: contains a NUL character or invalid UTF-8\n", name)
+			return ExitUsage
+		}
+	}
 	app := NewApp(env)
 	notFound := false
 	app.CommandNotFound = func(c *urfavecli.Context, name string) {
@@ -140,23 +154,24 @@ func Run(ctx context.Context, env *Env, args []string) (code int) {
 	if err == nil {
 		return ExitOK
 	}
+	msg := scrub(err.Error())
 	var ue *usageErr
 	if errors.As(err, &ue) {
-		fmt.Fprintf(env.Stderr, "errata: %v\n", err)
+		fmt.Fprintf(env.Stderr, "errata: %s\n", msg)
 		return ExitUsage
 	}
 	var ec urfavecli.ExitCoder
 	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
+		if msg != "" {
 			fmt.Fprintf(env.Stderr, "errata: %s\n", msg)
 		}
 		return ec.ExitCode()
 	}
-	if strings.HasPrefix(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "Required flag") {
-		fmt.Fprintf(env.Stderr, "errata: %v\n", err)
+	if strings.HasPrefix(msg, "flag provided but not defined") || strings.Contains(msg, "Required flag") {
+		fmt.Fprintf(env.Stderr, "errata: %s\n", msg)
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stderr, "errata: %v\n", err)
+	fmt.Fprintf(env.Stderr, "errata: %s\n", msg)
 	return ExitFailure
 }
 
@@ -187,9 +202,9 @@ func (e *Env) setup(c *urfavecli.Context) error {
 	opts := &slog.HandlerOptions{Level: level}
 	switch c.String("log-format") {
 	case "text":
-		e.Logger = slog.New(slog.NewTextHandler(e.Stderr, opts))
+		e.Logger = slog.New(scrubHandler{slog.NewTextHandler(e.Stderr, opts)})
 	case "json":
-		e.Logger = slog.New(slog.NewJSONHandler(e.Stderr, opts))
+		e.Logger = slog.New(scrubHandler{slog.NewJSONHandler(e.Stderr, opts)})
 	default:
 		return usageError("--log-format: want text or json, got %q", c.String("log-format"))
 	}
@@ -233,7 +248,7 @@ func (e *Env) Config(c *urfavecli.Context) (*config.Config, error) {
 
 func (e *Env) logger() *slog.Logger {
 	if e.Logger == nil {
-		e.Logger = slog.New(slog.NewTextHandler(e.Stderr, nil))
+		e.Logger = slog.New(scrubHandler{slog.NewTextHandler(e.Stderr, nil)})
 	}
 	return e.Logger
 }
