@@ -109,6 +109,9 @@ func TestTokenPool(t *testing.T) {
 	if _, earliest, ok := p.Next(now); ok || !earliest.Equal(now.Add(5*time.Minute)) {
 		t.Errorf("all limited: ok %v, earliest %s; want false, the reset of A", ok, earliest)
 	}
+	if at := p.AvailableAt(now); !at.Equal(now.Add(5 * time.Minute)) {
+		t.Errorf("AvailableAt with all limited = %s, want the reset of A", at)
+	}
 	if tok, _, ok := p.Next(now.Add(6 * time.Minute)); !ok || tok.Name != "A" {
 		t.Errorf("after A's reset: %v %v, want A", tok.Name, ok)
 	}

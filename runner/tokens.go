@@ -93,3 +93,23 @@ func (p *TokenPool) Limited(tok Token, reset time.Time) {
 		}
 	}
 }
+
+// AvailableAt is when the next token can be used: now when one is not
+// known to be limited (or the pool is empty), else the earliest reset.
+func (p *TokenPool) AvailableAt(now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var earliest time.Time
+	for _, u := range p.until {
+		if !u.After(now) {
+			return now
+		}
+		if earliest.IsZero() || u.Before(earliest) {
+			earliest = u
+		}
+	}
+	if earliest.IsZero() {
+		return now
+	}
+	return earliest
+}

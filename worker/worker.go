@@ -15,9 +15,14 @@
 //     exponential backoff (MaxSyncAttempts). A sync that reaches a rate
 //     limit it would have to wait for (longer than the client's MaxWait)
 //     stops with its pages committed and the job is snoozed until the limit
-//     resets (+1 s), which frees the worker slot. When every configured
-//     token is spent the job is snoozed until the earliest reset without a
-//     request.
+//     resets (+1 s), which frees the worker slot; with several tokens, only
+//     until the next token is usable. When every configured token is spent
+//     the job is snoozed until the earliest reset without a request.
+//
+// Connections: a running sync holds one pool connection for its source
+// lock and uses another for its page commits, and River keeps a few of its
+// own, so the pool needs about 2 × SyncConcurrency + 6 connections
+// (`errata worker` sets pool_max_conns so unless the URL does).
 //   - errata_classify: enqueued after a sync that stored something, and
 //     every schedule interval as a safety net (cheap when nothing is
 //     pending). Unique while queued or running, so a burst of syncs makes
@@ -329,6 +334,12 @@ func (sw *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error 
 		}
 	}
 	if until, limited := runner.RateLimitedUntil(err); limited {
+		// Another token may be usable before this one resets.
+		if w.p.Tokens != nil && w.p.Tokens.Len() > 1 {
+			if at := w.p.Tokens.AvailableAt(time.Now()); at.Before(until) {
+				until = at
+			}
+		}
 		d := time.Until(until) + time.Second
 		if d < time.Second {
 			d = time.Second

@@ -15,7 +15,7 @@ CREATE TABLE pipeline_state (
 
 CREATE TABLE pipeline_runs (
     id           bigserial PRIMARY KEY,
-    trigger      text NOT NULL,          -- run | worker
+    trigger      text NOT NULL,          -- "run" (worker jobs are recorded in river_job)
     started_at   timestamptz NOT NULL,
     finished_at  timestamptz,
     exit_code    integer,
