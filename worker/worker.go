@@ -455,3 +455,6 @@ func (h *errorHandler) HandlePanic(_ context.Context, job *rivertype.JobRow, v a
 	h.w.log.Error("job panicked", "job_id", job.ID, "kind", job.Kind, "panic", fmt.Sprint(v), "trace", trace)
 	return nil
 }
+
+// Pipeline is the pipeline the worker runs.
+func (w *Worker) Pipeline() *runner.Pipeline { return w.p }

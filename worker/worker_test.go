@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +40,8 @@ func TestMain(m *testing.M) {
 }
 
 func childWorker() int {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
 	s, err := store.Open(ctx, os.Getenv("ERRATA_CHILD_DB"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -43,11 +49,23 @@ func childWorker() int {
 	}
 	defer s.Close()
 	iv, _ := time.ParseDuration(os.Getenv("ERRATA_CHILD_INTERVAL"))
-	w, err := newWorker(s, os.Getenv("ERRATA_CHILD_API"), strings.Split(os.Getenv("ERRATA_CHILD_REPOS"), ","), iv, "child",
+	id := os.Getenv("ERRATA_CHILD_ID")
+	if id == "" {
+		id = "child"
+	}
+	w, err := newWorker(s, os.Getenv("ERRATA_CHILD_API"), strings.Split(os.Getenv("ERRATA_CHILD_REPOS"), ","), iv, id,
 		slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if addr := os.Getenv("ERRATA_CHILD_METRICS"); addr != "" {
+		srv, err := runner.Serve(addr, w.Pipeline().Metrics, nil, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer srv.Close(context.Background())
 	}
 	if err := w.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -580,4 +598,113 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 	if resp.StatusCode != 200 || strings.TrimSpace(string(hb)) != "ok" {
 		t.Errorf("/healthz: %d %q", resp.StatusCode, hb)
 	}
+}
+
+var newIssuesRe = regexp.MustCompile(`(?m)^errata_issues_synced_total\{kind="new",source="[^"]+"\} (\d+)$`)
+
+// TestTwoWorkerProcesses runs two `worker` processes against one database
+// and a fake GitHub: every issue is stored once, the processes' metrics
+// add up to exactly the stored issues (no sync stored anything twice), each
+// source is synced once per interval period, and SIGTERM stops both
+// cleanly.
+func TestTwoWorkerProcesses(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	repos := []string{"acme/one", "acme/two", "acme/three", "acme/four"}
+	for i, r := range repos {
+		seed(fake, r, 30+20*i, 1)
+	}
+	url := storetest.URL(t)
+	const interval = 2 * time.Second
+	var cmds []*exec.Cmd
+	var addrs []string
+	var logs []*strings.Builder
+	for i := 0; i < 2; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "ERRATA_WORKER_CHILD=1", "ERRATA_CHILD_DB="+url, "ERRATA_CHILD_API="+fake.APIURL(),
+			"ERRATA_CHILD_REPOS="+strings.Join(repos, ","), "ERRATA_CHILD_INTERVAL="+interval.String(),
+			"ERRATA_CHILD_ID=proc"+strconv.Itoa(i), "ERRATA_CHILD_METRICS="+addr)
+		var b strings.Builder
+		cmd.Stderr = &b
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, addrs, logs = append(cmds, cmd), append(addrs, addr), append(logs, &b)
+	}
+	defer func() {
+		for _, c := range cmds {
+			_ = c.Process.Kill()
+		}
+	}()
+	time.Sleep(4 * time.Second)
+	seed(fake, "acme/two", 7, 0)
+	time.Sleep(6 * time.Second)
+
+	s := openStore(t, url)
+	stored := count(t, s, `SELECT count(*) FROM issues`)
+	sum := 0
+	for i, addr := range addrs {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatalf("worker %d metrics: %v\n%s", i, err, logs[i].String())
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, m := range newIssuesRe.FindAllStringSubmatch(string(body), -1) {
+			n, _ := strconv.Atoi(m[1])
+			sum += n
+		}
+	}
+	want := 0
+	for _, r := range repos {
+		n, _, _ := fake.Counts(r)
+		want += n
+	}
+	if stored != want {
+		t.Errorf("stored %d issues, the fake has %d", stored, want)
+	}
+	if sum != stored {
+		t.Errorf("the workers' metrics count %d new issues, the store holds %d: a duplicate or a lost write", sum, stored)
+	}
+	dup := count(t, s, `
+		SELECT count(*) FROM (
+			SELECT args->>'source_key', floor(extract(epoch FROM created_at) / $1)
+			FROM river_job WHERE kind = 'errata_sync' GROUP BY 1, 2 HAVING count(*) > 1) d`, interval.Seconds())
+	if dup != 0 {
+		t.Errorf("%d source periods with more than one sync job", dup)
+	}
+	overlaps := count(t, s, `
+		SELECT count(*) FROM sync_runs a JOIN sync_runs b
+		  ON a.source_id = b.source_id AND a.id < b.id
+		 AND b.started_at < coalesce(a.finished_at, 'infinity') AND a.started_at < coalesce(b.finished_at, 'infinity')`)
+	if overlaps != 0 {
+		t.Errorf("%d overlapping syncs of one source", overlaps)
+	}
+	for i, c := range cmds {
+		if err := c.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("worker %d after SIGTERM: %v\n%s", i, err, logs[i].String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("worker %d did not stop on SIGTERM", i)
+		}
+	}
+	n := count(t, s, `SELECT count(DISTINCT attempted_by[1]) FROM river_job WHERE kind = 'errata_sync' AND state = 'completed'`)
+	if n < 1 {
+		t.Errorf("no sync jobs ran")
+	}
+	t.Logf("sync jobs were completed by %d of the 2 processes", n)
 }
