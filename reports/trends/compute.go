@@ -104,6 +104,10 @@ type accumulator struct {
 	nWeeks, windowDays, baselines int
 	dense                         []*acc
 	sparse                        map[[2]int64]*acc
+	// slabs to carve accs and their counts from, instead of three
+	// allocations per cluster.
+	accSlab    []acc
+	countsSlab []Counts
 }
 
 const maxDenseID = 1 << 20
@@ -134,7 +138,20 @@ func (m *accumulator) get(cluster, repo int64) *acc {
 }
 
 func (m *accumulator) newAcc(cluster, repo int64) *acc {
-	return &acc{cluster: cluster, repo: repo, weeks: make([]Counts, m.nWeeks), windows: make([]Counts, m.baselines+1)}
+	const batch = 512
+	if len(m.accSlab) == 0 {
+		m.accSlab = make([]acc, batch)
+	}
+	per := m.nWeeks + m.baselines + 1
+	if len(m.countsSlab) < per {
+		m.countsSlab = make([]Counts, per*batch)
+	}
+	a := &m.accSlab[0]
+	m.accSlab = m.accSlab[1:]
+	c := m.countsSlab[:per:per]
+	m.countsSlab = m.countsSlab[per:]
+	*a = acc{cluster: cluster, repo: repo, weeks: c[:m.nWeeks:m.nWeeks], windows: c[m.nWeeks:]}
+	return a
 }
 
 func (m *accumulator) add(d store.TrendDailyRow) {
@@ -180,10 +197,12 @@ type group struct {
 	topic      string
 	category   string
 	clusterID  int64
-	survivors  map[int64]bool
-	raws       map[int64]bool
-	weeks      []Counts // index 0 = latest week
-	windows    []Counts // index 0 = current window
+	// survivors and raws are the group's surviving clusters and the member
+	// clusters whose counts it holds; deduplicated (sorted) once filled.
+	survivors []int64
+	raws      []int64
+	weeks     []Counts // index 0 = latest week
+	windows   []Counts // index 0 = current window
 }
 
 // Compute builds the trend report for q from the store: it refreshes the
@@ -299,8 +318,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	get := func(key, label string) *group {
 		g := groups[key]
 		if g == nil {
-			g = &group{key: key, label: label, survivors: map[int64]bool{}, raws: map[int64]bool{},
-				weeks: make([]Counts, nWeeks), windows: make([]Counts, q.Baselines+1)}
+			g = &group{key: key, label: label, weeks: make([]Counts, nWeeks), windows: make([]Counts, q.Baselines+1)}
 			groups[key] = g
 		}
 		return g
@@ -326,8 +344,8 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		}
 	}
 	addMember := func(g *group, raw int64, sc *store.TrendCluster) {
-		g.raws[raw] = true
-		g.survivors[sc.ID] = true
+		g.raws = append(g.raws, raw)
+		g.survivors = append(g.survivors, sc.ID)
 		if q.By == ByCluster {
 			g.label, g.clusterID, g.topic, g.category = sc.Title, sc.ID, sc.Topic, sc.Category
 		}
@@ -366,7 +384,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			c := &clusters[i]
 			sc := byID[survivor[c.ID]]
 			if g := groups[keyOrEmpty(sc)]; g != nil && sc.ID != c.ID && keep(sc) {
-				g.raws[c.ID] = true
+				g.raws = append(g.raws, c.ID)
 			}
 		}
 	}
@@ -389,6 +407,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	}
 	groupOf := map[string]*group{}
 	for key, g := range groups {
+		g.raws, g.survivors = sortedSet(g.raws), sortedSet(g.survivors)
 		r := Row{Key: key, Label: g.label, ClusterID: g.clusterID, Topic: g.topic, Category: g.category, Clusters: len(g.survivors)}
 		r.Current = g.windows[0]
 		for _, w := range g.windows[1:] {
@@ -413,12 +432,11 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		r.Ceiling = escalationCeiling(bw)
 		r.PWeek, _ = rateTest(r.LastWeek, 7, r.BaselineCount, t0)
 		if q.By == ByCluster {
-			for raw := range g.raws {
+			for _, raw := range g.raws {
 				if raw != g.clusterID {
 					r.MergedIDs = append(r.MergedIDs, raw)
 				}
 			}
-			sort.Slice(r.MergedIDs, func(i, j int) bool { return r.MergedIDs[i] < r.MergedIDs[j] })
 		}
 		rows = append(rows, r)
 		groupOf[key] = g
@@ -444,7 +462,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	for _, r := range rows {
 		g := groupOf[r.Key]
 		reg := false
-		for id := range g.survivors {
+		for _, id := range g.survivors {
 			if _, ok := regressed[id]; ok {
 				reg = true
 			}
@@ -482,7 +500,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			}
 			continue
 		}
-		for raw := range g.raws {
+		for _, raw := range g.raws {
 			candRaw = append(candRaw, raw)
 		}
 	}
@@ -522,7 +540,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 					}
 				}
 			} else {
-				for raw := range groupOf[r.Key].raws {
+				for _, raw := range groupOf[r.Key].raws {
 					if t, ok := last[raw]; ok && DayOf(t) > best {
 						best = DayOf(t)
 					}
@@ -534,7 +552,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 
 	regsOf := func(key string) []regression {
 		var regs []regression
-		for id := range groupOf[key].survivors {
+		for _, id := range groupOf[key].survivors {
 			if rg, ok := regressed[id]; ok {
 				regs = append(regs, rg)
 			}
@@ -791,6 +809,12 @@ func resolveSurvivors(clusters []store.TrendCluster) map[int64]int64 {
 		out[c.ID] = cur
 	}
 	return out
+}
+
+// sortedSet sorts ids and drops duplicates, in place.
+func sortedSet(ids []int64) []int64 {
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func keyOrEmpty(c *store.TrendCluster) string {
