@@ -274,6 +274,25 @@ type RunOptions struct {
 	Force bool
 	// SkipSync skips the sync stage (errata run --no-sync).
 	SkipSync bool
+	// Stop, when closed (first SIGINT or SIGTERM), ends the run after the
+	// current sync page, with everything committed so far kept; the later
+	// stages are skipped and Run returns ErrStopped.
+	Stop <-chan struct{}
+}
+
+// ErrStopped is returned by Run when RunOptions.Stop was closed.
+var ErrStopped = errors.New("stopped by a signal; every committed page is kept and the next run resumes")
+
+func closed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // Run is `errata run`: the whole pipeline once, under the run lock. It
@@ -309,16 +328,19 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		p.log().Info("sync skipped: no sources configured")
 	default:
 		for _, src := range p.Sources {
-			if ctx.Err() != nil {
-				break
+			if ctx.Err() != nil || closed(opts.Stop) {
+				rep.add(StageStatus{Stage: "sync", Source: src.String(), Status: "skipped", Detail: "the run was stopped"})
+				continue
 			}
 			t0 := time.Now()
-			res, err := p.SyncSource(ctx, src, nil)
+			res, err := p.SyncSource(ctx, src, opts.Stop)
 			st := StageStatus{Stage: "sync", Source: src.String(), Duration: time.Since(t0)}
 			if res.Changed() {
 				rep.Changed = true
 			}
-			if errors.Is(err, ErrSourceBusy) {
+			if err != nil && closed(opts.Stop) {
+				st.Status, st.Detail = "stopped", "stopped after the current page; progress saved"
+			} else if errors.Is(err, ErrSourceBusy) {
 				st.Status, st.Detail = "skipped", "another errata process is syncing this source now"
 			} else if until, ok := RateLimitedUntil(err); ok {
 				st.Status, st.Detail = "rate_limited", fmt.Sprintf("stopped with progress saved; the limit resets at %s", until.UTC().Format(time.RFC3339))
@@ -338,6 +360,13 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		rep.fail(ExitFailure)
 		return rep, fmt.Errorf("run interrupted: %w", err)
+	}
+	if closed(opts.Stop) {
+		for _, st := range []string{"classify", "pages", "trends"} {
+			rep.add(StageStatus{Stage: st, Status: "skipped", Detail: "the run was stopped"})
+		}
+		rep.fail(ExitFailure)
+		return rep, ErrStopped
 	}
 
 	// 2. classify
