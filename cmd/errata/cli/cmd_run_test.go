@@ -193,7 +193,18 @@ func TestRunSyncExitCodes(t *testing.T) {
 	}
 	write("acme/good", "acme/gone")
 	vars := map[string]string{"GITHUB_TOKEN": "ghp_test_token_value"}
-	code, rep, errOut := runReport(t, vars, "--database-url", db, "--config", cfg, "run")
+	prom := filepath.Join(dir, "errata.prom")
+	code, rep, errOut := runReport(t, vars, "--database-url", db, "--config", cfg, "run", "--metrics-textfile", prom)
+	if b, err := os.ReadFile(prom); err != nil {
+		t.Errorf("no metrics textfile: %v", err)
+	} else {
+		for _, want := range []string{`errata_runs_total{exit_code="3"} 1`, `errata_syncs_total{result="failed",source="repo acme/gone"} 1`,
+			`errata_issues_synced_total{kind="new",source="repo acme/good"} 6`, `errata_job_failures_total{job="sync"} 1`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("metrics textfile lacks %s", want)
+			}
+		}
+	}
 	if code != runner.ExitSync {
 		t.Fatalf("exit %d, want %d (sync): %+v\n%s", code, runner.ExitSync, rep, errOut)
 	}
