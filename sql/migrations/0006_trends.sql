@@ -12,8 +12,8 @@ CREATE INDEX cluster_daily_counts_day_idx ON cluster_daily_counts (day)
 -- Reports, comments and reactions per cluster, repository and UTC day, for
 -- --by repo and --repo. Same definitions as cluster_daily_counts: reports by
 -- issue created_at; comments by comment created_at; reactions are the
--- reactions_total of the issue (on its created day) and of each comment (on
--- its created day). cluster_id is the cluster the issue is a member of (not
+-- issue's reactions_total, counted on the issue's created day (GitHub gives
+-- no date per reaction). cluster_id is the cluster the issue is a member of (not
 -- resolved through merges; the query resolves them).
 CREATE TABLE trend_repo_daily_counts (
     cluster_id     bigint NOT NULL,
@@ -104,7 +104,7 @@ BEGIN
     ELSE
         INSERT INTO trend_dirty
         SELECT DISTINCT m.cluster_id FROM new_rows n JOIN old_rows o USING (id) JOIN cluster_members m ON m.issue_id = n.issue_id
-        WHERE n.created_at IS DISTINCT FROM o.created_at OR n.reactions_total IS DISTINCT FROM o.reactions_total
+        WHERE n.created_at IS DISTINCT FROM o.created_at OR n.issue_id IS DISTINCT FROM o.issue_id
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
