@@ -48,6 +48,13 @@ sync (the later stages still ran), 4 classify failed, 5 pages failed,
 			if c.NArg() > 0 {
 				return usageError("run: unexpected argument %q", c.Args().First())
 			}
+			// The run holds a connection for its lock, and one for the
+			// stage lock, beside the stage's own work: leave room.
+			u, err := env.DatabaseURL(c)
+			if err != nil {
+				return err
+			}
+			env.dbURL = withPoolSize(u, 8)
 			metrics := runner.NewMetrics()
 			p, err := buildPipeline(c, env, metrics, c.Duration("max-wait"))
 			if err != nil {
