@@ -165,12 +165,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 			_ = conn.Conn().Close(context.WithoutCancel(ctx))
 		}
 	}()
-	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
+	// rivermigrate logs each version it applies through log.
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		log.Info("applied river migration", "version", v.Version, "name", v.Name)
 	}
 	return nil
 }
