@@ -15,6 +15,10 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// MaxSpanDays is the longest span (current window and baseline) a query
+// may cover.
+const MaxSpanDays = 3660
+
 // NoneKey is the group key of clusters without a topic, category or tool.
 const NoneKey = "(none)"
 
@@ -35,6 +39,11 @@ func (q Query) Normalize(now time.Time) (Query, error) {
 	}
 	if q.Baselines < 1 || q.Baselines > 52 {
 		return q, fmt.Errorf("%d baseline windows: want 1 to 52", q.Baselines)
+	}
+	// The span read is kept to ten years: every cluster holds a count per
+	// week of it.
+	if span := (q.Baselines + 1) * q.WindowDays; span > MaxSpanDays {
+		return q, fmt.Errorf("%d-day window with %d baseline windows spans %d days: at most %d", q.WindowDays, q.Baselines, span, MaxSpanDays)
 	}
 	if q.By == "" {
 		q.By = ByCluster

@@ -120,6 +120,7 @@ func TestTrendsUsageErrors(t *testing.T) {
 		{[]string{"--signal", "stars"}, "signal"},
 		{[]string{"--top", "-1"}, "top"},
 		{[]string{"--baselines", "0"}, "--baselines"},
+		{[]string{"--window", "1000d"}, "spans 4000 days"},
 		{[]string{"extra"}, "unexpected argument"},
 	}
 	for _, tc := range tests {
