@@ -1,7 +1,7 @@
 -- 0006: trends. An index that lets a trend query read one range of days of
 -- cluster_daily_counts without touching the table, and two rollups that
 -- trends maintains itself (store.TrendRefresh, run at the start of every
--- `errata trends` and by the pages that chart trends), incrementally: the
+-- trends.Compute: `errata trends` and the pages' trends page), incrementally: the
 -- triggers below only record which clusters changed, and TrendRefresh
 -- recomputes the rollups of those clusters.
 
