@@ -287,7 +287,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // Shutdown stops the worker (Run calls it when its context ends).
 func (w *Worker) Shutdown() error {
 	w.once.Do(func() { close(w.stop) })
-	w.log.Info("worker stopping: running syncs stop after their current page", "timeout", w.cfg.ShutdownTimeout)
+	w.log.Info("worker stopping: running syncs stop after their current page", "timeout", w.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), w.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := w.client.Stop(sctx); err != nil {
