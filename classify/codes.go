@@ -214,14 +214,7 @@ func FindCodes(s string) []Code {
 		}
 	}
 	for _, pc := range phraseCodes {
-		hit := false
-		for _, h := range pc.hints {
-			if strings.Contains(lower, h) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
+		if !hintsMatch(lower, pc.hints) {
 			continue
 		}
 		if m := pc.re.FindString(s); m != "" {
@@ -290,7 +283,8 @@ func rpcMessage(s string) string {
 	return strings.Join(words, " ")
 }
 
-// phraseHints gives each phrase rule the literals it cannot match without.
+// phraseHints gives each phrase rule the literals it cannot match without:
+// one of the alternatives must occur; "a&b" needs both a and b.
 var phraseHints = map[string][]string{
 	"errno:ECONNREFUSED":                      {"refused"},
 	"errno:ECONNRESET":                        {"reset by peer", "hang up"},
@@ -305,22 +299,22 @@ var phraseHints = map[string][]string{
 	"errno:UNABLE_TO_GET_ISSUER_CERT_LOCALLY": {"issuer"},
 	"errno:CERT_HAS_EXPIRED":                  {"certificate has"},
 	"net:fetch_failed":                        {"fetch"},
-	"http:429":                                {"too many requests", "rate", "ratelimit"},
+	"http:429":                                {"too many requests", "ratelimit", "rate limit", "rate-limit", "rate_limit"},
 	"http:529":                                {"overloaded"},
 	"http:503":                                {"unavailable"},
 	"http:502":                                {"bad gateway"},
 	"http:504":                                {"gateway"},
 	"http:500":                                {"internal server"},
 	"http:413":                                {"too large"},
-	"oauth:invalid_client":                    {"client"},
-	"oauth:invalid_scope":                     {"scope"},
+	"oauth:invalid_client":                    {"client&invalid", "client&unrecognized", "client&unknown", "client&unregistered", "client&not found", "client&not recognized", "client&not registered", "client&does not exist"},
+	"oauth:invalid_scope":                     {"scope&invalid", "scope&not", "scope&unsupported"},
 	"oauth:invalid_grant":                     {"grant"},
 	"oauth:invalid_redirect_uri":              {"redirect"},
-	"oauth:protected_resource_mismatch":       {"resource"},
-	"api:context_length_exceeded":             {"context", "prompt", "token"},
-	"api:model_not_found":                     {"model"},
+	"oauth:protected_resource_mismatch":       {"resource&match"},
+	"api:context_length_exceeded":             {"context", "prompt is too long", "token limit", "token window", "token length"},
+	"api:model_not_found":                     {"model&exist", "model&not found", "model&not_found", "model&not available", "model&not supported"},
 	"api:insufficient_quota":                  {"quota", "credit"},
-	"api:invalid_api_key":                     {"key"},
+	"api:invalid_api_key":                     {"api key", "api_key", "x-api-key"},
 	"jsonrpc:-32601":                          {"method not found"},
 	"jsonrpc:-32700":                          {"parse error"},
 }
@@ -476,4 +470,20 @@ func camelToSnake(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+func hintsMatch(lower string, hints []string) bool {
+	for _, h := range hints {
+		ok := true
+		for _, part := range strings.Split(h, "&") {
+			if !strings.Contains(lower, part) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }

@@ -162,14 +162,7 @@ func scoreLine(line string, codes []Code) float64 {
 		// "Console shows TypeError: ..." - an exception name inside a line
 		score += 2
 	}
-	n := 0
-	for _, w := range errorWords {
-		if n += countWord(lower, w); n >= 3 {
-			n = 3
-			break
-		}
-	}
-	if n > 0 {
+	if n := errorWordSet.countWords(line, 3); n > 0 {
 		score += 1 + 0.5*float64(n-1)
 	}
 	words := len(strings.Fields(line))
@@ -357,6 +350,8 @@ var errorWords = []string{
 	"unauthorized", "forbidden", "crash", "crashed", "crashes", "panic", "fatal", "exceeded", "does not exist",
 	"doesn't exist", "mismatch", "not match", "错误", "失败", "报错", "エラー",
 }
+
+var errorWordSet = newKeywordSet(errorWords)
 
 var errorHeadHints = []string{"err", "fatal", "panic", "exception", "fail", "uncaught"}
 

@@ -71,3 +71,34 @@ func (k *keywordSet) any(s string) bool {
 	}
 	return false
 }
+
+// countWords counts keyword occurrences at word boundaries (a keyword
+// that starts or ends with a non-ASCII or non-word byte needs no boundary
+// there), up to max.
+func (k *keywordSet) countWords(s string, max int) int {
+	n := 0
+	for i := 0; i+1 < len(s) && n < max; i++ {
+		c0 := foldByte(s[i])
+		p := uint16(c0)<<8 | uint16(foldByte(s[i+1]))
+		if k.bigram[p/64]&(1<<(p%64)) == 0 {
+			continue
+		}
+		if i > 0 && isWordByte(s[i-1]) && isWordByte(c0) && c0 < 0x80 {
+			continue
+		}
+		best := 0
+		for _, w := range k.byPair[p] {
+			if len(w) > best && hasPrefixFold(s, i, w) {
+				end := i + len(w)
+				if end == len(s) || !isWordByte(s[end]) || !isWordByte(w[len(w)-1]) || w[len(w)-1] >= 0x80 {
+					best = len(w)
+				}
+			}
+		}
+		if best > 0 {
+			n++
+			i += best - 1
+		}
+	}
+	return n
+}

@@ -22,3 +22,24 @@ func TestKeywordSet(t *testing.T) {
 		}
 	}
 }
+
+func TestKeywordSetCountWords(t *testing.T) {
+	t.Parallel()
+	k := newKeywordSet(errorWords)
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{"Error: request failed", 2},
+		{"TypeError without a head", 0},
+		{"could not connect: connection refused, unable to retry", 3},
+		{"terrorist errors", 1},
+		{"调用失败", 1},
+		{"nothing to see", 0},
+		{"It does not exist", 1},
+	} {
+		if got := k.countWords(tc.in, 3); got != tc.want {
+			t.Errorf("countWords(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
