@@ -112,9 +112,10 @@ type phraseCode struct {
 	re     *regexp.Regexp
 	key    string
 	strong bool
-	// hints: lower-case substrings of which at least one must occur for the
-	// regexp to be worth running (a cheap prefilter; see phraseHints).
-	hints []string
+	// hints: alternatives of lower-case substrings, one alternative of
+	// which must occur entirely for the regexp to be worth running (a
+	// cheap prefilter; see phraseHints).
+	hints [][]string
 }
 
 var phraseCodes = []phraseCode{
@@ -321,7 +322,9 @@ var phraseHints = map[string][]string{
 
 func init() {
 	for i := range phraseCodes {
-		phraseCodes[i].hints = phraseHints[phraseCodes[i].key]
+		for _, h := range phraseHints[phraseCodes[i].key] {
+			phraseCodes[i].hints = append(phraseCodes[i].hints, strings.Split(h, "&"))
+		}
 		if len(phraseCodes[i].hints) == 0 {
 			panic("classify: phrase rule without hints: " + phraseCodes[i].key)
 		}
@@ -472,10 +475,10 @@ func camelToSnake(s string) string {
 	return b.String()
 }
 
-func hintsMatch(lower string, hints []string) bool {
+func hintsMatch(lower string, hints [][]string) bool {
 	for _, h := range hints {
 		ok := true
-		for _, part := range strings.Split(h, "&") {
+		for _, part := range h {
 			if !strings.Contains(lower, part) {
 				ok = false
 				break
