@@ -46,6 +46,7 @@ func TestSyncCommandSignals(t *testing.T) {
 			var n atomic.Int64
 			var once sync.Once
 			var inflight atomic.Bool
+			started := make(chan struct{}) // orders cmd.Start before cmd.Process is read
 			// The signal arrives while the second request is in flight; its
 			// answer is held back a moment so that a graceful stop has a page
 			// to finish.
@@ -60,6 +61,7 @@ func TestSyncCommandSignals(t *testing.T) {
 				}
 				once.Do(func() {
 					inflight.Store(true)
+					<-started
 					for _, s := range tc.signals {
 						_ = cmd.Process.Signal(s)
 						time.Sleep(50 * time.Millisecond)
@@ -70,6 +72,7 @@ func TestSyncCommandSignals(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			close(started)
 			err := cmd.Wait()
 			fake.OnRequest(nil)
 			if !inflight.Load() {

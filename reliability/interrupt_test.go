@@ -151,9 +151,11 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 		cmd.Stdout, cmd.Stderr = &out, &out
 		var n atomic.Int64
 		killed := make(chan struct{})
+		started := make(chan struct{}) // orders cmd.Start before cmd.Process is read
 		var once sync.Once
 		kill := func() {
 			once.Do(func() {
+				<-started
 				_ = cmd.Process.Signal(syscall.SIGKILL)
 				close(killed)
 			})
@@ -168,6 +170,7 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		close(started)
 		if p.afterTime > 0 {
 			time.AfterFunc(p.afterTime, kill)
 		}

@@ -27,8 +27,8 @@ func TestNoTerminalEscapesFromInput(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		s := seqs[i%len(seqs)]
 		rec := map[string]any{"repository": "rel/term", "number": i + 1,
-			"title": "Error: EACCES: permission denied, open '/etc/" + s + "x'",
-			"body":  "```\nError: EACCES: permission denied, open '/etc/" + s + "x'\n    at Object.openSync (node:fs:601:3)\n```\n" + s,
+			"title":      "Error: EACCES: permission denied, open '/etc/" + s + "x'",
+			"body":       "```\nError: EACCES: permission denied, open '/etc/" + s + "x'\n    at Object.openSync (node:fs:601:3)\n```\n" + s,
 			"created_at": "2024-05-01T00:00:00Z"}
 		line, _ := json.Marshal(rec)
 		b.Write(line)
