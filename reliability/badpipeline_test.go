@@ -40,12 +40,18 @@ func TestClassifyAndPagesOverBadInput(t *testing.T) {
 		{"classify", "--rebuild"},
 		{"clusters"},
 		{"clusters", "--json"},
-		{"match", "<script>alert(1)</script>\u202e\x00\xff" + deepQuote[:2000]},
+		{"match", "<script>alert(1)</script>\u202e\u200b" + deepQuote[:2000]},
 		{"match", "--json", fiveMB[:100000]},
 		{"trends"},
 		{"pages", "--out", filepath.Join(dir, "hugo"), "--min-size", "1", "--format", "hugo"},
 		{"pages", "--out", filepath.Join(dir, "mkdocs"), "--min-size", "1", "--format", "mkdocs"},
 		{"pages", "--out", filepath.Join(dir, "plain"), "--min-size", "1", "--format", "plain"},
+	}
+	// Text no terminal can pass as an argument is refused as a usage error.
+	for _, arg := range []string{"a\x00b", "a\xffb"} {
+		if res := runApp(t, ctx, nil, "", "--database-url", url, "match", arg); res.code != 2 || !strings.Contains(res.stderr, "NUL character or invalid UTF-8") {
+			t.Errorf("match %q: exit %d, want a usage error: %q", arg, res.code, res.stderr)
+		}
 	}
 	for _, args := range steps {
 		res := runApp(t, ctx, nil, "", append([]string{"--database-url", url}, args...)...)
