@@ -170,7 +170,11 @@ func isMaintainer(assoc string) bool {
 
 // classify returns the kinds a sentence matches, best first, and a version
 // when one is named.
-func classifySentence(s string) ([]Kind, string) {
+func classifySentence(s string) ([]Kind, string) { return classifyAs(s, false) }
+
+// classifyAs is classifySentence; with report set, only the kinds a report
+// body may yield (workarounds and causes) are tried.
+func classifyAs(s string, report bool) ([]Kind, string) {
 	// Every pattern needs one of a few words: checking for them first
 	// keeps the regular expressions off most sentences.
 	l := strings.ToLower(s)
@@ -179,6 +183,15 @@ func classifySentence(s string) ([]Kind, string) {
 	}
 	var kinds []Kind
 	version := ""
+	if report {
+		if hasAny(l, "work", "solv", "fix", "helped", "solution", "you can", "try", "i switched", "i reinstalled", "i restarted", "i cleared", "i deleted", "i removed", "i added", "i set", "switching", "reinstalling", "restarting", "clearing", "deleting") && reWorkaround.MatchString(s) {
+			kinds = append(kinds, KindWorkaround)
+		}
+		if hasAny(l, "because", "cause", "due to", "problem", "issue", "bug", "happens", "occurs", "turned out", "trigger", "why", "reason") && reCause.MatchString(s) {
+			kinds = append(kinds, KindCause)
+		}
+		return kinds, ""
+	}
 	if hasAny(l, "fixed", "resolved", "addressed", "patched", "shipped", "landed") {
 		if m := reFixedIn.FindStringSubmatch(s); m != nil {
 			kinds, version = append(kinds, KindFixedIn), m[1]
@@ -272,7 +285,7 @@ func mine(ev *store.PageEvidence) []Finding {
 		var first string
 		firstMatched := false
 		for _, s := range sentences(body) {
-			kinds, version := classifySentence(s)
+			kinds, version := classifyAs(s, isBody)
 			if isJunk(s) {
 				continue
 			}
