@@ -28,6 +28,8 @@ func TestFindCodes(t *testing.T) {
 		{"Fixes #429 and closes #503", nil, nil},
 		{"API Error: 529 Overloaded", []string{"http:529"}, nil},
 		{"Fatal error: InvalidGrantError at refresh()", []string{"oauth:invalid_grant"}, nil},
+		{"rpc error: code = Unavailable desc = connection error", nil, []string{"grpc:unavailable"}},
+		{"npm ERR! code ERR_MODULE_NOT_FOUND", []string{"errno:ERR_MODULE_NOT_FOUND"}, nil},
 		{"openai.RateLimitError: slow down", []string{"http:429"}, nil},
 		{`API Error: 404 {"type":"not_found_error","message":"model: tiny-v9"}`, []string{"api:model_not_found"}, []string{"http:404"}},
 	}

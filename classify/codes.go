@@ -162,10 +162,8 @@ var phraseCodes = []phraseCode{
 }
 
 var (
-	camelExc   = regexp.MustCompile(`\b([A-Z][a-z]+(?:[A-Z][a-z]+)+)(?:Error|Exception)\b`)
-	rpcCode    = regexp.MustCompile(`(?:^|[^0-9\w])(-32[0-9]{3})\b`)
-	errnoToken = regexp.MustCompile(`\b(E[A-Z0-9_]{2,}|[A-Z][A-Z_]{6,}[A-Z]|ERR_[A-Z0-9_]+)\b`)
-	snakeToken = regexp.MustCompile(`(?i)\b[a-z]+(?:_[a-z]+)+\b`)
+	camelExc = regexp.MustCompile(`\b([A-Z][a-z]+(?:[A-Z][a-z]+)+)(?:Error|Exception)\b`)
+	rpcCode  = regexp.MustCompile(`(?:^|[^0-9\w])(-32[0-9]{3})\b`)
 )
 
 // specific statuses that identify an error on their own.
@@ -200,20 +198,17 @@ func FindCodes(s string) []Code {
 			}
 		}
 	}
-	if strings.IndexByte(s, '_') >= 0 || strings.Contains(lower, "unavailable") || strings.Contains(lower, "unauthenticated") {
-		for _, m := range snakeToken.FindAllString(s, -1) {
-			if ci, ok := tokenCodes[strings.ToLower(m)]; ok {
-				add(ci.key, ci.strong, m)
+	scanWords(s, func(w string, upper, underscore bool) bool {
+		if underscore || len(w) >= 11 && (strings.EqualFold(w, "unavailable") || strings.EqualFold(w, "unauthenticated")) {
+			if ci, ok := tokenCodes[strings.ToLower(w)]; ok {
+				add(ci.key, ci.strong, w)
 			}
 		}
-	}
-	if hasUpperCode(s) {
-		for _, m := range errnoToken.FindAllString(s, -1) {
-			if errnoCodes[m] || strings.HasPrefix(m, "ERR_") && len(m) > 8 {
-				add("errno:"+m, true, m)
-			}
+		if upper && isErrnoWord(w) {
+			add("errno:"+w, true, w)
 		}
-	}
+		return true
+	})
 	for _, pc := range phraseCodes {
 		if !hintsMatch(lower, pc.hints) {
 			continue
@@ -342,32 +337,56 @@ func hasStatusDigits(s string) bool {
 	return false
 }
 
-// hasUpperCode reports whether s holds an upper-case run of 3+ letters
-// starting with E or containing '_' (errno and platform codes).
+// hasUpperCode reports whether s holds an errno or platform code
+// (ECONNREFUSED, ERR_MODULE_NOT_FOUND, CERT_HAS_EXPIRED, ...).
 func hasUpperCode(s string) bool {
-	run, hasE, hasU := 0, false, false
+	found := false
+	scanWords(s, func(w string, upper, _ bool) bool {
+		if upper && isErrnoWord(w) {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+func isErrnoWord(w string) bool {
+	return errnoCodes[w] || len(w) > 8 && strings.HasPrefix(w, "ERR_")
+}
+
+// scanWords calls fn with each run of [A-Za-z0-9_] in s (a word in the
+// sense of \b), saying whether it is all upper-case letters, digits and
+// underscores (with at least 3 bytes) and whether it holds an underscore;
+// fn returns false to stop. No regular expression, no allocation.
+func scanWords(s string, fn func(w string, upper, underscore bool) bool) {
+	start := -1
+	upper, under := true, false
 	for i := 0; i <= len(s); i++ {
-		c := byte(' ')
+		var c byte = ' '
 		if i < len(s) {
 			c = s[i]
 		}
-		if c >= 'A' && c <= 'Z' || c == '_' || (run > 0 && c >= '0' && c <= '9') {
-			if run == 0 {
-				hasE = c == 'E'
-				hasU = false
+		word := c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if word {
+			if start < 0 {
+				start, upper, under = i, true, false
+			}
+			if c >= 'a' && c <= 'z' {
+				upper = false
 			}
 			if c == '_' {
-				hasU = true
+				under = true
 			}
-			run++
 			continue
 		}
-		if run >= 4 && (hasE || hasU) {
-			return true
+		if start >= 0 {
+			if !fn(s[start:i], upper && i-start >= 3, under) {
+				return
+			}
+			start = -1
 		}
-		run = 0
 	}
-	return false
 }
 
 // HTTP statuses count only in context: after a word such as "HTTP",
