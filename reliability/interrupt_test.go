@@ -219,6 +219,9 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d SIGKILLs landed; %d sync_runs rows left 'running' by killed processes", kills, running)
+	if running != 0 {
+		t.Errorf("%d sync_runs rows of killed processes still say 'running' after the next run", running)
+	}
 	recordFigure("faults.sigkill", kills)
 	recordFigure("faults.sigkill_stale_running_rows", running)
 }
