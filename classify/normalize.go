@@ -31,6 +31,9 @@ import (
 // Placeholders are fixed points of the lexer, so Normalize is idempotent:
 // Normalize(Normalize(x)) == Normalize(x). The fuzz test checks this.
 
+// maxTokenLen: longer tokens are masked whole as <id>.
+const maxTokenLen = 64
+
 const (
 	// MaxRawLen bounds the raw text a candidate keeps.
 	MaxRawLen = 4096
@@ -190,11 +193,15 @@ func normalizeChunk(chunk string) string {
 	return lead + maskCore(core) + trail
 }
 
+// squeezePunct keeps one mark of a punctuation run, never a quote (a
+// quote left next to other text could pair differently on a second pass).
 func squeezePunct(p string) string {
-	if len(p) <= 1 {
-		return p
+	for i := len(p) - 1; i >= 0; i-- {
+		if !isQuote(p[i]) {
+			return p[i : i+1]
+		}
 	}
-	return p[len(p)-1:]
+	return ""
 }
 
 var placeholders = map[string]bool{
@@ -235,6 +242,10 @@ func maskCore(t string) string {
 	if hasURLScheme(lt) {
 		return "<url>"
 	}
+	if len(t) > maxTokenLen {
+		// no error message has such words: blobs, keys, encoded data
+		return "<id>"
+	}
 	// name@version (npm packages, docker images)
 	if at := strings.LastIndexByte(t, '@'); at > 0 && at < len(t)-1 && isVersion(t[at+1:]) {
 		return maskCore(t[:at]) + "@<version>"
@@ -243,7 +254,7 @@ func maskCore(t string) string {
 		return "<email>"
 	}
 	// key=value: keep the key, mask the value.
-	if eq := strings.IndexByte(t, '='); eq > 0 && eq < len(t)-1 && isIdent(t[:eq]) {
+	if eq := strings.IndexByte(t, '='); eq > 0 && eq <= maxTokenLen && eq < len(t)-1 && isIdent(t[:eq]) {
 		return t[:eq] + "=" + maskValue(t[eq+1:])
 	}
 	switch {
