@@ -221,7 +221,21 @@ func ParseIssue(raw []byte) (store.Issue, []store.Comment, error) {
 func parseRecord(raw []byte) (store.Issue, []store.Comment, *RecordError) {
 	var rec ghRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return store.Issue{}, nil, jsonFieldError(err, "")
+		rerr := jsonFieldError(err, "")
+		// Name the record if its number and repository can be read.
+		var id struct {
+			Number     int             `json:"number"`
+			HTMLURL    *string         `json:"html_url"`
+			Repository json.RawMessage `json:"repository"`
+		}
+		if json.Unmarshal(raw, &id) == nil && id.Number > 0 {
+			named := store.Issue{Number: id.Number}
+			if repo, _, err := repositoryOf(&ghRecord{HTMLURL: id.HTMLURL, Repository: id.Repository}); err == nil {
+				named.Repository = repo
+			}
+			rerr.Record = recordName(named)
+		}
+		return store.Issue{}, nil, rerr
 	}
 	var is store.Issue
 	fail := func(field, format string, args ...any) (store.Issue, []store.Comment, *RecordError) {

@@ -30,7 +30,7 @@ func TestImportFormats(t *testing.T) {
 		{name: "one array", input: "[" + issueA + ",\n" + prB + "]", issues: 1, prs: 1},
 		{name: "paginated arrays", input: "[" + issueA + "]\n[" + corpus + "]\n", issues: 2, comments: 2},
 		{name: "pretty printed array", input: "[\n  " + strings.ReplaceAll(issueA, ", ", ",\n    ") + "\n]\n", issues: 1},
-		{name: "bad field type", input: issueA + "\n" + `{"number": 9, "title": 5, "repository": "a/b", "created_at": "2026-01-01T00:00:00Z"}` + "\n", issues: 1, bad: 1, badSubstr: "x.json:2: field title"},
+		{name: "bad field type", input: issueA + "\n" + `{"number": 9, "title": 5, "repository": "a/b", "created_at": "2026-01-01T00:00:00Z"}` + "\n", issues: 1, bad: 1, badSubstr: "x.json:2: a/b#9: field title"},
 		{name: "missing field", input: `{"number": 9, "repository": "a/b", "title": "t"}` + "\n" + corpus + "\n", issues: 1, comments: 2, bad: 1, badSubstr: "x.json:1: a/b#9: field created_at: missing"},
 		{name: "bad comment", input: `{"number": 9, "repository": "a/b", "title": "t", "created_at": "2026-01-01T00:00:00Z", "comments": [{"body": "x"}]}` + "\n", bad: 1, badSubstr: "field comments[0].created_at: missing"},
 		{name: "not json", input: "hello\n" + issueA + "\n", issues: 1, bad: 1, badSubstr: "x.json:1: not a JSON object"},

@@ -751,7 +751,12 @@ func (r *run) decodeIssues(_ context.Context, raws []json.RawMessage) (*batch, e
 	for _, raw := range raws {
 		is, err := toStoreIssue(r.src.Key, raw)
 		if err != nil {
-			return nil, err
+			// One malformed issue must not hold back its page (and every
+			// later run): report it, naming the issue and field, and go on.
+			r.s.log.Warn("skipped a malformed issue", "source", r.src.String(), "error", err)
+			r.sum.Errors++
+			r.sum.Message = "skipped malformed issues (see the log): " + err.Error()
+			continue
 		}
 		b.times = append(b.times, is.UpdatedAt)
 		if is.UpdatedAt.Before(r.state.Since) {
