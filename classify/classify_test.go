@@ -221,6 +221,11 @@ func TestNearVariantTemplates(t *testing.T) {
 	if d.Cluster == a.Cluster {
 		t.Fatal("unrelated error merged")
 	}
+	e := mk("Error: scheduler could not load cron table")
+	f := mk("Error: scheduler could not load job queue")
+	if e.Cluster == f.Cluster {
+		t.Fatal("short templates naming different things merged")
+	}
 }
 
 func TestEvaluateMetrics(t *testing.T) {

@@ -34,6 +34,10 @@ import (
 // for a near-variant merge.
 const SimilarityThreshold = 0.6
 
+// ShortSimilarityThreshold applies when the two templates have at most 12
+// words between them.
+const ShortSimilarityThreshold = 0.75
+
 // blockingTokens is how many of the rarest words of a template are used to
 // find candidate clusters; postingCap bounds each posting list.
 const (
@@ -227,6 +231,11 @@ func (c *Clusterer) similar(a *Analysis, min float64) []Assignment {
 			continue
 		}
 		sim := jaccard(a.Tokens, cl.Tokens)
+		// Short templates differ by one word when they name different
+		// things ("cannot load theme" / "cannot load plugin"): ask more.
+		if min == SimilarityThreshold && len(a.Tokens)+len(cl.Tokens) <= 12 && sim < ShortSimilarityThreshold {
+			continue
+		}
 		if sim >= min {
 			out = append(out, Assignment{Cluster: cl, Score: sim, Reason: fmt.Sprintf("similar: %.2f jaccard", sim)})
 		}
