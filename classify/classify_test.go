@@ -221,8 +221,8 @@ func TestNearVariantTemplates(t *testing.T) {
 	if d.Cluster == a.Cluster {
 		t.Fatal("unrelated error merged")
 	}
-	e := mk("Error: scheduler could not load cron table")
-	f := mk("Error: scheduler could not load job queue")
+	e := mk("Error: scheduler could not load table")
+	f := mk("Error: scheduler could not load queue")
 	if e.Cluster == f.Cluster {
 		t.Fatal("short templates naming different things merged")
 	}
