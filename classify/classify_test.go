@@ -307,3 +307,26 @@ func TestHandwrittenCorpus(t *testing.T) {
 		t.Fatalf("hand-written corpus:\n%s", b.String())
 	}
 }
+
+func TestSlugs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"Error: connect ECONNREFUSED <ip>", "error-connect-econnrefused-ip"},
+		{"  ¡Ünïcode & spaces!  ", "n-code-spaces"},
+		{"", "error"},
+		{strings.Repeat("word ", 30), "word-word-word-word-word-word-word-word-word-word-word-word"},
+	} {
+		got := Slugify(tc.in)
+		if got != tc.want || len(got) > 60 {
+			t.Errorf("Slugify(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	taken := map[string]bool{"oauth-invalid-scope": true}
+	if a, b := uniqueSlug("oauth-invalid-scope", taken), uniqueSlug("oauth-invalid-scope", taken); a != "oauth-invalid-scope-2" || b != "oauth-invalid-scope-3" {
+		t.Errorf("unique slugs %q %q", a, b)
+	}
+	c := &Cluster{Signature: "error: connect econnrefused <ip>", Title: "Error: connect ECONNREFUSED 10.0.0.1:80"}
+	if s := SlugFor(c); s != "error-connect-econnrefused" {
+		t.Errorf("SlugFor = %q", s)
+	}
+}
