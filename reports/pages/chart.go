@@ -46,8 +46,8 @@ func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
 		series[i] = trends.WeekCount{Start: d, Current: i >= chartWeeks-chartCurrent, Counts: trends.Counts{Reports: counts[d]}}
 		total += counts[d]
 	}
-	if total == 0 {
-		return nil
+	if total < chartMinReports {
+		return nil // a chart of a few bars in half a year says nothing
 	}
 	svg, err := trends.WeeklyChartSVG(series, truncate(oneLine(title), 70))
 	if err != nil {
