@@ -208,6 +208,7 @@ func CleanTitle(title string) string {
 // Extract finds the error texts in an issue's title and body, ranked with
 // the primary one first. It returns nil when the text reports no error.
 func Extract(title, body string) []Candidate {
+	title, body = CleanText(title), CleanText(cutBytes(body, 64*1024))
 	var cands []Candidate
 	order := 0
 	add := func(raw, source string, bonus float64) {

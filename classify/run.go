@@ -624,7 +624,7 @@ func AnalyzeText(text string) Analysis {
 	if a.Primary() != nil {
 		return a
 	}
-	raw := strings.TrimSpace(cutBytes(text, MaxRawLen))
+	raw := strings.TrimSpace(CleanText(cutBytes(text, MaxRawLen)))
 	if raw == "" {
 		return a
 	}

@@ -131,7 +131,7 @@ func clustersCommand(env *Env) *urfavecli.Command {
 					if cl.LastSeen != nil {
 						last = cl.LastSeen.Format("2006-01-02")
 					}
-					fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Size, dash(cl.Topic), dash(cl.Category), last, cl.Slug, oneLine(cl.Title, 80))
+					fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Size, dash(cl.Topic), dash(cl.Category), last, cl.Slug, strings.ReplaceAll(oneLine(cl.Title, 80), "\t", " "))
 				}
 				return tw.Flush()
 			}
@@ -247,9 +247,9 @@ func matchCommand(env *Env) *urfavecli.Command {
 				return writeJSON(env.Stdout, out)
 			}
 			if p := a.Primary(); p != nil {
-				fmt.Fprintf(env.Stdout, "signature: %s\n", p.Normalized)
+				fmt.Fprintf(env.Stdout, "signature: %s\n", oneLine(p.Normalized, 400))
 				if a.Concept != "" {
-					fmt.Fprintf(env.Stdout, "error code: %s\n", a.Concept)
+					fmt.Fprintf(env.Stdout, "error code: %s\n", oneLine(a.Concept, 100))
 				}
 			}
 			if len(out) == 0 {
@@ -257,7 +257,7 @@ func matchCommand(env *Env) *urfavecli.Command {
 				return nil
 			}
 			for _, m := range out {
-				fmt.Fprintf(env.Stdout, "%.2f  #%d %s (%d reports, topic %s)\n      %s\n      why: %s\n", m.Score, m.ID, m.Slug, m.Size, dash(m.Topic), oneLine(m.Title, 100), m.Reason)
+				fmt.Fprintf(env.Stdout, "%.2f  #%d %s (%d reports, topic %s)\n      %s\n      why: %s\n", m.Score, m.ID, m.Slug, m.Size, dash(m.Topic), oneLine(m.Title, 100), oneLine(m.Reason, 200))
 			}
 			return nil
 		},
@@ -408,8 +408,10 @@ func dash(s string) string {
 	return s
 }
 
+// oneLine makes text from issues safe and short for a terminal line:
+// control sequences removed, whitespace collapsed, cut to n bytes.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(classify.CleanText(s)), " ")
 	if len(s) > n {
 		cut := n
 		for cut > 0 && (s[cut]&0xC0) == 0x80 {
