@@ -177,6 +177,9 @@ func friendlier(msg string) string {
 // repoRe is GitHub's owner/name shape.
 var repoRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
 
+// ValidRepo reports whether s has GitHub's owner/name shape.
+func ValidRepo(s string) bool { return repoRe.MatchString(s) }
+
 func (c *Config) validate() error {
 	seen := map[string]int{}
 	for _, r := range c.Sources.Repositories {

@@ -38,6 +38,8 @@ Exit codes: 0 ok, 1 failure before any stage, 2 usage, 3 a source failed to
 sync (the later stages still ran), 4 classify failed, 5 pages failed,
 6 the trends report failed, 75 another errata run is in progress.`,
 		Flags: append(pipelineFlags(),
+			&urfavecli.StringSliceFlag{Name: "repo", Usage: "also sync repository `owner/name` (repeatable), besides the config's sources"},
+			&urfavecli.GenericFlag{Name: "search", Value: &queryList{}, Usage: "also sync a GitHub issue search query (repeatable), besides the config's sources"},
 			&urfavecli.BoolFlag{Name: "force", Usage: "classify and write pages even when nothing changed"},
 			&urfavecli.BoolFlag{Name: "no-sync", Usage: "skip the sync stage"},
 			&urfavecli.DurationFlag{Name: "max-wait", Value: 10 * time.Minute, Usage: "longest rate-limit wait; a longer one stops the sync with progress saved (the next run resumes)"},
@@ -185,6 +187,9 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 			log.Warn("token variable from github.token_envs is empty or unset", "variable", n)
 		}
 	}
+	if err := addFlagSources(c, cfg); err != nil {
+		return nil, err
+	}
 	sources := runner.SourcesFromConfig(cfg)
 	if len(sources) > 0 && len(tokens) == 0 {
 		log.Warn("no GitHub token (GITHUB_TOKEN, GH_TOKEN or github.token_envs): syncing at the unauthenticated limit of 60 requests an hour")
@@ -206,6 +211,35 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 		return nil, err
 	}
 	return p, nil
+}
+
+// addFlagSources adds the --repo and --search sources of `errata run` to
+// the config's, so that one command can run the whole job without a
+// config file.
+func addFlagSources(c *urfavecli.Context, cfg *config.Config) error {
+	have := map[string]bool{}
+	for _, r := range cfg.Sources.Repositories {
+		have[strings.ToLower(r.Repo)] = true
+	}
+	for _, name := range c.StringSlice("repo") {
+		name = strings.TrimSpace(name)
+		if !config.ValidRepo(name) {
+			return usageError("--repo: want owner/name, got %q", name)
+		}
+		if !have[strings.ToLower(name)] {
+			have[strings.ToLower(name)] = true
+			cfg.Sources.Repositories = append(cfg.Sources.Repositories, config.Repository{Repo: name})
+		}
+	}
+	if ql, ok := c.Generic("search").(*queryList); ok && ql != nil {
+		for _, q := range ql.list {
+			if strings.TrimSpace(q) == "" {
+				return usageError("--search: the query must not be empty")
+			}
+			cfg.Sources.Searches = append(cfg.Sources.Searches, config.Search{Query: q})
+		}
+	}
+	return nil
 }
 
 // rulesHash identifies the config's classification rules, so that editing

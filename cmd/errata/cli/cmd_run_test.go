@@ -283,3 +283,31 @@ func TestRunStageFailureExitCodes(t *testing.T) {
 		}
 	})
 }
+
+// TestRunRepoFlag: `errata run --repo owner/name` runs the whole job with no
+// config file, the README's first command.
+func TestRunRepoFlag(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	for i := 0; i < 3; i++ {
+		fake.AddIssue("acme/cli", githubfake.NewIssue{Title: "login fails: invalid_grant", Body: "error: invalid_grant (token expired)"})
+		fake.Advance(time.Minute)
+	}
+	db := storetest.URL(t)
+	out := filepath.Join(t.TempDir(), "site")
+	var vars map[string]string
+	code, rep, errOut := runReport(t, vars, "--database-url", db, "run", "--github-api-url", fake.APIURL(), "--repo", "acme/cli", "--out", out)
+	if code != runner.ExitOK {
+		t.Fatalf("exit %d: %+v\n%s", code, rep, errOut)
+	}
+	if stageStatus(rep, "sync") != "ok" || stageStatus(rep, "pages") != "ok" {
+		t.Fatalf("stages: %+v", rep)
+	}
+	if _, err := os.Stat(filepath.Join(out, "_index.md")); err != nil {
+		t.Fatalf("no pages written: %v", err)
+	}
+	if code, _, errOut := runReport(t, vars, "--database-url", db, "run", "--repo", "not-a-repo"); code != runner.ExitUsage {
+		t.Fatalf("bad --repo: exit %d, want 2: %s", code, errOut)
+	}
+}
