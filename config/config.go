@@ -21,7 +21,8 @@ import (
 type Config struct {
 	Sources  Sources    `yaml:"sources"`
 	GitHub   GitHub     `yaml:"github"`
-	Rules    *yaml.Node `yaml:"rules"` // decoded by the classify package, which knows its shape
+	Rules    *yaml.Node `yaml:"-"`     // the rules: node, decoded by the classify package, which knows its shape
+	RulesRaw RawNode    `yaml:"rules"` // how Rules is read (see RawNode)
 	Output   Output     `yaml:"output"`
 	Schedule Schedule   `yaml:"schedule"`
 	LLM      *LLM       `yaml:"llm"`
@@ -162,7 +163,20 @@ func Parse(r io.Reader, name string) (*Config, error) {
 		return nil, &Error{Path: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	c.Path = name
+	c.Rules = c.RulesRaw.Node
 	return c, c.validate()
+}
+
+// RawNode keeps a YAML value undecoded. yaml.v3 decodes into a *yaml.Node
+// struct field as if yaml.Node were an ordinary struct (so `rules: {tools:
+// ...}` failed with "field tools not found in type yaml.Node"); a field
+// that must keep its subtree uses this type instead.
+type RawNode struct{ Node *yaml.Node }
+
+// UnmarshalYAML keeps the node.
+func (r *RawNode) UnmarshalYAML(n *yaml.Node) error {
+	r.Node = n
+	return nil
 }
 
 var fieldNotFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
