@@ -191,3 +191,49 @@ func TestClassifyClustersMatch(t *testing.T) {
 		t.Fatalf("rebuild changed the id or slug: %s", out)
 	}
 }
+
+func TestClassifyConfigRules(t *testing.T) {
+	t.Parallel()
+	dir := writeCorpus(t)
+	url := storetest.URL(t)
+	cfg := filepath.Join(t.TempDir(), "errata.yaml")
+	if err := os.WriteFile(cfg, []byte("rules:\n  tools:\n    - name: Acme CLI\n      repositories: [\"acme/*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errb := run(t, nil, "", "--database-url", url, "import", filepath.Join(dir, "issues.jsonl")); code != cli.ExitOK {
+		t.Fatalf("import: %s", errb)
+	}
+	if code, _, errb := run(t, nil, "", "--database-url", url, "--config", cfg, "classify"); code != cli.ExitOK {
+		t.Fatalf("classify: %s", errb)
+	}
+	var cs []struct {
+		Topic       string   `json:"topic"`
+		Tools       []string `json:"tools"`
+		ToolsReason string   `json:"tools_reason"`
+		Code        string   `json:"code"`
+	}
+	_, out, _ := run(t, nil, "", "--database-url", url, "clusters", "--json")
+	if err := json.Unmarshal([]byte(out), &cs); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range cs {
+		for _, tool := range c.Tools {
+			if tool == "Acme CLI" && strings.Contains(c.ToolsReason, "acme/") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("config tool rule not applied: %s", out)
+	}
+	// a bad rules key is an error naming the file and line
+	bad := filepath.Join(t.TempDir(), "errata.yaml")
+	if err := os.WriteFile(bad, []byte("rules:\n  topics:\n    - id: x\n      kewords: [a]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errb := run(t, nil, "", "--database-url", url, "--config", bad, "classify")
+	if code == cli.ExitOK || !strings.Contains(errb, bad+":4") || !strings.Contains(errb, "kewords") {
+		t.Fatalf("bad rules: exit %d: %s", code, errb)
+	}
+}
