@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -62,32 +58,8 @@ sync (the later stages still ran), 4 classify failed, 5 pages failed,
 			if err != nil {
 				return err
 			}
-			// First SIGINT/SIGTERM: stop after the current page; second:
-			// abort at once.
-			ctx, cancel := context.WithCancel(c.Context)
-			defer cancel()
-			stop := make(chan struct{})
-			sigs := make(chan os.Signal, 2)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-			defer signal.Stop(sigs)
-			go func() {
-				n := 0
-				for {
-					select {
-					case <-sigs:
-						n++
-						if n == 1 {
-							env.logger().Warn("stopping after the current page; send the signal again to abort at once")
-							close(stop)
-						} else {
-							cancel()
-							return
-						}
-					case <-ctx.Done():
-						return
-					}
-				}
-			}()
+			ctx, stop, done := gracefulStop(c.Context, env.logger())
+			defer done()
 			rep, err := p.Run(ctx, runner.RunOptions{Force: c.Bool("force"), SkipSync: c.Bool("no-sync"), Stop: stop})
 			if f := c.String("metrics-textfile"); f != "" {
 				if werr := metrics.WriteTextfile(f); werr != nil {

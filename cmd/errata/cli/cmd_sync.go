@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -96,30 +93,8 @@ func runSync(c *urfavecli.Context, env *Env) error {
 		log.Warn("no GitHub token (GITHUB_TOKEN or GH_TOKEN): syncing at the unauthenticated limit of 60 requests an hour")
 	}
 
-	ctx, cancel := context.WithCancel(c.Context)
-	defer cancel()
-	stop := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		n := 0
-		for {
-			select {
-			case <-sigs:
-				n++
-				if n == 1 {
-					log.Warn("stopping after the current page; press Ctrl-C again to abort at once")
-					close(stop)
-				} else {
-					cancel()
-					return
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	ctx, stop, done := gracefulStop(c.Context, log)
+	defer done()
 
 	prog := newSyncProgress(env.Stderr, mode, log)
 	defer prog.close()
