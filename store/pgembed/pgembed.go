@@ -35,6 +35,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Database and role created in the cluster.
@@ -157,12 +159,40 @@ func (c *Cluster) Start(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if running {
+		// A postmaster that is being killed still looks alive for a
+		// moment: make sure it accepts connections, else wait for it to
+		// either answer or be gone.
+		running = c.answers(ctx)
+	}
 	if !running {
 		if err := c.start(ctx); err != nil {
 			return "", err
 		}
 	}
 	return c.URL(), nil
+}
+
+// answers waits up to 15 s for the server to accept a connection on its
+// socket, and reports false as soon as its postmaster is found dead.
+func (c *Cluster) answers(ctx context.Context) bool {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgx.Connect(cctx, c.URL())
+		if err == nil {
+			err = conn.Ping(cctx)
+			conn.Close(cctx)
+		}
+		cancel()
+		if err == nil {
+			return true
+		}
+		if c.postmasterDead() || time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Stop stops the cluster if it is running.
@@ -263,26 +293,66 @@ func (c *Cluster) initdb(ctx context.Context) error {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
-	// A stale socket lock file from a crash would make the start fail.
-	_ = os.Remove(c.socketFile() + ".lock")
-	out, err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "-l", c.logFile(), "-w", "-t", "120", "start")
-	if err != nil {
-		logTail, _ := os.ReadFile(c.logFile())
-		return fmt.Errorf("start embedded postgres in %s: %w: %s %s", c.Root, err, lastLines(out, 3), lastLines(logTail, 5))
+	var out []byte
+	var err error
+	// A server that was killed (SIGKILL, a machine reset) leaves its lock
+	// files behind, and its backends take a moment to notice and exit:
+	// clear what a dead postmaster left and retry a few times.
+	for attempt := 0; attempt < 5; attempt++ {
+		if c.postmasterDead() {
+			_ = os.Remove(filepath.Join(c.pgdata(), "postmaster.pid"))
+		}
+		_ = os.Remove(c.socketFile() + ".lock")
+		out, err = c.run(ctx, "pg_ctl", "-D", c.pgdata(), "-l", c.logFile(), "-w", "-t", "120", "start")
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
-	return nil
+	logTail, _ := os.ReadFile(c.logFile())
+	return fmt.Errorf("start embedded postgres in %s: %w: %s %s", c.Root, err, lastLines(out, 3), lastLines(logTail, 5))
 }
 
 func (c *Cluster) running(ctx context.Context) (bool, error) {
 	out, err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "status")
 	if err == nil {
-		return true, nil
+		// pg_ctl only checks that the postmaster's pid exists; a server
+		// killed with SIGKILL can linger as a zombie until its parent reaps
+		// it, which pg_ctl takes for a running server.
+		return !c.postmasterDead(), nil
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 3 {
 		return false, nil
 	}
 	return false, fmt.Errorf("embedded postgres status: %w: %s", err, lastLines(out, 3))
+}
+
+// postmasterDead reports whether postmaster.pid names a process that is
+// gone or a zombie.
+func (c *Cluster) postmasterDead() bool {
+	b, err := os.ReadFile(filepath.Join(c.pgdata(), "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	// /proc/PID/stat: "pid (comm) S ...": the state follows the last ')'.
+	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] == 'Z'
+	}
+	return false
 }
 
 // run runs a server binary, as the unprivileged account when errata is

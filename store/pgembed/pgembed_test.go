@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,6 +81,29 @@ func TestLifecycle(t *testing.T) {
 	if _, err := c.Start(ctx); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
+
+	// A server killed with SIGKILL (its pid may linger as a zombie) is
+	// started again by the next Start.
+	b, err := os.ReadFile(filepath.Join(c.Root, "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.Start(ctx)
+	if err != nil {
+		t.Fatalf("start after SIGKILL: %v", err)
+	}
+	conn, err = pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatalf("connect after SIGKILL and start: %v", err)
+	}
+	conn.Close(ctx)
 }
 
 func TestMissingBinariesSaysWhatToInstall(t *testing.T) {
