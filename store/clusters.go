@@ -442,41 +442,37 @@ type MemberRow struct {
 
 // MemberCurrent returns the current cluster of each given issue that has one.
 func (s *Store) MemberCurrent(ctx context.Context, tx pgx.Tx, issueIDs []int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
 	if len(issueIDs) == 0 {
-		return out, nil
+		return map[int64]int64{}, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
-	if err != nil {
-		return nil, fmt.Errorf("read members: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var i, c int64
-		if err := rows.Scan(&i, &c); err != nil {
-			return nil, fmt.Errorf("read members: %w", err)
-		}
-		out[i] = c
-	}
-	return out, rows.Err()
+	return queryMap[int64](ctx, tx, "read members", `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
 }
 
 // MemberAll returns the cluster of every clustered issue.
 func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members`)
+	return queryMap[int64](ctx, tx, "read members", `SELECT issue_id, cluster_id FROM cluster_members`)
+}
+
+// queryMap runs a query of (id, value) rows and collects them in a map.
+func queryMap[V any](ctx context.Context, tx pgx.Tx, what, sql string, args ...any) (map[int64]V, error) {
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read members: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	out := map[int64]int64{}
+	out := map[int64]V{}
 	for rows.Next() {
-		var i, c int64
-		if err := rows.Scan(&i, &c); err != nil {
-			return nil, fmt.Errorf("read members: %w", err)
+		var k int64
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out[i] = c
+		out[k] = v
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // MemberSetMany writes memberships (replacing an issue's previous one) and
@@ -559,26 +555,12 @@ func (s *Store) ClusterFingerprintsClear(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// ClusterSizes returns the size and status of the given clusters.
+// ClusterSizes returns the size of the given clusters.
 func (s *Store) ClusterSizes(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]int, error) {
-	out := map[int64]int{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]int{}, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read cluster sizes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("read cluster sizes: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return queryMap[int](ctx, tx, "read cluster sizes", `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
 }
 
 // ClusterRefresh recomputes size, first_seen and last_seen and the daily
