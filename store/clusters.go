@@ -445,17 +445,19 @@ func (s *Store) MemberCurrent(ctx context.Context, tx pgx.Tx, issueIDs []int64) 
 	if len(issueIDs) == 0 {
 		return map[int64]int64{}, nil
 	}
-	return queryMap[int64](ctx, tx, "read members", `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
+	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
+	return collectMap[int64](rows, err, "read members")
 }
 
 // MemberAll returns the cluster of every clustered issue.
 func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, error) {
-	return queryMap[int64](ctx, tx, "read members", `SELECT issue_id, cluster_id FROM cluster_members`)
+	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members`)
+	return collectMap[int64](rows, err, "read members")
 }
 
-// queryMap runs a query of (id, value) rows and collects them in a map.
-func queryMap[V any](ctx context.Context, tx pgx.Tx, what, sql string, args ...any) (map[int64]V, error) {
-	rows, err := tx.Query(ctx, sql, args...)
+// collectMap collects the (id, value) rows of a query in a map; it takes
+// the query's results so that every query stays a constant at its call.
+func collectMap[V any](rows pgx.Rows, err error, what string) (map[int64]V, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -560,7 +562,8 @@ func (s *Store) ClusterSizes(ctx context.Context, tx pgx.Tx, ids []int64) (map[i
 	if len(ids) == 0 {
 		return map[int64]int{}, nil
 	}
-	return queryMap[int](ctx, tx, "read cluster sizes", `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
+	return collectMap[int](rows, err, "read cluster sizes")
 }
 
 // ClusterRefresh recomputes size, first_seen and last_seen and the daily
