@@ -561,17 +561,10 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		WHERE p.stage = 'pages' AND c.stage = 'classify'`).Scan(&pagesAfterClassify); err != nil || !pagesAfterClassify {
 		t.Errorf("pages not written after the classify: %v", err)
 	}
-	// Wait for a re-sync (2 s interval) so 304s show.
-	time.Sleep(4 * time.Second)
-
-	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(body)
-	for _, want := range []string{
+	// A job's metrics are recorded when it ends, a moment after its data
+	// is visible, and the 304s need a re-sync (2 s interval): poll until
+	// every figure shows, for at most 30 s, then check.
+	wants := []string{
 		`errata_issues_synced_total{kind="new",source="repo acme/observed"} 12`,
 		`errata_comments_synced_total{kind="new",source="repo acme/observed"} 12`,
 		`errata_github_requests_total{source="repo acme/observed"}`,
@@ -581,15 +574,35 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		`errata_stage_duration_seconds_count{stage="classify"}`,
 		`errata_stage_duration_seconds_count{stage="pages"}`,
 		`errata_syncs_total{result="ok",source="repo acme/observed"}`,
-	} {
+	}
+	noResync := `errata_github_not_modified_total{source="repo acme/observed"} 0`
+	var text string
+	for end := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		text = string(body)
+		all := !strings.Contains(text, noResync)
+		for _, want := range wants {
+			all = all && strings.Contains(text, want)
+		}
+		if all || time.Now().After(end) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	for _, want := range wants {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if strings.Contains(text, `errata_github_not_modified_total{source="repo acme/observed"} 0`) {
+	if strings.Contains(text, noResync) {
 		t.Errorf("no 304s counted after a re-sync")
 	}
-	resp, err = http.Get("http://" + srv.Addr() + "/healthz")
+	resp, err := http.Get("http://" + srv.Addr() + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
