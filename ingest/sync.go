@@ -464,40 +464,32 @@ func (r *run) listFetch(ctx context.Context, u, etag string) (*page, []json.RawM
 }
 
 func (r *run) issueStream() *streamDef {
-	base := fmt.Sprintf("repos/%s/%s/issues", url.PathEscape(r.owner), url.PathEscape(r.name))
-	per := strconv.Itoa(r.s.opt.PerPage)
-	return &streamDef{
-		name:  "issues",
-		state: &r.state.Issues,
-		probe: base + "?state=all&sort=updated&direction=desc&per_page=" + per,
-		asc: func(since time.Time) string {
-			u := base + "?state=all&sort=updated&direction=asc&per_page=" + strconv.Itoa(r.per)
-			if !since.IsZero() {
-				u += "&since=" + url.QueryEscape(sinceParam(since))
-			}
-			return u
-		},
-		fetch:  r.listFetch,
-		decode: r.decodeIssues,
-	}
+	return r.listStream("issues", "issues", "state=all&", &r.state.Issues, r.decodeIssues)
 }
 
 func (r *run) commentStream() *streamDef {
-	base := fmt.Sprintf("repos/%s/%s/issues/comments", url.PathEscape(r.owner), url.PathEscape(r.name))
-	per := strconv.Itoa(r.s.opt.PerPage)
+	return r.listStream("comments", "issues/comments", "", &r.state.Comments, r.decodeComments)
+}
+
+// listStream describes one of a repository's updated-sorted lists: path
+// under repos/{owner}/{name}/, with filter (a query prefix ending in "&",
+// or "") before the sort parameters. The probe asks newest first at full
+// page size; catch-up pages ask oldest first from a cursor, at r.per.
+func (r *run) listStream(name, path, filter string, state *streamState, decode func(context.Context, []json.RawMessage) (*batch, error)) *streamDef {
+	base := fmt.Sprintf("repos/%s/%s/%s?%s", url.PathEscape(r.owner), url.PathEscape(r.name), path, filter)
 	return &streamDef{
-		name:  "comments",
-		state: &r.state.Comments,
-		probe: base + "?sort=updated&direction=desc&per_page=" + per,
+		name:  name,
+		state: state,
+		probe: base + "sort=updated&direction=desc&per_page=" + strconv.Itoa(r.s.opt.PerPage),
 		asc: func(since time.Time) string {
-			u := base + "?sort=updated&direction=asc&per_page=" + strconv.Itoa(r.per)
+			u := base + "sort=updated&direction=asc&per_page=" + strconv.Itoa(r.per)
 			if !since.IsZero() {
 				u += "&since=" + url.QueryEscape(sinceParam(since))
 			}
 			return u
 		},
 		fetch:  r.listFetch,
-		decode: r.decodeComments,
+		decode: decode,
 	}
 }
 
