@@ -209,38 +209,29 @@ func checkKeys(n *yaml.Node, file, where string, allowed []string) error {
 // merge adds ext's rules: same id (name for tools) replaces, new ones append.
 func (r *Rules) merge(ext *Rules) {
 	for _, t := range ext.Topics {
-		replaced := false
-		for i := range r.Topics {
-			if r.Topics[i].ID == t.ID {
-				r.Topics[i], replaced = t, true
-			}
-		}
-		if !replaced {
-			r.Topics = append(r.Topics, t)
-		}
+		r.Topics = replaceOrAppend(r.Topics, t, func(a, b TopicRule) bool { return a.ID == b.ID })
 	}
 	for _, c := range ext.Categories {
-		replaced := false
-		for i := range r.Categories {
-			if r.Categories[i].ID == c.ID {
-				r.Categories[i], replaced = c, true
-			}
-		}
-		if !replaced {
-			r.Categories = append(r.Categories, c)
-		}
+		r.Categories = replaceOrAppend(r.Categories, c, func(a, b CategoryRule) bool { return a.ID == b.ID })
 	}
 	for _, t := range ext.Tools {
-		replaced := false
-		for i := range r.Tools {
-			if strings.EqualFold(r.Tools[i].Name, t.Name) {
-				r.Tools[i], replaced = t, true
-			}
-		}
-		if !replaced {
-			r.Tools = append(r.Tools, t)
+		r.Tools = replaceOrAppend(r.Tools, t, func(a, b ToolRule) bool { return strings.EqualFold(a.Name, b.Name) })
+	}
+}
+
+// replaceOrAppend replaces the entries of list that are the same as item,
+// or appends item when none is.
+func replaceOrAppend[T any](list []T, item T, same func(a, b T) bool) []T {
+	replaced := false
+	for i := range list {
+		if same(list[i], item) {
+			list[i], replaced = item, true
 		}
 	}
+	if !replaced {
+		list = append(list, item)
+	}
+	return list
 }
 
 // MemberFacts is what labeling reads from one member issue.
