@@ -863,6 +863,22 @@ func pageBounds(n, page, per int, desc bool) (lo, hi int) {
 	return n - 1 - a, n - 1 - z
 }
 
+// writePage answers with the requested page (page and per_page of q) of
+// list as a JSON array, read from the end when desc, with Link headers.
+func writePage[T any](s *Server, w http.ResponseWriter, req *http.Request, b *bucket, q url.Values, list []T, desc bool, enc func(*http.Request, T) []byte) {
+	page, per := paging(q, 30)
+	lo, hi := pageBounds(len(list), page, per, desc)
+	buf := []byte{'['}
+	for i := lo; i != hi; i = step(i, desc) {
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, enc(req, list[i])...)
+	}
+	buf = append(buf, ']')
+	s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+}
+
 func step(i int, desc bool) int {
 	if desc {
 		return i - 1
@@ -902,17 +918,7 @@ func (s *Server) serveIssueList(w http.ResponseWriter, req *http.Request, b *buc
 	if sortBy == "updated" && state == "all" {
 		// Fast path (what a sync asks for): a window of the sorted index.
 		list = windowIssues(r.byUpdated, since)
-		page, per := paging(q, 30)
-		lo, hi := pageBounds(len(list), page, per, desc)
-		buf := []byte{'['}
-		for i := lo; i != hi; i = step(i, desc) {
-			if len(buf) > 1 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, s.issueJSON(req, list[i])...)
-		}
-		buf = append(buf, ']')
-		s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+		writePage(s, w, req, b, q, list, desc, s.issueJSON)
 		return
 	}
 	for _, is := range r.byUpdated {
@@ -940,19 +946,7 @@ func (s *Server) serveIssueList(w http.ResponseWriter, req *http.Request, b *buc
 			list[i], list[j] = list[j], list[i]
 		}
 	}
-	page, per := paging(q, 30)
-	lo := min((page-1)*per, len(list))
-	hi := min(lo+per, len(list))
-	var buf []byte
-	buf = append(buf, '[')
-	for i, is := range list[lo:hi] {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, s.issueJSON(req, is)...)
-	}
-	buf = append(buf, ']')
-	s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+	writePage(s, w, req, b, q, list, false, s.issueJSON) // list is in answer order
 }
 
 func (s *Server) serveCommentList(w http.ResponseWriter, req *http.Request, b *bucket, r *Repo, q url.Values, issue int) {
@@ -974,17 +968,7 @@ func (s *Server) serveCommentList(w http.ResponseWriter, req *http.Request, b *b
 	var list []*Comment
 	if issue == 0 && q.Get("sort") == "updated" {
 		list = windowComments(r.cByUpdated, since)
-		page, per := paging(q, 30)
-		lo, hi := pageBounds(len(list), page, per, desc)
-		buf := []byte{'['}
-		for i := lo; i != hi; i = step(i, desc) {
-			if len(buf) > 1 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, s.commentJSON(req, list[i])...)
-		}
-		buf = append(buf, ']')
-		s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+		writePage(s, w, req, b, q, list, desc, s.commentJSON)
 		return
 	}
 	for _, c := range src {
@@ -1004,18 +988,7 @@ func (s *Server) serveCommentList(w http.ResponseWriter, req *http.Request, b *b
 			list[i], list[j] = list[j], list[i]
 		}
 	}
-	page, per := paging(q, 30)
-	lo := min((page-1)*per, len(list))
-	hi := min(lo+per, len(list))
-	buf := []byte{'['}
-	for i, c := range list[lo:hi] {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, s.commentJSON(req, c)...)
-	}
-	buf = append(buf, ']')
-	s.writeJSON(w, req, b, req.URL.Path, buf, links(req, page, per, len(list)), false)
+	writePage(s, w, req, b, q, list, false, s.commentJSON) // list is in answer order
 }
 
 func (s *Server) serveIssue(w http.ResponseWriter, req *http.Request, b *bucket, r *Repo, n int) {
