@@ -146,3 +146,44 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRenderCluster renders pages from evidence already in memory:
+// the CPU cost of one page without the database, the charts or the disk.
+// Each cluster has 25 reports (Options.MaxSources) with one comment each,
+// as in BenchmarkGenerate at a million issues.
+func BenchmarkRenderCluster(b *testing.B) {
+	const clusters = 400
+	s := storetest.New(b)
+	benchData(b, s, clusters*25, clusters)
+	ctx := context.Background()
+	list, err := s.PageClusterList(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	asOf, err := s.PageAsOf(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	evs, err := s.PageEvidenceGet(ctx, store.PageEvidenceParams{ClusterIDs: ids, AsOf: asOf,
+		MaxSources: 25, MaxVariants: maxVariants, MaxComments: 20, BodyBytes: 6000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := &list[i%len(list)]
+		ev := evs[c.ID]
+		if ev == nil {
+			b.Fatalf("cluster %d has no evidence", c.ID)
+		}
+		pd := &pageData{c: c, ev: ev, slug: c.Slug, path: "category/" + c.Slug, asOf: asOf}
+		if md := renderCluster(Hugo, pd); len(md) == 0 {
+			b.Fatal("empty page")
+		}
+	}
+}

@@ -67,7 +67,6 @@ var (
 	reCause      = regexp.MustCompile(`(?i)\b(?:because|caused by|root cause|the cause|due to|the (?:problem|issue|bug) (?:is|was) (?:that|in|with)|happens (?:when|if|because)|occurs (?:when|if)|turned out|this is triggered|is triggered (?:when|by)|which is why|that is why|that's why|this is why|the reason (?:is|was))\b`)
 	rePrevent    = regexp.MustCompile(`(?i)\b(?:to (?:avoid|prevent)|make sure|ensure (?:that|you)|always (?:set|use|pin|check)|never (?:set|use|commit)|pin (?:the|your|to)|keep [^.;]{0,30} (?:below|under|up to date))\b`)
 	reBoiler     = regexp.MustCompile(`(?i)^(?:thanks|thank you|\+1|same here|same issue|any update|bump|me too|hi\b|hello\b|hey\b)|\b(?:thanks for (?:the|your) report|please (?:provide|share|attach|upload|fill)|can you (?:share|provide|attach)|could you (?:share|provide|attach)|closing (?:this|as)|duplicate of|i am closing|i'm closing|we are closing|will close|stale|upvot)`)
-	reFenced     = regexp.MustCompile("(?s)(```|~~~).*?(```|~~~|$)")
 	reHTMLTag    = regexp.MustCompile(`(?s)<!--.*?-->|</?[A-Za-z][^>]*>`)
 	reImage      = regexp.MustCompile(`!\[[^\]]*\]\([^)]*\)`)
 	reMdLink     = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
@@ -84,9 +83,7 @@ const maxSentences = 40
 // images, quoted replies, headings and table rows are dropped first.
 func sentences(md string) []string {
 	md = clean(md)
-	if strings.Contains(md, "```") || strings.Contains(md, "~~~") {
-		md = reFenced.ReplaceAllString(md, "\n")
-	}
+	md = stripFenced(md)
 	if strings.Contains(md, "<") {
 		md = reHTMLTag.ReplaceAllString(md, " ")
 	}
@@ -115,6 +112,41 @@ func sentences(md string) []string {
 		}
 	}
 	return out
+}
+
+// stripFenced replaces every run of text from a "```" or "~~~" to the
+// next one (or to the end) with a newline, so code is never read as prose.
+// It is the regular expression (?s)(```|~~~).*?(```|~~~|$) replaced by
+// "\n", written out because it runs on every body and comment.
+func stripFenced(md string) string {
+	i := fenceIndex(md)
+	if i < 0 {
+		return md
+	}
+	var b strings.Builder
+	b.Grow(len(md))
+	for i >= 0 {
+		b.WriteString(md[:i])
+		b.WriteByte('\n')
+		rest := md[i+3:]
+		j := fenceIndex(rest)
+		if j < 0 {
+			return b.String()
+		}
+		md = rest[j+3:]
+		i = fenceIndex(md)
+	}
+	b.WriteString(md)
+	return b.String()
+}
+
+// fenceIndex is the index of the first "```" or "~~~" in s, or -1.
+func fenceIndex(s string) int {
+	i, j := strings.Index(s, "```"), strings.Index(s, "~~~")
+	if i < 0 || (j >= 0 && j < i) {
+		return j
+	}
+	return i
 }
 
 // splitSentences splits a paragraph after ".", "!" or "?" when whitespace
@@ -168,63 +200,56 @@ func isMaintainer(assoc string) bool {
 	return false
 }
 
-// classify returns the kinds a sentence matches, best first, and a version
-// when one is named.
-func classifySentence(s string) ([]Kind, string) { return classifyAs(s, false) }
+// classifySentence returns the best kind a sentence matches and a version
+// when one is named; ok is false for none.
+func classifySentence(s string) (Kind, string, bool) {
+	return classifyAs(s, strings.ToLower(s), false)
+}
 
-// classifyAs is classifySentence; with report set, only the kinds a report
-// body may yield (workarounds and causes) are tried.
-func classifyAs(s string, report bool) ([]Kind, string) {
+// classifyAs is classifySentence for a sentence s and its lower-case form
+// l; with report set, only the kinds a report body may yield (workarounds
+// and causes) are tried. Kinds are tried best first and the first that
+// matches wins, so a sentence costs one regular expression when it is a
+// finding and none when no keyword of a kind occurs.
+func classifyAs(s, l string, report bool) (Kind, string, bool) {
 	// Every pattern needs one of a few words: checking for them first
 	// keeps the regular expressions off most sentences.
-	l := strings.ToLower(s)
 	if isBoilerLower(s, l) {
-		return nil, ""
+		return 0, "", false
 	}
-	var kinds []Kind
-	version := ""
-	if report {
-		if hasAny(l, "work", "solv", "fix", "helped", "solution", "you can", "try", "i switched", "i reinstalled", "i restarted", "i cleared", "i deleted", "i removed", "i added", "i set", "switching", "reinstalling", "restarting", "clearing", "deleting") && reWorkaround.MatchString(s) {
-			kinds = append(kinds, KindWorkaround)
-		}
-		if hasAny(l, "because", "cause", "due to", "problem", "issue", "bug", "happens", "occurs", "turned out", "trigger", "why", "reason") && reCause.MatchString(s) {
-			kinds = append(kinds, KindCause)
-		}
-		return kinds, ""
-	}
-	if hasAny(l, "fixed", "resolved", "addressed", "patched", "shipped", "landed") {
-		if m := reFixedIn.FindStringSubmatch(s); m != nil {
-			kinds, version = append(kinds, KindFixedIn), m[1]
-		}
-	}
-	if version == "" && hasAny(l, "released", "available", "included", " out ") && strings.Contains(l, "fix") {
-		if m := reReleased.FindStringSubmatch(s); m != nil {
-			kinds, version = append(kinds, KindFixedIn), m[1]
-		}
-	}
-	if hasAny(l, "upgrad", "updat", "bump", "latest") {
-		if m := reUpgrade.FindStringSubmatch(s); m != nil {
-			kinds = append(kinds, KindUpgrade)
-			if version == "" {
-				version = m[1]
+	if !report {
+		if hasAny(l, "fixed", "resolved", "addressed", "patched", "shipped", "landed") {
+			if m := reFixedIn.FindStringSubmatch(s); m != nil {
+				return KindFixedIn, m[1], true
 			}
-		} else if reUpgradeGen.MatchString(s) {
-			kinds = append(kinds, KindUpgrade)
 		}
-	}
-	if (hasAny(l, "set", "chang", "add", "remov", "disabl", "enabl", "increas", "lower", "configur", "--") || strings.Contains(s, "_") && strings.Contains(s, "=")) && reConfig.MatchString(s) {
-		kinds = append(kinds, KindConfig)
+		if hasAny(l, "released", "available", "included", " out ") && strings.Contains(l, "fix") {
+			if m := reReleased.FindStringSubmatch(s); m != nil {
+				return KindFixedIn, m[1], true
+			}
+		}
+		if hasAny(l, "upgrad", "updat", "bump", "latest") {
+			if m := reUpgrade.FindStringSubmatch(s); m != nil {
+				return KindUpgrade, m[1], true
+			}
+			if reUpgradeGen.MatchString(s) {
+				return KindUpgrade, "", true
+			}
+		}
+		if (hasAny(l, "set", "chang", "add", "remov", "disabl", "enabl", "increas", "lower", "configur", "--") || strings.Contains(s, "_") && strings.Contains(s, "=")) && reConfig.MatchString(s) {
+			return KindConfig, "", true
+		}
 	}
 	if hasAny(l, "work", "solv", "fix", "helped", "solution", "you can", "try", "i switched", "i reinstalled", "i restarted", "i cleared", "i deleted", "i removed", "i added", "i set", "switching", "reinstalling", "restarting", "clearing", "deleting") && reWorkaround.MatchString(s) {
-		kinds = append(kinds, KindWorkaround)
+		return KindWorkaround, "", true
 	}
 	if hasAny(l, "because", "cause", "due to", "problem", "issue", "bug", "happens", "occurs", "turned out", "trigger", "why", "reason") && reCause.MatchString(s) {
-		kinds = append(kinds, KindCause)
+		return KindCause, "", true
 	}
-	if hasAny(l, "avoid", "prevent", "make sure", "ensure", "always", "never", "pin", "keep") && rePrevent.MatchString(s) {
-		kinds = append(kinds, KindPrevent)
+	if !report && hasAny(l, "avoid", "prevent", "make sure", "ensure", "always", "never", "pin", "keep") && rePrevent.MatchString(s) {
+		return KindPrevent, "", true
 	}
-	return kinds, version
+	return 0, "", false
 }
 
 // isJunk reports whether a sentence cannot stand as a quoted statement: a
@@ -248,12 +273,24 @@ func isJunk(s string) bool {
 	return (hasAny(l, "same", "similar") && reSame.MatchString(t)) || (strings.Contains(l, "because i ") && reSymptom.MatchString(t))
 }
 
-// isBoiler reports whether a sentence is thanks, +1s, requests for
-// information or closing chatter.
-func isBoiler(s string) bool { return isBoilerLower(s, strings.ToLower(s)) }
-
+// isBoilerLower reports whether a sentence s, lower-cased as l, is thanks,
+// +1s, requests for information or closing chatter.
 func isBoilerLower(s, l string) bool {
-	return hasAny(l, "thank", "+1", "same", "update", "bump", "me too", "hi", "hello", "hey", "please", "can you", "could you", "closing", "duplicate", "close", "stale", "upvot") && reBoiler.MatchString(s)
+	// The prefilter mirrors reBoiler: its first group only matches at the
+	// start of the sentence, the second anywhere.
+	return (hasPrefixAny(l, "thank", "+1", "same here", "same issue", "any update", "bump", "me too", "hi", "hello", "hey") ||
+		hasAny(l, "thanks for", "please", "can you", "could you", "closing", "duplicate of", "will close", "stale", "upvot")) &&
+		reBoiler.MatchString(s)
+}
+
+// hasPrefixAny reports whether s starts with any of the prefixes.
+func hasPrefixAny(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasAny reports whether s contains any of the words.
@@ -285,28 +322,22 @@ func mine(ev *store.PageEvidence) []Finding {
 		var first string
 		firstMatched := false
 		for _, s := range sentences(body) {
-			kinds, version := classifyAs(s, isBody)
 			if isJunk(s) {
 				continue
 			}
-			if first == "" && len(strings.Fields(s)) >= 7 && !isBoiler(s) {
+			l := strings.ToLower(s)
+			// A report describes the setup that fails: only its
+			// workarounds and causes are findings (isBody).
+			k, version, ok := classifyAs(s, l, isBody)
+			if first == "" && len(strings.Fields(s)) >= 7 && !isBoilerLower(s, l) {
 				first = s
 			}
-			if len(kinds) == 0 {
+			if !ok {
 				continue
 			}
 			if s == first {
 				firstMatched = true
 			}
-			if isBody {
-				// A report describes the setup that fails: only its
-				// workarounds and causes are findings.
-				kinds = onlyKinds(kinds, KindWorkaround, KindCause)
-				if len(kinds) == 0 {
-					continue
-				}
-			}
-			k := kinds[0]
 			f := Finding{Kind: k, Text: s, Version: version, Repository: is.Repository, Number: is.Number, URL: u,
 				Author: author, Role: role, At: at, Score: reactions}
 			if role == "maintainer" {
@@ -373,17 +404,5 @@ func mine(ev *store.PageEvidence) []Finding {
 		}
 		return a.Text < b.Text
 	})
-	return out
-}
-
-func onlyKinds(kinds []Kind, keep ...Kind) []Kind {
-	var out []Kind
-	for _, k := range kinds {
-		for _, w := range keep {
-			if k == w {
-				out = append(out, k)
-			}
-		}
-	}
 	return out
 }

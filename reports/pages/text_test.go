@@ -3,6 +3,7 @@ package pages
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -132,14 +133,14 @@ func TestMineFindsFixesWithSources(t *testing.T) {
 		{"This happens because the cache directory is read-only.", KindCause, ""},
 		{"To avoid this, make sure the agent runs as the same user.", KindPrevent, ""},
 	} {
-		kinds, v := classifySentence(tc.sentence)
-		if len(kinds) == 0 || kinds[0] != tc.kind || v != tc.version {
-			t.Errorf("classifySentence(%q) = %v %q, want %v %q", tc.sentence, kinds, v, tc.kind, tc.version)
+		kind, v, ok := classifySentence(tc.sentence)
+		if !ok || kind != tc.kind || v != tc.version {
+			t.Errorf("classifySentence(%q) = %v %q %v, want %v %q", tc.sentence, kind, v, ok, tc.kind, tc.version)
 		}
 	}
 	for _, boiler := range []string{"Thanks for the report, please provide the logs.", "Same issue here on my machine today.", "Any update on this one please?"} {
-		if kinds, _ := classifySentence(boiler); len(kinds) != 0 {
-			t.Errorf("boilerplate %q classified as %v", boiler, kinds)
+		if kind, _, ok := classifySentence(boiler); ok {
+			t.Errorf("boilerplate %q classified as %v", boiler, kind)
 		}
 	}
 	got := splitSentences("Set HOST in the .env file. It works with v1.4.2 e.g. on Linux. Done!")
@@ -147,4 +148,31 @@ func TestMineFindsFixesWithSources(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("splitSentences = %q, want %q", got, want)
 	}
+}
+
+// TestStripFenced checks the hand-written fence stripper against the
+// regular expression it replaces.
+func TestStripFenced(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile("(?s)(```|~~~).*?(```|~~~|$)")
+	for _, in := range []string{
+		"", "plain", "a```b```c", "a```b", "```", "``````", "a~~~b```c~~~d", "````x````", "x```\ncode\n```\ny```z",
+		"~~```~~", "a```b~~~c```d~~~e", "```~~~```", "é```ü```ö", "a``b`c", "~~~~~~~",
+	} {
+		if got, want := stripFenced(in), re.ReplaceAllString(in, "\n"); got != want {
+			t.Errorf("stripFenced(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzStripFenced(f *testing.F) {
+	re := regexp.MustCompile("(?s)(```|~~~).*?(```|~~~|$)")
+	for _, s := range []string{"a```b```c", "x~~~y", "````", "~~```~~~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if got, want := stripFenced(in), re.ReplaceAllString(in, "\n"); got != want {
+			t.Errorf("stripFenced(%q) = %q, want %q", in, got, want)
+		}
+	})
 }
