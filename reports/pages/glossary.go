@@ -113,25 +113,7 @@ func terms(texts []string, max int) []term {
 	return out
 }
 
-// platforms are operating systems and runtimes people name in reports.
-var platforms = []struct {
-	name  string
-	words []string // one of them must occur (lower-case) before re is tried
-	re    *regexp.Regexp
-}{
-	{"Windows", []string{"windows", "win1", "win3", "win6", "powershell", ":\\"}, regexp.MustCompile(`(?i)\bwindows\b|\bwin(?:10|11|32|64)\b|\bpowershell\b|[A-Z]:\\`)},
-	{"WSL", []string{"wsl"}, regexp.MustCompile(`(?i)\bwsl2?\b`)},
-	{"macOS", []string{"mac", "os x", "osx", "darwin", "brew"}, regexp.MustCompile(`(?i)\bmac ?os\b|\bos ?x\b|\bdarwin\b|\bhomebrew\b|\bbrew install\b`)},
-	{"Linux", []string{"linux", "ubuntu", "debian", "fedora", "arch"}, regexp.MustCompile(`(?i)\blinux\b|\bubuntu\b|\bdebian\b|\bfedora\b|\barch linux\b`)},
-	{"Docker", []string{"docker", "container", "podman"}, regexp.MustCompile(`(?i)\bdocker\b|\bcontainer\b|\bpodman\b`)},
-	{"Node.js", []string{"node", "npm", "npx"}, regexp.MustCompile(`(?i)\bnode(?:\.js|js)?\s+v?\d+|\bnpm\b|\bnpx\b`)},
-	{"Python", []string{"python", "pip", "uv"}, regexp.MustCompile(`(?i)\bpython\s*3?\.\d+|\bpip install\b|\buvx?\b`)},
-	{"a corporate proxy or VPN", []string{"proxy", "vpn", "zscaler", "firewall"}, regexp.MustCompile(`(?i)\bproxy\b|\bvpn\b|\bzscaler\b|\bfirewall\b`)},
-}
-
 var (
-	reHost    = regexp.MustCompile(`(?i)\bhttps?://(?:[^\s/@]+@)?([a-z0-9.\-]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?`)
-	reLocal   = regexp.MustCompile(`(?i)(?:\blocalhost|\b127\.0\.0\.1|\b0\.0\.0\.0|\[::1\]|(?:^|[^:\w])::1):(\d{2,5})\b`)
 	reVersion = regexp.MustCompile(`(?i)\b(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b`)
 )
 
@@ -144,21 +126,17 @@ func hosts(texts []string) []countItem {
 		if !hasURL && !hasLocal {
 			continue
 		}
-		tx = clean(tx)
+		l := strings.ToLower(clean(tx))
 		seen := map[string]bool{}
-		for _, m := range reHost.FindAllStringSubmatch(tx, -1) {
-			h := strings.ToLower(m[1])
-			if m[2] != "" {
-				h += ":" + m[2]
-			}
+		for _, h := range urlHosts(l) {
 			if strings.HasSuffix(h, "github.com") || strings.HasSuffix(h, "githubusercontent.com") || strings.Contains(h, "example.") {
 				continue
 			}
 			seen[h] = true
 		}
 		if hasLocal {
-			for _, m := range reLocal.FindAllStringSubmatch(tx, -1) {
-				seen["localhost:"+m[1]] = true
+			for _, port := range localPorts(l) {
+				seen["localhost:"+port] = true
 			}
 		}
 		for h := range seen {

@@ -759,17 +759,15 @@ func platformChecks(d *doc, ev *store.PageEvidence) {
 	for _, c := range ev.Thread {
 		thread[c.IssueID] += "\n" + c.Body
 	}
-	texts := make([]string, len(ev.Sources))
 	lower := make([]string, len(ev.Sources))
 	for i, s := range ev.Sources {
-		texts[i] = s.Title + "\n" + s.Body + thread[s.ID]
-		lower[i] = strings.ToLower(texts[i])
+		lower[i] = strings.ToLower(s.Title + "\n" + s.Body + thread[s.ID])
 	}
 	for _, p := range platforms {
 		var refs []string
 		count := 0
 		for i, s := range ev.Sources {
-			if hasAny(lower[i], p.words...) && p.re.MatchString(texts[i]) {
+			if p.named(lower[i]) {
 				count++
 				if len(refs) < 3 {
 					refs = append(refs, link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL))
