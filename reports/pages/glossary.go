@@ -113,9 +113,10 @@ func terms(texts []string, max int) []term {
 	return out
 }
 
-var (
-	reVersion = regexp.MustCompile(`(?i)\b(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b`)
-)
+// reVersionAt is a version named at the start of its input ("v1.2.3",
+// "version: 2.0.0-rc.1"); versionsIn runs it only where a word starts
+// with "v".
+var reVersionAt = regexp.MustCompile(`(?i)^(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b`)
 
 // hosts counts the servers named in URLs of the texts, one count per text.
 func hosts(texts []string) []countItem {

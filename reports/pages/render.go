@@ -786,8 +786,8 @@ func toolChecks(d *doc, c *store.PageCluster, ev *store.PageEvidence) {
 	versions := map[string]int{}
 	for _, s := range ev.Sources {
 		seen := map[string]bool{}
-		for _, m := range reVersion.FindAllStringSubmatch(s.Body, -1) {
-			seen[m[1]] = true
+		for _, v := range versionsIn(s.Body) {
+			seen[v] = true
 		}
 		for v := range seen {
 			versions[v]++
@@ -804,14 +804,21 @@ func toolChecks(d *doc, c *store.PageCluster, ev *store.PageEvidence) {
 		}
 		d.item("-", "versions", "**Versions named in reports:** "+strings.Join(parts, ", ")+"; compare them with yours.")
 	}
+	var lower []string // each source's text, lower-cased when first needed
 	for _, t := range c.Tools {
 		n := 0
 		t1 := strings.ToLower(oneLine(t))
 		if t1 == "" {
 			continue
 		}
-		for _, s := range ev.Sources {
-			if strings.Contains(strings.ToLower(s.Title+" "+s.Body+" "+s.Repository), t1) {
+		for i, s := range ev.Sources {
+			if lower == nil {
+				lower = make([]string, len(ev.Sources))
+			}
+			if lower[i] == "" {
+				lower[i] = strings.ToLower(s.Title + " " + s.Body + " " + s.Repository)
+			}
+			if strings.Contains(lower[i], t1) {
 				n++
 			}
 		}

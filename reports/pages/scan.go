@@ -280,3 +280,44 @@ func localPorts(l string) []string {
 	}
 	return out
 }
+
+// versionWindow bounds the text after a version's lead-in that reVersionAt
+// is run on: a version is far shorter, and the regexp's cost grows with
+// its input.
+const versionWindow = 128
+
+// versionsIn returns the versions named in s, in order, as
+// (?i)\b(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b
+// finds them: a match can only start at a "v" that begins a word, so the
+// anchored form is tried there alone, on a short window.
+func versionsIn(s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if s[i] != 'v' && s[i] != 'V' || !boundary(s, i) {
+			continue
+		}
+		// The window: the lead-in word ("version", "ver.", "v"), the
+		// spaces and colon after it, and versionWindow bytes more.
+		j := i
+		for j < len(s) && j-i < 8 && (s[j]|0x20 >= 'a' && s[j]|0x20 <= 'z' || s[j] == '.') {
+			j++
+		}
+		for j < len(s) && (isSpaceByte(s[j]) || s[j] == ':') {
+			j++
+		}
+		w := s[i:min(len(s), j+versionWindow)]
+		m := reVersionAt.FindStringSubmatchIndex(w)
+		if m != nil && m[1] == len(w) && len(w) < len(s)-i {
+			// The match reaches the window's end, where \b saw no next
+			// character: decide on the whole rest.
+			w = s[i:]
+			m = reVersionAt.FindStringSubmatchIndex(w)
+		}
+		if m == nil {
+			continue
+		}
+		out = append(out, w[m[2]:m[3]])
+		i += m[1] - 1
+	}
+	return out
+}

@@ -20,8 +20,9 @@ var (
 		"Python":                   regexp.MustCompile(`(?i)\bpython\s*3?\.\d+|\bpip install\b|\buvx?\b`),
 		"a corporate proxy or VPN": regexp.MustCompile(`(?i)\bproxy\b|\bvpn\b|\bzscaler\b|\bfirewall\b`),
 	}
-	refHost  = regexp.MustCompile(`(?i)\bhttps?://(?:[^\s/@]+@)?([a-z0-9.\-]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?`)
-	refLocal = regexp.MustCompile(`(?i)(?:\blocalhost|\b127\.0\.0\.1|\b0\.0\.0\.0|\[::1\]|(?:^|[^:\w])::1):(\d{2,5})\b`)
+	refHost    = regexp.MustCompile(`(?i)\bhttps?://(?:[^\s/@]+@)?([a-z0-9.\-]+|\[[0-9a-f:]+\])(?::(\d{2,5}))?`)
+	refVersion = regexp.MustCompile(`(?i)\b(?:version|ver\.?|v)\s*:?\s*(\d+\.\d+(?:\.\d+)?(?:-[0-9a-z.]+)?)\b`)
+	refLocal   = regexp.MustCompile(`(?i)(?:\blocalhost|\b127\.0\.0\.1|\b0\.0\.0\.0|\[::1\]|(?:^|[^:\w])::1):(\d{2,5})\b`)
 )
 
 var scanCases = []string{
@@ -46,6 +47,16 @@ func TestPlatformsMatchReference(t *testing.T) {
 	}
 }
 
+func TestVersionsMatchReference(t *testing.T) {
+	t.Parallel()
+	long := "v1.2.3-" + strings.Repeat("a", 2*versionWindow)
+	for _, in := range append(scanCases, "v1.2", "V 1.2.3", "version: 2.0.0-rc.1 and ver. 3.1", "ver3.1", "vv1.2", "v1.2.3.4",
+		"v1.2.3_", "v1.2.3-beta.", "v1.2-", "xv1.2", "v"+strings.Repeat(" ", 200)+"1.2", long, long+"_", "v1.2 v3.4v5.6",
+		"version\n: \t 1.22.0-Alpha.1!", "v12.x", "v.1.2") {
+		checkVersions(t, in)
+	}
+}
+
 func TestHostsMatchReference(t *testing.T) {
 	t.Parallel()
 	for _, in := range scanCases {
@@ -67,6 +78,7 @@ func FuzzScanners(f *testing.F) {
 		}
 		checkPlatforms(t, in)
 		checkHosts(t, in)
+		checkVersions(t, in)
 	})
 }
 
@@ -109,5 +121,16 @@ func checkHosts(t *testing.T, in string) {
 	wantPorts = slices.Compact(wantPorts)
 	if !slices.Equal(got, wantPorts) {
 		t.Errorf("localPorts(%q) = %q, want %q", in, got, wantPorts)
+	}
+}
+
+func checkVersions(t *testing.T, in string) {
+	t.Helper()
+	var want []string
+	for _, m := range refVersion.FindAllStringSubmatch(in, -1) {
+		want = append(want, m[1])
+	}
+	if got := versionsIn(in); !slices.Equal(got, want) {
+		t.Errorf("versionsIn(%q) = %q, want %q", in, got, want)
 	}
 }

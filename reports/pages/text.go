@@ -88,7 +88,9 @@ func inline(s string) string {
 	// untrusted text must stay text.
 	out = strings.ReplaceAll(out, "://", `\://`)
 	out = strings.ReplaceAll(out, "@", `\@`)
-	out = reWWW.ReplaceAllString(out, `$1\.`)
+	if hasWWW(out) {
+		out = reWWW.ReplaceAllString(out, `$1\.`)
+	}
 	if strings.HasPrefix(out, "-") {
 		out = `\` + out
 	}
@@ -256,6 +258,17 @@ func ilink(text, rel string) string {
 }
 
 var reWWW = regexp.MustCompile(`(?i)\b(www)\.`)
+
+// hasWWW reports whether s holds "www." in any case: reWWW cannot match
+// without it.
+func hasWWW(s string) bool {
+	for i := 0; i+3 < len(s); i++ {
+		if s[i]|0x20 == 'w' && s[i+1]|0x20 == 'w' && s[i+2]|0x20 == 'w' && s[i+3] == '.' {
+			return true
+		}
+	}
+	return false
+}
 
 var slugBad = regexp.MustCompile(`[^a-z0-9]+`)
 
