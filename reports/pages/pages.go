@@ -182,8 +182,8 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		sortEntries(es)
 	}
 	// Pages: clusters are loaded in batches (the next batch loads while
-	// the current one renders) and rendered by one worker per CPU; files
-	// are written in cluster order.
+	// the current one renders) and rendered and written by one worker per
+	// CPU; the first error in cluster order is returned.
 	type loaded struct {
 		batch []int64
 		evs   map[int64]*store.PageEvidence
@@ -215,11 +215,11 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		}
 	}()
 	type out struct {
-		page, chart     string
-		pageMD, chartSV []byte
-		keepChart       bool
-		members         []int64
-		err             error
+		chart     string
+		chartSV   []byte
+		keepChart bool
+		members   []int64
+		err       error
 	}
 	workers := runtime.GOMAXPROCS(0)
 	for {
@@ -278,9 +278,18 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 							o.chart = ""
 						}
 					}
-					o.page = pageFile(opts.Format, pd.path)
-					o.pageMD = []byte(renderCluster(opts.Format, pd))
 					o.members = ev.Members
+					if o.chart != "" {
+						if o.keepChart {
+							o.err = w.keep(o.chart)
+						} else {
+							o.err = w.write(o.chart, o.chartSV)
+						}
+						if o.err != nil {
+							continue
+						}
+					}
+					o.err = w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd)))
 				}
 			}()
 		}
@@ -299,20 +308,6 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 			}
 			if ev := ld.evs[id]; ev != nil {
 				entries[id].lastSeen = ev.LastEvidence
-			}
-			if o.chart != "" {
-				var err error
-				if o.keepChart {
-					err = w.keep(o.chart)
-				} else {
-					err = w.write(o.chart, o.chartSV)
-				}
-				if err != nil {
-					return res, err
-				}
-			}
-			if err := w.write(o.page, o.pageMD); err != nil {
-				return res, err
 			}
 			res.Pages++
 			pl.setMembers(id, o.members)
@@ -642,11 +637,16 @@ func renderMkDocsRedirects(m [][2]string) string {
 }
 
 // writer writes files under a root, only when their bytes change, through
-// a temporary file and a rename, and never outside the root.
+// a temporary file and a rename, and never outside the root. It is safe
+// for concurrent use: pages are written by the goroutines that render
+// them.
 type writer struct {
-	root      string
-	realRoot  string
+	root     string
+	realRoot string
+
+	mu        sync.Mutex
 	wrote     map[string]bool
+	dirs      map[string]bool // directories created and checked to be inside the root
 	written   int
 	unchanged int
 }
@@ -663,10 +663,12 @@ func newWriter(root string) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pages: output directory: %w", err)
 	}
-	return &writer{root: abs, realRoot: real, wrote: map[string]bool{}}, nil
+	return &writer{root: abs, realRoot: real, wrote: map[string]bool{}, dirs: map[string]bool{}}, nil
 }
 
 // target checks a relative slash path and returns its absolute file name.
+// A directory is created and checked (no symbolic link leads it outside
+// the root) once per run.
 func (w *writer) target(rel string) (string, error) {
 	clean := path.Clean(rel)
 	if rel == "" || path.IsAbs(rel) || clean != rel || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(rel, "\\") {
@@ -679,24 +681,28 @@ func (w *writer) target(rel string) (string, error) {
 	}
 	full := filepath.Join(w.root, filepath.FromSlash(clean))
 	dir := filepath.Dir(full)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("pages: create %s: %w", dir, err)
-	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", fmt.Errorf("pages: %w", err)
-	}
-	if r, err := filepath.Rel(w.realRoot, realDir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("pages: refusing to write %q: its directory leads outside the output directory", rel)
-	}
-	if fi, err := os.Lstat(full); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return "", fmt.Errorf("pages: refusing to write %q: it is a symbolic link", rel)
+	w.mu.Lock()
+	checked := w.dirs[dir]
+	w.mu.Unlock()
+	if !checked {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("pages: create %s: %w", dir, err)
+		}
+		realDir, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return "", fmt.Errorf("pages: %w", err)
+		}
+		if r, err := filepath.Rel(w.realRoot, realDir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return "", fmt.Errorf("pages: refusing to write %q: its directory leads outside the output directory", rel)
+		}
+		w.mu.Lock()
+		w.dirs[dir] = true
+		w.mu.Unlock()
 	}
 	return full, nil
 }
 
-// exists reports whether rel is a regular file under the root. Safe to
-// call from several goroutines.
+// exists reports whether rel is a regular file under the root.
 func (w *writer) exists(rel string) bool {
 	if path.Clean(rel) != rel || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
 		return false
@@ -705,36 +711,61 @@ func (w *writer) exists(rel string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// keep records an existing file as written by this run, unchanged.
-func (w *writer) keep(rel string) error {
+// claim records rel as written by this run; a second claim is an error.
+func (w *writer) claim(rel string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.wrote[rel] {
 		return fmt.Errorf("pages: %s written twice", rel)
 	}
+	w.wrote[rel] = true
+	return nil
+}
+
+func (w *writer) count(written bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if written {
+		w.written++
+	} else {
+		w.unchanged++
+	}
+}
+
+// keep records an existing file as written by this run, unchanged.
+func (w *writer) keep(rel string) error {
 	if _, err := w.target(rel); err != nil {
 		return err
 	}
-	w.wrote[rel] = true
-	w.unchanged++
+	if err := w.claim(rel); err != nil {
+		return err
+	}
+	w.count(false)
 	return nil
 }
 
 func (w *writer) write(rel string, data []byte) error {
-	if w.wrote[rel] {
-		return fmt.Errorf("pages: %s written twice", rel)
-	}
 	full, err := w.target(rel)
 	if err != nil {
 		return err
 	}
-	w.wrote[rel] = true
-	if old, err := os.ReadFile(full); err == nil && string(old) == string(data) {
-		w.unchanged++
-		return nil
+	if err := w.claim(rel); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(full)
+	switch {
+	case err == nil && fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("pages: refusing to write %q: it is a symbolic link", rel)
+	case err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)):
+		if old, err := os.ReadFile(full); err == nil && string(old) == string(data) {
+			w.count(false)
+			return nil
+		}
 	}
 	if err := atomicWrite(full, data); err != nil {
 		return err
 	}
-	w.written++
+	w.count(true)
 	return nil
 }
 
@@ -744,12 +775,13 @@ func atomicWrite(full string, data []byte) error {
 		return fmt.Errorf("pages: write %s: %w", full, err)
 	}
 	_, werr := tmp.Write(data)
+	if werr == nil {
+		// CreateTemp makes the file 0600; pages are for publishing.
+		werr = tmp.Chmod(0o644)
+	}
 	cerr := tmp.Close()
 	if werr == nil {
 		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
 	}
 	if werr == nil {
 		werr = os.Rename(tmp.Name(), full)
