@@ -139,3 +139,33 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkWeeklyChartSVG measures one chart as the error pages draw it: 26
+// weeks, the last four current, a title of typical length (pages truncate
+// titles to 70 characters). Run with
+//
+//	go test ./reports/trends -run '^$' -bench WeeklyChartSVG -benchmem
+func BenchmarkWeeklyChartSVG(b *testing.B) {
+	weeks := benchWeeks()
+	const title = "TypeError: Cannot read properties of undefined (reading 'map')"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := trends.WeeklyChartSVG(weeks, title); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchWeeks is the weekly series of a chart as reports/pages builds it.
+func benchWeeks() []trends.WeekCount {
+	start, err := trends.ParseDay("2026-03-30")
+	if err != nil {
+		panic(err)
+	}
+	weeks := make([]trends.WeekCount, 26)
+	for i := range weeks {
+		weeks[i] = trends.WeekCount{Start: start.AddDays(7 * i), Current: i >= 22,
+			Counts: trends.Counts{Reports: (i*7 + 3) % 11}}
+	}
+	return weeks
+}
