@@ -56,10 +56,12 @@ func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
 	return svg
 }
 
-// chartKey is a short hash of a chart's input, used in its file name.
+// chartKey is a short hash of a chart's input, used in its file name. Its
+// version prefix changes when the drawing does, so charts published by an
+// older errata are redrawn: v2 draws text as shared glyph outlines.
 func chartKey(title string, weeks []store.PageCount, asOf time.Time) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, asOf.UTC().Format(time.RFC3339))
+	fmt.Fprintf(h, "v2\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, asOf.UTC().Format(time.RFC3339))
 	for _, w := range weeks {
 		fmt.Fprintf(h, "\x00%s=%d", w.Name, w.Count)
 	}
