@@ -11,6 +11,7 @@
 package redact
 
 import (
+	"math/bits"
 	"regexp"
 	"strings"
 )
@@ -20,8 +21,10 @@ type rule struct {
 	kind string
 	// group is the submatch that holds the secret; 0 masks the whole match.
 	group int
-	// hints: lower-case literals one of which every match contains; the
-	// regexp only runs when one is present (a cheap prefilter).
+	// hints: lower-case ASCII literals one of which every match contains;
+	// the regexp only runs when one is present in strings.ToLower of the
+	// text (a cheap prefilter). They are the single source of the scan
+	// tables built by init; a rule with no hints never runs.
 	hints []string
 }
 
@@ -46,16 +49,14 @@ func String(s string) string {
 	if s == "" {
 		return s
 	}
-	lower := strings.ToLower(s)
-	for _, r := range rules {
-		hit := false
-		for _, h := range r.hints {
-			if strings.Contains(lower, h) {
-				hit = true
-				break
-			}
-		}
-		if !hit || !r.re.MatchString(s) {
+	return apply(s, hintHits(s))
+}
+
+// apply runs, in order, the rules whose bit is set in hit.
+func apply(s string, hit uint64) string {
+	for ; hit != 0; hit &= hit - 1 {
+		r := &rules[bits.TrailingZeros64(hit)]
+		if !r.re.MatchString(s) {
 			continue
 		}
 		mask := "[REDACTED:" + r.kind + "]"
@@ -89,4 +90,10 @@ func replaceGroup(re *regexp.Regexp, s string, g int, mask string) string {
 }
 
 // Contains reports whether s holds a secret that String would mask.
-func Contains(s string) bool { return String(s) != s }
+func Contains(s string) bool {
+	if s == "" {
+		return false
+	}
+	hit := hintHits(s)
+	return hit != 0 && apply(s, hit) != s
+}
