@@ -58,21 +58,28 @@ type Finding struct {
 }
 
 var (
-	reFixedIn    = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed|patched|shipped|landed)\b[^.;:]{0,40}?\b(?:in|with|since|by)\s+(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
-	reReleased   = regexp.MustCompile(`(?i)\b(?:released|available|included|out)\s+(?:in|with|as of)\s+(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
-	reUpgrade    = regexp.MustCompile(`(?i)\b(?:upgrad|updat|bump)\w*\b[^.;]{0,50}?\b(?:to|version)\s+(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
-	reUpgradeGen = regexp.MustCompile(`(?i)\b(?:after|by|try|tried|just)\s+(?:upgrading|updating)\b|\b(?:upgrade|update) to the latest\b|\blatest (?:version|release) (?:fixes|fixed|solves|solved|works)\b`)
-	reConfig     = regexp.MustCompile(`(?i)\b(?:set|setting|change|changing|add|adding|remove|removing|disable|disabling|enable|enabling|increase|increasing|lower|lowering|configure|configuring)\b[^.;]{0,80}?\b(?:config|configuration|setting|settings|env|environment variable|variable|flag|option|header|timeout|limit|\.json|\.ya?ml|\.toml|\.env)\b|(?:^|\s)--[a-z][a-z0-9-]{2,}\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+=\S+`)
-	reWorkaround = regexp.MustCompile(`(?i)\b(?:workaround|work around|worked for me|works for me|work for me|solved (?:it|this|the)|fixed (?:it|this) by|fixes it|what helped|helped me|the solution (?:is|was)|you can (?:try|use|set|run|add|remove|pass)|try (?:setting|using|running|removing|adding|restarting|reinstalling|clearing|deleting|passing|switching)|i (?:switched|reinstalled|restarted|cleared|deleted|removed|added|set)|(?:switching|reinstalling|restarting|clearing|deleting) [^.;]{0,40}(?:fixed|solved|resolved|helped))\b`)
-	reCause      = regexp.MustCompile(`(?i)\b(?:because|caused by|root cause|the cause|due to|the (?:problem|issue|bug) (?:is|was) (?:that|in|with)|happens (?:when|if|because)|occurs (?:when|if)|turned out|this is triggered|is triggered (?:when|by)|which is why|that is why|that's why|this is why|the reason (?:is|was))\b`)
-	rePrevent    = regexp.MustCompile(`(?i)\b(?:to (?:avoid|prevent)|make sure|ensure (?:that|you)|always (?:set|use|pin|check)|never (?:set|use|commit)|pin (?:the|your|to)|keep [^.;]{0,30} (?:below|under|up to date))\b`)
-	reBoiler     = regexp.MustCompile(`(?i)^(?:thanks|thank you|\+1|same here|same issue|any update|bump|me too|hi\b|hello\b|hey\b)|\b(?:thanks for (?:the|your) report|please (?:provide|share|attach|upload|fill)|can you (?:share|provide|attach)|could you (?:share|provide|attach)|closing (?:this|as)|duplicate of|i am closing|i'm closing|we are closing|will close|stale|upvot)`)
-	reHTMLTag    = regexp.MustCompile(`(?s)<!--.*?-->|</?[A-Za-z][^>]*>`)
-	reImage      = regexp.MustCompile(`!\[[^\]]*\]\([^)]*\)`)
-	reMdLink     = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
-	reFix        = regexp.MustCompile(`(?i)\bfix`)
-	reSame       = regexp.MustCompile(`(?i)\b(?:same|similar) (?:problem|issue|error|here|thing)\b|\bseeing (?:the )?same\b|\bhaving the same\b`)
-	reSymptom    = regexp.MustCompile(`(?i)\bbecause i (?:get|got|see|saw|keep getting)\b`)
+	reFixedIn    = mustWordRe(`(?i)\b(?:fixed|resolved|addressed|patched|shipped|landed)\b[^.;:]{0,40}?\b(?:in|with|since|by)\s+(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reReleased   = mustWordRe(`(?i)\b(?:released|available|included|out)\s+(?:in|with|as of)\s+(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reUpgrade    = mustWordRe(`(?i)\b(?:upgrad|updat|bump)\w*\b[^.;]{0,50}?\b(?:to|version)\s+(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reUpgradeGen = mustWordRe(`(?i)\b(?:after|by|try|tried|just)\s+(?:upgrading|updating)\b|\b(?:upgrade|update) to the latest\b|\blatest (?:version|release) (?:fixes|fixed|solves|solved|works)\b`)
+	// reConfig is a configuration change: a verb near a setting's name
+	// (reConfigWords), a command-line flag (reConfigFlag) or an
+	// environment assignment (reConfigEnv).
+	reConfigWords = mustWordRe(`(?i)\b(?:set|setting|change|changing|add|adding|remove|removing|disable|disabling|enable|enabling|increase|increasing|lower|lowering|configure|configuring)\b[^.;]{0,80}?\b(?:config|configuration|setting|settings|env|environment variable|variable|flag|option|header|timeout|limit|\.json|\.ya?ml|\.toml|\.env)\b`)
+	reConfigFlag  = regexp.MustCompile(`(?i)(?:^|\s)--[a-z][a-z0-9-]{2,}\b`)
+	reConfigEnv   = mustWordRe(`(?i)\b[A-Z][A-Z0-9]*_[A-Z0-9_]+=\S+`)
+	reWorkaround  = mustWordRe(`(?i)\b(?:workaround|work around|worked for me|works for me|work for me|solved (?:it|this|the)|fixed (?:it|this) by|fixes it|what helped|helped me|the solution (?:is|was)|you can (?:try|use|set|run|add|remove|pass)|try (?:setting|using|running|removing|adding|restarting|reinstalling|clearing|deleting|passing|switching)|i (?:switched|reinstalled|restarted|cleared|deleted|removed|added|set)|(?:switching|reinstalling|restarting|clearing|deleting) [^.;]{0,40}(?:fixed|solved|resolved|helped))\b`)
+	reCause       = mustWordRe(`(?i)\b(?:because|caused by|root cause|the cause|due to|the (?:problem|issue|bug) (?:is|was) (?:that|in|with)|happens (?:when|if|because)|occurs (?:when|if)|turned out|this is triggered|is triggered (?:when|by)|which is why|that is why|that's why|this is why|the reason (?:is|was))\b`)
+	rePrevent     = mustWordRe(`(?i)\b(?:to (?:avoid|prevent)|make sure|ensure (?:that|you)|always (?:set|use|pin|check)|never (?:set|use|commit)|pin (?:the|your|to)|keep [^.;]{0,30} (?:below|under|up to date))\b`)
+	// reBoiler is thanks and chatter at the start of a sentence
+	// (reBoilerStart) or a request or closing phrase anywhere (reBoilerAny).
+	reBoilerStart = regexp.MustCompile(`(?i)^(?:thanks|thank you|\+1|same here|same issue|any update|bump|me too|hi\b|hello\b|hey\b)`)
+	reBoilerAny   = mustWordRe(`(?i)\b(?:thanks for (?:the|your) report|please (?:provide|share|attach|upload|fill)|can you (?:share|provide|attach)|could you (?:share|provide|attach)|closing (?:this|as)|duplicate of|i am closing|i'm closing|we are closing|will close|stale|upvot)`)
+	reHTMLTag     = regexp.MustCompile(`(?s)<!--.*?-->|</?[A-Za-z][^>]*>`)
+	reImage       = regexp.MustCompile(`!\[[^\]]*\]\([^)]*\)`)
+	reMdLink      = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
+	reSame        = mustWordRe(`(?i)\b(?:same|similar) (?:problem|issue|error|here|thing)\b|\bseeing (?:the )?same\b|\bhaving the same\b`)
+	reSymptom     = mustWordRe(`(?i)\bbecause i (?:get|got|see|saw|keep getting)\b`)
 )
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -236,7 +243,9 @@ func classifyAs(s, l string, report bool) (Kind, string, bool) {
 				return KindUpgrade, "", true
 			}
 		}
-		if (hasAny(l, "set", "chang", "add", "remov", "disabl", "enabl", "increas", "lower", "configur", "--") || strings.Contains(s, "_") && strings.Contains(s, "=")) && reConfig.MatchString(s) {
+		if hasAny(l, "set", "chang", "add", "remov", "disabl", "enabl", "increas", "lower", "configur") && reConfigWords.MatchString(s) ||
+			strings.Contains(s, "--") && reConfigFlag.MatchString(s) ||
+			strings.Contains(s, "_") && strings.Contains(s, "=") && reConfigEnv.MatchString(s) {
 			return KindConfig, "", true
 		}
 	}
@@ -278,9 +287,8 @@ func isJunk(s string) bool {
 func isBoilerLower(s, l string) bool {
 	// The prefilter mirrors reBoiler: its first group only matches at the
 	// start of the sentence, the second anywhere.
-	return (hasPrefixAny(l, "thank", "+1", "same here", "same issue", "any update", "bump", "me too", "hi", "hello", "hey") ||
-		hasAny(l, "thanks for", "please", "can you", "could you", "closing", "duplicate of", "will close", "stale", "upvot")) &&
-		reBoiler.MatchString(s)
+	return hasPrefixAny(l, "thank", "+1", "same here", "same issue", "any update", "bump", "me too", "hi", "hello", "hey") && reBoilerStart.MatchString(s) ||
+		hasAny(l, "thanks for", "please", "can you", "could you", "closing", "duplicate of", "will close", "stale", "upvot") && reBoilerAny.MatchString(s)
 }
 
 // hasPrefixAny reports whether s starts with any of the prefixes.
