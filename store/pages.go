@@ -109,24 +109,39 @@ func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
 	if len(slugs) == 0 {
 		return nil
 	}
+	// The rows are copied into a temporary table and merged with two
+	// statements: a first run publishes every page with its members (a
+	// million issue ids at a million issues), which one statement per
+	// slug made take seconds.
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for _, p := range slugs {
-			members := p.Members
-			if members == nil {
-				members = []int64{}
-			}
-			b.Queue(`INSERT INTO page_slugs (slug, cluster_id, state, target_slug, path, members)
-				VALUES ($1, nullif($2, 0::bigint), $3, nullif($4, ''), $5, $6)
-				ON CONFLICT (slug) DO UPDATE SET cluster_id = excluded.cluster_id, state = excluded.state,
-					target_slug = excluded.target_slug, path = excluded.path, members = excluded.members, updated_at = now()
-				WHERE (page_slugs.cluster_id, page_slugs.state, page_slugs.target_slug, page_slugs.path, page_slugs.members)
-					IS DISTINCT FROM (excluded.cluster_id, excluded.state, excluded.target_slug, excluded.path, excluded.members)`,
-				p.Slug, p.ClusterID, p.State, p.TargetSlug, p.Path, members)
-			b.Queue(`INSERT INTO page_paths (path, slug) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING`, p.Path, p.Slug)
-		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE page_slugs_in (ord int, slug text, cluster_id bigint, state text,
+			target_slug text, path text, members bigint[]) ON COMMIT DROP`); err != nil {
 			return fmt.Errorf("save published slugs: %w", err)
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"page_slugs_in"},
+			[]string{"ord", "slug", "cluster_id", "state", "target_slug", "path", "members"},
+			pgx.CopyFromSlice(len(slugs), func(i int) ([]any, error) {
+				p := slugs[i]
+				members := p.Members
+				if members == nil {
+					members = []int64{}
+				}
+				return []any{i, p.Slug, p.ClusterID, p.State, p.TargetSlug, p.Path, members}, nil
+			}))
+		if err != nil {
+			return fmt.Errorf("save published slugs: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO page_slugs (slug, cluster_id, state, target_slug, path, members)
+			SELECT slug, nullif(cluster_id, 0), state, nullif(target_slug, ''), path, members FROM page_slugs_in ORDER BY ord
+			ON CONFLICT (slug) DO UPDATE SET cluster_id = excluded.cluster_id, state = excluded.state,
+				target_slug = excluded.target_slug, path = excluded.path, members = excluded.members, updated_at = now()
+			WHERE (page_slugs.cluster_id, page_slugs.state, page_slugs.target_slug, page_slugs.path, page_slugs.members)
+				IS DISTINCT FROM (excluded.cluster_id, excluded.state, excluded.target_slug, excluded.path, excluded.members)`); err != nil {
+			return fmt.Errorf("save published slugs: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO page_paths (path, slug) SELECT path, slug FROM page_slugs_in ORDER BY ord
+			ON CONFLICT (path) DO NOTHING`); err != nil {
+			return fmt.Errorf("save published paths: %w", err)
 		}
 		return nil
 	})
