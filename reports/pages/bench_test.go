@@ -50,7 +50,11 @@ func benchData(b *testing.B, s *store.Store, issues, clusters int) {
 		SELECT i.id, 0, 'Error: connect ECONNREFUSED 127.0.0.1:' || (1000 + i.number % $1) || CASE WHEN i.number % 4 = 0 THEN ' (retry ' || (i.number % 3) || ')' ELSE '' END,
 			'connect ECONNREFUSED <ip>:<port>', 'v1:x', 'body', 1 FROM issues i`,
 		`UPDATE clusters c SET size = m.n FROM (SELECT cluster_id, count(*) n FROM cluster_members GROUP BY 1) m WHERE m.cluster_id = c.id`,
-		`ANALYZE`,
+		// A database in steady state: vacuumed (hint bits set, visibility
+		// map built) and checkpointed, so the timed runs do not pay for
+		// the bulk load's write-back, as a scheduled run would not.
+		`VACUUM ANALYZE`,
+		`CHECKPOINT`,
 	}
 	for i, q := range stmts {
 		var args []any
@@ -64,6 +68,14 @@ func benchData(b *testing.B, s *store.Store, issues, clusters int) {
 			b.Fatalf("bench data step %d: %v", i, err)
 		}
 	}
+	// The trend rollups are kept current by every trends and pages run;
+	// building them from nothing is a one-time cost of a database, logged
+	// here and left out of the timed runs.
+	start := time.Now()
+	if _, err := s.TrendRefresh(ctx); err != nil {
+		b.Fatalf("bench data: trend rollups: %v", err)
+	}
+	b.Logf("trend rollups built from nothing in %s", time.Since(start).Round(time.Millisecond))
 }
 
 // cpuTime is the user and system CPU time of this process so far: with
