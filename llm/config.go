@@ -28,7 +28,7 @@ const (
 func Flags() []urfavecli.Flag {
 	return []urfavecli.Flag{
 		&urfavecli.BoolFlag{Name: FlagLLM, Usage: "use a language model for titles, prose and hard cases (OPENAI_BASE_URL and OPENAI_API_KEY from the environment, or the config's llm: section)"},
-		&urfavecli.StringFlag{Name: FlagLLMModel, Usage: "model name for --llm (overrides llm.model)", EnvVars: []string{"ERRATA_LLM_MODEL"}},
+		&urfavecli.StringFlag{Name: FlagLLMModel, Usage: "model name for --llm (env: ERRATA_LLM_MODEL, read by the CLI; overrides llm.model)"},
 		&urfavecli.BoolFlag{Name: FlagNoLLM, Usage: "never use a language model, even when the config enables one"},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	urfavecli "github.com/urfave/cli/v2"
 
 	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/store"
 	"github.com/errata-tool/errata/store/pgembed"
 )
@@ -105,17 +106,52 @@ func NewApp(env *Env) *urfavecli.App {
 		},
 	}
 	for _, cmd := range app.Commands {
-		setUsageHandler(cmd)
+		prepareCommand(env, cmd)
 	}
 	return app
 }
 
-func setUsageHandler(cmd *urfavecli.Command) {
+// commandEnv maps command flags to their environment fallbacks. Like the
+// global ones (globalEnv) they are read through Env.Getenv, never with
+// urfave/cli's EnvVars, so that tests can inject an environment.
+var commandEnv = map[string]string{
+	"github-api-url": "GITHUB_API_URL",
+	llm.FlagLLMModel: "ERRATA_LLM_MODEL",
+	"metrics-addr":   "ERRATA_METRICS_ADDR",
+}
+
+// prepareCommand sets a command's (and its subcommands') usage-error
+// handler and applies the environment fallbacks of its flags.
+func prepareCommand(env *Env, cmd *urfavecli.Command) {
 	cmd.OnUsageError = func(_ *urfavecli.Context, err error, _ bool) error {
 		return usageError("%s: %v", cmd.Name, err)
 	}
+	var fallbacks [][2]string
+	for _, f := range cmd.Flags {
+		for _, name := range f.Names() {
+			if ev, ok := commandEnv[name]; ok {
+				fallbacks = append(fallbacks, [2]string{name, ev})
+			}
+		}
+	}
+	if len(fallbacks) > 0 {
+		before := cmd.Before
+		cmd.Before = func(c *urfavecli.Context) error {
+			for _, fe := range fallbacks {
+				if v := env.Getenv(fe[1]); v != "" && !c.IsSet(fe[0]) {
+					if err := c.Set(fe[0], v); err != nil {
+						return usageError("%s=%q: %v", fe[1], v, err)
+					}
+				}
+			}
+			if before != nil {
+				return before(c)
+			}
+			return nil
+		}
+	}
 	for _, sub := range cmd.Subcommands {
-		setUsageHandler(sub)
+		prepareCommand(env, sub)
 	}
 }
 

@@ -28,7 +28,7 @@ func llmCommand(env *Env) *urfavecli.Command {
 				Usage: "verify the endpoint, API key and model with one small call " +
 					"(uses the config's llm: section, else OPENAI_BASE_URL and OPENAI_API_KEY)",
 				Flags: []urfavecli.Flag{
-					&urfavecli.StringFlag{Name: llm.FlagLLMModel, Usage: "model to check (overrides llm.model)", EnvVars: []string{"ERRATA_LLM_MODEL"}},
+					&urfavecli.StringFlag{Name: llm.FlagLLMModel, Usage: "model to check (env: ERRATA_LLM_MODEL; overrides llm.model)"},
 					&urfavecli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 				},
 				Action: func(c *urfavecli.Context) error {

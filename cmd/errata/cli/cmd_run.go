@@ -89,7 +89,7 @@ sync (the later stages still ran), 4 classify failed, 5 pages failed,
 func pipelineFlags() []urfavecli.Flag {
 	return append([]urfavecli.Flag{
 		&urfavecli.StringFlag{Name: "out", Usage: "pages output `DIR` (default: output.dir of the config, else ./site)"},
-		&urfavecli.StringFlag{Name: "github-api-url", EnvVars: []string{"GITHUB_API_URL"}, Usage: "GitHub REST API base (default: github.api_url of the config, else api.github.com)"},
+		&urfavecli.StringFlag{Name: "github-api-url", Usage: "GitHub REST API base (env: GITHUB_API_URL; default: github.api_url of the config, else api.github.com)"},
 	}, llm.Flags()...)
 }
 

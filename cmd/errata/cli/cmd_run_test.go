@@ -285,7 +285,7 @@ func TestRunStageFailureExitCodes(t *testing.T) {
 }
 
 // TestRunRepoFlag: `errata run --repo owner/name` runs the whole job with no
-// config file, the README's first command.
+// config file, the README's first command; GITHUB_API_URL is honoured.
 func TestRunRepoFlag(t *testing.T) {
 	t.Parallel()
 	fake := githubfake.New(githubfake.Options{})
@@ -296,8 +296,9 @@ func TestRunRepoFlag(t *testing.T) {
 	}
 	db := storetest.URL(t)
 	out := filepath.Join(t.TempDir(), "site")
-	var vars map[string]string
-	code, rep, errOut := runReport(t, vars, "--database-url", db, "run", "--github-api-url", fake.APIURL(), "--repo", "acme/cli", "--out", out)
+	// The API URL comes from the environment, read through Env.Getenv.
+	vars := map[string]string{"GITHUB_API_URL": fake.APIURL()}
+	code, rep, errOut := runReport(t, vars, "--database-url", db, "run", "--repo", "acme/cli", "--out", out)
 	if code != runner.ExitOK {
 		t.Fatalf("exit %d: %+v\n%s", code, rep, errOut)
 	}

@@ -28,7 +28,7 @@ follow syncs that stored something. Serves /metrics and /healthz on
 --metrics-addr. SIGTERM or SIGINT: running syncs stop after their current
 page, and the worker exits.`,
 		Flags: append(pipelineFlags(),
-			&urfavecli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", EnvVars: []string{"ERRATA_METRICS_ADDR"}, Usage: "serve /metrics and /healthz on `HOST:PORT` (empty: off)"},
+			&urfavecli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Usage: "serve /metrics and /healthz on `HOST:PORT` (env: ERRATA_METRICS_ADDR; empty: off)"},
 			&urfavecli.IntFlag{Name: "concurrency", Value: 2, Usage: "sources this worker syncs at once"},
 			&urfavecli.DurationFlag{Name: "max-wait", Value: time.Minute, Usage: "longest rate-limit wait inside a job; a longer one snoozes the job until the limit resets"},
 			&urfavecli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long running jobs get to finish on SIGTERM"},
