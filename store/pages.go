@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -256,6 +258,16 @@ func (s *Store) PageAsOf(ctx context.Context) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// mondayOf returns the Monday (UTC) of t's ISO week as days since
+// 1970-01-01, a Thursday.
+func mondayOf(t time.Time) int64 {
+	day := t.Unix() / 86400
+	if t.Unix() < 0 && t.Unix()%86400 != 0 {
+		day-- // round towards the past
+	}
+	return day - ((day+3)%7+7)%7
+}
+
 // PageEvidenceGet loads the evidence of the given clusters, keyed by
 // cluster id. Clusters without members are absent.
 //
@@ -322,7 +334,7 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 		e := &PageEvidence{ClusterID: cid, Reports: len(ms)}
 		out[cid] = e
 		repos := map[int64]int{}
-		weeks := map[string]int{}
+		weeks := map[int64]int{} // Monday of the week, in Unix days
 		for _, m := range ms {
 			created := m.created.UTC()
 			if m.state == "open" {
@@ -354,31 +366,31 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 				}
 			}
 			repos[m.repo]++
-			y, mo, d := created.Date()
-			day := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
-			day = day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
-			weeks[day.Format(time.DateOnly)]++
+			weeks[mondayOf(created)]++
 			e.Members = append(e.Members, m.id)
 		}
-		sort.Slice(e.Members, func(i, j int) bool { return e.Members[i] < e.Members[j] })
+		slices.Sort(e.Members)
 		for r, n := range repos {
 			e.Repos = append(e.Repos, PageCount{Name: repoNames[r], Count: n})
 		}
 		sortCounts(e.Repos)
-		for w, n := range weeks {
-			e.Weekly = append(e.Weekly, PageCount{Name: w, Count: n})
+		mondays := make([]int64, 0, len(weeks))
+		for w := range weeks {
+			mondays = append(mondays, w)
 		}
-		sort.Slice(e.Weekly, func(i, j int) bool { return e.Weekly[i].Name < e.Weekly[j].Name })
+		slices.Sort(mondays)
+		for _, w := range mondays {
+			e.Weekly = append(e.Weekly, PageCount{Name: time.Unix(w*86400, 0).UTC().Format(time.DateOnly), Count: weeks[w]})
+		}
 		// The most discussed reports, newest first on a tie.
-		sort.Slice(ms, func(i, j int) bool {
-			a, b := ms[i].comments+ms[i].reactions, ms[j].comments+ms[j].reactions
-			if a != b {
-				return a > b
+		slices.SortFunc(ms, func(a, b member) int {
+			if x, y := a.comments+a.reactions, b.comments+b.reactions; x != y {
+				return cmp.Compare(y, x)
 			}
-			if !ms[i].created.Equal(ms[j].created) {
-				return ms[i].created.After(ms[j].created)
+			if c := b.created.Compare(a.created); c != 0 {
+				return c
 			}
-			return ms[i].id < ms[j].id
+			return cmp.Compare(a.id, b.id)
 		})
 		for i, m := range ms {
 			if i == maxSources {
