@@ -9,7 +9,8 @@
 //     absolute paths. Trend windows end at the newest report or comment in
 //     the store (store.PageAsOf), not at the time of the run. Rerunning on
 //     the same database writes nothing; a changed page is replaced through a
-//     temporary file and a rename.
+//     temporary file and a rename, a new one is created in place (and
+//     removed if its write fails).
 //   - errata owns only the files it wrote: it lists them in
 //     .errata-pages.txt in the output directory and removes, on the next
 //     run, those it no longer writes. Other files in the directory are left
@@ -28,7 +29,9 @@ package pages
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -636,8 +639,9 @@ func renderMkDocsRedirects(m [][2]string) string {
 	return b.String()
 }
 
-// writer writes files under a root, only when their bytes change, through
-// a temporary file and a rename, and never outside the root. It is safe
+// writer writes files under a root, only when their bytes change, never
+// outside the root: a new file is created in place, an existing one is
+// replaced through a temporary file and a rename. It is safe
 // for concurrent use: pages are written by the goroutines that render
 // them.
 type writer struct {
@@ -754,6 +758,21 @@ func (w *writer) write(rel string, data []byte) error {
 	}
 	fi, err := os.Lstat(full)
 	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A new file is created in place: there is nothing a reader could
+		// see half-replaced, and it costs half the file-system work of a
+		// temporary file and a rename (most of a first run's system time).
+		// A crash can leave it short; the next run finds it differs and
+		// replaces it.
+		err := createFile(full, data)
+		if errors.Is(err, fs.ErrExist) {
+			err = atomicWrite(full, data) // created meanwhile by someone else
+		}
+		if err != nil {
+			return err
+		}
+		w.count(true)
+		return nil
 	case err == nil && fi.Mode()&os.ModeSymlink != 0:
 		return fmt.Errorf("pages: refusing to write %q: it is a symbolic link", rel)
 	case err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)):
@@ -766,6 +785,29 @@ func (w *writer) write(rel string, data []byte) error {
 		return err
 	}
 	w.count(true)
+	return nil
+}
+
+// createFile creates full, which must not exist, with data.
+func createFile(full string, data []byte) error {
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("pages: write %s: %w", full, err)
+	}
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Chmod(0o644) // whatever the umask, pages are for publishing
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(full)
+		return fmt.Errorf("pages: write %s: %w", full, werr)
+	}
 	return nil
 }
 
