@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/errata-tool/errata/store"
 )
@@ -107,8 +108,8 @@ func sentences(md string) []string {
 		p = strings.TrimLeft(p, "-*+ ")
 		p = strings.ReplaceAll(p, "**", "")
 		for _, s := range splitSentences(p) {
-			s = strings.Join(strings.Fields(s), " ")
-			words := len(strings.Fields(s))
+			s = collapseSpace(s)
+			words := countWords(s)
 			if words < 5 || len(s) > 400 {
 				continue
 			}
@@ -162,39 +163,75 @@ func fenceIndex(s string) int {
 func splitSentences(p string) []string {
 	var out []string
 	start := 0
-	rs := []rune(p)
-	for i := 0; i < len(rs); i++ {
-		if rs[i] != '.' && rs[i] != '!' && rs[i] != '?' {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '.' && p[i] != '!' && p[i] != '?' {
 			continue
 		}
 		j := i + 1
-		for j < len(rs) && (rs[j] == '.' || rs[j] == '!' || rs[j] == '?' || rs[j] == ')' || rs[j] == '"') {
+		for j < len(p) && (p[j] == '.' || p[j] == '!' || p[j] == '?' || p[j] == ')' || p[j] == '"') {
 			j++
 		}
-		if j < len(rs) && rs[j] != ' ' && rs[j] != '\t' {
+		if j < len(p) && p[j] != ' ' && p[j] != '\t' {
 			continue
 		}
 		k := j
-		for k < len(rs) && (rs[k] == ' ' || rs[k] == '\t') {
+		for k < len(p) && (p[k] == ' ' || p[k] == '\t') {
 			k++
 		}
-		if k < len(rs) && !(unicode.IsUpper(rs[k]) || unicode.IsDigit(rs[k]) || rs[k] == '"' || rs[k] == '`' || rs[k] == '(') {
+		next, _ := utf8.DecodeRuneInString(p[k:])
+		if k < len(p) && !(unicode.IsUpper(next) || unicode.IsDigit(next) || next == '"' || next == '`' || next == '(') {
 			continue
 		}
-		prev := string(rs[start:j])
-		if strings.HasSuffix(prev, "e.g.") || strings.HasSuffix(prev, "i.e.") || strings.HasSuffix(prev, "etc.") && k < len(rs) && !unicode.IsUpper(rs[k]) {
+		prev := p[start:j]
+		if strings.HasSuffix(prev, "e.g.") || strings.HasSuffix(prev, "i.e.") || strings.HasSuffix(prev, "etc.") && k < len(p) && !unicode.IsUpper(next) {
 			continue
 		}
 		out = append(out, strings.TrimSpace(prev))
 		start = k
 		i = k - 1
 	}
-	if start < len(rs) {
-		if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
+	if start < len(p) {
+		if rest := strings.TrimSpace(p[start:]); rest != "" {
 			out = append(out, rest)
 		}
 	}
 	return out
+}
+
+// countWords is len(strings.Fields(s)) without the slice.
+func countWords(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			in = false
+		} else if !in {
+			in = true
+			n++
+		}
+	}
+	return n
+}
+
+// collapseSpace is strings.Join(strings.Fields(s), " "): s itself when it
+// is already so.
+func collapseSpace(s string) string {
+	clean := true
+	for i, r := range s {
+		if r == ' ' {
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				clean = false
+				break
+			}
+		} else if unicode.IsSpace(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // isMaintainer reports whether a GitHub author_association is a project
@@ -337,7 +374,7 @@ func mine(ev *store.PageEvidence) []Finding {
 			// A report describes the setup that fails: only its
 			// workarounds and causes are findings (isBody).
 			k, version, ok := classifyAs(s, l, isBody)
-			if first == "" && len(strings.Fields(s)) >= 7 && !isBoilerLower(s, l) {
+			if first == "" && countWords(s) >= 7 && !isBoilerLower(s, l) {
 				first = s
 			}
 			if !ok {

@@ -52,7 +52,7 @@ func clean(s string) string {
 
 // oneLine is clean text with all whitespace runs collapsed to one space.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(clean(s)), " ")
+	return collapseSpace(clean(s))
 }
 
 // truncate cuts s to at most n runes, at a word boundary when one is near,

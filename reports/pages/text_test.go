@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestInlineEscapesEverythingActive(t *testing.T) {
@@ -175,4 +176,78 @@ func FuzzStripFenced(f *testing.F) {
 			t.Errorf("stripFenced(%q) = %q, want %q", in, got, want)
 		}
 	})
+}
+
+// splitSentencesRunes is the rune-based splitSentences that the byte-based
+// one replaced: they must agree.
+func splitSentencesRunes(p string) []string {
+	var out []string
+	start := 0
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != '.' && rs[i] != '!' && rs[i] != '?' {
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && (rs[j] == '.' || rs[j] == '!' || rs[j] == '?' || rs[j] == ')' || rs[j] == '"') {
+			j++
+		}
+		if j < len(rs) && rs[j] != ' ' && rs[j] != '\t' {
+			continue
+		}
+		k := j
+		for k < len(rs) && (rs[k] == ' ' || rs[k] == '\t') {
+			k++
+		}
+		if k < len(rs) && !(unicode.IsUpper(rs[k]) || unicode.IsDigit(rs[k]) || rs[k] == '"' || rs[k] == '`' || rs[k] == '(') {
+			continue
+		}
+		prev := string(rs[start:j])
+		if strings.HasSuffix(prev, "e.g.") || strings.HasSuffix(prev, "i.e.") || strings.HasSuffix(prev, "etc.") && k < len(rs) && !unicode.IsUpper(rs[k]) {
+			continue
+		}
+		out = append(out, strings.TrimSpace(prev))
+		start = k
+		i = k - 1
+	}
+	if start < len(rs) {
+		if rest := strings.TrimSpace(string(rs[start:])); rest != "" {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+var wordCases = []string{
+	"", " ", "a", " a", "a ", "a  b", "a\tb", "a b c", "Set HOST in the .env file. It works with v1.4.2 e.g. on Linux. Done!",
+	"Über alles. Él dijo. ¿Qué? Ünd so.", "etc. And so on etc. more", "x.\u00a0Y", "a\u2003b", "é.É", "Fin.\u0085Next", "a.)  B",
+	"\xff. A", "trailing. ", "  lead. In",
+}
+
+func TestWordHelpersMatchReference(t *testing.T) {
+	t.Parallel()
+	for _, in := range wordCases {
+		checkWordHelpers(t, in)
+	}
+}
+
+func FuzzWordHelpers(f *testing.F) {
+	for _, s := range wordCases {
+		f.Add(s)
+	}
+	f.Fuzz(checkWordHelpers)
+}
+
+func checkWordHelpers(t *testing.T, in string) {
+	// sentences hands splitSentences clean, valid UTF-8 text only.
+	valid := strings.ToValidUTF8(in, "\uFFFD")
+	if got, want := splitSentences(valid), splitSentencesRunes(valid); strings.Join(got, "\x00") != strings.Join(want, "\x00") || len(got) != len(want) {
+		t.Errorf("splitSentences(%q) = %q, want %q", in, got, want)
+	}
+	if got, want := countWords(in), len(strings.Fields(in)); got != want {
+		t.Errorf("countWords(%q) = %d, want %d", in, got, want)
+	}
+	if got, want := collapseSpace(in), strings.Join(strings.Fields(in), " "); got != want {
+		t.Errorf("collapseSpace(%q) = %q, want %q", in, got, want)
+	}
 }
