@@ -64,6 +64,13 @@ func (d *doc) fresh(s string) bool {
 	return true
 }
 
+// taken reports whether item would refuse key: it says nothing new. Loops
+// check it before building an item's text.
+func (d *doc) taken(key string) bool {
+	k := sentenceKey(key)
+	return k == "" || d.seen[k]
+}
+
 func (d *doc) flushSection() {
 	d.endList()
 	if d.hasBody {
@@ -468,7 +475,7 @@ func renderCluster(f Format, pd *pageData) string {
 	modelProse(d, pd, llm.SectionCauses)
 	nc := 0
 	for _, fd := range findings {
-		if fd.Kind != KindCause || nc == maxCauses {
+		if fd.Kind != KindCause || nc == maxCauses || d.taken(fd.Text) {
 			continue
 		}
 		if d.item("-", fd.Text, "\""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
@@ -482,7 +489,7 @@ func renderCluster(f Format, pd *pageData) string {
 	nf := 0
 	var fixedIn []Finding
 	for _, fd := range findings {
-		if fd.Kind > KindClosing || nf == maxFixes {
+		if fd.Kind > KindClosing || nf == maxFixes || d.taken(fd.Text) {
 			continue
 		}
 		label := kindLabel[fd.Kind]
@@ -537,7 +544,7 @@ func renderCluster(f Format, pd *pageData) string {
 	d.h2("How to prevent it")
 	np := 0
 	for _, fd := range findings {
-		if fd.Kind != KindPrevent || np == maxPrevent {
+		if fd.Kind != KindPrevent || np == maxPrevent || d.taken(fd.Text) {
 			continue
 		}
 		if d.item("-", fd.Text, "\""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
