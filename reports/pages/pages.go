@@ -650,7 +650,7 @@ type writer struct {
 
 	mu        sync.Mutex
 	wrote     map[string]bool
-	dirs      map[string]bool // directories created and checked to be inside the root
+	dirs      map[string]bool // directories checked to be inside the root; true: created by this run
 	written   int
 	unchanged int
 }
@@ -670,40 +670,43 @@ func newWriter(root string) (*writer, error) {
 	return &writer{root: abs, realRoot: real, wrote: map[string]bool{}, dirs: map[string]bool{}}, nil
 }
 
-// target checks a relative slash path and returns its absolute file name.
-// A directory is created and checked (no symbolic link leads it outside
-// the root) once per run.
-func (w *writer) target(rel string) (string, error) {
+// target checks a relative slash path and returns its absolute file name,
+// and whether its directory was created by this run (so the file cannot
+// exist yet). A directory is created and checked (no symbolic link leads
+// it outside the root) once per run.
+func (w *writer) target(rel string) (string, bool, error) {
 	clean := path.Clean(rel)
 	if rel == "" || path.IsAbs(rel) || clean != rel || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(rel, "\\") {
-		return "", fmt.Errorf("pages: refusing to write %q outside the output directory", rel)
+		return "", false, fmt.Errorf("pages: refusing to write %q outside the output directory", rel)
 	}
 	for _, seg := range strings.Split(clean, "/") {
 		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".") && seg != manifestName {
-			return "", fmt.Errorf("pages: refusing to write %q: bad path segment", rel)
+			return "", false, fmt.Errorf("pages: refusing to write %q: bad path segment", rel)
 		}
 	}
 	full := filepath.Join(w.root, filepath.FromSlash(clean))
 	dir := filepath.Dir(full)
 	w.mu.Lock()
-	checked := w.dirs[dir]
+	created, checked := w.dirs[dir]
 	w.mu.Unlock()
 	if !checked {
+		_, err := os.Lstat(dir)
+		created = errors.Is(err, fs.ErrNotExist)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", fmt.Errorf("pages: create %s: %w", dir, err)
+			return "", false, fmt.Errorf("pages: create %s: %w", dir, err)
 		}
 		realDir, err := filepath.EvalSymlinks(dir)
 		if err != nil {
-			return "", fmt.Errorf("pages: %w", err)
+			return "", false, fmt.Errorf("pages: %w", err)
 		}
 		if r, err := filepath.Rel(w.realRoot, realDir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			return "", fmt.Errorf("pages: refusing to write %q: its directory leads outside the output directory", rel)
+			return "", false, fmt.Errorf("pages: refusing to write %q: its directory leads outside the output directory", rel)
 		}
 		w.mu.Lock()
-		w.dirs[dir] = true
+		w.dirs[dir] = created
 		w.mu.Unlock()
 	}
-	return full, nil
+	return full, created, nil
 }
 
 // exists reports whether rel is a regular file under the root.
@@ -738,7 +741,7 @@ func (w *writer) count(written bool) {
 
 // keep records an existing file as written by this run, unchanged.
 func (w *writer) keep(rel string) error {
-	if _, err := w.target(rel); err != nil {
+	if _, _, err := w.target(rel); err != nil {
 		return err
 	}
 	if err := w.claim(rel); err != nil {
@@ -749,14 +752,19 @@ func (w *writer) keep(rel string) error {
 }
 
 func (w *writer) write(rel string, data []byte) error {
-	full, err := w.target(rel)
+	full, fresh, err := w.target(rel)
 	if err != nil {
 		return err
 	}
 	if err := w.claim(rel); err != nil {
 		return err
 	}
-	fi, err := os.Lstat(full)
+	var fi fs.FileInfo
+	if fresh {
+		err = fs.ErrNotExist // a directory this run created holds only what it wrote
+	} else {
+		fi, err = os.Lstat(full)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// A new file is created in place: there is nothing a reader could
@@ -850,7 +858,7 @@ func (w *writer) finish() (int, error) {
 			if rel == "" || strings.HasPrefix(rel, "#") || w.wrote[rel] {
 				continue
 			}
-			full, err := w.target(rel)
+			full, _, err := w.target(rel)
 			if err != nil {
 				continue // never follow a tampered manifest outside the root
 			}
