@@ -6,7 +6,9 @@
 // its database fails with the reason; it never skips.
 //
 // Each test gets its own database, cloned from a template that holds the
-// current migrations, and dropped when the test ends.
+// current migrations, and dropped when the test ends. When a new template
+// is made (the migrations changed), templates of other migration sets more
+// than a day old are dropped.
 package storetest
 
 import (
@@ -175,7 +177,56 @@ func template(ctx context.Context, base string) (string, error) {
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+name+" WITH is_template true"); err != nil {
 		return "", err
 	}
+	if _, err := admin.Exec(ctx, "COMMENT ON DATABASE "+name+" IS '"+templateComment+time.Now().UTC().Format(time.RFC3339)+"'"); err != nil {
+		return "", err
+	}
+	pruneTemplates(ctx, admin, "errata_tmpl_", name, time.Now().Add(-templateMaxAge))
 	return name, nil
+}
+
+// templateComment starts the comment on a template database; the time it
+// was created follows.
+const templateComment = "errata storetest template, created "
+
+// templateMaxAge is how long a template of another migration set is kept:
+// a checkout of an older errata may still be running its tests with it.
+const templateMaxAge = 24 * time.Hour
+
+// pruneTemplates drops the template databases named prefix... other than
+// keep (those of other migration sets, left by older checkouts, 8 MB
+// each) created before cutoff, or by a storetest that did not record the
+// time. It is best effort: a template in use stays, and errors are
+// ignored. It returns the names dropped.
+func pruneTemplates(ctx context.Context, admin *pgx.Conn, prefix, keep string, cutoff time.Time) []string {
+	rows, err := admin.Query(ctx, `SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '')
+		FROM pg_database WHERE starts_with(datname, $2) AND datistemplate AND datname <> $1 ORDER BY datname`, keep, prefix)
+	if err != nil {
+		return nil
+	}
+	type tmpl struct{ name, comment string }
+	var all []tmpl
+	for rows.Next() {
+		var t tmpl
+		if rows.Scan(&t.name, &t.comment) == nil {
+			all = append(all, t)
+		}
+	}
+	rows.Close()
+	var dropped []string
+	for _, t := range all {
+		if created, err := time.Parse(time.RFC3339, strings.TrimPrefix(t.comment, templateComment)); err == nil &&
+			strings.HasPrefix(t.comment, templateComment) && created.After(cutoff) {
+			continue
+		}
+		if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{t.name}.Sanitize()+" WITH is_template false"); err != nil {
+			continue
+		}
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{t.name}.Sanitize()); err != nil {
+			continue
+		}
+		dropped = append(dropped, t.name)
+	}
+	return dropped
 }
 
 func withDatabase(base, db string) string {
