@@ -6,7 +6,8 @@
 #   - the demo pages (testdata/demo through import, classify and pages, as
 #     `make demo` runs them), in all three formats, unless --golden-only;
 #   - any directories given as arguments (Hugo content when they hold
-#     _index.md, else linted only).
+#     _index.md, else linted only);
+#   - README.md and docs/*.md (linted only).
 # It installs what it needs: markdownlint-cli2 from npm into
 # $ERRATA_TOOLS (default ~/.cache/errata-tools), Hugo with apt-get.
 set -euo pipefail
@@ -44,6 +45,10 @@ lint() { # dir
 	echo "== markdownlint $1"
 	(cd "$1" && "$mdl" --config "$repo/.markdownlint-cli2.yaml" "**/*.md")
 }
+
+# The project's own documentation, with the same rules.
+echo "== markdownlint README.md docs/"
+"$mdl" --config "$repo/.markdownlint-cli2.yaml" README.md "docs/*.md"
 
 hugo_build() { # content dir
 	echo "== hugo build $1"
