@@ -233,6 +233,11 @@ func (intTicks) Ticks(min, max float64) []plot.Tick {
 // per document in <defs>), in a group that scales font units to points at
 // the string's position. Nothing depends on installed fonts.
 //
+// It replaces vgsvg, which offers no way to add <defs> and formats every
+// number with fmt: drawing text as outlines through it cost 1.8 ms a
+// chart, 70 µs this way (docs/benchmarks.md, pages). A test checks that
+// both write the same bytes for the same shapes.
+//
 // A canvas is used by one goroutine; canvases are pooled.
 type svgCanvas struct {
 	w, h  vg.Length
