@@ -41,8 +41,8 @@ type RunSummary struct {
 	Dissolved   int           `json:"dissolved"`
 	Duration    time.Duration `json:"duration"`
 	// Phases: time spent reading issues, analyzing them (extraction and
-	// clustering), writing signatures, finishing (clusters, members,
-	// counts, labels), and refreshing the trend rollups ("trends").
+	// clustering), writing signatures, and finishing (clusters, members,
+	// counts, labels).
 	Phases map[string]time.Duration `json:"phases"`
 }
 
@@ -408,25 +408,10 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		defer step("labels")
 		return labelClusters(ctx, st, tx, opts.Rules, touchedIDs, sizes)
 	})
+	sum.Duration = time.Since(start)
 	if err != nil {
-		sum.Duration = time.Since(start)
 		return sum, fmt.Errorf("classify: %w", err)
 	}
-	// The trend rollups follow cluster membership: refreshing them here
-	// (only the clusters this run changed) means trends and pages find
-	// them current, and the one full build of a new database happens in
-	// its first classify rather than its first pages run. A failure only
-	// leaves the work to the next trends or pages run, which reports it.
-	t := time.Now()
-	if _, err := st.TrendRefresh(ctx); err != nil {
-		if ctx.Err() != nil {
-			sum.Duration = time.Since(start)
-			return sum, fmt.Errorf("classify: %w", ctx.Err())
-		}
-		log.Warn("classify: trend rollups not refreshed; trends and pages will retry", "error", err)
-	}
-	sum.Phases["trends"] += time.Since(t)
-	sum.Duration = time.Since(start)
 	return sum, nil
 }
 

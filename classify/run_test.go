@@ -230,33 +230,3 @@ func TestRunMergeAndSplitRedirects(t *testing.T) {
 		t.Fatalf("split redirects %+v", reds)
 	}
 }
-
-// TestRunRefreshesTrendRollups: a classify run leaves the trend rollups
-// current, so trends and pages have nothing to rebuild.
-func TestRunRefreshesTrendRollups(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	st := storetest.New(t)
-	upsert(t, st,
-		issue("acme/cli", 1, "Refresh fails with invalid_grant", "The token endpoint answers `invalid_grant`.", t0),
-		issue("beta/app", 2, "Login: invalid_grant", "error: invalid_grant (refresh token revoked)", t0.Add(26*time.Hour)),
-	)
-	sum := run(t, st, false)
-	if _, ok := sum.Phases["trends"]; !ok {
-		t.Errorf("no trends phase in %v", sum.Phases)
-	}
-	var dirty, rows int
-	if err := st.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM trend_dirty), (SELECT count(*) FROM trend_repo_daily_counts)`).Scan(&dirty, &rows); err != nil {
-		t.Fatal(err)
-	}
-	if dirty != 0 || rows != 2 {
-		t.Errorf("after classify: %d dirty clusters, %d rollup rows; want 0 and 2 (one per repository and day)", dirty, rows)
-	}
-	res, err := st.TrendRefresh(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Full || res.Clusters != 0 {
-		t.Errorf("refresh after classify did %+v, want nothing", res)
-	}
-}

@@ -68,10 +68,9 @@ func benchData(b *testing.B, s *store.Store, issues, clusters int) {
 			b.Fatalf("bench data step %d: %v", i, err)
 		}
 	}
-	// Classify leaves the trend rollups current (and trends and pages
-	// refresh what changed since); building them from nothing is a
-	// one-time cost of a database, logged here and left out of the timed
-	// runs.
+	// The trend rollups are kept current by every trends and pages run;
+	// building them from nothing is a one-time cost of a database, logged
+	// here and left out of the timed runs.
 	start := time.Now()
 	if _, err := s.TrendRefresh(ctx); err != nil {
 		b.Fatalf("bench data: trend rollups: %v", err)
