@@ -268,7 +268,9 @@ func TestRateLimitSnoozesJob(t *testing.T) {
 	var scheduled time.Time
 	var attempt int
 	var snoozes *int
-	deadline := time.Now().Add(20 * time.Second)
+	// Polled, not slept: on a loaded machine the worker can take long to
+	// start and fetch, so the deadline is generous.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		err := s.Pool().QueryRow(context.Background(), `SELECT state, scheduled_at, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
 			Scan(&state, &scheduled, &attempt, &snoozes)
