@@ -1,6 +1,9 @@
 package pages
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // Scanners for the patterns that run over whole report texts (every body
 // and thread of a page's sources). They were regular expressions; Go's
@@ -30,21 +33,30 @@ func boundary(l string, i int) bool {
 	return before != after
 }
 
+// occurrences yields the index of every occurrence of w in l, overlapping
+// ones included, in order.
+func occurrences(l, w string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for off := 0; ; {
+			i := strings.Index(l[off:], w)
+			if i < 0 || !yield(off+i) {
+				return
+			}
+			off += i + 1
+		}
+	}
+}
+
 // containsWord reports whether the lower-case text l holds w with a \b
 // before and after it, as \bw\b would (w starts and ends with a word
 // character).
 func containsWord(l, w string) bool {
-	for off := 0; ; {
-		i := strings.Index(l[off:], w)
-		if i < 0 {
-			return false
-		}
-		i += off
+	for i := range occurrences(l, w) {
 		if boundary(l, i) && boundary(l, i+len(w)) {
 			return true
 		}
-		off = i + 1
 	}
+	return false
 }
 
 // anyWord reports whether l holds one of the words as a whole word.
@@ -84,28 +96,17 @@ func (p platform) named(l string) bool {
 
 // hasDrivePath: a Windows drive path, [a-z]:\ .
 func hasDrivePath(l string) bool {
-	for off := 0; ; {
-		i := strings.Index(l[off:], `:\`)
-		if i < 0 {
-			return false
-		}
-		i += off
+	for i := range occurrences(l, `:\`) {
 		if i > 0 && l[i-1] >= 'a' && l[i-1] <= 'z' {
 			return true
 		}
-		off = i + 1
 	}
+	return false
 }
 
 // hasNodeVersion: \bnode(\.js|js)?\s+v?\d+ .
 func hasNodeVersion(l string) bool {
-	for off := 0; ; {
-		i := strings.Index(l[off:], "node")
-		if i < 0 {
-			return false
-		}
-		i += off
-		off = i + 1
+	for i := range occurrences(l, "node") {
 		if !boundary(l, i) {
 			continue
 		}
@@ -130,17 +131,12 @@ func hasNodeVersion(l string) bool {
 			}
 		}
 	}
+	return false
 }
 
 // hasPythonVersion: \bpython\s*3?\.\d+ .
 func hasPythonVersion(l string) bool {
-	for off := 0; ; {
-		i := strings.Index(l[off:], "python")
-		if i < 0 {
-			return false
-		}
-		i += off
-		off = i + 1
+	for i := range occurrences(l, "python") {
 		if !boundary(l, i) {
 			continue
 		}
@@ -158,6 +154,7 @@ func hasPythonVersion(l string) bool {
 			return true
 		}
 	}
+	return false
 }
 
 // urlHosts returns the host (and ":port" when given) of every http(s) URL
@@ -246,13 +243,7 @@ func scanHost(l string, i int) (string, int) {
 func localPorts(l string) []string {
 	var out []string
 	for _, n := range []string{"localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1"} {
-		for off := 0; ; {
-			i := strings.Index(l[off:], n)
-			if i < 0 {
-				break
-			}
-			i += off
-			off = i + 1
+		for i := range occurrences(l, n) {
 			switch n {
 			case "[::1]":
 			case "::1":
