@@ -213,16 +213,7 @@ func matchCommand(env *Env) *urfavecli.Command {
 			if err != nil {
 				return err
 			}
-			a := classify.AnalyzeText(text)
-			var res []classify.Assignment
-			err = st.InTx(c.Context, func(tx pgx.Tx) error {
-				m, err := classify.LoadMatcher(c.Context, st, tx, &a)
-				if err != nil {
-					return err
-				}
-				res = m.Match(&a, max(c.Int("limit"), 1))
-				return nil
-			})
+			a, res, err := classify.MatchText(c.Context, st, text, c.Int("limit"))
 			if err != nil {
 				return err
 			}
