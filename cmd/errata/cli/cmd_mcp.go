@@ -51,7 +51,8 @@ requests without it get 401. Logs go to standard error.`,
 				}
 				token = env.Getenv(name)
 				if token == "" {
-					return usageError("mcp: --token-env %s: the environment variable is empty or unset", name)
+					// The name is not echoed: it might be a token given by mistake.
+					return usageError("mcp: --token-env: the environment variable it names is empty or unset")
 				}
 				if addr == "" {
 					return usageError("mcp: --token-env applies to --http only")
