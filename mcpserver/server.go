@@ -78,6 +78,13 @@ type Options struct {
 	Version string
 	// Now is the clock for trend windows; nil means time.Now.
 	Now func() time.Time
+	// Warm fills the cluster cache in the background when the server
+	// starts and whenever the clusters change (see cache.go); errata mcp
+	// sets it. Without it the cache fills as clusters are asked for.
+	Warm bool
+	// Context bounds background work (the warm-up); nil means
+	// context.Background().
+	Context context.Context
 }
 
 // Server is errata's MCP server.
@@ -86,12 +93,15 @@ type Server struct {
 	mcp  *mcp.Server
 	log  *slog.Logger
 
-	trendMu   sync.Mutex
-	trendRep  *trends.Report
-	trendRows map[int64]*trends.Row
-	trendVer  string
-	trendDay  trends.Day
-	trendAt   time.Time
+	baseCtx context.Context
+	cache   briefCache
+
+	trendMu    sync.Mutex
+	trendRep   *trends.Report
+	trendCache map[int64]*trends.Row
+	trendVer   string
+	trendDay   trends.Day
+	trendAt    time.Time
 }
 
 // New builds the server with its tools and resource template.
@@ -109,7 +119,10 @@ func New(opts Options) *Server {
 		opts.Version = "dev"
 	}
 	opts.SiteURL = strings.TrimRight(opts.SiteURL, "/")
-	s := &Server{opts: opts, log: opts.Logger}
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	s := &Server{opts: opts, log: opts.Logger, baseCtx: opts.Context}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "errata", Title: "errata error guide", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: "errata knows the errors people report in GitHub issues, grouped into clusters with evidence. " +
 			"When you hit an error, call match_error with the error text you saw; then get_error_guide for the full guide " +
@@ -118,6 +131,21 @@ func New(opts Options) *Server {
 	s.mcp.AddReceivingMiddleware(s.logCalls)
 	s.addTools()
 	s.addResources()
+	if opts.Warm {
+		go func() {
+			ver, err := s.version(s.baseCtx)
+			if err != nil {
+				if s.baseCtx.Err() == nil {
+					s.log.Warn("mcp: cache warm-up not started", "err", redact.String(err.Error()))
+				}
+				return
+			}
+			s.cache.mu.Lock()
+			s.cache.reset(ver, s.opts.Now())
+			s.startWarm(ver)
+			s.cache.mu.Unlock()
+		}()
+	}
 	return s
 }
 
@@ -196,29 +224,31 @@ func checkField(name, v string) error {
 	return nil
 }
 
-// trendRow returns the cached cluster trend row of a (surviving) cluster,
-// nil when the cluster has none; errors are logged and give nil (a trend
-// state is a detail next to a match, never a reason to fail it).
-func (s *Server) trendRow(ctx context.Context, id int64) *trends.Row {
-	rows, err := s.trendRowsNow(ctx)
+// trendRows returns the cached cluster trend rows by cluster id (merged
+// ids map to their survivor's row); errors are logged and give nil (a
+// trend state is a detail next to a match, never a reason to fail it).
+func (s *Server) trendRows(ctx context.Context, ver string) map[int64]*trends.Row {
+	rows, err := s.trendRowsNow(ctx, ver)
 	if err != nil {
 		s.log.Warn("mcp: trend states unavailable", "err", redact.String(err.Error()))
 		return nil
 	}
-	return rows[id]
+	return rows
 }
 
-func (s *Server) trendRowsNow(ctx context.Context) (map[int64]*trends.Row, error) {
+func (s *Server) trendRowsNow(ctx context.Context, ver string) (map[int64]*trends.Row, error) {
 	s.trendMu.Lock()
 	defer s.trendMu.Unlock()
 	now := s.opts.Now()
 	day := trends.DayOf(now)
-	ver, err := s.opts.Store.ClusterDataVersion(ctx)
-	if err != nil {
-		return nil, err
+	if ver == "" {
+		var err error
+		if ver, err = s.version(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if s.trendRows != nil && day == s.trendDay && ver == s.trendVer && now.Sub(s.trendAt) < TrendCacheTTL {
-		return s.trendRows, nil
+	if s.trendCache != nil && day == s.trendDay && ver == s.trendVer && now.Sub(s.trendAt) < TrendCacheTTL {
+		return s.trendCache, nil
 	}
 	q, err := trends.Query{By: trends.ByCluster, MinCount: -1}.Normalize(now)
 	if err != nil {
@@ -236,7 +266,7 @@ func (s *Server) trendRowsNow(ctx context.Context) (map[int64]*trends.Row, error
 			rows[m] = r
 		}
 	}
-	s.trendRep, s.trendRows, s.trendVer, s.trendDay, s.trendAt = rep, rows, ver, day, now
+	s.trendRep, s.trendCache, s.trendVer, s.trendDay, s.trendAt = rep, rows, ver, day, now
 	return rows, nil
 }
 

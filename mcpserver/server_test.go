@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/mcpserver"
 	"github.com/errata-tool/errata/store"
 )
@@ -429,4 +431,63 @@ func TestSearchErrors(t *testing.T) {
 	h.wantToolError(t, "search_errors", map[string]any{"query": "!!! ???"}, "no words to search for")
 	h.wantToolError(t, "search_errors", map[string]any{"query": strings.Repeat("word ", 1000)}, "the limit is 1024 bytes")
 	h.wantToolError(t, "search_errors", map[string]any{"query": "token", "limit": 500}, "limit 500")
+}
+
+// TestMatchCacheFollowsClassify: a new report classified into a matched
+// cluster shows in the next answer (the cluster cache is dropped when the
+// clusters change), with and without the background warm-up.
+func TestMatchCacheFollowsClassify(t *testing.T) {
+	t.Parallel()
+	for _, warm := range []bool{false, true} {
+		t.Run(fmt.Sprintf("warm=%v", warm), func(t *testing.T) {
+			t.Parallel()
+			st := setup(t)
+			ctx := context.Background()
+			srv := mcpserver.New(mcpserver.Options{Store: st, Now: func() time.Time { return fixtureNow }, Warm: warm})
+			if warm {
+				if err := srv.Warm(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ct, stt := mcp.NewInMemoryTransports()
+			ss, err := srv.MCP().Connect(ctx, stt, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ss.Close()
+			cs, err := mcp.NewClient(&mcp.Implementation{Name: "t"}, nil).Connect(ctx, ct, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			reports := func() int {
+				t.Helper()
+				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "match_error", Arguments: map[string]any{"text": "TokenRefreshError: refresh token for account 5 has expired, sign in again"}})
+				if err != nil || res.IsError {
+					t.Fatalf("match_error: %v %+v", err, res)
+				}
+				raw, _ := json.Marshal(res.StructuredContent)
+				var out mcpserver.MatchOutput
+				if err := json.Unmarshal(raw, &out); err != nil || len(out.Matches) == 0 {
+					t.Fatalf("no match: %s", raw)
+				}
+				return out.Matches[0].Cluster.Reports
+			}
+			if n := reports(); n != 3 {
+				t.Fatalf("reports before: %d, want 3", n)
+			}
+			at := fxDay(29)
+			if _, err := st.IssueUpsertMany(ctx, nil, []store.Issue{{Repository: "epsilon/widget-cli", Number: 3, State: "open",
+				Title: "Logged out again", Body: "```\nTokenRefreshError: refresh token for account 31337 has expired, sign in again\n```",
+				HTMLURL: "https://github.com/epsilon/widget-cli/issues/3", CreatedAt: at, UpdatedAt: at, Raw: []byte(`{}`)}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := classify.Run(ctx, st, classify.RunOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := reports(); n != 4 {
+				t.Fatalf("reports after classify: %d, want 4", n)
+			}
+		})
+	}
 }

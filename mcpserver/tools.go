@@ -102,17 +102,22 @@ func (s *Server) matchError(ctx context.Context, _ *mcp.CallToolRequest, in Matc
 	for _, r := range res {
 		ids = append(ids, r.Cluster.ID)
 	}
-	guides, err := pages.Guides(ctx, s.opts.Store, pages.GuideParams{ClusterIDs: ids, MaxSources: 10})
+	ver, err := s.version(ctx)
 	if err != nil {
 		return nil, out, s.toolErr("match_error", err)
 	}
+	guides, err := s.briefs(ctx, ver, ids)
+	if err != nil {
+		return nil, out, s.toolErr("match_error", err)
+	}
+	tr := s.trendRows(ctx, ver)
 	for _, r := range res {
 		g := guides[r.Cluster.ID]
 		if g == nil {
 			continue // removed since the matcher loaded
 		}
 		out.Matches = append(out.Matches, ClusterMatch{
-			Score: roundScore(r.Score), Why: r.Reason, Cluster: s.summary(ctx, g),
+			Score: roundScore(r.Score), Why: r.Reason, Cluster: s.summary(g, tr),
 			Fixes: findings(g.Fixes, 3), Causes: findings(g.Causes, 2),
 		})
 	}
@@ -121,11 +126,12 @@ func (s *Server) matchError(ctx context.Context, _ *mcp.CallToolRequest, in Matc
 
 func roundScore(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
-// summary is a cluster's summary from its guide.
-func (s *Server) summary(ctx context.Context, g *pages.Guide) ClusterSummary {
+// summary is a cluster's summary from its guide, with its trend row from
+// tr (see trendRows).
+func (s *Server) summary(g *pages.Guide, tr map[int64]*trends.Row) ClusterSummary {
 	c, ev := &g.Cluster, g.Evidence
 	cs := ClusterSummary{ID: c.ID, Slug: c.Slug, Title: g.Title, Signature: c.Signature, Topic: c.Topic, Category: c.Category,
-		Tools: nonNil(c.Tools), Reports: ev.Reports, Repositories: len(ev.Repos), TopRepositories: []string{}, Open: ev.Open,
+		Tools: nonNil(c.Tools), Reports: ev.Reports, Repositories: g.Repositories, TopRepositories: []string{}, Open: ev.Open,
 		PagePath: g.Path, PagePublished: g.Published, PageURL: s.pageURL(g.Path), Resource: resourcePrefix + c.Slug}
 	for i, r := range ev.Repos {
 		if i == 5 {
@@ -139,11 +145,23 @@ func (s *Server) summary(ctx context.Context, g *pages.Guide) ClusterSummary {
 	if !ev.LastEvidence.IsZero() {
 		cs.LastSeen = ev.LastEvidence.UTC().Format(time.RFC3339)
 	}
-	if r := s.trendRow(ctx, c.ID); r != nil {
-		cs.Trend = &Trend{State: string(r.State), Reason: r.Reason, WindowDays: trends.DefaultWindowDays,
-			Count: r.Count, BaselineCount: r.BaselineCount, Ratio: round3(r.Ratio)}
-	}
+	cs.Trend = trendOf(tr[c.ID])
 	return cs
+}
+
+func trendOf(r *trends.Row) *Trend {
+	if r == nil {
+		return nil
+	}
+	return &Trend{State: string(r.State), Reason: r.Reason, WindowDays: trends.DefaultWindowDays,
+		Count: r.Count, BaselineCount: r.BaselineCount, Ratio: round3(r.Ratio)}
+}
+
+func rfc3339(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func round3(f float64) float64 { return roundScore(f) }
@@ -240,8 +258,16 @@ func (s *Server) guide(ctx context.Context, id int64, slug string) (GuideOutput,
 	if g == nil {
 		return out, badInput("cluster %d is gone", sid)
 	}
-	return GuideOutput{Cluster: s.summary(ctx, g), MergedFrom: merged, Summary: g.Summary,
-		Fixes: findings(g.Fixes, 8), Causes: findings(g.Causes, 5), Markdown: g.Markdown}, nil
+	out = GuideOutput{Cluster: s.summary(g, s.trendRows(ctx, "")), MergedFrom: merged, Summary: g.Summary,
+		Fixes: findings(g.Fixes, 8), Causes: findings(g.Causes, 5), Markdown: g.Markdown}
+	// First and last seen as everywhere else: the first and the newest
+	// report (the page's evidence counts comments as activity too).
+	if info, err := s.opts.Store.ClusterGet(ctx, strconv.FormatInt(sid, 10)); err == nil {
+		out.Cluster.FirstSeen, out.Cluster.LastSeen = rfc3339(info.FirstSeen), rfc3339(info.LastSeen)
+	} else {
+		return out, err
+	}
+	return out, nil
 }
 
 func (s *Server) getErrorGuide(ctx context.Context, _ *mcp.CallToolRequest, in GuideInput) (*mcp.CallToolResult, GuideOutput, error) {
@@ -419,6 +445,7 @@ func (s *Server) searchErrors(ctx context.Context, _ *mcp.CallToolRequest, in Se
 	if err != nil {
 		return nil, out, s.toolErr("search_errors", err)
 	}
+	tr := s.trendRows(ctx, "")
 	for _, h := range hits {
 		c := h.ClusterInfo
 		cs := ClusterSummary{ID: c.ID, Slug: c.Slug, Title: c.Title, Signature: c.Signature, Topic: c.Topic, Category: c.Category,
@@ -429,16 +456,8 @@ func (s *Server) searchErrors(ctx context.Context, _ *mcp.CallToolRequest, in Se
 			cs.Repositories = len(d.Repositories)
 			cs.TopRepositories = append(cs.TopRepositories, d.Repositories[:min(5, len(d.Repositories))]...)
 		}
-		if c.FirstSeen != nil {
-			cs.FirstSeen = c.FirstSeen.Format(time.RFC3339)
-		}
-		if c.LastSeen != nil {
-			cs.LastSeen = c.LastSeen.Format(time.RFC3339)
-		}
-		if r := s.trendRow(ctx, c.ID); r != nil {
-			cs.Trend = &Trend{State: string(r.State), Reason: r.Reason, WindowDays: trends.DefaultWindowDays,
-				Count: r.Count, BaselineCount: r.BaselineCount, Ratio: round3(r.Ratio)}
-		}
+		cs.FirstSeen, cs.LastSeen = rfc3339(c.FirstSeen), rfc3339(c.LastSeen)
+		cs.Trend = trendOf(tr[c.ID])
 		out.Results = append(out.Results, SearchHit{Rank: round3(h.Rank), Cluster: cs})
 	}
 	return textResult(renderSearch(out)), out, nil

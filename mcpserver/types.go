@@ -42,7 +42,7 @@ type ClusterSummary struct {
 	Repositories    int      `json:"repositories" jsonschema:"repositories with reports"`
 	TopRepositories []string `json:"top_repositories" jsonschema:"repositories with the most reports (at most 5), as owner/name"`
 	FirstSeen       string   `json:"first_seen,omitempty" jsonschema:"first report (RFC 3339, UTC)"`
-	LastSeen        string   `json:"last_seen,omitempty" jsonschema:"newest report or comment (RFC 3339, UTC)"`
+	LastSeen        string   `json:"last_seen,omitempty" jsonschema:"newest report (RFC 3339, UTC)"`
 	Open            int      `json:"open_reports"`
 	Trend           *Trend   `json:"trend,omitempty" jsonschema:"the cluster's trend over the last 28 days, as errata trends computes it"`
 	PagePath        string   `json:"page_path" jsonschema:"the guide's page path in the site errata pages writes (category/slug)"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -179,6 +180,174 @@ func (s *Store) PageSlugLiveGetMany(ctx context.Context, ids []int64) (map[int64
 		if _, ok := out[p.ClusterID]; !ok {
 			out[p.ClusterID] = p
 		}
+	}
+	return out, nil
+}
+
+// ClusterBriefParams chooses what ClusterBriefGet loads.
+type ClusterBriefParams struct {
+	ClusterIDs  []int64
+	MaxSources  int // most discussed reports loaded in full per cluster (default 10)
+	MaxComments int // comments per source (default 20)
+	BodyBytes   int // bytes of each body (default 6000)
+	TopRepos    int // repositories listed per cluster, most reports first (default 5)
+}
+
+// ClusterBrief is what an answer about a matched cluster needs: its
+// counts and its most discussed reports with their comments (as
+// PageEvidence Sources and Thread, for mining fixes). It is a lighter
+// PageEvidenceGet: the counting is done by PostgreSQL and only the chosen
+// reports travel, so its cost does not follow the cluster's size as
+// closely (errata mcp answers a match within tens of milliseconds).
+type ClusterBrief struct {
+	ClusterID    int64
+	Reports      int
+	Open         int
+	Repositories int
+	TopRepos     []PageCount
+	FirstSeen    time.Time
+	LastSeen     time.Time // newest report
+	Evidence     *PageEvidence
+}
+
+// ClusterBriefGet loads the briefs of the given clusters, by id; clusters
+// without members are absent.
+func (s *Store) ClusterBriefGet(ctx context.Context, p ClusterBriefParams) (map[int64]*ClusterBrief, error) {
+	out := map[int64]*ClusterBrief{}
+	if len(p.ClusterIDs) == 0 {
+		return out, nil
+	}
+	if p.MaxSources <= 0 {
+		p.MaxSources = 10
+	}
+	if p.MaxComments <= 0 {
+		p.MaxComments = 20
+	}
+	if p.BodyBytes <= 0 {
+		p.BodyBytes = 6000
+	}
+	if p.TopRepos <= 0 {
+		p.TopRepos = 5
+	}
+	b := &pgx.Batch{}
+	// Counts per cluster and repository, summed here: one pass over the
+	// members gives the totals and the top repositories.
+	b.Queue(`SELECT x.cluster_id, r.full_name, x.n, x.open, x.first, x.last FROM (
+			SELECT cm.cluster_id, i.repository_id, count(*) AS n, count(*) FILTER (WHERE i.state = 'open') AS open,
+				min(i.created_at) AS first, max(i.created_at) AS last
+			FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+			WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2) x
+		JOIN repositories r ON r.id = x.repository_id`, p.ClusterIDs)
+	// The most discussed reports, newest first on a tie (as pages choose).
+	b.Queue(`SELECT x.cluster_id, i.id, r.full_name, i.number, i.title, left(i.body, $3), i.state,
+			coalesce(i.state_reason, ''), coalesce(i.author, ''), coalesce(i.author_association, ''), i.labels, i.html_url,
+			i.comment_count, i.reactions_total, i.created_at, i.closed_at
+		FROM (SELECT cm.cluster_id, i.id, row_number() OVER (PARTITION BY cm.cluster_id
+				ORDER BY i.comment_count + i.reactions_total DESC, i.created_at DESC, i.id) AS rn
+			FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+			WHERE cm.cluster_id = ANY($1)) x
+		JOIN issues i ON i.id = x.id
+		JOIN repositories r ON r.id = i.repository_id
+		WHERE x.rn <= $2 ORDER BY x.cluster_id, x.rn`, p.ClusterIDs, p.MaxSources, p.BodyBytes)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	fail := func(err error) (map[int64]*ClusterBrief, error) {
+		return nil, fmt.Errorf("load cluster briefs: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	repos := map[int64][]PageCount{}
+	for rows.Next() {
+		var id int64
+		var pc PageCount
+		var open int
+		var first, last time.Time
+		if err := rows.Scan(&id, &pc.Name, &pc.Count, &open, &first, &last); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		first, last = first.UTC(), last.UTC()
+		c := out[id]
+		if c == nil {
+			c = &ClusterBrief{ClusterID: id, FirstSeen: first, LastSeen: last}
+			out[id] = c
+		}
+		c.Reports += pc.Count
+		c.Open += open
+		c.Repositories++
+		if first.Before(c.FirstSeen) {
+			c.FirstSeen = first
+		}
+		if last.After(c.LastSeen) {
+			c.LastSeen = last
+		}
+		repos[id] = append(repos[id], pc)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	for id, c := range out {
+		rs := repos[id]
+		sortCounts(rs)
+		c.TopRepos = append([]PageCount{}, rs[:min(len(rs), p.TopRepos)]...)
+		c.Evidence = &PageEvidence{ClusterID: id, Reports: c.Reports, Open: c.Open, FirstSeen: c.FirstSeen, LastEvidence: c.LastSeen}
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	var sourceIDs []int64
+	sourceCluster := map[int64]int64{}
+	for rows.Next() {
+		var cid int64
+		var is PageIssue
+		if err := rows.Scan(&cid, &is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.State, &is.StateReason,
+			&is.Author, &is.AuthorAssociation, &is.Labels, &is.HTMLURL, &is.CommentCount, &is.ReactionsTotal,
+			&is.CreatedAt, &is.ClosedAt); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		is.CreatedAt = is.CreatedAt.UTC()
+		is.ClosedAt = utcPtr(is.ClosedAt)
+		if c := out[cid]; c != nil {
+			c.Evidence.Sources = append(c.Evidence.Sources, is)
+			sourceIDs = append(sourceIDs, is.ID)
+			sourceCluster[is.ID] = cid
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if err := br.Close(); err != nil {
+		return fail(err)
+	}
+	if len(sourceIDs) == 0 {
+		return out, nil
+	}
+	// The sources' comments, oldest first, at most MaxComments each.
+	rows, err = s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
+			reactions_total, coalesce(html_url, ''), created_at
+		FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
+			FROM comments c WHERE c.issue_id = ANY($1)) x
+		WHERE rn <= $2
+		ORDER BY issue_id, created_at, id`, sourceIDs, p.MaxComments, p.BodyBytes)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c PageComment
+		if err := rows.Scan(&c.IssueID, &c.Author, &c.AuthorAssociation, &c.Body, &c.ReactionsTotal, &c.HTMLURL, &c.CreatedAt); err != nil {
+			return fail(err)
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		out[sourceCluster[c.IssueID]].Evidence.Thread = append(out[sourceCluster[c.IssueID]].Evidence.Thread, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
 	}
 	return out, nil
 }

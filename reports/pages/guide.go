@@ -43,6 +43,9 @@ type Guide struct {
 	Title     string // the page title
 	Summary   string // the page's one-paragraph description
 	Evidence  *store.PageEvidence
+	// Repositories is the number of repositories with reports (Evidence.
+	// Repos may list only the top ones).
+	Repositories int
 	// Fixes are the mined fixes, workarounds, maintainer answers and
 	// closing notes, best first; Causes the mined causes. Each carries its
 	// source (repository, number, URL, author, date).
@@ -118,23 +121,77 @@ func Guides(ctx context.Context, s *store.Store, p GuideParams) (map[int64]*Guid
 		} else {
 			g.Slug, g.Path = PagePlace(c)
 		}
-		seen := map[string]bool{}
-		for _, f := range mine(ev) {
-			if seen[f.Text] {
-				continue
-			}
-			seen[f.Text] = true
-			switch {
-			case f.Kind <= KindClosing && len(g.Fixes) < maxFixes:
-				g.Fixes = append(g.Fixes, f)
-			case f.Kind == KindCause && len(g.Causes) < maxCauses:
-				g.Causes = append(g.Causes, f)
-			}
-		}
+		g.Repositories = len(ev.Repos)
+		g.Fixes, g.Causes = Findings(ev)
 		if p.Markdown {
 			pd := &pageData{c: c, ev: ev, slug: g.Slug, path: g.Path, asOf: asOf}
 			g.Markdown = renderCluster(p.Format, pd)
 		}
+		out[id] = g
+	}
+	return out, nil
+}
+
+// Findings mines the fixes (fixed in a release, upgrades, configuration
+// changes, workarounds, maintainer answers, closing notes; best first, at
+// most as many as a page lists) and causes from the evidence's sources and
+// their comments, as a page does. Each names its source.
+func Findings(ev *store.PageEvidence) (fixes, causes []Finding) {
+	seen := map[string]bool{}
+	for _, f := range mine(ev) {
+		if seen[f.Text] {
+			continue
+		}
+		seen[f.Text] = true
+		switch {
+		case f.Kind <= KindClosing && len(fixes) < maxFixes:
+			fixes = append(fixes, f)
+		case f.Kind == KindCause && len(causes) < maxCauses:
+			causes = append(causes, f)
+		}
+	}
+	return fixes, causes
+}
+
+// Briefs is the light form of Guides, for answers about matched clusters:
+// counts come from store.ClusterBriefGet (PostgreSQL counts; only the
+// maxSources most discussed reports are read), findings are mined from
+// those reports, and there is no Markdown, Summary or signature variants.
+// Evidence holds the counts, the top five repositories, Sources and Thread.
+func Briefs(ctx context.Context, s *store.Store, ids []int64, maxSources int) (map[int64]*Guide, error) {
+	out := map[int64]*Guide{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cs, err := s.PageClusterGetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.PageSlugLiveGetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	briefs, err := s.ClusterBriefGet(ctx, store.ClusterBriefParams{ClusterIDs: ids, MaxSources: maxSources})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		c := cs[id]
+		if c == nil || out[id] != nil {
+			continue
+		}
+		g := &Guide{Cluster: *c, Title: pageTitle(c), Evidence: &store.PageEvidence{ClusterID: id}}
+		if b := briefs[id]; b != nil {
+			g.Evidence = b.Evidence
+			g.Evidence.Repos = b.TopRepos
+			g.Repositories = b.Repositories
+		}
+		if ps, ok := live[id]; ok {
+			g.Slug, g.Path, g.Published = ps.Slug, ps.Path, true
+		} else {
+			g.Slug, g.Path = PagePlace(c)
+		}
+		g.Fixes, g.Causes = Findings(g.Evidence)
 		out[id] = g
 	}
 	return out, nil

@@ -96,7 +96,8 @@ requests without it get 401. Logs go to standard error.`,
 				return err
 			}
 			defer ro.Close()
-			srv := mcpserver.New(mcpserver.Options{Store: ro, TrendStore: rw, SiteURL: site, Logger: env.logger(), Version: c.App.Version})
+			srv := mcpserver.New(mcpserver.Options{Store: ro, TrendStore: rw, SiteURL: site, Logger: env.logger(),
+				Version: c.App.Version, Warm: true, Context: ctx})
 			if addr == "" {
 				env.logger().Info("errata mcp: serving on standard input and output")
 				return srv.RunStdio(ctx, env.Stdin, env.Stdout)
