@@ -25,7 +25,7 @@ func writeSummary(b *strings.Builder, c ClusterSummary) {
 	if c.Signature != "" {
 		fmt.Fprintf(b, "  signature: %s\n", oneLine(c.Signature, 300))
 	}
-	fmt.Fprintf(b, "  reports: %d in %d repositories", c.Reports, c.Repositories)
+	fmt.Fprintf(b, "  reports: %d in %s", c.Reports, plural(c.Repositories, "repository", "repositories"))
 	if len(c.TopRepositories) > 0 {
 		fmt.Fprintf(b, " (%s)", strings.Join(c.TopRepositories, ", "))
 	}
@@ -112,8 +112,8 @@ func renderTrending(o TrendingOutput) string {
 		return b.String()
 	}
 	for _, r := range o.Rows {
-		fmt.Fprintf(&b, "- %s: %s (%s): %d reports now, %.1f per window before, ratio %.2f. %s\n",
-			r.State, oneLine(r.Label, 120), r.Key, r.Count, r.BaselinePerWindow, r.Ratio, oneLine(r.Reason, 300))
+		fmt.Fprintf(&b, "- %s: %s (%s): %s now, %.1f per window before, ratio %.2f. %s\n",
+			r.State, oneLine(r.Label, 120), r.Key, plural(r.Count, "report", "reports"), r.BaselinePerWindow, r.Ratio, oneLine(r.Reason, 300))
 	}
 	if o.Groups > len(o.Rows) {
 		fmt.Fprintf(&b, "(%d of %d groups shown)\n", len(o.Rows), o.Groups)
@@ -131,4 +131,11 @@ func renderSearch(o SearchOutput) string {
 		writeSummary(&b, h.Cluster)
 	}
 	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

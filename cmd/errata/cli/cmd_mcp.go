@@ -96,6 +96,10 @@ requests without it get 401. Logs go to standard error.`,
 				return err
 			}
 			defer ro.Close()
+			// Background work (the cache warm-up) ends before the pools
+			// close: deferred calls run last-in first-out.
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
 			srv := mcpserver.New(mcpserver.Options{Store: ro, TrendStore: rw, SiteURL: site, Logger: env.logger(),
 				Version: c.App.Version, Warm: true, Context: ctx})
 			if addr == "" {
