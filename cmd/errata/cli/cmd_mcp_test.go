@@ -264,6 +264,20 @@ func TestMCPOverHTTP(t *testing.T) {
 		}
 	}
 
+	// A body over the 8 MiB bound: 413, with the token.
+	req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"`+strings.Repeat("x", 9<<20)+`"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("9 MiB body: status %d, want 413", resp.StatusCode)
+	}
+
 	client := mcp.NewClient(&mcp.Implementation{Name: "errata-http-test", Version: "1"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -283,4 +297,25 @@ func TestMCPOverHTTP(t *testing.T) {
 		t.Fatalf("session after a 5 MB paste: %v", err)
 	}
 	cs.Close()
+}
+
+// TestMCPStoreIsReadOnly: the connections errata mcp reads through refuse
+// writes.
+func TestMCPStoreIsReadOnly(t *testing.T) {
+	t.Parallel()
+	u := storetest.URL(t)
+	ctx := context.Background()
+	st, err := cli.OpenReadOnly(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = st.Pool().Exec(ctx, `INSERT INTO repositories (full_name) VALUES ('a/b')`)
+	if err == nil || !strings.Contains(err.Error(), "read-only transaction") {
+		t.Fatalf("write through the read-only store: %v", err)
+	}
+	var n int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM clusters`).Scan(&n); err != nil {
+		t.Fatalf("read: %v", err)
+	}
 }
