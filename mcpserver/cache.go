@@ -22,8 +22,9 @@ import (
 // clusters.updated_at), which is checked at every match_error call, and
 // at the latest BriefCacheTTL after it was started, so that nothing is
 // shown older than that. After a drop, and when the server starts, a
-// background warm-up fills it for every active cluster, largest first;
-// a cluster asked for before its turn is loaded on demand.
+// background warm-up computes the trend states and fills it for every
+// active cluster, largest first; a cluster asked for before its turn is
+// loaded on demand.
 
 // BriefCacheTTL bounds the age of a cached brief.
 const BriefCacheTTL = 10 * time.Minute
@@ -127,6 +128,7 @@ func (s *Server) Warm(ctx context.Context) error {
 
 func (s *Server) warm(ctx context.Context, ver string) error {
 	t0 := time.Now()
+	s.trendRows(ctx, ver) // the trend states too (errors are logged)
 	list, err := s.opts.Store.ClusterList(ctx, store.ClusterListParams{})
 	if err != nil {
 		return err

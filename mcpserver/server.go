@@ -60,8 +60,10 @@ const (
 )
 
 // TrendCacheTTL is how long the trend states shown next to clusters are
-// reused before they are recomputed (sooner when the clusters change).
-const TrendCacheTTL = time.Minute
+// reused before they are recomputed (sooner when the clusters change):
+// the same bound as the cluster cache's, so an answer's parts are equally
+// fresh.
+const TrendCacheTTL = BriefCacheTTL
 
 // Options configure New.
 type Options struct {
