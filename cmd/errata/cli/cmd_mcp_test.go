@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -21,30 +20,16 @@ import (
 	"github.com/errata-tool/errata/store/storetest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildOut  []byte
-)
-
-// errataBinary builds cmd/errata once for the subprocess tests.
+// errataBinary builds cmd/errata into the test's temporary directory
+// (removed with it; the build cache makes the second build a link).
 func errataBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "errata-mcp-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "errata")
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/errata-tool/errata/cmd/errata")
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("build errata: %v\n%s", buildErr, buildOut)
+	bin := filepath.Join(t.TempDir(), "errata")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/errata-tool/errata/cmd/errata").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build errata: %v\n%s", err, out)
 	}
-	return binPath
+	return bin
 }
 
 // mcpDatabase returns the URL of a database holding the hand-written
