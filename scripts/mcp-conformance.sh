@@ -41,6 +41,10 @@ cleanup() {
 	fi
 	if [ -n "$embedded" ]; then
 		"$work/errata" --data-dir "$work/data" db stop >/dev/null 2>&1 || true
+		# When the cluster had to live outside the data dir (see
+		# store/pgembed), the data dir says where: remove it too.
+		loc=$(sed -n 's/.* lives in \(\/var\/lib\/errata\/[0-9a-f]*\)$/\1/p' "$work/data/postgres.location" 2>/dev/null || true)
+		if [ -n "$loc" ]; then rm -rf "$loc"; fi
 	fi
 	rm -rf "$work"
 }
@@ -55,6 +59,10 @@ if [ -n "${ERRATA_MCP_DATABASE_URL:-}" ]; then
 else
 	echo "== starting the embedded database in $work/data"
 	embedded=1
+	# A data dir the postgres account can traverse (errata runs the
+	# embedded server as postgres when it is root), so the cluster lives
+	# inside it and goes with it.
+	mkdir -m 755 "$work/data"
 	db_args=(--data-dir "$work/data")
 	"$work/errata" "${db_args[@]}" db start
 fi
