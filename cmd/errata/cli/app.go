@@ -103,6 +103,7 @@ func NewApp(env *Env) *urfavecli.App {
 			llmCommand(env),
 			trendsCommand(env),
 			pagesCommand(env),
+			mcpCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {

@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Cluster search and single-cluster lookups for errata's MCP server.
+//
+// Search is PostgreSQL full-text search over each active cluster's title,
+// signature, error code and slug, computed at query time: a store holds
+// thousands to tens of thousands of clusters (one per distinct error, not
+// one per issue), which a sequential scan ranks in milliseconds, so no
+// index or migration is needed. The 'simple' configuration is used (no
+// stemming, no stop words) because error texts are identifiers and codes
+// more than English prose; a query word matches a word of the cluster's
+// text or its prefix ("ECONNREF" finds ECONNREFUSED).
+
+// ClusterSearchParams filters ClusterSearch.
+type ClusterSearchParams struct {
+	Query    string // words; every word must match (prefix match)
+	Topic    string // topic id; "" for all
+	Category string // category id; "" for all
+	Tool     string // one of the cluster's tools; "" for all
+	Limit    int    // at most this many; default 10
+}
+
+// ClusterSearchHit is one found cluster with its rank.
+type ClusterSearchHit struct {
+	ClusterInfo
+	Rank float64
+}
+
+// ErrNoSearchWords is returned when a query has no word to search for.
+var ErrNoSearchWords = errors.New("the query has no words to search for")
+
+// ClusterSearch returns the active clusters whose text holds every word
+// of the query, best ranked first (then largest). A query with no words
+// (only punctuation) returns ErrNoSearchWords.
+func (s *Store) ClusterSearch(ctx context.Context, p ClusterSearchParams) ([]ClusterSearchHit, error) {
+	if p.Limit <= 0 {
+		p.Limit = 10
+	}
+	// The query's words become a prefix tsquery ('a':* & 'b':*); the
+	// words come from PostgreSQL's own parser, so no user text is ever
+	// spliced into tsquery syntax.
+	var tsq *string
+	if err := s.pool.QueryRow(ctx, `SELECT nullif(string_agg(quote_literal(lexeme) || ':*', ' & '), '')
+		FROM unnest(to_tsvector('simple', $1))`, p.Query).Scan(&tsq); err != nil {
+		return nil, fmt.Errorf("search clusters: %w", err)
+	}
+	if tsq == nil {
+		return nil, ErrNoSearchWords
+	}
+	rows, err := s.pool.Query(ctx, `WITH q AS (SELECT to_tsquery('simple', $1) AS q),
+		doc AS (
+			SELECT c.*, setweight(to_tsvector('simple', c.title), 'A') ||
+				setweight(to_tsvector('simple', c.concept || ' ' || replace(c.slug, '-', ' ')), 'B') ||
+				setweight(to_tsvector('simple', c.signature), 'C') AS v
+			FROM clusters c
+			WHERE c.status = 'active' AND c.size > 0
+			  AND ($2 = '' OR c.topic = $2) AND ($3 = '' OR c.category = $3)
+			  AND ($4 = '' OR $4 = ANY (c.tools))
+		)
+		SELECT `+clusterCols+`, ts_rank(v, q.q)::float8 FROM doc, q
+		WHERE v @@ q.q
+		ORDER BY 18 DESC, size DESC, id
+		LIMIT $5`, *tsq, p.Topic, p.Category, p.Tool, p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("search clusters: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterSearchHit, error) {
+		var h ClusterSearchHit
+		c := &h.ClusterInfo
+		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Signature, &c.Fingerprint, &c.Concept, &c.Topic, &c.TopicReason,
+			&c.Category, &c.CategoryReason, &c.Tools, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.FirstSeen, &c.LastSeen, &h.Rank)
+		if c.FirstSeen != nil {
+			t := c.FirstSeen.UTC()
+			c.FirstSeen = &t
+		}
+		if c.LastSeen != nil {
+			t := c.LastSeen.UTC()
+			c.LastSeen = &t
+		}
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search clusters: %w", err)
+	}
+	return out, nil
+}
+
+// ClusterSurvivorGet follows a merged cluster's merged_into chain (at most
+// 32 hops, so a cycle cannot loop) to the active cluster that holds its
+// reports now. An active cluster is its own survivor; a dissolved cluster,
+// or a chain that ends in one, returns ErrNotFound.
+func (s *Store) ClusterSurvivorGet(ctx context.Context, id int64) (int64, error) {
+	var out *int64
+	err := s.pool.QueryRow(ctx, `WITH RECURSIVE chain (id, status, next, depth) AS (
+			SELECT id, status, merged_into, 0 FROM clusters WHERE id = $1
+			UNION ALL
+			SELECT c.id, c.status, c.merged_into, ch.depth + 1 FROM chain ch JOIN clusters c ON c.id = ch.next
+			WHERE ch.status = 'merged' AND ch.depth < 32
+		)
+		SELECT id FROM chain WHERE status = 'active' ORDER BY depth DESC LIMIT 1`, id).Scan(&out)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && out == nil) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("follow merged cluster %d: %w", id, err)
+	}
+	return *out, nil
+}
+
+// ClusterDataVersion is a cheap token that changes whenever classify
+// creates, updates, merges or dissolves a cluster (every such write sets
+// clusters.updated_at) or members move: callers cache what they derive
+// from the clusters and rebuild it when the token changes.
+func (s *Store) ClusterDataVersion(ctx context.Context) (string, error) {
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT count(*)::text || '/' || coalesce(max(updated_at)::text, '') FROM clusters`).Scan(&v)
+	if err != nil {
+		return "", fmt.Errorf("read cluster version: %w", err)
+	}
+	return v, nil
+}
+
+// PageClusterGetMany returns the given clusters as pages need them (see
+// PageClusterList), by id; unknown ids are absent.
+func (s *Store) PageClusterGetMany(ctx context.Context, ids []int64) (map[int64]*PageCluster, error) {
+	out := map[int64]*PageCluster{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, description, signature, fingerprint,
+			coalesce(topic, ''), coalesce(category, ''), tools, topic_reason, category_reason, tools_reason,
+			status, coalesce(merged_into, 0),
+			(SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id),
+			coalesce((SELECT t.model FROM llm_cluster_text t WHERE t.cluster_id = c.id AND t.title <> '' AND t.title = c.title), '')
+		FROM clusters c WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("get clusters for pages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c PageCluster
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Description, &c.Signature, &c.Fingerprint, &c.Topic, &c.Category,
+			&c.Tools, &c.TopicReason, &c.CategoryReason, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.TitleModel); err != nil {
+			return nil, fmt.Errorf("get clusters for pages: %w", err)
+		}
+		out[c.ID] = &c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get clusters for pages: %w", err)
+	}
+	return out, nil
+}
+
+// PageSlugLiveGetMany returns the live published page of each given
+// cluster that has one, by cluster id.
+func (s *Store) PageSlugLiveGetMany(ctx context.Context, ids []int64) (map[int64]PageSlug, error) {
+	out := map[int64]PageSlug{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT p.slug, coalesce(p.cluster_id, 0), p.state, coalesce(p.target_slug, ''), p.path, p.members, '{}'::text[]
+		FROM page_slugs p WHERE p.state = 'live' AND p.cluster_id = ANY($1) ORDER BY p.slug`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("get published pages: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PageSlug])
+	if err != nil {
+		return nil, fmt.Errorf("get published pages: %w", err)
+	}
+	for _, p := range list {
+		if _, ok := out[p.ClusterID]; !ok {
+			out[p.ClusterID] = p
+		}
+	}
+	return out, nil
+}
+
+// ClusterBriefParams chooses what ClusterBriefGet loads.
+type ClusterBriefParams struct {
+	ClusterIDs  []int64
+	MaxSources  int // most discussed reports loaded in full per cluster (default 10)
+	MaxComments int // comments per source (default 20)
+	BodyBytes   int // bytes of each body (default 6000)
+	TopRepos    int // repositories listed per cluster, most reports first (default 5)
+}
+
+// ClusterBrief is what an answer about a matched cluster needs: its
+// counts and its most discussed reports with their comments (as
+// PageEvidence Sources and Thread, for mining fixes). It is a lighter
+// PageEvidenceGet: the counting is done by PostgreSQL and only the chosen
+// reports travel, so its cost does not follow the cluster's size as
+// closely (errata mcp answers a match within tens of milliseconds).
+type ClusterBrief struct {
+	ClusterID    int64
+	Reports      int
+	Open         int
+	Repositories int
+	TopRepos     []PageCount
+	FirstSeen    time.Time
+	LastSeen     time.Time // newest report
+	Evidence     *PageEvidence
+}
+
+// ClusterBriefGet loads the briefs of the given clusters, by id; clusters
+// without members are absent.
+func (s *Store) ClusterBriefGet(ctx context.Context, p ClusterBriefParams) (map[int64]*ClusterBrief, error) {
+	out := map[int64]*ClusterBrief{}
+	if len(p.ClusterIDs) == 0 {
+		return out, nil
+	}
+	if p.MaxSources <= 0 {
+		p.MaxSources = 10
+	}
+	if p.MaxComments <= 0 {
+		p.MaxComments = 20
+	}
+	if p.BodyBytes <= 0 {
+		p.BodyBytes = 6000
+	}
+	if p.TopRepos <= 0 {
+		p.TopRepos = 5
+	}
+	b := &pgx.Batch{}
+	// Counts per cluster and repository, summed here: one pass over the
+	// members gives the totals and the top repositories.
+	b.Queue(`SELECT x.cluster_id, r.full_name, x.n, x.open, x.first, x.last FROM (
+			SELECT cm.cluster_id, i.repository_id, count(*) AS n, count(*) FILTER (WHERE i.state = 'open') AS open,
+				min(i.created_at) AS first, max(i.created_at) AS last
+			FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+			WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2) x
+		JOIN repositories r ON r.id = x.repository_id`, p.ClusterIDs)
+	// The most discussed reports, newest first on a tie (as pages choose).
+	b.Queue(`SELECT x.cluster_id, i.id, r.full_name, i.number, i.title, left(i.body, $3), i.state,
+			coalesce(i.state_reason, ''), coalesce(i.author, ''), coalesce(i.author_association, ''), i.labels, i.html_url,
+			i.comment_count, i.reactions_total, i.created_at, i.closed_at
+		FROM (SELECT cm.cluster_id, i.id, row_number() OVER (PARTITION BY cm.cluster_id
+				ORDER BY i.comment_count + i.reactions_total DESC, i.created_at DESC, i.id) AS rn
+			FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+			WHERE cm.cluster_id = ANY($1)) x
+		JOIN issues i ON i.id = x.id
+		JOIN repositories r ON r.id = i.repository_id
+		WHERE x.rn <= $2 ORDER BY x.cluster_id, x.rn`, p.ClusterIDs, p.MaxSources, p.BodyBytes)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	fail := func(err error) (map[int64]*ClusterBrief, error) {
+		return nil, fmt.Errorf("load cluster briefs: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	repos := map[int64][]PageCount{}
+	for rows.Next() {
+		var id int64
+		var pc PageCount
+		var open int
+		var first, last time.Time
+		if err := rows.Scan(&id, &pc.Name, &pc.Count, &open, &first, &last); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		first, last = first.UTC(), last.UTC()
+		c := out[id]
+		if c == nil {
+			c = &ClusterBrief{ClusterID: id, FirstSeen: first, LastSeen: last}
+			out[id] = c
+		}
+		c.Reports += pc.Count
+		c.Open += open
+		c.Repositories++
+		if first.Before(c.FirstSeen) {
+			c.FirstSeen = first
+		}
+		if last.After(c.LastSeen) {
+			c.LastSeen = last
+		}
+		repos[id] = append(repos[id], pc)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	for id, c := range out {
+		rs := repos[id]
+		sortCounts(rs)
+		c.TopRepos = append([]PageCount{}, rs[:min(len(rs), p.TopRepos)]...)
+		c.Evidence = &PageEvidence{ClusterID: id, Reports: c.Reports, Open: c.Open, FirstSeen: c.FirstSeen, LastEvidence: c.LastSeen}
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	var sourceIDs []int64
+	sourceCluster := map[int64]int64{}
+	for rows.Next() {
+		var cid int64
+		var is PageIssue
+		if err := rows.Scan(&cid, &is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.State, &is.StateReason,
+			&is.Author, &is.AuthorAssociation, &is.Labels, &is.HTMLURL, &is.CommentCount, &is.ReactionsTotal,
+			&is.CreatedAt, &is.ClosedAt); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		is.CreatedAt = is.CreatedAt.UTC()
+		is.ClosedAt = utcPtr(is.ClosedAt)
+		if c := out[cid]; c != nil {
+			c.Evidence.Sources = append(c.Evidence.Sources, is)
+			sourceIDs = append(sourceIDs, is.ID)
+			sourceCluster[is.ID] = cid
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if err := br.Close(); err != nil {
+		return fail(err)
+	}
+	if len(sourceIDs) == 0 {
+		return out, nil
+	}
+	// The sources' comments, oldest first, at most MaxComments each.
+	rows, err = s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
+			reactions_total, coalesce(html_url, ''), created_at
+		FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
+			FROM comments c WHERE c.issue_id = ANY($1)) x
+		WHERE rn <= $2
+		ORDER BY issue_id, created_at, id`, sourceIDs, p.MaxComments, p.BodyBytes)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c PageComment
+		if err := rows.Scan(&c.IssueID, &c.Author, &c.AuthorAssociation, &c.Body, &c.ReactionsTotal, &c.HTMLURL, &c.CreatedAt); err != nil {
+			return fail(err)
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		out[sourceCluster[c.IssueID]].Evidence.Thread = append(out[sourceCluster[c.IssueID]].Evidence.Thread, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
