@@ -15,6 +15,7 @@ import (
 
 	"github.com/errata-tool/errata/cmd/errata/cli"
 	"github.com/errata-tool/errata/ingest/githubfake"
+	"github.com/errata-tool/errata/runner"
 	"github.com/errata-tool/errata/store/storetest"
 )
 
@@ -206,7 +207,7 @@ func TestSyncCommandSIGINT(t *testing.T) {
 	vars := map[string]string{"GITHUB_TOKEN": "x"}
 	args := []string{"--database-url", db, "sync", "--github-api-url", fake.URL, "--repo", "o/big", "--progress", "log"}
 	code, out, errOut := run(t, vars, "", args...)
-	if code != cli.ExitFailure || !strings.Contains(out, "o/big: interrupted") || !strings.Contains(errOut, "stopping after the current page") {
+	if code != runner.ExitStopped || !strings.Contains(out, "o/big: interrupted") || !strings.Contains(errOut, "stopping after the current page") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	fake.OnRequest(nil)
