@@ -54,6 +54,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -262,13 +263,12 @@ func (r *run) skipPR(repo string, n int) {
 func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 	sum = Summary{Source: src.String(), Kind: src.Kind}
 	log := s.log.With("source", src.String())
-	if src.Kind == "repo" {
-		owner, name, ok := strings.Cut(src.Key, "/")
-		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-			sum.Status, sum.Err = "failed", fmt.Errorf("repository %q: want owner/name", src.Key)
-			sum.Message = sum.Err.Error()
-			return sum
-		}
+	if src.Kind == "repo" && !config.ValidRepo(src.Key) {
+		// Checked before anything is saved or requested: a bad name is
+		// never stored as a source and never reaches a request path.
+		sum.Status, sum.Err = "failed", fmt.Errorf("repository %q: want owner/name (letters, digits, '-', '_', '.')", src.Key)
+		sum.Message = sum.Err.Error()
+		return sum
 	}
 	row, err := s.st.SyncSourceEnsure(ctx, src.Kind, src.Key)
 	if err != nil {
@@ -476,7 +476,8 @@ func (r *run) commentStream() *streamDef {
 // or "") before the sort parameters. The probe asks newest first at full
 // page size; catch-up pages ask oldest first from a cursor, at r.per.
 func (r *run) listStream(name, path, filter string, state *streamState, decode func(context.Context, []json.RawMessage) (*batch, error)) *streamDef {
-	base := fmt.Sprintf("repos/%s/%s/%s?%s", url.PathEscape(r.owner), url.PathEscape(r.name), path, filter)
+	// The source's name was checked by syncSource (config.ValidRepo).
+	base, _ := repoPath(r.owner+"/"+r.name, path+"?"+filter)
 	return &streamDef{
 		name:  name,
 		state: state,
@@ -707,7 +708,7 @@ func repoFromAPIURL(u string) string {
 		return ""
 	}
 	parts := strings.SplitN(u[i+len("/repos/"):], "/", 3)
-	if len(parts) < 2 {
+	if len(parts) < 2 || !config.ValidRepo(parts[0]+"/"+parts[1]) {
 		return ""
 	}
 	return parts[0] + "/" + parts[1]
@@ -873,7 +874,11 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 // fetchIssue GETs one issue; nil when it is gone (301/404/410).
 func (r *run) fetchIssue(ctx context.Context, repo string, n int) (*store.Issue, error) {
 	var raw json.RawMessage
-	_, err := r.s.c.get(ctx, fmt.Sprintf("repos/%s/issues/%d", repo, n), "", &raw, true)
+	p, err := repoPath(repo, "issues/"+strconv.Itoa(n))
+	if err != nil {
+		return nil, err
+	}
+	_, err = r.s.c.get(ctx, p, "", &raw, true)
 	switch StatusOf(err) {
 	case 0:
 	case http.StatusMovedPermanently, http.StatusNotFound, http.StatusGone:

@@ -202,7 +202,7 @@ func addFlagSources(c *urfavecli.Context, cfg *config.Config) error {
 	for _, name := range c.StringSlice("repo") {
 		name = strings.TrimSpace(name)
 		if !config.ValidRepo(name) {
-			return usageError("--repo: want owner/name, got %q", name)
+			return usageError("--repo: want owner/name (letters, digits, '-', '_', '.'), got %q", name)
 		}
 		if !have[strings.ToLower(name)] {
 			have[strings.ToLower(name)] = true

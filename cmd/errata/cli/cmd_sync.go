@@ -159,9 +159,8 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 	seen := map[string]bool{}
 	for _, name := range repos {
 		name = strings.TrimSpace(name)
-		parts := strings.Split(name, "/")
-		if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-			return nil, usageError("--repo: want owner/name, got %q", name)
+		if !config.ValidRepo(name) {
+			return nil, usageError("--repo: want owner/name (letters, digits, '-', '_', '.'), got %q", name)
 		}
 		if seen["r:"+strings.ToLower(name)] {
 			continue
