@@ -171,7 +171,9 @@ func NewSyncer(c *Client, st *store.Store, o Options) *Syncer {
 // best made serially). A source that fails (gone, forbidden, retries
 // exhausted) is reported and the others still run; a stop, a cancelled
 // context or a rate-limit wait beyond MaxWait ends the run, with every
-// committed page kept.
+// committed page kept. Once the client's circuit breaker has given up on
+// the API host, the remaining sources are reported skipped with the reason
+// (a *CircuitOpenError in Summary.Err).
 func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
 	var out []Summary
 	halt := ""
@@ -181,6 +183,11 @@ func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
 		}
 		if halt != "" {
 			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: halt})
+			continue
+		}
+		if err := s.c.Unreachable(); err != nil {
+			// The API host is down for this run: report, do not try.
+			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: "not tried: " + err.Error(), Err: err})
 			continue
 		}
 		sum := s.syncSource(ctx, src)
@@ -599,7 +606,7 @@ func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, back
 		}
 		f := <-next
 		var re *RetriesExhaustedError
-		if f.err != nil && errors.As(f.err, &re) && r.per > minPerPage && !errors.Is(f.err, ErrStopped) {
+		if f.err != nil && errors.As(f.err, &re) && !re.Connection && r.per > minPerPage && !errors.Is(f.err, ErrStopped) {
 			// GitHub keeps failing on this page: large pages of big
 			// issues time out on its side. Ask for smaller pages.
 			r.per = max(r.per/2, minPerPage)

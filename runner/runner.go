@@ -413,6 +413,9 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 				st.Status, st.Detail = "aborted", "aborted by a second signal; every committed page is kept"
 			} else if err != nil && closed(opts.Stop) {
 				st.Status, st.Detail = "stopped", "stopped after the current page; progress saved"
+			} else if open := (*ingest.CircuitOpenError)(nil); errors.As(err, &open) && res.Requests == 0 {
+				st.Status, st.Detail = "skipped", "not tried: "+open.Error()
+				rep.fail(ExitSync)
 			} else if errors.Is(err, ErrSourceBusy) {
 				st.Status, st.Detail = "skipped", "another errata process is syncing this source now"
 			} else if until, ok := RateLimitedUntil(err); ok {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -245,7 +246,7 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 		tot.Comments.Add(s.Comments)
 		if asJSON {
 			js = append(js, jsonSum{Source: s.Source, Kind: s.Kind, Status: s.Status, Requests: s.Requests, NotModified: s.NotModified,
-				WaitedSeconds: s.Waited.Seconds(), Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
+				WaitedSeconds: math.Round(s.Waited.Seconds()*1000) / 1000, Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
 				PullRequests: s.PullRequests, PRsSkipped: s.PRsSkipped, CommentsNew: s.Comments.Inserted,
 				CommentsUpdated: s.Comments.Updated, Gone: s.Gone, Repaired: s.Repaired, Message: s.Message})
 			continue
@@ -371,7 +372,19 @@ func (p *syncProgress) wait(reason string, d time.Duration) {
 		p.bar.Describe(p.describe(p.last, msg))
 		return
 	}
-	p.log.Warn("waiting", "reason", reason, "seconds", d.Round(time.Millisecond).Seconds(), "source", p.last.Source)
+	p.log.Warn("waiting", "reason", reason, "wait", roundWait(d).String(), "source", p.last.Source)
+}
+
+// roundWait rounds a wait for people: milliseconds under a second, tenths
+// under a minute, whole seconds above ("1.9s", not 1.8559999999999999).
+func roundWait(d time.Duration) time.Duration {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond)
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 func (p *syncProgress) close() {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -232,5 +233,24 @@ func TestSyncCommandSIGINT(t *testing.T) {
 	}
 	if rep.Totals.Issues != int64(issues) || rep.Totals.Comments != int64(wantComments) || comments == 0 {
 		t.Errorf("after rerun: %d issues %d comments; want %d and %d", rep.Totals.Issues, rep.Totals.Comments, issues, wantComments)
+	}
+}
+
+// TestSyncWaitsLoggedRounded: a wait is logged as a rounded duration
+// ("wait=7ms"), not as a float of seconds with binary noise.
+func TestSyncWaitsLoggedRounded(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedFake(fake, "o/w", 5)
+	fake.Inject(githubfake.Fault{Status: 403, Secondary: true, Count: 1})
+	db := storetest.URL(t)
+	code, _, errOut := run(t, map[string]string{"GITHUB_TOKEN": "x"}, "", "--database-url", db, "sync", "--github-api-url", fake.URL,
+		"--repo", "o/w", "--progress", "log", "--secondary-backoff", "7ms")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !regexp.MustCompile(`msg=waiting .*wait=\d+ms `).MatchString(errOut) || strings.Contains(errOut, "seconds=") {
+		t.Errorf("wait not logged as a rounded duration:\n%s", errOut)
 	}
 }
