@@ -245,6 +245,11 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 				for i := range next {
 					id := ld.batch[i]
 					o := &outs[i]
+					if err := ctx.Err(); err != nil {
+						// Stopped: finish the files in hand, start no more.
+						o.err = err
+						continue
+					}
 					ev := ld.evs[id]
 					if ev == nil {
 						ev = &store.PageEvidence{ClusterID: id}
