@@ -42,12 +42,15 @@ func TestRunCommandSignals(t *testing.T) {
 		{1, runner.ExitStopped, "stopped", "stopping after the work in hand"},
 		{2, runner.ExitAborted, "aborted", "aborting now"},
 	} {
+		// The signals arrive while the sync's first request (its probe,
+		// which it waits for) is held back, so the run is still in the
+		// sync when each one lands.
 		var n atomic.Int64
 		fake.OnRequest(func(*http.Request) {
-			if n.Add(1) == 2 {
+			if n.Add(1) == 1 {
 				for i := 0; i < tc.signals; i++ {
 					_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-					time.Sleep(10 * time.Millisecond) // let each signal land on its own
+					time.Sleep(50 * time.Millisecond) // let each signal land on its own
 				}
 			}
 		})
