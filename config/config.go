@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -214,6 +215,17 @@ func Parse(r io.Reader, name string) (*Config, error) {
 				}
 				es = append(es, &Error{Path: name, Line: line, Key: key, Msg: msg})
 			}
+			// yaml decodes what it can: check that too, so that every
+			// problem is reported at once, in the order of the file.
+			c.Path = name
+			var ves Errors
+			if verr := c.validate(lineOfKey(keys), true); !errors.As(verr, &ves) {
+				if one := (*Error)(nil); errors.As(verr, &one) {
+					ves = Errors{one}
+				}
+			}
+			es = append(es, ves...)
+			sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
 			return nil, joined(es)
 		case errors.As(err, &ce):
 			ce.Path = name
@@ -223,7 +235,7 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	}
 	c.Path = name
 	c.Rules = c.RulesRaw.Node
-	return c, c.validate(lineOfKey(keys))
+	return c, c.validate(lineOfKey(keys), false)
 }
 
 // keysByLine maps each line of the document to the key path set there
@@ -384,7 +396,10 @@ func ValidRepo(s string) bool {
 	return name != "." && name != ".."
 }
 
-func (c *Config) validate(lineOf func(string) int) error {
+// validate checks the decoded config. partial is set when decoding failed
+// somewhere: an entry whose decoding failed is left empty and is not
+// reported twice.
+func (c *Config) validate(lineOf func(string) int, partial bool) error {
 	var es []*Error
 	add := func(line int, key, msg string) {
 		if line == 0 {
@@ -394,6 +409,9 @@ func (c *Config) validate(lineOf func(string) int) error {
 	}
 	seen := map[string]int{}
 	for _, r := range c.Sources.Repositories {
+		if partial && r.Repo == "" {
+			continue
+		}
 		if !ValidRepo(r.Repo) {
 			add(r.Line, "sources.repositories.repo", fmt.Sprintf("want owner/name, got %q", r.Repo))
 			continue
@@ -406,6 +424,9 @@ func (c *Config) validate(lineOf func(string) int) error {
 		seen[k] = r.Line
 	}
 	for _, s := range c.Sources.Searches {
+		if partial && s.Query == "" {
+			continue
+		}
 		if strings.TrimSpace(s.Query) == "" {
 			add(s.Line, "sources.searches.query", "must not be empty")
 		}

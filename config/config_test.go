@@ -71,17 +71,18 @@ func TestSeveralErrorsReportedAtOnce(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Errorf("errors.As finds no *config.Error in %v", err)
 	}
-	for _, want := range []string{
-		`cfg.yaml:5: sources.repositories[1].since: want a date`,
+	want := strings.Join([]string{
+		`cfg.yaml:3: sources.repositories.repo: want owner/name, got "../user"`,
+		`cfg.yaml:5: sources.repositories[1].since: want a date like 2025-01-31 or an RFC 3339 time, got "someday"`,
 		`cfg.yaml:7: output.min_size: want a whole number, got a string`,
-		`cfg.yaml:10: schedule.interval: want a positive duration`,
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("missing %q in:\n%v", want, err)
-		}
+		`cfg.yaml:8: output.format: want hugo, mkdocs or plain, got "html"`,
+		`cfg.yaml:10: schedule.interval: want a positive duration like 15m, 6h or 28d, got "often"`,
+		`cfg.yaml:12: llm.token_budget: must not be negative`,
+	}, "\n")
+	if got := err.Error(); got != want {
+		t.Errorf("errors:\n%v\nwant, in this order:\n%s", got, want)
 	}
-	// Decoding errors come first; the checks made on the decoded file
-	// (bad repo, format, budget) are reported together once it decodes.
+	// A file that decodes: the checks on the decoded values, all at once.
 	in = "sources:\n  repositories:\n    - repo: ../user\noutput:\n  format: html\nllm:\n  token_budget: -1\n"
 	_, err = config.Parse(strings.NewReader(in), "cfg.yaml")
 	for _, want := range []string{
