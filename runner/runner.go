@@ -288,6 +288,8 @@ type RunOptions struct {
 	// rolls back unless its batches were all done), the batch of page
 	// files being written (each file is complete). The later stages are
 	// skipped, Report.ExitCode is ExitStopped and Run returns ErrStopped.
+	// A stop that comes once the trends report is being written changes
+	// nothing: the run has nothing left to skip and reports its result.
 	// Cancelling ctx (the second signal) abandons the stage in hand at
 	// once: ExitAborted and ErrAborted.
 	Stop <-chan struct{}
