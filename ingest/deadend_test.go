@@ -76,7 +76,7 @@ func manySources(n int) []Source {
 func TestDeadEndpointFailsFast(t *testing.T) {
 	t.Parallel()
 	untrusted := httptest.NewTLSServer(http.NotFoundHandler()) // its certificate is not trusted
-	t.Cleanup(untrusted.Close) // the parallel subtests run after this function returns
+	t.Cleanup(untrusted.Close)                                 // the parallel subtests run after this function returns
 	for _, tc := range []struct {
 		name, url, reason string
 	}{
