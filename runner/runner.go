@@ -285,8 +285,8 @@ type RunOptions struct {
 	// Stop, when closed (first SIGINT or SIGTERM), ends the run after the
 	// unit of work in hand of whichever stage runs: the sync page (it is
 	// committed), the classify batch (classify commits only whole, so it
-	// rolls back unless its batches were all done), the batch of page
-	// files being written (each file is complete). The later stages are
+	// rolls back unless its batches were all done), the page files being
+	// written (each is finished, no new one is begun). The later stages are
 	// skipped, Report.ExitCode is ExitStopped and Run returns ErrStopped.
 	// A stop that comes once the trends report is being written changes
 	// nothing: the run has nothing left to skip and reports its result.
@@ -612,8 +612,8 @@ func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, 
 }
 
 // publishStop is Publish for a run that may be stopped: when stop closes
-// during the pages, they end after the batch of files in hand (every
-// file written is whole), the pages status is "stopped" and the trends
+// during the pages, they end after the files in hand (every file written
+// is whole), the pages status is "stopped" and the trends
 // report is not written; nothing is recorded as published, so the next
 // run writes the pages again (unchanged files are left as they are).
 func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pagesSt, trendsSt StageStatus, err error) {
