@@ -206,3 +206,36 @@ func TestHalfMadeClusterOfOlderErrataIsRedone(t *testing.T) {
 	}
 	conn.Close(ctx)
 }
+
+// TestClusterThatRanIsNeverRemoved: a data dir errata cannot vouch for but
+// whose server has run (postmaster.opts), here one without errata's
+// settings, is never taken for a half-made cluster and removed: the start
+// fails with the server's reason and the files stay.
+func TestClusterThatRanIsNeverRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	c, err := pgembed.New(dir, os.Getenv)
+	if err != nil {
+		t.Fatalf("no embedded postgres here: %v", err)
+	}
+	t.Cleanup(func() {
+		if c.Root != filepath.Join(dir, "postgres") {
+			os.RemoveAll(c.Root)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := os.MkdirAll(filepath.Join(c.Root, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"PG_VERSION": "15\n", "postmaster.opts": "postgres\n", "precious": "user data\n"} {
+		if err := os.WriteFile(filepath.Join(c.Root, "data", name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Start(ctx); err == nil {
+		t.Fatal("a start on a broken cluster that ran succeeded")
+	}
+	if b, err := os.ReadFile(filepath.Join(c.Root, "data", "precious")); err != nil || string(b) != "user data\n" {
+		t.Fatalf("the cluster's files were touched: %q, %v", b, err)
+	}
+}

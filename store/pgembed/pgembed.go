@@ -186,18 +186,34 @@ func (c *Cluster) Start(ctx context.Context) (string, error) {
 // whose configuration lacks it never got errata's settings.
 const confMarker = "# errata: private cluster, Unix socket only"
 
-// complete reports whether the cluster directory holds a cluster that
-// initdb finished and that has errata's settings. Since initdb runs in a
+// complete reports whether data/ holds a cluster to keep: one that initdb
+// finished and that has errata's settings. Since initdb runs in a
 // temporary sibling directory that is renamed into place only when
 // complete, an incomplete data/ can only be left by an older errata that
-// was interrupted before the cluster was ever used: it holds nothing and
-// initdb removes it.
+// was interrupted before it ever started the cluster (it added its settings
+// before the first start): such a directory holds nothing, and initdb
+// replaces it. Anything errata cannot be sure of counts as complete and is
+// never removed: a cluster that has run (postmaster.opts), or files it
+// cannot read.
 func (c *Cluster) complete() bool {
 	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); err != nil {
-		return false
+		return !errors.Is(err, os.ErrNotExist) || c.everRan()
 	}
 	conf, err := os.ReadFile(filepath.Join(c.pgdata(), "postgresql.conf"))
-	return err == nil && strings.Contains(string(conf), confMarker)
+	switch {
+	case err == nil && strings.Contains(string(conf), confMarker):
+		return true
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return true
+	}
+	return c.everRan()
+}
+
+// everRan reports whether a postmaster ever started on data/ (it writes
+// postmaster.opts on every start).
+func (c *Cluster) everRan() bool {
+	_, err := os.Stat(filepath.Join(c.pgdata(), "postmaster.opts"))
+	return !errors.Is(err, os.ErrNotExist)
 }
 
 // initPrefix names the temporary directories initdb works in.
