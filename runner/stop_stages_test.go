@@ -203,3 +203,38 @@ func TestRunStopDuringPages(t *testing.T) {
 		t.Errorf("no trends report after the next run: %v", err)
 	}
 }
+
+// TestRunAbortDuringPages: a second signal while pages are written is an
+// abort (ExitAborted), not a pages failure; the next run completes.
+func TestRunAbortDuringPages(t *testing.T) {
+	t.Parallel()
+	p, _, out := stopSetup(t)
+	stop := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	ps := p.Publisher.(*runner.PublishStage)
+	chart := ps.Chart
+	ps.Chart = func(title string, w []store.PageCount, asOf time.Time) []byte {
+		once.Do(func() { close(stop); cancel() })
+		return chart(title, w, asOf)
+	}
+	rep, err := p.Run(ctx, runner.RunOptions{Stop: stop})
+	if !errors.Is(err, runner.ErrAborted) {
+		t.Fatalf("Run = %v, want ErrAborted; stages %s", err, stageList(rep))
+	}
+	if got, want := stageList(rep), "sync:ok classify:ok pages:aborted trends:skipped"; got != want {
+		t.Errorf("stages %s, want %s", got, want)
+	}
+	if rep.ExitCode != runner.ExitAborted {
+		t.Errorf("exit code %d, want %d", rep.ExitCode, runner.ExitAborted)
+	}
+	ps.Chart = chart
+	rep, err = p.Run(context.Background(), runner.RunOptions{})
+	if err != nil || rep.ExitCode != runner.ExitOK {
+		t.Fatalf("next run: %v, exit %d, stages %s", err, rep.ExitCode, stageList(rep))
+	}
+	if _, err := os.Stat(filepath.Join(out, runner.TrendsFile)); err != nil {
+		t.Errorf("no trends report after the next run: %v", err)
+	}
+}
