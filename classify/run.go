@@ -2,6 +2,7 @@ package classify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -25,7 +26,15 @@ type RunOptions struct {
 	BatchSize int // issues loaded per round trip (default 2000)
 	Workers   int // parallel extraction (default GOMAXPROCS)
 	Logger    *slog.Logger
+	// Stop, when closed, ends the run before its next batch with
+	// ErrStopped, rolling the run's transaction back; once the batches are
+	// done the run commits (errata run's first SIGINT or SIGTERM).
+	Stop <-chan struct{}
 }
+
+// ErrStopped is returned by Run when RunOptions.Stop was closed before the
+// last batch: nothing of the run was saved.
+var ErrStopped = errors.New("classify stopped before its last batch and rolled back")
 
 // RunSummary says what a classify run did.
 type RunSummary struct {
@@ -132,6 +141,11 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		b0 := &producerStats{phases: map[string]time.Duration{}}
 		batches, perr := produceBatches(pctx, st, ids, version, opts, b0)
 		for b := range batches {
+			select {
+			case <-opts.Stop:
+				return ErrStopped
+			default:
+			}
 			issues, hashes, skip, analyses, touch := b.issues, b.hashes, b.skip, b.analyses, b.touch
 			t := time.Now()
 			// fingerprints already seen in stored clusters

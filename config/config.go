@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -131,7 +132,47 @@ func Load(path string) (*Config, error) {
 
 var lineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
 
-// Parse reads a config from r; name is used in messages.
+// Errors are several problems in one file, reported together so that a
+// user fixes them in one go. errors.As finds each *Error.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap gives errors.Is and errors.As each problem.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// joined returns nil, the one *Error, or Errors.
+func joined(es []*Error) error {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return Errors(es)
+}
+
+// typeError is how an UnmarshalYAML of this package reports a bad value:
+// as a *yaml.TypeError, decoding goes on and the other problems of the
+// file are reported too.
+func typeError(line int, msg string) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", line, msg)}}
+}
+
+// Parse reads a config from r; name is used in messages. Every problem is
+// reported at once, each with its line and key.
 func Parse(r io.Reader, name string) (*Config, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -141,22 +182,52 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return c, nil
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := lineRe.FindStringSubmatch(msg); m != nil {
+			return nil, &Error{Path: name, Line: syntaxLine(data, m[2]), Msg: m[2]}
+		}
+		return nil, &Error{Path: name, Msg: msg}
+	}
+	keys := keysByLine(&doc)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
 		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			// "line 3: field foo not found in type config.Sources"
-			m := lineRe.FindStringSubmatch(te.Errors[0])
-			if m != nil {
+		var ce *Error
+		switch {
+		case errors.As(err, &te):
+			var es []*Error
+			for _, e := range te.Errors {
+				// "line 3: cannot unmarshal !!str `x` into int"
+				m := lineRe.FindStringSubmatch(e)
+				if m == nil {
+					es = append(es, &Error{Path: name, Msg: e})
+					continue
+				}
 				var line int
 				fmt.Sscan(m[1], &line)
-				return nil, &Error{Path: name, Line: line, Msg: friendlier(m[2])}
+				msg, isKey := friendlier(m[2])
+				key := keys[line]
+				if isKey {
+					key = "" // the message names the unknown key
+				}
+				es = append(es, &Error{Path: name, Line: line, Key: key, Msg: msg})
 			}
-			return nil, &Error{Path: name, Msg: te.Errors[0]}
-		}
-		var ce *Error
-		if errors.As(err, &ce) {
+			// yaml decodes what it can: check that too, so that every
+			// problem is reported at once, in the order of the file.
+			c.Path = name
+			var ves Errors
+			if verr := c.validate(lineOfKey(keys), true); !errors.As(verr, &ves) {
+				if one := (*Error)(nil); errors.As(verr, &one) {
+					ves = Errors{one}
+				}
+			}
+			es = append(es, ves...)
+			sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
+			return nil, joined(es)
+		case errors.As(err, &ce):
 			ce.Path = name
 			return nil, ce
 		}
@@ -164,7 +235,79 @@ func Parse(r io.Reader, name string) (*Config, error) {
 	}
 	c.Path = name
 	c.Rules = c.RulesRaw.Node
-	return c, c.validate()
+	return c, c.validate(lineOfKey(keys), false)
+}
+
+// keysByLine maps each line of the document to the key path set there
+// ("sources.repositories[0].since"), so that a type error, which yaml
+// reports by line only, can name its key.
+func keysByLine(doc *yaml.Node) map[int]string {
+	out := map[int]string{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if n.Style&yaml.FlowStyle != 0 {
+			return // [a, b] and {k: v} on one line: name the key holding them
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				out[k.Line] = p
+				out[v.Line] = p
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				out[c.Line] = p
+				walk(c, p)
+			}
+		}
+	}
+	walk(doc, "")
+	return out
+}
+
+// lineOfKey returns the first line setting a key path with its indexes
+// removed ("sources.repositories.repo"), for checks made after decoding.
+func lineOfKey(keys map[int]string) func(string) int {
+	first := map[string]int{}
+	for line, k := range keys {
+		plain := indexRe.ReplaceAllString(k, "")
+		if l, ok := first[plain]; !ok || line < l {
+			first[plain] = line
+		}
+	}
+	return func(k string) int { return first[k] }
+}
+
+var indexRe = regexp.MustCompile(`\[\d+\]`)
+
+// syntaxLine finds the line of a YAML syntax error. yaml reports the line
+// where the enclosing construct began (and off by one for some errors), so
+// this takes the first prefix of whole lines that fails with the same
+// message: its last line is where the problem is.
+func syntaxLine(data []byte, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for n := 1; n <= len(lines); n++ {
+		var v yaml.Node
+		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &v)
+		if err == nil {
+			continue
+		}
+		if m := lineRe.FindStringSubmatch(strings.TrimPrefix(err.Error(), "yaml: ")); m != nil && m[2] == msg {
+			return n
+		}
+	}
+	return 0
 }
 
 // RawNode keeps a YAML value undecoded. yaml.v3 decodes into a *yaml.Node
@@ -181,48 +324,128 @@ func (r *RawNode) UnmarshalYAML(n *yaml.Node) error {
 
 var fieldNotFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
 
-func friendlier(msg string) string {
+// friendlier rewrites yaml's messages for users; isKey reports an
+// unknown-key message.
+func friendlier(msg string) (_ string, isKey bool) {
 	if m := fieldNotFound.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown key %q in %s", m[1], strings.ToLower(m[2]))
+		return fmt.Sprintf("unknown key %q in %s", m[1], strings.ToLower(m[2])), true
 	}
-	return msg
+	if strings.HasPrefix(msg, "unknown key ") {
+		return msg, true
+	}
+	if m := cannotUnmarshal.FindStringSubmatch(msg); m != nil {
+		// The value itself is not repeated: it may be a secret put in
+		// the wrong place.
+		return fmt.Sprintf("want %s, got %s", kindName(m[2]), tagName(m[1])), false
+	}
+	return msg, false
+}
+
+var cannotUnmarshal = regexp.MustCompile("^cannot unmarshal (.*) into (\\S+)$")
+
+// tagName names the kind of a YAML value from its tag ("!!str `x`").
+func tagName(tagged string) string {
+	tag, _, _ := strings.Cut(tagged, " ")
+	switch tag {
+	case "!!str":
+		return "a string"
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "true or false"
+	case "!!seq":
+		return "a list"
+	case "!!map":
+		return "a mapping"
+	case "!!null":
+		return "nothing"
+	}
+	return "a " + strings.TrimPrefix(tag, "!!") + " value"
+}
+
+// kindName says which kind of value a Go type of the config wants.
+func kindName(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case goType == "bool":
+		return "true or false"
+	case goType == "string":
+		return "a string"
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "config."):
+		return "a mapping (key: value lines)"
+	}
+	return goType
 }
 
 // repoRe is GitHub's owner/name shape.
 var repoRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
 
-// ValidRepo reports whether s has GitHub's owner/name shape.
-func ValidRepo(s string) bool { return repoRe.MatchString(s) }
+// ValidRepo reports whether s has GitHub's owner/name shape. It is the one
+// check for repository names wherever they enter errata (config, --repo,
+// search results, imported records), and it keeps them inside the API's
+// /repos/ path: only letters, digits, '-', '_' and '.', and a name that is
+// not "." or "..".
+func ValidRepo(s string) bool {
+	if !repoRe.MatchString(s) {
+		return false
+	}
+	_, name, _ := strings.Cut(s, "/")
+	return name != "." && name != ".."
+}
 
-func (c *Config) validate() error {
+// validate checks the decoded config. partial is set when decoding failed
+// somewhere: an entry whose decoding failed is left empty and is not
+// reported twice.
+func (c *Config) validate(lineOf func(string) int, partial bool) error {
+	var es []*Error
+	add := func(line int, key, msg string) {
+		if line == 0 {
+			line = lineOf(key)
+		}
+		es = append(es, &Error{Path: c.Path, Line: line, Key: key, Msg: msg})
+	}
 	seen := map[string]int{}
 	for _, r := range c.Sources.Repositories {
-		if !repoRe.MatchString(r.Repo) {
-			return &Error{Path: c.Path, Line: r.Line, Key: "sources.repositories.repo", Msg: fmt.Sprintf("want owner/name, got %q", r.Repo)}
+		if partial && r.Repo == "" {
+			continue
+		}
+		if !ValidRepo(r.Repo) {
+			add(r.Line, "sources.repositories.repo", fmt.Sprintf("want owner/name, got %q", r.Repo))
+			continue
 		}
 		k := strings.ToLower(r.Repo)
 		if prev, dup := seen[k]; dup {
-			return &Error{Path: c.Path, Line: r.Line, Key: "sources.repositories.repo", Msg: fmt.Sprintf("%s is already listed on line %d", r.Repo, prev)}
+			add(r.Line, "sources.repositories.repo", fmt.Sprintf("%s is already listed on line %d", r.Repo, prev))
+			continue
 		}
 		seen[k] = r.Line
 	}
 	for _, s := range c.Sources.Searches {
+		if partial && s.Query == "" {
+			continue
+		}
 		if strings.TrimSpace(s.Query) == "" {
-			return &Error{Path: c.Path, Line: s.Line, Key: "sources.searches.query", Msg: "must not be empty"}
+			add(s.Line, "sources.searches.query", "must not be empty")
 		}
 	}
 	switch c.Output.Format {
 	case "", "hugo", "mkdocs", "plain":
 	default:
-		return &Error{Path: c.Path, Key: "output.format", Msg: fmt.Sprintf("want hugo, mkdocs or plain, got %q", c.Output.Format)}
+		add(0, "output.format", fmt.Sprintf("want hugo, mkdocs or plain, got %q", c.Output.Format))
 	}
 	if c.Output.MinSize < 0 {
-		return &Error{Path: c.Path, Key: "output.min_size", Msg: "must not be negative"}
+		add(0, "output.min_size", "must not be negative")
 	}
-	if c.LLM != nil && (c.LLM.MaxConcurrency < 0 || c.LLM.TokenBudget < 0) {
-		return &Error{Path: c.Path, Key: "llm", Msg: "max_concurrency and token_budget must not be negative"}
+	if c.LLM != nil && c.LLM.MaxConcurrency < 0 {
+		add(0, "llm.max_concurrency", "must not be negative")
 	}
-	return nil
+	if c.LLM != nil && c.LLM.TokenBudget < 0 {
+		add(0, "llm.token_budget", "must not be negative")
+	}
+	return joined(es)
 }
 
 // UnmarshalYAML records the line of a repository entry and accepts the
@@ -278,7 +501,7 @@ func strictDecode(n *yaml.Node, v any, what string) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if !known[k.Value] {
-				return &Error{Line: k.Line, Msg: fmt.Sprintf("unknown key %q in %s", k.Value, what)}
+				return typeError(k.Line, fmt.Sprintf("unknown key %q in %s", k.Value, what))
 			}
 		}
 	}
@@ -292,7 +515,7 @@ type Date struct{ time.Time }
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	t, err := ParseDate(n.Value)
 	if err != nil {
-		return &Error{Line: n.Line, Key: "since", Msg: err.Error()}
+		return typeError(n.Line, err.Error())
 	}
 	d.Time = t
 	return nil
@@ -316,7 +539,7 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return &Error{Line: n.Line, Msg: err.Error()}
+		return typeError(n.Line, err.Error())
 	}
 	d.Duration = v
 	return nil

@@ -29,8 +29,12 @@ type ClientOptions struct {
 	Token  string
 	Limits Limits
 	// Stop, when closed, makes pending waits return ErrStopped.
-	Stop   <-chan struct{}
-	OnWait Waiter
+	Stop <-chan struct{}
+	// Breaker, when set, is shared with the other clients of the run, so
+	// that a dead API host stops every source's requests (see Breaker);
+	// nil gives the client its own.
+	Breaker *Breaker
+	OnWait  Waiter
 	// Transport is the underlying RoundTripper (default a clone of
 	// http.DefaultTransport).
 	Transport http.RoundTripper
@@ -83,8 +87,17 @@ func NewClient(o ClientOptions) (*Client, error) {
 	}
 	count := &Counters{}
 	count.RateRemaining.Store(-1)
-	tr := &transport{base: rt, token: o.Token, lim: o.Limits.withDefaults(), stop: o.Stop, onWait: o.OnWait,
-		count: count, rates: map[string]rateState{}, sleepFn: sleepCtx}
+	lim := o.Limits.withDefaults()
+	br := o.Breaker
+	if br == nil {
+		br = NewBreaker(lim.BreakerThreshold)
+	} else if br.threshold <= 0 {
+		br.mu.Lock()
+		br.threshold = lim.BreakerThreshold
+		br.mu.Unlock()
+	}
+	tr := &transport{base: rt, token: o.Token, lim: lim, stop: o.Stop, onWait: o.OnWait,
+		count: count, rates: map[string]rateState{}, sleepFn: sleepCtx, breaker: br, host: base.Host}
 	hc := &http.Client{
 		Transport: tr,
 		// Redirects are followed by Client.get itself, so that a reconcile
@@ -101,6 +114,10 @@ func NewClient(o ClientOptions) (*Client, error) {
 	}
 	return &Client{gh: gh, tr: tr, Count: count, base: base}, nil
 }
+
+// Unreachable returns a *CircuitOpenError when the client's breaker has
+// given up on the API host, else nil.
+func (c *Client) Unreachable() error { return c.tr.breaker.openError(c.tr.host) }
 
 // BaseURL is the resolved API base.
 func (c *Client) BaseURL() *url.URL { u := *c.base; return &u }

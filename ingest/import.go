@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -473,18 +474,8 @@ func repositoryOf(rec *ghRecord) (string, string, error) {
 	return "", "repository", errors.New("missing (and no repository_url or html_url to take it from)")
 }
 
-func validRepoName(s string) bool {
-	owner, name, ok := strings.Cut(s, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '/' || r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
+// validRepoName is config.ValidRepo, the one check for repository names.
+func validRepoName(s string) bool { return config.ValidRepo(s) }
 
 // parseLabels accepts label objects ({"name": ...}) or plain strings.
 func parseLabels(raw json.RawMessage) ([]string, error) {

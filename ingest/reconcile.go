@@ -83,7 +83,11 @@ func (r *run) reconcile(ctx context.Context) error {
 
 func (r *run) checkMissing(ctx context.Context, n int) error {
 	var raw json.RawMessage
-	_, err := r.s.c.get(ctx, fmt.Sprintf("repos/%s/issues/%d", r.src.Key, n), "", &raw, true)
+	p, err := repoPath(r.src.Key, "issues/"+strconv.Itoa(n))
+	if err != nil {
+		return err
+	}
+	_, err = r.s.c.get(ctx, p, "", &raw, true)
 	r.pages++
 	reason := ""
 	var se *StatusError
@@ -137,7 +141,10 @@ func movedTo(loc string) string {
 // repairComments lists an issue's comments again, stores them, and deletes
 // the stored ones GitHub no longer has.
 func (r *run) repairComments(ctx context.Context, n int) error {
-	u := fmt.Sprintf("repos/%s/issues/%d/comments?per_page=%d", r.src.Key, n, r.s.opt.PerPage)
+	u, err := repoPath(r.src.Key, fmt.Sprintf("issues/%d/comments?per_page=%d", n, r.s.opt.PerPage))
+	if err != nil {
+		return err
+	}
 	var keep []int64
 	for u != "" {
 		if r.stopped() {

@@ -30,12 +30,15 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/errata-tool/errata/config"
 )
 
 // pendingItem is a hit whose comments still have to be fetched.
@@ -140,6 +143,13 @@ func (r *run) decodeSearch(ctx context.Context, raws []json.RawMessage) (*batch,
 	byRepo := map[string][]int{}
 	for _, raw := range raws {
 		is, err := toStoreIssue("", raw)
+		var re *RecordError
+		if errors.As(err, &re) && (strings.HasPrefix(re.Field, "repository") || re.Field == "html_url") {
+			// A hit whose repository is not owner/name (config.ValidRepo)
+			// could lead requests out of /repos/: skip it, keep the rest.
+			r.s.log.Warn("search hit skipped: no valid owner/name repository", "source", r.src.String(), "error", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -215,6 +225,12 @@ func (r *run) pendingComments(ctx context.Context) error {
 }
 
 func (r *run) pendingRepo(ctx context.Context, repo string) error {
+	if !config.ValidRepo(repo) {
+		// Saved by an errata that did not check search hits' names.
+		r.s.log.Warn("search hit with a repository name that is not owner/name; its comments are skipped", "source", r.src.String(), "repository", repo)
+		delete(r.state.Pending, repo)
+		return nil
+	}
 	items := r.state.Pending[repo]
 	nums := make([]int, 0, len(items))
 	perIssue := 0
@@ -236,7 +252,10 @@ func (r *run) pendingRepo(ctx context.Context, repo string) error {
 	}
 	per := strconv.Itoa(r.s.opt.PerPage)
 	if perIssue > 2 {
-		base := fmt.Sprintf("repos/%s/issues/comments?sort=updated&direction=asc&per_page=%s", repo, per)
+		base, err := repoPath(repo, "issues/comments?sort=updated&direction=asc&per_page="+per)
+		if err != nil {
+			return err
+		}
 		u := base
 		if !minSince.IsZero() {
 			u += "&since=" + url.QueryEscape(sinceParam(minSince))
@@ -291,7 +310,10 @@ func (r *run) pendingRepo(ctx context.Context, repo string) error {
 	for _, n := range nums {
 		k := strconv.Itoa(n)
 		it := items[k]
-		u := fmt.Sprintf("repos/%s/issues/%d/comments?per_page=%s", repo, n, per)
+		u, err := repoPath(repo, fmt.Sprintf("issues/%d/comments?per_page=%s", n, per))
+		if err != nil {
+			return err
+		}
 		if it.Since != "" {
 			u += "&since=" + url.QueryEscape(it.Since)
 		}

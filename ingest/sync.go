@@ -54,6 +54,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -170,7 +171,9 @@ func NewSyncer(c *Client, st *store.Store, o Options) *Syncer {
 // best made serially). A source that fails (gone, forbidden, retries
 // exhausted) is reported and the others still run; a stop, a cancelled
 // context or a rate-limit wait beyond MaxWait ends the run, with every
-// committed page kept.
+// committed page kept. Once the client's circuit breaker has given up on
+// the API host, the remaining sources are reported skipped with the reason
+// (a *CircuitOpenError in Summary.Err).
 func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
 	var out []Summary
 	halt := ""
@@ -180,6 +183,11 @@ func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
 		}
 		if halt != "" {
 			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: halt})
+			continue
+		}
+		if err := s.c.Unreachable(); err != nil {
+			// The API host is down for this run: report, do not try.
+			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: "not tried: " + err.Error(), Err: err})
 			continue
 		}
 		sum := s.syncSource(ctx, src)
@@ -262,13 +270,12 @@ func (r *run) skipPR(repo string, n int) {
 func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 	sum = Summary{Source: src.String(), Kind: src.Kind}
 	log := s.log.With("source", src.String())
-	if src.Kind == "repo" {
-		owner, name, ok := strings.Cut(src.Key, "/")
-		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-			sum.Status, sum.Err = "failed", fmt.Errorf("repository %q: want owner/name", src.Key)
-			sum.Message = sum.Err.Error()
-			return sum
-		}
+	if src.Kind == "repo" && !config.ValidRepo(src.Key) {
+		// Checked before anything is saved or requested: a bad name is
+		// never stored as a source and never reaches a request path.
+		sum.Status, sum.Err = "failed", fmt.Errorf("repository %q: want owner/name (letters, digits, '-', '_', '.')", src.Key)
+		sum.Message = sum.Err.Error()
+		return sum
 	}
 	row, err := s.st.SyncSourceEnsure(ctx, src.Kind, src.Key)
 	if err != nil {
@@ -476,7 +483,8 @@ func (r *run) commentStream() *streamDef {
 // or "") before the sort parameters. The probe asks newest first at full
 // page size; catch-up pages ask oldest first from a cursor, at r.per.
 func (r *run) listStream(name, path, filter string, state *streamState, decode func(context.Context, []json.RawMessage) (*batch, error)) *streamDef {
-	base := fmt.Sprintf("repos/%s/%s/%s?%s", url.PathEscape(r.owner), url.PathEscape(r.name), path, filter)
+	// The source's name was checked by syncSource (config.ValidRepo).
+	base, _ := repoPath(r.owner+"/"+r.name, path+"?"+filter)
 	return &streamDef{
 		name:  name,
 		state: state,
@@ -598,7 +606,7 @@ func (r *run) ascending(ctx context.Context, d *streamDef, since time.Time, back
 		}
 		f := <-next
 		var re *RetriesExhaustedError
-		if f.err != nil && errors.As(f.err, &re) && r.per > minPerPage && !errors.Is(f.err, ErrStopped) {
+		if f.err != nil && errors.As(f.err, &re) && !re.Connection && r.per > minPerPage && !errors.Is(f.err, ErrStopped) {
 			// GitHub keeps failing on this page: large pages of big
 			// issues time out on its side. Ask for smaller pages.
 			r.per = max(r.per/2, minPerPage)
@@ -707,7 +715,7 @@ func repoFromAPIURL(u string) string {
 		return ""
 	}
 	parts := strings.SplitN(u[i+len("/repos/"):], "/", 3)
-	if len(parts) < 2 {
+	if len(parts) < 2 || !config.ValidRepo(parts[0]+"/"+parts[1]) {
 		return ""
 	}
 	return parts[0] + "/" + parts[1]
@@ -873,7 +881,11 @@ func (r *run) decodeComments(ctx context.Context, raws []json.RawMessage) (*batc
 // fetchIssue GETs one issue; nil when it is gone (301/404/410).
 func (r *run) fetchIssue(ctx context.Context, repo string, n int) (*store.Issue, error) {
 	var raw json.RawMessage
-	_, err := r.s.c.get(ctx, fmt.Sprintf("repos/%s/issues/%d", repo, n), "", &raw, true)
+	p, err := repoPath(repo, "issues/"+strconv.Itoa(n))
+	if err != nil {
+		return nil, err
+	}
+	_, err = r.s.c.get(ctx, p, "", &raw, true)
 	switch StatusOf(err) {
 	case 0:
 	case http.StatusMovedPermanently, http.StatusNotFound, http.StatusGone:

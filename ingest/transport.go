@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -37,8 +39,21 @@ type Limits struct {
 	// Retries bounds retries of one request on 5xx and network errors.
 	// Default 5.
 	Retries int
-	// RequestTimeout bounds one attempt, body included. Default 60 s.
+	// RequestTimeout bounds one attempt, body included. Default 60 s. An
+	// answer that began but did not finish in time is a slow big page:
+	// it is retried, then asked for in smaller pages.
 	RequestTimeout time.Duration
+	// NoAnswerTimeout bounds the wait for the first byte of an answer
+	// (the response headers). A server that accepted the connection but
+	// says nothing for this long counts as unreachable, like a refused
+	// connection (see Breaker), and smaller pages are not tried. GitHub
+	// answers within 10 s or fails with a 502 itself. Default half of
+	// RequestTimeout (30 s).
+	NoAnswerTimeout time.Duration
+	// BreakerThreshold is how many connection failures in a row (refused,
+	// DNS, TLS, no answer) open the circuit breaker of an API host, after
+	// which no more requests are sent to it. Default 4.
+	BreakerThreshold int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -59,6 +74,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.RequestTimeout == 0 {
 		l.RequestTimeout = 60 * time.Second
+	}
+	if l.NoAnswerTimeout == 0 || l.NoAnswerTimeout > l.RequestTimeout {
+		l.NoAnswerTimeout = l.RequestTimeout / 2
+	}
+	if l.BreakerThreshold <= 0 {
+		l.BreakerThreshold = 4
 	}
 	return l
 }
@@ -85,6 +106,9 @@ type RetriesExhaustedError struct {
 	URL      string
 	Attempts int
 	Last     string
+	// Connection is set when the last failure was a connection failure
+	// (refused, DNS, TLS, no answer): smaller pages would not help.
+	Connection bool
 }
 
 func (e *RetriesExhaustedError) Error() string {
@@ -117,6 +141,8 @@ type rateState struct {
 // retryable too.
 type transport struct {
 	base    http.RoundTripper
+	breaker *Breaker
+	host    string // the API host, the breaker's key
 	token   string
 	lim     Limits
 	stop    <-chan struct{}
@@ -151,14 +177,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.rates[res] = rateState{}
 			t.mu.Unlock()
 		}
+		if err := t.breaker.openError(t.host); err != nil {
+			return nil, err
+		}
 		resp, body, err := t.attempt(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			conn := connectionFailure(err)
+			if conn {
+				if oerr := t.breaker.failure(t.host, err); oerr != nil {
+					return nil, oerr
+				}
+			}
 			if !retryableNetErr(err) || failures >= t.lim.Retries {
 				if failures > 0 {
-					return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: failures + 1, Last: err.Error()}
+					return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: failures + 1, Last: err.Error(), Connection: conn}
 				}
 				return nil, err
 			}
@@ -169,6 +204,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
+		t.breaker.success(t.host) // an answer, whatever it says
 		t.observe(res, resp)
 		switch code := resp.StatusCode; {
 		case code == http.StatusNotModified:
@@ -230,11 +266,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // attempt sends one request and reads the whole body under the per-attempt
-// timeout.
+// timeout; an answer that does not begin within NoAnswerTimeout is a
+// *NoAnswerError.
 func (t *transport) attempt(orig *http.Request) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(orig.Context(), t.lim.RequestTimeout)
 	defer cancel()
-	req := orig.Clone(ctx)
+	hctx, hcancel := context.WithCancelCause(ctx)
+	defer hcancel(nil)
+	noAnswer := time.AfterFunc(t.lim.NoAnswerTimeout, func() { hcancel(errNoAnswer) })
+	req := orig.Clone(hctx)
 	if t.token != "" {
 		req.Header.Set("Authorization", "Bearer "+t.token)
 	}
@@ -247,7 +287,11 @@ func (t *transport) attempt(orig *http.Request) (*http.Response, []byte, error) 
 	}
 	t.count.Requests.Add(1)
 	resp, err := t.base.RoundTrip(req)
+	noAnswer.Stop()
 	if err != nil {
+		if errors.Is(context.Cause(hctx), errNoAnswer) {
+			return nil, nil, &NoAnswerError{After: t.lim.NoAnswerTimeout}
+		}
 		return nil, nil, err
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -377,12 +421,18 @@ func retryAfter(resp *http.Response) time.Duration {
 }
 
 func retryableNetErr(err error) bool {
+	if errors.Is(err, errNoAnswer) {
+		return true
+	}
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
 		return false // a wrong host name does not heal
+	}
+	if badCertificate(err) {
+		return false // nor does a certificate that does not verify
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
@@ -400,4 +450,145 @@ func redactURL(u string) string {
 		return u[:i] + "access_token=REDACTED"
 	}
 	return u
+}
+
+// errNoAnswer is the cause of an attempt cancelled for want of an answer.
+var errNoAnswer = errors.New("no answer")
+
+// NoAnswerError: the server accepted the connection but sent nothing
+// within Limits.NoAnswerTimeout. It counts as a connection failure.
+type NoAnswerError struct{ After time.Duration }
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("no answer within %s", e.After.Round(time.Second))
+}
+
+func (e *NoAnswerError) Unwrap() error { return errNoAnswer }
+
+// connectionFailure reports whether err means the API host could not be
+// reached or did not answer at all: the connection was refused or timed
+// out, the name did not resolve, TLS failed, or nothing came back. These
+// feed the circuit breaker and are never answered with smaller pages.
+// A connection dropped after the server began to answer is not one.
+func connectionFailure(err error) bool {
+	if errors.Is(err, errNoAnswer) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) || badCertificate(err) {
+		return true
+	}
+	return strings.Contains(err.Error(), "tls: ") // handshake failures
+}
+
+// badCertificate reports a certificate that does not verify.
+func badCertificate(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
+// Breaker is a circuit breaker per API host, shared by every client of a
+// run (ClientOptions.Breaker) so that a dead endpoint costs a few attempts
+// in all, not a few per source: after BreakerThreshold connection failures
+// in a row (see connectionFailure) with no answer in between, it opens and
+// every further request to that host fails at once with a
+// *CircuitOpenError. It stays open for the rest of the run; the next run
+// tries again.
+type Breaker struct {
+	threshold int
+	mu        sync.Mutex
+	hosts     map[string]*hostState
+}
+
+type hostState struct {
+	fails int
+	open  bool
+	last  string
+}
+
+// NewBreaker returns a breaker that opens after threshold connection
+// failures in a row (0: the default of Limits.BreakerThreshold).
+func NewBreaker(threshold int) *Breaker {
+	return &Breaker{threshold: threshold, hosts: map[string]*hostState{}}
+}
+
+// CircuitOpenError: the API host failed to connect too many times in a
+// row, so errata sends it nothing more in this run.
+type CircuitOpenError struct {
+	Host     string
+	Failures int
+	Last     string
+}
+
+func (e *CircuitOpenError) Error() string {
+	return fmt.Sprintf("GitHub API at %s unreachable: %d connection failures in a row (last: %s); nothing more is sent to it in this run", e.Host, e.Failures, e.Last)
+}
+
+func (b *Breaker) state(host string) *hostState {
+	h := b.hosts[host]
+	if h == nil {
+		h = &hostState{}
+		b.hosts[host] = h
+	}
+	return h
+}
+
+// OpenError returns a *CircuitOpenError when host's circuit is open, else
+// nil.
+func (b *Breaker) OpenError(host string) error { return b.openError(host) }
+
+func (b *Breaker) openError(host string) error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.state(host)
+	if !h.open {
+		return nil
+	}
+	return &CircuitOpenError{Host: host, Failures: h.fails, Last: h.last}
+}
+
+// failure records a connection failure; it returns the *CircuitOpenError
+// when this one opens the circuit.
+func (b *Breaker) failure(host string, err error) error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.state(host)
+	h.fails++
+	h.last = err.Error()
+	if h.fails >= b.threshold {
+		h.open = true
+	}
+	if h.open {
+		return &CircuitOpenError{Host: host, Failures: h.fails, Last: h.last}
+	}
+	return nil
+}
+
+// success records an answer: the failures so far were not in a row.
+func (b *Breaker) success(host string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if h := b.state(host); !h.open {
+		h.fails = 0
+	}
 }

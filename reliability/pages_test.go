@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -157,6 +158,9 @@ func TestPagesDiskFull(t *testing.T) {
 	cmd.Env = append(os.Environ(), childMode+"=app", childLimit+"="+strconv.Itoa(limit), childArgs+"="+string(args))
 	o, err := cmd.CombinedOutput()
 	t.Logf("pages with a %d-byte file limit: %v: %s", limit, err, o)
+	if m := regexp.MustCompile(`write (\S+): write `).FindString(string(o)); m != "" {
+		t.Errorf("the write error repeats the path (%q): %s", m, o)
+	}
 	if err == nil {
 		t.Errorf("errata pages succeeded although writes of more than %d bytes fail", limit)
 	}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -16,12 +17,16 @@ type IngestSyncer struct {
 	APIURL string
 	Limits ingest.Limits
 	Logger *slog.Logger
+	// Breaker, when set, is shared by the syncs of every source (one per
+	// `errata run`), so that a dead API host fails the run's sources after
+	// a few connection attempts in all; nil: one per source.
+	Breaker *ingest.Breaker
 }
 
 // Sync syncs one source; "another sync holds it" becomes ErrSourceBusy.
 func (s *IngestSyncer) Sync(ctx context.Context, src Source, token string, stop <-chan struct{}) (SyncResult, error) {
 	res := SyncResult{RateRemaining: -1, RateLimit: -1}
-	cl, err := ingest.NewClient(ingest.ClientOptions{APIURL: s.APIURL, Token: token, Limits: s.Limits, Stop: stop})
+	cl, err := ingest.NewClient(ingest.ClientOptions{APIURL: s.APIURL, Token: token, Limits: s.Limits, Stop: stop, Breaker: s.Breaker})
 	if err != nil {
 		return res, err
 	}
@@ -42,7 +47,10 @@ func (s *IngestSyncer) Sync(ctx context.Context, src Source, token string, stop 
 	res.IssuesNew, res.IssuesUpdated = sum.Issues.Inserted, sum.Issues.Updated
 	res.CommentsNew, res.CommentsUpdated = sum.Comments.Inserted, sum.Comments.Updated
 	res.RateRemaining, res.RateLimit = cl.Count.RateRemaining.Load(), cl.Count.RateLimit.Load()
+	var open *ingest.CircuitOpenError
 	switch {
+	case errors.As(sum.Err, &open):
+		return res, sum.Err
 	case sum.Status == "skipped":
 		return res, ErrSourceBusy
 	case sum.Err != nil:

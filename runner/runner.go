@@ -45,6 +45,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/store"
@@ -60,6 +61,13 @@ const (
 	ExitClassify = 4 // classify failed (pages and trends were not written)
 	ExitPages    = 5 // pages failed
 	ExitTrends   = 6 // the trends report failed
+	// ExitStopped: the first SIGINT or SIGTERM stopped the run after the
+	// unit of work in hand; the later stages were skipped, and the next
+	// run picks up.
+	ExitStopped = 7
+	// ExitAborted: a second signal abandoned the stage in hand at once
+	// (an open transaction rolls back; committed work is kept).
+	ExitAborted = 8
 	// ExitLocked: another `errata run` holds the run lock. 75 is
 	// EX_TEMPFAIL of sysexits.h: try again later.
 	ExitLocked = 75
@@ -275,13 +283,57 @@ type RunOptions struct {
 	// SkipSync skips the sync stage (errata run --no-sync).
 	SkipSync bool
 	// Stop, when closed (first SIGINT or SIGTERM), ends the run after the
-	// current sync page, with everything committed so far kept; the later
-	// stages are skipped and Run returns ErrStopped.
+	// unit of work in hand of whichever stage runs: the sync page (it is
+	// committed), the classify batch (classify commits only whole, so it
+	// rolls back unless its batches were all done), the page files being
+	// written (each is finished, no new one is begun). The later stages are
+	// skipped, Report.ExitCode is ExitStopped and Run returns ErrStopped.
+	// A stop that comes once the trends report is being written changes
+	// nothing: the run has nothing left to skip and reports its result.
+	// Cancelling ctx (the second signal) abandons the stage in hand at
+	// once: ExitAborted and ErrAborted.
 	Stop <-chan struct{}
 }
 
 // ErrStopped is returned by Run when RunOptions.Stop was closed.
-var ErrStopped = errors.New("stopped by a signal; every committed page is kept and the next run resumes")
+var ErrStopped = errors.New("stopped by a signal after the work in hand; everything committed is kept and the next run picks up")
+
+// ErrAborted is returned by Run when its context was cancelled (a second
+// signal): the stage in hand was abandoned.
+var ErrAborted = errors.New("aborted by a second signal; the stage in hand was abandoned (its open transaction rolled back), everything committed is kept and the next run picks up")
+
+type stopKey struct{}
+
+// WithStop returns ctx carrying stop, for stages reached through
+// interfaces that take only a context (Classifier): StopFrom reads it.
+func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
+	if stop == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// StopFrom returns the stop channel WithStop put in ctx, or nil.
+func StopFrom(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	return ch
+}
+
+// cancelOnStop returns a context cancelled when stop is closed, for stages
+// that end their unit of work in hand when their context is cancelled.
+func cancelOnStop(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-c.Done():
+			}
+		}()
+	}
+	return c, cancel
+}
 
 func closed(ch <-chan struct{}) bool {
 	if ch == nil {
@@ -293,6 +345,27 @@ func closed(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// interrupted ends the report when the run was aborted (ctx cancelled) or
+// stopped: the stages named are recorded as skipped and the exit code set.
+func interrupted(ctx context.Context, rep *Report, stop <-chan struct{}, later ...string) error {
+	var err error
+	var detail string
+	switch {
+	case ctx.Err() != nil:
+		err, detail = ErrAborted, "the run was aborted"
+		rep.ExitCode = ExitAborted
+	case closed(stop):
+		err, detail = ErrStopped, "the run was stopped"
+		rep.ExitCode = ExitStopped
+	default:
+		return nil
+	}
+	for _, st := range later {
+		rep.add(StageStatus{Stage: st, Status: "skipped", Detail: detail})
+	}
+	return err
 }
 
 // Run is `errata run`: the whole pipeline once, under the run lock. It
@@ -338,8 +411,13 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 			if res.Changed() {
 				rep.Changed = true
 			}
-			if err != nil && closed(opts.Stop) {
+			if err != nil && ctx.Err() != nil {
+				st.Status, st.Detail = "aborted", "aborted by a second signal; every committed page is kept"
+			} else if err != nil && closed(opts.Stop) {
 				st.Status, st.Detail = "stopped", "stopped after the current page; progress saved"
+			} else if open := (*ingest.CircuitOpenError)(nil); errors.As(err, &open) && res.Requests == 0 {
+				st.Status, st.Detail = "skipped", "not tried: "+open.Error()
+				rep.fail(ExitSync)
 			} else if errors.Is(err, ErrSourceBusy) {
 				st.Status, st.Detail = "skipped", "another errata process is syncing this source now"
 			} else if until, ok := RateLimitedUntil(err); ok {
@@ -357,23 +435,23 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 			rep.add(st)
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		rep.fail(ExitFailure)
-		return rep, fmt.Errorf("run interrupted: %w", err)
-	}
-	if closed(opts.Stop) {
-		for _, st := range []string{"classify", "pages", "trends"} {
-			rep.add(StageStatus{Stage: st, Status: "skipped", Detail: "the run was stopped"})
-		}
-		rep.fail(ExitFailure)
-		return rep, ErrStopped
+	if err := interrupted(ctx, rep, opts.Stop, "classify", "pages", "trends"); err != nil {
+		return rep, err
 	}
 
 	// 2. classify
 	t0 := time.Now()
-	ran, cres, err := p.ClassifyIfPending(ctx, opts.Force)
+	ran, cres, err := p.ClassifyIfPending(WithStop(ctx, opts.Stop), opts.Force)
 	st := StageStatus{Stage: "classify", Duration: time.Since(t0)}
 	switch {
+	case err != nil && ctx.Err() != nil:
+		st.Status, st.Detail = "aborted", "aborted by a second signal; its transaction rolled back, the next run classifies again"
+		rep.add(st)
+		return rep, interrupted(ctx, rep, opts.Stop, "pages", "trends")
+	case errors.Is(err, classify.ErrStopped):
+		st.Status, st.Detail = "stopped", "stopped before its next batch and rolled back; the next run classifies again"
+		rep.add(st)
+		return rep, interrupted(ctx, rep, opts.Stop, "pages", "trends")
 	case errors.Is(err, ErrLocked):
 		st.Status, st.Detail = "skipped", "a worker is classifying now"
 	case err != nil:
@@ -390,32 +468,59 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		st.Status, st.Detail = "ok", cres.Summary
 	}
 	rep.add(st)
+	if err := interrupted(ctx, rep, opts.Stop, "pages", "trends"); err != nil {
+		return rep, err
+	}
 
 	// 3. pages and trends
-	p.publish(ctx, rep, opts.Force)
-	return rep, nil
+	return rep, p.publish(ctx, rep, opts.Force, opts.Stop)
 }
 
-func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool) {
+// publish runs pages and trends when pending; it returns ErrStopped or
+// ErrAborted when the run was stopped or aborted during them.
+func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-chan struct{}) error {
 	pending, why, err := p.PagesPending(ctx)
 	if err != nil {
+		if ierr := interrupted(ctx, rep, stop, "pages", "trends"); ierr != nil {
+			return ierr
+		}
 		rep.add(StageStatus{Stage: "pages", Status: "failed", Detail: err.Error()})
 		rep.fail(ExitPages)
-		return
+		return nil
 	}
 	if !pending && !force {
 		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "nothing changed since the last pages run"})
 		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "nothing changed since the last pages run"})
-		return
+		return nil
 	}
 	p.log().Debug("pages pending", "why", why)
-	pagesSt, trendsSt, err := p.Publish(ctx)
+	pagesSt, trendsSt, err := p.publishStop(ctx, stop)
 	if errors.Is(err, ErrLocked) {
 		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "a worker is writing pages now"})
 		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "a worker is writing pages now"})
-		return
+		return nil
+	}
+	if pagesSt.Stage == "" {
+		// Publish failed before the pages began.
+		if ierr := interrupted(ctx, rep, stop, "pages", "trends"); ierr != nil {
+			return ierr
+		}
+		rep.add(StageStatus{Stage: "pages", Status: "failed", Detail: err.Error()})
+		rep.fail(ExitPages)
+		return nil
 	}
 	rep.add(pagesSt)
+	if trendsSt.Stage == "" {
+		// Stopped or aborted during the pages, or stopped when they were
+		// done: the trends report is skipped.
+		return interrupted(ctx, rep, stop, "trends")
+	}
+	if trendsSt.Status == "failed" && ctx.Err() != nil {
+		trendsSt.Status, trendsSt.Detail = "aborted", "aborted by a second signal"
+		rep.add(trendsSt)
+		rep.ExitCode = ExitAborted
+		return ErrAborted
+	}
 	rep.add(trendsSt)
 	if pagesSt.Status == "failed" {
 		rep.fail(ExitPages)
@@ -423,6 +528,7 @@ func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool) {
 	if trendsSt.Status == "failed" {
 		rep.fail(ExitTrends)
 	}
+	return nil
 }
 
 // SyncSource syncs one source with the next usable token, feeding the
@@ -497,6 +603,20 @@ func (p *Pipeline) ClassifyIfPending(ctx context.Context, force bool) (bool, Cla
 // Publish writes the pages and the trends report under the pages lock,
 // whether or not anything is pending (callers check PagesPending).
 func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, err error) {
+	pagesSt, trendsSt, err = p.publishStop(ctx, nil)
+	if pagesSt.Status == "aborted" {
+		pagesSt.Status = "failed"
+		trendsSt = StageStatus{Stage: "trends", Status: "skipped", Detail: "pages failed"}
+	}
+	return pagesSt, trendsSt, err
+}
+
+// publishStop is Publish for a run that may be stopped: when stop closes
+// during the pages, they end after the files in hand (every file written
+// is whole), the pages status is "stopped" and the trends
+// report is not written; nothing is recorded as published, so the next
+// run writes the pages again (unchanged files are left as they are).
+func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pagesSt, trendsSt StageStatus, err error) {
 	if p.Publisher == nil {
 		return StageStatus{Stage: "pages", Status: "failed", Detail: "pages are not available in this build"},
 			StageStatus{Stage: "trends", Status: "skipped", Detail: "pages failed"}, nil
@@ -511,9 +631,23 @@ func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, 
 		return pagesSt, trendsSt, err
 	}
 	t0 := time.Now()
-	detail, perr := p.Publisher.Pages(ctx, p.OutDir)
-	p.Metrics.observeStage("pages", perr, time.Since(t0))
+	pctx, cancel := cancelOnStop(ctx, stop)
+	detail, perr := p.Publisher.Pages(pctx, p.OutDir)
+	cancel()
 	pagesSt = StageStatus{Stage: "pages", Status: "ok", Detail: detail, Duration: time.Since(t0)}
+	switch {
+	case perr != nil && ctx.Err() != nil:
+		pagesSt.Status, pagesSt.Detail = "aborted", "aborted by a second signal; the files written are whole, the next run writes the rest"
+		return pagesSt, trendsSt, nil
+	case perr != nil && closed(stop):
+		pagesSt.Status, pagesSt.Detail = "stopped", "stopped after the files in hand, each written whole; the next run writes the rest"
+		return pagesSt, trendsSt, nil
+	case closed(stop):
+		// The pages were done when the stop came: skip the trends.
+		p.Metrics.observeStage("pages", nil, time.Since(t0))
+		return pagesSt, trendsSt, nil
+	}
+	p.Metrics.observeStage("pages", perr, time.Since(t0))
 	if perr != nil {
 		pagesSt.Status, pagesSt.Detail = "failed", perr.Error()
 		p.log().Error("pages failed", "error", perr)
@@ -534,11 +668,16 @@ func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, 
 	return pagesSt, trendsSt, nil
 }
 
-// ExitCodeFor maps a Run error to an exit code (ExitLocked, else
-// ExitFailure); use Report.ExitCode when err is nil.
+// ExitCodeFor maps a Run error to an exit code (ExitLocked, ExitStopped,
+// ExitAborted, else ExitFailure); use Report.ExitCode when err is nil.
 func ExitCodeFor(err error) int {
-	if errors.Is(err, ErrLocked) {
+	switch {
+	case errors.Is(err, ErrLocked):
 		return ExitLocked
+	case errors.Is(err, ErrStopped):
+		return ExitStopped
+	case errors.Is(err, ErrAborted):
+		return ExitAborted
 	}
 	return ExitFailure
 }

@@ -24,9 +24,10 @@ type ClassifyStage struct {
 	Logger *slog.Logger
 }
 
-// Classify runs an incremental classify.
+// Classify runs an incremental classify. A stop channel put in ctx by
+// WithStop ends it before its next batch (classify.ErrStopped).
 func (c *ClassifyStage) Classify(ctx context.Context) (ClassifyResult, error) {
-	sum, err := classify.Run(ctx, c.Store, classify.RunOptions{Rules: c.Rules, Logger: c.Logger})
+	sum, err := classify.Run(ctx, c.Store, classify.RunOptions{Rules: c.Rules, Logger: c.Logger, Stop: StopFrom(ctx)})
 	if err != nil {
 		return ClassifyResult{}, err
 	}

@@ -58,8 +58,8 @@ func TestRunStopsAfterCurrentPage(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("stages %v, want %s", got, want)
 	}
-	if rep.ExitCode != runner.ExitFailure {
-		t.Errorf("exit code %d, want %d", rep.ExitCode, runner.ExitFailure)
+	if rep.ExitCode != runner.ExitStopped {
+		t.Errorf("exit code %d, want %d", rep.ExitCode, runner.ExitStopped)
 	}
 	var stored int
 	if err := s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM issues`).Scan(&stored); err != nil {

@@ -245,6 +245,11 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 				for i := range next {
 					id := ld.batch[i]
 					o := &outs[i]
+					if err := ctx.Err(); err != nil {
+						// Stopped: finish the files in hand, start no more.
+						o.err = err
+						continue
+					}
 					ev := ld.evs[id]
 					if ev == nil {
 						ev = &store.PageEvidence{ClusterID: id}
@@ -814,9 +819,19 @@ func createFile(full string, data []byte) error {
 	}
 	if werr != nil {
 		os.Remove(full)
-		return fmt.Errorf("pages: write %s: %w", full, werr)
+		return writeError(full, werr)
 	}
 	return nil
+}
+
+// writeError names the page once: the *PathError of a failed write
+// already holds a path (the page's, or its temporary file's).
+func writeError(full string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("pages: write %s: %w", full, err)
 }
 
 func atomicWrite(full string, data []byte) error {
@@ -838,7 +853,7 @@ func atomicWrite(full string, data []byte) error {
 	}
 	if werr != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("pages: write %s: %w", full, werr)
+		return writeError(full, werr)
 	}
 	return nil
 }

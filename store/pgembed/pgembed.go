@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Database and role created in the cluster.
@@ -139,8 +140,12 @@ func URLFor(dir, db string) string {
 }
 
 // Start initialises the cluster if needed and starts it if it is not
-// running, and returns its URL. It is safe to call from several processes
-// at once.
+// running, makes sure its database exists, and returns its URL. It is safe
+// to call from several processes at once, and it recovers by itself from
+// any earlier command that was interrupted at any point: a cluster is only
+// ever seen complete (see initdb), a half-made one is redone, the database
+// is created on every start that finds it missing, and lock files left by a
+// killed server are cleared.
 func (c *Cluster) Start(ctx context.Context) (string, error) {
 	unlock, err := c.lock()
 	if err != nil {
@@ -150,7 +155,8 @@ func (c *Cluster) Start(ctx context.Context) (string, error) {
 	if err := c.ensureDirs(); err != nil {
 		return "", err
 	}
-	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+	c.removeStaleInits()
+	if !c.complete() {
 		if err := c.initdb(ctx); err != nil {
 			return "", err
 		}
@@ -160,9 +166,9 @@ func (c *Cluster) Start(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if running {
-		// A postmaster that is being killed still looks alive for a
-		// moment: make sure it accepts connections, else wait for it to
-		// either answer or be gone.
+		// A postmaster that is being killed, or still starting, looks alive
+		// for a moment: make sure it accepts connections, else wait for it
+		// to either answer or be gone.
 		running = c.answers(ctx)
 	}
 	if !running {
@@ -170,7 +176,99 @@ func (c *Cluster) Start(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+	if err := c.ensureDatabase(ctx); err != nil {
+		return "", err
+	}
 	return c.URL(), nil
+}
+
+// confMarker starts the settings errata adds to postgresql.conf; a cluster
+// whose configuration lacks it never got errata's settings.
+const confMarker = "# errata: private cluster, Unix socket only"
+
+// complete reports whether data/ holds a cluster to keep: one that initdb
+// finished and that has errata's settings. Since initdb runs in a
+// temporary sibling directory that is renamed into place only when
+// complete, an incomplete data/ can only be left by an older errata that
+// was interrupted before it ever started the cluster (it added its settings
+// before the first start): such a directory holds nothing, and initdb
+// replaces it. Anything errata cannot be sure of counts as complete and is
+// never removed: a cluster that has run (postmaster.opts), or files it
+// cannot read.
+func (c *Cluster) complete() bool {
+	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); err != nil {
+		return !errors.Is(err, os.ErrNotExist) || c.everRan()
+	}
+	conf, err := os.ReadFile(filepath.Join(c.pgdata(), "postgresql.conf"))
+	switch {
+	case err == nil && strings.Contains(string(conf), confMarker):
+		return true
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return true
+	}
+	return c.everRan()
+}
+
+// everRan reports whether a postmaster ever started on data/ (it writes
+// postmaster.opts on every start).
+func (c *Cluster) everRan() bool {
+	_, err := os.Stat(filepath.Join(c.pgdata(), "postmaster.opts"))
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// initPrefix names the temporary directories initdb works in.
+const initPrefix = "data.init-"
+
+// removeStaleInits removes what interrupted initialisations left. The
+// caller holds the lock, so no live initialisation uses them.
+func (c *Cluster) removeStaleInits() {
+	old, _ := filepath.Glob(filepath.Join(c.Root, initPrefix+"*"))
+	for _, d := range old {
+		_ = os.RemoveAll(d)
+	}
+}
+
+// maintenanceURL is the URL of the cluster's postgres database, which
+// exists from initdb on, unlike errata's own database.
+func (c *Cluster) maintenanceURL() string {
+	return URLFor(c.socketDir(), "postgres")
+}
+
+// ensureDatabase creates errata's database when it is missing: the first
+// start creates it, and a start interrupted before that is made good by the
+// next one.
+func (c *Cluster) ensureDatabase(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, c.maintenanceURL())
+	if err != nil {
+		return fmt.Errorf("connect to embedded postgres in %s: %w", c.Root, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	// A CREATE DATABASE still running in the backend of an interrupted
+	// start makes ours fail; wait for it to commit or roll back.
+	for attempt := 0; ; attempt++ {
+		var exists bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, DBName).Scan(&exists); err != nil {
+			return fmt.Errorf("look for database %s: %w", DBName, err)
+		}
+		if exists {
+			return nil
+		}
+		// CREATE DATABASE is atomic: an interrupted one leaves no database.
+		_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{DBName}.Sanitize())
+		if err == nil {
+			return nil
+		}
+		var pgErr *pgconn.PgError
+		concurrent := errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505") // duplicate_database, unique_violation
+		if !concurrent || attempt >= 100 {
+			return fmt.Errorf("create database %s: %w", DBName, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // answers waits up to 15 s for the server to accept a connection on its
@@ -179,7 +277,7 @@ func (c *Cluster) answers(ctx context.Context) bool {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		conn, err := pgx.Connect(cctx, c.URL())
+		conn, err := pgx.Connect(cctx, c.maintenanceURL())
 		if err == nil {
 			err = conn.Ping(cctx)
 			conn.Close(cctx)
@@ -218,7 +316,7 @@ func (c *Cluster) Stop(ctx context.Context) (bool, error) {
 // Status reports whether the cluster exists and runs.
 func (c *Cluster) Status(ctx context.Context) (Status, error) {
 	st := Status{Root: c.Root, BinDir: c.BinDir, URL: c.URL()}
-	if _, err := os.Stat(filepath.Join(c.pgdata(), "PG_VERSION")); err != nil {
+	if !c.complete() {
 		return st, nil
 	}
 	st.Initialized = true
@@ -259,15 +357,30 @@ func (c *Cluster) chown(path string) error {
 	return nil
 }
 
+// initdb creates the cluster atomically: initdb runs in a temporary sibling
+// of data/, errata's settings are added there, and the directory is renamed
+// into place only then. A command killed at any moment leaves either no
+// data/ or a complete one; the database itself is created by
+// ensureDatabase on every start that finds it missing.
 func (c *Cluster) initdb(ctx context.Context) error {
-	out, err := c.run(ctx, "initdb", "-D", c.pgdata(), "-U", Role, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+	if err := os.RemoveAll(c.pgdata()); err != nil {
+		return fmt.Errorf("remove incomplete embedded postgres cluster %s: %w", c.pgdata(), err)
+	}
+	tmp, err := os.MkdirTemp(c.Root, initPrefix)
 	if err != nil {
-		_ = os.RemoveAll(c.pgdata())
+		return fmt.Errorf("initialise embedded postgres: %w", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := c.chown(tmp); err != nil {
+		return err
+	}
+	out, err := c.run(ctx, "initdb", "-D", tmp, "-U", Role, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+	if err != nil {
 		return fmt.Errorf("initialise embedded postgres in %s: %w: %s", c.pgdata(), err, lastLines(out, 5))
 	}
-	conf := fmt.Sprintf("\n# errata: private cluster, Unix socket only\nlisten_addresses = ''\nunix_socket_directories = '%s'\nunix_socket_permissions = 0700\nport = %d\nmax_connections = 200\n",
-		strings.ReplaceAll(c.socketDir(), "'", "''"), port)
-	f, err := os.OpenFile(filepath.Join(c.pgdata(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	conf := fmt.Sprintf("\n%s\nlisten_addresses = ''\nunix_socket_directories = '%s'\nunix_socket_permissions = 0700\nport = %d\nmax_connections = 200\n",
+		confMarker, strings.ReplaceAll(c.socketDir(), "'", "''"), port)
+	f, err := os.OpenFile(filepath.Join(tmp, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("configure embedded postgres: %w", err)
 	}
@@ -278,18 +391,10 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("configure embedded postgres: %w", err)
 	}
-	// Start once to create the errata database.
-	if err := c.start(ctx); err != nil {
-		return err
+	if err := os.Rename(tmp, c.pgdata()); err != nil {
+		return fmt.Errorf("initialise embedded postgres: %w", err)
 	}
-	createdb := filepath.Join(c.BinDir, "createdb")
-	if _, err := os.Stat(createdb); err == nil {
-		if out, err := c.run(ctx, "createdb", "-h", c.socketDir(), "-p", strconv.Itoa(port), "-U", Role, DBName); err != nil {
-			return fmt.Errorf("create database %s: %w: %s", DBName, err, lastLines(out, 3))
-		}
-		return nil
-	}
-	return fmt.Errorf("create database %s: %s not found next to pg_ctl", DBName, createdb)
+	return nil
 }
 
 func (c *Cluster) start(ctx context.Context) error {
@@ -318,6 +423,19 @@ func (c *Cluster) start(ctx context.Context) error {
 }
 
 func (c *Cluster) running(ctx context.Context) (bool, error) {
+	// A pid file being written by a starting postmaster is empty for a
+	// moment; give it the time a start takes to fill it or go stale.
+	for wait := 0; wait < 40 && c.pidFileUnreadable() && !c.postmasterDead(); wait++ {
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if c.postmasterDead() {
+		_ = os.Remove(filepath.Join(c.pgdata(), "postmaster.pid"))
+		return false, nil
+	}
 	out, err := c.run(ctx, "pg_ctl", "-D", c.pgdata(), "status")
 	if err == nil {
 		// pg_ctl only checks that the postmaster's pid exists; a server
@@ -332,28 +450,52 @@ func (c *Cluster) running(ctx context.Context) (bool, error) {
 	return false, fmt.Errorf("embedded postgres status: %w: %s", err, lastLines(out, 3))
 }
 
-// postmasterDead reports whether postmaster.pid names a process that is
-// gone or a zombie.
-func (c *Cluster) postmasterDead() bool {
+// pidFileUnreadable reports whether postmaster.pid exists but names no pid.
+func (c *Cluster) pidFileUnreadable() bool {
 	b, err := os.ReadFile(filepath.Join(c.pgdata(), "postmaster.pid"))
 	if err != nil {
 		return false
 	}
 	first, _, _ := strings.Cut(string(b), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(first))
-	if err != nil || pid <= 0 {
+	return err != nil || pid <= 0
+}
+
+// postmasterDead reports whether postmaster.pid is stale: it names a
+// process that is gone, a zombie or another program, or it has stayed
+// empty or garbled for a while (a postmaster killed while writing it).
+func (c *Cluster) postmasterDead() bool {
+	pidFile := filepath.Join(c.pgdata(), "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
 		return false
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 0 {
+		// A starting postmaster writes the file just after creating it.
+		fi, err := os.Stat(pidFile)
+		return err == nil && time.Since(fi.ModTime()) > 3*time.Second
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return errors.Is(err, os.ErrNotExist)
 	}
 	// /proc/PID/stat: "pid (comm) S ...": the state follows the last ')'.
-	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+	// A pid that now belongs to another program (reused after a reboot or
+	// in a new container) is as dead as a missing one.
+	open := strings.IndexByte(string(stat), '(')
+	i := strings.LastIndexByte(string(stat), ')')
+	if open >= 0 && i > open && !isPostgres(string(stat[open+1:i])) {
+		return true
+	}
+	if i >= 0 && i+2 < len(stat) {
 		return stat[i+2] == 'Z'
 	}
 	return false
 }
+
+func isPostgres(comm string) bool { return comm == "postgres" || comm == "postmaster" }
 
 // run runs a server binary, as the unprivileged account when errata is
 // root, in its own session so that a Ctrl-C on errata does not reach the
@@ -362,6 +504,11 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, name), args...)
 	cmd.Dir = c.Root
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if name == "initdb" {
+		// initdb dies with errata, so that an interrupted initialisation
+		// does not go on writing into a directory the next start removes.
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	env := []string{"PATH=" + c.BinDir + ":/usr/bin:/bin", "LC_ALL=C", "TZ=UTC"}
 	if c.runAs != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: c.runAs.uid, Gid: c.runAs.gid}

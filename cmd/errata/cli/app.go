@@ -73,7 +73,17 @@ func NewApp(env *Env) *urfavecli.App {
 			&urfavecli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (env: ERRATA_LOG_LEVEL)"},
 		},
 		Before: func(c *urfavecli.Context) error {
-			return env.setup(c)
+			if err := env.setup(c); err != nil {
+				return err
+			}
+			// A config named by --config or ERRATA_CONFIG is checked
+			// for every command, so a typo in its path or a bad file is
+			// never silently ignored.
+			if c.String("config") != "" {
+				_, err := env.Config(c)
+				return err
+			}
+			return nil
 		},
 		After: func(*urfavecli.Context) error {
 			env.close()
@@ -274,7 +284,8 @@ func (e *Env) Config(c *urfavecli.Context) (*config.Config, error) {
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		// A missing or bad config is the user's to fix: exit 2.
+		return nil, &usageErr{msg: err.Error()}
 	}
 	if cfg.Mode&0o044 != 0 && cfg.LLM != nil {
 		e.logger().Warn("config file is readable by other users; keep secrets in environment variables, not in it", "file", path, "mode", fmt.Sprintf("%04o", cfg.Mode))

@@ -23,7 +23,8 @@ import (
 
 // runCommand is `errata run`: the whole pipeline once, for cron. Exit
 // codes are runner's (0 ok, 1 failure before any stage, 2 usage, 3 sync,
-// 4 classify, 5 pages, 6 trends, 75 another run holds the lock).
+// 4 classify, 5 pages, 6 trends, 7 stopped by a signal, 8 aborted by a
+// second signal, 75 another run holds the lock).
 func runCommand(env *Env) *urfavecli.Command {
 	return &urfavecli.Command{
 		Name:  "run",
@@ -32,7 +33,9 @@ func runCommand(env *Env) *urfavecli.Command {
 at once with code 75. A run that finds nothing new skips classify and pages.
 Exit codes: 0 ok, 1 failure before any stage, 2 usage, 3 a source failed to
 sync (the later stages still ran), 4 classify failed, 5 pages failed,
-6 the trends report failed, 75 another errata run is in progress.`,
+6 the trends report failed, 7 stopped by a first SIGINT or SIGTERM after the
+work in hand (later stages skipped; the next run picks up), 8 aborted by a
+second signal, 75 another errata run is in progress.`,
 		Flags: append(pipelineFlags(),
 			&urfavecli.StringSliceFlag{Name: "repo", Usage: "also sync repository `owner/name` (repeatable), besides the config's sources"},
 			&urfavecli.GenericFlag{Name: "search", Value: &queryList{}, Usage: "also sync a GitHub issue search query (repeatable), besides the config's sources"},
@@ -58,7 +61,13 @@ sync (the later stages still ran), 4 classify failed, 5 pages failed,
 			if err != nil {
 				return err
 			}
-			ctx, stop, done := gracefulStop(c.Context, env.logger())
+			// One circuit breaker for the run's sources: a dead API host
+			// fails them all after a few attempts in all. (The worker's
+			// syncs keep one each, as it runs for good.)
+			if is, ok := p.Syncer.(*runner.IngestSyncer); ok {
+				is.Breaker = ingest.NewBreaker(0)
+			}
+			ctx, stop, done := gracefulStop(c.Context, env.logger(), "the work in hand (the sync page, the classify batch or the page files being written); the later stages are skipped")
 			defer done()
 			rep, err := p.Run(ctx, runner.RunOptions{Force: c.Bool("force"), SkipSync: c.Bool("no-sync"), Stop: stop})
 			if f := c.String("metrics-textfile"); f != "" {
@@ -73,6 +82,9 @@ sync (the later stages still ran), 4 classify failed, 5 pages failed,
 				}
 				if rep != nil {
 					printReport(env, c.Bool("json"), rep)
+				}
+				if code == runner.ExitStopped || code == runner.ExitAborted {
+					return urfavecli.Exit(fmt.Sprintf("run: %v (exit %d)", err, code), code)
 				}
 				return fmt.Errorf("run: %w", err)
 			}
@@ -196,7 +208,7 @@ func addFlagSources(c *urfavecli.Context, cfg *config.Config) error {
 	for _, name := range c.StringSlice("repo") {
 		name = strings.TrimSpace(name)
 		if !config.ValidRepo(name) {
-			return usageError("--repo: want owner/name, got %q", name)
+			return usageError("--repo: want owner/name (letters, digits, '-', '_', '.'), got %q", name)
 		}
 		if !have[strings.ToLower(name)] {
 			have[strings.ToLower(name)] = true

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -27,8 +29,9 @@ import (
 // the sources synced; it only bounds a first sync (a source already synced
 // continues from its cursor). --include-pull-requests applies to --repo
 // sources. Exit status: 0 when every source is ok or stopped at --max-wait
-// (progress saved, reported as partial), 1 when any source failed or the
-// run was interrupted, 2 for usage errors.
+// (progress saved, reported as partial), 1 when any source failed, 2 for
+// usage errors, 7 when a signal stopped it after the current page, 8 when
+// a second signal aborted it (runner.ExitStopped, runner.ExitAborted).
 func syncCommand(env *Env) *urfavecli.Command {
 	return &urfavecli.Command{
 		Name:  "sync",
@@ -93,7 +96,7 @@ func runSync(c *urfavecli.Context, env *Env) error {
 		log.Warn("no GitHub token (GITHUB_TOKEN or GH_TOKEN): syncing at the unauthenticated limit of 60 requests an hour")
 	}
 
-	ctx, stop, done := gracefulStop(c.Context, log)
+	ctx, stop, done := gracefulStop(c.Context, log, "the current page")
 	defer done()
 
 	prog := newSyncProgress(env.Stderr, mode, log)
@@ -108,8 +111,18 @@ func runSync(c *urfavecli.Context, env *Env) error {
 		Logger: log, Progress: prog.event, Stop: stop})
 	sums := syncer.Run(ctx, sources)
 	prog.close()
-	return printSyncSummary(env.Stdout, c.Bool("json"), sums)
+	err = printSyncSummary(env.Stdout, c.Bool("json"), sums)
+	if errors.Is(err, errSyncInterrupted) {
+		if ctx.Err() != nil {
+			return urfavecli.Exit(fmt.Sprintf("sync aborted by a second signal; everything up to the last committed page is saved and the next run resumes (exit %d)", runner.ExitAborted), runner.ExitAborted)
+		}
+		return urfavecli.Exit(fmt.Sprintf("sync stopped after the current page; everything up to it is saved and the next run resumes (exit %d)", runner.ExitStopped), runner.ExitStopped)
+	}
+	return err
 }
+
+// errSyncInterrupted: a signal ended the sync (see syncCommand).
+var errSyncInterrupted = errors.New("sync interrupted")
 
 // syncSources merges the config's sources with the flags.
 func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, error) {
@@ -147,9 +160,8 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 	seen := map[string]bool{}
 	for _, name := range repos {
 		name = strings.TrimSpace(name)
-		parts := strings.Split(name, "/")
-		if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-			return nil, usageError("--repo: want owner/name, got %q", name)
+		if !config.ValidRepo(name) {
+			return nil, usageError("--repo: want owner/name (letters, digits, '-', '_', '.'), got %q", name)
 		}
 		if seen["r:"+strings.ToLower(name)] {
 			continue
@@ -234,7 +246,7 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 		tot.Comments.Add(s.Comments)
 		if asJSON {
 			js = append(js, jsonSum{Source: s.Source, Kind: s.Kind, Status: s.Status, Requests: s.Requests, NotModified: s.NotModified,
-				WaitedSeconds: s.Waited.Seconds(), Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
+				WaitedSeconds: math.Round(s.Waited.Seconds()*1000) / 1000, Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
 				PullRequests: s.PullRequests, PRsSkipped: s.PRsSkipped, CommentsNew: s.Comments.Inserted,
 				CommentsUpdated: s.Comments.Updated, Gone: s.Gone, Repaired: s.Repaired, Message: s.Message})
 			continue
@@ -265,7 +277,7 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 	}
 	switch {
 	case interrupted:
-		return urfavecli.Exit("sync interrupted; everything up to the last page is saved and the next run resumes", ExitFailure)
+		return errSyncInterrupted
 	case failed > 0:
 		return urfavecli.Exit(fmt.Sprintf("sync: %d of %d sources failed (see above)", failed, len(sums)), ExitFailure)
 	}
@@ -360,7 +372,19 @@ func (p *syncProgress) wait(reason string, d time.Duration) {
 		p.bar.Describe(p.describe(p.last, msg))
 		return
 	}
-	p.log.Warn("waiting", "reason", reason, "seconds", d.Round(time.Millisecond).Seconds(), "source", p.last.Source)
+	p.log.Warn("waiting", "reason", reason, "wait", roundWait(d).String(), "source", p.last.Source)
+}
+
+// roundWait rounds a wait for people: milliseconds under a second, tenths
+// under a minute, whole seconds above ("1.9s", not 1.8559999999999999).
+func roundWait(d time.Duration) time.Duration {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond)
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 func (p *syncProgress) close() {

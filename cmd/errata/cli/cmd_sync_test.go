@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/errata-tool/errata/cmd/errata/cli"
 	"github.com/errata-tool/errata/ingest/githubfake"
+	"github.com/errata-tool/errata/runner"
 	"github.com/errata-tool/errata/store/storetest"
 )
 
@@ -206,7 +208,7 @@ func TestSyncCommandSIGINT(t *testing.T) {
 	vars := map[string]string{"GITHUB_TOKEN": "x"}
 	args := []string{"--database-url", db, "sync", "--github-api-url", fake.URL, "--repo", "o/big", "--progress", "log"}
 	code, out, errOut := run(t, vars, "", args...)
-	if code != cli.ExitFailure || !strings.Contains(out, "o/big: interrupted") || !strings.Contains(errOut, "stopping after the current page") {
+	if code != runner.ExitStopped || !strings.Contains(out, "o/big: interrupted") || !strings.Contains(errOut, "stopping after the current page") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	fake.OnRequest(nil)
@@ -231,5 +233,24 @@ func TestSyncCommandSIGINT(t *testing.T) {
 	}
 	if rep.Totals.Issues != int64(issues) || rep.Totals.Comments != int64(wantComments) || comments == 0 {
 		t.Errorf("after rerun: %d issues %d comments; want %d and %d", rep.Totals.Issues, rep.Totals.Comments, issues, wantComments)
+	}
+}
+
+// TestSyncWaitsLoggedRounded: a wait is logged as a rounded duration
+// ("wait=7ms"), not as a float of seconds with binary noise.
+func TestSyncWaitsLoggedRounded(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Options{})
+	defer fake.Close()
+	seedFake(fake, "o/w", 5)
+	fake.Inject(githubfake.Fault{Status: 403, Secondary: true, Count: 1})
+	db := storetest.URL(t)
+	code, _, errOut := run(t, map[string]string{"GITHUB_TOKEN": "x"}, "", "--database-url", db, "sync", "--github-api-url", fake.URL,
+		"--repo", "o/w", "--progress", "log", "--secondary-backoff", "7ms")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !regexp.MustCompile(`msg=waiting .*wait=\d+ms `).MatchString(errOut) || strings.Contains(errOut, "seconds=") {
+		t.Errorf("wait not logged as a rounded duration:\n%s", errOut)
 	}
 }

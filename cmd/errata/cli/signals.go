@@ -10,10 +10,10 @@ import (
 
 // gracefulStop gives long-running commands (sync, run) errata's two-stage
 // interrupt: the first SIGINT or SIGTERM closes the returned stop channel,
-// so the work ends after the current page with everything saved; a second
-// one cancels the returned context, aborting at once. Call done when the
-// command ends.
-func gracefulStop(parent context.Context, log *slog.Logger) (ctx context.Context, stop <-chan struct{}, done func()) {
+// so the work ends after the unit in hand (what names it, for the log)
+// with everything saved; a second one cancels the returned context,
+// aborting at once, and says so. Call done when the command ends.
+func gracefulStop(parent context.Context, log *slog.Logger, what string) (ctx context.Context, stop <-chan struct{}, done func()) {
 	ctx, cancel := context.WithCancel(parent)
 	stopCh := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
@@ -25,9 +25,10 @@ func gracefulStop(parent context.Context, log *slog.Logger) (ctx context.Context
 			case <-sigs:
 				n++
 				if n == 1 {
-					log.Warn("stopping after the current page; send the signal again to abort at once")
+					log.Warn("stopping after " + what + "; send the signal again to abort at once")
 					close(stopCh)
 				} else {
+					log.Warn("second signal: aborting now; the open transaction rolls back, committed work is kept")
 					cancel()
 					return
 				}
