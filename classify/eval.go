@@ -330,9 +330,16 @@ func ClusterOffline(issues []Issue) (map[string]string, []Analysis) {
 	an := make([]Analysis, len(issues))
 	for _, i := range order {
 		an[i] = Analyze(&issues[i])
-		as := cl.Assign(&an[i])
-		if as.Cluster != nil {
-			pred[issues[i].HTMLURL] = fmt.Sprintf("c%d:%s", as.Cluster.seq, as.Cluster.Key)
+		cl.Observe(&an[i])
+	}
+	got := make([]*Cluster, len(issues))
+	for _, i := range order {
+		got[i] = cl.Assign(&an[i]).Cluster
+	}
+	cl.Consolidate(false)
+	for i, c := range got {
+		if c = root(c); c != nil {
+			pred[issues[i].HTMLURL] = fmt.Sprintf("c%d:%s", c.seq, c.Key)
 		}
 	}
 	return pred, an

@@ -1,0 +1,145 @@
+package classify
+
+import (
+	"math"
+	"strings"
+)
+
+// Weights says how much each template word tells about which error a
+// report is: words found in the signatures of few issues name an error
+// ("recursion", "punycode", "enametoolong"), words found in many only say
+// that something failed ("error", "failed", "request"). The weight of a
+// word is its inverse document frequency over the store's issues,
+//
+//	idf(w) = ln(1 + N / (1 + df(w)))
+//
+// where df(w) is the number of classified issues whose candidate templates
+// hold w and N the number of classified issues. Counts are kept
+// incrementally: each classify run adds the issues it classifies and
+// persists the counts (table classify_token_df), so later runs and `errata
+// match` weigh words the same way. A handful of words that are generic in
+// any error text (genericWords) also get a fixed discount, so that a young
+// store with few issues does not take them for rare.
+type Weights struct {
+	DF map[string]int
+	N  int
+}
+
+// NewWeights returns empty counts.
+func NewWeights() *Weights { return &Weights{DF: map[string]int{}} }
+
+// genericWords say that an error happened, not which one.
+var genericWords = map[string]bool{
+	"error": true, "errors": true, "err": true, "failed": true, "fail": true, "fails": true, "failure": true,
+	"exception": true, "fatal": true, "warning": true, "unable": true, "cannot": true, "could": true,
+	"request": true, "response": true, "message": true, "status": true, "code": true, "api": true,
+	"occurred": true, "issue": true, "problem": true, "unknown": true, "unexpected": true, "http": true,
+	"while": true, "trying": true, "see": true, "details": true, "please": true, "try": true,
+}
+
+// Add counts one issue whose templates hold the given words (each word once).
+func (w *Weights) Add(words map[string]bool) {
+	w.N++
+	for t := range words {
+		w.DF[t]++
+	}
+}
+
+// W is the weight of a word.
+func (w *Weights) W(t string) float64 {
+	n := float64(max(w.N, 1))
+	x := math.Log1p(n / (1 + float64(w.DF[t])))
+	if genericWords[t] {
+		x *= 0.25
+	}
+	// HTTP statuses and JSON-RPC codes are classes of errors (weak codes):
+	// they qualify a message, they do not name it.
+	if isStatusOrRPC(t) {
+		x *= 0.25
+	}
+	return x
+}
+
+// Similarity compares two templates' words: the weighted Jaccard
+// similarity of their sets (the weight of the shared words over the weight
+// of all words), or, when one is a cut-short form of the other, their
+// containment. A report often gives only the start of a message (the text
+// was cut, or the reporter copied its head): when the shorter word
+// sequence is the start of the longer one (after at most one leading word,
+// such as an exception name; its last word may be cut) and carries enough
+// weight to name an error on its own, the two count as containDiscount
+// similar. Only a prefix counts: a generic line that merely appears
+// somewhere inside a longer message is not the same error.
+func (w *Weights) Similarity(a, b words) float64 {
+	var inter, onlyA, onlyB float64
+	as, bs := a.set, b.set
+	i, j := 0, 0
+	for i < len(as) || j < len(bs) {
+		switch {
+		case j >= len(bs) || i < len(as) && as[i] < bs[j]:
+			onlyA += w.W(as[i])
+			i++
+		case i >= len(as) || bs[j] < as[i]:
+			onlyB += w.W(bs[j])
+			j++
+		default:
+			inter += w.W(as[i])
+			i++
+			j++
+		}
+	}
+	// A word replaced by another ("cannot load table" / "cannot load
+	// queue") is stronger evidence of another error than a word added
+	// ("... at startup"): the replaced weight, the smaller of the two
+	// sides' own words, counts twice.
+	union := inter + onlyA + onlyB + min(onlyA, onlyB)
+	if union == 0 {
+		return 0
+	}
+	jac := inter / union
+	if jac >= containDiscount {
+		return jac
+	}
+	short, long := a.seq, b.seq
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass {
+		return containDiscount
+	}
+	return jac
+}
+
+// containMass is the least weight (about two rare words) a cut-short text
+// must carry; containDiscount is the similarity a prefix counts as.
+const (
+	containMass     = 6.0
+	containDiscount = 0.8
+)
+
+func (w *Weights) mass(seq []string) float64 {
+	x := 0.0
+	for _, t := range seq {
+		x += w.W(t)
+	}
+	return x
+}
+
+// isPrefixSeq: short is the start of long, or of long less its first word;
+// short's last word may be the start of long's word there (a cut text).
+func isPrefixSeq(short, long []string) bool {
+	for off := 0; off <= 1 && off+len(short) <= len(long); off++ {
+		ok := true
+		for k, t := range short {
+			u := long[off+k]
+			if t != u && !(k == len(short)-1 && len(t) >= 3 && strings.HasPrefix(u, t)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
