@@ -259,6 +259,25 @@ func TestEvaluateMetrics(t *testing.T) {
 	}
 }
 
+func TestEvaluateMissedAndNoise(t *testing.T) {
+	t.Parallel()
+	truth := map[string]string{"a": "x", "b": "x", "c": "x", "d": "y", "n1": "noise-1", "n2": "noise-2", "n3": "noise-3"}
+	// c is missed; n1 sits with x's members, n2 alone, n3 with n2 only
+	pred := map[string]string{"a": "1", "b": "1", "d": "2", "n1": "1", "n2": "3", "n3": "3"}
+	m := Evaluate(pred, truth)
+	if m.FamilyMembers != 4 || m.Missed != 1 || m.MissedRate != 0.25 {
+		t.Errorf("missed %d of %d (%v)", m.Missed, m.FamilyMembers, m.MissedRate)
+	}
+	if m.NoiseItems != 3 || m.NoiseAbsorbed != 1 {
+		t.Errorf("noise absorbed %d of %d", m.NoiseAbsorbed, m.NoiseItems)
+	}
+	var b strings.Builder
+	m.WriteReport(&b, 3)
+	if !strings.Contains(b.String(), "missed reports 1 of 4 family members (25.0%); noise absorbed 1 of 3 noise reports") {
+		t.Errorf("report:\n%s", b.String())
+	}
+}
+
 func TestFindStatuses(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
