@@ -140,26 +140,26 @@ func LoadTruth(dir string) (map[string]string, error) {
 
 // Metrics is the result of an evaluation.
 type Metrics struct {
-	Items           int          `json:"items"`
-	Families        int          `json:"families"`
-	Clusters        int          `json:"clusters"` // predicted clusters with 1+ labelled member
-	Unclustered     int          `json:"unclustered"`
-	BCubedPrecision float64      `json:"bcubed_precision"`
-	BCubedRecall    float64      `json:"bcubed_recall"`
-	BCubedF1        float64      `json:"bcubed_f1"`
-	PairPrecision   float64      `json:"pairwise_precision"`
-	PairRecall      float64      `json:"pairwise_recall"`
-	PairF1          float64      `json:"pairwise_f1"`
+	Items           int     `json:"items"`
+	Families        int     `json:"families"`
+	Clusters        int     `json:"clusters"` // predicted clusters with 1+ labelled member
+	Unclustered     int     `json:"unclustered"`
+	BCubedPrecision float64 `json:"bcubed_precision"`
+	BCubedRecall    float64 `json:"bcubed_recall"`
+	BCubedF1        float64 `json:"bcubed_f1"`
+	PairPrecision   float64 `json:"pairwise_precision"`
+	PairRecall      float64 `json:"pairwise_recall"`
+	PairF1          float64 `json:"pairwise_f1"`
 	// Missed: members of labelled families (not noise-*) left unclustered.
 	FamilyMembers int     `json:"family_members"`
 	Missed        int     `json:"missed"`
 	MissedRate    float64 `json:"missed_rate"`
 	// NoiseAbsorbed: noise-* reports in a cluster that holds a labelled
 	// family's member.
-	NoiseItems      int          `json:"noise_items"`
-	NoiseAbsorbed   int          `json:"noise_absorbed"`
-	WorstSplit      []FamilyStat `json:"worst_split"`
-	WorstMerged     []MergeStat  `json:"worst_merged"`
+	NoiseItems    int          `json:"noise_items"`
+	NoiseAbsorbed int          `json:"noise_absorbed"`
+	WorstSplit    []FamilyStat `json:"worst_split"`
+	WorstMerged   []MergeStat  `json:"worst_merged"`
 }
 
 // FamilyStat: a family spread over several predicted clusters.
