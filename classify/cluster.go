@@ -86,6 +86,7 @@ type Cluster struct {
 	Title       string   // readable title from the first member's error text
 	Profile     []string // distinct member templates, at most profileMax
 	ptoks       []words
+	short       []bool // the template joined as a short form (see shortForm)
 	mergedInto  *Cluster
 	changed     bool // profile or concept changed in this run
 	touched     bool // gained members in this run
@@ -184,15 +185,16 @@ func (c *Clusterer) register(cl *Cluster) {
 		}
 	}
 	profile := cl.Profile
-	cl.Profile, cl.ptoks = nil, nil
+	cl.Profile, cl.ptoks, cl.short = nil, nil, nil
 	for _, t := range profile {
-		c.addTemplate(cl, t, nil)
+		t, short := strings.CutPrefix(t, shortMark)
+		c.addTemplate(cl, t, nil, short)
 	}
 }
 
 // addTemplate adds a member template to a cluster's profile (when new and
 // the profile has room) and indexes its words.
-func (c *Clusterer) addTemplate(cl *Cluster, tmpl string, w *words) {
+func (c *Clusterer) addTemplate(cl *Cluster, tmpl string, w *words, short bool) {
 	if tmpl == "" || len(cl.Profile) >= profileMax {
 		return
 	}
@@ -207,6 +209,7 @@ func (c *Clusterer) addTemplate(cl *Cluster, tmpl string, w *words) {
 	}
 	cl.Profile = append(cl.Profile, tmpl)
 	cl.ptoks = append(cl.ptoks, *w)
+	cl.short = append(cl.short, short)
 	cl.changed = true
 	for _, t := range w.set {
 		p := c.inv[t]
@@ -255,6 +258,14 @@ func (c *Clusterer) Assign(a *Analysis) Assignment {
 	if best := c.best(a, JoinThreshold, SecondaryThreshold); best.Cluster != nil {
 		c.join(best.Cluster, a, best.probe)
 		return best.Assignment
+	}
+	if cl, i, short := c.shortForm(a); cl != nil {
+		if short {
+			c.joinShort(cl, a, i)
+			return Assignment{Cluster: cl, Score: containDiscount, Reason: "short form of the cluster's message, via " + a.Probes[i].Source}
+		}
+		c.join(cl, a, i)
+		return Assignment{Cluster: cl, Score: containDiscount, Reason: "the cluster's message with context, via " + a.Probes[i].Source}
 	}
 	reason := "new cluster: template"
 	if a.Concept != "" {
@@ -326,18 +337,86 @@ func (c *Clusterer) best(a *Analysis, minPrimary, minOther float64) scored {
 	return out
 }
 
+// shortForm finds the cluster whose profile holds a message that one of
+// the issue's probes contains, or is contained in (see Weights.Contains):
+// reports often give only the core of a message ("exec format error") or
+// wrap it in their own context ("deploy on the test board: exec format
+// error while starting"). Of several, the one whose shared text weighs
+// most wins. It returns the probe index and whether the probe is the
+// shorter side.
+func (c *Clusterer) shortForm(a *Analysis) (*Cluster, int, bool) {
+	var best *Cluster
+	bestW, bestProbe, bestShort := 0.0, 0, false
+	for i := range a.Probes {
+		pr := &a.Probes[i]
+		w := words{pr.Tokens, pr.Seq}
+		for _, cl := range c.candidates(pr.Tokens) {
+			if !c.compatible(a.Concept, pr.WeakCodes, cl) {
+				continue
+			}
+			for k, pt := range cl.ptoks {
+				if cl.short[k] {
+					continue
+				}
+				short := c.Weights.Contains(pt, w)
+				if !short && !c.Weights.Contains(w, pt) {
+					continue
+				}
+				m := c.Weights.mass(pt.set)
+				if short {
+					m = c.Weights.mass(w.set)
+				}
+				if m > bestW || m == bestW && best != nil && cl.seq < best.seq {
+					best, bestW, bestProbe, bestShort = cl, m, i, short
+				}
+			}
+		}
+	}
+	return best, bestProbe, bestShort
+}
+
+// joinShort adds an issue to a cluster as a short form: its template is
+// kept (for exact matches) but marked, so that it never makes the profile
+// look like other errors that also contain it.
+func (c *Clusterer) joinShort(cl *Cluster, a *Analysis, probe int) {
+	cl.Size++
+	cl.touched = true
+	pr := &a.Probes[probe]
+	c.addTemplate(cl, pr.Normalized, &words{pr.Tokens, pr.Seq}, true)
+	if p := a.Primary(); p != nil {
+		if _, ok := c.byFP[p.Fingerprint]; !ok {
+			c.byFP[p.Fingerprint] = cl
+		}
+	}
+}
+
+// shortMark prefixes a short-form template in a stored profile.
+const shortMark = "\u2026 "
+
+// StoredProfile is the profile as stored: short forms marked.
+func (cl *Cluster) StoredProfile() []string {
+	out := make([]string, len(cl.Profile))
+	for i, t := range cl.Profile {
+		if cl.short[i] {
+			t = shortMark + t
+		}
+		out[i] = t
+	}
+	return out
+}
+
 func (c *Clusterer) join(cl *Cluster, a *Analysis, probe int) {
 	cl.Size++
 	cl.touched = true
 	pr := &a.Probes[probe]
-	c.addTemplate(cl, pr.Normalized, &words{pr.Tokens, pr.Seq})
+	c.addTemplate(cl, pr.Normalized, &words{pr.Tokens, pr.Seq}, false)
 	if p := a.Primary(); p != nil {
 		if _, ok := c.byFP[p.Fingerprint]; !ok {
 			c.byFP[p.Fingerprint] = cl
 		}
 	}
 	if probe != 0 {
-		c.addTemplate(cl, a.Probes[0].Normalized, &words{a.Probes[0].Tokens, a.Probes[0].Seq})
+		c.addTemplate(cl, a.Probes[0].Normalized, &words{a.Probes[0].Tokens, a.Probes[0].Seq}, false)
 	}
 	if a.Concept != "" && cl.Concept == "" {
 		cl.Concept = a.Concept
@@ -471,7 +550,10 @@ func (c *Clusterer) candidates(toks []string) []*Cluster {
 // profileSimilarity is the best similarity of w with a template of cl.
 func (c *Clusterer) profileSimilarity(w words, cl *Cluster) float64 {
 	best := 0.0
-	for _, pt := range cl.ptoks {
+	for k, pt := range cl.ptoks {
+		if cl.short[k] {
+			continue
+		}
 		if s := c.Weights.Similarity(w, pt); s > best {
 			best = s
 		}
@@ -540,6 +622,16 @@ func (c *Clusterer) Consolidate(onlyTouched bool) []Merge {
 				}
 			}
 		}
+		// A cluster whose message contains another's, or is contained in
+		// it, with only context around it, joins it.
+		for _, a := range c.Live() {
+			if a.Size == 0 || onlyTouched && !a.touched {
+				continue
+			}
+			if b := c.shortOf(a); b != nil {
+				pairs = append(pairs, pair{a, b, containDiscount})
+			}
+		}
 		if len(pairs) == 0 {
 			break
 		}
@@ -572,6 +664,42 @@ func (c *Clusterer) Consolidate(onlyTouched bool) []Merge {
 	return merges
 }
 
+// shortOf returns the cluster (other than a) one of whose full templates
+// contains, or is contained in, a full template of a (Weights.Contains),
+// the heaviest shared text first; nil when none.
+func (c *Clusterer) shortOf(a *Cluster) *Cluster {
+	var best *Cluster
+	bestW := 0.0
+	for k, pt := range a.ptoks {
+		if a.short[k] {
+			continue
+		}
+		for _, b := range c.candidates(pt.set) {
+			if b == a || b.Size == 0 || !c.mergeable(a, b) {
+				continue
+			}
+			for j, bt := range b.ptoks {
+				if b.short[j] {
+					continue
+				}
+				var m float64
+				switch {
+				case c.Weights.Contains(bt, pt):
+					m = c.Weights.mass(pt.set)
+				case c.Weights.Contains(pt, bt):
+					m = c.Weights.mass(bt.set)
+				default:
+					continue
+				}
+				if m > bestW || m == bestW && best != nil && b.seq < best.seq {
+					best, bestW = b, m
+				}
+			}
+		}
+	}
+	return best
+}
+
 // survives reports whether x is kept over y when they merge.
 func survives(x, y *Cluster) bool {
 	if x.Size != y.Size {
@@ -588,8 +716,8 @@ func survives(x, y *Cluster) bool {
 
 func (c *Clusterer) clusterSimilarity(a, b *Cluster) float64 {
 	best := 0.0
-	for _, pt := range a.ptoks {
-		if len(pt.set) < minProbeTokens {
+	for k, pt := range a.ptoks {
+		if len(pt.set) < minProbeTokens || a.short[k] {
 			continue
 		}
 		if s := c.profileSimilarity(pt, b); s > best {
@@ -612,7 +740,7 @@ func (c *Clusterer) merge(from, into *Cluster) {
 	from.mergedInto = into
 	into.touched = true
 	for i, t := range from.Profile {
-		c.addTemplate(into, t, &from.ptoks[i])
+		c.addTemplate(into, t, &from.ptoks[i], from.short[i])
 	}
 	if into.Concept == "" && from.Concept != "" {
 		into.Concept = from.Concept

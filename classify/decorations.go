@@ -109,6 +109,10 @@ func stripLead(toks []string) []string {
 	switch {
 	case isSeparator(t0):
 		return toks[1:]
+	case isSeparator(toks[1]) && toks[1] != ":" && !strings.HasSuffix(t0, ":") && !wrapperWords[trimPunct(t0)]:
+		// "service | message": a one-word source in front of a log line
+		// (container, process or logger name)
+		return toks[2:]
 	case isTag(t0):
 		return toks[1:]
 	case isLocation(t0):

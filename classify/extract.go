@@ -19,6 +19,7 @@ type Candidate struct {
 	Score       float64 `json:"score"`       // error-likeness; higher is more likely the error the report is about
 	Codes       []Code  `json:"codes,omitempty"`
 	order       int
+	segment     bool // an error line cut out of other-language prose
 }
 
 // MinCandidateScore is the error-likeness below which a text is not taken
@@ -240,7 +241,8 @@ func Extract(title, body string) []Candidate {
 	if t := CleanTitle(title); t != "" {
 		add(t, "title", 0.5)
 		if seg := latinSegment(t); seg != "" {
-			add(seg, "title", 0.5)
+			add(seg, "title", 1)
+			cands[len(cands)-1].segment = true
 		}
 	}
 	body = cutBytes(body, 64*1024)
@@ -314,7 +316,8 @@ func Extract(title, body string) []Candidate {
 		}
 		sc := add(line, source, bonus)
 		if seg := latinSegment(line); seg != "" {
-			add(seg, source, bonus)
+			add(seg, source, bonus+0.5)
+			cands[len(cands)-1].segment = true
 		}
 		// In a log the line before an error line often names its cause
 		// ("X: permission denied" before "fatal: could not read"): the two
@@ -343,9 +346,16 @@ func Extract(title, body string) []Candidate {
 			if cands[i].Score < FallbackCandidateScore {
 				break
 			}
-			if cands[i].Source != "body" || technicalLine(cands[i].Raw) {
-				cands = cands[i : i+1]
-				min = cands[0].Score
+			if cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw) {
+				// keep it and the other technical lines as good as the
+				// fallback score, so that the issue has probes beyond one
+				keep := []Candidate{cands[i]}
+				for _, c := range cands[i+1:] {
+					if c.Score >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
+						keep = append(keep, c)
+					}
+				}
+				cands, min = keep, FallbackCandidateScore
 				break
 			}
 		}
@@ -368,6 +378,27 @@ func Extract(title, body string) []Candidate {
 	}
 	if len(out) == 0 {
 		return nil
+	}
+	// The title names the problem even when it scores low: keep it last,
+	// so that the issue can join a cluster through it (it never becomes
+	// the primary this way).
+	if t := CleanTitle(title); t != "" && len(strings.Fields(t)) >= 3 {
+		hasTitle := false
+		for _, c := range out {
+			hasTitle = hasTitle || c.Source == "title"
+		}
+		if !hasTitle {
+			c := Candidate{Raw: redact.String(cutBytes(t, MaxRawLen)), Source: "title", Score: 0}
+			c.Codes = FindCodes(c.Raw)
+			c.Normalized = Normalize(c.Raw)
+			if c.Normalized != "" && !seen[c.Normalized] {
+				c.Fingerprint = Fingerprint(c.Normalized)
+				if len(out) == MaxCandidates {
+					out = out[:MaxCandidates-1]
+				}
+				out = append(out, c)
+			}
+		}
 	}
 	return out
 }

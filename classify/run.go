@@ -294,7 +294,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		var profiles []store.ClusterProfile
 		for _, c := range cl.Live() {
 			if c.ID != 0 && c.Size > 0 && (c.changed || isNew[c.ID]) {
-				profiles = append(profiles, store.ClusterProfile{ID: c.ID, Concept: c.Concept, WeakCodes: c.WeakCodes, Profile: c.Profile})
+				profiles = append(profiles, store.ClusterProfile{ID: c.ID, Concept: c.Concept, WeakCodes: c.WeakCodes, Profile: c.StoredProfile()})
 			}
 		}
 		if err := st.ClusterProfileSetMany(ctx, tx, profiles); err != nil {

@@ -68,8 +68,12 @@ func (a *Analysis) setProbes() {
 	a.Probes = a.Probes[:0]
 	for i := range a.Candidates {
 		c := &a.Candidates[i]
-		if c.Source == "comment" || len(a.Probes) == maxProbes {
+		if c.Source == "comment" {
 			break
+		}
+		// the best maxProbes candidates, and the title wherever it ranks
+		if len(a.Probes) >= maxProbes && c.Source != "title" {
+			continue
 		}
 		pr := Probe{Score: c.Score, Source: c.Source, Normalized: c.Normalized, Fingerprint: c.Fingerprint, Tokens: TemplateTokens(c.Normalized), Seq: TemplateSeq(c.Normalized)}
 		for _, code := range c.Codes {

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"math"
+	"sort"
 	"strings"
 )
 
@@ -104,18 +105,107 @@ func (w *Weights) Similarity(a, b words) float64 {
 	if len(short) > len(long) {
 		short, long = long, short
 	}
-	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass {
+	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass*w.rareWeight() {
 		return containDiscount
 	}
 	return jac
 }
 
-// containMass is the least weight (about two rare words) a cut-short text
-// must carry; containDiscount is the similarity a prefix counts as.
+// containMass is the least weight, in words seen once in the store, that
+// a cut-short text must carry; containDiscount is the similarity a prefix
+// counts as.
 const (
-	containMass     = 6.0
+	containMass     = 1.25
 	containDiscount = 0.8
+	// containMin: the share of a short form's weight that must be found
+	// in the message it abbreviates.
+	containMin = 0.9
 )
+
+// Contained is the share of a's word weight found in b.
+func (w *Weights) Contained(a, b words) float64 {
+	var in, all float64
+	j := 0
+	for _, t := range a.set {
+		x := w.W(t)
+		all += x
+		for j < len(b.set) && b.set[j] < t {
+			j++
+		}
+		if j < len(b.set) && b.set[j] == t {
+			in += x
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return in / all
+}
+
+// Contains reports whether long holds the message short: at least
+// containMin of short's word weight is in long, short names an error on
+// its own (specific), and the words long has beyond short do not report
+// an error themselves. "exec format error" is the message of "deploy on
+// the test board: exec format error while starting" (the rest is
+// context), but not of "permission denied (publickey): could not read
+// from remote" nor is "could not read from remote" the message there: the
+// rest reports an error of its own, the cause.
+func (w *Weights) Contains(long, short words) bool {
+	if len(short.set) >= len(long.set) || !w.specific(short) || w.Contained(short, long) < containMin {
+		return false
+	}
+	var extra []string
+	j := 0
+	for _, t := range long.seq {
+		_ = j
+		if !inSorted(short.set, t) {
+			extra = append(extra, t)
+		}
+	}
+	return !reportsError(extra)
+}
+
+func inSorted(set []string, t string) bool {
+	i := sort.SearchStrings(set, t)
+	return i < len(set) && set[i] == t
+}
+
+// reportsError reports whether words say that something failed: error
+// words ("denied", "timed out", "invalid"), exception names or error codes.
+func reportsError(ws []string) bool {
+	if len(ws) == 0 {
+		return false
+	}
+	text := strings.Join(ws, " ")
+	if errorWordSet.countWords(text, 1) > 0 {
+		return true
+	}
+	for _, t := range ws {
+		if strings.HasSuffix(t, "error") || strings.HasSuffix(t, "exception") || strings.HasSuffix(t, "warning") ||
+			isCodeToken(t) || strings.Contains(t, "fail") {
+			return true
+		}
+	}
+	return false
+}
+
+// specific reports whether a text carries enough weight to name an error
+// on its own: at least containMass, in at least two words that are not
+// generic.
+func (w *Weights) specific(a words) bool {
+	n := 0
+	for _, t := range a.set {
+		if !genericWords[t] && !isStatusOrRPC(t) {
+			n++
+		}
+	}
+	return n >= 2 && w.mass(a.set) >= containMass*w.rareWeight()
+}
+
+// rareWeight is the weight of a word seen in one issue of the store.
+func (w *Weights) rareWeight() float64 {
+	return math.Log1p(float64(max(w.N, 1)) / 2)
+}
 
 func (w *Weights) mass(seq []string) float64 {
 	x := 0.0
