@@ -23,18 +23,18 @@ func TestRunConsolidatesStoredClusters(t *testing.T) {
 	st := storetest.New(t)
 	a1 := issue("acme/mill", 1, "Error: quartz relay spindle jammed", "", t0)
 	a2 := issue("beta/mill", 2, "Error: quartz relay spindle jammed", "", t0.Add(time.Hour))
-	b1 := issue("gamma/mill", 3, "Error: quartz relay spindle stalled twice", "", t0.Add(2*time.Hour))
+	b1 := issue("gamma/mill", 3, "Error: quartz relay spindle jammed, timeout twice in feed loop", "", t0.Add(2*time.Hour))
 	upsert(t, st, a1, a2, b1)
 	run(t, st, false)
 	ca, cb := clusterOf(t, st, a1.HTMLURL), clusterOf(t, st, b1.HTMLURL)
 	if ca == nil || cb == nil || ca.ID == cb.ID {
 		t.Fatalf("first run: want two clusters, got %+v / %+v", ca, cb)
 	}
-	// many other errors also say "jammed", "stalled" and "twice"
+	// many other errors also say "timeout twice in feed loop"
 	var more []store.Issue
 	for i, w := range []string{"arbor", "basalt", "cobalt", "dynamo", "ember", "fjord", "garnet", "harbor", "indigo", "juniper",
 		"kelp", "lumen", "marble", "nectar", "onyx", "pylon", "quill", "rivet", "sorrel", "tundra"} {
-		more = append(more, issue("delta/mill", 10+i, fmt.Sprintf("Error: %s feeder jammed, stalled twice", w), "", t0.Add(time.Duration(3+i)*time.Hour)))
+		more = append(more, issue("delta/mill", 10+i, fmt.Sprintf("Error: %s feeder timeout twice in feed loop", w), "", t0.Add(time.Duration(3+i)*time.Hour)))
 	}
 	a3 := issue("epsilon/mill", 40, "Error: quartz relay spindle jammed", "", t0.Add(30*time.Hour))
 	upsert(t, st, append(more, a3)...)

@@ -124,7 +124,7 @@ func stripLead(toks []string) []string {
 	case levelTokens[strings.TrimRight(t0, ":")] && !strings.HasSuffix(t0, ":"):
 		// "error connecting to x" keeps its words; a level alone before a
 		// separator or a tag is dropped
-		if isSeparator(toks[1]) || isTag(toks[1]) {
+		if isSeparator(toks[1]) || isTag(toks[1]) || strings.HasSuffix(toks[1], "error:") || strings.HasSuffix(toks[1], "exception:") {
 			return toks[1:]
 		}
 	}

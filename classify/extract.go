@@ -19,7 +19,8 @@ type Candidate struct {
 	Score       float64 `json:"score"`       // error-likeness; higher is more likely the error the report is about
 	Codes       []Code  `json:"codes,omitempty"`
 	order       int
-	segment     bool // an error line cut out of other-language prose
+	segment     bool    // an error line cut out of other-language prose
+	own         float64 // the text's own error-likeness, without the bonus of where it was found
 }
 
 // MinCandidateScore is the error-likeness below which a text is not taken
@@ -27,9 +28,11 @@ type Candidate struct {
 // unclustered.
 const MinCandidateScore = 3.0
 
-// FallbackCandidateScore is the least error-likeness of the one candidate
-// kept when no text reaches MinCandidateScore; it must be the title or a
-// line of a code block, quote or JSON error, never prose.
+// FallbackCandidateScore is the least error-likeness of the text itself
+// (an error word or code, not only where it was found) of the candidates
+// kept when no text reaches MinCandidateScore; they must be the title or
+// lines of a code block, quote or JSON error, or read as program output,
+// never prose.
 const FallbackCandidateScore = 1.0
 
 // MaxCandidates bounds how many candidates are kept per text.
@@ -224,7 +227,8 @@ func Extract(title, body string) []Candidate {
 			return 0
 		}
 		codes := FindCodes(raw)
-		sc := scoreLine(raw, codes) + bonus
+		own := scoreLine(raw, codes)
+		sc := own + bonus
 		if fixed != nil {
 			sc = *fixed
 		}
@@ -233,7 +237,7 @@ func Extract(title, body string) []Candidate {
 			// qualifies the message next to it
 			sc -= 4
 		}
-		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order})
+		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order, own: own})
 		order++
 		return sc
 	}
@@ -286,6 +290,8 @@ func Extract(title, body string) []Candidate {
 		add(m, "status", 1)
 	}
 	segs := splitSegments(body)
+	// the last candidate line: its index, text and own score
+	lastIdx, lastLine, lastOwn := -2, "", 0.0
 	for i := 0; i < len(segs) && order < 400; i++ {
 		s := segs[i]
 		line := strings.TrimSpace(s.text)
@@ -315,6 +321,7 @@ func Extract(title, body string) []Candidate {
 			bonus -= 2
 		}
 		sc := add(line, source, bonus)
+		lineOwn := cands[len(cands)-1].own
 		if seg := latinSegment(line); seg != "" {
 			add(seg, source, bonus+0.5)
 			cands[len(cands)-1].segment = true
@@ -323,10 +330,13 @@ func Extract(title, body string) []Candidate {
 		// ("X: permission denied" before "fatal: could not read"): the two
 		// lines together are the message, as in Sentry's two-line
 		// messages, and rank just above the line alone.
-		if prev := prevErrorLine(segs, i); prev != "" {
+		if lastIdx == i-1 && lastOwn >= 1 && sameBlock(segs, i) {
 			two := sc + 0.5
-			addScored(prev+"\n"+line, source, 0, &two)
+			if addScored(lastLine+"\n"+line, source, 0, &two) != 0 {
+				cands[len(cands)-1].own = lineOwn
+			}
 		}
+		lastIdx, lastLine, lastOwn = i, line, lineOwn
 	}
 	// Keep the best candidates, dropping duplicates of one template.
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -346,12 +356,12 @@ func Extract(title, body string) []Candidate {
 			if cands[i].Score < FallbackCandidateScore {
 				break
 			}
-			if cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw) {
+			if cands[i].own >= FallbackCandidateScore && (cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw)) {
 				// keep it and the other technical lines as good as the
 				// fallback score, so that the issue has probes beyond one
 				keep := []Candidate{cands[i]}
 				for _, c := range cands[i+1:] {
-					if c.Score >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
+					if c.own >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
 						keep = append(keep, c)
 					}
 				}
@@ -560,22 +570,10 @@ func latinSegment(line string) string {
 	return best
 }
 
-// prevErrorLine returns the line just before segs[i] when it is in the
-// same block (code or quote, no blank line between), carries an error
-// signal and is not a stack frame; else "".
-func prevErrorLine(segs []segment, i int) string {
-	if i == 0 {
-		return ""
-	}
-	p := segs[i-1]
-	if p.inCode != segs[i].inCode || p.quote != segs[i].quote {
-		return ""
-	}
-	line := strings.TrimSpace(p.text)
-	if !hasErrorSignal(line) || looksLikeNoise(line) {
-		return ""
-	}
-	return stripLogHeader(cutBytes(line, 400))
+// sameBlock reports whether segs[i] and the line before it are in the
+// same block (both code, both quote, or both prose).
+func sameBlock(segs []segment, i int) bool {
+	return i > 0 && segs[i-1].inCode == segs[i].inCode && segs[i-1].quote == segs[i].quote
 }
 
 // technicalLine reports whether a line reads as program output rather than

@@ -24,6 +24,11 @@ import (
 type Weights struct {
 	DF map[string]int
 	N  int
+	// cache of W for the current counts (Run counts a whole batch before
+	// assigning it, so the cache holds for the batch)
+	cache  map[string]float64
+	cacheN int
+	cacheD int
 }
 
 // NewWeights returns empty counts.
@@ -48,6 +53,18 @@ func (w *Weights) Add(words map[string]bool) {
 
 // W is the weight of a word.
 func (w *Weights) W(t string) float64 {
+	if w.cache == nil || w.cacheN != w.N || w.cacheD != len(w.DF) {
+		w.cache, w.cacheN, w.cacheD = make(map[string]float64, 1024), w.N, len(w.DF)
+	}
+	if x, ok := w.cache[t]; ok {
+		return x
+	}
+	x := w.weight(t)
+	w.cache[t] = x
+	return x
+}
+
+func (w *Weights) weight(t string) float64 {
 	n := float64(max(w.N, 1))
 	x := math.Log1p(n / (1 + float64(w.DF[t])))
 	if genericWords[t] {
@@ -98,6 +115,11 @@ func (w *Weights) Similarity(a, b words) float64 {
 		return 0
 	}
 	jac := inter / union
+	if onlyA > 0 && onlyB > 0 {
+		// a substitution needs stronger evidence: scale so that
+		// substituteThreshold maps onto the join thresholds' scale
+		jac *= substituteScale
+	}
 	if jac >= containDiscount {
 		return jac
 	}
@@ -105,11 +127,17 @@ func (w *Weights) Similarity(a, b words) float64 {
 	if len(short) > len(long) {
 		short, long = long, short
 	}
-	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass*w.rareWeight() {
+	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass*w.rareWeight() &&
+		!reportsError(long[len(short):]) {
 		return containDiscount
 	}
 	return jac
 }
+
+// substituteScale discounts the similarity of two texts each of which has
+// words the other lacks (0.5 / 0.7: a substitution must reach 0.7 where an
+// addition needs 0.5), as the short-template rule of the first version did.
+var substituteScale = 0.5 / 0.7
 
 // containMass is the least weight, in words seen once in the store, that
 // a cut-short text must carry; containDiscount is the similarity a prefix
