@@ -415,9 +415,7 @@ func (c *Clusterer) join(cl *Cluster, a *Analysis, probe int) {
 			c.byFP[p.Fingerprint] = cl
 		}
 	}
-	if probe != 0 {
-		c.addTemplate(cl, a.Probes[0].Normalized, &words{a.Probes[0].Tokens, a.Probes[0].Seq}, false)
-	}
+	c.addProbes(cl, a)
 	if a.Concept != "" && cl.Concept == "" {
 		cl.Concept = a.Concept
 		cl.changed = true
@@ -441,8 +439,22 @@ func (c *Clusterer) create(a *Analysis, p *Candidate, reason string) Assignment 
 		touched:     true,
 	}
 	c.register(cl)
+	c.addProbes(cl, a)
 	cl.changed = true
 	return Assignment{Cluster: cl, Score: 1, Reason: reason}
+}
+
+// addProbes adds to a cluster's profile the primary and the other probes
+// of a member that read as errors on their own (MinCandidateScore): a
+// report often shows its error in two forms (title and log line), and
+// both are what later reports may look like.
+func (c *Clusterer) addProbes(cl *Cluster, a *Analysis) {
+	for i := range a.Probes {
+		pr := &a.Probes[i]
+		if i == 0 || pr.Score >= MinCandidateScore {
+			c.addTemplate(cl, pr.Normalized, &words{pr.Tokens, pr.Seq}, false)
+		}
+	}
 }
 
 // compatible: codes do not forbid an issue with this strong code and these
@@ -521,9 +533,19 @@ func (c *Clusterer) Match(a *Analysis, n int) []Assignment {
 	return out
 }
 
-// rarest returns at most n words of toks, rarest first.
+// rarest returns at most n words of toks, rarest first, of those seen in
+// more than one issue: a word only this issue has (an id, a name) cannot
+// lead to a cluster, and would push out the words that can.
 func (c *Clusterer) rarest(toks []string, n int) []string {
-	r := append([]string(nil), toks...)
+	r := make([]string, 0, len(toks))
+	for _, t := range toks {
+		if c.Weights.DF[t] > 1 {
+			r = append(r, t)
+		}
+	}
+	if len(r) == 0 {
+		r = append(r, toks...)
+	}
 	sort.SliceStable(r, func(i, j int) bool { return c.Weights.DF[r[i]] < c.Weights.DF[r[j]] })
 	if len(r) > n {
 		r = r[:n]

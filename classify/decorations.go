@@ -22,6 +22,7 @@ var wrapperWords = map[string]bool{
 	"error": true, "err": true, "err!": true, "errors": true, "exception": true, "fatal": true, "warning": true,
 	"warn": true, "panic": true, "failure": true, "uncaught": true, "critical": true, "info": true,
 	"debug": true, "trace": true, "notice": true, "severe": true, "alert": true, "emerg": true, "level": true,
+	"failed": true,
 }
 
 // levelTokens are log levels written alone in front of a line.
@@ -115,6 +116,21 @@ func stripLead(toks []string) []string {
 		return toks[2:]
 	case isTag(t0):
 		return toks[1:]
+	case (t0[0] == '[' || t0[0] == '(') && !strings.ContainsAny(t0[1:], "[]()"):
+		// a tag of a few words: "[fastmcp error]", "(main thread)"
+		close := "]"
+		if t0[0] == '(' {
+			close = ")"
+		}
+		for k := 1; k < 4 && k < len(toks)-2; k++ {
+			t := strings.TrimRight(toks[k], ":")
+			if strings.ContainsAny(t, "[(") {
+				break
+			}
+			if strings.HasSuffix(t, close) {
+				return toks[k+1:]
+			}
+		}
 	case isLocation(t0):
 		rest := toks[1:]
 		if len(rest) > 2 && isSeparator(rest[0]) {

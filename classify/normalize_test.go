@@ -8,7 +8,9 @@ import (
 func TestNormalize(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{
-		{"url and ip", "GET https://api.example.net/v2/items?id=7 failed: connect ECONNREFUSED 10.0.0.12:8080", "get <url> failed: connect econnrefused <ip>"},
+		{"url and ip", "connect ECONNREFUSED 10.0.0.12:8080 while calling https://api.example.net/v2/items?id=7", "connect econnrefused <ip> while calling <url>"},
+		{"failed-wrapper", "GET https://api.example.net/v2/items?id=7 failed: connect ECONNREFUSED 10.0.0.12:8080", "connect econnrefused <ip>"},
+		{"tag of a few words", "[gizmo server error] spool daemon handshake rejected", "spool daemon handshake rejected"},
 		{"uuid and hex", "request 3f2b8c1e-9d4a-4b7e-8f00-1234567890ab failed with trace deadbeef01", "request <uuid> failed with trace <hex>"},
 		{"numbers and statuses kept", "HTTP 503 after 3 retries in 250ms", "http 503 after <num> retries in <duration>"},
 		{"json-rpc code kept", "call -32001: Request timed out", "call -32001: request timed out"},
