@@ -11,23 +11,40 @@ import (
 // What is compared with what, and why:
 //
 //   - An issue is represented by its probes: its best few candidate error
-//     texts (title, log line, code block, JSON message; see Analysis.Probes),
-//     each as the set of words of its normalized template. Reports of one
-//     error often differ in which line carries the specific message (a
-//     wrapper line in one, the message in the title of another), so an
-//     issue may join a cluster through any of its probes; the reason
-//     recorded with the membership names the probe.
+//     texts (log line, code block, JSON error message, ...; see
+//     Analysis.Probes), and its title wherever it ranks, each as the words
+//     of its normalized template (decorations already removed, see
+//     decorations.go). Reports of one error differ in which line carries
+//     the specific message (a wrapper line in one, the message in the
+//     title of another), so an issue may join a cluster through any of its
+//     probes; the reason recorded with the membership names the probe. A
+//     probe whose words all appear in the primary adds nothing and is
+//     dropped (it would only let the issue join a less specific cluster).
+//     Of the probes nearly as error-like as the primary, the one whose
+//     words weigh most leads (leadProbe).
 //   - A cluster is represented by its profile: the distinct templates of
-//     its members, at most profileMax of them (the first ones seen, so the
-//     profile is stable and bounded). A variant that drifted from the first
-//     report but is close to a later one still finds the cluster.
+//     its members' error lines, at most profileMax of them (the first ones
+//     seen, so the profile is stable and bounded). A variant that drifted
+//     from the first report but is close to a later one still finds the
+//     cluster. Templates that joined only as a short form (below) are kept
+//     for exact matches but never make the profile look like other errors.
 //   - Words are weighted by rarity (Weights: inverse document frequency
-//     over the store's issues, persisted and kept incrementally), and two
-//     word sets are compared by weighted Jaccard similarity: generic words
-//     ("error", "failed", "request") and class codes (HTTP statuses,
-//     JSON-RPC codes) count little, the words that name the error count
-//     much. The similarity of a probe and a cluster is the best over the
-//     cluster's profile templates (single link, bounded by the profile).
+//     over the store's issues, persisted and kept incrementally, with a
+//     fixed discount for a few generic words and for class codes such as
+//     HTTP statuses), and two word sets are compared by weighted Jaccard
+//     similarity in which a word replaced by another counts twice, and a
+//     substitution (each side has words the other lacks) needs 0.7 where
+//     an addition needs 0.5: "cannot load table" and "cannot load queue"
+//     name different things, "cannot load table at startup" the same. The
+//     similarity of a probe and a cluster is the best over the profile
+//     (single link, bounded by the profile).
+//   - Containment: a text that holds another's message joins it when the
+//     words around the message do not report an error of their own
+//     (Weights.Contains): "exec format error" is the message of "deploy:
+//     exec format error on the test board", but a generic consequence line
+//     ("could not read from remote") is not the message of a report whose
+//     other words name a cause ("permission denied"). A cut-short prefix
+//     of a message counts the same way.
 //   - Specific error codes (codes.go) are the strongest evidence: an issue
 //     whose evidence carries a strong code joins that code's cluster at
 //     once. Strong codes also veto: an issue or a cluster with one strong
@@ -37,21 +54,25 @@ import (
 //     decide; two texts whose weak codes of one kind (http, jsonrpc, ...)
 //     differ do not join.
 //   - Candidates for comparison come from an inverted index on the rarest
-//     words of each probe (blocking, as in LSH), so a new issue is compared
-//     with a bounded number of clusters whatever the store's size.
+//     words of each probe that other issues share (blocking, as in LSH),
+//     so a new issue is compared with a bounded number of clusters
+//     whatever the store's size.
 //
 // Order of decisions for one issue: its strong code's cluster; an exact
-// template already seen (any probe, primary first); the most similar
-// cluster at or above JoinThreshold through the primary probe, or
-// SecondaryThreshold through another probe; else a new cluster.
+// template already seen (any probe, lead first); the most similar cluster
+// at or above JoinThreshold through the lead probe, or SecondaryThreshold
+// through another; a cluster whose message the probe holds or is a short
+// form of; else a new cluster.
 //
 // Assignment is online (each issue is compared with what exists), so early
 // decisions can be wrong in the light of later reports. Consolidate is the
 // second look at the end of each run: clusters whose profiles are at least
-// MergeThreshold similar and whose codes do not conflict merge, the larger
-// one (by reports; the older on ties) keeping its id and slug, and the merge
-// is recorded with a redirect. Because both an incremental classify and
-// --rebuild end with it, they converge on the same grouping.
+// MergeThreshold similar, or one of which holds the other's message with
+// only context around it, and whose codes do not conflict, merge, the
+// larger one (by reports; the stored, then the older, on ties) keeping its
+// id and slug, and the merge is recorded with a redirect. An incremental
+// run reconsiders only the clusters it added reports to; because both it
+// and --rebuild end with this pass, they converge on the same grouping.
 
 // Thresholds of weighted Jaccard similarity.
 const (
