@@ -547,6 +547,14 @@ func (c *Clusterer) Match(a *Analysis, n int) []Assignment {
 			add(r.Cluster, r.Score, fmt.Sprintf("similar: %.2f weighted, via %s", r.Score, pr.Source))
 		}
 	}
+	// what Assign would also join by containment
+	if cl, i, short := c.shortForm(a); cl != nil {
+		reason := "the cluster's message with context, via " + a.Probes[i].Source
+		if short {
+			reason = "short form of the cluster's message, via " + a.Probes[i].Source
+		}
+		add(cl, containDiscount, reason)
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	if len(out) > n {
 		out = out[:n]

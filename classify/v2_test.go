@@ -218,3 +218,17 @@ func TestFallbackCandidate(t *testing.T) {
 		t.Errorf("prose: %+v", c)
 	}
 }
+
+func TestMatchShortForm(t *testing.T) {
+	t.Parallel()
+	_, as, c := group(t, append(append([][2]string{}, background...),
+		[2]string{"Board boot loop", "```\nlaunch /opt/boot.sh: gizmo format mismatch\n```"}))
+	a := AnalyzeText("gizmo format mismatch")
+	res := c.Match(&a, 3)
+	if len(res) == 0 || res[0].Cluster != root(as[len(as)-1].Cluster) {
+		t.Fatalf("match %+v", res)
+	}
+	if res[0].Reason == "" {
+		t.Error("no reason")
+	}
+}

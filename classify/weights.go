@@ -183,9 +183,7 @@ func (w *Weights) Contains(long, short words) bool {
 		return false
 	}
 	var extra []string
-	j := 0
 	for _, t := range long.seq {
-		_ = j
 		if !inSorted(short.set, t) {
 			extra = append(extra, t)
 		}
