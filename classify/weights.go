@@ -20,7 +20,10 @@ import (
 // persists the counts (table classify_token_df), so later runs and `errata
 // match` weigh words the same way. A handful of words that are generic in
 // any error text (genericWords) also get a fixed discount, so that a young
-// store with few issues does not take them for rare.
+// store with few issues does not take them for rare. An issue whose text
+// changed is counted again when it is classified again (the counts only
+// grow between rebuilds; --rebuild counts from scratch): the weights are
+// ratios, and a few repeated issues barely move them.
 type Weights struct {
 	DF map[string]int
 	N  int
