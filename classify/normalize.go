@@ -79,9 +79,7 @@ func Normalize(s string) string {
 		}
 		b.WriteString(tok)
 	}
-	out := strings.ToLower(b.String())
-	out = collapseRepeats(out)
-	out = stripDecorations(out)
+	out := tidy(strings.ToLower(b.String()))
 	if len(out) > MaxNormalizedLen {
 		cut := strings.LastIndexByte(out[:MaxNormalizedLen], ' ')
 		if cut <= 0 {
@@ -95,7 +93,20 @@ func Normalize(s string) string {
 	if !utf8.ValidString(out) {
 		out = strings.ToValidUTF8(out, "")
 	}
-	return out
+	return tidy(out)
+}
+
+// tidy collapses repeated placeholders and strips decorations until
+// neither changes anything (each can expose work for the other).
+func tidy(s string) string {
+	for range 8 {
+		t := stripDecorations(collapseRepeats(s))
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
 }
 
 // cutBytes cuts s to at most n bytes on a rune boundary.
