@@ -26,11 +26,14 @@ bench:
 demo:
 	@scripts/demo.sh
 
-# Clustering quality on a labelled corpus (issues.jsonl + truth.tsv):
-# B-cubed and pairwise precision/recall/F1 and the worst families. The
-# corpus is imported into a temporary database on DATABASE_URL's server,
-# else on the embedded default database. CORPUS=dir for another corpus.
-CORPUS ?= ../shared/corpus/dev
+# Clustering quality on labelled corpora (issues.jsonl + truth.tsv): per
+# corpus and combined, B-cubed and pairwise precision/recall/F1, missed
+# reports, noise absorbed and the worst families. Each corpus is imported
+# into a temporary database on DATABASE_URL's server, else on the
+# embedded default database. CORPUS="dir ..." for other corpora.
+CORPUS ?= ../shared/corpus/dev ../shared/corpus/dev2
 .PHONY: eval
 eval:
-	$(GO) run ./cmd/errata eval --corpus $(CORPUS)
+	@for d in $(CORPUS); do test -f "$$d/issues.jsonl" -a -f "$$d/truth.tsv" || { \
+		echo "make eval: no labelled corpus at $$d (want issues.jsonl and truth.tsv); set CORPUS=\"dir ...\"" >&2; exit 2; }; done
+	$(GO) run ./cmd/errata eval $(foreach d,$(CORPUS),--corpus $(d))

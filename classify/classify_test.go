@@ -71,7 +71,7 @@ func TestExtract(t *testing.T) {
 	}{
 		{"fenced log", "Server will not start",
 			"Steps: run the tool.\n\n```\n2025-03-01 10:00:00 INFO starting\n2025-03-01 10:00:01 ERROR listen EADDRINUSE: address already in use 0.0.0.0:7000\n```\n",
-			"code", "eaddrinuse"},
+			"code", "listen eaddrinuse: address already in use <ip>"},
 		{"url error param", "Login loop",
 			"After authorizing I land on http://localhost:4000/cb?error=access_denied&error_description=User+cancelled+the+request&state=xyz",
 			"url", "access_denied: user cancelled the request"},
@@ -85,9 +85,9 @@ func TestExtract(t *testing.T) {
 			"title", "typeerror: cannot read properties of undefined (reading <str>)"},
 		{"quoted in prose", "Sync stops",
 			"When I press the button the app shows me the message \"Error: listen EADDRINUSE: address already in use :::4000\" and then the whole window freezes until I restart it, every time.",
-			"body", "error: listen eaddrinuse: address already in use <ip>"},
+			"body", "listen eaddrinuse: address already in use <ip>"},
 		{"secret redacted", "Auth fails", "```\nError: 401 Unauthorized using key sk-ant-api03-abcdefghijklmnopqrstuvwxyz012345\n```",
-			"code", "[redacted:anthropic-key]"},
+			"code", "401 unauthorized using key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +100,7 @@ func TestExtract(t *testing.T) {
 			if p.Source != tt.wantSource || !strings.Contains(p.Normalized, tt.wantContains) {
 				t.Errorf("primary = %s %q, want %s containing %q (all: %+v)", p.Source, p.Normalized, tt.wantSource, tt.wantContains, cands)
 			}
-			if !strings.HasPrefix(p.Fingerprint, "v1:") {
+			if !strings.HasPrefix(p.Fingerprint, FingerprintVersion+":") {
 				t.Errorf("fingerprint %q", p.Fingerprint)
 			}
 		})
@@ -221,8 +221,14 @@ func TestNearVariantTemplates(t *testing.T) {
 	if d.Cluster == a.Cluster {
 		t.Fatal("unrelated error merged")
 	}
-	e := mk("Error: scheduler could not load table")
-	f := mk("Error: scheduler could not load queue")
+	// as Run does, words are counted before the issues are assigned
+	var an []Analysis
+	for _, title := range []string{"Error: scheduler could not load table", "Error: scheduler could not load queue"} {
+		is := Issue{Title: title}
+		an = append(an, Analyze(&is))
+		c.Observe(&an[len(an)-1])
+	}
+	e, f := c.Assign(&an[0]), c.Assign(&an[1])
 	if e.Cluster == f.Cluster {
 		t.Fatal("short templates naming different things merged")
 	}
@@ -250,6 +256,25 @@ func TestEvaluateMetrics(t *testing.T) {
 	}
 	if m.Unclustered != 1 {
 		t.Errorf("unclustered %d", m.Unclustered)
+	}
+}
+
+func TestEvaluateMissedAndNoise(t *testing.T) {
+	t.Parallel()
+	truth := map[string]string{"a": "x", "b": "x", "c": "x", "d": "y", "n1": "noise-1", "n2": "noise-2", "n3": "noise-3"}
+	// c is missed; n1 sits with x's members, n2 alone, n3 with n2 only
+	pred := map[string]string{"a": "1", "b": "1", "d": "2", "n1": "1", "n2": "3", "n3": "3"}
+	m := Evaluate(pred, truth)
+	if m.FamilyMembers != 4 || m.Missed != 1 || m.MissedRate != 0.25 {
+		t.Errorf("missed %d of %d (%v)", m.Missed, m.FamilyMembers, m.MissedRate)
+	}
+	if m.NoiseItems != 3 || m.NoiseAbsorbed != 1 {
+		t.Errorf("noise absorbed %d of %d", m.NoiseAbsorbed, m.NoiseItems)
+	}
+	var b strings.Builder
+	m.WriteReport(&b, 3)
+	if !strings.Contains(b.String(), "missed reports 1 of 4 family members (25.0%); noise absorbed 1 of 3 noise reports") {
+		t.Errorf("report:\n%s", b.String())
 	}
 }
 

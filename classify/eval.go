@@ -140,18 +140,26 @@ func LoadTruth(dir string) (map[string]string, error) {
 
 // Metrics is the result of an evaluation.
 type Metrics struct {
-	Items           int          `json:"items"`
-	Families        int          `json:"families"`
-	Clusters        int          `json:"clusters"` // predicted clusters with 1+ labelled member
-	Unclustered     int          `json:"unclustered"`
-	BCubedPrecision float64      `json:"bcubed_precision"`
-	BCubedRecall    float64      `json:"bcubed_recall"`
-	BCubedF1        float64      `json:"bcubed_f1"`
-	PairPrecision   float64      `json:"pairwise_precision"`
-	PairRecall      float64      `json:"pairwise_recall"`
-	PairF1          float64      `json:"pairwise_f1"`
-	WorstSplit      []FamilyStat `json:"worst_split"`
-	WorstMerged     []MergeStat  `json:"worst_merged"`
+	Items           int     `json:"items"`
+	Families        int     `json:"families"`
+	Clusters        int     `json:"clusters"` // predicted clusters with 1+ labelled member
+	Unclustered     int     `json:"unclustered"`
+	BCubedPrecision float64 `json:"bcubed_precision"`
+	BCubedRecall    float64 `json:"bcubed_recall"`
+	BCubedF1        float64 `json:"bcubed_f1"`
+	PairPrecision   float64 `json:"pairwise_precision"`
+	PairRecall      float64 `json:"pairwise_recall"`
+	PairF1          float64 `json:"pairwise_f1"`
+	// Missed: members of labelled families (not noise-*) left unclustered.
+	FamilyMembers int     `json:"family_members"`
+	Missed        int     `json:"missed"`
+	MissedRate    float64 `json:"missed_rate"`
+	// NoiseAbsorbed: noise-* reports in a cluster that holds a labelled
+	// family's member.
+	NoiseItems    int          `json:"noise_items"`
+	NoiseAbsorbed int          `json:"noise_absorbed"`
+	WorstSplit    []FamilyStat `json:"worst_split"`
+	WorstMerged   []MergeStat  `json:"worst_merged"`
 }
 
 // FamilyStat: a family spread over several predicted clusters.
@@ -229,6 +237,30 @@ func Evaluate(pred, truth map[string]string) Metrics {
 		goldPairs += float64(len(v)*(len(v)-1)) / 2
 	}
 	m.PairPrecision, m.PairRecall = ratio(tp, predPairs), ratio(tp, goldPairs)
+	// missed reports and absorbed noise
+	hasFamily := map[string]bool{}
+	for _, it := range items {
+		if !IsNoiseFamily(truth[it]) {
+			hasFamily[label[it]] = true
+		}
+	}
+	for _, it := range items {
+		switch {
+		case IsNoiseFamily(truth[it]):
+			m.NoiseItems++
+			if pred[it] != "" && hasFamily[label[it]] {
+				m.NoiseAbsorbed++
+			}
+		default:
+			m.FamilyMembers++
+			if pred[it] == "" {
+				m.Missed++
+			}
+		}
+	}
+	if m.FamilyMembers > 0 {
+		m.MissedRate = float64(m.Missed) / float64(m.FamilyMembers)
+	}
 	m.PairF1 = f1(m.PairPrecision, m.PairRecall)
 	// worst split
 	for fam, its := range famItems {
@@ -272,6 +304,11 @@ func Evaluate(pred, truth map[string]string) Metrics {
 	return m
 }
 
+// IsNoiseFamily reports whether a truth family is a near-miss single
+// (named noise-...): such reports stand alone, and a cluster that pulls
+// one in with a family's members counts as noise absorbed.
+func IsNoiseFamily(f string) bool { return strings.HasPrefix(f, "noise-") }
+
 func f1(p, r float64) float64 {
 	if p+r == 0 {
 		return 0
@@ -291,6 +328,8 @@ func (m Metrics) WriteReport(w io.Writer, top int) {
 	fmt.Fprintf(w, "items %d, families %d, predicted clusters %d, unclustered %d\n", m.Items, m.Families, m.Clusters, m.Unclustered)
 	fmt.Fprintf(w, "B-cubed  precision %.3f  recall %.3f  F1 %.3f\n", m.BCubedPrecision, m.BCubedRecall, m.BCubedF1)
 	fmt.Fprintf(w, "pairwise precision %.3f  recall %.3f  F1 %.3f\n", m.PairPrecision, m.PairRecall, m.PairF1)
+	fmt.Fprintf(w, "missed reports %d of %d family members (%.1f%%); noise absorbed %d of %d noise reports\n",
+		m.Missed, m.FamilyMembers, 100*m.MissedRate, m.NoiseAbsorbed, m.NoiseItems)
 	if len(m.WorstSplit) > 0 {
 		fmt.Fprintln(w, "worst-split families:")
 		for i, f := range m.WorstSplit {
@@ -330,9 +369,16 @@ func ClusterOffline(issues []Issue) (map[string]string, []Analysis) {
 	an := make([]Analysis, len(issues))
 	for _, i := range order {
 		an[i] = Analyze(&issues[i])
-		as := cl.Assign(&an[i])
-		if as.Cluster != nil {
-			pred[issues[i].HTMLURL] = fmt.Sprintf("c%d:%s", as.Cluster.seq, as.Cluster.Key)
+		cl.Observe(&an[i])
+	}
+	got := make([]*Cluster, len(issues))
+	for _, i := range order {
+		got[i] = cl.Assign(&an[i]).Cluster
+	}
+	cl.Consolidate(false)
+	for i, c := range got {
+		if c = root(c); c != nil {
+			pred[issues[i].HTMLURL] = fmt.Sprintf("c%d:%s", c.seq, c.Key)
 		}
 	}
 	return pred, an

@@ -19,12 +19,21 @@ type Candidate struct {
 	Score       float64 `json:"score"`       // error-likeness; higher is more likely the error the report is about
 	Codes       []Code  `json:"codes,omitempty"`
 	order       int
+	segment     bool    // an error line cut out of other-language prose
+	own         float64 // the text's own error-likeness, without the bonus of where it was found
 }
 
 // MinCandidateScore is the error-likeness below which a text is not taken
 // as an error: feature requests and questions produce no candidate and stay
 // unclustered.
 const MinCandidateScore = 3.0
+
+// FallbackCandidateScore is the least error-likeness of the text itself
+// (an error word or code, not only where it was found) of the candidates
+// kept when no text reaches MinCandidateScore; they must be the title or
+// lines of a code block, quote or JSON error, or read as program output,
+// never prose.
+const FallbackCandidateScore = 1.0
 
 // MaxCandidates bounds how many candidates are kept per text.
 const MaxCandidates = 6
@@ -36,7 +45,7 @@ var (
 	jsonNumField  = regexp.MustCompile(`"(code|status|statusCode|status_code)"\s*:\s*(-?[0-9]{3,6})\b`)
 	urlErrorRe    = regexp.MustCompile(`[?&#]error=([^&#\s"'<>)]+)(?:[^\s"'<>]*?[?&#]error_description=([^&#\s"'<>)]+))?`)
 	statusLineRe  = regexp.MustCompile(`\bHTTP/[0-9.]+ [45][0-9][0-9]\b[^\n]{0,80}`)
-	excHeadRe     = regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Fault|Failure)\b(?::|\s*\(|$)`)
+	excHeadRe     = regexp.MustCompile(`^(?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Fault|Failure|Warning)\b(?::|\s*\(|$)`)
 	stackFrameRe  = regexp.MustCompile(`^\s*(?:at\s+\S|File\s+"|\S+\.(?:go|py|js|ts|java|rs|rb):\d+|#\d+\s|\.\.\.\s*\d+\s+more|Traceback\b|goroutine\s+\d+|\[?\d+\]\s+\S+\s+\(|from\s+\S+:\d+)`)
 	titlePrefixRe = regexp.MustCompile(`(?i)^(?:\s*(?:\[[^\]]{1,30}\]|\([^)]{1,30}\)|(?:bug|issue|problem|question|help|feat|fix|feature)(?:\([^)]{0,30}\))?\s*[:：-])\s*)+`)
 	errorHeadRe   = regexp.MustCompile(`(?i)^(?:\S+\s+)?(?:error|err|fatal|panic|exception|failed|failure|fail|uncaught)\b\s*[:!\[(]|^\w*(?:Error|Exception)\b`)
@@ -211,18 +220,34 @@ func Extract(title, body string) []Candidate {
 	title, body = CleanText(title), CleanText(cutBytes(body, 64*1024))
 	var cands []Candidate
 	order := 0
-	add := func(raw, source string, bonus float64) {
+	// addScored adds a candidate; a nil fixed score means scoring the text.
+	addScored := func(raw, source string, bonus float64, fixed *float64) float64 {
 		raw = strings.TrimSpace(cutBytes(raw, MaxRawLen))
 		if raw == "" {
-			return
+			return 0
 		}
 		codes := FindCodes(raw)
-		sc := scoreLine(raw, codes) + bonus
-		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order})
+		own := scoreLine(raw, codes)
+		sc := own + bonus
+		if fixed != nil {
+			sc = *fixed
+		}
+		if weakOnly(raw, codes) {
+			// a class code alone ("invalid_request_error", "400") only
+			// qualifies the message next to it
+			sc -= 4
+		}
+		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order, own: own})
 		order++
+		return sc
 	}
+	add := func(raw, source string, bonus float64) float64 { return addScored(raw, source, bonus, nil) }
 	if t := CleanTitle(title); t != "" {
 		add(t, "title", 0.5)
+		if seg := latinSegment(t); seg != "" {
+			add(seg, "title", 1)
+			cands[len(cands)-1].segment = true
+		}
 	}
 	body = cutBytes(body, 64*1024)
 	hasURLError := strings.Contains(body, "error=")
@@ -236,12 +261,20 @@ func Extract(title, body string) []Candidate {
 		}
 		add(text, "url", 2)
 	}
+	errObj := hasJSON && strings.Contains(body, `"error"`)
 	for _, m := range ifMatches(hasJSON, jsonStrField, body, 16) {
 		v := strings.ReplaceAll(m[2], `\"`, `"`)
 		v = strings.ReplaceAll(v, `\n`, " ")
 		switch m[1] {
-		case "error", "message", "error_description", "detail", "error_message", "errorMessage", "reason":
-			add(v, "json", 2)
+		case "error", "error_description", "error_message", "errorMessage":
+			add(v, "json", 3)
+		case "message", "detail", "reason":
+			// the message of an error object is an error by position
+			if errObj {
+				add(v, "json", 3)
+			} else {
+				add(v, "json", 2)
+			}
 		case "type", "code":
 			if isCodeToken(v) || strings.HasSuffix(v, "_error") {
 				add(v, "json", 1)
@@ -257,6 +290,8 @@ func Extract(title, body string) []Candidate {
 		add(m, "status", 1)
 	}
 	segs := splitSegments(body)
+	// the last candidate line: its index, text and own score
+	lastIdx, lastLine, lastOwn := -2, "", 0.0
 	for i := 0; i < len(segs) && order < 400; i++ {
 		s := segs[i]
 		line := strings.TrimSpace(s.text)
@@ -285,7 +320,23 @@ func Extract(title, body string) []Candidate {
 		if strings.Count(line, "\":") >= 2 {
 			bonus -= 2
 		}
-		add(line, source, bonus)
+		sc := add(line, source, bonus)
+		lineOwn := cands[len(cands)-1].own
+		if seg := latinSegment(line); seg != "" {
+			add(seg, source, bonus+0.5)
+			cands[len(cands)-1].segment = true
+		}
+		// In a log the line before an error line often names its cause
+		// ("X: permission denied" before "fatal: could not read"): the two
+		// lines together are the message, as in Sentry's two-line
+		// messages, and rank just above the line alone.
+		if lastIdx == i-1 && lastOwn >= 1 && sameBlock(segs, i) {
+			two := sc + 0.5
+			if addScored(lastLine+"\n"+line, source, 0, &two) != 0 {
+				cands[len(cands)-1].own = lineOwn
+			}
+		}
+		lastIdx, lastLine, lastOwn = i, line, lineOwn
 	}
 	// Keep the best candidates, dropping duplicates of one template.
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -296,8 +347,31 @@ func Extract(title, body string) []Candidate {
 	})
 	seen := map[string]bool{}
 	out := cands[:0]
+	min := MinCandidateScore
+	if len(cands) > 0 && cands[0].Score < MinCandidateScore {
+		// Nothing scores as a clear error, but a line carries an error
+		// signal (a title-only report, a terse warning): take the best
+		// one that is not prose alone rather than lose the report.
+		for i := range cands {
+			if cands[i].Score < FallbackCandidateScore {
+				break
+			}
+			if cands[i].own >= FallbackCandidateScore && (cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw)) {
+				// keep it and the other technical lines as good as the
+				// fallback score, so that the issue has probes beyond one
+				keep := []Candidate{cands[i]}
+				for _, c := range cands[i+1:] {
+					if c.own >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
+						keep = append(keep, c)
+					}
+				}
+				cands, min = keep, FallbackCandidateScore
+				break
+			}
+		}
+	}
 	for _, c := range cands {
-		if c.Score < MinCandidateScore {
+		if c.Score < min {
 			break
 		}
 		c.Raw = redact.String(c.Raw)
@@ -314,6 +388,27 @@ func Extract(title, body string) []Candidate {
 	}
 	if len(out) == 0 {
 		return nil
+	}
+	// The title names the problem even when it scores low: keep it last,
+	// so that the issue can join a cluster through it (it never becomes
+	// the primary this way).
+	if t := CleanTitle(title); t != "" && len(strings.Fields(t)) >= 3 {
+		hasTitle := false
+		for _, c := range out {
+			hasTitle = hasTitle || c.Source == "title"
+		}
+		if !hasTitle {
+			c := Candidate{Raw: redact.String(cutBytes(t, MaxRawLen)), Source: "title", Score: 0}
+			c.Codes = FindCodes(c.Raw)
+			c.Normalized = Normalize(c.Raw)
+			if c.Normalized != "" && !seen[c.Normalized] {
+				c.Fingerprint = Fingerprint(c.Normalized)
+				if len(out) == MaxCandidates {
+					out = out[:MaxCandidates-1]
+				}
+				out = append(out, c)
+			}
+		}
 	}
 	return out
 }
@@ -336,6 +431,8 @@ var signalWords = []string{
 	"rate", "overloaded", "unavailable", "gateway", "too large", "scope", "grant", "quota", "credit",
 	"maximum context", "prompt is too long", "does not", "doesn't", "token limit", "not recognized", "unrecognized",
 	"unknown", "-32", "错误", "失败", "报错", "异常", "エラー",
+	"warning", "deprecat", "blocked", "killed", "not recognized", "exit code", "exited", "exit status",
+	"non-zero", "not permitted",
 }
 
 var signalSet = newKeywordSet(signalWords)
@@ -350,18 +447,20 @@ var errorWords = []string{
 	"could not", "unable", "refused", "denied", "invalid", "not found", "timeout", "timed out", "rejected",
 	"unauthorized", "forbidden", "crash", "crashed", "crashes", "panic", "fatal", "exceeded", "does not exist",
 	"doesn't exist", "mismatch", "not match", "错误", "失败", "报错", "エラー",
+	"denied", "deprecated", "blocked", "killed", "not recognized", "warning", "exit code", "exit status",
+	"non-zero code", "exited with code", "not permitted",
 }
 
 var errorWordSet = newKeywordSet(errorWords)
 
 var errorHeadHints = []string{"err", "fatal", "panic", "exception", "fail", "uncaught"}
 
-var excSuffixes = []string{"Error", "Exception", "Fault", "Failure"}
+var excSuffixes = []string{"Error", "Exception", "Fault", "Failure", "Warning"}
 
-var excInlineRe = regexp.MustCompile(`\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)*(?:Error|Exception)\b:\s*\S`)
+var excInlineRe = regexp.MustCompile(`\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)*(?:Error|Exception|Warning)\b:\s*\S`)
 
 func hasExcName(line string) bool {
-	return strings.Contains(line, "Error:") || strings.Contains(line, "Exception:")
+	return strings.Contains(line, "Error:") || strings.Contains(line, "Exception:") || strings.Contains(line, "Warning:")
 }
 
 func isExcHead(line string) bool {
@@ -419,4 +518,71 @@ func quotedSpans(line string) []string {
 		}
 	}
 	return out
+}
+
+// weakOnly reports whether raw is a single token whose codes are all weak
+// class codes.
+func weakOnly(raw string, codes []Code) bool {
+	if len(codes) == 0 || strings.ContainsAny(strings.TrimSpace(raw), " \t") {
+		return false
+	}
+	for _, c := range codes {
+		if c.Strong {
+			return false
+		}
+	}
+	return true
+}
+
+// latinSegment returns the longest run of a line written in Latin script
+// (with digits and punctuation) when the line also holds text in another
+// script, so that an English error line inside Chinese or Japanese prose is
+// compared without the prose. It returns "" when the run has fewer than
+// three words or the line is all Latin.
+func latinSegment(line string) string {
+	other := false
+	for _, r := range line {
+		if r > 0x2E7F && unicode.IsLetter(r) {
+			other = true
+			break
+		}
+	}
+	if !other {
+		return ""
+	}
+	best := ""
+	var cur strings.Builder
+	flush := func() {
+		t := strings.Trim(strings.TrimSpace(cur.String()), " ,.;:")
+		if len(strings.Fields(t)) >= 3 && len(t) > len(best) {
+			best = t
+		}
+		cur.Reset()
+	}
+	for _, r := range line {
+		if r > 0x2E7F {
+			flush()
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	flush()
+	return best
+}
+
+// sameBlock reports whether segs[i] and the line before it are in the
+// same block (both code, both quote, or both prose).
+func sameBlock(segs []segment, i int) bool {
+	return i > 0 && segs[i-1].inCode == segs[i].inCode && segs[i-1].quote == segs[i].quote
+}
+
+// technicalLine reports whether a line reads as program output rather than
+// prose: it holds a "head: message" colon, quotes, brackets, digits,
+// underscores or path separators.
+func technicalLine(line string) bool {
+	if strings.ContainsAny(line, "\"'`‘’“”()[]{}_/\\0123456789") {
+		return true
+	}
+	i := strings.Index(line, ": ")
+	return i > 0 && i < 60
 }

@@ -8,7 +8,7 @@ import (
 // FingerprintVersion prefixes every fingerprint. Bump it when Normalize or
 // the fingerprint input changes, so old and new fingerprints never collide;
 // a rules-version change makes the next classify run recompute signatures.
-const FingerprintVersion = "v1"
+const FingerprintVersion = "v2"
 
 // Fingerprint is the versioned hash of a normalized template:
 // "v1:" followed by the first 16 bytes of its SHA-256, in hex.

@@ -25,11 +25,22 @@ import (
 //   - Then every whitespace-separated chunk is split into leading
 //     punctuation, a core and trailing punctuation, and the core is
 //     classified by a small hand-written lexer (no regular expressions).
-//   - The result is lower-cased, spaces are collapsed, and it is cut to at
-//     most MaxNormalizedLen bytes on a token boundary.
+//   - The result is lower-cased, spaces are collapsed, decorations (log
+//     levels, tags, logger locations, "X Error:" wrappers, retry notes,
+//     trailing punctuation; see decorations.go) are removed, and it is cut
+//     to at most MaxNormalizedLen bytes on a token boundary.
 //
 // Placeholders are fixed points of the lexer, so Normalize is idempotent:
 // Normalize(Normalize(x)) == Normalize(x). The fuzz test checks this.
+
+// fullwidth maps the fullwidth and CJK punctuation that error lines
+// written among CJK text use to their ASCII forms, so that the template
+// does not depend on the reporter's keyboard.
+var fullwidth = strings.NewReplacer("：", ": ", "，", ", ", "（", " (", "）", ") ", "；", "; ", "！", "! ", "？", "? ",
+	"‘", "'", "’", "'", "“", "\"", "”", "\"", "【", " [", "】", "] ", "。", ". ")
+
+// codeContext are the words after which a small number is a status code.
+var codeContext = map[string]bool{"code": true, "status": true, "errno": true, "exit": true, "signal": true}
 
 // maxTokenLen: longer tokens are masked whole as <id>.
 const maxTokenLen = 64
@@ -47,22 +58,28 @@ func Normalize(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	s = strings.ToLower(firstLines(s, 2))
+	s = strings.ToLower(fullwidth.Replace(firstLines(s, 2)))
 	s = maskQuotes(s)
 	var b strings.Builder
 	b.Grow(len(s))
+	prev := ""
 	for _, chunk := range strings.Fields(s) {
 		tok := normalizeChunk(chunk)
 		if tok == "" {
 			continue
 		}
+		// An exit status or errno number names the failure as an HTTP
+		// status does ("exit code 137", "errno 13"): keep it.
+		if core := strings.Trim(chunk, trailPunct+leadPunct); codeContext[prev] && len(core) <= 3 && isDigits(core) {
+			tok = strings.Replace(tok, "<num>", core, 1)
+		}
+		prev = strings.Trim(tok, trailPunct+leadPunct)
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(tok)
 	}
-	out := strings.ToLower(b.String())
-	out = collapseRepeats(out)
+	out := tidy(strings.ToLower(b.String()))
 	if len(out) > MaxNormalizedLen {
 		cut := strings.LastIndexByte(out[:MaxNormalizedLen], ' ')
 		if cut <= 0 {
@@ -76,7 +93,20 @@ func Normalize(s string) string {
 	if !utf8.ValidString(out) {
 		out = strings.ToValidUTF8(out, "")
 	}
-	return out
+	return tidy(out)
+}
+
+// tidy collapses repeated placeholders and strips decorations until
+// neither changes anything (each can expose work for the other).
+func tidy(s string) string {
+	for range 8 {
+		t := stripDecorations(collapseRepeats(s))
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
 }
 
 // cutBytes cuts s to at most n bytes on a rune boundary.

@@ -113,7 +113,18 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			if err := st.ClusterFingerprintsClear(ctx, tx); err != nil {
 				return err
 			}
+			if err := st.TokenDFClear(ctx, tx); err != nil {
+				return err
+			}
+		} else {
+			df, n, err := st.TokenDFList(ctx, tx)
+			if err != nil {
+				return err
+			}
+			cl.Weights.DF, cl.Weights.N = df, n
 		}
+		dfAdd := map[string]int{}
+		nAdd := 0
 		states, err := st.ClusterStateList(ctx, tx)
 		if err != nil {
 			return err
@@ -123,9 +134,9 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			if opts.Rebuild {
 				continue
 			}
-			c := &Cluster{ID: s.ID, Key: s.Key, Concept: s.Concept, Signature: s.Signature, Fingerprint: s.Fingerprint,
-				Tokens: TemplateTokens(s.Signature), WeakCodes: s.WeakCodes, Size: s.Size}
+			c := stateCluster(&s)
 			cl.AddExisting(c, nil)
+			c.changed = false
 			byID[s.ID] = c
 		}
 
@@ -168,6 +179,18 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			}
 			phase("fingerprints", t)
 			t = time.Now()
+			// Count the batch's words before assigning it, so its first
+			// issues are weighed with their neighbours' words too.
+			for i := range analyses {
+				if !skip[i] && len(analyses[i].Probes) > 0 {
+					before := cl.Weights.N
+					cl.Observe(&analyses[i])
+					nAdd += cl.Weights.N - before
+					for _, w := range observedWords(&analyses[i]) {
+						dfAdd[w]++
+					}
+				}
+			}
 			var marks []store.ClassificationRow
 			var sigs []store.SignatureRow
 			for i := range issues {
@@ -215,6 +238,17 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		for k, v := range b0.phases {
 			sum.Phases[k] += v
 		}
+		// The second look: merge clusters whose profiles are close. An
+		// incremental run only reconsiders clusters it added reports to.
+		t := time.Now()
+		merges := cl.Consolidate(!opts.Rebuild)
+		for i := range results {
+			results[i].cl = root(results[i].cl)
+		}
+		for fp, c := range fpSeen {
+			fpSeen[fp] = root(c)
+		}
+		phase("consolidate", t)
 
 		finish := time.Now()
 		step := func(name string) {
@@ -270,6 +304,19 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			isNew[c.ID] = true
 		}
 		sum.NewClusters = len(fresh)
+		// Profiles (and codes adopted) of the clusters that changed.
+		var profiles []store.ClusterProfile
+		for _, c := range cl.Live() {
+			if c.ID != 0 && c.Size > 0 && (c.changed || isNew[c.ID]) {
+				profiles = append(profiles, store.ClusterProfile{ID: c.ID, Concept: c.Concept, WeakCodes: c.WeakCodes, Profile: c.StoredProfile()})
+			}
+		}
+		if err := st.ClusterProfileSetMany(ctx, tx, profiles); err != nil {
+			return err
+		}
+		if err := st.TokenDFAdd(ctx, tx, dfAdd, nAdd); err != nil {
+			return err
+		}
 
 		// Memberships, and where reports moved.
 		rows := make([]store.MemberRow, len(results))
@@ -319,6 +366,23 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		if err := st.ClusterFingerprintSetMany(ctx, tx, fps); err != nil {
 			return err
 		}
+		// Stored clusters merged by the consolidation pass: their other
+		// members follow, and a merge redirect is recorded.
+		var mergeRedirects []store.ClusterRedirect
+		storedMerged := map[int64]bool{}
+		for _, m := range merges {
+			if m.From.ID == 0 {
+				continue
+			}
+			into := root(m.Into)
+			if err := st.ClusterMembersMove(ctx, tx, m.From.ID, into.ID); err != nil {
+				return err
+			}
+			mergeRedirects = append(mergeRedirects, store.ClusterRedirect{OldID: m.From.ID, NewID: into.ID, Kind: "merge"})
+			storedMerged[m.From.ID] = true
+			touched[m.From.ID] = true
+			touched[into.ID] = true
+		}
 		touchedIDs := make([]int64, 0, len(touched))
 		for id := range touched {
 			touchedIDs = append(touchedIDs, id)
@@ -326,7 +390,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		sort.Slice(touchedIDs, func(i, j int) bool { return touchedIDs[i] < touchedIDs[j] })
 		sum.Touched = len(touchedIDs)
 		step("members")
-		if opts.Rebuild || len(results)+len(unclustered) > deltaRefreshLimit {
+		if opts.Rebuild || len(storedMerged) > 0 || len(results)+len(unclustered) > deltaRefreshLimit {
 			if err := st.ClusterRefresh(ctx, tx, touchedIDs); err != nil {
 				return err
 			}
@@ -374,10 +438,13 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 		// Redirects: a cluster whose reports all left merged into the one
 		// that took them, or split when they went to several; a surviving
 		// cluster whose reports started a new cluster records a split.
-		var redirects []store.ClusterRedirect
+		redirects := mergeRedirects
+		sum.Merged += len(mergeRedirects)
 		olds := make([]int64, 0, len(moves))
 		for old := range moves {
-			olds = append(olds, old)
+			if !storedMerged[old] {
+				olds = append(olds, old)
+			}
 		}
 		sort.Slice(olds, func(i, j int) bool { return olds[i] < olds[j] })
 		for _, old := range olds {
@@ -413,7 +480,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			return err
 		}
 		for _, id := range touchedIDs {
-			if sizes[id] == 0 && moves[id] == nil {
+			if sizes[id] == 0 && moves[id] == nil && !storedMerged[id] {
 				sum.Dissolved++
 			}
 		}
@@ -652,12 +719,7 @@ func AnalyzeText(text string) Analysis {
 	} else {
 		a.Key = "fp:" + c.Fingerprint
 	}
-	a.Tokens = TemplateTokens(c.Normalized)
-	for _, code := range c.Codes {
-		if !code.Strong {
-			a.WeakCodes = append(a.WeakCodes, code.Key)
-		}
-	}
+	a.setProbes()
 	return a
 }
 
@@ -669,12 +731,16 @@ func LoadMatcher(ctx context.Context, st *store.Store, tx pgx.Tx, a *Analysis) (
 		return nil, err
 	}
 	cl := NewClusterer()
+	df, n, err := st.TokenDFList(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	cl.Weights.DF, cl.Weights.N = df, n
 	byID := map[int64]*Cluster{}
-	for _, s := range states {
-		c := &Cluster{ID: s.ID, Key: s.Key, Concept: s.Concept, Signature: s.Signature, Fingerprint: s.Fingerprint,
-			Tokens: TemplateTokens(s.Signature), WeakCodes: s.WeakCodes, Size: s.Size}
+	for i := range states {
+		c := stateCluster(&states[i])
 		cl.AddExisting(c, nil)
-		byID[s.ID] = c
+		byID[c.ID] = c
 	}
 	var fps []string
 	for _, c := range a.Candidates {
@@ -748,4 +814,25 @@ func produceBatches(ctx context.Context, st *store.Store, ids []int64, version s
 		errc <- nil
 	}()
 	return out, errc
+}
+
+// stateCluster makes a clusterer cluster of a stored one.
+func stateCluster(s *store.ClusterState) *Cluster {
+	return &Cluster{ID: s.ID, Key: s.Key, Concept: s.Concept, Signature: s.Signature, Fingerprint: s.Fingerprint,
+		Tokens: TemplateTokens(s.Signature), WeakCodes: s.WeakCodes, Size: s.Size, Profile: s.Profile}
+}
+
+// observedWords are the words Observe counts for an issue (each once).
+func observedWords(a *Analysis) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range a.Probes {
+		for _, t := range p.Tokens {
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }

@@ -44,6 +44,55 @@ type Analysis struct {
 	Tokens []string
 	// WeakCodes are the non-specific codes of the primary candidate.
 	WeakCodes []string
+	// Probes are the best few candidates of the title and body (primary
+	// first), through any of which the issue may join a cluster.
+	Probes []Probe
+}
+
+// Probe is one candidate as the clusterer compares it.
+type Probe struct {
+	Score       float64
+	Source      string
+	Normalized  string
+	Fingerprint string
+	Tokens      []string // TemplateTokens(Normalized)
+	Seq         []string // TemplateSeq(Normalized)
+	WeakCodes   []string
+}
+
+// maxProbes bounds how many candidates of an issue are compared.
+const maxProbes = 3
+
+// setProbes fills Tokens, WeakCodes and Probes from the candidates.
+func (a *Analysis) setProbes() {
+	a.Probes = a.Probes[:0]
+	for i := range a.Candidates {
+		c := &a.Candidates[i]
+		if c.Source == "comment" {
+			break
+		}
+		// the best maxProbes candidates, and the title wherever it ranks
+		if len(a.Probes) >= maxProbes && c.Source != "title" {
+			continue
+		}
+		pr := Probe{Score: c.Score, Source: c.Source, Normalized: c.Normalized, Fingerprint: c.Fingerprint, Tokens: TemplateTokens(c.Normalized), Seq: TemplateSeq(c.Normalized)}
+		for _, code := range c.Codes {
+			if !code.Strong {
+				pr.WeakCodes = append(pr.WeakCodes, code.Key)
+			}
+		}
+		// a probe whose words all appear in the primary says nothing the
+		// primary does not (it is part of it, e.g. the second line of a
+		// two-line message): it would only let the issue join a cluster of
+		// the less specific text
+		if len(a.Probes) > 0 && subset(pr.Tokens, a.Probes[0].Tokens) {
+			continue
+		}
+		a.Probes = append(a.Probes, pr)
+	}
+	if len(a.Probes) > 0 {
+		a.Tokens, a.WeakCodes = a.Probes[0].Tokens, a.Probes[0].WeakCodes
+	}
 }
 
 // Primary returns the primary candidate, or nil.
@@ -87,12 +136,7 @@ func Analyze(is *Issue) Analysis {
 		} else {
 			a.Key = "fp:" + cands[0].Fingerprint
 		}
-		a.Tokens = TemplateTokens(cands[0].Normalized)
-		for _, c := range cands[0].Codes {
-			if !c.Strong {
-				a.WeakCodes = append(a.WeakCodes, c.Key)
-			}
-		}
+		a.setProbes()
 	}
 	// Comments: evidence only.
 	n := 0
@@ -175,21 +219,34 @@ var stopwords = map[string]bool{
 }
 
 // TemplateTokens returns the distinct words of a template used for
-// similarity: lower-case, without placeholders, punctuation or stopwords.
+// similarity: lower-case, without placeholders, punctuation or stopwords,
+// sorted.
 func TemplateTokens(normalized string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, f := range strings.FieldsFunc(normalized, func(r rune) bool {
-		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
-			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '='
-	}) {
-		if isPlaceholder(f) || stopwords[f] || len(f) < 2 || seen[f] {
+	for _, f := range TemplateSeq(normalized) {
+		if seen[f] {
 			continue
 		}
 		seen[f] = true
 		out = append(out, f)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// TemplateSeq returns the words of a template in order (with repeats).
+func TemplateSeq(normalized string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(normalized, func(r rune) bool {
+		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
+			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '='
+	}) {
+		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
+			continue
+		}
+		out = append(out, f)
+	}
 	return out
 }
 
@@ -201,4 +258,18 @@ func codeRank(key string) int {
 	default:
 		return 2
 	}
+}
+
+// subset reports whether every word of sorted a is in sorted b.
+func subset(a, b []string) bool {
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j == len(b) || b[j] != x {
+			return false
+		}
+	}
+	return true
 }

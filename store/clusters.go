@@ -265,18 +265,19 @@ type ClusterState struct {
 	Fingerprint string
 	WeakCodes   []string
 	Size        int
+	Profile     []string // distinct member templates (classify v2)
 }
 
 // ClusterStateList returns the active clusters, oldest first.
 func (s *Store) ClusterStateList(ctx context.Context, tx pgx.Tx) ([]ClusterState, error) {
-	rows, err := tx.Query(ctx, `SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size
+	rows, err := tx.Query(ctx, `SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size, profile
 		FROM clusters WHERE status = 'active' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list cluster state: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterState, error) {
 		var c ClusterState
-		err := r.Scan(&c.ID, &c.Slug, &c.Key, &c.Concept, &c.Signature, &c.Fingerprint, &c.WeakCodes, &c.Size)
+		err := r.Scan(&c.ID, &c.Slug, &c.Key, &c.Concept, &c.Signature, &c.Fingerprint, &c.WeakCodes, &c.Size, &c.Profile)
 		return c, err
 	})
 	if err != nil {

@@ -258,26 +258,33 @@ func matchCommand(env *Env) *urfavecli.Command {
 func evalCommand(env *Env) *urfavecli.Command {
 	return &urfavecli.Command{
 		Name:  "eval",
-		Usage: "measure clustering quality on a labelled corpus (issues.jsonl + truth.tsv)",
-		Description: "Imports the corpus into a fresh temporary database on the same server (or the\n" +
+		Usage: "measure clustering quality on labelled corpora (issues.jsonl + truth.tsv)",
+		Description: "Imports each corpus into a fresh temporary database on the same server (or the\n" +
 			"embedded default), classifies it without reading the labels, then compares the\n" +
-			"clusters with truth.tsv: B-cubed precision, recall and F1, pairwise F1, and the\n" +
-			"worst-split and worst-merged families. The temporary database is dropped.",
+			"clusters with truth.tsv: B-cubed precision, recall and F1, pairwise F1, missed\n" +
+			"reports (family members left unclustered), noise absorbed (noise-* reports in a\n" +
+			"family's cluster), and the worst-split and worst-merged families. With several\n" +
+			"--corpus flags it also classifies all of them together in one database and\n" +
+			"scores that (combined). The temporary databases are dropped.",
 		Flags: []urfavecli.Flag{
-			&urfavecli.StringFlag{Name: "corpus", Required: true, Usage: "directory holding issues.jsonl and truth.tsv"},
+			&urfavecli.StringSliceFlag{Name: "corpus", Required: true, Usage: "directory holding issues.jsonl and truth.tsv (repeatable)"},
 			&urfavecli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
 			&urfavecli.IntFlag{Name: "top", Value: 10, Usage: "how many worst families and clusters to list"},
 		},
 		Action: func(c *urfavecli.Context) error {
-			dir := c.String("corpus")
-			for _, f := range []string{"issues.jsonl", "truth.tsv"} {
-				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-					return usageError("eval: --corpus %s: %v", dir, err)
+			dirs := c.StringSlice("corpus")
+			truths := make([]map[string]string, len(dirs))
+			for i, dir := range dirs {
+				for _, f := range []string{"issues.jsonl", "truth.tsv"} {
+					if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+						return usageError("eval: --corpus %s: %v", dir, err)
+					}
 				}
-			}
-			truth, err := classify.LoadTruth(dir)
-			if err != nil {
-				return err
+				t, err := classify.LoadTruth(dir)
+				if err != nil {
+					return fmt.Errorf("eval: %s: %w", dir, err)
+				}
+				truths[i] = t
 			}
 			rules, err := classifyRules(env, c)
 			if err != nil {
@@ -287,22 +294,58 @@ func evalCommand(env *Env) *urfavecli.Command {
 			if err != nil {
 				return err
 			}
-			m, err := evalCorpus(c.Context, base, dir, rules, truth, env)
-			if err != nil {
-				return err
+			type result struct {
+				Corpus string `json:"corpus"`
+				classify.Metrics
+			}
+			var results []result
+			for i, dir := range dirs {
+				m, err := evalCorpus(c.Context, base, []string{dir}, rules, truths[i], env)
+				if err != nil {
+					return err
+				}
+				results = append(results, result{dir, m})
+			}
+			if len(dirs) > 1 {
+				all := map[string]string{}
+				for _, t := range truths {
+					for u, f := range t {
+						all[u] = f
+					}
+				}
+				m, err := evalCorpus(c.Context, base, dirs, rules, all, env)
+				if err != nil {
+					return err
+				}
+				results = append(results, result{"combined", m})
 			}
 			if c.Bool("json") {
-				return writeJSON(env.Stdout, m)
+				if len(results) == 1 {
+					return writeJSON(env.Stdout, results[0].Metrics)
+				}
+				return writeJSON(env.Stdout, results)
 			}
-			m.WriteReport(env.Stdout, c.Int("top"))
+			for i, r := range results {
+				if len(results) > 1 {
+					if i > 0 {
+						fmt.Fprintln(env.Stdout)
+					}
+					if r.Corpus == "combined" {
+						fmt.Fprintln(env.Stdout, "== combined: all corpora classified together in one database")
+					} else {
+						fmt.Fprintf(env.Stdout, "== corpus %s\n", r.Corpus)
+					}
+				}
+				r.WriteReport(env.Stdout, c.Int("top"))
+			}
 			return nil
 		},
 	}
 }
 
-// evalCorpus imports the corpus into a temporary database created next to
-// base, classifies it and scores the clusters.
-func evalCorpus(ctx context.Context, base, dir string, rules *classify.Rules, truth map[string]string, env *Env) (classify.Metrics, error) {
+// evalCorpus imports the corpora into one temporary database created next
+// to base, classifies them and scores the clusters against truth.
+func evalCorpus(ctx context.Context, base string, dirs []string, rules *classify.Rules, truth map[string]string, env *Env) (classify.Metrics, error) {
 	var m classify.Metrics
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -327,17 +370,20 @@ func evalCorpus(ctx context.Context, base, dir string, rules *classify.Rules, tr
 		return m, err
 	}
 	defer st.Close()
-	f, err := os.Open(filepath.Join(dir, "issues.jsonl"))
-	if err != nil {
-		return m, fmt.Errorf("eval: %w", err)
-	}
-	sum, err := ingest.Import(ctx, st, f, filepath.Join(dir, "issues.jsonl"))
-	f.Close()
-	if err != nil {
-		return m, fmt.Errorf("eval: import corpus: %w", err)
-	}
-	if len(sum.Bad) > 0 {
-		env.logger().Warn("eval: skipped bad corpus records", "count", len(sum.Bad))
+	for _, dir := range dirs {
+		path := filepath.Join(dir, "issues.jsonl")
+		f, err := os.Open(path)
+		if err != nil {
+			return m, fmt.Errorf("eval: %w", err)
+		}
+		sum, err := ingest.Import(ctx, st, f, path)
+		f.Close()
+		if err != nil {
+			return m, fmt.Errorf("eval: import corpus %s: %w", dir, err)
+		}
+		if len(sum.Bad) > 0 {
+			env.logger().Warn("eval: skipped bad corpus records", "corpus", dir, "count", len(sum.Bad))
+		}
 	}
 	if _, err := classify.Run(ctx, st, classify.RunOptions{Rules: rules, Logger: env.logger()}); err != nil {
 		return m, err

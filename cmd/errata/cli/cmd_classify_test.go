@@ -86,6 +86,12 @@ func TestEvalCommand(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "B-cubed  precision 1.000  recall 1.000  F1 1.000") {
 		t.Fatalf("exit %d: %s %s", code, out, errb)
 	}
+	// several corpora: each, then combined
+	code, out, errb = run(t, nil, "", "--database-url", url, "eval", "--corpus", dir, "--corpus", dir)
+	if code != cli.ExitOK || strings.Count(out, "== corpus "+dir) != 2 || !strings.Contains(out, "== combined") ||
+		!strings.Contains(out, "missed reports 0 of ") {
+		t.Fatalf("exit %d: %s %s", code, out, errb)
+	}
 	// a missing corpus is a usage error
 	code, _, errb = run(t, nil, "", "--database-url", url, "eval", "--corpus", filepath.Join(dir, "nope"))
 	if code != cli.ExitUsage || !strings.Contains(errb, "issues.jsonl") {
