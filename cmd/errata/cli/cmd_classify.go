@@ -263,12 +263,15 @@ func evalCommand(env *Env) *urfavecli.Command {
 			"embedded default), classifies it without reading the labels, then compares the\n" +
 			"clusters with truth.tsv: B-cubed precision, recall and F1, pairwise F1, and the\n" +
 			"worst-split and worst-merged families. The temporary database is dropped.",
-		Flags: []urfavecli.Flag{
+		Flags: append([]urfavecli.Flag{
 			&urfavecli.StringFlag{Name: "corpus", Required: true, Usage: "directory holding issues.jsonl and truth.tsv"},
 			&urfavecli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
 			&urfavecli.IntFlag{Name: "top", Value: 10, Usage: "how many worst families and clusters to list"},
-		},
+		}, evalPagesFlags...),
 		Action: func(c *urfavecli.Context) error {
+			if c.Bool("pages") {
+				return evalPages(c, env, []string{c.String("corpus")})
+			}
 			dir := c.String("corpus")
 			for _, f := range []string{"issues.jsonl", "truth.tsv"} {
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
