@@ -108,7 +108,7 @@ var (
 		"devido", "parce que", "à cause", "weil", "ursache", "liegt an", "потому что", "причина", "из-за"}
 	strongCause = []string{"root cause", "caused by", "the cause", "turned out", "turns out", "the problem is that",
 		"the issue is that", "the reason", "原因", "导致", "起因", "causa", "ursache", "причина"}
-	preventStarts = []string{"to avoid", "to prevent", "always ", "never ", "in the future"}
+	preventStarts   = []string{"to avoid", "to prevent", "always ", "never ", "in the future"}
 	workaroundMarks = []string{"workaround", "work around", "temporar", "for now", "in the meantime", "meanwhile",
 		"until ", "downgrad", "roll back", "rollback", "revert", "restart", "disable", "回避", "临时", "暂时", "暫定"}
 	backRefs = []string{"this ", "that ", "it ", "these ", "those ", "then ", "so ", "and ", "but ", "also ",

@@ -169,9 +169,9 @@ func searchTitle(c *store.PageCluster) string {
 var (
 	reStatus     = regexp.MustCompile(`^[1-5]\d\d$`)
 	reStatusLead = regexp.MustCompile(`^[1-5]\d\d\b`)
-	reKeyPrefix = regexp.MustCompile(`(?i)^(?:message|detail|error_description|description|reason)['"]?\s*:\s*['"]?`)
-	reWordError = regexp.MustCompile(`^[A-Z][A-Za-z]* [Ee]rror:\s+`)
-	reVariable  = regexp.MustCompile(`://|[/\\]|^\W*\d+\.\d+\.\d+\.\d+|^\W*[\w-]+\.[\w-]+\.[a-z]{2,}\b`)
+	reKeyPrefix  = regexp.MustCompile(`(?i)^(?:message|detail|error_description|description|reason)['"]?\s*:\s*['"]?`)
+	reWordError  = regexp.MustCompile(`^[A-Z][A-Za-z]* [Ee]rror:\s+`)
+	reVariable   = regexp.MustCompile(`://|[/\\]|^\W*\d+\.\d+\.\d+\.\d+|^\W*[\w-]+\.[\w-]+\.[a-z]{2,}\b`)
 )
 
 // stripPrefixes removes what only wraps a message: "Error:", "fatal:", a

@@ -157,11 +157,11 @@ type Metrics struct {
 	PagesMissingAny   int     `json:"pages_missing_a_confirmed_fix"`
 	MissingAllShare   float64 `json:"missing_every_confirmed_fix_share"`
 	MissingAnyShare   float64 `json:"missing_a_confirmed_fix_share"`
-	BadTemplate       int     `json:"bad_template"`    // 1: text from no thread of the page
-	BadStory          int     `json:"bad_story"`       // 2: a story, me-too or question as advice
+	BadTemplate       int     `json:"bad_template"`     // 1: text from no thread of the page
+	BadStory          int     `json:"bad_story"`        // 2: a story, me-too or question as advice
 	BadHousekeeping   int     `json:"bad_housekeeping"` // 3
-	BadFailed         int     `json:"bad_failed"`      // 4: a failed attempt shown as a fix
-	BadFragment       int     `json:"bad_fragment"`    // 5: part of a sentence
+	BadFailed         int     `json:"bad_failed"`       // 4: a failed attempt shown as a fix
+	BadFragment       int     `json:"bad_fragment"`     // 5: part of a sentence
 	ConfirmedShown    int     `json:"confirmed_fixes_shown"`
 	ConfirmedLabelled int     `json:"confirmed_fixes_labelled"`
 	// Wrong lists the bullets that are not specific and correct, for
