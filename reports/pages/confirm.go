@@ -42,7 +42,8 @@ func confirmation(th []*post, pi int, f Finding) Confirmation {
 	p := th[pi]
 	is := p.issue
 	l := strings.ToLower(prose(f.Text))
-	if f.Version != "" && hasAny(l, "fixed", "resolved", "released", "shipped", "landed", "available", "patched") && (isMaintainer(p.assoc) || !hasAny(l, "i ", "we ")) {
+	if f.Version != "" && hasAny(l, "fix", "resolved", "released", "shipped", "landed", "available", "patched") && (isMaintainer(p.assoc) || !hasAny(l, "i ", "we ")) ||
+		reFixedRel.MatchString(f.Text) && hasAny(l, "release", "version") {
 		return ConfirmReleased
 	}
 	best := ConfirmNone

@@ -89,6 +89,9 @@ func postUnits(md string) []unit {
 	var para []string
 	heading := ""
 	listed := false
+	// prevProse tells that the last non-blank line was prose: a fence
+	// right after it belongs to its last sentence.
+	prevProse := false
 	flush := func() {
 		if len(para) == 0 {
 			return
@@ -133,10 +136,11 @@ func postUnits(md string) []unit {
 			}
 			c := strings.TrimSpace(strings.Join(code, "\n"))
 			// The block belongs to the sentence that introduces it.
-			if n := len(out); n > 0 && c != "" && len(c) <= maxCode && out[n-1].code == "" && strings.HasSuffix(out[n-1].text, ":") {
+			if n := len(out); n > 0 && c != "" && len(c) <= maxCode && out[n-1].code == "" && prevProse {
 				out[n-1].code = c
 			}
 			listed = false
+			prevProse = false
 			continue
 		}
 		switch {
@@ -146,11 +150,13 @@ func postUnits(md string) []unit {
 			continue
 		case strings.HasPrefix(t, "#"):
 			flush()
+			prevProse = false
 			heading = strings.ToLower(strings.TrimSpace(strings.TrimLeft(t, "#")))
 			listed = false
 			continue
 		case strings.HasPrefix(t, ">"), strings.HasPrefix(t, "|"):
 			flush()
+			prevProse = false
 			continue
 		}
 		if item, ok := listItem(t); ok {
@@ -165,6 +171,7 @@ func postUnits(md string) []unit {
 			continue
 		}
 		para = append(para, t)
+		prevProse = true
 	}
 	flush()
 	return out

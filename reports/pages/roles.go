@@ -47,25 +47,26 @@ var (
 		"by adding", "by using", "by running", "by removing", "by changing", "by upgrading", "by downgrading",
 		"by installing", "by switching", "by disabling", "by enabling", "by updating", "by deleting", "by passing",
 		"by clearing", "by reinstalling", "by restarting", "by pinning", "by exporting", "by editing", "by renaming",
-		"what worked", "what fixed", "what helped", "the only way", "i was able to", "i managed to", "we were able to",
+		"what worked", "what fixed", "what helped", "i need to", "i needed to", "need to use", "need to set", "the only way", "i was able to", "i managed to", "we were able to",
 		// other languages
-		"可以", "试试", "尝试", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
+		"可以", "试试", "试一下", "尝试", "切换", "改", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "使用", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
 		"回避", "対処", "設定", "変更", "してください", "すると", "ことで",
-		"puedes", "prueba", "solución", "la solucion", "podés", "intenta", "você pode", "tente", "solução",
+		"puedes", "prueba", "una opción", "necesitas", "solución", "la solucion", "podés", "intenta", "você pode", "tente", "solução",
 		"vous pouvez", "essayez", "solution", "sie können", "lösung", "можно", "попробуйте", "решение"}
 	// firstPersonDone is "I/we did X": a fix when the post says it worked.
 	firstPersonDone = []string{"i set", "i added", "i changed", "i removed", "i downgraded", "i upgraded", "i installed",
-		"i switched", "i used", "i ran", "i reinstalled", "i deleted", "i cleared", "i updated", "i configured",
+		"i switched", "i used", "i ran the", "i reinstalled", "i deleted", "i cleared", "i updated", "i configured",
 		"i replaced", "i moved", "i renamed", "i disabled", "i enabled", "i pinned", "i reverted", "i uninstalled",
 		"i rolled back", "i exported", "i passed", "i edited", "i created", "i had to", "i just", "we set", "we added",
 		"we changed", "we removed", "we switched", "we upgraded", "we downgraded", "we updated", "we pinned",
 		"after setting", "after adding", "after changing", "after removing", "after upgrading", "after downgrading",
 		"after updating", "after installing", "after switching", "after reinstalling", "after deleting", "after clearing",
-		"after disabling", "after enabling", "after restarting",
+		"after disabling", "after enabling", "after restarting", "after using", "instead",
 		"我把", "我将", "我用", "我设置", "我改", "我升级", "我降级", "我删除", "后来", "換成", "换成"}
 	successMarkers = []string{"worked", "works now", "working now", "works for me", "work for me", "works fine now",
-		"fixed it", "fixed the", "fixed for me", "fixes it", "fixes the", "fixed this", "solved", "resolved", "did the trick",
-		"that did it", "it helped", "helped me", "helps", "no longer", "can confirm", "confirmed", "succeeded", "success",
+		"fixed it", "fixed the", "fixed for me", "fixes it", "fixes the", "fixed this", "solved", "resolved it", "resolved the",
+		"resolves it", "resolves the", "resolved for me", "did the trick", "that did it", "it helped", "helped me", "no longer",
+		"can confirm", "succeeded",
 		"all good", "is gone", "went away", "goes away", "now it works", "it works", "that works", "this works",
 		"解决了", "已解决", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
@@ -86,11 +87,11 @@ var (
 		"i'm having", "i am having", "i'm getting", "i am getting", "i get ", "i got ", "i see ", "i saw ", "i'm seeing",
 		"i am seeing", "we are seeing", "we're seeing", "i expected", "i was ", "i'm trying", "i am trying", "i tried",
 		"when i ", "i can't", "i cannot", "i can not", "i'm not able", "i am not able", "i'm unable", "i am unable",
-		"i would expect", "i'd expect", "expected", "it should", "this should", "getting the same", "hi", "hello",
+		"i would expect", "i'd expect", "expected", "it should", "getting the same", "hi", "hello",
 		"hey", "thanks", "thank you", "i have been", "i've been", "i'm using", "i am using", "i use ", "we use ",
 		"i'm running", "i am running", "i installed", "i followed", "i noticed", "i encountered", "i encounter",
 		"i face", "i faced", "i'm facing", "i am facing", "i keep", "i think", "i don't", "i do not", "i'm not sure",
-		"not sure", "i wonder", "i hope", "hope ", "please ", "any ", "is there", "does anyone", "has anyone", "anyone"}
+		"not sure", "i wonder", "i hope", "hope ", "any ", "is there", "does anyone", "has anyone", "anyone"}
 	housekeeping = []string{"reopen", "re-open", "closing", "close this", "closed", "duplicate", "ticket", "tracked",
 		"tracking", "pull request", "upvote", "stale", "follow up", "follow-up", "look into", "looking into",
 		"investigat", "thanks for", "thank you", "let me know", "let us know", "feel free", "any update", "triage",
@@ -106,6 +107,10 @@ var (
 		"that is why",
 		"原因", "因为", "导致", "由于", "是因为", "起因", "ため", "せい", "porque", "causa", "debido a", "el problema es",
 		"devido", "parce que", "à cause", "weil", "ursache", "liegt an", "потому что", "причина", "из-за"}
+	hedges = []string{"maybe", "might", "may be", "perhaps", "probably", "possibly", "i guess", "i think", "not sure",
+		"no single", "depends on", "可能", "推测", "也许", "估计", "たぶん", "かもしれ", "quizás", "tal vez", "vielleicht"}
+	fixedWords = []string{"已修复", "修复了", "已经修复", "已更新", "修正しました", "修正済み", "corregido", "solucionado en",
+		"corrigé", "behoben", "исправлено"}
 	strongCause = []string{"root cause", "caused by", "the cause", "turned out", "turns out", "the problem is that",
 		"the issue is that", "the reason", "原因", "导致", "起因", "causa", "ursache", "причина"}
 	preventStarts   = []string{"to avoid", "to prevent", "always ", "never ", "in the future"}
@@ -174,7 +179,10 @@ var (
 	reAddress   = regexp.MustCompile(`::1\b|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\blocalhost\b|:\d{2,5}\b`)
 	reCommand   = regexp.MustCompile(`(?i)\b(?:npm|npx|pip3?|pipx|brew|git|docker|kubectl|uvx?|yarn|pnpm|curl|wget|apt(?:-get)?|sudo|nvm|python3?|cargo|conda|export|chmod|chown|winget|choco|scoop|systemctl|powershell)\s+\S`)
 	reVersion   = regexp.MustCompile(`v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?`)
-	reFixedIn   = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed|patched|shipped|landed|released|available|included|out)\b[^.;:]{0,40}?\b(?:in|with|since|as of)\s+(?:version\s+|release\s+|the\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reFixedRel  = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed)\b[^.;:?]{0,40}?\b(?:release|version|update)\b`)
+	reAcronym   = regexp.MustCompile(`\b[A-Z]{2,5}s?\b`)
+	reSlashCmd  = regexp.MustCompile(`(?:^|\s)/[a-z][\w-]+\b`)
+	reFixedIn   = regexp.MustCompile(`(?i)\b(?:fix|fixed|resolved|addressed|patched|shipped|landed|released|available|included|out)\b[^.;:]{0,40}?\b(?:in|with|since|as of)\s+(?:version\s+|release\s+|the\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
 	reUpgradeTo = regexp.MustCompile(`(?i)\b(?:upgrad|updat|bump|downgrad|instal|mov|switch|pin)\w*\b[^.;]{0,50}?\b(?:to|version|@)\s*(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
 	reIssueRef  = regexp.MustCompile(`(?:^|[\s(])(?:[\w.-]+/[\w.-]+)?#\d+\b`)
 )
@@ -208,7 +216,9 @@ func concrete(s string) bool {
 		return true
 	}
 	return reEnvVar.MatchString(s) || reVersionNo.MatchString(s) || reFlag.MatchString(s) || reFileName.MatchString(s) ||
-		reIdent.MatchString(s) || reCommand.MatchString(s) || reAddress.MatchString(s) || quotedToken(s)
+		reIdent.MatchString(s) || reCommand.MatchString(s) || reAddress.MatchString(s) || reSlashCmd.MatchString(s) || quotedToken(s) ||
+		strings.Contains(strings.ToLower(s), "latest version") || strings.Contains(strings.ToLower(s), "latest release") ||
+		false
 }
 
 // quotedToken reports a short quoted setting or value: "foo", 'bar-baz'.
@@ -230,6 +240,23 @@ func quotedToken(s string) bool {
 				break
 			}
 			i = i + len(q) + end + 1 + next
+		}
+	}
+	return false
+}
+
+// hasLatinWord reports a word in Latin letters or digits of at least
+// three characters: a name, setting or command inside CJK text.
+func hasLatinWord(s string) bool {
+	n := 0
+	for _, r := range s {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			n++
+			if n >= 3 {
+				return true
+			}
+		} else {
+			n = 0
 		}
 	}
 	return false
@@ -294,6 +321,9 @@ func fragment(u unit) bool {
 
 // question reports a question: it ends with a question mark.
 func question(s string) bool {
+	if isCJK(s) && hasAny(s, "吗", "什么", "有没有", "怎么", "是否", "ですか", "でしょうか") {
+		return true
+	}
 	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || strings.HasSuffix(s, "?)")
 }
 
@@ -382,11 +412,31 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if needsContext(u) && u.prev != "" && question(u.prev) {
 		return 0, "", false
 	}
+	// Releases that fix it come first: a maintainer's "thanks, this is
+	// fixed in v1.2 (#123)" is no housekeeping.
+	if !isBody && !failure(l) {
+		if m := reFixedIn.FindStringSubmatch(s); m != nil && hasAny(l, "fix", "resolv", "address", "patch") {
+			return KindFix, m[1], true
+		}
+		if reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || hasAny(l, fixedWords...) && (reVersion.MatchString(s) || hasAny(l, "新版本", "最新版")) {
+			v := ""
+			if m := reVersion.FindString(s); m != "" {
+				v = m
+			}
+			return KindFix, v, true
+		}
+	}
 	h := u.heading
 	if isBody && hasAny(h, skipHeadings...) && !hasAny(h, fixHeadings...) && !hasAny(h, causeHeadings...) {
 		return 0, "", false
 	}
-	obj := concrete(s) || u.code != ""
+	// A cause stated as such is a cause even when it names an action.
+	if hasMarker(l, causeMarkers) && !imperative(l) && !hasMarker(l, modalMarkers) && !hasMarker(l, hedges) &&
+		concrete(s) && !hasPrefixAny(l, "i ", "we ", "my ", "our ") && !hasAny(l, "because i ", "because of this", "because we ") &&
+		(!isBody || hasMarker(l, strongCause) || hasAny(h, causeHeadings...)) {
+		return KindCause, "", true
+	}
+	obj := concrete(s) || u.code != "" || !isBody && reAcronym.MatchString(p)
 	// The sentence after a failure-free action can still say it failed.
 	nextFailed := false
 	if i+1 < len(us) {
@@ -395,23 +445,17 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	}
 	failed := failure(l) || nextFailed
 
-	// Releases that fix it.
-	if !isBody && !failed {
-		if m := reFixedIn.FindStringSubmatch(s); m != nil && hasAny(l, "fix", "resolv", "address", "patch") {
-			return KindFix, m[1], true
-		}
-	}
 	// Fixes and workarounds.
 	if obj && !failed {
 		act := imperative(l) || hasPrefixAny(l, preventStarts...) && !isBody || hasMarker(l, modalMarkers) || hasMarker(l, firstPersonDone) && (success(l) || i+1 < len(us) && success(strings.ToLower(us[i+1].text)))
-		if !act && success(l) && !hasPrefixAny(l, "i ", "we ", "it ", "this ", "that ") {
+		if !act && success(l) && !hasPrefixAny(l, "i ", "we ", "this ", "that ") {
 			// "Setting X to Y fixed it."
 			act = true
 		}
 		if act && isBody {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
-			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) ||
+			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) ||
 				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
 		}
 		if act {
@@ -429,7 +473,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		}
 	}
 	// Causes.
-	if hasMarker(l, causeMarkers) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
+	if hasMarker(l, causeMarkers) && !hasMarker(l, hedges) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
 		if isBody && !hasMarker(l, strongCause) && !hasAny(h, causeHeadings...) {
 			return 0, "", false
 		}

@@ -327,6 +327,10 @@ func Evaluate(ps []pages.ClusterAdvice, threads map[string]Thread, ls Labels) Me
 		}
 		for _, it := range p.Items {
 			us, whole := match(units(it.IssueURL), it.Text)
+			if it.Code != "" {
+				cs, _ := match(units(it.IssueURL), it.Code)
+				us = append(us, cs...)
+			}
 			want := causeRoles
 			if it.Section == "fix" {
 				want = fixRoles
