@@ -47,9 +47,10 @@ var (
 		"by adding", "by using", "by running", "by removing", "by changing", "by upgrading", "by downgrading",
 		"by installing", "by switching", "by disabling", "by enabling", "by updating", "by deleting", "by passing",
 		"by clearing", "by reinstalling", "by restarting", "by pinning", "by exporting", "by editing", "by renaming",
-		"what worked", "what fixed", "what helped", "i need to", "i needed to", "need to use", "need to set", "the only way", "i was able to", "i managed to", "we were able to",
+		"what worked", "what fixed", "what helped", "i have to use", "i need to", "i needed to", "need to use", "need to set", "the only way", "i was able to", "i managed to", "we were able to",
 		// other languages
-		"可以", "试试", "试一下", "尝试", "切换", "改", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "使用", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
+		"可以试", "可以把", "可以通过", "可以在", "可以用", "可以设置", "可以改", "即可", "就行", "就可以", "指定", "添加", "配置",
+		"降级", "试试", "试一下", "尝试", "切换", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
 		"回避", "対処", "設定", "変更", "してください", "すると", "ことで",
 		"puedes", "prueba", "una opción", "necesitas", "solución", "la solucion", "podés", "intenta", "você pode", "tente", "solução",
 		"vous pouvez", "essayez", "solution", "sie können", "lösung", "можно", "попробуйте", "решение"}
@@ -68,7 +69,7 @@ var (
 		"resolves it", "resolves the", "resolved for me", "did the trick", "that did it", "it helped", "helped me", "no longer",
 		"can confirm", "succeeded",
 		"all good", "is gone", "went away", "goes away", "now it works", "it works", "that works", "this works",
-		"解决了", "已解决", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
+		"解决了", "已解决", "已无", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
 		"fonctionne", "помогло", "работает", "заработало"}
 	failureMarkers = []string{"still", "didn't help", "did not help", "doesn't help", "does not help", "didn't work",
@@ -80,7 +81,7 @@ var (
 		"cannot", "unable to", "fails", "failed", "failing", "persists", "tried", "even after", "even with", "even when",
 		"keeps", "keep getting", "not fixed", "not solved", "not resolved", "no longer works", "stopped working",
 		"broke", "broken", "neither", "nor ", "not help", "not work",
-		"还是", "仍然", "依然", "没用", "无效", "不行", "失败", "不起作用", "まだ", "解決しません", "直りません", "できません", "失敗",
+		"但是", "还是", "仍然", "依然", "没用", "无效", "不行", "失败", "不起作用", "まだ", "解決しません", "直りません", "できません", "失敗",
 		"sigue", "todavía", "no funciona", "no funcionó", "sin éxito", "ainda", "não funciona", "toujours", "immer noch",
 		"не помогло", "всё ещё", "все еще", "не работает"}
 	storyStarts = []string{"i'm also", "i am also", "also ", "same ", "me too", "+1", "i have the same", "i had the same",
@@ -97,7 +98,8 @@ var (
 		"investigat", "thanks for", "thank you", "let me know", "let us know", "feel free", "any update", "triage",
 		"assign", "will be fixed", "we'll fix", "we will fix", "working on", "on our radar", "in the backlog",
 		"a fix is coming", "fix is in progress", "is being", "opened an issue", "filed an issue", "raised an issue",
-		"created an issue", "reported this", "this issue", "this thread", "this bug report"}
+		"created an issue", "reported this", "this issue", "this thread", "this bug report", "关闭", "重新打开", "重复",
+		"跟进", "追踪", "クローズ"}
 	causeMarkers = []string{"because", "caused by", "root cause", "the cause", "due to", "the problem is",
 		"the issue is", "the problem was", "the issue was", "the bug is", "the reason", "happens when", "happens if",
 		"happens because", "occurs when", "occurs if", "turned out", "turns out", "is triggered", "triggered by",
@@ -109,7 +111,15 @@ var (
 		"devido", "parce que", "à cause", "weil", "ursache", "liegt an", "потому что", "причина", "из-за"}
 	hedges = []string{"maybe", "might", "may be", "perhaps", "probably", "possibly", "i guess", "i think", "not sure",
 		"no single", "depends on", "可能", "推测", "也许", "估计", "たぶん", "かもしれ", "quizás", "tal vez", "vielleicht"}
-	fixedWords = []string{"已修复", "修复了", "已经修复", "已更新", "修正しました", "修正済み", "corregido", "solucionado en",
+	// objectNouns name things a reader can change: with an action they
+	// make a fix concrete enough ("add your SSH key to the account").
+	objectNouns = []string{"key", "keys", "token", "port", "setting", "settings", "config", "configuration", "variable",
+		"flag", "option", "parameter", "permission", "permissions", "version", "proxy", "certificate", "path", "file",
+		"folder", "directory", "account", "group", "environment", "dns", "firewall", "header", "scope", "scopes",
+		"registry", "cache", "credential", "credentials", "password", "url", "endpoint", "host", "model", "plugin",
+		"extension", "package", "dependency", "library", "module", "driver", "image", "container", "memory", "ram",
+		"swap", "limit", "timeout", "provider", "session", "server", "service", "api key", "branch", "remote"}
+	fixedWords = []string{"已修复", "修复了", "修复并合并", "已合入", "已经修复", "已更新", "修正しました", "修正済み", "corregido", "solucionado en",
 		"corrigé", "behoben", "исправлено"}
 	strongCause = []string{"root cause", "caused by", "the cause", "turned out", "turns out", "the problem is that",
 		"the issue is that", "the reason", "原因", "导致", "起因", "causa", "ursache", "причина"}
@@ -182,7 +192,7 @@ var (
 	reFixedRel  = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed)\b[^.;:?]{0,40}?\b(?:release|version|update)\b`)
 	reAcronym   = regexp.MustCompile(`\b[A-Z]{2,5}s?\b`)
 	reSlashCmd  = regexp.MustCompile(`(?:^|\s)/[a-z][\w-]+\b`)
-	reFixedIn   = regexp.MustCompile(`(?i)\b(?:fix|fixed|resolved|addressed|patched|shipped|landed|released|available|included|out)\b[^.;:]{0,40}?\b(?:in|with|since|as of)\s+(?:version\s+|release\s+|the\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reFixedIn   = regexp.MustCompile(`(?i)\b(?:fix|fixed|resolved|addressed|patched|shipped|landed|released|available|included|out)\b[^.;:]{0,40}?\b(?:in|with|since|as of)\s+(?:our\s+|the\s+|this\s+)?(?:latest\s+|new\s+|next\s+)?(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
 	reUpgradeTo = regexp.MustCompile(`(?i)\b(?:upgrad|updat|bump|downgrad|instal|mov|switch|pin)\w*\b[^.;]{0,50}?\b(?:to|version|@)\s*(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
 	reIssueRef  = regexp.MustCompile(`(?:^|[\s(])(?:[\w.-]+/[\w.-]+)?#\d+\b`)
 )
@@ -301,9 +311,6 @@ func fragment(u unit) bool {
 	case ',', ';', '、', '，', '(', '-', '–', '—':
 		return true
 	}
-	if strings.HasSuffix(s, "...") || strings.HasSuffix(s, "…") {
-		return true
-	}
 	if strings.Count(s, "(") != strings.Count(s, ")") || strings.Count(s, "[") != strings.Count(s, "]") ||
 		strings.Count(s, "`")%2 != 0 || strings.Count(s, `"`)%2 != 0 || strings.Count(s, "“") != strings.Count(s, "”") {
 		return true
@@ -418,7 +425,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		if m := reFixedIn.FindStringSubmatch(s); m != nil && hasAny(l, "fix", "resolv", "address", "patch") {
 			return KindFix, m[1], true
 		}
-		if reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || hasAny(l, fixedWords...) && (reVersion.MatchString(s) || hasAny(l, "新版本", "最新版")) {
+		if reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || hasAny(l, fixedWords...) {
 			v := ""
 			if m := reVersion.FindString(s); m != "" {
 				v = m
@@ -436,7 +443,11 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		(!isBody || hasMarker(l, strongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
 	}
-	obj := concrete(s) || u.code != "" || !isBody && reAcronym.MatchString(p)
+	obj := concrete(s) || u.code != "" || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns)) ||
+		isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置") ||
+		// CJK threads name fewer things in Latin letters: an action
+		// that the same sentence says worked is enough.
+		isCJK(s) && success(l) && hasMarker(l, append(modalMarkers, firstPersonDone...))
 	// The sentence after a failure-free action can still say it failed.
 	nextFailed := false
 	if i+1 < len(us) {
@@ -452,11 +463,15 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			// "Setting X to Y fixed it."
 			act = true
 		}
+		if act && hasAny(l, "can see", "can check", "can find", "can look", "can read", "can verify", "can confirm") && !imperative(l) {
+			// "You can see what X is" is a diagnosis, not a fix.
+			act = false
+		}
 		if act && isBody {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
 			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) ||
-				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
+				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
 		}
 		if act {
 			if hasPrefixAny(l, preventStarts...) && !isBody {
