@@ -49,7 +49,7 @@ var (
 		"by clearing", "by reinstalling", "by restarting", "by pinning", "by exporting", "by editing", "by renaming",
 		"what worked", "what fixed", "what helped", "i have to use", "i need to", "i needed to", "need to use", "need to set", "the only way", "i was able to", "i managed to", "we were able to",
 		// other languages
-		"可以试", "可以把", "可以通过", "可以在", "可以用", "可以设置", "可以改", "即可", "就行", "就可以", "指定", "添加", "配置",
+		"可以试", "可以把", "可以通过", "可以在", "可以用", "可以设置", "可以改", "即可", "就行", "就可以", "指定", "添加",
 		"降级", "试试", "试一下", "尝试", "切换", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
 		"回避", "対処", "設定", "変更", "してください", "すると", "ことで",
 		"puedes", "prueba", "una opción", "necesitas", "solución", "la solucion", "podés", "intenta", "você pode", "tente", "solução",
@@ -81,7 +81,7 @@ var (
 		"cannot", "unable to", "fails", "failed", "failing", "persists", "tried", "even after", "even with", "even when",
 		"keeps", "keep getting", "not fixed", "not solved", "not resolved", "no longer works", "stopped working",
 		"broke", "broken", "neither", "nor ", "not help", "not work",
-		"但是", "还是", "仍然", "依然", "没用", "无效", "不行", "失败", "不起作用", "まだ", "解決しません", "直りません", "できません", "失敗",
+		"但是", "还是", "仍然", "不到", "不上", "不了", "依然", "没用", "无效", "不行", "失败", "不起作用", "まだ", "解決しません", "直りません", "できません", "失敗",
 		"sigue", "todavía", "no funciona", "no funcionó", "sin éxito", "ainda", "não funciona", "toujours", "immer noch",
 		"не помогло", "всё ещё", "все еще", "не работает"}
 	storyStarts = []string{"i'm also", "i am also", "also ", "same ", "me too", "+1", "i have the same", "i had the same",
@@ -92,7 +92,7 @@ var (
 		"hey", "thanks", "thank you", "i have been", "i've been", "i'm using", "i am using", "i use ", "we use ",
 		"i'm running", "i am running", "i installed", "i followed", "i noticed", "i encountered", "i encounter",
 		"i face", "i faced", "i'm facing", "i am facing", "i keep", "i think", "i don't", "i do not", "i'm not sure",
-		"not sure", "i wonder", "i hope", "hope ", "any ", "is there", "does anyone", "has anyone", "anyone"}
+		"not sure", "i wonder", "i hope", "hope ", "any ", "我也", "同样", "再贴", "贴一下", "我的", "is there", "does anyone", "has anyone", "anyone"}
 	housekeeping = []string{"reopen", "re-open", "closing", "close this", "closed", "duplicate", "ticket", "tracked",
 		"tracking", "pull request", "upvote", "stale", "follow up", "follow-up", "look into", "looking into",
 		"investigat", "thanks for", "thank you", "let me know", "let us know", "feel free", "any update", "triage",
@@ -410,15 +410,6 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	}
 	p := prose(s)
 	l := strings.ToLower(p)
-	if hasPrefixAny(l, storyStarts...) && !success(l) {
-		return 0, "", false
-	}
-	if hasMarker(l, housekeeping) || reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
-		return 0, "", false
-	}
-	if needsContext(u) && u.prev != "" && question(u.prev) {
-		return 0, "", false
-	}
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
 	if !isBody && !failure(l) {
@@ -433,6 +424,15 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			return KindFix, v, true
 		}
 	}
+	if hasPrefixAny(l, storyStarts...) && !success(l) {
+		return 0, "", false
+	}
+	if hasMarker(l, housekeeping) || reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
+		return 0, "", false
+	}
+	if needsContext(u) && u.prev != "" && question(u.prev) {
+		return 0, "", false
+	}
 	h := u.heading
 	if isBody && hasAny(h, skipHeadings...) && !hasAny(h, fixHeadings...) && !hasAny(h, causeHeadings...) {
 		return 0, "", false
@@ -443,8 +443,8 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		(!isBody || hasMarker(l, strongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
 	}
-	obj := concrete(s) || u.code != "" || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns)) ||
-		isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置") ||
+	obj := concrete(s) || u.code != "" || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns) || strings.Contains(s, "://")) ||
+		isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
 		// CJK threads name fewer things in Latin letters: an action
 		// that the same sentence says worked is enough.
 		isCJK(s) && success(l) && hasMarker(l, append(modalMarkers, firstPersonDone...))

@@ -237,7 +237,10 @@ func match(units []unitRef, text string) ([]unitRef, bool) {
 			out = append(out, u)
 			// The labeller's unit is longer: a fragment unless the rest
 			// is a list marker or little else.
-			if len(n)*10 < len(u.norm)*8 {
+			// A bullet that is the first or last sentence of the unit,
+			// cut where a sentence ends, is whole: the two splitters only
+			// disagree on where sentences end.
+			if len(n)*10 < len(u.norm)*8 && !(sentenceEnd(text) && (strings.HasPrefix(u.norm, n) || strings.HasSuffix(u.norm, n))) {
 				whole = false
 			}
 		}
@@ -268,6 +271,13 @@ func match(units []unitRef, text string) ([]unitRef, bool) {
 		return []unitRef{units[best]}, true
 	}
 	return nil, true
+}
+
+// sentenceEnd reports whether text ends like a sentence.
+func sentenceEnd(text string) bool {
+	t := strings.TrimRight(strings.TrimSpace(text), "\"')”）)")
+	return strings.HasSuffix(t, ".") || strings.HasSuffix(t, "!") || strings.HasSuffix(t, "?") || strings.HasSuffix(t, "。") ||
+		strings.HasSuffix(t, "！") || strings.HasSuffix(t, "？")
 }
 
 func wordSet(s string) map[string]bool {
