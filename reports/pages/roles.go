@@ -32,7 +32,7 @@ var (
 	actionStarts = words(`set add use run install upgrade update downgrade remove delete change replace enable disable
 		switch try pass export configure restart reinstall clear pin specify rename move edit uninstall revert rollback
 		increase decrease lower raise put create append point wrap ensure toggle turn uncheck allow grant bump force kill
-		reset reload regenerate recreate rerun re-run login logout sign re-authenticate reauthenticate open select go
+		generate attach follow setup renaming moving doubling raising lowering reset reload regenerate recreate rerun re-run login logout sign re-authenticate reauthenticate open select go
 		navigate define declare import call downgrading upgrading updating setting adding using running removing
 		changing installing switching disabling enabling deleting clearing pinning passing`)
 	actionLeads = words(`workaround fix solution try note alternatively instead or just simply then also please first
@@ -62,12 +62,16 @@ var (
 		"we changed", "we removed", "we switched", "we upgraded", "we downgraded", "we updated", "we pinned",
 		"after setting", "after adding", "after changing", "after removing", "after upgrading", "after downgrading",
 		"after updating", "after installing", "after switching", "after reinstalling", "after deleting", "after clearing",
-		"after disabling", "after enabling", "after restarting", "after using", "instead",
+		"after disabling", "after enabling", "after restarting", "after using", "instead", "if i remove", "if i use",
+		"if i set", "if i change", "if i add", "if i disable", "if i enable", "if i restart", "if i switch", "if i delete",
+		"if i downgrade", "if i upgrade", "if i run", "if i pass", "when i remove", "when i set", "when i use",
+		"when i change", "when i add", "when i disable", "when i downgrade", "is changed", "is removed", "is set",
+		"was changed", "was removed", "was set", "are removed", "were removed",
 		"我把", "我将", "我用", "我设置", "我改", "我升级", "我降级", "我删除", "后来", "換成", "换成"}
 	successMarkers = []string{"worked", "works now", "working now", "works for me", "work for me", "works fine now",
 		"fixed it", "fixed the", "fixed for me", "fixes it", "fixes the", "fixed this", "solved", "resolved it", "resolved the",
 		"resolves it", "resolves the", "resolved for me", "did the trick", "that did it", "it helped", "helped me", "no longer",
-		"can confirm", "succeeded",
+		"can confirm", "succeeded", "no error is", "no errors are", "no error was", "without errors", "without any error",
 		"all good", "is gone", "went away", "goes away", "now it works", "it works", "that works", "this works",
 		"解决了", "已解决", "已无", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
@@ -319,7 +323,7 @@ func fragment(u unit) bool {
 	letters, all := 0, 0
 	for _, r := range p {
 		all++
-		if unicode.IsLetter(r) || r == ' ' {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' {
 			letters++
 		}
 	}
@@ -443,7 +447,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		(!isBody || hasMarker(l, strongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
 	}
-	obj := concrete(s) || u.code != "" || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns) || strings.Contains(s, "://")) ||
+	obj := concrete(s) || u.code != "" || imperative(l) && success(l) || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns) || strings.Contains(s, "://")) ||
 		isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
 		// CJK threads name fewer things in Latin letters: an action
 		// that the same sentence says worked is enough.

@@ -167,6 +167,9 @@ type Metrics struct {
 	// Wrong lists the bullets that are not specific and correct, for
 	// reading: page, section, label found, the bullet's source.
 	Wrong []Miss `json:"wrong,omitempty"`
+	// MissingPages are the titles of the pages that show none of the
+	// fixes their threads confirm.
+	MissingPages []string `json:"missing_pages,omitempty"`
 	// Missed lists confirmed fixes a page left out.
 	Missed []Miss `json:"missed,omitempty"`
 }
@@ -424,6 +427,7 @@ func Evaluate(ps []pages.ClusterAdvice, threads map[string]Thread, ls Labels) Me
 			m.PagesWithConfirm++
 			if confirmedShown == 0 {
 				m.PagesMissingAll++
+				m.MissingPages = append(m.MissingPages, p.Title)
 			}
 			if confirmedShown < confirmed {
 				m.PagesMissingAny++
@@ -479,6 +483,9 @@ func (m Metrics) WriteReport(w io.Writer, corpus string, verbose bool) {
 	if verbose {
 		for _, x := range m.Wrong {
 			fmt.Fprintf(w, "  wrong  %-8s label %-10s %-12s %s %s %s  (%s)\n", x.Section, x.Label, x.Kind, x.URL, x.Part, x.Hash, x.Page)
+		}
+		for _, t := range m.MissingPages {
+			fmt.Fprintf(w, "  page missing every confirmed fix: %s\n", t)
 		}
 		for _, x := range m.Missed {
 			fmt.Fprintf(w, "  missed %-8s label %-18s %s %s %s  (%s)\n", x.Section, x.Label, x.URL, x.Part, x.Hash, x.Page)
