@@ -84,7 +84,8 @@ var (
 		"no workaround", "nothing works", "nothing helped", "won't work", "wouldn't", "couldn't", "could not", "can't",
 		"cannot", "unable to", "fails", "failed", "failing", "persists", "tried", "even after", "even with", "even when",
 		"keeps", "keep getting", "not fixed", "not solved", "not resolved", "no longer works", "stopped working",
-		"broke", "broken", "neither", "nor ", "not help", "not work",
+		"broke", "broken", "neither", "nor ", "not help", "not work", "but when", "but if", "but not", "but it", "but the",
+		"but now", "but after", "but then", "does not exist", "doesn't exist",
 		"但是", "还是", "仍然", "不到", "不上", "不了", "依然", "没用", "无效", "不行", "失败", "不起作用", "まだ", "解決しません", "直りません", "できません", "失敗",
 		"sigue", "todavía", "no funciona", "no funcionó", "sin éxito", "ainda", "não funciona", "toujours", "immer noch",
 		"не помогло", "всё ещё", "все еще", "не работает"}
@@ -185,20 +186,21 @@ func markerAt(l, m string) int {
 }
 
 var (
-	reFlag      = regexp.MustCompile(`(?:^|[\s(])--?[A-Za-z][A-Za-z0-9-]*`)
-	reEnvVar    = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
-	reVersionNo = regexp.MustCompile(`(?:^|[^\w.])v?\d+\.\d+(?:\.\d+)?|@\d+\.\d`)
-	reFileName  = regexp.MustCompile(`(?i)\b[\w.-]*\.(?:json|jsonc|ya?ml|toml|env|ini|cfg|conf|js|ts|mjs|cjs|py|sh|ps1|lock|xml|plist|npmrc|bashrc|zshrc|profile)\b|~/|/etc/|\.config/|%appdata%|\\users\\`)
-	reIdent     = regexp.MustCompile(`\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[a-z]+[A-Z][A-Za-z0-9]+\b|\b[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][\w-]*\b|\b\w+=\S`)
-	reAddress   = regexp.MustCompile(`::1\b|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\blocalhost\b|:\d{2,5}\b`)
-	reCommand   = regexp.MustCompile(`(?i)\b(?:npm|npx|pip3?|pipx|brew|git|docker|kubectl|uvx?|yarn|pnpm|curl|wget|apt(?:-get)?|sudo|nvm|python3?|cargo|conda|export|chmod|chown|winget|choco|scoop|systemctl|powershell)\s+\S`)
-	reVersion   = regexp.MustCompile(`v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?`)
-	reFixedRel  = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed)\b[^.;:?]{0,40}?\b(?:release|version|update)\b`)
-	reAcronym   = regexp.MustCompile(`\b[A-Z]{2,5}s?\b`)
-	reSlashCmd  = regexp.MustCompile(`(?:^|\s)/[a-z][\w-]+\b`)
-	reFixedIn   = regexp.MustCompile(`(?i)\b(?:fix|fixed|resolved|addressed|patched|shipped|landed|released|available|included|out)\b[^.;:]{0,40}?\b(?:in|with|since|as of)\s+(?:our\s+|the\s+|this\s+)?(?:latest\s+|new\s+|next\s+)?(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
-	reUpgradeTo = regexp.MustCompile(`(?i)\b(?:upgrad|updat|bump|downgrad|instal|mov|switch|pin)\w*\b[^.;]{0,50}?\b(?:to|version|@)\s*(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
-	reIssueRef  = regexp.MustCompile(`(?:^|[\s(])(?:[\w.-]+/[\w.-]+)?#\d+\b`)
+	reFlag        = regexp.MustCompile(`(?:^|[\s(])--?[A-Za-z][A-Za-z0-9-]*`)
+	reEnvVar      = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
+	reVersionNo   = regexp.MustCompile(`(?:^|[^\w.])v?\d+\.\d+(?:\.\d+)?|@\d+\.\d`)
+	reFileName    = regexp.MustCompile(`(?i)\b[\w.-]*\.(?:json|jsonc|ya?ml|toml|env|ini|cfg|conf|js|ts|mjs|cjs|py|sh|ps1|lock|xml|plist|npmrc|bashrc|zshrc|profile)\b|~/|/etc/|\.config/|%appdata%|\\users\\`)
+	reIdent       = regexp.MustCompile(`\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[a-z]+[A-Z][A-Za-z0-9]+\b|\b[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][\w-]*\b|\b\w+=\S`)
+	reAddress     = regexp.MustCompile(`::1\b|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\blocalhost\b|:\d{2,5}\b`)
+	reCommand     = regexp.MustCompile(`(?i)\b(?:npm|npx|pip3?|pipx|brew|git|docker|kubectl|uvx?|yarn|pnpm|curl|wget|apt(?:-get)?|sudo|nvm|python3?|cargo|conda|export|chmod|chown|winget|choco|scoop|systemctl|powershell)\s+\S`)
+	reVersion     = regexp.MustCompile(`v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?`)
+	reFixedRel    = regexp.MustCompile(`(?i)\b(?:fixed|resolved|addressed)\b[^.;:?]{0,40}?\b(?:release|version|update)\b`)
+	reAcronym     = regexp.MustCompile(`\b[A-Z]{2,5}s?\b`)
+	rePlaceholder = regexp.MustCompile(`<[a-z][a-z_-]*>|\[<`)
+	reSlashCmd    = regexp.MustCompile(`(?:^|\s)/[a-z][\w-]+\b`)
+	reFixedIn     = regexp.MustCompile(`(?i)\b(?:fix|fixed|resolved|addressed|patched|shipped|landed|released|available|included|out)\b[^.;:]{0,40}?\b(?:in|with|since|as of)\s+(?:our\s+|the\s+|this\s+)?(?:latest\s+|new\s+|next\s+)?(?:version\s+|release\s+)?(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reUpgradeTo   = regexp.MustCompile(`(?i)\b(?:upgrad|updat|bump|downgrad|instal|mov|switch|pin)\w*\b[^.;]{0,50}?\b(?:to|version|@)\s*(v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.\-]+)?)\b`)
+	reIssueRef    = regexp.MustCompile(`(?:^|[\s(])(?:[\w.-]+/[\w.-]+)?#\d+\b`)
 )
 
 // prose is s without its inline code spans, so that markers inside a
@@ -319,6 +321,10 @@ func fragment(u unit) bool {
 		strings.Count(s, "`")%2 != 0 || strings.Count(s, `"`)%2 != 0 || strings.Count(s, "“") != strings.Count(s, "”") {
 		return true
 	}
+	if rePlaceholder.MatchString(prose(s)) {
+		// Usage text a program printed ("git <command> [<file>...]").
+		return true
+	}
 	p := prose(s)
 	letters, all := 0, 0
 	for _, r := range p {
@@ -332,7 +338,7 @@ func fragment(u unit) bool {
 
 // question reports a question: it ends with a question mark.
 func question(s string) bool {
-	if isCJK(s) && hasAny(s, "吗", "什么", "有没有", "怎么", "是否", "ですか", "でしょうか") {
+	if hasAny(s, "吗", "什么", "有没有", "怎么", "是否", "ですか", "でしょうか") {
 		return true
 	}
 	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || strings.HasSuffix(s, "?)")
@@ -343,6 +349,9 @@ func failure(l string) bool { return hasMarker(l, failureMarkers) }
 
 // success reports that a lower-case sentence says something worked.
 func success(l string) bool {
+	if hasAny(l, "if it works", "if this works", "if that works", "see if", "whether it works") {
+		return false
+	}
 	return hasMarker(l, successMarkers) && !failure(l) && !question(l)
 }
 

@@ -240,10 +240,10 @@ func match(units []unitRef, text string) ([]unitRef, bool) {
 			out = append(out, u)
 			// The labeller's unit is longer: a fragment unless the rest
 			// is a list marker or little else.
-			// A bullet that is the first or last sentence of the unit,
-			// cut where a sentence ends, is whole: the two splitters only
-			// disagree on where sentences end.
-			if len(n)*10 < len(u.norm)*8 && !(sentenceEnd(text) && (strings.HasPrefix(u.norm, n) || strings.HasSuffix(u.norm, n))) {
+			// A bullet that is the last sentence of the unit, or its
+			// first one ending like a sentence, is whole: the two
+			// splitters only disagree on where sentences end.
+			if len(n)*10 < len(u.norm)*8 && !(sentenceEnd(text) && strings.HasPrefix(u.norm, n) || strings.HasSuffix(u.norm, n)) {
 				whole = false
 			}
 		}
