@@ -51,6 +51,7 @@ type Finding struct {
 	At         time.Time
 	Confirm    Confirmation
 	Score      int
+	nextOK     bool // the sentence after it says it worked
 }
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -98,6 +99,11 @@ func postUnits(md string) []unit {
 		}
 		p := strings.Join(para, " ")
 		para = para[:0]
+		if rePlaceholder.MatchString(prose(p)) {
+			// Usage text a program printed ("git <command> [<file>...]"):
+			// its placeholders would read as HTML tags below.
+			return
+		}
 		if strings.Contains(p, "<") {
 			p = reHTMLTag.ReplaceAllString(p, " ")
 		}
@@ -424,6 +430,9 @@ func mine(ev *store.PageEvidence) []Finding {
 					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react}
 				if needsContext(u) {
 					f.Context = u.prev
+				}
+				if ui+1 < len(p.units) {
+					f.nextOK = success(strings.ToLower(prose(p.units[ui+1].text)))
 				}
 				if k == KindFix || k == KindWorkaround {
 					f.Confirm = confirmation(th, pi, f)

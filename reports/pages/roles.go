@@ -462,10 +462,11 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		// that the same sentence says worked is enough.
 		isCJK(s) && success(l) && hasMarker(l, append(modalMarkers, firstPersonDone...))
 	// The sentence after a failure-free action can still say it failed.
-	nextFailed := false
+	nextFailed, nextOK := false, false
 	if i+1 < len(us) {
 		nl := strings.ToLower(prose(us[i+1].text))
 		nextFailed = failure(nl) && !success(nl)
+		nextOK = success(nl)
 	}
 	failed := failure(l) || nextFailed
 
@@ -483,7 +484,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		if act && isBody {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
-			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) ||
+			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) || hasMarker(l, firstPersonDone) && nextOK ||
 				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
 		}
 		if act {
