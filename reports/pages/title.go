@@ -120,7 +120,7 @@ func searchTitle(c *store.PageCluster) string {
 	// A status code alone: "HTTP 400", with the message the signature
 	// carries in its body when there is one.
 	if m := reStatusLead.FindString(msg); m != "" && !reStatus.MatchString(msg) {
-		msg = "HTTP " + msg
+		msg = "HTTP " + m + ": " + lowerFirst(strings.TrimLeft(msg[len(m):], " :-"))
 	}
 	if reStatus.MatchString(msg) {
 		msg = "HTTP " + msg
@@ -140,11 +140,7 @@ func searchTitle(c *store.PageCluster) string {
 	if reBareCode.MatchString(msg) {
 		t := msg
 		if subject != "" {
-			verb := " fails"
-			if strings.HasSuffix(subject, "s") {
-				verb = " fail"
-			}
-			t = subject + verb + " with " + msg
+			t = subject + failVerb(subject) + " with " + msg
 		}
 		if m := codeMeaning[strings.ToLower(msg)]; m != "" {
 			t += ": " + m
@@ -153,13 +149,10 @@ func searchTitle(c *store.PageCluster) string {
 	}
 	// A message that already says what failed, or names the subject,
 	// stands alone.
-	if subject == "" || startsWithFailure(msg) || namesSubject(msg, subject) {
+	if subject == "" || startsWithFailure(msg) || countWords(msg) >= 4 && namesSubject(msg, subject) {
 		return upperFirst(msg)
 	}
-	verb := " fails"
-	if strings.HasSuffix(subject, "s") {
-		verb = " fail"
-	}
+	verb := failVerb(subject)
 	if !reFailedVerb.MatchString(msg) || strings.HasPrefix(msg, "HTTP ") {
 		return subject + verb + " with " + lowerFirst(msg)
 	}
@@ -208,6 +201,8 @@ func dropVariable(msg, sig string) string {
 	}
 	out := strings.Join(keep, " ")
 	out = strings.TrimRight(out, " .:,;-[(")
+	out = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(out, "->"), "=>"))
+	out = strings.TrimRight(out, " .:,;-[(")
 	// Unbalanced brackets left by a cut are dropped.
 	if strings.Count(out, "[") != strings.Count(out, "]") {
 		out = strings.NewReplacer("[", "", "]", "").Replace(out)
@@ -248,6 +243,14 @@ func lowerFirst(s string) string {
 	return string(unicode.ToLower(r)) + s[n:]
 }
 
+// failVerb agrees "fail" with a subject: only "API requests" is plural.
+func failVerb(subject string) string {
+	if strings.HasSuffix(subject, "requests") {
+		return " fail"
+	}
+	return " fails"
+}
+
 // namesSubject reports whether msg already names the subject's first
 // word (by its first five letters: "connect" for "Connection").
 func namesSubject(msg, subject string) bool {
@@ -278,6 +281,18 @@ func clause(msg string) string {
 	}
 	msg = reMasked.ReplaceAllString(msg, "")
 	msg = strings.Join(strings.Fields(msg), " ")
+	// A quote cut open (a command line after the message) goes with the
+	// clause that holds it.
+	for _, q := range []string{`"`, "'", "`"} {
+		if strings.Count(msg, q)%2 == 1 {
+			i := strings.Index(msg, q)
+			if j := strings.LastIndex(msg[:i], ": "); j > 10 {
+				msg = msg[:j]
+			} else {
+				msg = strings.ReplaceAll(msg, q, "")
+			}
+		}
+	}
 	msg = strings.TrimRight(msg, " .:,;-[(")
 	const limit = 90
 	if utf8.RuneCountInString(msg) <= limit {

@@ -240,10 +240,10 @@ func match(units []unitRef, text string) ([]unitRef, bool) {
 			out = append(out, u)
 			// The labeller's unit is longer: a fragment unless the rest
 			// is a list marker or little else.
-			// A bullet that is the last sentence of the unit, or its
-			// first one ending like a sentence, is whole: the two
-			// splitters only disagree on where sentences end.
-			if len(n)*10 < len(u.norm)*8 && !(sentenceEnd(text) && strings.HasPrefix(u.norm, n) || strings.HasSuffix(u.norm, n)) {
+			// A bullet that is a run of whole sentences of the unit is
+			// whole: the two splitters only disagree on where sentences
+			// end.
+			if len(n)*10 < len(u.norm)*8 && !sentenceRun(u.text, n) {
 				whole = false
 			}
 		}
@@ -276,11 +276,48 @@ func match(units []unitRef, text string) ([]unitRef, bool) {
 	return nil, true
 }
 
-// sentenceEnd reports whether text ends like a sentence.
-func sentenceEnd(text string) bool {
-	t := strings.TrimRight(strings.TrimSpace(text), "\"')”）)")
-	return strings.HasSuffix(t, ".") || strings.HasSuffix(t, "!") || strings.HasSuffix(t, "?") || strings.HasSuffix(t, "。") ||
-		strings.HasSuffix(t, "！") || strings.HasSuffix(t, "？")
+// sentenceRun reports whether the comparison form n is that of a run of
+// consecutive sentences of text, cut after . ! ? (and closing quotes or
+// brackets) before white space, and after 。！？.
+func sentenceRun(text, n string) bool {
+	var parts []string
+	start := 0
+	rs := []rune(text)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		end := -1
+		switch r {
+		case '。', '！', '？':
+			end = i + 1
+		case '.', '!', '?':
+			j := i + 1
+			for j < len(rs) && strings.ContainsRune("\"')”）)]", rs[j]) {
+				j++
+			}
+			if j == len(rs) || unicode.IsSpace(rs[j]) {
+				end = j
+			}
+		}
+		if end > 0 {
+			parts = append(parts, norm(string(rs[start:end])))
+			start = end
+			i = end - 1
+		}
+	}
+	parts = append(parts, norm(string(rs[start:])))
+	for i := range parts {
+		run := ""
+		for j := i; j < len(parts); j++ {
+			run += parts[j]
+			if run == n {
+				return true
+			}
+			if len(run) > len(n) {
+				break
+			}
+		}
+	}
+	return false
 }
 
 func wordSet(s string) map[string]bool {
@@ -349,8 +386,11 @@ func Evaluate(ps []pages.ClusterAdvice, threads map[string]Thread, ls Labels) Me
 				want = fixRoles
 			}
 			l, ref := bestLabel(ls, us, want)
+			// A fragment does not show the advice it was cut from.
 			for _, u := range us {
-				shown[u.key] = true
+				if whole {
+					shown[u.key] = true
+				}
 			}
 			correct := want[l.Role] && whole
 			switch it.Section {

@@ -1,0 +1,33 @@
+package pages
+
+import (
+	"testing"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// TestPageTitleNamesWhatFailed checks titles built from made-up cluster
+// titles and signatures: what failed and the error, cut at a clause, with
+// variable parts dropped, never a bare code or a sentence cut mid-word.
+func TestPageTitleNamesWhatFailed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ title, sig, want string }{
+		{"invalid_scope", "invalid_scope", "OAuth login fails with invalid_scope: the requested scope is invalid"},
+		{"Error: connect ECONNREFUSED 10.1.2.3:9000", "error: connect econnrefused <ip>", "Connection fails with connect ECONNREFUSED"},
+		{"Request failed with status code 429", "request failed with status code 429", "Request failed with status code 429"},
+		{"fatal: Could not read from remote repository.", "fatal: could not read from remote repository.", "Git command fails: could not read from remote repository"},
+		{"API Error: 400 Widget names must be unique", "api error: 400 widget names must be unique", "LLM API request fails with HTTP 400: widget names must be unique"},
+		{"Error: spawn EINVAL", "error: spawn einval", "Starting a process fails with spawn EINVAL"},
+		{"Command failed with ENAMETOOLONG: widget --prompt \"You are a very long…", "command failed with enametoolong: widget --prompt <str>", "Command failed with ENAMETOOLONG"},
+		{"Error: EPERM: operation not permitted, rename 'C:\\tmp\\a.txt' -> 'C:\\tmp\\b.txt'", "error: eperm: operation not permitted, rename <str> -> <str>", "File operation fails with EPERM: operation not permitted, rename"},
+	} {
+		got := pageTitle(&store.PageCluster{Title: tc.title, Signature: tc.sig})
+		if got != tc.want {
+			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
+		}
+	}
+	// A model's title is kept as written.
+	if got := pageTitle(&store.PageCluster{Title: "Widget sync stalls behind a proxy", Signature: "x", TitleModel: "m"}); got != "Widget sync stalls behind a proxy" {
+		t.Errorf("model title replaced: %q", got)
+	}
+}
