@@ -99,7 +99,7 @@ func postUnits(md string) []unit {
 		}
 		p := strings.Join(para, " ")
 		para = para[:0]
-		if rePlaceholder.MatchString(prose(p)) {
+		if strings.Contains(p, "<") && rePlaceholder.MatchString(prose(p)) {
 			// Usage text a program printed ("git <command> [<file>...]"):
 			// its placeholders would read as HTML tags below.
 			return

@@ -100,7 +100,7 @@ var (
 		"not sure", "i wonder", "i hope", "hope ", "any ", "我也", "同样", "再贴", "贴一下", "我的", "is there", "does anyone", "has anyone", "anyone"}
 	housekeeping = []string{"reopen", "re-open", "closing", "close this", "closed", "duplicate", "ticket", "tracked",
 		"tracking", "pull request", "upvote", "stale", "follow up", "follow-up", "look into", "looking into",
-		"investigat", "thanks for", "thank you", "let me know", "let us know", "feel free", "any update", "triage",
+		"investigate", "investigating", "thanks for", "thank you", "let me know", "let us know", "feel free", "any update", "triage",
 		"assign", "will be fixed", "we'll fix", "we will fix", "working on", "on our radar", "in the backlog",
 		"a fix is coming", "fix is in progress", "is being", "opened an issue", "filed an issue", "raised an issue",
 		"created an issue", "reported this", "this issue", "this thread", "this bug report", "关闭", "重新打开", "重复",
@@ -153,6 +153,11 @@ func words(s string) map[string]bool {
 // boundaries for markers that start and end with a Latin letter, anywhere
 // for the others.
 func hasMarker(l string, markers []string) bool {
+	if len(markers) > 0 {
+		if set := markerSets[&markers[0]]; set != nil {
+			return set.has(l)
+		}
+	}
 	for _, m := range markers {
 		if markerAt(l, m) >= 0 {
 			return true
@@ -231,8 +236,17 @@ func concrete(s string) bool {
 	if strings.Count(s, "`") >= 2 {
 		return true
 	}
-	return reEnvVar.MatchString(s) || reVersionNo.MatchString(s) || reFlag.MatchString(s) || reFileName.MatchString(s) ||
-		reIdent.MatchString(s) || reCommand.MatchString(s) || reAddress.MatchString(s) || reSlashCmd.MatchString(s) || quotedToken(s) ||
+	// Each pattern needs a character the cheap checks look for first.
+	hasDigit := strings.ContainsAny(s, "0123456789")
+	return strings.Contains(s, "_") && reEnvVar.MatchString(s) ||
+		hasDigit && strings.ContainsAny(s, ".@") && reVersionNo.MatchString(s) ||
+		strings.Contains(s, "-") && reFlag.MatchString(s) ||
+		strings.ContainsAny(s, ".~/%\\") && reFileName.MatchString(s) ||
+		strings.ContainsAny(s, "_.=ABCDEFGHIJKLMNOPQRSTUVWXYZ") && reIdent.MatchString(s) ||
+		reCommand.MatchString(s) ||
+		(hasDigit || strings.Contains(s, "localhost")) && reAddress.MatchString(s) ||
+		strings.Contains(s, "/") && reSlashCmd.MatchString(s) ||
+		strings.ContainsAny(s, "\"'“") && quotedToken(s) ||
 		strings.Contains(strings.ToLower(s), "latest version") || strings.Contains(strings.ToLower(s), "latest release") ||
 		false
 }
@@ -321,7 +335,7 @@ func fragment(u unit) bool {
 		strings.Count(s, "`")%2 != 0 || strings.Count(s, `"`)%2 != 0 || strings.Count(s, "“") != strings.Count(s, "”") {
 		return true
 	}
-	if rePlaceholder.MatchString(prose(s)) {
+	if strings.Contains(s, "<") && rePlaceholder.MatchString(prose(s)) {
 		// Usage text a program printed ("git <command> [<file>...]").
 		return true
 	}
@@ -426,10 +440,13 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
 	if !isBody && !failure(l) {
-		if m := reFixedIn.FindStringSubmatch(s); m != nil && hasAny(l, "fix", "resolv", "address", "patch") {
-			return KindFix, m[1], true
+		fixWord := hasAny(l, "fix", "resolv", "address", "patch")
+		if fixWord && strings.ContainsAny(s, "0123456789") {
+			if m := reFixedIn.FindStringSubmatch(s); m != nil {
+				return KindFix, m[1], true
+			}
 		}
-		if reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || hasAny(l, fixedWords...) {
+		if fixWord && hasAny(l, "release", "version", "update") && reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || hasMarker(l, fixedWords) {
 			v := ""
 			if m := reVersion.FindString(s); m != "" {
 				v = m
@@ -440,7 +457,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if hasPrefixAny(l, storyStarts...) && !success(l) {
 		return 0, "", false
 	}
-	if hasMarker(l, housekeeping) || reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
+	if hasMarker(l, housekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
 	if needsContext(u) && u.prev != "" && question(u.prev) {
@@ -456,11 +473,16 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		(!isBody || hasMarker(l, strongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
 	}
-	obj := concrete(s) || u.code != "" || imperative(l) && success(l) || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns) || strings.Contains(s, "://")) ||
-		isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
-		// CJK threads name fewer things in Latin letters: an action
-		// that the same sentence says worked is enough.
-		isCJK(s) && success(l) && hasMarker(l, append(modalMarkers, firstPersonDone...))
+	// obj: the sentence names something to act on. It costs regular
+	// expressions, so it is asked only of sentences with an action or a
+	// cause marker.
+	obj := func() bool {
+		return concrete(s) || u.code != "" || imperative(l) && success(l) || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns) || strings.Contains(s, "://")) ||
+			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
+			// CJK threads name fewer things in Latin letters: an action
+			// that the same sentence says worked is enough.
+			isCJK(s) && success(l) && (hasMarker(l, modalMarkers) || hasMarker(l, firstPersonDone))
+	}
 	// The sentence after a failure-free action can still say it failed.
 	nextFailed, nextOK := false, false
 	if i+1 < len(us) {
@@ -471,7 +493,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	failed := failure(l) || nextFailed
 
 	// Fixes and workarounds.
-	if obj && !failed {
+	if !failed {
 		act := imperative(l) || hasPrefixAny(l, preventStarts...) && !isBody || hasMarker(l, modalMarkers) || hasMarker(l, firstPersonDone) && (success(l) || i+1 < len(us) && success(strings.ToLower(us[i+1].text)))
 		if !act && success(l) && !hasPrefixAny(l, "i ", "we ", "this ", "that ") {
 			// "Setting X to Y fixed it."
@@ -487,12 +509,12 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) || hasMarker(l, firstPersonDone) && nextOK ||
 				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
 		}
-		if act {
+		if act && obj() {
 			if hasPrefixAny(l, preventStarts...) && !isBody {
 				return KindPrevent, "", true
 			}
 			version := ""
-			if m := reUpgradeTo.FindStringSubmatch(s); m != nil {
+			if m := reUpgradeTo.FindStringSubmatch(s); m != nil && strings.ContainsAny(s, "0123456789") {
 				version = m[1]
 			}
 			if hasAny(l, workaroundMarks...) || hasAny(h, "workaround") {
@@ -506,7 +528,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		if isBody && !hasMarker(l, strongCause) && !hasAny(h, causeHeadings...) {
 			return 0, "", false
 		}
-		if obj && !hasPrefixAny(l, "i ", "we ", "my ", "our ") {
+		if !hasPrefixAny(l, "i ", "we ", "my ", "our ") && obj() {
 			return KindCause, "", true
 		}
 	}
