@@ -115,7 +115,7 @@ func postUnits(md string) []unit {
 		p = strings.ReplaceAll(p, "__", "")
 		prev := ""
 		for _, s := range splitSentences(p) {
-			for _, s := range splitCJK(s) {
+			for _, s := range splitQuestion(splitCJK(s)) {
 				s = collapseSpace(s)
 				if s == "" {
 					continue
@@ -200,6 +200,31 @@ func listItem(t string) (string, bool) {
 		return strings.TrimSpace(t[i+2:]), true
 	}
 	return t, false
+}
+
+// splitQuestion cuts a question people append in lower case ("Fixed in
+// the latest version... can you try it?") off the statement before it, so
+// the statement is not read as part of a question.
+func splitQuestion(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !strings.HasSuffix(s, "?") {
+			out = append(out, s)
+			continue
+		}
+		cut := -1
+		for _, sep := range []string{". ", "! ", "... "} {
+			if i := strings.LastIndex(s, sep); i > cut+len(sep) && i > 0 {
+				cut = i + len(sep) - 1
+			}
+		}
+		if cut <= 0 || strings.Contains(s[cut:], ". ") {
+			out = append(out, s)
+			continue
+		}
+		out = append(out, strings.TrimSpace(s[:cut]), strings.TrimSpace(s[cut:]))
+	}
+	return out
 }
 
 // splitCJK cuts a sentence after the full-width stops 。！？, which need no

@@ -298,7 +298,7 @@ func TestSectionsFilledFromEvidence(t *testing.T) {
 			t.Errorf("auth page has an empty %q section: %s", absent, got)
 		}
 	}
-	if !strings.Contains(auth, "The threads hold no fix yet. When you report it, include the sign-in method") {
+	if !strings.Contains(auth, "No fix has been found in these threads yet. When you report it, include the sign-in method") {
 		t.Errorf("auth page does not say plainly that there is no fix yet:\n%s", auth)
 	}
 	if !strings.Contains(auth, "invalid_grant means") {

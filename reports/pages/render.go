@@ -468,7 +468,7 @@ func renderCluster(f Format, pd *pageData) string {
 	}
 	switch {
 	case len(adv.fixes) == 0:
-		d.para("The threads hold no fix yet.", collectAdvice(a))
+		d.para("No fix has been found in these threads yet.", collectAdvice(a))
 	case confirmed == 0:
 		d.para("No fix in these threads is confirmed yet: the suggestions below come from the threads, and nobody has reported back that they worked.")
 	}

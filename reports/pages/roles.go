@@ -130,7 +130,7 @@ var (
 		"the issue is that", "the reason", "原因", "导致", "起因", "causa", "ursache", "причина"}
 	preventStarts   = []string{"to avoid", "to prevent", "always ", "never ", "in the future"}
 	workaroundMarks = []string{"workaround", "work around", "temporar", "for now", "in the meantime", "meanwhile",
-		"until ", "downgrad", "roll back", "rollback", "revert", "restart", "disable", "回避", "临时", "暂时", "暫定"}
+		"until ", "downgrad", "roll back", "rollback", "revert", "restart", "disable", "回避", "临时", "暂时", "暫定", "降级", "回滚"}
 	backRefs = []string{"this ", "that ", "it ", "these ", "those ", "then ", "so ", "and ", "but ", "also ",
 		"otherwise", "alternatively", "instead", "which ", "after that", "doing so", "once ", "here ", "there "}
 	skipHeadings = []string{"reproduc", "expected", "actual", "environment", "log", "screenshot", "version", "system info",
