@@ -110,7 +110,8 @@ var (
 		"happens because", "occurs when", "occurs if", "turned out", "turns out", "is triggered", "triggered by",
 		"comes from", "is coming from", "results from", "doesn't support", "does not support", "is not supported",
 		"isn't supported", "not compatible", "incompatible", "is missing", "was missing", "are missing", "is not set",
-		"isn't set", "was not set", "mismatch", "this means", "which means", "which is why", "that's why", "this is why",
+		"isn't set", "was not set", "mismatch", "this means", "which means", "causing", "which causes", "which breaks",
+		"it means that", "so it", "so the", "which is why", "that's why", "this is why",
 		"that is why",
 		"原因", "因为", "导致", "由于", "是因为", "起因", "ため", "せい", "porque", "causa", "debido a", "el problema es",
 		"devido", "parce que", "à cause", "weil", "ursache", "liegt an", "потому что", "причина", "из-за"}
@@ -507,7 +508,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
 			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) || hasMarker(l, firstPersonDone) && nextOK ||
-				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
+				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the fix is", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
 		}
 		if act && obj() {
 			if hasPrefixAny(l, preventStarts...) && !isBody {
