@@ -29,11 +29,111 @@ var wordByte = func() (t [128]bool) {
 // element; built once at start-up and read-only afterwards.
 var markerSets = map[*string]*markerSet{}
 
+// Bits of a sentence's marker mask: which lists it holds a marker of.
+const (
+	bModal uint32 = 1 << iota
+	bFirstPerson
+	bSuccess
+	bFailure
+	bHousekeeping
+	bCause
+	bHedge
+	bFixed
+	bStrongCause
+	bObjectNoun
+)
+
+// maskLists are the lists behind the mask bits, in bit order.
+var maskLists = [][]string{modalMarkers, firstPersonDone, successMarkers, failureMarkers, housekeeping, causeMarkers,
+	hedges, fixedWords, strongCause, objectNouns}
+
+// allMarkers is every list of maskLists in one set, each marker with its
+// bit, so one pass over a sentence gives its whole mask.
+var allMarkers = struct {
+	byWord map[string][]maskedMarker
+	first  [128]bool
+	other  []maskedMarker
+}{byWord: map[string][]maskedMarker{}}
+
+type maskedMarker struct {
+	mk  string
+	bit uint32
+}
+
 func init() {
-	for _, list := range [][]string{modalMarkers, firstPersonDone, successMarkers, failureMarkers, storyStarts,
-		housekeeping, causeMarkers, hedges, fixedWords, strongCause, objectNouns} {
+	for _, list := range append([][]string{storyStarts}, maskLists...) {
 		markerSets[&list[0]] = newMarkerSet(list)
 	}
+	for i, list := range maskLists {
+		bit := uint32(1) << i
+		for _, mk := range list {
+			r, _ := utf8.DecodeRuneInString(mk)
+			if r < 0x80 && isWordRune(r) {
+				w := mk[:wordEnd(mk, 0)]
+				allMarkers.byWord[w] = append(allMarkers.byWord[w], maskedMarker{mk, bit})
+				allMarkers.first[mk[0]] = true
+				continue
+			}
+			allMarkers.other = append(allMarkers.other, maskedMarker{mk, bit})
+		}
+	}
+}
+
+// markerMask returns the bits of the lists whose markers occur in l
+// (lower-case), as hasMarker would find them, in one pass.
+func markerMask(l string) uint32 {
+	var mask uint32
+	if !isASCII(l) {
+		for _, m := range allMarkers.other {
+			if mask&m.bit == 0 && strings.Contains(l, m.mk) {
+				mask |= m.bit
+			}
+		}
+	} else {
+		for _, m := range allMarkers.other {
+			if m.mk[0] < 0x80 && mask&m.bit == 0 && strings.Contains(l, m.mk) {
+				mask |= m.bit
+			}
+		}
+	}
+	prevWord := false
+	for i := 0; i < len(l); {
+		c := l[i]
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(l[i:])
+			prevWord = isWordRune(r)
+			i += size
+			continue
+		}
+		if !wordByte[c] {
+			prevWord = false
+			i++
+			continue
+		}
+		if prevWord || !allMarkers.first[c] {
+			prevWord = true
+			i++
+			continue
+		}
+		j := wordEnd(l, i)
+		for _, m := range allMarkers.byWord[l[i:j]] {
+			if mask&m.bit == 0 && strings.HasPrefix(l[i:], m.mk) && endsWord(l, i+len(m.mk), m.mk) {
+				mask |= m.bit
+			}
+		}
+		prevWord = true
+		i++
+	}
+	return mask
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -25,6 +25,13 @@ func TestMarkerSetMatchesWholeWords(t *testing.T) {
 			if got := hasMarker(s, list); got != want {
 				t.Errorf("hasMarker(%q, list starting %q) = %v, want %v", s, list[0], got, want)
 			}
+			for b, ml := range maskLists {
+				if &ml[0] == &list[0] {
+					if got := markerMask(s)&(1<<b) != 0; got != want {
+						t.Errorf("markerMask(%q) bit of list starting %q = %v, want %v", s, list[0], got, want)
+					}
+				}
+			}
 		}
 	}
 }

@@ -69,6 +69,8 @@ type unit struct {
 	code    string // the fenced block right after it when it introduces one
 	heading string // lower-case text of the last heading above it
 	listed  bool   // the sentence is (in) a list item
+	l       string // the text without code spans, lower-case
+	mask    uint32 // the marker lists l holds markers of (markerMask)
 }
 
 var (
@@ -121,7 +123,8 @@ func postUnits(md string) []unit {
 					continue
 				}
 				if len(out) < maxSentences {
-					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed})
+					l := strings.ToLower(prose(s))
+					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: markerMask(l)})
 				}
 				prev = s
 			}
@@ -457,7 +460,7 @@ func mine(ev *store.PageEvidence) []Finding {
 					f.Context = u.prev
 				}
 				if ui+1 < len(p.units) {
-					f.nextOK = success(strings.ToLower(prose(p.units[ui+1].text)))
+					f.nextOK = succeeded(p.units[ui+1].l, p.units[ui+1].mask)
 				}
 				if k == KindFix || k == KindWorkaround {
 					f.Confirm = confirmation(th, pi, f)

@@ -370,14 +370,19 @@ func success(l string) bool {
 	return hasMarker(l, successMarkers) && !failure(l) && !question(l)
 }
 
+// succeeded is success for a sentence whose marker mask is known.
+func succeeded(l string, mask uint32) bool {
+	return mask&bSuccess != 0 && mask&bFailure == 0 && !question(l) &&
+		!hasAny(l, "if it works", "if this works", "if that works", "see if", "whether it works")
+}
+
 // postOutcome tells whether a post says something worked, and whether it
 // says something did not.
 func postOutcome(us []unit) (ok, failed bool) {
 	for _, u := range us {
-		l := strings.ToLower(prose(u.text))
-		if failure(l) {
+		if u.mask&bFailure != 0 {
 			failed = true
-		} else if !question(u.text) && hasMarker(l, successMarkers) {
+		} else if !question(u.text) && u.mask&bSuccess != 0 {
 			ok = true
 		}
 	}
@@ -437,17 +442,23 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		return 0, "", false
 	}
 	p := prose(s)
-	l := strings.ToLower(p)
+	l, m := u.l, u.mask
+	if l == "" {
+		l = strings.ToLower(p)
+		m = markerMask(l)
+	}
+	has := func(bit uint32) bool { return m&bit != 0 }
+	ok := succeeded(l, m)
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
-	if !isBody && !failure(l) {
+	if !isBody && !has(bFailure) {
 		fixWord := hasAny(l, "fix", "resolv", "address", "patch")
 		if fixWord && strings.ContainsAny(s, "0123456789") {
 			if m := reFixedIn.FindStringSubmatch(s); m != nil {
 				return KindFix, m[1], true
 			}
 		}
-		if fixWord && hasAny(l, "release", "version", "update") && reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || hasMarker(l, fixedWords) {
+		if fixWord && hasAny(l, "release", "version", "update") && reFixedRel.MatchString(s) && !hasPrefixAny(l, "i ", "we ") || has(bFixed) {
 			v := ""
 			if m := reVersion.FindString(s); m != "" {
 				v = m
@@ -455,10 +466,10 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			return KindFix, v, true
 		}
 	}
-	if hasPrefixAny(l, storyStarts...) && !success(l) {
+	if hasPrefixAny(l, storyStarts...) && !ok {
 		return 0, "", false
 	}
-	if hasMarker(l, housekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
+	if has(bHousekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
 	if needsContext(u) && u.prev != "" && question(u.prev) {
@@ -469,34 +480,39 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		return 0, "", false
 	}
 	// A cause stated as such is a cause even when it names an action.
-	if hasMarker(l, causeMarkers) && !imperative(l) && !hasMarker(l, modalMarkers) && !hasMarker(l, hedges) &&
+	if has(bCause) && !imperative(l) && !has(bModal) && !has(bHedge) &&
 		concrete(s) && !hasPrefixAny(l, "i ", "we ", "my ", "our ") && !hasAny(l, "because i ", "because of this", "because we ") &&
-		(!isBody || hasMarker(l, strongCause) || hasAny(h, causeHeadings...)) {
+		(!isBody || has(bStrongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
 	}
 	// obj: the sentence names something to act on. It costs regular
 	// expressions, so it is asked only of sentences with an action or a
 	// cause marker.
 	obj := func() bool {
-		return concrete(s) || u.code != "" || imperative(l) && success(l) || !isBody && (reAcronym.MatchString(p) || hasMarker(l, objectNouns) || strings.Contains(s, "://")) ||
+		return concrete(s) || u.code != "" || imperative(l) && ok || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://")) ||
 			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
 			// CJK threads name fewer things in Latin letters: an action
 			// that the same sentence says worked is enough.
-			isCJK(s) && success(l) && (hasMarker(l, modalMarkers) || hasMarker(l, firstPersonDone))
+			isCJK(s) && ok && has(bModal|bFirstPerson)
 	}
 	// The sentence after a failure-free action can still say it failed.
 	nextFailed, nextOK := false, false
 	if i+1 < len(us) {
-		nl := strings.ToLower(prose(us[i+1].text))
-		nextFailed = failure(nl) && !success(nl)
-		nextOK = success(nl)
+		n := us[i+1]
+		nl, nm := n.l, n.mask
+		if nl == "" {
+			nl = strings.ToLower(prose(n.text))
+			nm = markerMask(nl)
+		}
+		nextOK = succeeded(nl, nm)
+		nextFailed = nm&bFailure != 0 && !nextOK
 	}
-	failed := failure(l) || nextFailed
+	failed := has(bFailure) || nextFailed
 
 	// Fixes and workarounds.
 	if !failed {
-		act := imperative(l) || hasPrefixAny(l, preventStarts...) && !isBody || hasMarker(l, modalMarkers) || hasMarker(l, firstPersonDone) && (success(l) || i+1 < len(us) && success(strings.ToLower(us[i+1].text)))
-		if !act && success(l) && !hasPrefixAny(l, "i ", "we ", "this ", "that ") {
+		act := imperative(l) || hasPrefixAny(l, preventStarts...) && !isBody || has(bModal) || has(bFirstPerson) && (ok || nextOK)
+		if !act && ok && !hasPrefixAny(l, "i ", "we ", "this ", "that ") {
 			// "Setting X to Y fixed it."
 			act = true
 		}
@@ -507,7 +523,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		if act && isBody {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
-			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || success(l) || hasMarker(l, firstPersonDone) && nextOK ||
+			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || ok || has(bFirstPerson) && nextOK ||
 				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the fix is", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
 		}
 		if act && obj() {
@@ -525,8 +541,8 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		}
 	}
 	// Causes.
-	if hasMarker(l, causeMarkers) && !hasMarker(l, hedges) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
-		if isBody && !hasMarker(l, strongCause) && !hasAny(h, causeHeadings...) {
+	if has(bCause) && !has(bHedge) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
+		if isBody && !has(bStrongCause) && !hasAny(h, causeHeadings...) {
 			return 0, "", false
 		}
 		if !hasPrefixAny(l, "i ", "we ", "my ", "our ") && obj() {
