@@ -295,6 +295,9 @@ func hasLatinWord(s string) bool {
 
 // isCJK reports whether s is written mostly in Han, Kana or Hangul.
 func isCJK(s string) bool {
+	if isASCII(s) {
+		return false
+	}
 	n, c := 0, 0
 	for _, r := range s {
 		if unicode.IsLetter(r) {
@@ -353,7 +356,7 @@ func fragment(u unit) bool {
 
 // question reports a question: it ends with a question mark.
 func question(s string) bool {
-	if hasAny(s, "吗", "什么", "有没有", "怎么", "是否", "ですか", "でしょうか") {
+	if !isASCII(s) && hasAny(s, "吗", "什么", "有没有", "怎么", "是否", "ですか", "でしょうか") {
 		return true
 	}
 	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || strings.HasSuffix(s, "?)")
