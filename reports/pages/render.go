@@ -275,6 +275,7 @@ var reArea = []struct {
 	{"network", regexp.MustCompile(`(?i)connect|network|ECONN|ETIMEDOUT|ENOTFOUND|fetch failed|socket|dns|proxy|tls|certificate|timed? ?out`)},
 	{"model", regexp.MustCompile(`(?i)\bmodel\b|context[_ ]length|token limit|prompt is too long|max_tokens`)},
 	{"protocol", regexp.MustCompile(`(?i)\bmcp\b|json-?rpc|protocol|transport|stdio|\bsse\b|handshake|initiali[sz]e`)},
+	{"file", regexp.MustCompile(`\bE(?:PERM|ACCES|BUSY|NOENT|EXIST|ISDIR|NOTDIR)\b|(?i)no such file|permission denied|resource busy|operation not permitted`)},
 	{"install", regexp.MustCompile(`(?i)install|npm|pip\b|module not found|cannot find module|ENOENT|command not found|not recognized`)},
 }
 
@@ -300,6 +301,7 @@ var collect = map[string]string{
 	"network":  "the host and port, whether a proxy or VPN is set (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) and the output of the same request from curl",
 	"model":    "the exact model identifier, the provider endpoint and the size of the request",
 	"protocol": "the client and server versions, the transport (stdio, SSE or HTTP) and the server's own log",
+	"file":     "the path in the message, the user the tool runs as, and whether another program (an editor, antivirus or sync client) holds the file",
 	"install":  "the package manager, the versions of the runtime and the package, and the exact install command",
 	"general":  "the tool's version, the operating system and the full error output",
 }

@@ -53,7 +53,7 @@ var (
 		"降级", "试试", "试一下", "尝试", "切换", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
 		"回避", "対処", "設定", "変更", "してください", "すると", "ことで",
 		"puedes", "prueba", "una opción", "necesitas", "solución", "la solucion", "podés", "intenta", "você pode", "tente", "solução",
-		"vous pouvez", "essayez", "solution", "sie können", "lösung", "можно", "попробуйте", "решение"}
+		"vous pouvez", "essayez", "la solution est", "sie können", "lösung", "можно", "попробуйте", "решение"}
 	// firstPersonDone is "I/we did X": a fix when the post says it worked.
 	firstPersonDone = []string{"i set", "i added", "i changed", "i removed", "i downgraded", "i upgraded", "i installed",
 		"i switched", "i used", "i ran the", "i reinstalled", "i deleted", "i cleared", "i updated", "i configured",
@@ -475,7 +475,9 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if has(bHousekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
-	if needsContext(u) && u.prev != "" && question(u.prev) {
+	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) {
+		// "So I did this instead." after a failed attempt or a question
+		// says nothing on its own.
 		return 0, "", false
 	}
 	h := u.heading

@@ -281,8 +281,27 @@ func clause(msg string) string {
 	}
 	msg = reMasked.ReplaceAllString(msg, "")
 	msg = strings.Join(strings.Fields(msg), " ")
-	// A quote cut open (a command line after the message) goes with the
-	// clause that holds it.
+	const limit = 90
+	if utf8.RuneCountInString(msg) <= limit {
+		return closeQuotes(msg)
+	}
+	cut := string([]rune(msg)[:limit])
+	best := -1
+	for _, sep := range []string{": ", ", ", "; ", " - "} {
+		if i := strings.LastIndex(cut, sep); i > best && i > 20 {
+			best = i
+		}
+	}
+	if best > 0 {
+		return closeQuotes(strings.TrimRight(cut[:best], " .:,;-"))
+	}
+	return closeQuotes(strings.TrimRightFunc(truncate(msg, limit), func(r rune) bool { return r == '…' }))
+}
+
+// closeQuotes cuts a message before a quote left open (a command line
+// after the message, cut short), at the clause that holds it, or drops
+// the quote mark when there is no such clause.
+func closeQuotes(msg string) string {
 	for _, q := range []string{`"`, "'", "`"} {
 		if strings.Count(msg, q)%2 == 1 {
 			i := strings.Index(msg, q)
@@ -294,21 +313,7 @@ func clause(msg string) string {
 		}
 	}
 	msg = strings.TrimRight(msg, " .:,;-[(")
-	const limit = 90
-	if utf8.RuneCountInString(msg) <= limit {
-		return msg
-	}
-	cut := string([]rune(msg)[:limit])
-	best := -1
-	for _, sep := range []string{": ", ", ", "; ", " - "} {
-		if i := strings.LastIndex(cut, sep); i > best && i > 20 {
-			best = i
-		}
-	}
-	if best > 0 {
-		return strings.TrimRight(cut[:best], " .:,;-")
-	}
-	return strings.TrimRightFunc(truncate(msg, limit), func(r rune) bool { return r == '…' })
+	return strings.TrimRight(msg, " .:,;-")
 }
 
 // upperFirst upper-cases the first letter of a message that starts with a

@@ -19,6 +19,7 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 		{"API Error: 400 Widget names must be unique", "api error: 400 widget names must be unique", "LLM API request fails with HTTP 400: widget names must be unique"},
 		{"Error: spawn EINVAL", "error: spawn einval", "Starting a process fails with spawn EINVAL"},
 		{"Command failed with ENAMETOOLONG: widget --prompt \"You are a very long…", "command failed with enametoolong: widget --prompt <str>", "Command failed with ENAMETOOLONG"},
+		{"Command failed with ENAMETOOLONG: widget -p --system-prompt \"You are a widget, ...\" --verbose --output-format stream-json…", "command failed with enametoolong: widget -p --system-prompt <str> --verbose", "Command failed with ENAMETOOLONG"},
 		{"Error: EPERM: operation not permitted, rename 'C:\\tmp\\a.txt' -> 'C:\\tmp\\b.txt'", "error: eperm: operation not permitted, rename <str> -> <str>", "File operation fails with EPERM: operation not permitted, rename"},
 	} {
 		got := pageTitle(&store.PageCluster{Title: tc.title, Signature: tc.sig})
