@@ -43,7 +43,7 @@ func confirmation(th []*post, pi int, f Finding) Confirmation {
 	is := p.issue
 	l := strings.ToLower(prose(f.Text))
 	if f.Version != "" && hasAny(l, "fix", "resolved", "released", "shipped", "landed", "available", "patched") && (isMaintainer(p.assoc) || !hasAny(l, "i ", "we ")) ||
-		reFixedRel.MatchString(f.Text) && hasAny(l, "release", "version") {
+		hasAny(l, "release", "version") && hasAny(l, "fixed", "resolved", "addressed") && reFixedRel.MatchString(f.Text) {
 		return ConfirmReleased
 	}
 	best := ConfirmNone

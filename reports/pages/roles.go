@@ -536,8 +536,10 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 				return KindPrevent, "", true
 			}
 			version := ""
-			if m := reUpgradeTo.FindStringSubmatch(s); m != nil && strings.ContainsAny(s, "0123456789") {
-				version = m[1]
+			if strings.ContainsAny(s, "0123456789") && hasAny(l, "upgrad", "updat", "bump", "downgrad", "instal", "mov", "switch", "pin") {
+				if m := reUpgradeTo.FindStringSubmatch(s); m != nil {
+					version = m[1]
+				}
 			}
 			if hasAny(l, workaroundMarks...) || hasAny(h, "workaround") {
 				return KindWorkaround, version, true
