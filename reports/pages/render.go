@@ -478,6 +478,10 @@ func renderCluster(f Format, pd *pageData) string {
 		if d.taken(fd.Text) {
 			continue
 		}
+		if fd.Context != "" && d.taken(fd.Context) {
+			// The sentence it leans on is already on the page (a cause).
+			fd.Context = ""
+		}
 		if d.itemCode("-", fd.Text, "**"+fixLabel(fd)+":** "+quoteFinding(fd)+" ("+sourceRef(fd)+")", codeBlock(fd)) {
 			nf++
 			if fd.Confirm == ConfirmReleased && fd.Version != "" {
@@ -792,6 +796,23 @@ func evidenceNote(ev *store.PageEvidence, asOf time.Time) []string {
 	return out
 }
 
+// confirmPhrase says how a confirmed fix was confirmed, to follow "the
+// fix".
+func confirmPhrase(f Finding) string {
+	switch f.Confirm {
+	case ConfirmReleased:
+		if f.Version != "" {
+			return "released in " + code(f.Version)
+		}
+		return "that a release names"
+	case ConfirmReporter:
+		return "its reporter confirmed"
+	case ConfirmOthers:
+		return "other users confirmed"
+	}
+	return "from the threads"
+}
+
 func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding, fixes []Finding) {
 	type qa struct{ q, a string }
 	var qs []qa
@@ -815,7 +836,7 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("The threads hold no confirmed fix yet; %d of %d reports are still open.", ev.Open, ev.Reports)})
 	}
 	if best != nil {
-		qs = append(qs, qa{"What should I try first?", fmt.Sprintf("The fix %s: %s", best.Confirm.String(), quoteFinding(*best))})
+		qs = append(qs, qa{"What should I try first?", fmt.Sprintf("Start with the fix %s: %s", confirmPhrase(*best), quoteFinding(*best))})
 	}
 	for _, x := range qs {
 		if !d.fresh(x.a) {
