@@ -32,6 +32,9 @@ var confirmText = map[Confirmation]string{
 // String is the confirmation as a page shows it.
 func (c Confirmation) String() string { return confirmText[c] }
 
+// minReactions is how many reactions on a comment confirm its fix.
+const minReactions = 3
+
 // closeWindow is how soon after a fix an issue must close for the close to
 // count as confirming it.
 const closeWindow = 14 * 24 * time.Hour
@@ -63,6 +66,10 @@ func confirmation(th []*post, pi int, f Finding) Confirmation {
 			return ConfirmReporter
 		}
 		best = max(best, ConfirmOthers)
+	}
+	// Reactions on the comment are other users' votes that it helped.
+	if best == ConfirmNone && !p.isBody && p.react >= minReactions {
+		best = ConfirmOthers
 	}
 	if best == ConfirmNone && isMaintainer(p.assoc) {
 		best = ConfirmMaintainer
