@@ -1,7 +1,9 @@
 package pages
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/errata-tool/errata/store"
 )
@@ -31,4 +33,26 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 	if got := pageTitle(&store.PageCluster{Title: "Widget sync stalls behind a proxy", Signature: "x", TitleModel: "m"}); got != "Widget sync stalls behind a proxy" {
 		t.Errorf("model title replaced: %q", got)
 	}
+}
+
+// FuzzTitleAndRoles feeds arbitrary text to the title builder and the
+// sentence roles: neither may panic, a title is one line of valid UTF-8,
+// and a finding is a whole, non-empty sentence.
+func FuzzTitleAndRoles(f *testing.F) {
+	for _, s := range []string{"invalid_scope", "Error: connect ECONNREFUSED 10.0.0.1:80", "API Error: 400 {\"message\":\"x y z\"}",
+		"Set `A_B=1` in `x.yaml`.\n\n```\nwidget run\n```\nThanks, that worked!", "我把 `a` 改成 2 就好了。", "İ error error \"open quote"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		title := pageTitle(&store.PageCluster{Title: s, Signature: strings.ToLower(s)})
+		if strings.ContainsAny(title, "\n\r") || !utf8.ValidString(title) {
+			t.Errorf("title %q of %q is not one valid line", title, s)
+		}
+		us := postUnits(s)
+		for i := range us {
+			if _, _, ok := sentenceRole(us, i, i%2 == 0); ok && strings.TrimSpace(us[i].text) == "" {
+				t.Errorf("empty finding from %q", s)
+			}
+		}
+	})
 }
