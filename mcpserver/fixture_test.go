@@ -51,7 +51,7 @@ var fxIssues = []fxIssue{
 	{repo: "acme/widget", number: 117, title: "ECONNREFUSED when syncing right after boot",
 		body: "widget sync prints `Error: connect ECONNREFUSED 127.0.0.1:7421` right after the machine boots.\n\nAs a workaround, set WIDGET_DAEMON_WAIT=10 in the .env file and it works for me.",
 		day:  22, comments: []fxComment{
-			{"someone", "NONE", "This happens because the daemon is started by a timer that runs after login.", 23},
+			{"someone", "NONE", "This happens because `widget-daemon.timer` starts the daemon only after login, so `widget.sock` does not exist yet.", 23},
 		}},
 	{repo: "beta/widget-plugin", number: 5, title: "Plugin cannot reach widget daemon",
 		body: "The plugin logs:\n\n```\nError: connect ECONNREFUSED 127.0.0.1:7422\n```\n\nwidget 2.2.9 on macOS.",

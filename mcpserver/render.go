@@ -59,11 +59,9 @@ func writeFindings(b *strings.Builder, title string, fs []Finding) {
 	}
 	fmt.Fprintf(b, "  %s:\n", title)
 	for _, f := range fs {
-		label := f.Kind
-		if f.Version != "" {
-			label += " " + f.Version
-		}
-		fmt.Fprintf(b, "  - %s: \"%s\" (%s, %s", label, oneLine(f.Text, 300), f.Source, f.Date)
+		// The kind already names the release and the confirmation
+		// ("Fix, fixed in `v2.3.1`", "Workaround, not confirmed").
+		fmt.Fprintf(b, "  - %s: \"%s\" (%s, %s", f.Kind, oneLine(f.Text, 300), f.Source, f.Date)
 		if f.Role != "" {
 			fmt.Fprintf(b, ", %s", f.Role)
 		}

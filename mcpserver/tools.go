@@ -179,7 +179,7 @@ func findings(fs []pages.Finding, n int) []Finding {
 		if len(out) == n {
 			break
 		}
-		out = append(out, Finding{Kind: pages.KindLabel(f.Kind), Text: f.Text, Version: f.Version,
+		out = append(out, Finding{Kind: pages.KindLabel(f), Text: f.Text, Version: f.Version,
 			Source: fmt.Sprintf("%s#%d", f.Repository, f.Number), URL: f.URL, Author: f.Author, Role: f.Role,
 			Date: f.At.UTC().Format("2006-01-02")})
 	}

@@ -63,7 +63,7 @@ type Trend struct {
 
 // Finding is a fix or cause quoted from a thread, with its source.
 type Finding struct {
-	Kind    string `json:"kind" jsonschema:"Fixed in a release, Upgrade, Configuration change, Workaround, Maintainer answer, Closing note or Cause"`
+	Kind    string `json:"kind" jsonschema:"what it is and how its thread confirmed it, as the page's bullet says: e.g. Fix, confirmed by the reporter; Workaround, not confirmed; Fix, fixed in a release; Cause"`
 	Text    string `json:"text" jsonschema:"the sentence, as written (secrets redacted)"`
 	Version string `json:"version,omitempty" jsonschema:"the release named, for fixes and upgrades"`
 	Source  string `json:"source" jsonschema:"owner/repo#number"`

@@ -54,8 +54,18 @@ type Guide struct {
 	AsOf          time.Time
 }
 
-// KindLabel names a finding's kind as pages do ("Workaround").
-func KindLabel(k Kind) string { return kindLabel[k] }
+// KindLabel names a finding as a page's bullet lead does: a fix or
+// workaround with how its thread confirmed it ("Fix, confirmed by the
+// reporter", "Workaround, not confirmed"), else "Cause" or "Prevention".
+func KindLabel(f Finding) string {
+	switch f.Kind {
+	case KindFix, KindWorkaround:
+		return fixLabel(f)
+	case KindCause:
+		return "Cause"
+	}
+	return "Prevention"
+}
 
 // PagePlace returns the slug and path ("category/slug") a first
 // publication gives a cluster's page, as Generate chooses them when the
@@ -132,25 +142,12 @@ func Guides(ctx context.Context, s *store.Store, p GuideParams) (map[int64]*Guid
 	return out, nil
 }
 
-// Findings mines the fixes (fixed in a release, upgrades, configuration
-// changes, workarounds, maintainer answers, closing notes; best first, at
-// most as many as a page lists) and causes from the evidence's sources and
-// their comments, as a page does. Each names its source.
+// Findings returns the fixes (confirmed ones first, by how their threads
+// confirmed them) and causes a page shows for the evidence, chosen exactly
+// as the page chooses them. Each names its source.
 func Findings(ev *store.PageEvidence) (fixes, causes []Finding) {
-	seen := map[string]bool{}
-	for _, f := range mine(ev) {
-		if seen[f.Text] {
-			continue
-		}
-		seen[f.Text] = true
-		switch {
-		case f.Kind <= KindClosing && len(fixes) < maxFixes:
-			fixes = append(fixes, f)
-		case f.Kind == KindCause && len(causes) < maxCauses:
-			causes = append(causes, f)
-		}
-	}
-	return fixes, causes
+	a := selectAdvice(mine(ev))
+	return a.fixes, a.causes
 }
 
 // Briefs is the light form of Guides, for answers about matched clusters:

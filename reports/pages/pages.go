@@ -205,7 +205,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		for _, b := range batches {
 			t0 := time.Now()
 			evs, err := s.PageEvidenceGet(loadCtx, store.PageEvidenceParams{ClusterIDs: b, AsOf: asOf,
-				MaxSources: opts.MaxSources, MaxVariants: maxVariants, MaxComments: 20, BodyBytes: 6000})
+				MaxSources: opts.MaxSources, MaxVariants: maxVariants, MaxComments: evidenceComments, BodyBytes: evidenceBodyBytes})
 			loadTime += time.Since(t0)
 			select {
 			case loadCh <- loaded{b, evs, err}:

@@ -25,12 +25,8 @@ const (
 // Limits of what one page shows.
 const (
 	maxVariants   = 5
-	maxFixes      = 8
-	maxCauses     = 5
-	maxPrevent    = 4
 	maxSourceRows = 25
 	maxRelated    = 8
-	maxQuote      = 280
 	titleMax      = 120
 )
 
@@ -47,6 +43,9 @@ type doc struct {
 	hasBody  bool
 	inList   bool
 	listKind string
+	// blank is set after an item that ends with a block (a code fence):
+	// the next item starts after a blank line.
+	blank bool
 }
 
 func newDoc() *doc { return &doc{seen: map[string]bool{}} }
@@ -92,7 +91,7 @@ func (d *doc) h2(title string) {
 func (d *doc) endList() {
 	if d.inList {
 		d.section.WriteString("\n")
-		d.inList = false
+		d.inList, d.blank = false, false
 	}
 }
 
@@ -127,8 +126,31 @@ func (d *doc) item(bullet, key, md string) bool {
 		d.endList()
 		d.inList, d.listKind = true, bullet
 	}
+	if d.blank {
+		d.section.WriteString("\n")
+		d.blank = false
+	}
 	d.section.WriteString(bullet + " " + md + "\n")
 	d.hasBody = true
+	return true
+}
+
+// itemCode is item followed by a fenced block inside the list item.
+func (d *doc) itemCode(bullet, key, md, block string) bool {
+	if !d.item(bullet, key, md) {
+		return false
+	}
+	if block == "" {
+		return true
+	}
+	d.section.WriteString("\n")
+	for _, l := range strings.Split(block, "\n") {
+		if l != "" {
+			d.section.WriteString(strings.Repeat(" ", len(bullet)+1))
+		}
+		d.section.WriteString(l + "\n")
+	}
+	d.blank = true
 	return true
 }
 
@@ -195,18 +217,6 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// pageTitle is the page's title as plain (clean) text.
-func pageTitle(c *store.PageCluster) string {
-	t := oneLine(c.Title)
-	if t == "" {
-		t = oneLine(c.Signature)
-	}
-	if t == "" {
-		t = "Error cluster " + fmt.Sprint(c.ID)
-	}
-	return truncate(t, titleMax)
-}
-
 // description is one plain sentence for front matter and indexes.
 func description(c *store.PageCluster, ev *store.PageEvidence) string {
 	if d := oneLine(c.Description); d != "" {
@@ -265,13 +275,15 @@ var reArea = []struct {
 	{"network", regexp.MustCompile(`(?i)connect|network|ECONN|ETIMEDOUT|ENOTFOUND|fetch failed|socket|dns|proxy|tls|certificate|timed? ?out`)},
 	{"model", regexp.MustCompile(`(?i)\bmodel\b|context[_ ]length|token limit|prompt is too long|max_tokens`)},
 	{"protocol", regexp.MustCompile(`(?i)\bmcp\b|json-?rpc|protocol|transport|stdio|\bsse\b|handshake|initiali[sz]e`)},
+	{"file", regexp.MustCompile(`\bE(?:PERM|ACCES|BUSY|NOENT|EXIST|ISDIR|NOTDIR)\b|(?i)no such file|permission denied|resource busy|operation not permitted`)},
 	{"install", regexp.MustCompile(`(?i)install|npm|pip\b|module not found|cannot find module|ENOENT|command not found|not recognized`)},
 }
 
-// area is the troubleshooting area of a cluster, from its topic, category
-// and signature.
+// area is the troubleshooting area of a cluster: from its error (signature
+// and title) first, and only when that names no area from its topic and
+// category, so a page never gets another class's advice.
 func area(c *store.PageCluster) string {
-	for _, s := range []string{c.Topic + " " + c.Category, c.Signature + " " + c.Title} {
+	for _, s := range []string{c.Signature + " " + c.Title, c.Topic + " " + c.Category} {
 		for _, a := range reArea {
 			if a.re.MatchString(s) {
 				return a.area
@@ -281,77 +293,41 @@ func area(c *store.PageCluster) string {
 	return "general"
 }
 
-// playbook holds topic-level steps; they complement the evidence-specific
-// steps and are phrased so they never repeat a glossary check.
-var playbook = map[string]struct{ steps, prevent []string }{
-	"auth": {
-		steps: []string{
-			"Sign out of the tool and sign in again, so it requests a new authorization instead of reusing a cached one.",
-			"Remove stored tokens or credentials for this server from the tool's configuration directory, then retry the login.",
-			"Try the same login with a different account or organisation to tell an account restriction from a client bug.",
-		},
-		prevent: []string{
-			"Keep credentials in environment variables or the tool's secret store, and rotate them rather than editing cached token files.",
-		},
-	},
-	"rate": {
-		steps: []string{
-			"Lower the number of requests the tool runs at once, such as parallel agents or concurrent tool calls.",
-			"Check the usage dashboard of the provider account for the limit that was hit and when it resets.",
-			"Retry after the reset time instead of immediately, since immediate retries count against the same limit.",
-		},
-		prevent: []string{
-			"Configure retries with exponential backoff and respect the provider's retry headers.",
-		},
-	},
-	"network": {
-		steps: []string{
-			"Run the same request from the same machine with a plain client such as curl to separate network problems from the tool.",
-			"Check proxy environment variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) in the environment the tool actually runs in.",
-			"If the server runs locally or in a container, check which interface it binds to (127.0.0.1, 0.0.0.0 or ::1).",
-		},
-		prevent: []string{
-			"Start servers before the clients that depend on them, and give the tool an explicit address instead of relying on name resolution.",
-		},
-	},
-	"model": {
-		steps: []string{
-			"List the models the endpoint offers to your account and compare the exact identifier with the configured one.",
-			"Check which provider endpoint the tool is pointed at, since model names differ between providers and gateways.",
-			"Reduce what the request carries (conversation history, attached files, tool output) and retry.",
-		},
-		prevent: []string{
-			"Pin model identifiers in configuration and review them when the provider announces deprecations.",
-		},
-	},
-	"protocol": {
-		steps: []string{
-			"Start the server on its own from a terminal with the same command and arguments the client uses, and watch for startup errors.",
-			"Check that the server writes only protocol messages to standard output and sends logs to standard error.",
-			"Compare the protocol or SDK versions of client and server and update the older side.",
-		},
-		prevent: []string{
-			"Pin server versions in the client configuration instead of fetching the latest release on every start.",
-		},
-	},
-	"install": {
-		steps: []string{
-			"Check which executable and version actually run, for example with which or where and a --version flag.",
-			"Reinstall the package in a clean environment to rule out a partial or mixed installation.",
-		},
-		prevent: []string{
-			"Install tools with a lock file or pinned versions so every machine gets the same build.",
-		},
-	},
-	"general": {
-		steps: []string{
-			"Update the tool to its latest release and retry before digging deeper.",
-			"Run the tool with debug or verbose logging to capture the full error and the step that fails.",
-		},
-		prevent: []string{
-			"Watch the sources listed below for new releases that mention this error.",
-		},
-	},
+// collect is what to put in a new report for each troubleshooting area,
+// when the threads hold no fix yet.
+var collect = map[string]string{
+	"auth":     "the sign-in method, the scopes or permissions requested, the authorization server and the full error response",
+	"rate":     "the limit named in the response, its reset or Retry-After value, and how many requests ran at once",
+	"network":  "the host and port, whether a proxy or VPN is set (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) and the output of the same request from curl",
+	"model":    "the exact model identifier, the provider endpoint and the size of the request",
+	"protocol": "the client and server versions, the transport (stdio, SSE or HTTP) and the server's own log",
+	"file":     "the path in the message, the user the tool runs as, and whether another program (an editor, antivirus or sync client) holds the file",
+	"install":  "the package manager, the versions of the runtime and the package, and the exact install command",
+	"general":  "the tool's version, the operating system and the full error output",
+}
+
+// collectAdvice is the sentence saying what to collect when reporting the
+// error.
+func collectAdvice(area string) string {
+	return "When you report it, include " + collect[area] + "."
+}
+
+// quoteFinding quotes a finding's sentence, with the sentence before it
+// when it leans on it.
+func quoteFinding(f Finding) string {
+	q := "\"" + quoteMD(f.Text) + "\""
+	if f.Context != "" {
+		q = "\"" + quoteMD(f.Context) + " " + quoteMD(f.Text) + "\""
+	}
+	return q
+}
+
+// codeBlock is the fenced block a finding introduces, "" for none.
+func codeBlock(f Finding) string {
+	if f.Code == "" {
+		return ""
+	}
+	return fence(f.Code, codeLang(f.Code))
 }
 
 var roleText = map[string]string{"maintainer": "maintainer", "reporter": "reporter"}
@@ -468,57 +444,62 @@ func renderCluster(f Format, pd *pageData) string {
 		d.para("Servers named in the reports: " + strings.Join(parts, ", ") + ".")
 	}
 
-	findings := mine(ev)
+	adv := selectAdvice(mine(ev))
+	a := area(c)
 
 	// Common causes.
 	d.h2("Common causes")
 	modelProse(d, pd, llm.SectionCauses)
-	nc := 0
-	for _, fd := range findings {
-		if fd.Kind != KindCause || nc == maxCauses || d.taken(fd.Text) {
+	for _, fd := range adv.causes {
+		if d.taken(fd.Text) {
 			continue
 		}
-		if d.item("-", fd.Text, "\""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
-			nc++
-		}
+		d.itemCode("-", fd.Text, quoteFinding(fd)+" ("+sourceRef(fd)+")", codeBlock(fd))
 	}
 
-	// Quick fixes and workarounds.
+	// Quick fixes and workarounds: confirmed ones first, each saying how
+	// its thread confirmed it.
 	d.h2("Quick fixes and workarounds")
 	modelProse(d, pd, llm.SectionFixes)
-	nf := 0
+	nf, confirmed := 0, 0
 	var fixedIn []Finding
-	for _, fd := range findings {
-		if fd.Kind > KindClosing || nf == maxFixes || d.taken(fd.Text) {
+	for _, fd := range adv.fixes {
+		if fd.Confirm >= ConfirmOthers {
+			confirmed++
+		}
+	}
+	switch {
+	case len(adv.fixes) == 0:
+		d.para("No fix has been found in these threads yet.", collectAdvice(a))
+	case confirmed == 0:
+		d.para("No fix in these threads is confirmed yet: the suggestions below come from the threads, and nobody has reported back that they worked.")
+	}
+	for _, fd := range adv.fixes {
+		if d.taken(fd.Text) {
 			continue
 		}
-		label := kindLabel[fd.Kind]
-		if fd.Version != "" && (fd.Kind == KindFixedIn || fd.Kind == KindUpgrade) {
-			label += " (" + code(fd.Version) + ")"
+		if fd.Context != "" && d.taken(fd.Context) {
+			// The sentence it leans on is already on the page (a cause).
+			fd.Context = ""
 		}
-		if d.item("-", fd.Text, "**"+label+":** \""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
+		if d.itemCode("-", fd.Text, "**"+fixLabel(fd)+":** "+quoteFinding(fd)+" ("+sourceRef(fd)+")", codeBlock(fd)) {
 			nf++
-			if fd.Kind == KindFixedIn && fd.Version != "" {
+			if fd.Confirm == ConfirmReleased && fd.Version != "" {
 				fixedIn = append(fixedIn, fd)
 			}
 		}
 	}
-	if ev.Completed > 0 && nf == 0 {
-		d.para(fmt.Sprintf("%s closed as completed without a fix stated in the thread.", plural(ev.Completed, "report was", "reports were")))
-	}
 
-	// Platform and tool-specific checks.
+	// Platform and tool-specific checks: what the threads say for a
+	// platform, with their words.
 	d.h2("Platform and tool-specific checks")
-	platformChecks(d, ev)
+	platformChecks(d, ev, adv)
 	toolChecks(d, c, ev)
 
-	// Step-by-step troubleshooting.
+	// Step-by-step troubleshooting: checks for this error's codes and
+	// this cluster's evidence only.
 	d.h2("Step-by-step troubleshooting")
-	a := area(c)
 	var steps []string
-	if c.Signature != "" {
-		steps = append(steps, "Compare your full error output with the signature and variants above to confirm that this page describes your error.")
-	}
 	for _, fd := range fixedIn {
 		steps = append(steps, fmt.Sprintf("Check your installed version against %s, the release named as fixing this in %s.", code(fd.Version), link(fmt.Sprintf("%s#%d", fd.Repository, fd.Number), fd.URL)))
 		break
@@ -529,33 +510,26 @@ func renderCluster(f Format, pd *pageData) string {
 	if len(hs) > 0 && (a == "network" || a == "protocol") {
 		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
 	}
-	steps = append(steps, playbook[a].steps...)
-	if nf > 0 {
-		steps = append(steps, "Apply the fixes listed above one at a time, starting with the ones from maintainers, and retry after each.")
-	}
-	if open := openReport(ev); open != nil {
-		steps = append(steps, fmt.Sprintf("If none of this helps, add your versions and full error output to the open report %s instead of opening a new one.", link(fmt.Sprintf("%s#%d", open.Repository, open.Number), open.HTMLURL)))
+	if len(steps) > 0 {
+		if open := openReport(ev); open != nil {
+			steps = append(steps, fmt.Sprintf("If none of this helps, add your versions and full error output to the open report %s instead of opening a new one.", link(fmt.Sprintf("%s#%d", open.Repository, open.Number), open.HTMLURL)))
+		}
 	}
 	for _, s := range steps {
 		d.item("1.", s, s)
 	}
 
-	// How to prevent it.
+	// How to prevent it: advice from the threads and the release that
+	// fixed it; nothing when the threads give none.
 	d.h2("How to prevent it")
-	np := 0
-	for _, fd := range findings {
-		if fd.Kind != KindPrevent || np == maxPrevent || d.taken(fd.Text) {
+	for _, fd := range adv.prevent {
+		if d.taken(fd.Text) {
 			continue
 		}
-		if d.item("-", fd.Text, "\""+inlineN(fd.Text, maxQuote)+"\" ("+sourceRef(fd)+")") {
-			np++
-		}
+		d.itemCode("-", fd.Text, quoteFinding(fd)+" ("+sourceRef(fd)+")", codeBlock(fd))
 	}
 	if len(fixedIn) > 0 {
 		s := fmt.Sprintf("Stay on %s or later, the release named as fixing this error.", code(fixedIn[0].Version))
-		d.item("-", s, s)
-	}
-	for _, s := range playbook[a].prevent {
 		d.item("-", s, s)
 	}
 
@@ -625,7 +599,7 @@ func renderCluster(f Format, pd *pageData) string {
 
 	// FAQ.
 	d.h2("FAQ")
-	faq(d, c, ev, fixedIn, nf)
+	faq(d, c, ev, fixedIn, adv.fixes)
 
 	return fm.String() + d.String()
 }
@@ -761,31 +735,21 @@ func openReport(ev *store.PageEvidence) *store.PageIssue {
 	return best
 }
 
-func platformChecks(d *doc, ev *store.PageEvidence) {
-	thread := map[int64]string{}
-	for _, c := range ev.Thread {
-		thread[c.IssueID] += "\n" + c.Body
-	}
-	lower := make([]string, len(ev.Sources))
-	for i, s := range ev.Sources {
-		lower[i] = strings.ToLower(s.Title + "\n" + s.Body + thread[s.ID])
-	}
+// platformChecks lists, for each platform the reports name, what the
+// threads' causes and fixes say about it, quoted with their source; a
+// platform no advice mentions is left out.
+func platformChecks(d *doc, ev *store.PageEvidence, adv advice) {
+	var all []Finding
+	all = append(all, adv.fixes...)
+	all = append(all, adv.causes...)
 	for _, p := range platforms {
-		var refs []string
-		count := 0
-		for i, s := range ev.Sources {
-			if p.named(lower[i]) {
-				count++
-				if len(refs) < 3 {
-					refs = append(refs, link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL))
-				}
+		for _, f := range all {
+			if !p.named(strings.ToLower(f.Text)) {
+				continue
 			}
+			d.item("-", "platform:"+p.name, fmt.Sprintf("**%s:** %s (%s).", p.name, quoteFinding(f), sourceRef(f)))
+			break
 		}
-		if count == 0 {
-			continue
-		}
-		s := fmt.Sprintf("**%s:** named in %s (%s).", p.name, plural(count, "report", "reports"), strings.Join(refs, ", "))
-		d.item("-", "platform:"+p.name, s)
 	}
 }
 
@@ -811,28 +775,6 @@ func toolChecks(d *doc, c *store.PageCluster, ev *store.PageEvidence) {
 		}
 		d.item("-", "versions", "**Versions named in reports:** "+strings.Join(parts, ", ")+"; compare them with yours.")
 	}
-	var lower []string // each source's text, lower-cased when first needed
-	for _, t := range c.Tools {
-		n := 0
-		t1 := strings.ToLower(oneLine(t))
-		if t1 == "" {
-			continue
-		}
-		for i, s := range ev.Sources {
-			if lower == nil {
-				lower = make([]string, len(ev.Sources))
-			}
-			if lower[i] == "" {
-				lower[i] = strings.ToLower(s.Title + " " + s.Body + " " + s.Repository)
-			}
-			if strings.Contains(lower[i], t1) {
-				n++
-			}
-		}
-		if n > 0 {
-			d.item("-", "tool:"+t1, fmt.Sprintf("**%s:** named in %s; check its version and configuration first.", inline(t), plural(n, "report", "reports")))
-		}
-	}
 }
 
 func evidenceNote(ev *store.PageEvidence, asOf time.Time) []string {
@@ -854,25 +796,47 @@ func evidenceNote(ev *store.PageEvidence, asOf time.Time) []string {
 	return out
 }
 
-func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding, fixes int) {
+// confirmPhrase says how a confirmed fix was confirmed, to follow "the
+// fix".
+func confirmPhrase(f Finding) string {
+	switch f.Confirm {
+	case ConfirmReleased:
+		if f.Version != "" {
+			return "released in " + code(f.Version)
+		}
+		return "that a release names"
+	case ConfirmReporter:
+		return "its reporter confirmed"
+	case ConfirmOthers:
+		return "other users confirmed"
+	}
+	return "from the threads"
+}
+
+func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding, fixes []Finding) {
 	type qa struct{ q, a string }
 	var qs []qa
+	var best *Finding
+	for i := range fixes {
+		if fixes[i].Confirm >= ConfirmOthers {
+			best = &fixes[i]
+			break
+		}
+	}
 	switch {
 	case len(fixedIn) > 0:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A fix is reported in %s according to %s; %d of the reports are still open.",
 			code(fixedIn[0].Version), link(fmt.Sprintf("%s#%d", fixedIn[0].Repository, fixedIn[0].Number), fixedIn[0].URL), ev.Open)})
+	case best != nil:
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("No release names a fix, but a fix is %s in %s; %d of %d reports are still open.",
+			best.Confirm.String(), link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
 	case ev.Open == 0 && ev.Completed > 0:
-		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Every report is closed and %d were closed as completed, but no thread names a release with the fix.", ev.Completed)})
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Every report is closed and %d were closed as completed, but no thread names a release with the fix or confirms one.", ev.Completed)})
 	case ev.Reports > 0:
-		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("No report names a fixing release yet; %d of %d reports are still open.", ev.Open, ev.Reports)})
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("The threads hold no confirmed fix yet; %d of %d reports are still open.", ev.Open, ev.Reports)})
 	}
-	if len(ev.Repos) > 1 {
-		qs = append(qs, qa{"Does it affect only one project?", fmt.Sprintf("No: it appears in %d repositories, so it is more likely a shared cause (a server, protocol or common dependency) than one project's bug.", len(ev.Repos))})
-	} else if len(ev.Repos) == 1 {
-		qs = append(qs, qa{"Does it affect only one project?", fmt.Sprintf("So far every report comes from %s.", inline(ev.Repos[0].Name))})
-	}
-	if fixes > 0 {
-		qs = append(qs, qa{"What should I try first?", fmt.Sprintf("Start with the %s under quick fixes, which come from the threads with their sources.", plural(fixes, "entry", "entries"))})
+	if best != nil {
+		qs = append(qs, qa{"What should I try first?", fmt.Sprintf("Start with the fix %s: %s", confirmPhrase(*best), quoteFinding(*best))})
 	}
 	for _, x := range qs {
 		if !d.fresh(x.a) {

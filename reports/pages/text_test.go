@@ -119,29 +119,55 @@ func TestWriterRefusesToLeaveTheRoot(t *testing.T) {
 	}
 }
 
-func TestMineFindsFixesWithSources(t *testing.T) {
+func TestSentenceRoles(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		sentence string
-		kind     Kind
-		version  string
+		post    string
+		body    bool
+		kind    Kind
+		version string
+		ok      bool
 	}{
-		{"This is fixed in v2.4.1, please upgrade.", KindFixedIn, "v2.4.1"},
-		{"The fix was released in 3.0.0 today.", KindFixedIn, "3.0.0"},
-		{"Upgrading to 1.9.2 solved it for me.", KindUpgrade, "1.9.2"},
-		{"You can set `retries: 5` in the config file to get past it.", KindConfig, ""},
-		{"As a workaround I restart the daemon every hour.", KindWorkaround, ""},
-		{"This happens because the cache directory is read-only.", KindCause, ""},
-		{"To avoid this, make sure the agent runs as the same user.", KindPrevent, ""},
+		// Fixes and workarounds: an action on a concrete object.
+		{"This is fixed in v2.4.1, please upgrade.", false, KindFix, "v2.4.1", true},
+		{"You can set `retries: 5` in the config file to get past it.", false, KindFix, "", true},
+		{"Upgrading the plugin to 1.9.2 solved it for me.", false, KindFix, "1.9.2", true},
+		{"As a workaround, export `WIDGET_TIMEOUT=600` before starting the daemon.", false, KindWorkaround, "", true},
+		{"Run this to clear the cache:\n\n```\nwidget cache clear --all\n```", false, KindFix, "", true},
+		{"把 `widget.yaml` 里的 `port` 改成 8080 就可以了。", false, KindFix, "", true},
+		{"Puedes cambiar `timeout` a 600 en `widget.toml` y funciona.", false, KindFix, "", true},
+		{"Should be fixed in the latest release... can you try it again?", false, KindFix, "", true},
+		{"Fixed by clearing the cached tokens:\n\n```\nrm -rf ~/.widget-auth\n```", false, KindFix, "", true},
+		{"I changed the `proxy` setting to direct.\n\nNow it works fine, thanks!", false, KindFix, "", true},
+		{"我把 `widget` 降级到 2.0 就好了。", false, KindWorkaround, "", true},
+		// Failed attempts, stories, housekeeping, questions, fragments.
+		{"If it works for you with `count` set to 2, your machine is faster than mine.", true, 0, "", false},
+		{"Use '--' to separate paths, like this: 'widget <command> [<file>...]'", false, 0, "", false},
+		{"大家有没有遇到 `WidgetError` 这个错误，原因是什么。", false, 0, "", false},
+		{"The widget crashes, maybe because the `cache` is full.", false, 0, "", false},
+		{"I set `timeout` to 600 but it still fails.", false, 0, "", false},
+		{"I set `timeout` to 600. It did not help at all.", false, 0, "", false},
+		{"I am also seeing this with `widget` 3.1 since Tuesday.", false, 0, "", false},
+		{"Closing in favour of #12, tracked there.", false, 0, "", false},
+		{"Did you try setting `WIDGET_TIMEOUT` in the environment?", false, 0, "", false},
+		{"There is no workaround for `widget` on the client side.", false, 0, "", false},
+		{"To fix it, add the following to `widget.yaml`:", false, 0, "", false},
+		{"Run `widget init` in a fresh folder and the error appears.", true, 0, "", false},
+		// Causes need a marker and something concrete.
+		{"This happens because the `cache` directory is read-only.", false, KindCause, "", true},
+		{"It fails because something is wrong somewhere.", false, 0, "", false},
+		{"To avoid this, always pin `widget` to 3.0 in `package.json`.", false, KindPrevent, "", true},
 	} {
-		kind, v, ok := classifySentence(tc.sentence)
-		if !ok || kind != tc.kind || v != tc.version {
-			t.Errorf("classifySentence(%q) = %v %q %v, want %v %q", tc.sentence, kind, v, ok, tc.kind, tc.version)
+		us := postUnits(tc.post)
+		got, gotOK, gotV := Kind(-1), false, ""
+		for i := range us {
+			if k, v, ok := sentenceRole(us, i, tc.body); ok {
+				got, gotOK, gotV = k, true, v
+				break
+			}
 		}
-	}
-	for _, boiler := range []string{"Thanks for the report, please provide the logs.", "Same issue here on my machine today.", "Any update on this one please?"} {
-		if kind, _, ok := classifySentence(boiler); ok {
-			t.Errorf("boilerplate %q classified as %v", boiler, kind)
+		if gotOK != tc.ok || tc.ok && (got != tc.kind || gotV != tc.version) {
+			t.Errorf("role of %q = %v %q %v, want %v %q %v", tc.post, got, gotV, gotOK, tc.kind, tc.version, tc.ok)
 		}
 	}
 	got := splitSentences("Set HOST in the .env file. It works with v1.4.2 e.g. on Linux. Done!")

@@ -266,13 +266,16 @@ func evalCommand(env *Env) *urfavecli.Command {
 			"family's cluster), and the worst-split and worst-merged families. With several\n" +
 			"--corpus flags it also classifies all of them together in one database and\n" +
 			"scores that (combined). The temporary databases are dropped.",
-		Flags: []urfavecli.Flag{
+		Flags: append([]urfavecli.Flag{
 			&urfavecli.StringSliceFlag{Name: "corpus", Required: true, Usage: "directory holding issues.jsonl and truth.tsv (repeatable)"},
 			&urfavecli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
 			&urfavecli.IntFlag{Name: "top", Value: 10, Usage: "how many worst families and clusters to list"},
-		},
+		}, evalPagesFlags...),
 		Action: func(c *urfavecli.Context) error {
 			dirs := c.StringSlice("corpus")
+			if c.Bool("pages") {
+				return evalPages(c, env, dirs)
+			}
 			truths := make([]map[string]string, len(dirs))
 			for i, dir := range dirs {
 				for _, f := range []string{"issues.jsonl", "truth.tsv"} {

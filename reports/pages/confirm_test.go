@@ -1,0 +1,62 @@
+package pages
+
+import (
+	"testing"
+	"time"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// TestConfirmation checks how a thread confirms a fix, on threads written
+// for the test.
+func TestConfirmation(t *testing.T) {
+	t.Parallel()
+	day := func(n int) time.Time { return time.Date(2026, 5, n, 0, 0, 0, 0, time.UTC) }
+	closed := day(6)
+	fix := "You can set `WIDGET_RETRIES=5` in the environment to get past it."
+	for _, tc := range []struct {
+		name  string
+		issue store.PageIssue
+		posts []store.PageComment
+		want  Confirmation
+	}{
+		{"reporter says it worked", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "bob", Body: fix}, {Author: "ann", Body: "Thanks, that worked for me!"}}, ConfirmReporter},
+		{"another user says it worked", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "bob", Body: fix}, {Author: "cid", Body: "Can confirm, this fixed it here too."}}, ConfirmOthers},
+		{"reactions", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "bob", Body: fix, ReactionsTotal: 4}}, ConfirmOthers},
+		{"a later 'still fails' is no confirmation", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "bob", Body: fix}, {Author: "ann", Body: "It worked once but it still fails."}}, ConfirmNone},
+		{"maintainer", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "max", AuthorAssociation: "MEMBER", Body: fix}}, ConfirmMaintainer},
+		{"closed right after", store.PageIssue{Author: "ann", State: "closed", ClosedAt: &closed},
+			[]store.PageComment{{Author: "bob", Body: fix, CreatedAt: day(5)}}, ConfirmClosed},
+		{"closed as not planned", store.PageIssue{Author: "ann", State: "closed", StateReason: "not_planned", ClosedAt: &closed},
+			[]store.PageComment{{Author: "bob", Body: fix, CreatedAt: day(5)}}, ConfirmNone},
+		{"release", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "This is fixed in v3.2.1, please upgrade."}}, ConfirmReleased},
+		{"suggestion", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "bob", Body: fix}}, ConfirmNone},
+	} {
+		tc.issue.ID, tc.issue.HTMLURL, tc.issue.Body = 1, "https://example.test/1", "Widget fails with `E_RETRY`."
+		for i := range tc.posts {
+			tc.posts[i].IssueID = 1
+		}
+		fs := mine(&store.PageEvidence{Sources: []store.PageIssue{tc.issue}, Thread: tc.posts})
+		var got *Finding
+		for i := range fs {
+			if fs[i].Kind == KindFix || fs[i].Kind == KindWorkaround {
+				got = &fs[i]
+				break
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: no fix mined", tc.name)
+			continue
+		}
+		if got.Confirm != tc.want {
+			t.Errorf("%s: confirmation %v, want %v", tc.name, got.Confirm, tc.want)
+		}
+	}
+}

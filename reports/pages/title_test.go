@@ -1,0 +1,58 @@
+package pages
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// TestPageTitleNamesWhatFailed checks titles built from made-up cluster
+// titles and signatures: what failed and the error, cut at a clause, with
+// variable parts dropped, never a bare code or a sentence cut mid-word.
+func TestPageTitleNamesWhatFailed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ title, sig, want string }{
+		{"invalid_scope", "invalid_scope", "OAuth login fails with invalid_scope: the requested scope is invalid"},
+		{"Error: connect ECONNREFUSED 10.1.2.3:9000", "error: connect econnrefused <ip>", "Connection fails with connect ECONNREFUSED"},
+		{"Request failed with status code 429", "request failed with status code 429", "Request failed with status code 429"},
+		{"fatal: Could not read from remote repository.", "fatal: could not read from remote repository.", "Git command fails: could not read from remote repository"},
+		{"API Error: 400 Widget names must be unique", "api error: 400 widget names must be unique", "LLM API request fails with HTTP 400: widget names must be unique"},
+		{"Error: spawn EINVAL", "error: spawn einval", "Starting a process fails with spawn EINVAL"},
+		{"Command failed with ENAMETOOLONG: widget --prompt \"You are a very long…", "command failed with enametoolong: widget --prompt <str>", "Command failed with ENAMETOOLONG"},
+		{"Command failed with ENAMETOOLONG: widget -p --system-prompt \"You are a widget, ...\" --verbose --output-format stream-json…", "command failed with enametoolong: widget -p --system-prompt <str> --verbose", "Command failed with ENAMETOOLONG"},
+		{"Error: EPERM: operation not permitted, rename 'C:\\tmp\\a.txt' -> 'C:\\tmp\\b.txt'", "error: eperm: operation not permitted, rename <str> -> <str>", "File operation fails with EPERM: operation not permitted, rename"},
+	} {
+		got := pageTitle(&store.PageCluster{Title: tc.title, Signature: tc.sig})
+		if got != tc.want {
+			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
+		}
+	}
+	// A model's title is kept as written.
+	if got := pageTitle(&store.PageCluster{Title: "Widget sync stalls behind a proxy", Signature: "x", TitleModel: "m"}); got != "Widget sync stalls behind a proxy" {
+		t.Errorf("model title replaced: %q", got)
+	}
+}
+
+// FuzzTitleAndRoles feeds arbitrary text to the title builder and the
+// sentence roles: neither may panic, a title is one line of valid UTF-8,
+// and a finding is a whole, non-empty sentence.
+func FuzzTitleAndRoles(f *testing.F) {
+	for _, s := range []string{"invalid_scope", "Error: connect ECONNREFUSED 10.0.0.1:80", "API Error: 400 {\"message\":\"x y z\"}",
+		"Set `A_B=1` in `x.yaml`.\n\n```\nwidget run\n```\nThanks, that worked!", "我把 `a` 改成 2 就好了。", "İ error error \"open quote"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		title := pageTitle(&store.PageCluster{Title: s, Signature: strings.ToLower(s)})
+		if strings.ContainsAny(title, "\n\r") || !utf8.ValidString(title) {
+			t.Errorf("title %q of %q is not one valid line", title, s)
+		}
+		us := postUnits(s)
+		for i := range us {
+			if _, _, ok := sentenceRole(us, i, i%2 == 0); ok && strings.TrimSpace(us[i].text) == "" {
+				t.Errorf("empty finding from %q", s)
+			}
+		}
+	})
+}
