@@ -1,0 +1,53 @@
+package runner_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/errata-tool/errata/config"
+	"github.com/errata-tool/errata/ingest"
+	"github.com/errata-tool/errata/ingest/githubfake"
+	"github.com/errata-tool/errata/runner"
+	"github.com/errata-tool/errata/store/storetest"
+)
+
+// TestSearchBudgetCarriesAcrossSources: search sources synced one after
+// the other share their token's client, so the search budget the first one
+// spent (learned from X-RateLimit-* headers) makes the second wait for the
+// reset before its first request, instead of being refused with a 403.
+func TestSearchBudgetCarriesAcrossSources(t *testing.T) {
+	t.Parallel()
+	// A first sync of a search costs two search requests (the pass and
+	// the probe): a budget of two is spent by the first source.
+	fake := githubfake.New(githubfake.Options{SearchLimit: 2, SearchWindow: 2 * time.Second})
+	defer fake.Close()
+	fake.AddIssue("acme/one", githubfake.NewIssue{Title: "segfault in the parser"})
+	fake.AddIssue("acme/two", githubfake.NewIssue{Title: "deadlock on shutdown"})
+	s := storetest.New(t)
+	cfg := &config.Config{}
+	cfg.Sources.Searches = []config.Search{{Query: "segfault repo:acme/one"}, {Query: "deadlock repo:acme/two"}}
+	p := &runner.Pipeline{Store: s, Sources: runner.SourcesFromConfig(cfg),
+		Tokens: runner.NewTokenPool([]runner.Token{{Name: "TOK", Value: "token-1"}}),
+		Syncer: &runner.IngestSyncer{Store: s, APIURL: fake.APIURL(), Limits: ingest.Limits{MaxWait: 10 * time.Second}}}
+	res := p.SyncAll(context.Background(), nil)
+	if len(res) != 2 {
+		t.Fatalf("%d results for 2 sources", len(res))
+	}
+	for _, r := range res {
+		if r.Status != ingest.StatusOK || r.Issues.Inserted != 1 {
+			t.Errorf("%s: %s (%v), %d issues new; want ok with 1", r.Source, r.Status, r.Err, r.Issues.Inserted)
+		}
+	}
+	st := fake.Stats()
+	if n := st.Status[http.StatusForbidden] + st.Status[http.StatusTooManyRequests]; n != 0 {
+		t.Errorf("%d requests refused on the search limit; the client should have known the budget was spent", n)
+	}
+	if res[1].Waited == 0 {
+		t.Errorf("the second search did not wait for the search reset")
+	}
+	if res[0].Token != "TOK" || res[1].Token != "TOK" {
+		t.Errorf("tokens %q, %q; want TOK for both", res[0].Token, res[1].Token)
+	}
+}
