@@ -303,6 +303,10 @@ func (w *Worker) Shutdown() error {
 	return nil
 }
 
+// Stopping is closed once the worker begins to shut down: from then on,
+// running syncs stop after their current page.
+func (w *Worker) Stopping() <-chan struct{} { return w.stop }
+
 func (w *Worker) stopping() bool {
 	select {
 	case <-w.stop:
