@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/errata-tool/errata/internal/backoff"
 )
 
 // Limits tune how the client waits and retries. Zero fields take the
@@ -235,8 +236,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: secondary + 1, Last: fmt.Sprintf("%d secondary rate limit", code)}
 			}
 			if wait == 0 {
-				wait = t.lim.SecondaryBase << secondary
-				wait += time.Duration(rand.Int64N(int64(wait)/10 + 1)) // up to 10% jitter
+				// SecondaryBase doubled each time, with up to 10% jitter
+				// (a wait beyond MaxWait stops the sync, so no cap).
+				wait = backoff.Policy{Base: t.lim.SecondaryBase, Max: 24 * time.Hour, Low: 1, High: 1.1}.Wait(secondary)
 			}
 			secondary++
 			t.add(ctx, func(c *Counters) { c.Retries.Add(1) })
@@ -304,13 +306,11 @@ func (t *transport) attempt(orig *http.Request) (*http.Response, []byte, error) 
 	return resp, body, nil
 }
 
+// backoff is the wait before the n-th retry (from 1) of a 5xx or network
+// error: RetryBase doubled each time, at most 5 minutes, with equal jitter
+// (between half and all of it).
 func (t *transport) backoff(n int) time.Duration {
-	d := t.lim.RetryBase << (n - 1)
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
-	}
-	// Full jitter around half: [d/2, d).
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Policy{Base: t.lim.RetryBase, Max: 5 * time.Minute, Low: 0.5, High: 1}.Wait(n - 1)
 }
 
 // wait sleeps d unless it is longer than MaxWait, the context ends or a
@@ -408,18 +408,9 @@ func classifyLimit(resp *http.Response, body []byte) (kind string, wait time.Dur
 	return "", 0, time.Time{}
 }
 
+// retryAfter is the wait the answer asks for with Retry-After (0: none).
 func retryAfter(resp *http.Response) time.Duration {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
-	}
-	return 0
+	return backoff.RetryAfter(resp.Header, time.Now())
 }
 
 func retryableNetErr(err error) bool {
