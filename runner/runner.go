@@ -256,9 +256,10 @@ var ErrStopped = errors.New("stopped by a signal after the work in hand; everyth
 // signal): the stage in hand was abandoned.
 var ErrAborted = errors.New("aborted by a second signal; the stage in hand was abandoned (its open transaction rolled back), everything committed is kept and the next run picks up")
 
-// WithStop returns ctx carrying stop, for stages reached through
-// interfaces that take only a context (Classifier): StopFrom reads it. It
-// is ingest.WithStop, which the sync reads too.
+// WithStop returns ctx carrying stop (the first signal): every stage of
+// the pipeline reads it from its context, the sync (it is ingest.WithStop)
+// as well as the stages reached through interfaces (Classifier). Cancelling
+// ctx itself is the second signal.
 func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
 	return ingest.WithStop(ctx, stop)
 }
@@ -266,11 +267,11 @@ func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
 // StopFrom returns the stop channel WithStop put in ctx, or nil.
 func StopFrom(ctx context.Context) <-chan struct{} { return ingest.StopOf(ctx) }
 
-// cancelOnStop returns a context cancelled when stop is closed, for stages
+// cancelOnStop returns a context cancelled when ctx's stop is closed, for stages
 // that end their unit of work in hand when their context is cancelled.
-func cancelOnStop(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+func cancelOnStop(ctx context.Context) (context.Context, context.CancelFunc) {
 	c, cancel := context.WithCancel(ctx)
-	if stop != nil {
+	if stop := StopFrom(ctx); stop != nil {
 		go func() {
 			select {
 			case <-stop:
@@ -282,28 +283,16 @@ func cancelOnStop(ctx context.Context, stop <-chan struct{}) (context.Context, c
 	return c, cancel
 }
 
-func closed(ch <-chan struct{}) bool {
-	if ch == nil {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // interrupted ends the report when the run was aborted (ctx cancelled) or
 // stopped: the stages named are recorded as skipped and the exit code set.
-func interrupted(ctx context.Context, rep *Report, stop <-chan struct{}, later ...string) error {
+func interrupted(ctx context.Context, rep *Report, later ...string) error {
 	var err error
 	var detail string
 	switch {
 	case ctx.Err() != nil:
 		err, detail = ErrAborted, "the run was aborted"
 		rep.ExitCode = ExitAborted
-	case closed(stop):
+	case ingest.Stopped(ctx):
 		err, detail = ErrStopped, "the run was stopped"
 		rep.ExitCode = ExitStopped
 	default:
@@ -319,6 +308,7 @@ func interrupted(ctx context.Context, rep *Report, stop <-chan struct{}, later .
 // returns ErrLocked (a *LockedError) when another run holds the lock; stage
 // failures are in the report's ExitCode, not in the error.
 func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
+	ctx = WithStop(ctx, opts.Stop) // every stage reads the stop from ctx
 	unlock, err := TryLock(ctx, p.Store, RunLockKey)
 	if err != nil {
 		return nil, err
@@ -347,12 +337,12 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		rep.add(StageStatus{Stage: "sync", Status: StateSkipped, Detail: "no sources configured (sources: in the config file); classify and pages run on the stored issues"})
 		p.log().Info("sync skipped: no sources configured")
 	default:
-		for i, res := range p.SyncAll(ctx, opts.Stop) {
+		for i, res := range p.SyncAll(ctx) {
 			src := p.Sources[i]
 			if res.Changed() {
 				rep.Changed = true
 			}
-			st, failed := syncStage(ctx, opts.Stop, src, res)
+			st, failed := syncStage(ctx, src, res)
 			switch {
 			case st.Status == StateRateLimited:
 				p.log().Warn("sync stopped by the rate limit; the next run resumes", "source", src.String(), "detail", st.Detail)
@@ -365,23 +355,23 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 			rep.add(st)
 		}
 	}
-	if err := interrupted(ctx, rep, opts.Stop, "classify", "pages", "trends"); err != nil {
+	if err := interrupted(ctx, rep, "classify", "pages", "trends"); err != nil {
 		return rep, err
 	}
 
 	// 2. classify
 	t0 := time.Now()
-	ran, cres, err := p.ClassifyIfPending(WithStop(ctx, opts.Stop), opts.Force)
+	ran, cres, err := p.ClassifyIfPending(ctx, opts.Force)
 	st := StageStatus{Stage: "classify", Duration: time.Since(t0)}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		st.Status, st.Detail = StateAborted, "aborted by a second signal; its transaction rolled back, the next run classifies again"
 		rep.add(st)
-		return rep, interrupted(ctx, rep, opts.Stop, "pages", "trends")
+		return rep, interrupted(ctx, rep, "pages", "trends")
 	case errors.Is(err, classify.ErrStopped):
 		st.Status, st.Detail = StateStopped, "stopped before its next batch and rolled back; the next run classifies again"
 		rep.add(st)
-		return rep, interrupted(ctx, rep, opts.Stop, "pages", "trends")
+		return rep, interrupted(ctx, rep, "pages", "trends")
 	case errors.Is(err, ErrLocked):
 		st.Status, st.Detail = StateSkipped, "a worker is classifying now"
 	case err != nil:
@@ -398,20 +388,20 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		st.Status, st.Detail = StateOK, cres.Summary
 	}
 	rep.add(st)
-	if err := interrupted(ctx, rep, opts.Stop, "pages", "trends"); err != nil {
+	if err := interrupted(ctx, rep, "pages", "trends"); err != nil {
 		return rep, err
 	}
 
 	// 3. pages and trends
-	return rep, p.publish(ctx, rep, opts.Force, opts.Stop)
+	return rep, p.publish(ctx, rep, opts.Force)
 }
 
 // publish runs pages and trends when pending; it returns ErrStopped or
 // ErrAborted when the run was stopped or aborted during them.
-func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-chan struct{}) error {
+func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool) error {
 	pending, why, err := p.PagesPending(ctx)
 	if err != nil {
-		if ierr := interrupted(ctx, rep, stop, "pages", "trends"); ierr != nil {
+		if ierr := interrupted(ctx, rep, "pages", "trends"); ierr != nil {
 			return ierr
 		}
 		rep.add(StageStatus{Stage: "pages", Status: StateFailed, Detail: err.Error()})
@@ -424,7 +414,7 @@ func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-
 		return nil
 	}
 	p.log().Debug("pages pending", "why", why)
-	pagesSt, trendsSt, err := p.publishStop(ctx, stop)
+	pagesSt, trendsSt, err := p.publishStop(ctx)
 	if errors.Is(err, ErrLocked) {
 		rep.add(StageStatus{Stage: "pages", Status: StateSkipped, Detail: "a worker is writing pages now"})
 		rep.add(StageStatus{Stage: "trends", Status: StateSkipped, Detail: "a worker is writing pages now"})
@@ -432,7 +422,7 @@ func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-
 	}
 	if pagesSt.Stage == "" {
 		// Publish failed before the pages began.
-		if ierr := interrupted(ctx, rep, stop, "pages", "trends"); ierr != nil {
+		if ierr := interrupted(ctx, rep, "pages", "trends"); ierr != nil {
 			return ierr
 		}
 		rep.add(StageStatus{Stage: "pages", Status: StateFailed, Detail: err.Error()})
@@ -443,7 +433,7 @@ func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-
 	if trendsSt.Stage == "" {
 		// Stopped or aborted during the pages, or stopped when they were
 		// done: the trends report is skipped.
-		return interrupted(ctx, rep, stop, "trends")
+		return interrupted(ctx, rep, "trends")
 	}
 	if trendsSt.Status == StateFailed && ctx.Err() != nil {
 		trendsSt.Status, trendsSt.Detail = StateAborted, "aborted by a second signal"
@@ -503,7 +493,7 @@ func (p *Pipeline) ClassifyIfPending(ctx context.Context, force bool) (bool, Cla
 // Publish writes the pages and the trends report under the pages lock,
 // whether or not anything is pending (callers check PagesPending).
 func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, err error) {
-	pagesSt, trendsSt, err = p.publishStop(ctx, nil)
+	pagesSt, trendsSt, err = p.publishStop(ctx)
 	if pagesSt.Status == StateAborted {
 		pagesSt.Status = StateFailed
 		trendsSt = StageStatus{Stage: "trends", Status: StateSkipped, Detail: "pages failed"}
@@ -511,12 +501,13 @@ func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, 
 	return pagesSt, trendsSt, err
 }
 
-// publishStop is Publish for a run that may be stopped: when stop closes
+// publishStop is Publish for a run that may be stopped: when ctx's stop
+// (WithStop) closes
 // during the pages, they end after the files in hand (every file written
 // is whole), the pages status is "stopped" and the trends
 // report is not written; nothing is recorded as published, so the next
 // run writes the pages again (unchanged files are left as they are).
-func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pagesSt, trendsSt StageStatus, err error) {
+func (p *Pipeline) publishStop(ctx context.Context) (pagesSt, trendsSt StageStatus, err error) {
 	if p.Publisher == nil {
 		return StageStatus{Stage: "pages", Status: StateFailed, Detail: "pages are not available in this build"},
 			StageStatus{Stage: "trends", Status: StateSkipped, Detail: "pages failed"}, nil
@@ -531,7 +522,7 @@ func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pages
 		return pagesSt, trendsSt, err
 	}
 	t0 := time.Now()
-	pctx, cancel := cancelOnStop(ctx, stop)
+	pctx, cancel := cancelOnStop(ctx)
 	detail, perr := p.Publisher.Pages(pctx, p.OutDir)
 	cancel()
 	pagesSt = StageStatus{Stage: "pages", Status: StateOK, Detail: detail, Duration: time.Since(t0)}
@@ -539,10 +530,10 @@ func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pages
 	case perr != nil && ctx.Err() != nil:
 		pagesSt.Status, pagesSt.Detail = StateAborted, "aborted by a second signal; the files written are whole, the next run writes the rest"
 		return pagesSt, trendsSt, nil
-	case perr != nil && closed(stop):
+	case perr != nil && ingest.Stopped(ctx):
 		pagesSt.Status, pagesSt.Detail = StateStopped, "stopped after the files in hand, each written whole; the next run writes the rest"
 		return pagesSt, trendsSt, nil
-	case closed(stop):
+	case ingest.Stopped(ctx):
 		// The pages were done when the stop came: skip the trends.
 		p.Metrics.observeStage("pages", nil, time.Since(t0))
 		return pagesSt, trendsSt, nil

@@ -18,8 +18,10 @@ import (
 // two through Pipeline.SyncAll): it picks the next usable token, syncs the
 // source on that token's long-lived client (IngestSyncer), and records
 // what the answer taught about the token. Stopping is the same everywhere:
-// a closed stop ends the source after its page in hand (the stop travels
-// in the context, ingest.WithStop), a cancelled context abandons it.
+// the stop travels in the context (WithStop: `errata run` and `errata sync`
+// close it on the first signal, the worker on shutdown); once it is closed
+// the source ends after its page in hand, and a cancelled context abandons
+// it.
 
 // Source is one configured sync source: what ingest syncs, and how often
 // the worker syncs it.
@@ -159,11 +161,12 @@ func (s *IngestSyncer) sync(ctx context.Context, src Source, token string) SyncR
 }
 
 // SyncSource syncs one source with the next usable token, feeding the
-// metrics. stop, when closed, ends the sync after the page in hand. When
+// metrics. The stop ctx carries (WithStop), once closed, ends the sync
+// after the page in hand; cancelling ctx abandons it. When
 // every token is known to be rate limited it sends nothing: the result is
 // StatusSkipped with a *RateLimitError. A token whose sync stopped on a
 // rate limit is skipped by later sources until the limit resets.
-func (p *Pipeline) SyncSource(ctx context.Context, src Source, stop <-chan struct{}) SyncResult {
+func (p *Pipeline) SyncSource(ctx context.Context, src Source) SyncResult {
 	pool := p.tokenPool()
 	tok, until, ok := pool.Next(p.now())
 	if !ok {
@@ -172,7 +175,7 @@ func (p *Pipeline) SyncSource(ctx context.Context, src Source, stop <-chan struc
 			Message: "not started: " + err.Error(), Err: err}, RateRemaining: -1, RateLimit: -1}
 	}
 	t0 := time.Now()
-	res := p.Syncer.sync(ingest.WithStop(ctx, stop), src, tok.Value)
+	res := p.Syncer.sync(ctx, src, tok.Value)
 	res.Token, res.Duration = tok.Name, time.Since(t0)
 	p.Metrics.observeSync(src, tok, res)
 	if until, ok := RateLimitedUntil(res.Err); ok {
@@ -186,18 +189,18 @@ func (p *Pipeline) SyncSource(ctx context.Context, src Source, stop <-chan struc
 }
 
 // SyncAll syncs p.Sources one after the other (a token's requests are best
-// made serially). Once stop is closed or ctx cancelled, the sources not
+// made serially). Once ctx's stop is closed or ctx cancelled, the sources not
 // begun are reported StatusSkipped with ingest.ErrStopped.
-func (p *Pipeline) SyncAll(ctx context.Context, stop <-chan struct{}) []SyncResult {
+func (p *Pipeline) SyncAll(ctx context.Context) []SyncResult {
 	out := make([]SyncResult, 0, len(p.Sources))
 	for _, src := range p.Sources {
-		if ctx.Err() != nil || closed(stop) {
+		if ctx.Err() != nil || ingest.Stopped(ctx) {
 			out = append(out, SyncResult{Summary: ingest.Summary{Source: src.Source.String(), Kind: src.Kind,
 				Status: ingest.StatusSkipped, Message: "not started: the run was stopped", Err: ingest.ErrStopped},
 				RateRemaining: -1, RateLimit: -1})
 			continue
 		}
-		out = append(out, p.SyncSource(ctx, src, stop))
+		out = append(out, p.SyncSource(ctx, src))
 	}
 	return out
 }
@@ -214,7 +217,7 @@ func (p *Pipeline) tokenPool() *TokenPool {
 
 // syncStage is the run report's line for one source; failed is set when
 // it makes the run exit ExitSync.
-func syncStage(ctx context.Context, stop <-chan struct{}, src Source, res SyncResult) (st StageStatus, failed bool) {
+func syncStage(ctx context.Context, src Source, res SyncResult) (st StageStatus, failed bool) {
 	st = StageStatus{Stage: "sync", Source: src.String(), Duration: res.Duration}
 	err := res.Err
 	var open *ingest.CircuitOpenError
@@ -223,7 +226,7 @@ func syncStage(ctx context.Context, stop <-chan struct{}, src Source, res SyncRe
 		st.Status, st.Detail = StateSkipped, "the run was stopped"
 	case err != nil && ctx.Err() != nil:
 		st.Status, st.Detail = StateAborted, "aborted by a second signal; every committed page is kept"
-	case err != nil && closed(stop):
+	case err != nil && ingest.Stopped(ctx):
 		st.Status, st.Detail = StateStopped, "stopped after the current page; progress saved"
 	case errors.As(err, &open) && res.Requests == 0:
 		st.Status, st.Detail = StateSkipped, "not tried: "+open.Error()

@@ -31,7 +31,7 @@ func TestSearchBudgetCarriesAcrossSources(t *testing.T) {
 	p := &runner.Pipeline{Store: s, Sources: runner.SourcesFromConfig(cfg),
 		Tokens: runner.NewTokenPool([]runner.Token{{Name: "TOK", Value: "token-1"}}),
 		Syncer: &runner.IngestSyncer{Store: s, APIURL: fake.APIURL(), Limits: ingest.Limits{MaxWait: 10 * time.Second}}}
-	res := p.SyncAll(context.Background(), nil)
+	res := p.SyncAll(context.Background())
 	if len(res) != 2 {
 		t.Fatalf("%d results for 2 sources", len(res))
 	}
@@ -69,7 +69,7 @@ func TestSyncAllSkipsOnceEveryTokenIsSpent(t *testing.T) {
 	p := &runner.Pipeline{Store: s, Sources: runner.SourcesFromConfig(cfg),
 		Tokens: runner.NewTokenPool([]runner.Token{{Name: "TOK", Value: "token-1"}}),
 		Syncer: &runner.IngestSyncer{Store: s, APIURL: fake.APIURL(), Limits: ingest.Limits{MaxWait: time.Second}}}
-	res := p.SyncAll(context.Background(), nil)
+	res := p.SyncAll(context.Background())
 	if res[0].Status != ingest.StatusPartial {
 		t.Errorf("first source %s (%v), want partial on the rate limit", res[0].Status, res[0].Err)
 	}

@@ -331,7 +331,7 @@ func (sw *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error 
 	log := w.log.With("job_id", job.ID, "source", src.String(), "attempt", job.Attempt)
 	// Each job tries the API host afresh, as each `errata run` does.
 	w.p.Syncer.ResetBreaker()
-	res := w.p.SyncSource(ctx, src, w.stop)
+	res := w.p.SyncSource(runner.WithStop(ctx, w.stop), src)
 	if res.Changed() && w.p.Classifier != nil {
 		if ierr := w.enqueueClassify(ctx); ierr != nil {
 			log.Error("could not queue classify", "error", ierr)

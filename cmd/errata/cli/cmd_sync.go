@@ -109,7 +109,7 @@ func runSync(c *urfavecli.Context, env *Env) error {
 			Limits: ingest.Limits{MaxWait: c.Duration("max-wait"), SecondaryBase: c.Duration("secondary-backoff"),
 				RetryBase: c.Duration("retry-backoff")},
 			Options: ingest.Options{Overlap: c.Duration("overlap"), Reconcile: c.Bool("reconcile"), Progress: prog.event}}}
-	results := p.SyncAll(ctx, stop)
+	results := p.SyncAll(runner.WithStop(ctx, stop))
 	sums := make([]ingest.Summary, len(results))
 	for i, r := range results {
 		sums[i] = r.Summary
