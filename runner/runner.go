@@ -159,7 +159,8 @@ type Pipeline struct {
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 
-	poolOnce sync.Once
+	poolOnce   sync.Once
+	anonTokens *TokenPool // when Tokens is nil
 }
 
 func (p *Pipeline) now() time.Time {

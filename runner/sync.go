@@ -205,14 +205,14 @@ func (p *Pipeline) SyncAll(ctx context.Context) []SyncResult {
 	return out
 }
 
-// tokenPool is p.Tokens, or an unauthenticated pool.
+// tokenPool is p.Tokens, or an unauthenticated pool of the Pipeline's
+// own (p.Tokens is left as the caller set it: the worker reads it).
 func (p *Pipeline) tokenPool() *TokenPool {
-	p.poolOnce.Do(func() {
-		if p.Tokens == nil {
-			p.Tokens = NewTokenPool(nil)
-		}
-	})
-	return p.Tokens
+	if p.Tokens != nil {
+		return p.Tokens
+	}
+	p.poolOnce.Do(func() { p.anonTokens = NewTokenPool(nil) })
+	return p.anonTokens
 }
 
 // syncStage is the run report's line for one source; failed is set when

@@ -54,31 +54,42 @@ func TestSearchBudgetCarriesAcrossSources(t *testing.T) {
 
 // TestSyncAllSkipsOnceEveryTokenIsSpent: once the only token's sync stopped
 // on a rate limit that resets beyond MaxWait, the later sources are
-// skipped without a request, as rate limited.
+// skipped without a request, as rate limited; without a token the
+// unauthenticated limit is tracked the same way.
 func TestSyncAllSkipsOnceEveryTokenIsSpent(t *testing.T) {
 	t.Parallel()
-	fake := githubfake.New(githubfake.Options{})
-	defer fake.Close()
-	for _, r := range []string{"acme/one", "acme/two", "acme/three"} {
-		fake.AddIssue(r, githubfake.NewIssue{Title: "segfault in the parser"})
-	}
-	fake.Inject(githubfake.Fault{Status: http.StatusForbidden, Primary: true, ResetIn: time.Hour})
-	s := storetest.New(t)
-	cfg := &config.Config{}
-	cfg.Sources.Repositories = []config.Repository{{Repo: "acme/one"}, {Repo: "acme/two"}, {Repo: "acme/three"}}
-	p := &runner.Pipeline{Store: s, Sources: runner.SourcesFromConfig(cfg),
-		Tokens: runner.NewTokenPool([]runner.Token{{Name: "TOK", Value: "token-1"}}),
-		Syncer: &runner.IngestSyncer{Store: s, APIURL: fake.APIURL(), Limits: ingest.Limits{MaxWait: time.Second}}}
-	res := p.SyncAll(context.Background())
-	if res[0].Status != ingest.StatusPartial {
-		t.Errorf("first source %s (%v), want partial on the rate limit", res[0].Status, res[0].Err)
-	}
-	for _, r := range res[1:] {
-		if _, limited := runner.RateLimitedUntil(r.Err); r.Status != ingest.StatusSkipped || !limited || r.Requests != 0 {
-			t.Errorf("%s: %s after %d requests (%v), want skipped as rate limited after none", r.Source, r.Status, r.Requests, r.Err)
-		}
-	}
-	if n := fake.Stats().Requests; n != 1 {
-		t.Errorf("%d requests, want the one that met the limit", n)
+	for _, tc := range []struct {
+		name   string
+		tokens *runner.TokenPool
+	}{
+		{"one token", runner.NewTokenPool([]runner.Token{{Name: "TOK", Value: "token-1"}})},
+		{"no token", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := githubfake.New(githubfake.Options{})
+			defer fake.Close()
+			for _, r := range []string{"acme/one", "acme/two", "acme/three"} {
+				fake.AddIssue(r, githubfake.NewIssue{Title: "segfault in the parser"})
+			}
+			fake.Inject(githubfake.Fault{Status: http.StatusForbidden, Primary: true, ResetIn: time.Hour})
+			s := storetest.New(t)
+			cfg := &config.Config{}
+			cfg.Sources.Repositories = []config.Repository{{Repo: "acme/one"}, {Repo: "acme/two"}, {Repo: "acme/three"}}
+			p := &runner.Pipeline{Store: s, Sources: runner.SourcesFromConfig(cfg), Tokens: tc.tokens,
+				Syncer: &runner.IngestSyncer{Store: s, APIURL: fake.APIURL(), Limits: ingest.Limits{MaxWait: time.Second}}}
+			res := p.SyncAll(context.Background())
+			if res[0].Status != ingest.StatusPartial {
+				t.Errorf("first source %s (%v), want partial on the rate limit", res[0].Status, res[0].Err)
+			}
+			for _, r := range res[1:] {
+				if _, limited := runner.RateLimitedUntil(r.Err); r.Status != ingest.StatusSkipped || !limited || r.Requests != 0 {
+					t.Errorf("%s: %s after %d requests (%v), want skipped as rate limited after none", r.Source, r.Status, r.Requests, r.Err)
+				}
+			}
+			if n := fake.Stats().Requests; n != 1 {
+				t.Errorf("%d requests, want the one that met the limit", n)
+			}
+		})
 	}
 }
