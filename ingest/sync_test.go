@@ -409,6 +409,11 @@ func TestSyncConcurrentRuns(t *testing.T) {
 	seedBig(fake, "o/r", 300)
 	st := storetest.New(t)
 	fake.Inject(githubfake.Fault{Delay: 700 * time.Millisecond})
+	// The second sync starts once the first has sent a request, that is,
+	// holds the source's lock, and is held up by the delay.
+	first := make(chan struct{})
+	var once sync.Once
+	fake.OnRequest(func(*http.Request) { once.Do(func() { close(first) }) })
 	src := []Source{{Kind: "repo", Key: "o/r"}}
 	var wg sync.WaitGroup
 	res := make([][]Summary, 2)
@@ -417,12 +422,13 @@ func TestSyncConcurrentRuns(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if i == 1 {
-				time.Sleep(200 * time.Millisecond)
+				<-first
 			}
 			res[i] = newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 		}()
 	}
 	wg.Wait()
+	fake.OnRequest(nil)
 	statuses := []string{string(res[0][0].Status), string(res[1][0].Status)}
 	sort.Strings(statuses)
 	if statuses[0] != "ok" || statuses[1] != "skipped" {
