@@ -28,8 +28,6 @@ type ClientOptions struct {
 	// Token is sent as a bearer token; empty means unauthenticated.
 	Token  string
 	Limits Limits
-	// Stop, when closed, makes pending waits return ErrStopped.
-	Stop <-chan struct{}
 	// Breaker, when set, is shared with the other clients of the run, so
 	// that a dead API host stops every source's requests (see Breaker);
 	// nil gives the client its own.
@@ -96,7 +94,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 		br.threshold = lim.BreakerThreshold
 		br.mu.Unlock()
 	}
-	tr := &transport{base: rt, token: o.Token, lim: lim, stop: o.Stop, onWait: o.OnWait,
+	tr := &transport{base: rt, token: o.Token, lim: lim, onWait: o.OnWait,
 		count: count, rates: map[string]rateState{}, sleepFn: sleepCtx, breaker: br, host: base.Host}
 	hc := &http.Client{
 		Transport: tr,

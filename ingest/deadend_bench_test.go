@@ -31,7 +31,7 @@ func BenchmarkDeadEndpoint(b *testing.B) {
 					b.Fatal(err)
 				}
 				t0 := time.Now()
-				sums := NewSyncer(c, st, Options{}).Run(context.Background(), manySources(100))
+				sums := NewSyncer(c, st, Options{}).runAll(context.Background(), manySources(100))
 				took := time.Since(t0)
 				skipped := 0
 				for _, s := range sums {

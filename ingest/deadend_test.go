@@ -94,7 +94,7 @@ func TestDeadEndpointFailsFast(t *testing.T) {
 				t.Fatal(err)
 			}
 			threshold := lim.withDefaults().BreakerThreshold
-			sums := NewSyncer(c, st, Options{}).Run(context.Background(), manySources(20))
+			sums := NewSyncer(c, st, Options{}).runAll(context.Background(), manySources(20))
 			if n := c.Count.Requests.Load(); n > int64(threshold) {
 				t.Errorf("%d attempts for 20 sources; want at most the breaker threshold %d", n, threshold)
 			}
@@ -148,7 +148,7 @@ func TestSlowBigPageStillGetsSmaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums := NewSyncer(c, st, Options{}).Run(context.Background(), []Source{{Kind: "repo", Key: "o/r"}})
+	sums := NewSyncer(c, st, Options{}).runAll(context.Background(), []Source{{Kind: "repo", Key: "o/r"}})
 	mustOK(t, sums)
 	diffSnap(t, "smaller pages after slow bodies", takeSnapshot(t, st), expected(fake, "o/r", false))
 }

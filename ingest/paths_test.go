@@ -46,7 +46,7 @@ func TestSyncRejectsHostileRepoNames(t *testing.T) {
 	for _, r := range hostileRepos {
 		srcs = append(srcs, Source{Kind: "repo", Key: r})
 	}
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(context.Background(), srcs)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(context.Background(), srcs)
 	for _, s := range sums {
 		if s.Status != "failed" || !strings.Contains(s.Message, "want owner/name") {
 			t.Errorf("%s: status %s (%s); want failed naming the expected shape", s.Source, s.Status, s.Message)
@@ -83,7 +83,7 @@ func TestSearchSkipsHitsOfHostileRepos(t *testing.T) {
 	var paths []string
 	fake.OnRequest(func(r *http.Request) { mu.Lock(); paths = append(paths, r.URL.Path); mu.Unlock() })
 	st := storetest.New(t)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(context.Background(), []Source{{Kind: "search", Key: "segfault"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(context.Background(), []Source{{Kind: "search", Key: "segfault"}})
 	mustOK(t, sums)
 	mu.Lock()
 	defer mu.Unlock()

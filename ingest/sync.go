@@ -60,7 +60,7 @@ import (
 
 // Source is one thing to sync.
 type Source struct {
-	Kind string // "repo" or "search"
+	Kind SourceKind
 	// Key is "owner/name" or the search query.
 	Key string
 	// Since bounds a first sync (zero: everything).
@@ -71,7 +71,7 @@ type Source struct {
 }
 
 func (s Source) String() string {
-	if s.Kind == "search" {
+	if s.Kind == KindSearch {
 		return "search " + strconv.Quote(s.Key)
 	}
 	return s.Key
@@ -110,16 +110,14 @@ type Options struct {
 	Logger            *slog.Logger
 	// Progress receives page and wait events (nil: none).
 	Progress func(Event)
-	// Stop, when closed, ends the run after the current page.
-	Stop <-chan struct{}
 }
 
 // Summary is one source's outcome in a run; it is also stored in
 // sync_runs.
 type Summary struct {
 	Source      string
-	Kind        string
-	Status      string // ok | partial | failed | interrupted | skipped
+	Kind        SourceKind
+	Status      Status
 	Requests    int64
 	NotModified int64
 	Waited      time.Duration
@@ -136,10 +134,12 @@ type Summary struct {
 	Gone         int // reconcile: issues marked gone
 	Repaired     int // reconcile: comment threads refetched
 	Message      string
-	Err          error `json:"-"`
+	// Err is why the source did not end StatusOK (nil when it did).
+	Err error `json:"-"`
 }
 
-// Syncer runs syncs against one GitHub API with one store.
+// Syncer syncs sources against one GitHub API (one client, so one token)
+// into one store.
 type Syncer struct {
 	c   *Client
 	st  *store.Store
@@ -167,53 +167,35 @@ func NewSyncer(c *Client, st *store.Store, o Options) *Syncer {
 	return &Syncer{c: c, st: st, opt: o, log: o.Logger}
 }
 
-// Run syncs the sources one after the other (requests for one token are
-// best made serially). A source that fails (gone, forbidden, retries
-// exhausted) is reported and the others still run; a stop, a cancelled
-// context or a rate-limit wait beyond MaxWait ends the run, with every
-// committed page kept. Once the client's circuit breaker has given up on
-// the API host, the remaining sources are reported skipped with the reason
-// (a *CircuitOpenError in Summary.Err).
-func (s *Syncer) Run(ctx context.Context, sources []Source) []Summary {
-	var out []Summary
-	halt := ""
-	for _, src := range sources {
-		if halt == "" && (s.stopRequested() || ctx.Err() != nil) {
-			halt = "not started: the run was stopped"
-		}
-		if halt != "" {
-			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: halt})
-			continue
-		}
-		if err := s.c.Unreachable(); err != nil {
-			// The API host is down for this run: report, do not try.
-			out = append(out, Summary{Source: src.String(), Kind: src.Kind, Status: "skipped", Message: "not tried: " + err.Error(), Err: err})
-			continue
-		}
-		sum := s.syncSource(ctx, src)
-		out = append(out, sum)
-		var wt *WaitTooLongError
-		switch {
-		case errors.Is(sum.Err, ErrStopped) || ctx.Err() != nil:
-			halt = "not started: the run was stopped"
-		case errors.As(sum.Err, &wt):
-			halt = "not started: " + wt.Error()
-		}
+// Sync brings one source up to date on the Syncer's client, committing
+// page by page. The caller owns the loop over sources (package runner:
+// `errata run`, `errata worker` and `errata sync` alike), so that one
+// long-lived client per token keeps what GitHub's headers taught it (the
+// core and search budgets left) from one source to the next. Sync is safe
+// to call from several goroutines; Summary counts only this source's
+// requests.
+//
+// A source that fails (gone, forbidden, retries exhausted) comes back
+// StatusFailed. A stop (WithStop), a cancelled context or a rate-limit
+// wait beyond MaxWait ends it with every committed page kept. Nothing is
+// sent, and the source comes back StatusSkipped with the reason in Err,
+// when the run was stopped before it began (ErrStopped), when the client's
+// circuit breaker has given up on the API host (a *CircuitOpenError), or
+// when another process is syncing it (ErrSourceBusy).
+func (s *Syncer) Sync(ctx context.Context, src Source) Summary {
+	if Stopped(ctx) || ctx.Err() != nil {
+		return Summary{Source: src.String(), Kind: src.Kind, Status: StatusSkipped,
+			Message: "not started: the run was stopped", Err: ErrStopped}
 	}
-	return out
+	if err := s.c.Unreachable(); err != nil {
+		// The API host is down for this run: report, do not try.
+		return Summary{Source: src.String(), Kind: src.Kind, Status: StatusSkipped, Message: "not tried: " + err.Error(), Err: err}
+	}
+	return s.syncSource(ctx, src)
 }
 
-func (s *Syncer) stopRequested() bool {
-	if s.opt.Stop == nil {
-		return false
-	}
-	select {
-	case <-s.opt.Stop:
-		return true
-	default:
-		return false
-	}
-}
+// Client is the client the Syncer sends its requests with.
+func (s *Syncer) Client() *Client { return s.c }
 
 // streamState is one stream's cursor.
 type streamState struct {
@@ -239,6 +221,7 @@ type sourceState struct {
 type run struct {
 	s        *Syncer
 	src      Source
+	stop     <-chan struct{} // from the context (WithStop)
 	id       int64
 	state    sourceState
 	sum      *Summary
@@ -270,26 +253,26 @@ func (r *run) skipPR(repo string, n int) {
 func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 	sum = Summary{Source: src.String(), Kind: src.Kind}
 	log := s.log.With("source", src.String())
-	if src.Kind == "repo" && !config.ValidRepo(src.Key) {
+	if src.Kind == KindRepo && !config.ValidRepo(src.Key) {
 		// Checked before anything is saved or requested: a bad name is
 		// never stored as a source and never reaches a request path.
-		sum.Status, sum.Err = "failed", fmt.Errorf("repository %q: want owner/name (letters, digits, '-', '_', '.')", src.Key)
+		sum.Status, sum.Err = StatusFailed, fmt.Errorf("repository %q: want owner/name (letters, digits, '-', '_', '.')", src.Key)
 		sum.Message = sum.Err.Error()
 		return sum
 	}
-	row, err := s.st.SyncSourceEnsure(ctx, src.Kind, src.Key)
+	row, err := s.st.SyncSourceEnsure(ctx, string(src.Kind), src.Key)
 	if err != nil {
-		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		sum.Status, sum.Err, sum.Message = StatusFailed, err, err.Error()
 		return sum
 	}
 	lock, err := s.st.SyncLockTry(ctx, row.ID)
 	if err != nil {
-		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		sum.Status, sum.Err, sum.Message = StatusFailed, err, err.Error()
 		return sum
 	}
 	if lock == nil {
-		sum.Status = "skipped"
-		sum.Message = "another errata sync is syncing this source"
+		sum.Status, sum.Err = StatusSkipped, ErrSourceBusy
+		sum.Message = ErrSourceBusy.Error()
 		log.Warn("skipped: another errata sync holds this source")
 		return sum
 	}
@@ -297,10 +280,10 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 	// Re-read the state under the lock: the other sync may just have
 	// committed.
 	if row, err = s.st.SyncSourceGet(ctx, row.ID); err != nil {
-		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		sum.Status, sum.Err, sum.Message = StatusFailed, err, err.Error()
 		return sum
 	}
-	r := &run{s: s, src: src, id: row.ID, sum: &sum, skipped: map[string]bool{}, prs: map[string]bool{}, known: map[int]bool{},
+	r := &run{s: s, src: src, id: row.ID, sum: &sum, stop: StopOf(ctx), skipped: map[string]bool{}, prs: map[string]bool{}, known: map[int]bool{},
 		per: s.opt.PerPage}
 	if len(row.State) > 0 {
 		if err := json.Unmarshal(row.State, &r.state); err != nil {
@@ -311,33 +294,36 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 	started := time.Now()
 	runID, err := s.st.SyncRunStart(ctx, row.ID, started)
 	if err != nil {
-		sum.Status, sum.Err, sum.Message = "failed", err, err.Error()
+		sum.Status, sum.Err, sum.Message = StatusFailed, err, err.Error()
 		return sum
 	}
-	req0, nm0, w0 := s.c.Count.Requests.Load(), s.c.Count.NotModified.Load(), s.c.Count.WaitedNanos.Load()
+	// This source's share of the client's counters (other syncs may use
+	// the client at the same time).
+	var own Counters
+	ctx = withCounters(ctx, &own)
 	if s.opt.Progress != nil {
 		s.opt.Progress(Event{Source: src.String(), RateRemaining: s.c.Count.RateRemaining.Load()}) // start: no pages yet
 	}
 
 	err = r.do(ctx)
 
-	sum.Requests = s.c.Count.Requests.Load() - req0
-	sum.NotModified = s.c.Count.NotModified.Load() - nm0
-	sum.Waited = time.Duration(s.c.Count.WaitedNanos.Load() - w0)
+	sum.Requests = own.Requests.Load()
+	sum.NotModified = own.NotModified.Load()
+	sum.Waited = time.Duration(own.WaitedNanos.Load())
 	sum.Pages = r.pages
 	sum.Err = err
 	var wt *WaitTooLongError
 	switch {
 	case err == nil:
-		sum.Status = "ok"
+		sum.Status = StatusOK
 	case errors.Is(err, ErrStopped) || errors.Is(err, context.Canceled):
-		sum.Status, sum.Message = "interrupted", "stopped; progress saved, the next run resumes"
+		sum.Status, sum.Message = StatusInterrupted, "stopped; progress saved, the next run resumes"
 	case errors.As(err, &wt):
-		sum.Status, sum.Message = "partial", wt.Error()+"; progress saved, the next run resumes"
+		sum.Status, sum.Message = StatusPartial, wt.Error()+"; progress saved, the next run resumes"
 	case errors.Is(err, errIncomplete):
-		sum.Status, sum.Message = "partial", err.Error()
+		sum.Status, sum.Message = StatusPartial, err.Error()
 	default:
-		sum.Status, sum.Message = "failed", err.Error()
+		sum.Status, sum.Message = StatusFailed, err.Error()
 		sum.Errors++
 	}
 	if sum.Message == "" && sum.Gone+sum.Repaired > 0 {
@@ -350,7 +336,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		defer cancel()
 	}
 	fin := time.Now()
-	if ferr := s.st.SyncRunFinish(fctx, store.SyncRun{ID: runID, SourceID: row.ID, FinishedAt: &fin, Status: sum.Status,
+	if ferr := s.st.SyncRunFinish(fctx, store.SyncRun{ID: runID, SourceID: row.ID, FinishedAt: &fin, Status: string(sum.Status),
 		Requests: int(sum.Requests), NotModified: int(sum.NotModified), WaitedMS: sum.Waited.Milliseconds(),
 		Errors: sum.Errors, IssuesNew: sum.Issues.Inserted, IssuesUpdated: sum.Issues.Updated,
 		CommentsNew: sum.Comments.Inserted, CommentsUpdated: sum.Comments.Updated, Message: sum.Message}); ferr != nil {
@@ -363,9 +349,9 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 		"issues_new", sum.Issues.Inserted, "issues_updated", sum.Issues.Updated, "comments_new", sum.Comments.Inserted,
 		"comments_updated", sum.Comments.Updated, "waited", sum.Waited.Round(time.Millisecond).String()}
 	switch sum.Status {
-	case "ok":
+	case StatusOK:
 		log.Info("synced", attrs...)
-	case "failed":
+	case StatusFailed:
 		log.Error("sync failed", append(attrs, "error", sum.Message)...)
 	default:
 		log.Warn("sync stopped", append(attrs, "reason", sum.Message)...)
@@ -375,7 +361,7 @@ func (s *Syncer) syncSource(ctx context.Context, src Source) (sum Summary) {
 
 func (r *run) do(ctx context.Context) error {
 	switch r.src.Kind {
-	case "repo":
+	case KindRepo:
 		r.owner, r.name, _ = strings.Cut(r.src.Key, "/")
 		if r.src.IncludePullRequests && !r.state.IncludePRs && (r.state.Issues.BackfillDone || !r.state.Issues.Cursor.IsZero()) {
 			// Pull requests were skipped so far: list everything again.
@@ -397,7 +383,7 @@ func (r *run) do(ctx context.Context) error {
 			}
 		}
 		return nil
-	case "search":
+	case KindSearch:
 		if r.state.Since.IsZero() && !r.src.Since.IsZero() && r.state.Issues.Cursor.IsZero() {
 			r.state.Since = r.src.Since.UTC()
 		}
@@ -420,12 +406,13 @@ func (r *run) repoErr(err error) error {
 	return err
 }
 
+// stopped reports whether the run's stop (WithStop) has been closed.
 func (r *run) stopped() bool {
-	if r.s.opt.Stop == nil {
+	if r.stop == nil {
 		return false
 	}
 	select {
-	case <-r.s.opt.Stop:
+	case <-r.stop:
 		return true
 	default:
 		return false

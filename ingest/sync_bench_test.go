@@ -108,7 +108,7 @@ func BenchmarkSync(b *testing.B) {
 		db0 := backendCPU(ctx, st)
 		b.StartTimer()
 		start, cpu0 := time.Now(), processCPU()
-		sums := NewSyncer(c, st, Options{}).Run(ctx, src)
+		sums := NewSyncer(c, st, Options{}).runAll(ctx, src)
 		el, cpu1 := time.Since(start), processCPU()
 		b.StopTimer()
 		db1 := backendCPU(ctx, st)
@@ -121,7 +121,7 @@ func BenchmarkSync(b *testing.B) {
 		own += el - fake.Stats().ServeTime
 		reqs += sums[0].Requests
 		c2, _ := NewClient(ClientOptions{APIURL: fake.APIURL(), Token: "bench"})
-		sums = NewSyncer(c2, st, Options{}).Run(ctx, src)
+		sums = NewSyncer(c2, st, Options{}).runAll(ctx, src)
 		resyncReqs += sums[0].Requests
 		resync304 += sums[0].NotModified
 		st.Close()

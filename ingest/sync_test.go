@@ -128,7 +128,7 @@ func diffSnap(t *testing.T, what string, got, want snapshot) {
 
 func newSyncer(t *testing.T, fake *githubfake.Server, st *store.Store, lim Limits, o Options) *Syncer {
 	t.Helper()
-	c, err := NewClient(ClientOptions{APIURL: fake.APIURL(), Token: "t0ken", Limits: lim, Stop: o.Stop})
+	c, err := NewClient(ClientOptions{APIURL: fake.APIURL(), Token: "t0ken", Limits: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestSyncRepository(t *testing.T) {
 	st := storetest.New(t)
 	src := []Source{{Kind: "repo", Key: "acme/widget"}}
 
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	mustOK(t, sums)
 	diffSnap(t, "first sync", takeSnapshot(t, st), expected(fake, "acme/widget", false))
 	if sums[0].PRsSkipped == 0 || sums[0].PullRequests != 0 {
@@ -165,7 +165,7 @@ func TestSyncRepository(t *testing.T) {
 
 	// Nothing changed: one request per stream, both 304.
 	fake.ResetStats()
-	sums = newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums = newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	mustOK(t, sums)
 	if sums[0].Requests != 2 || sums[0].NotModified != 2 {
 		t.Errorf("no-change re-sync: %d requests, %d not modified; want 2 and 2", sums[0].Requests, sums[0].NotModified)
@@ -181,7 +181,7 @@ func TestSyncRepository(t *testing.T) {
 	fake.Advance(time.Minute)
 	fake.EditComment("acme/widget", fake.Comments("acme/widget")[0].ID, "edited text")
 	fake.UpdateIssue("acme/widget", 2, func(i *githubfake.Issue) { i.State = "closed" })
-	sums = newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums = newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	mustOK(t, sums)
 	diffSnap(t, "incremental", takeSnapshot(t, st), expected(fake, "acme/widget", false))
 	if sums[0].Issues.Inserted != 1 || sums[0].Issues.Updated != 1 || sums[0].Comments.Inserted != 1 || sums[0].Comments.Updated != 1 {
@@ -209,9 +209,9 @@ func TestSyncPullRequestsKeptApart(t *testing.T) {
 	seedBig(fake, "o/r", 40)
 	st := storetest.New(t)
 	// First without pull requests, then the source turns them on.
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
 	diffSnap(t, "without PRs", takeSnapshot(t, st), expected(fake, "o/r", false))
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r", IncludePullRequests: true}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r", IncludePullRequests: true}})
 	mustOK(t, sums)
 	diffSnap(t, "with PRs", takeSnapshot(t, st), expected(fake, "o/r", true))
 	if sums[0].PullRequests != 8 {
@@ -231,7 +231,7 @@ func TestSyncSinceBoundsFirstSync(t *testing.T) {
 	seedBig(fake, "o/r", 30)
 	cut := fake.Issues("o/r")[20].UpdatedAt
 	st := storetest.New(t)
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r", Since: cut}}))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r", Since: cut}}))
 	got := takeSnapshot(t, st)
 	for _, is := range got.Issues {
 		if is.Updated.Before(cut) {
@@ -256,7 +256,7 @@ func TestSyncKilledMidwayResumes(t *testing.T) {
 	src := []Source{{Kind: "repo", Key: "o/r"}}
 
 	ref := storetest.New(t)
-	mustOK(t, newSyncer(t, fake, ref, fastLimits(), Options{Overlap: time.Minute}).Run(ctx, src))
+	mustOK(t, newSyncer(t, fake, ref, fastLimits(), Options{Overlap: time.Minute}).runAll(ctx, src))
 	want := takeSnapshot(t, ref)
 	diffSnap(t, "reference", want, expected(fake, "o/r", false))
 
@@ -273,7 +273,7 @@ func TestSyncKilledMidwayResumes(t *testing.T) {
 					cancel()
 				}
 			})
-			sums := newSyncer(t, fake2, st, fastLimits(), Options{Overlap: time.Minute}).Run(kctx, src)
+			sums := newSyncer(t, fake2, st, fastLimits(), Options{Overlap: time.Minute}).runAll(kctx, src)
 			if sums[0].Status != "interrupted" {
 				t.Fatalf("status %s (%s), want interrupted", sums[0].Status, sums[0].Message)
 			}
@@ -282,7 +282,7 @@ func TestSyncKilledMidwayResumes(t *testing.T) {
 				t.Fatalf("killed sync stored everything already (%d issues, %d comments)", len(mid.Issues), len(mid.Comments))
 			}
 			fake2.OnRequest(nil)
-			mustOK(t, newSyncer(t, fake2, st, fastLimits(), Options{Overlap: time.Minute}).Run(ctx, src))
+			mustOK(t, newSyncer(t, fake2, st, fastLimits(), Options{Overlap: time.Minute}).runAll(ctx, src))
 			diffSnap(t, "after rerun", takeSnapshot(t, st), want)
 		})
 	}
@@ -291,12 +291,12 @@ func TestSyncKilledMidwayResumes(t *testing.T) {
 		stop := make(chan struct{})
 		var once sync.Once
 		var pages atomic.Int64
-		o := Options{Overlap: time.Minute, Stop: stop, Progress: func(e Event) {
+		o := Options{Overlap: time.Minute, Progress: func(e Event) {
 			if e.Pages > 0 && pages.Add(1) == 3 {
 				once.Do(func() { close(stop) })
 			}
 		}}
-		sums := newSyncer(t, fake, st, fastLimits(), o).Run(ctx, src)
+		sums := newSyncer(t, fake, st, fastLimits(), o).runAll(WithStop(ctx, stop), src)
 		if sums[0].Status != "interrupted" || sums[0].Pages != 3 {
 			t.Fatalf("status %s after %d pages, want interrupted after 3", sums[0].Status, sums[0].Pages)
 		}
@@ -305,7 +305,7 @@ func TestSyncKilledMidwayResumes(t *testing.T) {
 		if got := takeSnapshot(t, st); len(got.Issues) < 236 || len(got.Issues) > 240 || len(got.Comments) != 0 {
 			t.Errorf("stopped after 3 pages with %d issues and %d comments stored", len(got.Issues), len(got.Comments))
 		}
-		mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{Overlap: time.Minute}).Run(ctx, src))
+		mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{Overlap: time.Minute}).runAll(ctx, src))
 		diffSnap(t, "after rerun", takeSnapshot(t, st), want)
 	})
 }
@@ -335,7 +335,7 @@ func TestSyncSurvivesFaults(t *testing.T) {
 	for _, f := range faults {
 		fake.Inject(f)
 	}
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}})
 	mustOK(t, sums)
 	diffSnap(t, "with faults", takeSnapshot(t, st), want)
 	if sums[0].Waited < 2*time.Second {
@@ -359,18 +359,20 @@ func TestSyncMaxWaitStopsCleanly(t *testing.T) {
 	})
 	lim := fastLimits()
 	lim.MaxWait = time.Second
-	sums := newSyncer(t, fake, st, lim, Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}, {Kind: "repo", Key: "o/other"}})
+	sums := newSyncer(t, fake, st, lim, Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}, {Kind: "repo", Key: "o/other"}})
 	if sums[0].Status != "partial" || !strings.Contains(sums[0].Message, "max-wait") {
 		t.Fatalf("status %s %q, want partial with a max-wait message", sums[0].Status, sums[0].Message)
 	}
-	if sums[1].Status != "skipped" {
-		t.Errorf("second source %s, want skipped after the rate limit", sums[1].Status)
+	// The client remembers the spent budget: the second source stops at
+	// once, without a request.
+	if sums[1].Status != StatusPartial || sums[1].Requests != 0 {
+		t.Errorf("second source %s after %d requests, want partial after none", sums[1].Status, sums[1].Requests)
 	}
 	if got := takeSnapshot(t, st); len(got.Issues) == 0 || len(got.Issues) >= len(want.Issues) {
 		t.Errorf("partial sync stored %d issues", len(got.Issues))
 	}
 	fake.OnRequest(nil)
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
 	diffSnap(t, "resumed", takeSnapshot(t, st), want)
 }
 
@@ -382,7 +384,7 @@ func TestSyncGoneRepositoriesSkipped(t *testing.T) {
 	seedBig(fake, "o/r", 12)
 	fake.SetRepoStatus("o/private", http.StatusForbidden)
 	st := storetest.New(t)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{
 		{Kind: "repo", Key: "o/missing"}, {Kind: "repo", Key: "o/private"}, {Kind: "repo", Key: "o/r"}})
 	if sums[0].Status != "failed" || !strings.Contains(sums[0].Message, "not found") {
 		t.Errorf("missing repo: %s %q", sums[0].Status, sums[0].Message)
@@ -407,6 +409,11 @@ func TestSyncConcurrentRuns(t *testing.T) {
 	seedBig(fake, "o/r", 300)
 	st := storetest.New(t)
 	fake.Inject(githubfake.Fault{Delay: 700 * time.Millisecond})
+	// The second sync starts once the first has sent a request, that is,
+	// holds the source's lock, and is held up by the delay.
+	first := make(chan struct{})
+	var once sync.Once
+	fake.OnRequest(func(*http.Request) { once.Do(func() { close(first) }) })
 	src := []Source{{Kind: "repo", Key: "o/r"}}
 	var wg sync.WaitGroup
 	res := make([][]Summary, 2)
@@ -415,20 +422,21 @@ func TestSyncConcurrentRuns(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if i == 1 {
-				time.Sleep(200 * time.Millisecond)
+				<-first
 			}
-			res[i] = newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+			res[i] = newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 		}()
 	}
 	wg.Wait()
-	statuses := []string{res[0][0].Status, res[1][0].Status}
+	fake.OnRequest(nil)
+	statuses := []string{string(res[0][0].Status), string(res[1][0].Status)}
 	sort.Strings(statuses)
 	if statuses[0] != "ok" || statuses[1] != "skipped" {
 		t.Fatalf("statuses %v, want one ok and one skipped", statuses)
 	}
 	diffSnap(t, "concurrent", takeSnapshot(t, st), expected(fake, "o/r", false))
 	// The cursor is intact: a re-sync costs two 304s.
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	if sums[0].Requests != 2 || sums[0].NotModified != 2 {
 		t.Errorf("after concurrent runs: %d requests, %d 304s", sums[0].Requests, sums[0].NotModified)
 	}
@@ -442,7 +450,7 @@ func TestSyncReconcile(t *testing.T) {
 	seedBig(fake, "o/r", 30)
 	st := storetest.New(t)
 	src := []Source{{Kind: "repo", Key: "o/r"}}
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src))
 	var withComments int
 	for _, is := range fake.Issues("o/r") {
 		if !is.IsPR && is.Comments >= 2 && withComments == 0 {
@@ -458,7 +466,7 @@ func TestSyncReconcile(t *testing.T) {
 	fake.TransferIssue("o/r", 1, "o/elsewhere")
 	fake.DeleteIssue("o/r", 2)
 	fake.DeleteComment("o/r", victim)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{Reconcile: true}).Run(ctx, src)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{Reconcile: true}).runAll(ctx, src)
 	mustOK(t, sums)
 	if sums[0].Gone != 2 || sums[0].Repaired != 1 {
 		t.Errorf("gone %d repaired %d, want 2 and 1", sums[0].Gone, sums[0].Repaired)
@@ -511,7 +519,7 @@ func TestSyncSearch(t *testing.T) {
 	st := storetest.New(t)
 	src := []Source{{Kind: "search", Key: "segfault"}}
 	fake.RecordPaths(true)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).Run(ctx, src)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).runAll(ctx, src)
 	mustOK(t, sums)
 	// Dozens of hits with comments per repository: the repository-wide
 	// list is cheaper than one request per issue.
@@ -554,7 +562,7 @@ func TestSyncSearch(t *testing.T) {
 		t.Errorf("stored %d comments, want %d", len(got.Comments), wantComments)
 	}
 	// Unchanged: one search request, answered 304.
-	sums = newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).Run(ctx, src)
+	sums = newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).runAll(ctx, src)
 	mustOK(t, sums)
 	if sums[0].Requests != 1 || sums[0].NotModified != 1 {
 		t.Errorf("no-change search re-sync: %d requests, %d 304s", sums[0].Requests, sums[0].NotModified)
@@ -564,7 +572,7 @@ func TestSyncSearch(t *testing.T) {
 	hit := fake.Issues("a/one")[0]
 	fake.AddComment("a/one", hit.Number, "", "new reply", time.Time{})
 	fake.RecordPaths(true)
-	sums = newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).Run(ctx, src)
+	sums = newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20}).runAll(ctx, src)
 	mustOK(t, sums)
 	if sums[0].Comments.Inserted != 1 {
 		t.Errorf("new comment not stored: %+v", sums[0].Comments)
@@ -594,7 +602,7 @@ func TestSyncCatchUpBeyondOnePage(t *testing.T) {
 	seedBig(fake, "o/r", 300)
 	st := storetest.New(t)
 	src := []Source{{Kind: "repo", Key: "o/r"}}
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src))
 	fake.Advance(time.Hour)
 	for n := 1; n <= 260; n++ {
 		fake.UpdateIssue("o/r", n, func(i *githubfake.Issue) { i.Title += " (edited)" })
@@ -603,13 +611,13 @@ func TestSyncCatchUpBeyondOnePage(t *testing.T) {
 		}
 		fake.Advance(time.Second)
 	}
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	mustOK(t, sums)
 	diffSnap(t, "catch-up", takeSnapshot(t, st), expected(fake, "o/r", false))
 	if sums[0].Issues.Updated < 200 || sums[0].Comments.Inserted < 100 {
 		t.Errorf("catch-up counts: issues %+v comments %+v", sums[0].Issues, sums[0].Comments)
 	}
-	sums = newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums = newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	if sums[0].Requests != 2 || sums[0].NotModified != 2 {
 		t.Errorf("after catch-up: %d requests, %d 304s; want 2 and 2", sums[0].Requests, sums[0].NotModified)
 	}
@@ -628,7 +636,7 @@ func TestSyncSearchBudget(t *testing.T) {
 		fake.Advance(time.Minute)
 	}
 	st := storetest.New(t)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 10}).Run(ctx, []Source{{Kind: "search", Key: "deadlock repo:o/r"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 10}).runAll(ctx, []Source{{Kind: "search", Key: "deadlock repo:o/r"}})
 	mustOK(t, sums)
 	if got := takeSnapshot(t, st); len(got.Issues) != 50 {
 		t.Errorf("stored %d issues, want 50", len(got.Issues))
@@ -658,7 +666,7 @@ func TestSyncServerFailureMidway(t *testing.T) {
 			fake.Inject(githubfake.Fault{Status: 502, Count: 1000})
 		}
 	})
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}})
 	if sums[0].Status != "failed" || !strings.Contains(sums[0].Message, "giving up after 6 attempts") {
 		t.Fatalf("status %s %q", sums[0].Status, sums[0].Message)
 	}
@@ -667,7 +675,7 @@ func TestSyncServerFailureMidway(t *testing.T) {
 	}
 	fake.OnRequest(nil)
 	fake.ClearFaults()
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}}))
 	diffSnap(t, "after recovery", takeSnapshot(t, st), want)
 }
 
@@ -681,9 +689,9 @@ func TestSyncEmptyRepositoryThenBusy(t *testing.T) {
 	fake.AddRepo("o/quiet")
 	st := storetest.New(t)
 	src := []Source{{Kind: "repo", Key: "o/quiet"}}
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src))
 	seedBig(fake, "o/quiet", 230)
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src))
 	diffSnap(t, "after the repository filled up", takeSnapshot(t, st), expected(fake, "o/quiet", false))
 }
 
@@ -705,7 +713,7 @@ func TestSyncSearchCapWithinOneSecond(t *testing.T) {
 		fake.Advance(time.Minute)
 	}
 	st := storetest.New(t)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20, SearchResultCap: 50}).Run(ctx, []Source{{Kind: "search", Key: "oom"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{PerPage: 20, SearchResultCap: 50}).runAll(ctx, []Source{{Kind: "search", Key: "oom"}})
 	mustOK(t, sums)
 	if sums[0].Errors != 1 || !strings.Contains(sums[0].Message, "unreachable") {
 		t.Errorf("errors %d message %q", sums[0].Errors, sums[0].Message)
@@ -729,7 +737,7 @@ func TestSyncSmallerPagesOnPersistentFailure(t *testing.T) {
 	seedBig(fake, "o/r", 120)
 	fake.Inject(githubfake.Fault{PathContains: "direction=asc&per_page=100", Status: 502, Count: 1000})
 	st := storetest.New(t)
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}})
 	mustOK(t, sums)
 	diffSnap(t, "smaller pages", takeSnapshot(t, st), expected(fake, "o/r", false))
 }
@@ -752,7 +760,7 @@ func TestSyncAgreesWithImport(t *testing.T) {
 	if err != nil || sum.Issues.Inserted != 32 || sum.PullRequests.Inserted != 8 {
 		t.Fatalf("import: %+v %v", sum, err)
 	}
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, []Source{{Kind: "repo", Key: "o/r"}})
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, []Source{{Kind: "repo", Key: "o/r"}})
 	mustOK(t, sums)
 	if sums[0].Issues.Inserted != 0 || sums[0].Issues.Updated != 0 {
 		t.Errorf("sync rewrote imported issues: %+v", sums[0].Issues)
@@ -779,7 +787,7 @@ func TestSyncSearchIncompleteKeepsFailing(t *testing.T) {
 	fake.Inject(githubfake.Fault{Incomplete: true, Count: 100})
 	st := storetest.New(t)
 	src := []Source{{Kind: "search", Key: "overflow"}}
-	sums := newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src)
+	sums := newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src)
 	if sums[0].Status != "partial" || !strings.Contains(sums[0].Message, "incomplete_results") {
 		t.Fatalf("status %s %q", sums[0].Status, sums[0].Message)
 	}
@@ -791,7 +799,7 @@ func TestSyncSearchIncompleteKeepsFailing(t *testing.T) {
 		t.Errorf("cursor moved to %v (%v) on incomplete results", v.IssuesCursor, err)
 	}
 	fake.ClearFaults()
-	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).Run(ctx, src))
+	mustOK(t, newSyncer(t, fake, st, fastLimits(), Options{}).runAll(ctx, src))
 	if got := takeSnapshot(t, st); len(got.Issues) != 30 {
 		t.Errorf("stored %d issues, want 30", len(got.Issues))
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/errata-tool/errata/internal/backoff"
 )
 
 // Limits tune how the client waits and retries. Zero fields take the
@@ -145,12 +146,11 @@ type transport struct {
 	host    string // the API host, the breaker's key
 	token   string
 	lim     Limits
-	stop    <-chan struct{}
 	onWait  Waiter
 	count   *Counters
 	mu      sync.Mutex
 	rates   map[string]rateState
-	sleepFn func(ctx context.Context, stop <-chan struct{}, d time.Duration) error
+	sleepFn func(ctx context.Context, d time.Duration) error
 }
 
 func resourceOf(path string) string {
@@ -198,7 +198,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			failures++
-			t.count.Retries.Add(1)
+			t.add(ctx, func(c *Counters) { c.Retries.Add(1) })
 			if err := t.wait(ctx, t.backoff(failures), "network error", time.Time{}); err != nil {
 				return nil, err
 			}
@@ -208,7 +208,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.observe(res, resp)
 		switch code := resp.StatusCode; {
 		case code == http.StatusNotModified:
-			t.count.NotModified.Add(1)
+			t.add(ctx, func(c *Counters) { c.NotModified.Add(1) })
 			return pass(resp), nil
 		case code == http.StatusForbidden || code == http.StatusTooManyRequests:
 			kind, wait, until := classifyLimit(resp, body)
@@ -236,11 +236,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: secondary + 1, Last: fmt.Sprintf("%d secondary rate limit", code)}
 			}
 			if wait == 0 {
-				wait = t.lim.SecondaryBase << secondary
-				wait += time.Duration(rand.Int64N(int64(wait)/10 + 1)) // up to 10% jitter
+				// SecondaryBase doubled each time, with up to 10% jitter
+				// (a wait beyond MaxWait stops the sync, so no cap).
+				wait = backoff.Policy{Base: t.lim.SecondaryBase, Max: 24 * time.Hour, Low: 1, High: 1.1}.Wait(secondary)
 			}
 			secondary++
-			t.count.Retries.Add(1)
+			t.add(ctx, func(c *Counters) { c.Retries.Add(1) })
 			if err := t.wait(ctx, wait, "secondary rate limit", time.Now().Add(wait)); err != nil {
 				return nil, err
 			}
@@ -250,7 +251,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, &RetriesExhaustedError{URL: redactURL(req.URL.String()), Attempts: failures + 1, Last: resp.Status}
 			}
 			failures++
-			t.count.Retries.Add(1)
+			t.add(ctx, func(c *Counters) { c.Retries.Add(1) })
 			wait := t.backoff(failures)
 			if ra := retryAfter(resp); ra > 0 {
 				wait = ra
@@ -285,7 +286,7 @@ func (t *transport) attempt(orig *http.Request) (*http.Response, []byte, error) 
 			req.URL.RawQuery = q.Encode()
 		}
 	}
-	t.count.Requests.Add(1)
+	t.add(orig.Context(), func(c *Counters) { c.Requests.Add(1) })
 	resp, err := t.base.RoundTrip(req)
 	noAnswer.Stop()
 	if err != nil {
@@ -305,17 +306,15 @@ func (t *transport) attempt(orig *http.Request) (*http.Response, []byte, error) 
 	return resp, body, nil
 }
 
+// backoff is the wait before the n-th retry (from 1) of a 5xx or network
+// error: RetryBase doubled each time, at most 5 minutes, with equal jitter
+// (between half and all of it).
 func (t *transport) backoff(n int) time.Duration {
-	d := t.lim.RetryBase << (n - 1)
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
-	}
-	// Full jitter around half: [d/2, d).
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Policy{Base: t.lim.RetryBase, Max: 5 * time.Minute, Low: 0.5, High: 1}.Wait(n - 1)
 }
 
 // wait sleeps d unless it is longer than MaxWait, the context ends or a
-// graceful stop is requested.
+// graceful stop (WithStop) is requested.
 func (t *transport) wait(ctx context.Context, d time.Duration, reason string, until time.Time) error {
 	if d <= 0 {
 		return nil
@@ -330,12 +329,15 @@ func (t *transport) wait(ctx context.Context, d time.Duration, reason string, un
 		t.onWait(reason, d)
 	}
 	start := time.Now()
-	err := t.sleepFn(ctx, t.stop, d)
-	t.count.WaitedNanos.Add(int64(time.Since(start)))
+	err := t.sleepFn(ctx, d)
+	t.add(ctx, func(c *Counters) { c.WaitedNanos.Add(int64(time.Since(start))) })
 	return err
 }
 
-func sleepCtx(ctx context.Context, stop <-chan struct{}, d time.Duration) error {
+// sleepCtx sleeps d unless ctx ends (its error) or its stop is closed
+// (ErrStopped).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	stop := StopOf(ctx)
 	tm := time.NewTimer(d)
 	defer tm.Stop()
 	select {
@@ -406,18 +408,9 @@ func classifyLimit(resp *http.Response, body []byte) (kind string, wait time.Dur
 	return "", 0, time.Time{}
 }
 
+// retryAfter is the wait the answer asks for with Retry-After (0: none).
 func retryAfter(resp *http.Response) time.Duration {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
-	}
-	return 0
+	return backoff.RetryAfter(resp.Header, time.Now())
 }
 
 func retryableNetErr(err error) bool {
@@ -579,6 +572,17 @@ func (b *Breaker) failure(host string, err error) error {
 		return &CircuitOpenError{Host: host, Failures: h.fails, Last: h.last}
 	}
 	return nil
+}
+
+// Reset closes the circuit of every host and forgets their failures: the
+// next request tries again. A nil Breaker does nothing.
+func (b *Breaker) Reset() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	clear(b.hosts)
 }
 
 // success records an answer: the failures so far were not in a row.

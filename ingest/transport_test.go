@@ -242,14 +242,14 @@ func TestStopInterruptsWait(t *testing.T) {
 	lim := fastLimits()
 	lim.SecondaryBase = time.Minute
 	lim.MaxWait = time.Hour
-	c, err := NewClient(ClientOptions{APIURL: fake.APIURL(), Limits: lim, Stop: stop})
+	// The stop comes once the client has begun its minute-long wait.
+	c, err := NewClient(ClientOptions{APIURL: fake.APIURL(), Limits: lim, OnWait: func(string, time.Duration) { close(stop) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake.Inject(githubfake.Fault{Status: 429})
-	go func() { time.Sleep(100 * time.Millisecond); close(stop) }()
 	var raws []json.RawMessage
-	_, err = c.get(context.Background(), "repos/o/r/issues", "", &raws, false)
+	_, err = c.get(WithStop(context.Background(), stop), "repos/o/r/issues", "", &raws, false)
 	if !errors.Is(err, ErrStopped) {
 		t.Fatalf("err = %v, want ErrStopped", err)
 	}

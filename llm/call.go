@@ -8,17 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/errata-tool/errata/classify/redact"
+	"github.com/errata-tool/errata/internal/backoff"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -233,7 +232,8 @@ func (c *Client) attempts(ctx context.Context, r request, est int) (answer, erro
 		}
 		wait := ce.wait
 		if wait <= 0 {
-			wait = backoff(c.cfg.BackoffBase, attempt)
+			// BackoffBase doubled per attempt, at most 30 s, ±25%.
+			wait = backoff.Policy{Base: c.cfg.BackoffBase, Max: 30 * time.Second, Low: 0.75, High: 1.25}.Wait(attempt)
 		}
 		if wait > c.cfg.MaxRetryWait {
 			return answer{}, fmt.Errorf("%w (server asked to wait %s, more than %s)", last, wait.Round(time.Second), c.cfg.MaxRetryWait)
@@ -249,16 +249,6 @@ func mentionsFormat(msg string) bool {
 	m := strings.ToLower(msg)
 	return strings.Contains(m, "response_format") || strings.Contains(m, "json_schema") ||
 		strings.Contains(m, "response format") || strings.Contains(m, "json_object") || strings.Contains(m, "structured output")
-}
-
-// backoff is base·2^attempt with ±25% jitter, capped at 30s.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt, 10)
-	if d > 30*time.Second || d <= 0 {
-		d = 30 * time.Second
-	}
-	j := time.Duration(rand.Int64N(int64(d)/2+1)) - d/4
-	return d + j
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -411,35 +401,9 @@ func classifyErr(err error, h http.Header) error {
 		ce.fatal = true
 	}
 	if ce.retry {
-		ce.wait = retryAfter(h, time.Now())
+		ce.wait = backoff.RetryAfter(h, time.Now())
 	}
 	return ce
-}
-
-// retryAfter reads retry-after-ms (OpenAI) or Retry-After (seconds or an
-// HTTP date); 0 when absent.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	if h == nil {
-		return 0
-	}
-	if v := h.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return time.Duration(ms * float64(time.Millisecond))
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func (c *Client) cacheGet(ctx context.Context, h string) (string, bool) {

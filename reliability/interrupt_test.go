@@ -104,9 +104,9 @@ func runChild() int {
 		return 1
 	}
 	s := ingest.NewSyncer(c, st, ingest.Options{PerPage: syncPerPage})
-	sums := s.Run(ctx, []ingest.Source{{Kind: "repo", Key: syncRepo, IncludePullRequests: true}})
-	fmt.Println("child:", sums[0].Status, sums[0].Message)
-	if sums[0].Status != "ok" {
+	sum := s.Sync(ctx, ingest.Source{Kind: ingest.KindRepo, Key: syncRepo, IncludePullRequests: true})
+	fmt.Println("child:", sum.Status, sum.Message)
+	if sum.Status != ingest.StatusOK {
 		return 1
 	}
 	return 0

@@ -61,16 +61,12 @@ func fastLimits() ingest.Limits {
 // apiURL into st.
 func syncOnce(ctx context.Context, t *testing.T, st *store.Store, apiURL string, token string, stop <-chan struct{}) ingest.Summary {
 	t.Helper()
-	c, err := ingest.NewClient(ingest.ClientOptions{APIURL: apiURL, Token: token, Limits: fastLimits(), Stop: stop})
+	c, err := ingest.NewClient(ingest.ClientOptions{APIURL: apiURL, Token: token, Limits: fastLimits()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := ingest.NewSyncer(c, st, ingest.Options{PerPage: syncPerPage, Stop: stop, Reconcile: false})
-	sums := s.Run(ctx, []ingest.Source{{Kind: "repo", Key: syncRepo, IncludePullRequests: true}})
-	if len(sums) != 1 {
-		t.Fatalf("%d summaries", len(sums))
-	}
-	return sums[0]
+	s := ingest.NewSyncer(c, st, ingest.Options{PerPage: syncPerPage, Reconcile: false})
+	return s.Sync(ingest.WithStop(ctx, stop), ingest.Source{Kind: ingest.KindRepo, Key: syncRepo, IncludePullRequests: true})
 }
 
 // dumpData returns the full content of the data tables (repositories,

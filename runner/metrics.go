@@ -77,17 +77,17 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-func (m *Metrics) observeSync(src Source, tok Token, res SyncResult, err error, d time.Duration) {
+func (m *Metrics) observeSync(src Source, tok Token, res SyncResult) {
 	if m == nil {
 		return
 	}
 	s := src.String()
 	m.requests.WithLabelValues(s).Add(float64(res.Requests))
 	m.notModified.WithLabelValues(s).Add(float64(res.NotModified))
-	m.issuesSynced.WithLabelValues(s, "new").Add(float64(res.IssuesNew))
-	m.issuesSynced.WithLabelValues(s, "updated").Add(float64(res.IssuesUpdated))
-	m.commentsSynced.WithLabelValues(s, "new").Add(float64(res.CommentsNew))
-	m.commentsSynced.WithLabelValues(s, "updated").Add(float64(res.CommentsUpdated))
+	m.issuesSynced.WithLabelValues(s, "new").Add(float64(res.Issues.Inserted))
+	m.issuesSynced.WithLabelValues(s, "updated").Add(float64(res.Issues.Updated))
+	m.commentsSynced.WithLabelValues(s, "new").Add(float64(res.Comments.Inserted))
+	m.commentsSynced.WithLabelValues(s, "updated").Add(float64(res.Comments.Updated))
 	name := tok.Name
 	if name == "" {
 		name = "none"
@@ -98,11 +98,11 @@ func (m *Metrics) observeSync(src Source, tok Token, res SyncResult, err error, 
 	if res.RateLimit > 0 {
 		m.rateLimit.WithLabelValues(name).Set(float64(res.RateLimit))
 	}
-	m.durations.WithLabelValues("sync").Observe(d.Seconds())
+	m.durations.WithLabelValues("sync").Observe(res.Duration.Seconds())
 	result := "ok"
-	if _, ok := RateLimitedUntil(err); ok {
+	if _, ok := RateLimitedUntil(res.Err); ok {
 		result = "rate_limited"
-	} else if err != nil {
+	} else if res.Err != nil {
 		result = "failed"
 		m.jobFailures.WithLabelValues("sync").Inc()
 	} else {

@@ -5,11 +5,15 @@
 // runs as River jobs.
 //
 // The stages belong to other packages (ingest, classify, reports/pages,
-// reports/trends). The runner reaches them through the small interfaces
-// Syncer, Classifier and Publisher, which the CLI implements with those
-// packages' exported functions. The runner owns what is common to both
-// schedulers:
+// reports/trends). The runner syncs with package ingest directly
+// (IngestSyncer, one long-lived client per token), and reaches classify
+// and the reports through the small interfaces Classifier and Publisher,
+// which the CLI implements with those packages' exported functions. The
+// runner owns what is common to `errata run`, `errata worker` and
+// `errata sync`:
 //
+//   - the sync loop, stopping and token rotation (sync.go): every source is
+//     synced through Pipeline.SyncSource;
 //   - the run lock: a session-level PostgreSQL advisory lock (RunLockKey),
 //     tried without waiting, so an overlapping `errata run` exits at once
 //     with ExitLocked and a message saying who holds it; the lock dies with
@@ -41,12 +45,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/errata-tool/errata/classify"
-	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/store"
 )
@@ -86,72 +90,6 @@ const (
 // nor schedule.interval says.
 const DefaultInterval = time.Hour
 
-// Source is one configured sync source.
-type Source struct {
-	Kind     string // "repo" or "search"
-	Key      string // "owner/name" or the search query
-	Interval time.Duration
-	// Repo and Search are the configuration entries, for the Syncer.
-	Repo   *config.Repository
-	Search *config.Search
-}
-
-// String is "repo owner/name" or "search <query>".
-func (s Source) String() string { return s.Kind + " " + s.Key }
-
-// SourcesFromConfig lists the configured sources with their intervals:
-// the source's own interval, else schedule.interval, else DefaultInterval.
-func SourcesFromConfig(cfg *config.Config) []Source {
-	def := cfg.Schedule.Interval.Duration
-	if def <= 0 {
-		def = DefaultInterval
-	}
-	var out []Source
-	for i := range cfg.Sources.Repositories {
-		r := &cfg.Sources.Repositories[i]
-		iv := r.Interval.Duration
-		if iv <= 0 {
-			iv = def
-		}
-		out = append(out, Source{Kind: "repo", Key: r.Repo, Interval: iv, Repo: r})
-	}
-	for i := range cfg.Sources.Searches {
-		s := &cfg.Sources.Searches[i]
-		iv := s.Interval.Duration
-		if iv <= 0 {
-			iv = def
-		}
-		out = append(out, Source{Kind: "search", Key: s.Query, Interval: iv, Search: s})
-	}
-	return out
-}
-
-// SyncResult is what one source's sync did.
-type SyncResult struct {
-	Requests        int64
-	NotModified     int64
-	IssuesNew       int
-	IssuesUpdated   int
-	CommentsNew     int
-	CommentsUpdated int
-	// RateRemaining and RateLimit are the last core rate-limit headers
-	// seen (-1 when unknown).
-	RateRemaining, RateLimit int64
-}
-
-// Changed reports whether the sync stored anything new.
-func (r SyncResult) Changed() bool {
-	return r.IssuesNew+r.IssuesUpdated+r.CommentsNew+r.CommentsUpdated > 0
-}
-
-// Syncer brings one source up to date with one token ("" for none). The
-// sync must commit page by page, stop after the current page when ctx is
-// cancelled or stop is closed, and report a rate-limit stop with an error
-// for which RateLimitedUntil is true.
-type Syncer interface {
-	Sync(ctx context.Context, src Source, token string, stop <-chan struct{}) (SyncResult, error)
-}
-
 // Classifier classifies the issues that changed since it last ran.
 type Classifier interface {
 	Classify(ctx context.Context) (ClassifyResult, error)
@@ -170,9 +108,8 @@ type Publisher interface {
 	Trends(ctx context.Context, dir string) (string, error)
 }
 
-// RateLimitError is the error type a Syncer may return for a rate-limit
-// stop when it does not use ingest's *WaitTooLongError: the sync stopped
-// with its progress saved and can resume at Until.
+// RateLimitError is a sync's Err when it was not started because every
+// token is known to be rate limited: it can start at Until.
 type RateLimitError struct {
 	Until time.Time
 	Err   error
@@ -205,10 +142,12 @@ func RateLimitedUntil(err error) (time.Time, bool) {
 
 // Pipeline holds what both schedulers need.
 type Pipeline struct {
-	Store      *store.Store
-	Sources    []Source
-	Tokens     *TokenPool
-	Syncer     Syncer
+	Store   *store.Store
+	Sources []Source
+	// Tokens are used in turn (nil: unauthenticated).
+	Tokens *TokenPool
+	// Syncer syncs one source with a token (see SyncSource).
+	Syncer     *IngestSyncer
 	Classifier Classifier
 	Publisher  Publisher
 	OutDir     string
@@ -219,6 +158,9 @@ type Pipeline struct {
 	Logger    *slog.Logger
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+
+	poolOnce   sync.Once
+	anonTokens *TokenPool // when Tokens is nil
 }
 
 func (p *Pipeline) now() time.Time {
@@ -252,11 +194,24 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Is(t error) bool { return t == ErrLocked }
 
+// State is how a stage ended, in a Report.
+type State string
+
+// The states of a stage.
+const (
+	StateOK          State = "ok"
+	StateSkipped     State = "skipped"
+	StateRateLimited State = "rate_limited" // sync: stopped on a rate limit, progress saved
+	StateFailed      State = "failed"
+	StateStopped     State = "stopped" // a first signal ended it after the work in hand
+	StateAborted     State = "aborted" // a second signal abandoned it
+)
+
 // StageStatus is one stage's outcome in a Report.
 type StageStatus struct {
 	Stage    string        `json:"stage"`            // sync | classify | pages | trends
 	Source   string        `json:"source,omitempty"` // for sync
-	Status   string        `json:"status"`           // ok | skipped | rate_limited | failed
+	Status   State         `json:"status"`
 	Detail   string        `json:"detail,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
 }
@@ -302,28 +257,22 @@ var ErrStopped = errors.New("stopped by a signal after the work in hand; everyth
 // signal): the stage in hand was abandoned.
 var ErrAborted = errors.New("aborted by a second signal; the stage in hand was abandoned (its open transaction rolled back), everything committed is kept and the next run picks up")
 
-type stopKey struct{}
-
-// WithStop returns ctx carrying stop, for stages reached through
-// interfaces that take only a context (Classifier): StopFrom reads it.
+// WithStop returns ctx carrying stop (the first signal): every stage of
+// the pipeline reads it from its context, the sync (it is ingest.WithStop)
+// as well as the stages reached through interfaces (Classifier). Cancelling
+// ctx itself is the second signal.
 func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
-	if stop == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, stopKey{}, stop)
+	return ingest.WithStop(ctx, stop)
 }
 
 // StopFrom returns the stop channel WithStop put in ctx, or nil.
-func StopFrom(ctx context.Context) <-chan struct{} {
-	ch, _ := ctx.Value(stopKey{}).(<-chan struct{})
-	return ch
-}
+func StopFrom(ctx context.Context) <-chan struct{} { return ingest.StopOf(ctx) }
 
-// cancelOnStop returns a context cancelled when stop is closed, for stages
+// cancelOnStop returns a context cancelled when ctx's stop is closed, for stages
 // that end their unit of work in hand when their context is cancelled.
-func cancelOnStop(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+func cancelOnStop(ctx context.Context) (context.Context, context.CancelFunc) {
 	c, cancel := context.WithCancel(ctx)
-	if stop != nil {
+	if stop := StopFrom(ctx); stop != nil {
 		go func() {
 			select {
 			case <-stop:
@@ -335,35 +284,23 @@ func cancelOnStop(ctx context.Context, stop <-chan struct{}) (context.Context, c
 	return c, cancel
 }
 
-func closed(ch <-chan struct{}) bool {
-	if ch == nil {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // interrupted ends the report when the run was aborted (ctx cancelled) or
 // stopped: the stages named are recorded as skipped and the exit code set.
-func interrupted(ctx context.Context, rep *Report, stop <-chan struct{}, later ...string) error {
+func interrupted(ctx context.Context, rep *Report, later ...string) error {
 	var err error
 	var detail string
 	switch {
 	case ctx.Err() != nil:
 		err, detail = ErrAborted, "the run was aborted"
 		rep.ExitCode = ExitAborted
-	case closed(stop):
+	case ingest.Stopped(ctx):
 		err, detail = ErrStopped, "the run was stopped"
 		rep.ExitCode = ExitStopped
 	default:
 		return nil
 	}
 	for _, st := range later {
-		rep.add(StageStatus{Stage: st, Status: "skipped", Detail: detail})
+		rep.add(StageStatus{Stage: st, Status: StateSkipped, Detail: detail})
 	}
 	return err
 }
@@ -372,6 +309,7 @@ func interrupted(ctx context.Context, rep *Report, stop <-chan struct{}, later .
 // returns ErrLocked (a *LockedError) when another run holds the lock; stage
 // failures are in the report's ExitCode, not in the error.
 func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
+	ctx = WithStop(ctx, opts.Stop) // every stage reads the stop from ctx
 	unlock, err := TryLock(ctx, p.Store, RunLockKey)
 	if err != nil {
 		return nil, err
@@ -395,117 +333,100 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	// 1. sync
 	switch {
 	case opts.SkipSync:
-		rep.add(StageStatus{Stage: "sync", Status: "skipped", Detail: "--no-sync"})
+		rep.add(StageStatus{Stage: "sync", Status: StateSkipped, Detail: "--no-sync"})
 	case len(p.Sources) == 0:
-		rep.add(StageStatus{Stage: "sync", Status: "skipped", Detail: "no sources configured (sources: in the config file); classify and pages run on the stored issues"})
+		rep.add(StageStatus{Stage: "sync", Status: StateSkipped, Detail: "no sources configured (sources: in the config file); classify and pages run on the stored issues"})
 		p.log().Info("sync skipped: no sources configured")
 	default:
-		for _, src := range p.Sources {
-			if ctx.Err() != nil || closed(opts.Stop) {
-				rep.add(StageStatus{Stage: "sync", Source: src.String(), Status: "skipped", Detail: "the run was stopped"})
-				continue
-			}
-			t0 := time.Now()
-			res, err := p.SyncSource(ctx, src, opts.Stop)
-			st := StageStatus{Stage: "sync", Source: src.String(), Duration: time.Since(t0)}
+		for i, res := range p.SyncAll(ctx) {
+			src := p.Sources[i]
 			if res.Changed() {
 				rep.Changed = true
 			}
-			if err != nil && ctx.Err() != nil {
-				st.Status, st.Detail = "aborted", "aborted by a second signal; every committed page is kept"
-			} else if err != nil && closed(opts.Stop) {
-				st.Status, st.Detail = "stopped", "stopped after the current page; progress saved"
-			} else if open := (*ingest.CircuitOpenError)(nil); errors.As(err, &open) && res.Requests == 0 {
-				st.Status, st.Detail = "skipped", "not tried: "+open.Error()
+			st, failed := syncStage(ctx, src, res)
+			switch {
+			case st.Status == StateRateLimited:
+				p.log().Warn("sync stopped by the rate limit; the next run resumes", "source", src.String(), "detail", st.Detail)
+			case st.Status == StateFailed:
+				p.log().Error("sync failed", "source", src.String(), "error", res.Err)
+			}
+			if failed {
 				rep.fail(ExitSync)
-			} else if errors.Is(err, ErrSourceBusy) {
-				st.Status, st.Detail = "skipped", "another errata process is syncing this source now"
-			} else if until, ok := RateLimitedUntil(err); ok {
-				st.Status, st.Detail = "rate_limited", fmt.Sprintf("stopped with progress saved; the limit resets at %s", until.UTC().Format(time.RFC3339))
-				p.log().Warn("sync stopped by the rate limit; the next run resumes", "source", src.String(), "reset", until.UTC())
-			} else if err != nil {
-				st.Status, st.Detail = "failed", err.Error()
-				rep.fail(ExitSync)
-				p.log().Error("sync failed", "source", src.String(), "error", err)
-			} else {
-				st.Status = "ok"
-				st.Detail = fmt.Sprintf("%d requests (%d not modified); issues %d new, %d updated; comments %d new, %d updated",
-					res.Requests, res.NotModified, res.IssuesNew, res.IssuesUpdated, res.CommentsNew, res.CommentsUpdated)
 			}
 			rep.add(st)
 		}
 	}
-	if err := interrupted(ctx, rep, opts.Stop, "classify", "pages", "trends"); err != nil {
+	if err := interrupted(ctx, rep, "classify", "pages", "trends"); err != nil {
 		return rep, err
 	}
 
 	// 2. classify
 	t0 := time.Now()
-	ran, cres, err := p.ClassifyIfPending(WithStop(ctx, opts.Stop), opts.Force)
+	ran, cres, err := p.ClassifyIfPending(ctx, opts.Force)
 	st := StageStatus{Stage: "classify", Duration: time.Since(t0)}
 	switch {
 	case err != nil && ctx.Err() != nil:
-		st.Status, st.Detail = "aborted", "aborted by a second signal; its transaction rolled back, the next run classifies again"
+		st.Status, st.Detail = StateAborted, "aborted by a second signal; its transaction rolled back, the next run classifies again"
 		rep.add(st)
-		return rep, interrupted(ctx, rep, opts.Stop, "pages", "trends")
+		return rep, interrupted(ctx, rep, "pages", "trends")
 	case errors.Is(err, classify.ErrStopped):
-		st.Status, st.Detail = "stopped", "stopped before its next batch and rolled back; the next run classifies again"
+		st.Status, st.Detail = StateStopped, "stopped before its next batch and rolled back; the next run classifies again"
 		rep.add(st)
-		return rep, interrupted(ctx, rep, opts.Stop, "pages", "trends")
+		return rep, interrupted(ctx, rep, "pages", "trends")
 	case errors.Is(err, ErrLocked):
-		st.Status, st.Detail = "skipped", "a worker is classifying now"
+		st.Status, st.Detail = StateSkipped, "a worker is classifying now"
 	case err != nil:
-		st.Status, st.Detail = "failed", err.Error()
+		st.Status, st.Detail = StateFailed, err.Error()
 		rep.fail(ExitClassify)
 		rep.add(st)
-		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "classify failed"})
-		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "classify failed"})
+		rep.add(StageStatus{Stage: "pages", Status: StateSkipped, Detail: "classify failed"})
+		rep.add(StageStatus{Stage: "trends", Status: StateSkipped, Detail: "classify failed"})
 		p.log().Error("classify failed", "error", err)
 		return rep, nil
 	case !ran:
-		st.Status, st.Detail = "skipped", "nothing changed since the last classify"
+		st.Status, st.Detail = StateSkipped, "nothing changed since the last classify"
 	default:
-		st.Status, st.Detail = "ok", cres.Summary
+		st.Status, st.Detail = StateOK, cres.Summary
 	}
 	rep.add(st)
-	if err := interrupted(ctx, rep, opts.Stop, "pages", "trends"); err != nil {
+	if err := interrupted(ctx, rep, "pages", "trends"); err != nil {
 		return rep, err
 	}
 
 	// 3. pages and trends
-	return rep, p.publish(ctx, rep, opts.Force, opts.Stop)
+	return rep, p.publish(ctx, rep, opts.Force)
 }
 
 // publish runs pages and trends when pending; it returns ErrStopped or
 // ErrAborted when the run was stopped or aborted during them.
-func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-chan struct{}) error {
+func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool) error {
 	pending, why, err := p.PagesPending(ctx)
 	if err != nil {
-		if ierr := interrupted(ctx, rep, stop, "pages", "trends"); ierr != nil {
+		if ierr := interrupted(ctx, rep, "pages", "trends"); ierr != nil {
 			return ierr
 		}
-		rep.add(StageStatus{Stage: "pages", Status: "failed", Detail: err.Error()})
+		rep.add(StageStatus{Stage: "pages", Status: StateFailed, Detail: err.Error()})
 		rep.fail(ExitPages)
 		return nil
 	}
 	if !pending && !force {
-		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "nothing changed since the last pages run"})
-		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "nothing changed since the last pages run"})
+		rep.add(StageStatus{Stage: "pages", Status: StateSkipped, Detail: "nothing changed since the last pages run"})
+		rep.add(StageStatus{Stage: "trends", Status: StateSkipped, Detail: "nothing changed since the last pages run"})
 		return nil
 	}
 	p.log().Debug("pages pending", "why", why)
-	pagesSt, trendsSt, err := p.publishStop(ctx, stop)
+	pagesSt, trendsSt, err := p.publishStop(ctx)
 	if errors.Is(err, ErrLocked) {
-		rep.add(StageStatus{Stage: "pages", Status: "skipped", Detail: "a worker is writing pages now"})
-		rep.add(StageStatus{Stage: "trends", Status: "skipped", Detail: "a worker is writing pages now"})
+		rep.add(StageStatus{Stage: "pages", Status: StateSkipped, Detail: "a worker is writing pages now"})
+		rep.add(StageStatus{Stage: "trends", Status: StateSkipped, Detail: "a worker is writing pages now"})
 		return nil
 	}
 	if pagesSt.Stage == "" {
 		// Publish failed before the pages began.
-		if ierr := interrupted(ctx, rep, stop, "pages", "trends"); ierr != nil {
+		if ierr := interrupted(ctx, rep, "pages", "trends"); ierr != nil {
 			return ierr
 		}
-		rep.add(StageStatus{Stage: "pages", Status: "failed", Detail: err.Error()})
+		rep.add(StageStatus{Stage: "pages", Status: StateFailed, Detail: err.Error()})
 		rep.fail(ExitPages)
 		return nil
 	}
@@ -513,52 +434,22 @@ func (p *Pipeline) publish(ctx context.Context, rep *Report, force bool, stop <-
 	if trendsSt.Stage == "" {
 		// Stopped or aborted during the pages, or stopped when they were
 		// done: the trends report is skipped.
-		return interrupted(ctx, rep, stop, "trends")
+		return interrupted(ctx, rep, "trends")
 	}
-	if trendsSt.Status == "failed" && ctx.Err() != nil {
-		trendsSt.Status, trendsSt.Detail = "aborted", "aborted by a second signal"
+	if trendsSt.Status == StateFailed && ctx.Err() != nil {
+		trendsSt.Status, trendsSt.Detail = StateAborted, "aborted by a second signal"
 		rep.add(trendsSt)
 		rep.ExitCode = ExitAborted
 		return ErrAborted
 	}
 	rep.add(trendsSt)
-	if pagesSt.Status == "failed" {
+	if pagesSt.Status == StateFailed {
 		rep.fail(ExitPages)
 	}
-	if trendsSt.Status == "failed" {
+	if trendsSt.Status == StateFailed {
 		rep.fail(ExitTrends)
 	}
 	return nil
-}
-
-// SyncSource syncs one source with the next usable token, feeding the
-// metrics. stop, when closed, asks the sync to stop after the current page.
-// When every token is rate limited it returns a *RateLimitError without
-// sending a request.
-func (p *Pipeline) SyncSource(ctx context.Context, src Source, stop <-chan struct{}) (SyncResult, error) {
-	tok := Token{}
-	if p.Tokens != nil && p.Tokens.Len() > 0 {
-		var until time.Time
-		var ok bool
-		tok, until, ok = p.Tokens.Next(p.now())
-		if !ok {
-			return SyncResult{RateRemaining: -1, RateLimit: -1}, &RateLimitError{Until: until, Err: errors.New("every configured GitHub token is rate limited")}
-		}
-	}
-	t0 := time.Now()
-	res, err := p.Syncer.Sync(ctx, src, tok.Value, stop)
-	p.Metrics.observeSync(src, tok, res, err, time.Since(t0))
-	if until, ok := RateLimitedUntil(err); ok && p.Tokens != nil {
-		p.Tokens.Limited(tok, until)
-	}
-	if err == nil && res.RateRemaining == 0 && p.Tokens != nil {
-		// Spent exactly: let the next source use another token.
-		p.Tokens.Limited(tok, p.now().Add(time.Minute))
-	}
-	if err != nil {
-		return res, fmt.Errorf("sync %s: %w", src, err)
-	}
-	return res, nil
 }
 
 // ClassifyIfPending classifies when issues or comments changed after the
@@ -603,23 +494,24 @@ func (p *Pipeline) ClassifyIfPending(ctx context.Context, force bool) (bool, Cla
 // Publish writes the pages and the trends report under the pages lock,
 // whether or not anything is pending (callers check PagesPending).
 func (p *Pipeline) Publish(ctx context.Context) (pagesSt, trendsSt StageStatus, err error) {
-	pagesSt, trendsSt, err = p.publishStop(ctx, nil)
-	if pagesSt.Status == "aborted" {
-		pagesSt.Status = "failed"
-		trendsSt = StageStatus{Stage: "trends", Status: "skipped", Detail: "pages failed"}
+	pagesSt, trendsSt, err = p.publishStop(ctx)
+	if pagesSt.Status == StateAborted {
+		pagesSt.Status = StateFailed
+		trendsSt = StageStatus{Stage: "trends", Status: StateSkipped, Detail: "pages failed"}
 	}
 	return pagesSt, trendsSt, err
 }
 
-// publishStop is Publish for a run that may be stopped: when stop closes
+// publishStop is Publish for a run that may be stopped: when ctx's stop
+// (WithStop) closes
 // during the pages, they end after the files in hand (every file written
 // is whole), the pages status is "stopped" and the trends
 // report is not written; nothing is recorded as published, so the next
 // run writes the pages again (unchanged files are left as they are).
-func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pagesSt, trendsSt StageStatus, err error) {
+func (p *Pipeline) publishStop(ctx context.Context) (pagesSt, trendsSt StageStatus, err error) {
 	if p.Publisher == nil {
-		return StageStatus{Stage: "pages", Status: "failed", Detail: "pages are not available in this build"},
-			StageStatus{Stage: "trends", Status: "skipped", Detail: "pages failed"}, nil
+		return StageStatus{Stage: "pages", Status: StateFailed, Detail: "pages are not available in this build"},
+			StageStatus{Stage: "trends", Status: StateSkipped, Detail: "pages failed"}, nil
 	}
 	unlock, err := TryLock(ctx, p.Store, PagesLockKey)
 	if err != nil {
@@ -631,33 +523,33 @@ func (p *Pipeline) publishStop(ctx context.Context, stop <-chan struct{}) (pages
 		return pagesSt, trendsSt, err
 	}
 	t0 := time.Now()
-	pctx, cancel := cancelOnStop(ctx, stop)
+	pctx, cancel := cancelOnStop(ctx)
 	detail, perr := p.Publisher.Pages(pctx, p.OutDir)
 	cancel()
-	pagesSt = StageStatus{Stage: "pages", Status: "ok", Detail: detail, Duration: time.Since(t0)}
+	pagesSt = StageStatus{Stage: "pages", Status: StateOK, Detail: detail, Duration: time.Since(t0)}
 	switch {
 	case perr != nil && ctx.Err() != nil:
-		pagesSt.Status, pagesSt.Detail = "aborted", "aborted by a second signal; the files written are whole, the next run writes the rest"
+		pagesSt.Status, pagesSt.Detail = StateAborted, "aborted by a second signal; the files written are whole, the next run writes the rest"
 		return pagesSt, trendsSt, nil
-	case perr != nil && closed(stop):
-		pagesSt.Status, pagesSt.Detail = "stopped", "stopped after the files in hand, each written whole; the next run writes the rest"
+	case perr != nil && ingest.Stopped(ctx):
+		pagesSt.Status, pagesSt.Detail = StateStopped, "stopped after the files in hand, each written whole; the next run writes the rest"
 		return pagesSt, trendsSt, nil
-	case closed(stop):
+	case ingest.Stopped(ctx):
 		// The pages were done when the stop came: skip the trends.
 		p.Metrics.observeStage("pages", nil, time.Since(t0))
 		return pagesSt, trendsSt, nil
 	}
 	p.Metrics.observeStage("pages", perr, time.Since(t0))
 	if perr != nil {
-		pagesSt.Status, pagesSt.Detail = "failed", perr.Error()
+		pagesSt.Status, pagesSt.Detail = StateFailed, perr.Error()
 		p.log().Error("pages failed", "error", perr)
 	}
 	t1 := time.Now()
 	tdetail, terr := p.Publisher.Trends(ctx, p.OutDir)
 	p.Metrics.observeStage("trends", terr, time.Since(t1))
-	trendsSt = StageStatus{Stage: "trends", Status: "ok", Detail: tdetail, Duration: time.Since(t1)}
+	trendsSt = StageStatus{Stage: "trends", Status: StateOK, Detail: tdetail, Duration: time.Since(t1)}
 	if terr != nil {
-		trendsSt.Status, trendsSt.Detail = "failed", terr.Error()
+		trendsSt.Status, trendsSt.Detail = StateFailed, terr.Error()
 		p.log().Error("trends report failed", "error", terr)
 	}
 	if perr == nil && terr == nil {
@@ -748,11 +640,11 @@ func (r *Report) summarize() string {
 		if s.Source != "" {
 			name += " " + s.Source
 		}
-		parts = append(parts, name+": "+s.Status)
+		parts = append(parts, name+": "+string(s.Status))
 	}
 	return strings.Join(parts, "; ")
 }
 
-// ErrSourceBusy is returned by a Syncer when another process is syncing the
-// source right now (ingest's per-source lock): nothing to do.
-var ErrSourceBusy = errors.New("another errata process is syncing this source")
+// ErrSourceBusy is a sync's Err when another process is syncing the source
+// right now (ingest's per-source lock): nothing to do.
+var ErrSourceBusy = ingest.ErrSourceBusy

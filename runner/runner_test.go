@@ -37,7 +37,7 @@ func TestSourcesFromConfigIntervals(t *testing.T) {
 					t.Errorf("%s: interval %s, want %s", s, s.Interval, tc.want[i])
 				}
 			}
-			if got[2].Kind != "search" || got[2].Key != "is:issue label:bug" || got[0].Repo == nil || got[2].Search == nil {
+			if got[2].Kind != ingest.KindSearch || got[2].Key != "is:issue label:bug" || got[0].Kind != ingest.KindRepo || got[0].Key != "a/b" {
 				t.Errorf("sources %+v", got)
 			}
 		})

@@ -71,7 +71,7 @@ func (h *hookClassifier) Classify(ctx context.Context) (runner.ClassifyResult, e
 func stageList(rep *runner.Report) string {
 	var got []string
 	for _, st := range rep.Stages {
-		got = append(got, st.Stage+":"+st.Status)
+		got = append(got, st.Stage+":"+string(st.Status))
 	}
 	return strings.Join(got, " ")
 }

@@ -52,7 +52,7 @@ func TestRunStopsAfterCurrentPage(t *testing.T) {
 	}
 	var got []string
 	for _, st := range rep.Stages {
-		got = append(got, st.Stage+":"+st.Status)
+		got = append(got, st.Stage+":"+string(st.Status))
 	}
 	want := "sync:stopped sync:skipped classify:skipped pages:skipped trends:skipped"
 	if strings.Join(got, " ") != want {

@@ -52,15 +52,27 @@ type TokenPool struct {
 	tokens []Token
 	until  []time.Time
 	next   int
+	anon   bool // no tokens: tokens holds the one empty Token (no auth)
 }
 
-// NewTokenPool makes a pool; an empty pool means unauthenticated.
+// NewTokenPool makes a pool. An empty pool means unauthenticated: Next
+// hands out the empty Token, whose limit is tracked like a token's (GitHub
+// limits unauthenticated requests per address).
 func NewTokenPool(tokens []Token) *TokenPool {
-	return &TokenPool{tokens: tokens, until: make([]time.Time, len(tokens))}
+	anon := len(tokens) == 0
+	if anon {
+		tokens = []Token{{}}
+	}
+	return &TokenPool{tokens: tokens, until: make([]time.Time, len(tokens)), anon: anon}
 }
 
-// Len is the number of tokens.
-func (p *TokenPool) Len() int { return len(p.tokens) }
+// Len is the number of tokens (0 when unauthenticated).
+func (p *TokenPool) Len() int {
+	if p.anon {
+		return 0
+	}
+	return len(p.tokens)
+}
 
 // Next returns the next token not known to be limited at now. When all are
 // limited it returns ok=false and the earliest reset.

@@ -59,6 +59,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/runner"
 )
 
@@ -78,8 +79,8 @@ const riverMigrateLockKey int64 = 0x657272617461000b
 
 // SyncArgs is an errata_sync job.
 type SyncArgs struct {
-	SourceKind string `json:"source_kind" river:"unique"`
-	SourceKey  string `json:"source_key" river:"unique"`
+	SourceKind ingest.SourceKind `json:"source_kind" river:"unique"`
+	SourceKey  string            `json:"source_key" river:"unique"`
 }
 
 // Kind is the River job kind.
@@ -133,13 +134,13 @@ type Worker struct {
 	log     *slog.Logger
 }
 
-func sourceID(kind, key string) string { return kind + "\x00" + key }
+func sourceID(kind ingest.SourceKind, key string) string { return string(kind) + "\x00" + key }
 
 // periodicID is a River periodic job id for a source (River allows only
 // word characters and a few signs, which a search query may not be).
 func periodicID(s runner.Source) string {
-	h := sha256.Sum256([]byte(s.Kind + "\x00" + s.Key))
-	return "sync-" + s.Kind + "-" + hex.EncodeToString(h[:8])
+	h := sha256.Sum256([]byte(string(s.Kind) + "\x00" + s.Key))
+	return "sync-" + string(s.Kind) + "-" + hex.EncodeToString(h[:8])
 }
 
 // Migrate brings River's tables up to date, under an advisory lock so
@@ -302,6 +303,10 @@ func (w *Worker) Shutdown() error {
 	return nil
 }
 
+// Stopping is closed once the worker begins to shut down: from then on,
+// running syncs stop after their current page.
+func (w *Worker) Stopping() <-chan struct{} { return w.stop }
+
 func (w *Worker) stopping() bool {
 	select {
 	case <-w.stop:
@@ -324,12 +329,15 @@ func (sw *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error 
 		return river.JobCancel(fmt.Errorf("source %s %q is not in this worker's configuration", job.Args.SourceKind, job.Args.SourceKey))
 	}
 	log := w.log.With("job_id", job.ID, "source", src.String(), "attempt", job.Attempt)
-	res, err := w.p.SyncSource(ctx, src, w.stop)
+	// Each job tries the API host afresh, as each `errata run` does.
+	w.p.Syncer.ResetBreaker()
+	res := w.p.SyncSource(runner.WithStop(ctx, w.stop), src)
 	if res.Changed() && w.p.Classifier != nil {
 		if ierr := w.enqueueClassify(ctx); ierr != nil {
 			log.Error("could not queue classify", "error", ierr)
 		}
 	}
+	err := res.Err
 	if until, limited := runner.RateLimitedUntil(err); limited {
 		// Another token may be usable before this one resets.
 		if w.p.Tokens != nil && w.p.Tokens.Len() > 1 {
@@ -356,11 +364,11 @@ func (sw *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error 
 	}
 	if err != nil {
 		log.Error("sync failed", "error", err)
-		return err
+		return fmt.Errorf("sync %s: %w", src, err)
 	}
 	log.Info("synced", "requests", res.Requests, "not_modified", res.NotModified,
-		"issues_new", res.IssuesNew, "issues_updated", res.IssuesUpdated,
-		"comments_new", res.CommentsNew, "comments_updated", res.CommentsUpdated)
+		"issues_new", res.Issues.Inserted, "issues_updated", res.Issues.Updated,
+		"comments_new", res.Comments.Inserted, "comments_updated", res.Comments.Updated)
 	return nil
 }
 
@@ -429,10 +437,10 @@ func (pw *pagesWorker) Work(ctx context.Context, job *river.Job[PagesArgs]) erro
 	if err != nil {
 		return err
 	}
-	if pst.Status == "failed" {
+	if pst.Status == runner.StateFailed {
 		return fmt.Errorf("pages: %s", pst.Detail)
 	}
-	if tst.Status == "failed" {
+	if tst.Status == runner.StateFailed {
 		return fmt.Errorf("trends: %s", tst.Detail)
 	}
 	w.log.Info("pages written", "job_id", job.ID, "why", why, "pages", pst.Detail, "trends", tst.Detail)

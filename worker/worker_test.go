@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/errata-tool/errata/config"
 	"github.com/errata-tool/errata/ingest"
@@ -259,35 +261,33 @@ func TestRateLimitSnoozesJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snoozed, unsubscribe := w.Client().Subscribe(river.EventKindJobSnoozed)
+	defer unsubscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 
-	var state string
-	var scheduled time.Time
-	var attempt int
-	var snoozes *int
-	// Polled, not slept: on a loaded machine the worker can take long to
-	// start and fetch, so the deadline is generous.
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		err := s.Pool().QueryRow(context.Background(), `SELECT state, scheduled_at, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
-			Scan(&state, &scheduled, &attempt, &snoozes)
-		if err == nil && snoozes != nil {
-			break
-		}
-		if err != nil && err != pgx.ErrNoRows {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// River reports the snooze once it is recorded. On a loaded machine
+	// the worker can take long to start and fetch: the bound is generous
+	// and only ends a test that would otherwise hang.
+	var job *rivertype.JobRow
+	select {
+	case ev := <-snoozed:
+		job = ev.Job
+	case <-time.After(60 * time.Second):
+		t.Fatal("the sync job was not snoozed within 60 s")
 	}
-	if snoozes == nil || *snoozes != 1 {
-		t.Fatalf("job not snoozed: state %q, snoozes %v", state, snoozes)
+	var meta struct {
+		Snoozes int `json:"snoozes"`
 	}
-	if state != "scheduled" {
-		t.Errorf("snoozed job state %q, want scheduled", state)
+	if err := json.Unmarshal(job.Metadata, &meta); err != nil || job.Kind != "errata_sync" || meta.Snoozes != 1 {
+		t.Fatalf("snoozed job %s, metadata %s (%v): want errata_sync snoozed once", job.Kind, job.Metadata, err)
 	}
+	if job.State != rivertype.JobStateScheduled {
+		t.Errorf("snoozed job state %q, want scheduled", job.State)
+	}
+	scheduled, attempt := job.ScheduledAt, job.Attempt
 	// The fake's window runs from its first request after SetLimits, so
 	// the reset lies between resetAt and now + window.
 	if scheduled.Before(resetAt.Add(-2*time.Second)) || scheduled.After(time.Now().Add(window+2*time.Second)) {
@@ -385,24 +385,22 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	completed, unsubscribe := w.Client().Subscribe(river.EventKindJobCompleted)
+	defer unsubscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 
-	var state string
-	deadline := time.Now().Add(100 * time.Second)
-	for time.Now().Before(deadline) {
-		if err := s.Pool().QueryRow(context.Background(), `SELECT state FROM river_job WHERE id = $1`, jobID).Scan(&state); err != nil {
-			t.Fatal(err)
+	// The rescuer completes the job once River's rescuer (after
+	// RescueAfter) has made it retryable.
+	for rescued := false; !rescued; {
+		select {
+		case ev := <-completed:
+			rescued = ev.Job.ID == jobID
+		case <-time.After(100 * time.Second):
+			t.Fatal("the killed worker's job was not completed elsewhere within 100 s")
 		}
-		if state == "completed" {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	if state != "completed" {
-		t.Fatalf("the killed worker's job is %q after 100 s, want completed elsewhere", state)
 	}
 	wantIssues, _, _ := fake.Counts(repo)
 	if n := count(t, s, `SELECT count(*) FROM issues`); n != wantIssues {
@@ -455,7 +453,8 @@ func TestShutdownCheckpointsSync(t *testing.T) {
 		t.Fatal("the sync never reached its third page")
 	}
 	cancel() // SIGTERM
-	time.Sleep(200 * time.Millisecond)
+	// Release the page in flight once the worker has begun to stop.
+	<-w.Stopping()
 	close(release)
 	select {
 	case err := <-done:
@@ -489,13 +488,19 @@ func TestShutdownCheckpointsSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	completed, unsubscribe := w2.Client().Subscribe(river.EventKindJobCompleted)
+	defer unsubscribe()
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	done2 := make(chan error, 1)
 	go func() { done2 <- w2.Run(ctx2) }()
 	defer func() { cancel2(); <-done2 }()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && count(t, s, `SELECT count(*) FROM river_job WHERE kind = 'errata_sync' AND state = 'completed'`) == 0 {
-		time.Sleep(100 * time.Millisecond)
+	for resumed := false; !resumed; {
+		select {
+		case ev := <-completed:
+			resumed = ev.Job.Kind == "errata_sync"
+		case <-time.After(30 * time.Second):
+			t.Fatal("the next worker did not complete the handed-back sync within 30 s")
+		}
 	}
 	want, _, _ := fake.Counts(repo)
 	if n := count(t, s, `SELECT count(*) FROM issues`); n != want {
@@ -535,10 +540,27 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close(context.Background())
+	completed, unsubscribe := w.Client().Subscribe(river.EventKindJobCompleted)
+	defer unsubscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
 	defer func() { cancel(); <-done }()
+	// waitJob waits for River to report a job of kind completed. The bound
+	// only ends a test that would otherwise hang.
+	waitJob := func(kind string) {
+		t.Helper()
+		for {
+			select {
+			case ev := <-completed:
+				if ev.Job.Kind == kind {
+					return
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("no %s job completed within 60 s", kind)
+			}
+		}
+	}
 
 	// Issues get classified and pages written without anyone asking.
 	ready := func() bool {
@@ -551,21 +573,20 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		pending, _, err := p.PagesPending(context.Background())
 		return err == nil && !pending
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) && !ready() {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if !ready() {
-		t.Fatalf("after 60 s: %d issues clustered, pages current: %v", count(t, s, `SELECT count(*) FROM cluster_members`), ready())
+	// (A pages job may run before the first sync stored anything, as the
+	// output directory does not exist yet.)
+	for !ready() {
+		waitJob("errata_pages")
 	}
 	var pagesAfterClassify bool
 	if err := s.Pool().QueryRow(context.Background(), `SELECT p.started_at >= c.started_at FROM pipeline_state p, pipeline_state c
 		WHERE p.stage = 'pages' AND c.stage = 'classify'`).Scan(&pagesAfterClassify); err != nil || !pagesAfterClassify {
 		t.Errorf("pages not written after the classify: %v", err)
 	}
-	// A job's metrics are recorded when it ends, a moment after its data
-	// is visible, and the 304s need a re-sync (2 s interval): poll until
-	// every figure shows, for at most 30 s, then check.
+	// A sync's metrics are recorded before its job ends, and the 304s
+	// need a re-sync (2 s interval): the first sync to complete after the
+	// pages is one.
+	waitJob("errata_sync")
 	wants := []string{
 		`errata_issues_synced_total{kind="new",source="repo acme/observed"} 12`,
 		`errata_comments_synced_total{kind="new",source="repo acme/observed"} 12`,
@@ -578,24 +599,13 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		`errata_syncs_total{result="ok",source="repo acme/observed"}`,
 	}
 	noResync := `errata_github_not_modified_total{source="repo acme/observed"} 0`
-	var text string
-	for end := time.Now().Add(30 * time.Second); ; {
-		resp, err := http.Get("http://" + srv.Addr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		text = string(body)
-		all := !strings.Contains(text, noResync)
-		for _, want := range wants {
-			all = all && strings.Contains(text, want)
-		}
-		if all || time.Now().After(end) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
+	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
 	for _, want := range wants {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -604,7 +614,7 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 	if strings.Contains(text, noResync) {
 		t.Errorf("no 304s counted after a re-sync")
 	}
-	resp, err := http.Get("http://" + srv.Addr() + "/healthz")
+	resp, err = http.Get("http://" + srv.Addr() + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}

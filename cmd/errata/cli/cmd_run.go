@@ -61,12 +61,6 @@ second signal, 75 another errata run is in progress.`,
 			if err != nil {
 				return err
 			}
-			// One circuit breaker for the run's sources: a dead API host
-			// fails them all after a few attempts in all. (The worker's
-			// syncs keep one each, as it runs for good.)
-			if is, ok := p.Syncer.(*runner.IngestSyncer); ok {
-				is.Breaker = ingest.NewBreaker(0)
-			}
 			ctx, stop, done := gracefulStop(c.Context, env.logger(), "the work in hand (the sync page, the classify batch or the page files being written); the later stages are skipped")
 			defer done()
 			rep, err := p.Run(ctx, runner.RunOptions{Force: c.Bool("force"), SkipSync: c.Bool("no-sync"), Stop: stop})

@@ -35,7 +35,7 @@ func stageStatus(rep runner.Report, stage string) string {
 	var st []string
 	for _, s := range rep.Stages {
 		if s.Stage == stage {
-			st = append(st, s.Status)
+			st = append(st, string(s.Status))
 		}
 	}
 	return strings.Join(st, ",")

@@ -37,8 +37,10 @@ func syncCommand(env *Env) *urfavecli.Command {
 		Name:  "sync",
 		Usage: "pull issues and comments from GitHub into the database, incrementally and within rate limits",
 		Description: `Syncs the configured sources (or those given with --repo/--search).
-Uses GITHUB_TOKEN, else GH_TOKEN (or github.token_env); without a token it
-works at GitHub's unauthenticated limit. Ctrl-C or SIGTERM stops after the
+Uses GITHUB_TOKEN, else GH_TOKEN (or github.token_env); with several tokens
+(github.token_envs) each source takes the next in turn, skipping a token
+whose rate limit is spent until its reset. Without a token it works at
+GitHub's unauthenticated limit. Ctrl-C or SIGTERM stops after the
 current page with everything saved; a second Ctrl-C aborts at once.`,
 		Flags: []urfavecli.Flag{
 			&urfavecli.StringSliceFlag{Name: "repo", Usage: "repository owner/name to sync (repeatable)"},
@@ -89,10 +91,8 @@ func runSync(c *urfavecli.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	token := ""
-	if toks := runner.TokensFromConfig(cfg.GitHub, env.Getenv); len(toks) > 0 {
-		token = toks[0].Value
-	} else {
+	tokens := runner.TokensFromConfig(cfg.GitHub, env.Getenv)
+	if len(tokens) == 0 {
 		log.Warn("no GitHub token (GITHUB_TOKEN or GH_TOKEN): syncing at the unauthenticated limit of 60 requests an hour")
 	}
 
@@ -101,15 +101,19 @@ func runSync(c *urfavecli.Context, env *Env) error {
 
 	prog := newSyncProgress(env.Stderr, mode, log)
 	defer prog.close()
-	cl, err := ingest.NewClient(ingest.ClientOptions{APIURL: apiURL, Token: token, Stop: stop, OnWait: prog.wait,
-		Limits: ingest.Limits{MaxWait: c.Duration("max-wait"), SecondaryBase: c.Duration("secondary-backoff"),
-			RetryBase: c.Duration("retry-backoff")}})
-	if err != nil {
-		return err
+	// The same sync path as `errata run`: the runner picks a token per
+	// source in turn (skipping one known to be rate limited) and keeps one
+	// client per token for the whole command.
+	p := &runner.Pipeline{Store: st, Sources: sources, Tokens: runner.NewTokenPool(tokens), Logger: log,
+		Syncer: &runner.IngestSyncer{Store: st, APIURL: apiURL, Logger: log, OnWait: prog.wait,
+			Limits: ingest.Limits{MaxWait: c.Duration("max-wait"), SecondaryBase: c.Duration("secondary-backoff"),
+				RetryBase: c.Duration("retry-backoff")},
+			Options: ingest.Options{Overlap: c.Duration("overlap"), Reconcile: c.Bool("reconcile"), Progress: prog.event}}}
+	results := p.SyncAll(runner.WithStop(ctx, stop))
+	sums := make([]ingest.Summary, len(results))
+	for i, r := range results {
+		sums[i] = r.Summary
 	}
-	syncer := ingest.NewSyncer(cl, st, ingest.Options{Overlap: c.Duration("overlap"), Reconcile: c.Bool("reconcile"),
-		Logger: log, Progress: prog.event, Stop: stop})
-	sums := syncer.Run(ctx, sources)
 	prog.close()
 	err = printSyncSummary(env.Stdout, c.Bool("json"), sums)
 	if errors.Is(err, errSyncInterrupted) {
@@ -125,7 +129,7 @@ func runSync(c *urfavecli.Context, env *Env) error {
 var errSyncInterrupted = errors.New("sync interrupted")
 
 // syncSources merges the config's sources with the flags.
-func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, error) {
+func syncSources(c *urfavecli.Context, cfg *config.Config) ([]runner.Source, error) {
 	var since time.Time
 	if s := c.String("since"); s != "" {
 		t, err := config.ParseDate(s)
@@ -134,13 +138,9 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 		}
 		since = t.UTC()
 	}
-	var out []ingest.Source
-	fromRepo := func(r config.Repository) ingest.Source {
-		return ingest.Source{Kind: "repo", Key: r.Repo, Since: r.Since.Time, IncludePullRequests: r.IncludePullRequests}
-	}
-	fromSearch := func(s config.Search) ingest.Source {
-		return ingest.Source{Kind: "search", Key: s.Query, Since: s.Since.Time}
-	}
+	var out []runner.Source
+	fromRepo := func(r config.Repository) runner.Source { return runner.Source{Source: runner.RepoSource(r)} }
+	fromSearch := func(s config.Search) runner.Source { return runner.Source{Source: runner.SearchSource(s)} }
 	repos := c.StringSlice("repo")
 	var searches []string
 	if ql, ok := c.Generic("search").(*queryList); ok && ql != nil {
@@ -167,7 +167,7 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 			continue
 		}
 		seen["r:"+strings.ToLower(name)] = true
-		src := ingest.Source{Kind: "repo", Key: name}
+		src := fromRepo(config.Repository{Repo: name})
 		for _, r := range cfg.Sources.Repositories {
 			if strings.EqualFold(r.Repo, name) {
 				src = fromRepo(r)
@@ -187,7 +187,7 @@ func syncSources(c *urfavecli.Context, cfg *config.Config) ([]ingest.Source, err
 			continue
 		}
 		seen["s:"+q] = true
-		src := ingest.Source{Kind: "search", Key: q}
+		src := fromSearch(config.Search{Query: q})
 		for _, s := range cfg.Sources.Searches {
 			if s.Query == q {
 				src = fromSearch(s)
@@ -233,10 +233,11 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 	var js []jsonSum
 	var tot ingest.Summary
 	for _, s := range sums {
-		switch s.Status {
-		case "failed":
+		switch {
+		case s.Status == ingest.StatusFailed:
 			failed++
-		case "interrupted":
+		case s.Status == ingest.StatusInterrupted,
+			s.Status == ingest.StatusSkipped && errors.Is(s.Err, ingest.ErrStopped):
 			interrupted = true
 		}
 		tot.Requests += s.Requests
@@ -245,7 +246,7 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 		tot.Issues.Add(s.Issues)
 		tot.Comments.Add(s.Comments)
 		if asJSON {
-			js = append(js, jsonSum{Source: s.Source, Kind: s.Kind, Status: s.Status, Requests: s.Requests, NotModified: s.NotModified,
+			js = append(js, jsonSum{Source: s.Source, Kind: string(s.Kind), Status: string(s.Status), Requests: s.Requests, NotModified: s.NotModified,
 				WaitedSeconds: math.Round(s.Waited.Seconds()*1000) / 1000, Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
 				PullRequests: s.PullRequests, PRsSkipped: s.PRsSkipped, CommentsNew: s.Comments.Inserted,
 				CommentsUpdated: s.Comments.Updated, Gone: s.Gone, Repaired: s.Repaired, Message: s.Message})
