@@ -1,0 +1,4 @@
+package cli
+
+// Internals the external tests check directly.
+var BuildInfoFrom = buildInfoFrom
