@@ -343,9 +343,13 @@ func (e *Env) DatabaseURL(c *urfavecli.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	before, _ := cl.Status(c.Context)
 	u, err := cl.Start(c.Context)
 	if err != nil {
 		return "", err
+	}
+	if !before.Running {
+		e.logger().Info("started the embedded database server; it keeps running for later commands until 'errata db stop'", "cluster", cl.Root)
 	}
 	e.dbURL = u
 	return u, nil
