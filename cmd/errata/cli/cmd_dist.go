@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	urfavecli "github.com/urfave/cli/v2"
 	"github.com/xrash/smetrics"
@@ -305,4 +306,21 @@ func suggestFlag(err error, flags []urfavecli.Flag) string {
 		return fmt.Sprintf(" (did you mean -%s?)", s)
 	}
 	return fmt.Sprintf(" (did you mean --%s?)", s)
+}
+
+// noMatch is errata match's result for n matching clusters: nil, or exit
+// status 1 without a message when there are none, grep's convention, so a
+// script can test `errata match "$err"`.
+func noMatch(n int) error {
+	if n > 0 {
+		return nil
+	}
+	return urfavecli.Exit("", 1)
+}
+
+// roundSeconds is d in seconds rounded to the millisecond, for logs and
+// JSON: Duration.Seconds adds float noise (1.118 s comes out as
+// 1.1179999999999999).
+func roundSeconds(d time.Duration) float64 {
+	return float64(d.Round(time.Millisecond)/time.Millisecond) / 1000
 }

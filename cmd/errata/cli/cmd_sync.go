@@ -234,7 +234,7 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 		tot.Comments.Add(s.Comments)
 		if asJSON {
 			js = append(js, jsonSum{Source: s.Source, Kind: s.Kind, Status: s.Status, Requests: s.Requests, NotModified: s.NotModified,
-				WaitedSeconds: s.Waited.Seconds(), Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
+				WaitedSeconds: roundSeconds(s.Waited), Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
 				PullRequests: s.PullRequests, PRsSkipped: s.PRsSkipped, CommentsNew: s.Comments.Inserted,
 				CommentsUpdated: s.Comments.Updated, Gone: s.Gone, Repaired: s.Repaired, Message: s.Message})
 			continue
@@ -360,7 +360,7 @@ func (p *syncProgress) wait(reason string, d time.Duration) {
 		p.bar.Describe(p.describe(p.last, msg))
 		return
 	}
-	p.log.Warn("waiting", "reason", reason, "seconds", d.Round(time.Millisecond).Seconds(), "source", p.last.Source)
+	p.log.Warn("waiting", "reason", reason, "seconds", roundSeconds(d), "source", p.last.Source)
 }
 
 func (p *syncProgress) close() {

@@ -2,3 +2,4 @@ package cli
 
 // Internals the external tests check directly.
 var BuildInfoFrom = buildInfoFrom
+var RoundSeconds = roundSeconds
