@@ -187,9 +187,9 @@ type matchJSON struct {
 
 func matchCommand(env *Env) *urfavecli.Command {
 	return &urfavecli.Command{
-		Name:      "match",
-		Usage:     "find the clusters an error text belongs to, with scores and why",
-		ArgsUsage: "TEXT|-",
+		Name:        "match",
+		Usage:       "find the clusters an error text belongs to, with scores and why",
+		ArgsUsage:   "TEXT|-",
 		Description: "Exit status: 0 when a cluster matches, 1 when none does (like grep), 2 for usage errors.",
 		Flags: []urfavecli.Flag{
 			&urfavecli.BoolFlag{Name: "json", Usage: "print JSON"},
