@@ -187,14 +187,14 @@ type matchJSON struct {
 
 func matchCommand(env *Env) *urfavecli.Command {
 	return &urfavecli.Command{
-		Name:        "match",
-		Usage:       "find the clusters an error text belongs to, with scores and why",
-		ArgsUsage:   "TEXT|-",
-		Description: "Exit status: 0 when a cluster matches, 1 when none does (like grep), 2 for usage errors.",
+		Name:      "match",
+		Usage:     "find the clusters an error text belongs to, with scores and why",
+		ArgsUsage: "TEXT|-",
 		Flags: []urfavecli.Flag{
 			&urfavecli.BoolFlag{Name: "json", Usage: "print JSON"},
 			&urfavecli.IntFlag{Name: "limit", Value: 5, Usage: "at most this many clusters"},
 		},
+		Description: "Exit status: 0 when a cluster matches, 1 when none does (like grep), 2 for usage errors.",
 		Action: func(c *urfavecli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("match: give the error text as one argument, or - to read it from standard input")
