@@ -36,13 +36,19 @@ CMD ["--help"]
 
 # ---- embedded (default): Debian slim with the PostgreSQL server binaries,
 # so errata starts its embedded database in /data/postgres when no
-# DATABASE_URL is given. The package's own cluster is not created.
+# DATABASE_URL is given. The package's own cluster is not created. To keep
+# the image small, no docs, man pages or translations are installed, and
+# the JIT provider and LLVM's library (about 110 MB) are deleted: without
+# them PostgreSQL runs queries without JIT, which errata does not need.
+# (dpkg still lists libllvm14; do not install packages that use it on top.)
 FROM debian:bookworm-slim AS embedded
-RUN mkdir -p /etc/postgresql-common/createcluster.d \
+RUN printf 'path-exclude /usr/share/doc/*\npath-exclude /usr/share/man/*\npath-exclude /usr/share/locale/*\n' > /etc/dpkg/dpkg.cfg.d/errata-slim \
+ && mkdir -p /etc/postgresql-common/createcluster.d \
  && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/errata.conf \
  && apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates postgresql-15 \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /usr/lib/postgresql/15/lib/llvmjit* /usr/lib/postgresql/15/lib/bitcode \
+    /usr/lib/*-linux-gnu/libLLVM-14.so* /var/lib/apt/lists/* \
  && groupadd --gid 65532 errata \
  && useradd --uid 65532 --gid 65532 --home-dir /data --no-create-home --shell /usr/sbin/nologin errata \
  && mkdir -p /data && chown errata:errata /data
