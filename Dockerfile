@@ -7,7 +7,8 @@
 #                                             # needs DATABASE_URL
 #
 # Both run as the unprivileged user 65532 and keep their state in /data
-# (ERRATA_DATA_DIR): mount a volume there. Release images:
+# (ERRATA_DATA_DIR): mount a volume there. /data/pages (owned by 65532, so
+# a new named volume mounted on it is writable) is the place for --out. Release images:
 # ghcr.io/errata-tool/errata:<version> and ghcr.io/errata-tool/errata:<version>-slim.
 
 ARG GO_VERSION=1.26
@@ -21,7 +22,7 @@ COPY . .
 ARG TARGETOS TARGETARCH
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH:-amd64} \
     go build -trimpath -ldflags="-s -w" -o /out/errata ./cmd/errata \
- && mkdir -p /out/data && chown 65532:65532 /out/data
+ && mkdir -p /out/data/pages && chown -R 65532:65532 /out/data
 
 # ---- slim: the binary, CA certificates (for api.github.com) and /data.
 FROM scratch AS slim
@@ -51,7 +52,7 @@ RUN printf 'path-exclude /usr/share/doc/*\npath-exclude /usr/share/man/*\npath-e
     /usr/lib/*-linux-gnu/libLLVM-14.so* /var/lib/apt/lists/* \
  && groupadd --gid 65532 errata \
  && useradd --uid 65532 --gid 65532 --home-dir /data --no-create-home --shell /usr/sbin/nologin errata \
- && mkdir -p /data && chown errata:errata /data
+ && mkdir -p /data/pages && chown -R errata:errata /data
 COPY --from=build /out/errata /usr/local/bin/errata
 ENV ERRATA_DATA_DIR=/data HOME=/data ERRATA_PG_BIN=/usr/lib/postgresql/15/bin
 USER 65532:65532
