@@ -57,15 +57,19 @@ ls dist/*.tar.gz dist/*_checksums.txt dist/*.cdx.json
 grep -q '"bomFormat": *"CycloneDX"' dist/*_"$goos"_"$goarch".cdx.json
 grep -q 'github.com/jackc/pgx/v5' dist/*_"$goos"_"$goarch".cdx.json
 binary=$(find dist -path "*_${goos}_${goarch}*" -name errata -type f | head -n 1)
-file "$binary" 2>/dev/null | grep -q "statically linked" || [ "$goos" != linux ] || {
-	echo "check-release: $binary is not statically linked" >&2
+buildinfo=$(go version -m "$binary")
+grep -q "CGO_ENABLED=0" <<<"$buildinfo" || {
+	echo "check-release: $binary was not built with CGO_ENABLED=0 (static)" >&2
 	exit 1
 }
-"$binary" version
+version=$("$binary" version)
+echo "$version"
 # From a git clone (not a worktree, whose .git is a file Go does not read),
 # the Go build info carries the commit: errata version must report it.
+# (grep reads a variable, not a pipe: grep -q quitting early would kill
+# errata with SIGPIPE and fail the pipeline under pipefail.)
 if [ -d .git ]; then
-	"$binary" version | grep -q "^commit: *$(git rev-parse HEAD)" || {
+	grep -q "^commit: *$(git rev-parse HEAD)" <<<"$version" || {
 		echo "check-release: errata version does not report commit $(git rev-parse HEAD)" >&2
 		exit 1
 	}
