@@ -6,11 +6,18 @@ GO ?= go
 build:
 	$(GO) build -o bin/errata ./cmd/errata
 
+# errata on your PATH: go install puts it in $(go env GOPATH)/bin (or GOBIN).
+.PHONY: install
+install:
+	$(GO) install ./cmd/errata
+	@echo "installed $$($(GO) env GOBIN | grep . || echo $$($(GO) env GOPATH)/bin)/errata"
+
 # The test suite talks to a real PostgreSQL: TEST_DATABASE_URL or
 # DATABASE_URL when set, else errata's embedded database (started in a
-# temporary data dir from the machine's PostgreSQL binaries).
+# temporary data dir from the machine's PostgreSQL binaries, and stopped
+# and deleted when the run ends: see scripts/test.sh).
 test:
-	$(GO) test -count=1 ./...
+	@GO=$(GO) scripts/test.sh
 
 vet:
 	$(GO) vet ./...

@@ -57,6 +57,9 @@ func WeeklyChartSVG(weeks []WeekCount, title string) ([]byte, error) {
 const (
 	chartWidth  = 6 * vg.Inch
 	chartHeight = 2.4 * vg.Inch
+
+	legendHeadroom = 1.45
+	legendXOffs    = 8 * vg.Millimeter / 2
 )
 
 func weeklyPlot(weeks []WeekCount, title string) (*plot.Plot, error) {
@@ -92,10 +95,13 @@ func weeklyPlot(weeks []WeekCount, title string) (*plot.Plot, error) {
 		bars.vals[i], bars.cur[i] = v, w.Current
 		maxV = math.Max(maxV, v)
 		if (len(weeks)-1-i)%4 == 0 {
-			names[i] = w.Start.Time().Format("Jan 2")
+			// With the year: the 16 weeks often span New Year.
+			names[i] = w.Start.String()
 		}
 	}
-	p.Y.Max = math.Max(4, maxV*1.3)
+	// Head room above the tallest bar for the legend (three entries, about
+	// a quarter of the data area's height).
+	p.Y.Max = math.Max(4, maxV*legendHeadroom)
 	p.Y.Tick.Marker = intTicks{}
 	p.Add(bars)
 	p.Legend.Add("earlier weeks", barThumb{colorBaseline})
@@ -123,6 +129,8 @@ func weeklyPlot(weeks []WeekCount, title string) (*plot.Plot, error) {
 	}
 	p.Legend.Top = true
 	p.Legend.Left = true
+	// Off the y axis, which runs along the data area's left edge.
+	p.Legend.XOffs = legendXOffs
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.NominalX(names...)
 	p.X.Tick.Label.Font.Size = vg.Points(8)

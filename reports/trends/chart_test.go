@@ -152,7 +152,7 @@ func TestWeeklyChartSVGDrawsAllText(t *testing.T) {
 	}
 	want := nonSpace(title, "reports per week", "week starting (UTC)",
 		"0", "1", "2", "3", "4", // y ticks
-		weeks[3].Start.Time().Format("Jan 2"), weeks[7].Start.Time().Format("Jan 2"), // every 4th week from the last
+		weeks[3].Start.String(), weeks[7].Start.String(), // every 4th week from the last, with the year
 		"earlier weeks", "current window", "earlier mean 2/week")
 	if len(doc.uses) != want {
 		t.Errorf("%d glyphs placed, want %d (one per non-space character)", len(doc.uses), want)

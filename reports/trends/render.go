@@ -117,7 +117,9 @@ func (r *Report) Caption() string {
 	if len(f) > 0 {
 		fmt.Fprintf(&b, "; only %s", strings.Join(f, ", "))
 	}
-	fmt.Fprintf(&b, "; min count %d, FDR %s", q.MinCount, strconv.FormatFloat(q.Alpha, 'g', -1, 64))
+	// MinCount -1 is how the query says "every group" (the command line's
+	// --min-count 0).
+	fmt.Fprintf(&b, "; min count %d, FDR %s", max(q.MinCount, 0), strconv.FormatFloat(q.Alpha, 'g', -1, 64))
 	if q.Top > 0 && r.Groups > len(r.Rows) {
 		fmt.Fprintf(&b, "; top %d of %d groups", len(r.Rows), r.Groups)
 	} else {
@@ -155,8 +157,12 @@ func RenderTable(w io.Writer, r *Report) error {
 		}
 		blocks, _ := sparkSeries(vals)
 		spark := fmt.Sprintf("%s last %d max %d", Sparkline(blocks), vals[len(vals)-1], mx)
+		key := row.Key
+		if r.Query.By != ByCluster && row.Label != "" {
+			key = row.Label // a topic's or category's name from the rules
+		}
 		cells = append(cells, []string{
-			string(row.State), truncate(row.Key, 40), strconv.Itoa(row.Count), fmtF(row.BaselinePerWindow),
+			string(row.State), truncate(key, 40), strconv.Itoa(row.Count), fmtF(row.BaselinePerWindow),
 			fmtChange(row.Change), fmtF(row.Ratio), fmtP(row.DecidingQ()), spark, row.Reason,
 		})
 	}

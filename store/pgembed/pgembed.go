@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package pgembed runs errata's embedded default database: a private
 // PostgreSQL cluster in errata's data directory, built with the PostgreSQL
 // server binaries already installed on the machine and reached over a Unix

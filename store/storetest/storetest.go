@@ -5,6 +5,13 @@
 // for all test packages, started once and reused). A test that cannot get
 // its database fails with the reason; it never skips.
 //
+// Who stops that shared cluster: not the tests (the packages of one `go
+// test ./...` run in parallel processes, and none knows it is the last).
+// `make test` (scripts/test.sh) points ERRATA_TEST_DATA_DIR at a data dir
+// of its own and runs `errata db destroy` on it when the run ends, so it
+// leaves no server or cluster behind; a plain `go test` leaves the shared
+// cluster running for the next run.
+//
 // Each test gets its own database, cloned from a template that holds the
 // current migrations, and dropped when the test ends. When a new template
 // is made (the migrations changed), templates of other migration sets more

@@ -63,6 +63,7 @@ func NewApp(env *Env) *urfavecli.App {
 	app := &urfavecli.App{
 		Name:      "errata",
 		Usage:     "turn GitHub issues into evidence about the errors people hit",
+		Version:   readBuildInfo().Short(),
 		Writer:    env.Stdout,
 		ErrWriter: env.Stderr,
 		Flags: []urfavecli.Flag{
@@ -71,6 +72,7 @@ func NewApp(env *Env) *urfavecli.App {
 			&urfavecli.StringFlag{Name: "config", Usage: "config file (env: ERRATA_CONFIG; default ./errata.yaml when present)"},
 			&urfavecli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (env: ERRATA_LOG_FORMAT)"},
 			&urfavecli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error (env: ERRATA_LOG_LEVEL)"},
+			urfavecli.HelpFlag, // added by hand: urfave/cli skips it when a command is named help
 		},
 		Before: func(c *urfavecli.Context) error {
 			if err := env.setup(c); err != nil {
@@ -89,15 +91,19 @@ func NewApp(env *Env) *urfavecli.App {
 			env.close()
 			return nil
 		},
-		OnUsageError: func(_ *urfavecli.Context, err error, _ bool) error {
-			return usageError("%v", err)
+		OnUsageError: func(c *urfavecli.Context, err error, _ bool) error {
+			return usageError("%v%s", err, suggestFlag(err, c.App.Flags))
 		},
 		CommandNotFound: func(c *urfavecli.Context, name string) {
-			fmt.Fprintf(env.Stderr, "errata: unknown command %q (see errata --help)\n", name)
+			cmds, help := c.App.Commands, "errata help"
+			if c.Command != nil && len(c.Command.Subcommands) > 0 {
+				cmds, help = c.Command.Subcommands, "errata "+c.Command.Name+" --help"
+			}
+			fmt.Fprintf(env.Stderr, "errata: unknown command %q%s (see %s)\n", name, suggestCommand(name, cmds), help)
 		},
 		ExitErrHandler:       func(*urfavecli.Context, error) {},
-		HideHelpCommand:      true,
-		EnableBashCompletion: false,
+		HideHelpCommand:      true, // errata's own help command (helpCommand) instead
+		EnableBashCompletion: true, // for 'errata completion'
 		Commands: []*urfavecli.Command{
 			dbCommand(env),
 			migrateCommand(env),
@@ -114,6 +120,10 @@ func NewApp(env *Env) *urfavecli.App {
 			trendsCommand(env),
 			pagesCommand(env),
 			mcpCommand(env),
+			versionCommand(env),
+			completionCommand(env),
+			manCommand(env),
+			helpCommand(),
 		},
 	}
 	for _, cmd := range app.Commands {
@@ -135,7 +145,7 @@ var commandEnv = map[string]string{
 // handler and applies the environment fallbacks of its flags.
 func prepareCommand(env *Env, cmd *urfavecli.Command) {
 	cmd.OnUsageError = func(_ *urfavecli.Context, err error, _ bool) error {
-		return usageError("%s: %v", cmd.Name, err)
+		return usageError("%s: %v%s", cmd.Name, err, suggestFlag(err, cmd.Flags))
 	}
 	var fallbacks [][2]string
 	for _, f := range cmd.Flags {
@@ -189,9 +199,10 @@ func Run(ctx context.Context, env *Env, args []string) (code int) {
 	}
 	app := NewApp(env)
 	notFound := false
+	notFoundMsg := app.CommandNotFound
 	app.CommandNotFound = func(c *urfavecli.Context, name string) {
 		notFound = true
-		fmt.Fprintf(env.Stderr, "errata: unknown command %q (see errata --help)\n", name)
+		notFoundMsg(c, name)
 	}
 	err := app.RunContext(ctx, args)
 	env.close()
@@ -344,9 +355,13 @@ func (e *Env) DatabaseURL(c *urfavecli.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	before, _ := cl.Status(c.Context)
 	u, err := cl.Start(c.Context)
 	if err != nil {
 		return "", err
+	}
+	if !before.Running {
+		e.logger().Info("started the embedded database server; it keeps running for later commands until 'errata db stop'", "cluster", cl.Root)
 	}
 	e.dbURL = u
 	return u, nil

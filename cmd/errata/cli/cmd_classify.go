@@ -194,6 +194,7 @@ func matchCommand(env *Env) *urfavecli.Command {
 			&urfavecli.BoolFlag{Name: "json", Usage: "print JSON"},
 			&urfavecli.IntFlag{Name: "limit", Value: 5, Usage: "at most this many clusters"},
 		},
+		Description: "Exit status: 0 when a cluster matches, 1 when none does (like grep), 2 for usage errors.",
 		Action: func(c *urfavecli.Context) error {
 			if c.NArg() != 1 {
 				return usageError("match: give the error text as one argument, or - to read it from standard input")
@@ -235,7 +236,10 @@ func matchCommand(env *Env) *urfavecli.Command {
 					Topic: info.Topic, Size: info.Size, Signature: info.Signature, Examples: det[info.ID].Examples, Repositories: det[info.ID].Repositories})
 			}
 			if c.Bool("json") {
-				return writeJSON(env.Stdout, out)
+				if err := writeJSON(env.Stdout, out); err != nil {
+					return err
+				}
+				return noMatch(len(out))
 			}
 			if p := a.Primary(); p != nil {
 				fmt.Fprintf(env.Stdout, "signature: %s\n", oneLine(p.Normalized, 400))
@@ -245,7 +249,7 @@ func matchCommand(env *Env) *urfavecli.Command {
 			}
 			if len(out) == 0 {
 				fmt.Fprintln(env.Stdout, "no matching cluster")
-				return nil
+				return noMatch(0)
 			}
 			for _, m := range out {
 				fmt.Fprintf(env.Stdout, "%.2f  #%d %s (%d reports, topic %s)\n      %s\n      why: %s\n", m.Score, m.ID, m.Slug, m.Size, dash(m.Topic), oneLine(m.Title, 100), oneLine(m.Reason, 200))

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	urfavecli "github.com/urfave/cli/v2"
 
@@ -42,9 +43,36 @@ func dbCommand(env *Env) *urfavecli.Command {
 						return err
 					}
 					if stopped {
-						fmt.Fprintln(env.Stdout, "embedded database stopped")
+						fmt.Fprintf(env.Stdout, "stopped the embedded PostgreSQL server of data dir %s (cluster in %s)\n", cl.DataDir, cl.Root)
 					} else {
-						fmt.Fprintln(env.Stdout, "embedded database was not running")
+						fmt.Fprintf(env.Stdout, "the embedded PostgreSQL server of data dir %s was not running (cluster in %s)\n", cl.DataDir, cl.Root)
+					}
+					return nil
+				},
+			},
+			{
+				Name:  "destroy",
+				Usage: "stop the embedded database and delete it, wherever it lives (also under /var/lib/errata); needs --yes",
+				Description: "Deletes the cluster of the data dir and every issue, cluster and page record in it.\n" +
+					"The data dir itself and other files in it stay. Pages already written stay too.",
+				Flags: []urfavecli.Flag{&urfavecli.BoolFlag{Name: "yes", Usage: "really delete it"}},
+				Action: func(c *urfavecli.Context) error {
+					cl, err := env.cluster(c)
+					if err != nil {
+						return err
+					}
+					if !c.Bool("yes") {
+						return usageError("db destroy: this deletes the embedded database in %s and everything stored in it; run again with --yes", strings.Join(cl.Roots(), " and "))
+					}
+					removed, err := cl.Destroy(c.Context)
+					for _, r := range removed {
+						fmt.Fprintf(env.Stdout, "removed the embedded database in %s\n", r)
+					}
+					if err != nil {
+						return err
+					}
+					if len(removed) == 0 {
+						fmt.Fprintf(env.Stdout, "no embedded database for data dir %s\n", cl.DataDir)
 					}
 					return nil
 				},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"strings"
 	"sync"
@@ -247,7 +246,7 @@ func printSyncSummary(w io.Writer, asJSON bool, sums []ingest.Summary) error {
 		tot.Comments.Add(s.Comments)
 		if asJSON {
 			js = append(js, jsonSum{Source: s.Source, Kind: string(s.Kind), Status: string(s.Status), Requests: s.Requests, NotModified: s.NotModified,
-				WaitedSeconds: math.Round(s.Waited.Seconds()*1000) / 1000, Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
+				WaitedSeconds: roundSeconds(s.Waited), Pages: s.Pages, IssuesNew: s.Issues.Inserted, IssuesUpdated: s.Issues.Updated,
 				PullRequests: s.PullRequests, PRsSkipped: s.PRsSkipped, CommentsNew: s.Comments.Inserted,
 				CommentsUpdated: s.Comments.Updated, Gone: s.Gone, Repaired: s.Repaired, Message: s.Message})
 			continue

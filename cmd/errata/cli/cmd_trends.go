@@ -8,6 +8,7 @@ import (
 
 	urfavecli "github.com/urfave/cli/v2"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/reports/trends"
 )
 
@@ -51,7 +52,24 @@ with the reason. Counts come from the daily counts classify keeps.`,
 			if err != nil {
 				return fmt.Errorf("trends: %w", err)
 			}
-			return trends.Render(env.Stdout, rep, format)
+			if q.By == trends.ByTopic || q.By == trends.ByCategory {
+				rules, err := classifyRules(env, c)
+				if err != nil {
+					return err
+				}
+				nameRows(rep, rules)
+			}
+			if err := trends.Render(env.Stdout, rep, format); err != nil {
+				return err
+			}
+			if !c.IsSet("as-of") && emptyWindow(rep) {
+				if end, err := s.TrendDataEnd(c.Context); err == nil && trends.DayOf(end) < rep.Windows.Current.From {
+					d := trends.DayOf(end)
+					fmt.Fprintf(env.Stderr, "errata trends: no reports in the window %s..%s; the newest is from %s: for a report on that data try --as-of %s\n",
+						rep.Windows.Current.From, rep.Windows.Current.To, d, d)
+				}
+			}
+			return nil
 		},
 	}
 }
@@ -135,4 +153,35 @@ func parseWindowDays(s string) (int, error) {
 		return 0, fmt.Errorf("%q: want Nd, Nw or a duration of whole days", s)
 	}
 	return int(d / (24 * time.Hour)), nil
+}
+
+// emptyWindow reports whether no listed group has anything in the current
+// window (or nothing is listed).
+func emptyWindow(rep *trends.Report) bool {
+	for _, r := range rep.Rows {
+		if r.Count > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// nameRows labels topic and category rows with their names from the
+// rules (rules.yaml and the config's additions), where the rows carry ids.
+func nameRows(rep *trends.Report, rules *classify.Rules) {
+	names := map[string]string{}
+	if rep.Query.By == trends.ByTopic {
+		for _, t := range rules.Topics {
+			names[t.ID] = t.Name
+		}
+	} else {
+		for _, c := range rules.Categories {
+			names[c.ID] = c.Name
+		}
+	}
+	for i := range rep.Rows {
+		if n := names[rep.Rows[i].Key]; n != "" {
+			rep.Rows[i].Label = n
+		}
+	}
 }
