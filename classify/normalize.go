@@ -260,8 +260,46 @@ func hasPlaceholderSuffix(s string) bool {
 	return i >= 0 && placeholders[strings.ToLower(s[i:])]
 }
 
-// maskCore classifies one token core (no surrounding punctuation).
+// maskCore classifies one token core (no surrounding punctuation). A
+// token that would be masked whole as an id or a path but joins words with
+// colons ("lib_routines:read_record:bad length", "length:src/io.c") is masked
+// part by part, so the words that name the error survive.
 func maskCore(t string) string {
+	m := maskWhole(t)
+	if (m != "<id>" && m != "<path>") || !strings.Contains(t, ":") || strings.Contains(t, "://") {
+		return m
+	}
+	parts := strings.Split(t, ":")
+	word := false
+	for i, p := range parts {
+		if p == "" {
+			continue
+		}
+		if isWord(p) {
+			word = true
+		}
+		parts[i] = maskWhole(p)
+	}
+	if !word {
+		return m
+	}
+	return strings.Join(parts, ":")
+}
+
+// isWord: letters only, at least two.
+func isWord(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func maskWhole(t string) string {
 	if isPlaceholder(t) {
 		return strings.ToLower(t)
 	}

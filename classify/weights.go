@@ -46,6 +46,15 @@ var genericWords = map[string]bool{
 	"while": true, "trying": true, "see": true, "details": true, "please": true, "try": true,
 }
 
+// genericStems are genericWords as TemplateSeq spells them.
+var genericStems = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range genericWords {
+		m[stem(w)] = true
+	}
+	return m
+}()
+
 // Add counts one issue whose templates hold the given words (each word once).
 func (w *Weights) Add(words map[string]bool) {
 	w.N++
@@ -70,7 +79,7 @@ func (w *Weights) W(t string) float64 {
 func (w *Weights) weight(t string) float64 {
 	n := float64(max(w.N, 1))
 	x := math.Log1p(n / (1 + float64(w.DF[t])))
-	if genericWords[t] {
+	if genericWords[t] || genericStems[t] {
 		x *= 0.25
 	}
 	// HTTP statuses and JSON-RPC codes are classes of errors (weak codes):
@@ -199,6 +208,19 @@ func inSorted(set []string, t string) bool {
 	return i < len(set) && set[i] == t
 }
 
+// errorStemSet are errorWords as TemplateSeq spells them (stemmed).
+var errorStemSet = func() *keywordSet {
+	var out []string
+	for _, p := range errorWords {
+		f := strings.Fields(p)
+		for i := range f {
+			f[i] = stem(f[i])
+		}
+		out = append(out, strings.Join(f, " "))
+	}
+	return newKeywordSet(out)
+}()
+
 // reportsError reports whether words say that something failed: error
 // words ("denied", "timed out", "invalid"), exception names or error codes.
 func reportsError(ws []string) bool {
@@ -206,7 +228,7 @@ func reportsError(ws []string) bool {
 		return false
 	}
 	text := strings.Join(ws, " ")
-	if errorWordSet.countWords(text, 1) > 0 {
+	if errorWordSet.countWords(text, 1) > 0 || errorStemSet.countWords(text, 1) > 0 {
 		return true
 	}
 	for _, t := range ws {
@@ -224,7 +246,7 @@ func reportsError(ws []string) bool {
 func (w *Weights) specific(a words) bool {
 	n := 0
 	for _, t := range a.set {
-		if !genericWords[t] && !isStatusOrRPC(t) {
+		if !genericWords[t] && !genericStems[t] && !isStatusOrRPC(t) {
 			n++
 		}
 	}

@@ -1,0 +1,95 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+)
+
+// Words joined by colons to an identifier or a file path survive masking.
+func TestNormalizeKeepsColonJoinedWords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"crypto routines:decode_frame_v2:bad frame length", "bad frame length"},
+		{"unexpected trailer:src/frame/decode.c:88:", "unexpected trailer"},
+	} {
+		got := Normalize(tc.in)
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("Normalize(%q) = %q, want it to keep %q", tc.in, got, tc.want)
+		}
+	}
+	// a token of ids alone is still one placeholder
+	if got := Normalize("bad key abc_123:def_456"); strings.Contains(got, "abc") || strings.Contains(got, "def") {
+		t.Errorf("ids kept: %q", got)
+	}
+}
+
+func TestStem(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"failed": "fail", "failing": "fail", "fails": "fail", "denied": "deny", "retries": "retry",
+		"stopped": "stop", "tokens": "token", "status": "status", "process": "process", "exit": "exit",
+		"ab_cd": "ab_cd", "résumés": "résumés",
+	} {
+		if got := stem(in); got != want {
+			t.Errorf("stem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// One error reported in another tense, or as a constant and as prose,
+// shares its words.
+func TestTemplateTokensInflectionsAndIdentifiers(t *testing.T) {
+	t.Parallel()
+	a := TemplateTokens(Normalize("worker exited with frame_length_mismatch"))
+	b := TemplateTokens(Normalize("worker exits: frame length mismatch"))
+	for _, w := range []string{"exit", "frame", "length", "mismatch"} {
+		if !contains(a, w) || !contains(b, w) {
+			t.Errorf("%q missing: %v / %v", w, a, b)
+		}
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// The message after a JSON-RPC code names the error; wrappers that repeat
+// the code and the names inside the message do not.
+func TestRPCMessage(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		": Request timed out":                         "request timed out",
+		": Widget 'alpha' not found":                  "widget not found",
+		": Widget beta_gamma not found":               "widget not found",
+		": RPC error -32602: Widget {NAME} not found": "widget not found",
+		": invalid params for widget":                 "invalid params",
+		`: "Connection closed"`:                       "connection closed",
+		": 12 things":                                 "",
+	} {
+		if got := rpcMessage(in, "-32602"); got != want {
+			t.Errorf("rpcMessage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRPCMessageOddTokens(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{`: " `, ": '' x", ": :", "", ": `"} {
+		_ = rpcMessage(in, "-32000") // must not panic
+	}
+	if got := rpcMessage(`: " closed`, "-32000"); got != "closed" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestRPCMessageOnlyDirectly(t *testing.T) {
+	t.Parallel()
+	if got := rpcMessage(", message: Widget not found", "-32601"); got != "" {
+		t.Errorf("a message after another field: %q", got)
+	}
+}
