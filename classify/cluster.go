@@ -472,10 +472,19 @@ func (c *Clusterer) create(a *Analysis, p *Candidate, reason string) Assignment 
 func (c *Clusterer) addProbes(cl *Cluster, a *Analysis) {
 	for i := range a.Probes {
 		pr := &a.Probes[i]
-		if i == 0 || pr.Score >= MinCandidateScore {
+		if i == 0 || pr.Score >= MinCandidateScore || c.reportsSpecific(pr) {
 			c.addTemplate(cl, pr.Normalized, &words{pr.Tokens, pr.Seq}, false)
 		}
 	}
+}
+
+// reportsSpecific: a probe that scored low as a line (a title, a line of
+// prose) but says that something failed in words specific enough to name
+// the error ("widget is not recognized as a command when deployed"). Such
+// a text is what other reports of the error may look like, so it joins
+// the profile; a generic title ("tool does not work") does not.
+func (c *Clusterer) reportsSpecific(pr *Probe) bool {
+	return reportsError(pr.Seq) && c.Weights.specific(words{pr.Tokens, pr.Seq})
 }
 
 // compatible: codes do not forbid an issue with this strong code and these

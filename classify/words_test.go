@@ -93,3 +93,22 @@ func TestRPCMessageOnlyDirectly(t *testing.T) {
 		t.Errorf("a message after another field: %q", got)
 	}
 }
+
+// A report whose most error-like line is a wrapper, and whose title says
+// the specific error, teaches the cluster that title: a later report that
+// gives only that error line finds it.
+func TestTitleThatReportsErrorJoinsProfile(t *testing.T) {
+	t.Parallel()
+	issues := append([][2]string{}, background...)
+	issues = append(issues,
+		[2]string{"Getting 'qwop' is not recognized as a known launcher verb when run on the build farm",
+			"```\nsystem.runtime.HostException: plugin host exited unexpectedly (exit code: 1)\n```"},
+		[2]string{"Launcher broken", "Output:\n```\n$ ci-run\n'qwop' is not recognized as a known launcher verb\n```"},
+		[2]string{"Launcher plugin crashes", "```\nsystem.runtime.HostException: plugin host exited unexpectedly (exit code: 1)\n```"},
+	)
+	got, as, _ := group(t, issues)
+	n := len(background)
+	if got[n] == nil || got[n+1] != got[n] {
+		t.Errorf("the prose report did not join the titled one: %+v / %+v", as[n], as[n+1])
+	}
+}
