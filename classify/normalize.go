@@ -543,6 +543,21 @@ var codeExtensions = map[string]bool{
 	"ipynb": true, "sql": true, "xml": true, "csv": true,
 }
 
+// pathBackslashes: t has a backslash other than a JSON escape (\" or \n
+// in a logged body, or one left at the end where a quote was cut off).
+func pathBackslashes(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if t[i] != '\\' {
+			continue
+		}
+		if i+1 == len(t) || t[i+1] == '"' || t[i+1] == 'n' && (i+2 == len(t) || !isAlnum(t[i+2])) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
 func isPathLike(t string) bool {
 	if strings.HasPrefix(t, "/") || strings.HasPrefix(t, "~/") || strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") {
 		return len(t) > 1
@@ -550,7 +565,7 @@ func isPathLike(t string) bool {
 	if len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/') {
 		return true // C:\...
 	}
-	if strings.Count(t, "\\") >= 1 && len(t) > 2 {
+	if pathBackslashes(t) && len(t) > 2 {
 		return true
 	}
 	if i := strings.IndexByte(t, '/'); i > 0 && i < len(t)-1 && strings.Count(t, "/") >= 2 {

@@ -112,3 +112,15 @@ func TestTitleThatReportsErrorJoinsProfile(t *testing.T) {
 		t.Errorf("the prose report did not join the titled one: %+v / %+v", as[n], as[n+1])
 	}
 }
+
+// JSON escapes in a logged body are not Windows paths.
+func TestNormalizeEscapedJSONIsNotPath(t *testing.T) {
+	t.Parallel()
+	got := Normalize(`provider said {\"error\":{\"message\":\"widget names must be unique.\"}}`)
+	if !strings.Contains(got, "unique") {
+		t.Errorf("Normalize = %q, want the message's words kept", got)
+	}
+	if got := Normalize(`cannot open src\widgets\frame.go`); strings.Contains(got, "widgets") {
+		t.Errorf("a Windows path kept: %q", got)
+	}
+}
