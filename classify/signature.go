@@ -245,25 +245,34 @@ func TemplateSeq(normalized string) []string {
 		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
 			continue
 		}
-		out = append(out, stem(f))
 		// an identifier spelled with underscores (wrong_thing_found) is
-		// also its words: messages give the constant in one report and the
-		// prose in another.
-		if strings.Count(f, "_") > 0 {
-			parts := strings.Split(f, "_")
-			n := 0
-			for _, p := range parts {
-				if isWord(p) {
-					n++
-				}
-			}
-			if n >= 2 && n == len(parts) {
-				for _, p := range parts {
-					if !stopwords[p] {
-						out = append(out, stem(p))
-					}
-				}
-			}
+		// compared as its words: messages give the constant in one report
+		// and the prose in another.
+		if parts := snakeWords(f); parts != nil {
+			out = append(out, parts...)
+			continue
+		}
+		out = append(out, stem(f))
+	}
+	return out
+}
+
+// snakeWords returns the stemmed words of an identifier made of words
+// joined by underscores, nil for any other token.
+func snakeWords(f string) []string {
+	if !strings.Contains(f, "_") {
+		return nil
+	}
+	parts := strings.Split(f, "_")
+	for _, p := range parts {
+		if !isWord(p) {
+			return nil
+		}
+	}
+	var out []string
+	for _, p := range parts {
+		if !stopwords[p] {
+			out = append(out, stem(p))
 		}
 	}
 	return out
