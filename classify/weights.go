@@ -46,6 +46,11 @@ var genericWords = map[string]bool{
 	"while": true, "trying": true, "see": true, "details": true, "please": true, "try": true,
 }
 
+// wrapperNouns name that an error was shown, not which one: before a
+// message ("got this error: <message>") they are its lead-in, not a cause.
+var wrapperNouns = map[string]bool{"error": true, "errors": true, "err": true, "exception": true, "warning": true,
+	"message": true, "issue": true, "problem": true}
+
 // genericStems are genericWords as TemplateSeq spells them.
 var genericStems = func() map[string]bool {
 	m := map[string]bool{}
@@ -195,8 +200,14 @@ func (w *Weights) Contains(long, short words) bool {
 		return false
 	}
 	var extra []string
+	lead := true // before the message: "got this error: <message>"
 	for _, t := range long.seq {
-		if !inSorted(short.set, t) {
+		switch {
+		case inSorted(short.set, t):
+			lead = false
+		case lead && wrapperNouns[t]:
+			// a lead-in that only says an error was shown
+		default:
 			extra = append(extra, t)
 		}
 	}

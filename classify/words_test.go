@@ -124,3 +124,24 @@ func TestNormalizeEscapedJSONIsNotPath(t *testing.T) {
 		t.Errorf("a Windows path kept: %q", got)
 	}
 }
+
+// "got this error: <message>" holds the message: a lead-in that only says
+// an error was shown is no cause; an error word after the message still is.
+func TestContainsLeadIn(t *testing.T) {
+	t.Parallel()
+	w := NewWeights()
+	for _, s := range []string{"error failed request", "error", "error request", "gizmo frame skew detected", "cannot load table"} {
+		m := map[string]bool{}
+		for _, t := range TemplateTokens(s) {
+			m[t] = true
+		}
+		w.Add(m)
+	}
+	short := wordsOf("gizmo frame skew detected")
+	if !w.Contains(wordsOf("i get some error like this error: gizmo frame skew detected"), short) {
+		t.Error("a lead-in is taken for another error")
+	}
+	if w.Contains(wordsOf("gizmo frame skew detected: permission denied"), short) {
+		t.Error("a cause after the message is taken for context")
+	}
+}
