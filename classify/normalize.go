@@ -550,6 +550,9 @@ func pathBackslashes(t string) bool {
 		if t[i] != '\\' {
 			continue
 		}
+		for i+1 < len(t) && t[i+1] == '\\' {
+			i++ // escaped twice: \\\" in a body logged inside another
+		}
 		if i+1 == len(t) || t[i+1] == '"' || t[i+1] == 'n' && (i+2 == len(t) || !isAlnum(t[i+2])) {
 			continue
 		}

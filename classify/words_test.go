@@ -116,8 +116,8 @@ func TestTitleThatReportsErrorJoinsProfile(t *testing.T) {
 // JSON escapes in a logged body are not Windows paths.
 func TestNormalizeEscapedJSONIsNotPath(t *testing.T) {
 	t.Parallel()
-	got := Normalize(`provider said {\"error\":{\"message\":\"widget names must be unique.\"}}`)
-	if !strings.Contains(got, "unique") {
+	got := Normalize(`provider said {\"error\":{\"message\":\"widget names must be unique.\"}} and {\\\"message\\\":\\\"frames must be sorted\\\"}`)
+	if !strings.Contains(got, "unique") || !strings.Contains(got, "sorted") {
 		t.Errorf("Normalize = %q, want the message's words kept", got)
 	}
 	if got := Normalize(`cannot open src\widgets\frame.go`); strings.Contains(got, "widgets") {
