@@ -53,8 +53,8 @@ import (
 //     exec format error on the test board", but a generic consequence line
 //     ("could not read from remote") is not the message of a report whose
 //     other words name a cause ("permission denied"). Nouns that only say
-//     an error was shown ("got this error:") before the message are its
-//     lead-in, not a cause. A cut-short prefix of a message counts the
+//     an error was shown ("got this error:"), and an exception type
+//     ("ConnectError:"), before the message are its lead-in, not a cause. A cut-short prefix of a message counts the
 //     same way.
 //   - Specific error codes (codes.go) are the strongest evidence: an issue
 //     whose evidence carries a strong code joins that code's cluster at

@@ -46,6 +46,16 @@ var genericWords = map[string]bool{
 	"while": true, "trying": true, "see": true, "details": true, "please": true, "try": true,
 }
 
+// excName: an exception type (ConnectError, TimeoutException).
+func excName(t string) bool {
+	for _, suf := range []string{"error", "exception"} {
+		if strings.HasSuffix(t, suf) && len(t) > len(suf)+2 {
+			return true
+		}
+	}
+	return false
+}
+
 // wrapperNouns name that an error was shown, not which one: before a
 // message ("got this error: <message>") they are its lead-in, not a cause.
 var wrapperNouns = map[string]bool{"error": true, "errors": true, "err": true, "exception": true, "warning": true,
@@ -205,8 +215,9 @@ func (w *Weights) Contains(long, short words) bool {
 		switch {
 		case inSorted(short.set, t):
 			lead = false
-		case lead && wrapperNouns[t]:
-			// a lead-in that only says an error was shown
+		case lead && (wrapperNouns[t] || excName(t)):
+			// a lead-in that only says an error was shown, or names the
+			// exception type of the message that follows
 		default:
 			extra = append(extra, t)
 		}

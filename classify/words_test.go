@@ -145,3 +145,24 @@ func TestContainsLeadIn(t *testing.T) {
 		t.Error("a cause after the message is taken for context")
 	}
 }
+
+// An exception type before the message names its kind, not another error;
+// after the message it is still a cause of its own.
+func TestContainsExceptionTypeLeadIn(t *testing.T) {
+	t.Parallel()
+	w := NewWeights()
+	for _, s := range []string{"error failed request", "error", "gizmo frame skew detected", "cannot load table"} {
+		m := map[string]bool{}
+		for _, t := range TemplateTokens(s) {
+			m[t] = true
+		}
+		w.Add(m)
+	}
+	short := wordsOf("gizmo frame skew detected")
+	if !w.Contains(wordsOf("transport.linkerror: gizmo frame skew detected"), short) {
+		t.Error("an exception type before the message is taken for another error")
+	}
+	if w.Contains(wordsOf("gizmo frame skew detected; raised quotaexception"), short) {
+		t.Error("an exception after the message is taken for context")
+	}
+}
