@@ -28,10 +28,19 @@ import (
 //     from the first report but is close to a later one still finds the
 //     cluster. Templates that joined only as a short form (below) are kept
 //     for exact matches but never make the profile look like other errors.
+//     A member's other probes join the profile when they read as errors on
+//     their own: by their line score, or (a title, a line of prose) when
+//     their words report an error and are specific enough to name one
+//     (reportsSpecific), since a report whose best line is a wrapper often
+//     names the specific error only in its title.
 //   - Words are weighted by rarity (Weights: inverse document frequency
 //     over the store's issues, persisted and kept incrementally, with a
 //     fixed discount for a few generic words and for class codes such as
-//     HTTP statuses), and two word sets are compared by weighted Jaccard
+//     HTTP statuses). Words are stemmed (failed, fails: fail) and an
+//     identifier of words joined by underscores counts as those words
+//     (TemplateSeq), so one error in another tense, or given as a constant
+//     in one report and as prose in another, shares its words. Two word
+//     sets are compared by weighted Jaccard
 //     similarity in which a word replaced by another counts twice, and a
 //     substitution (each side has words the other lacks) needs 0.7 where
 //     an addition needs 0.5: "cannot load table" and "cannot load queue"
@@ -43,8 +52,10 @@ import (
 //     (Weights.Contains): "exec format error" is the message of "deploy:
 //     exec format error on the test board", but a generic consequence line
 //     ("could not read from remote") is not the message of a report whose
-//     other words name a cause ("permission denied"). A cut-short prefix
-//     of a message counts the same way.
+//     other words name a cause ("permission denied"). Nouns that only say
+//     an error was shown ("got this error:"), and an exception type
+//     ("ConnectError:"), before the message are its lead-in, not a cause. A cut-short prefix of a message counts the
+//     same way.
 //   - Specific error codes (codes.go) are the strongest evidence: an issue
 //     whose evidence carries a strong code joins that code's cluster at
 //     once. Strong codes also veto: an issue or a cluster with one strong
@@ -472,10 +483,19 @@ func (c *Clusterer) create(a *Analysis, p *Candidate, reason string) Assignment 
 func (c *Clusterer) addProbes(cl *Cluster, a *Analysis) {
 	for i := range a.Probes {
 		pr := &a.Probes[i]
-		if i == 0 || pr.Score >= MinCandidateScore {
+		if i == 0 || pr.Score >= MinCandidateScore || c.reportsSpecific(pr) {
 			c.addTemplate(cl, pr.Normalized, &words{pr.Tokens, pr.Seq}, false)
 		}
 	}
+}
+
+// reportsSpecific: a probe that scored low as a line (a title, a line of
+// prose) but says that something failed in words specific enough to name
+// the error ("widget is not recognized as a command when deployed"). Such
+// a text is what other reports of the error may look like, so it joins
+// the profile; a generic title ("tool does not work") does not.
+func (c *Clusterer) reportsSpecific(pr *Probe) bool {
+	return reportsError(pr.Seq) && c.Weights.specific(words{pr.Tokens, pr.Seq})
 }
 
 // compatible: codes do not forbid an issue with this strong code and these

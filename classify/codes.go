@@ -232,7 +232,7 @@ func FindCodes(s string) []Code {
 		code := s[m[2]:m[3]]
 		// JSON-RPC implementations put the specific message after the
 		// code ("-32001: Request timed out"): code plus message is specific.
-		if msg := rpcMessage(s[m[3]:]); msg != "" {
+		if msg := rpcMessage(s[m[3]:], code); msg != "" {
 			add("jsonrpc:"+code+":"+msg, true, code+": "+msg)
 		}
 		add("jsonrpc:"+code, false, code)
@@ -255,30 +255,80 @@ var rpcMsgStop = map[string]bool{"with": true, "at": true, "from": true, "for": 
 	"after": true, "in": true, "on": true, "to": true, "and": true, "error": false}
 
 // rpcMessage returns up to three lower-case words of the message that
-// follows a JSON-RPC code, stopping at punctuation or a joining word.
-func rpcMessage(s string) string {
-	s = strings.TrimLeft(s, " :\t\"'")
-	var words []string
-	for len(words) < 3 {
-		i := 0
-		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '_' || s[i] == '-') {
-			i++
-		}
-		if i == 0 {
+// follows a JSON-RPC code, stopping at punctuation or a joining word. A
+// wrapper that repeats the code ("-32602: RPC error -32602: ...") is
+// skipped, and so are names in the message (quoted, or spelled as
+// identifiers: tool_x, {name}, a.b): "Tool 'x' not found" and "Tool
+// get_x not found" are the same message.
+func rpcMessage(s, code string) string {
+	for k := 0; k < 3; k++ {
+		i := strings.Index(s, code)
+		if i < 0 || i > 40 {
 			break
 		}
-		w := strings.ToLower(s[:i])
+		s = s[i+len(code):]
+	}
+	// the message follows the code directly ("-32601: Method not found"),
+	// not after another field (", message: ...")
+	s = strings.TrimLeft(s, " :\t")
+	if s == "" || strings.IndexByte(",;)]}", s[0]) >= 0 {
+		return ""
+	}
+	var words []string
+	for _, tok := range strings.Fields(s) {
+		if len(words) >= 3 {
+			break
+		}
+		core := strings.TrimRight(tok, ":.,;!?)")
+		end := core != tok
+		if q := strings.TrimRight(core, "\"'`"); q != core && q != "" && rpcWord(strings.TrimLeft(q, "\"'`")) && q[0] != '\'' && q[0] != '"' && q[0] != '`' {
+			core = q // a word closing a quoted message
+			end = true
+		}
+		core = strings.TrimLeft(core, ":(")
+		if in := strings.TrimLeft(core, "\"'`"); in != core && rpcWord(in) {
+			core = in // a quoted message starts (a quoted single word is a name)
+		}
+		if core == "" || !rpcWord(core) {
+			if len(words) > 0 && end {
+				break
+			}
+			if len(words) == 0 && core != "" && !rpcName(core) {
+				break
+			}
+			continue
+		}
+		w := strings.ToLower(core)
 		if rpcMsgStop[w] {
 			break
 		}
 		words = append(words, w)
-		s = s[i:]
-		if len(s) == 0 || s[0] != ' ' {
+		if end {
 			break
 		}
-		s = s[1:]
 	}
 	return strings.Join(words, " ")
+}
+
+// rpcWord: letters and inner hyphens only.
+func rpcWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' && i > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// rpcName: a name inside a message (quoted, braced or an identifier),
+// skipped when the message key is taken.
+func rpcName(s string) bool {
+	switch s[0] {
+	case '\'', '"', '`', '{', '<', '[':
+		return true
+	}
+	return strings.ContainsAny(s, "_./")
 }
 
 // phraseHints gives each phrase rule the literals it cannot match without:

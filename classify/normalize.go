@@ -260,8 +260,46 @@ func hasPlaceholderSuffix(s string) bool {
 	return i >= 0 && placeholders[strings.ToLower(s[i:])]
 }
 
-// maskCore classifies one token core (no surrounding punctuation).
+// maskCore classifies one token core (no surrounding punctuation). A
+// token that would be masked whole as an id or a path but joins words with
+// colons ("lib_routines:read_record:bad length", "length:src/io.c") is masked
+// part by part, so the words that name the error survive.
 func maskCore(t string) string {
+	m := maskWhole(t)
+	if (m != "<id>" && m != "<path>") || !strings.Contains(t, ":") || strings.Contains(t, "://") {
+		return m
+	}
+	parts := strings.Split(t, ":")
+	word := false
+	for i, p := range parts {
+		if p == "" {
+			continue
+		}
+		if isWord(p) {
+			word = true
+		}
+		parts[i] = maskWhole(p)
+	}
+	if !word {
+		return m
+	}
+	return strings.Join(parts, ":")
+}
+
+// isWord: letters only, at least two.
+func isWord(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func maskWhole(t string) string {
 	if isPlaceholder(t) {
 		return strings.ToLower(t)
 	}
@@ -505,6 +543,24 @@ var codeExtensions = map[string]bool{
 	"ipynb": true, "sql": true, "xml": true, "csv": true,
 }
 
+// pathBackslashes: t has a backslash other than a JSON escape (\" or \n
+// in a logged body, or one left at the end where a quote was cut off).
+func pathBackslashes(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if t[i] != '\\' {
+			continue
+		}
+		for i+1 < len(t) && t[i+1] == '\\' {
+			i++ // escaped twice: \\\" in a body logged inside another
+		}
+		if i+1 == len(t) || t[i+1] == '"' || t[i+1] == 'n' && (i+2 == len(t) || !isAlnum(t[i+2])) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
 func isPathLike(t string) bool {
 	if strings.HasPrefix(t, "/") || strings.HasPrefix(t, "~/") || strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") {
 		return len(t) > 1
@@ -512,7 +568,7 @@ func isPathLike(t string) bool {
 	if len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/') {
 		return true // C:\...
 	}
-	if strings.Count(t, "\\") >= 1 && len(t) > 2 {
+	if pathBackslashes(t) && len(t) > 2 {
 		return true
 	}
 	if i := strings.IndexByte(t, '/'); i > 0 && i < len(t)-1 && strings.Count(t, "/") >= 2 {

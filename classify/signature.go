@@ -245,9 +245,78 @@ func TemplateSeq(normalized string) []string {
 		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
 			continue
 		}
-		out = append(out, f)
+		// an identifier spelled with underscores (wrong_thing_found) is
+		// compared as its words: messages give the constant in one report
+		// and the prose in another.
+		if parts := snakeWords(f); parts != nil {
+			out = append(out, parts...)
+			continue
+		}
+		out = append(out, stem(f))
 	}
 	return out
+}
+
+// snakeWords returns the stemmed words of an identifier made of words
+// joined by underscores, nil for any other token.
+func snakeWords(f string) []string {
+	if !strings.Contains(f, "_") {
+		return nil
+	}
+	parts := strings.Split(f, "_")
+	for _, p := range parts {
+		if !isWord(p) {
+			return nil
+		}
+	}
+	var out []string
+	for _, p := range parts {
+		if !stopwords[p] {
+			out = append(out, stem(p))
+		}
+	}
+	return out
+}
+
+// stem removes common English inflections from a word of letters (failed,
+// fails, failing: fail; tokens: token; denied: deny) so that one error
+// worded in another tense or number shares its words. Words shorter than
+// five letters, and everything that is not letters only, stay as they are.
+// Both sides of every comparison are stemmed the same way, so a stem need
+// not be a dictionary word.
+func stem(w string) string {
+	if len(w) < 5 || !isWord(w) || !isASCII(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") || strings.HasSuffix(w, "ied"):
+		return w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "ing") && len(w) >= 6:
+		return undouble(w[:len(w)-3])
+	case strings.HasSuffix(w, "ed") && len(w) >= 5:
+		return undouble(w[:len(w)-2])
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:len(w)-1]
+	}
+	return w
+}
+
+// undouble: stopp -> stop, runn -> run (but not fall, pass).
+func undouble(w string) string {
+	n := len(w)
+	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeiouyls", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // codeRank orders codes by how precisely they name an error.

@@ -46,6 +46,30 @@ var genericWords = map[string]bool{
 	"while": true, "trying": true, "see": true, "details": true, "please": true, "try": true,
 }
 
+// excName: an exception type (ConnectError, TimeoutException).
+func excName(t string) bool {
+	for _, suf := range []string{"error", "exception"} {
+		if strings.HasSuffix(t, suf) && len(t) > len(suf)+2 {
+			return true
+		}
+	}
+	return false
+}
+
+// wrapperNouns name that an error was shown, not which one: before a
+// message ("got this error: <message>") they are its lead-in, not a cause.
+var wrapperNouns = map[string]bool{"error": true, "errors": true, "err": true, "exception": true, "warning": true,
+	"message": true, "issue": true, "problem": true}
+
+// genericStems are genericWords as TemplateSeq spells them.
+var genericStems = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range genericWords {
+		m[stem(w)] = true
+	}
+	return m
+}()
+
 // Add counts one issue whose templates hold the given words (each word once).
 func (w *Weights) Add(words map[string]bool) {
 	w.N++
@@ -70,7 +94,7 @@ func (w *Weights) W(t string) float64 {
 func (w *Weights) weight(t string) float64 {
 	n := float64(max(w.N, 1))
 	x := math.Log1p(n / (1 + float64(w.DF[t])))
-	if genericWords[t] {
+	if genericWords[t] || genericStems[t] {
 		x *= 0.25
 	}
 	// HTTP statuses and JSON-RPC codes are classes of errors (weak codes):
@@ -186,8 +210,15 @@ func (w *Weights) Contains(long, short words) bool {
 		return false
 	}
 	var extra []string
+	lead := true // before the message: "got this error: <message>"
 	for _, t := range long.seq {
-		if !inSorted(short.set, t) {
+		switch {
+		case inSorted(short.set, t):
+			lead = false
+		case lead && (wrapperNouns[t] || excName(t)):
+			// a lead-in that only says an error was shown, or names the
+			// exception type of the message that follows
+		default:
 			extra = append(extra, t)
 		}
 	}
@@ -199,6 +230,19 @@ func inSorted(set []string, t string) bool {
 	return i < len(set) && set[i] == t
 }
 
+// errorStemSet are errorWords as TemplateSeq spells them (stemmed).
+var errorStemSet = func() *keywordSet {
+	var out []string
+	for _, p := range errorWords {
+		f := strings.Fields(p)
+		for i := range f {
+			f[i] = stem(f[i])
+		}
+		out = append(out, strings.Join(f, " "))
+	}
+	return newKeywordSet(out)
+}()
+
 // reportsError reports whether words say that something failed: error
 // words ("denied", "timed out", "invalid"), exception names or error codes.
 func reportsError(ws []string) bool {
@@ -206,7 +250,7 @@ func reportsError(ws []string) bool {
 		return false
 	}
 	text := strings.Join(ws, " ")
-	if errorWordSet.countWords(text, 1) > 0 {
+	if errorWordSet.countWords(text, 1) > 0 || errorStemSet.countWords(text, 1) > 0 {
 		return true
 	}
 	for _, t := range ws {
@@ -224,7 +268,7 @@ func reportsError(ws []string) bool {
 func (w *Weights) specific(a words) bool {
 	n := 0
 	for _, t := range a.set {
-		if !genericWords[t] && !isStatusOrRPC(t) {
+		if !genericWords[t] && !genericStems[t] && !isStatusOrRPC(t) {
 			n++
 		}
 	}
