@@ -145,7 +145,7 @@ func BenchmarkMatchError(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer st.Close()
-		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
+		if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
 			b.Fatal(err)
 		}
 	} else {
@@ -161,7 +161,7 @@ func BenchmarkMatchError(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Logf("classified %d issues into %d new clusters in %s", sum.Classified, sum.NewClusters, time.Since(t0).Round(time.Millisecond))
-		if _, err := st.Pool().Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		if _, err := storetest.Pool(st).Exec(ctx, `VACUUM ANALYZE`); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := st.TrendRefresh(ctx); err != nil {
@@ -169,7 +169,7 @@ func BenchmarkMatchError(b *testing.B) {
 		}
 	}
 	var clusters int
-	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM clusters WHERE status = 'active'`).Scan(&clusters); err != nil {
+	if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM clusters WHERE status = 'active'`).Scan(&clusters); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("store: %d issues, %d active clusters", n, clusters)

@@ -62,7 +62,7 @@ func TestSyncResumesAfterInterrupt(t *testing.T) {
 				stops++
 			}
 			var last string
-			if err := st.Pool().QueryRow(context.Background(), `SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).Scan(&last); err != nil {
+			if err := storetest.Pool(st).QueryRow(context.Background(), `SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).Scan(&last); err != nil {
 				t.Fatal(err)
 			}
 			if last != "interrupted" {
@@ -215,7 +215,7 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 		t.Fatalf("sync after %d SIGKILLs differs from an uninterrupted one: %s", kills, diffDumps(want, got))
 	}
 	var running int
-	if err := st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM sync_runs WHERE status = 'running'`).Scan(&running); err != nil {
+	if err := storetest.Pool(st).QueryRow(context.Background(), `SELECT count(*) FROM sync_runs WHERE status = 'running'`).Scan(&running); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d SIGKILLs landed; %d sync_runs rows left 'running' by killed processes", kills, running)

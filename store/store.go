@@ -12,6 +12,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // ErrNotFound is returned when a lookup matches no row.
@@ -20,6 +24,7 @@ var ErrNotFound = errors.New("not found")
 // Store is errata's handle on its database.
 type Store struct {
 	pool *pgxpool.Pool
+	q    *dbsqlc.Queries
 }
 
 // Open connects to the database at url and applies pending migrations.
@@ -45,15 +50,20 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return New(pool), nil
 }
 
 // New wraps an existing pool; the caller has migrated the database.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbsqlc.New()} }
 
-// Pool returns the underlying pool, for packages that keep their own
-// queries next to their store methods.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+// Ping checks that the database answers, for health checks.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// QueueDriver is River's driver on the store's pool: the worker's job
+// queue lives in the same database and runs River's own (generated,
+// parameterized) SQL. It is the one way to the pool from outside the
+// package; everything else goes through the store's methods.
+func (s *Store) QueueDriver() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.pool) }
 
 // Close closes the pool.
 func (s *Store) Close() { s.pool.Close() }
@@ -65,9 +75,6 @@ func translate(err error) error {
 	}
 	return err
 }
-
-// Translate is translate for other packages that run their own queries.
-func Translate(err error) error { return translate(err) }
 
 // RedactURL returns a database URL (or key=value DSN) with any password
 // replaced by "xxxxx", fit for logs and messages. It works on text, not on

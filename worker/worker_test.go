@@ -92,7 +92,7 @@ func pipeline(s *store.Store, apiURL string, repos []string, interval time.Durat
 }
 
 func newWorker(s *store.Store, apiURL string, repos []string, interval time.Duration, id string, log *slog.Logger) (*worker.Worker, error) {
-	if err := worker.Migrate(context.Background(), s.Pool(), log); err != nil {
+	if err := worker.Migrate(context.Background(), s, log); err != nil {
 		return nil, err
 	}
 	return worker.New(worker.Config{
@@ -120,12 +120,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 
 func openStore(t *testing.T, url string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return storetest.Open(t, url)
 }
 
 func seed(fake *githubfake.Server, repo string, issues, commentsEach int) {
@@ -141,7 +136,7 @@ func seed(fake *githubfake.Server, repo string, issues, commentsEach int) {
 func count(t *testing.T, s *store.Store, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
@@ -192,7 +187,7 @@ func TestTwoWorkersSyncEachSourceOncePerInterval(t *testing.T) {
 		}
 	}
 	// One sync job per source per interval period, and every one ran.
-	rows, err := s.Pool().Query(context.Background(), `
+	rows, err := storetest.Pool(s).Query(context.Background(), `
 		SELECT args->>'source_key', count(*), count(DISTINCT floor(extract(epoch FROM created_at) / $1)),
 		       count(*) FILTER (WHERE state = 'completed')
 		FROM river_job WHERE kind = 'errata_sync' GROUP BY 1 ORDER BY 1`, interval.Seconds())
@@ -272,7 +267,7 @@ func TestRateLimitSnoozesJob(t *testing.T) {
 	// start and fetch, so the deadline is generous.
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		err := s.Pool().QueryRow(context.Background(), `SELECT state, scheduled_at, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
+		err := storetest.Pool(s).QueryRow(context.Background(), `SELECT state, scheduled_at, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
 			Scan(&state, &scheduled, &attempt, &snoozes)
 		if err == nil && snoozes != nil {
 			break
@@ -369,7 +364,7 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 		t.Fatalf("the killed worker committed %d issues, want its 2 pages (about 200)", kept)
 	}
 	var jobID int64
-	if err := s.Pool().QueryRow(context.Background(), `SELECT id FROM river_job WHERE kind = 'errata_sync' AND state = 'running'`).Scan(&jobID); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT id FROM river_job WHERE kind = 'errata_sync' AND state = 'running'`).Scan(&jobID); err != nil {
 		t.Fatalf("the killed worker's job is not left running: %v", err)
 	}
 
@@ -393,7 +388,7 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 	var state string
 	deadline := time.Now().Add(100 * time.Second)
 	for time.Now().Before(deadline) {
-		if err := s.Pool().QueryRow(context.Background(), `SELECT state FROM river_job WHERE id = $1`, jobID).Scan(&state); err != nil {
+		if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT state FROM river_job WHERE id = $1`, jobID).Scan(&state); err != nil {
 			t.Fatal(err)
 		}
 		if state == "completed" {
@@ -415,7 +410,7 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 		t.Errorf("the rescuing sync stored %d new issues, want the %d the dead worker had not committed", newInRescue, wantIssues-kept)
 	}
 	var by []string
-	if err := s.Pool().QueryRow(context.Background(), `SELECT attempted_by FROM river_job WHERE id = $1`, jobID).Scan(&by); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT attempted_by FROM river_job WHERE id = $1`, jobID).Scan(&by); err != nil {
 		t.Fatal(err)
 	}
 	if len(by) < 2 || by[0] != "child" || by[len(by)-1] != "rescuer" {
@@ -474,7 +469,7 @@ func TestShutdownCheckpointsSync(t *testing.T) {
 	var state string
 	var attempt int
 	var snoozes *int
-	if err := s.Pool().QueryRow(context.Background(), `SELECT state, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT state, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
 		Scan(&state, &attempt, &snoozes); err != nil {
 		t.Fatal(err)
 	}
@@ -523,14 +518,14 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 	p.Classifier = &runner.ClassifyStage{Store: s, Logger: log}
 	p.Publisher = &runner.PublishStage{Store: s, Format: "hugo", Logger: log}
 	p.OutDir = t.TempDir()
-	if err := worker.Migrate(context.Background(), s.Pool(), log); err != nil {
+	if err := worker.Migrate(context.Background(), s, log); err != nil {
 		t.Fatal(err)
 	}
 	w, err := worker.New(worker.Config{Pipeline: p, FetchPollInterval: 100 * time.Millisecond, ShutdownTimeout: 5 * time.Second, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := runner.Serve("127.0.0.1:0", p.Metrics, func(ctx context.Context) error { return s.Pool().Ping(ctx) }, log)
+	srv, err := runner.Serve("127.0.0.1:0", p.Metrics, func(ctx context.Context) error { return s.Ping(ctx) }, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,7 +554,7 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		t.Fatalf("after 60 s: %d issues clustered, pages current: %v", count(t, s, `SELECT count(*) FROM cluster_members`), ready())
 	}
 	var pagesAfterClassify bool
-	if err := s.Pool().QueryRow(context.Background(), `SELECT p.started_at >= c.started_at FROM pipeline_state p, pipeline_state c
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT p.started_at >= c.started_at FROM pipeline_state p, pipeline_state c
 		WHERE p.stage = 'pages' AND c.stage = 'classify'`).Scan(&pagesAfterClassify); err != nil || !pagesAfterClassify {
 		t.Errorf("pages not written after the classify: %v", err)
 	}
