@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // SyncSource is one repository or search query that `errata sync` pulls,
@@ -25,57 +27,53 @@ type SyncSource struct {
 // SyncSourceEnsure returns the source (kind, key), creating it when new.
 // Repository keys match case-insensitively.
 func (s *Store) SyncSourceEnsure(ctx context.Context, kind, key string) (*SyncSource, error) {
-	var src SyncSource
+	var row dbsqlc.SyncSource
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE kind = $1 AND key = $2`
+		var err error
 		if kind == "repo" {
-			q = `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE kind = $1 AND lower(key) = lower($2)`
+			row, err = s.q.SyncSourceFindRepo(ctx, tx, key)
+		} else {
+			row, err = s.q.SyncSourceFind(ctx, tx, dbsqlc.SyncSourceFindParams{Kind: kind, Key: key})
 		}
-		err := tx.QueryRow(ctx, q, kind, key).Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
 		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO sync_sources (kind, key) VALUES ($1, $2)
-			ON CONFLICT (kind, key) DO UPDATE SET kind = EXCLUDED.kind
-			RETURNING id, kind, key, state, created_at, updated_at`, kind, key).
-			Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+		row, err = s.q.SyncSourceCreate(ctx, tx, dbsqlc.SyncSourceCreateParams{Kind: kind, Key: key})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ensure sync source %s %q: %w", kind, key, err)
 	}
-	src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+	src := syncSource(row)
 	return &src, nil
+}
+
+// syncSource converts a generated row, in UTC.
+func syncSource(r dbsqlc.SyncSource) SyncSource {
+	return SyncSource{ID: r.ID, Kind: r.Kind, Key: r.Key, State: r.State, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // SyncSourceGet returns a source by id.
 func (s *Store) SyncSourceGet(ctx context.Context, id int64) (*SyncSource, error) {
-	var src SyncSource
-	err := s.pool.QueryRow(ctx, `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE id = $1`, id).
-		Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+	row, err := s.q.SyncSourceGet(ctx, s.pool, id)
 	if err != nil {
 		return nil, fmt.Errorf("get sync source %d: %w", id, translate(err))
 	}
-	src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+	src := syncSource(row)
 	return &src, nil
 }
 
 // SyncSourceList returns every source, repositories first, by key.
 func (s *Store) SyncSourceList(ctx context.Context) ([]SyncSource, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources ORDER BY kind, lower(key)`)
+	rows, err := s.q.SyncSourceList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list sync sources: %w", err)
 	}
-	defer rows.Close()
 	var out []SyncSource
-	for rows.Next() {
-		var src SyncSource
-		if err := rows.Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt); err != nil {
-			return nil, err
-		}
-		src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
-		out = append(out, src)
+	for _, r := range rows {
+		out = append(out, syncSource(r))
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // syncLockClass is the first key of errata's sync advisory locks ("ESYN").
@@ -133,12 +131,11 @@ type Validator struct {
 // ValidatorGet returns the validator stored for url, or ErrNotFound.
 func (s *Store) ValidatorGet(ctx context.Context, url string) (Validator, error) {
 	v := Validator{URL: url}
-	var etag, lm *string
-	err := s.pool.QueryRow(ctx, `SELECT etag, last_modified FROM http_validators WHERE url = $1`, url).Scan(&etag, &lm)
+	r, err := s.q.ValidatorGet(ctx, s.pool, url)
 	if err != nil {
 		return v, translate(err)
 	}
-	v.ETag, v.LastModified = deref(etag), deref(lm)
+	v.ETag, v.LastModified = deref(r.Etag), deref(r.LastModified)
 	return v, nil
 }
 
@@ -242,14 +239,10 @@ type SyncRun struct {
 // holding the source's lock: runs of the source still marked running
 // belong to a process that died, and are marked interrupted.
 func (s *Store) SyncRunStart(ctx context.Context, sourceID int64, started time.Time) (int64, error) {
-	if _, err := s.pool.Exec(ctx, `UPDATE sync_runs SET status = 'interrupted', finished_at = COALESCE(finished_at, now()),
-		message = COALESCE(message, 'the process ended before the run finished')
-		WHERE source_id = $1 AND status = 'running'`, sourceID); err != nil {
+	if err := s.q.SyncRunInterruptStale(ctx, s.pool, sourceID); err != nil {
 		return 0, fmt.Errorf("close stale sync runs: %w", err)
 	}
-	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO sync_runs (source_id, started_at) VALUES ($1, $2) RETURNING id`,
-		sourceID, started.UTC()).Scan(&id)
+	id, err := s.q.SyncRunCreate(ctx, s.pool, dbsqlc.SyncRunCreateParams{SourceID: sourceID, StartedAt: started.UTC()})
 	if err != nil {
 		return 0, fmt.Errorf("start sync run: %w", err)
 	}
@@ -262,10 +255,10 @@ func (s *Store) SyncRunFinish(ctx context.Context, r SyncRun) error {
 	if r.FinishedAt != nil {
 		fin = r.FinishedAt.UTC()
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE sync_runs SET finished_at = $2, status = $3, requests = $4, not_modified = $5,
-		waited_ms = $6, errors = $7, issues_new = $8, issues_updated = $9, comments_new = $10, comments_updated = $11,
-		message = $12 WHERE id = $1`, r.ID, fin, r.Status, r.Requests, r.NotModified, r.WaitedMS, r.Errors,
-		r.IssuesNew, r.IssuesUpdated, r.CommentsNew, r.CommentsUpdated, nullText(r.Message))
+	err := s.q.SyncRunFinish(ctx, s.pool, dbsqlc.SyncRunFinishParams{ID: r.ID, FinishedAt: &fin, Status: r.Status,
+		Requests: int32(r.Requests), NotModified: int32(r.NotModified), WaitedMs: r.WaitedMS, Errors: int32(r.Errors),
+		IssuesNew: int32(r.IssuesNew), IssuesUpdated: int32(r.IssuesUpdated), CommentsNew: int32(r.CommentsNew),
+		CommentsUpdated: int32(r.CommentsUpdated), Message: strPtr(r.Message)})
 	if err != nil {
 		return fmt.Errorf("finish sync run %d: %w", r.ID, err)
 	}
@@ -274,19 +267,17 @@ func (s *Store) SyncRunFinish(ctx context.Context, r SyncRun) error {
 
 // SyncRunLast returns the latest run of a source, or ErrNotFound.
 func (s *Store) SyncRunLast(ctx context.Context, sourceID int64) (*SyncRun, error) {
-	var r SyncRun
-	var msg *string
-	err := s.pool.QueryRow(ctx, `SELECT id, source_id, started_at, finished_at, status, requests, not_modified, waited_ms,
-			errors, issues_new, issues_updated, comments_new, comments_updated, message
-		FROM sync_runs WHERE source_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, sourceID).Scan(
-		&r.ID, &r.SourceID, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Requests, &r.NotModified, &r.WaitedMS,
-		&r.Errors, &r.IssuesNew, &r.IssuesUpdated, &r.CommentsNew, &r.CommentsUpdated, &msg)
+	row, err := s.q.SyncRunLast(ctx, s.pool, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("last sync run of source %d: %w", sourceID, translate(err))
 	}
-	r.Message = deref(msg)
-	r.StartedAt = r.StartedAt.UTC()
-	r.FinishedAt = utcPtr(r.FinishedAt)
+	r := SyncRun{ID: row.ID, StartedAt: row.StartedAt.UTC(), FinishedAt: utcPtr(row.FinishedAt), Status: row.Status,
+		Requests: int(row.Requests), NotModified: int(row.NotModified), WaitedMS: row.WaitedMs, Errors: int(row.Errors),
+		IssuesNew: int(row.IssuesNew), IssuesUpdated: int(row.IssuesUpdated), CommentsNew: int(row.CommentsNew),
+		CommentsUpdated: int(row.CommentsUpdated), Message: deref(row.Message)}
+	if row.SourceID != nil {
+		r.SourceID = *row.SourceID
+	}
 	return &r, nil
 }
 
@@ -297,25 +288,22 @@ func (s *Store) IssueUpdatedAt(ctx context.Context, repo string, numbers []int) 
 	if len(numbers) == 0 {
 		return out, nil
 	}
-	nums := make([]int32, len(numbers))
-	for i, n := range numbers {
-		nums[i] = int32(n)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT i.number, i.updated_at FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE lower(r.full_name) = lower($1) AND i.number = ANY($2::int[])`, repo, nums)
+	rows, err := s.q.IssueUpdatedAtList(ctx, s.pool, dbsqlc.IssueUpdatedAtListParams{Repo: repo, Numbers: int32s(numbers)})
 	if err != nil {
 		return nil, fmt.Errorf("read issue times of %s: %w", repo, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n int
-		var t time.Time
-		if err := rows.Scan(&n, &t); err != nil {
-			return nil, err
-		}
-		out[n] = t.UTC()
+	for _, r := range rows {
+		out[int(r.Number)] = r.UpdatedAt.UTC()
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func int32s(in []int) []int32 {
+	out := make([]int32, len(in))
+	for i, n := range in {
+		out[i] = int32(n)
+	}
+	return out
 }
 
 // IssueCommentCount is an issue's comment count as GitHub last reported
@@ -351,9 +339,7 @@ func (s *Store) IssueCommentCounts(ctx context.Context, repo string) ([]IssueCom
 // IssueMarkGone records that an issue was transferred, deleted or became
 // unreachable (reason says which). An issue seen again clears it.
 func (s *Store) IssueMarkGone(ctx context.Context, repo string, number int, reason string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE issues i SET gone_at = COALESCE(i.gone_at, now()), gone_reason = $3
-		FROM repositories r WHERE r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = $2`,
-		repo, number, CleanText(reason))
+	err := s.q.IssueMarkGone(ctx, s.pool, dbsqlc.IssueMarkGoneParams{Repo: repo, Number: int32(number), Reason: CleanText(reason)})
 	if err != nil {
 		return fmt.Errorf("mark %s#%d gone: %w", repo, number, err)
 	}
@@ -365,14 +351,7 @@ func (s *Store) IssueClearGone(ctx context.Context, repo string, numbers []int) 
 	if len(numbers) == 0 {
 		return nil
 	}
-	nums := make([]int32, len(numbers))
-	for i, n := range numbers {
-		nums[i] = int32(n)
-	}
-	_, err := s.pool.Exec(ctx, `UPDATE issues i SET gone_at = NULL, gone_reason = NULL FROM repositories r
-		WHERE r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = ANY($2::int[]) AND i.gone_at IS NOT NULL`,
-		repo, nums)
-	if err != nil {
+	if err := s.q.IssueClearGone(ctx, s.pool, dbsqlc.IssueClearGoneParams{Repo: repo, Numbers: int32s(numbers)}); err != nil {
 		return fmt.Errorf("clear gone issues of %s: %w", repo, err)
 	}
 	return nil
@@ -382,13 +361,11 @@ func (s *Store) IssueClearGone(ctx context.Context, repo string, numbers []int) 
 // GitHub ids are not in keep (comments deleted on GitHub), and returns how
 // many it deleted. Comments without a GitHub id (imported threads) stay.
 func (s *Store) CommentDeleteMissing(ctx context.Context, repo string, number int, keep []int64) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM comments c USING issues i, repositories r
-		WHERE c.issue_id = i.id AND r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = $2
-		  AND c.github_id IS NOT NULL AND NOT (c.github_id = ANY($3::bigint[]))`, repo, number, keep)
+	n, err := s.q.CommentDeleteMissing(ctx, s.pool, dbsqlc.CommentDeleteMissingParams{Repo: repo, Number: int32(number), Keep: keep})
 	if err != nil {
 		return 0, fmt.Errorf("delete missing comments of %s#%d: %w", repo, number, err)
 	}
-	return int(tag.RowsAffected()), nil
+	return int(n), nil
 }
 
 // RepoCounts is what errata holds for one repository.
