@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // Issue is a GitHub issue or pull request as errata keeps it.
@@ -154,23 +156,15 @@ func (s *Store) CommentUpsertMany(ctx context.Context, tx pgx.Tx, comments []Com
 
 // IssueGet returns one issue by repository and number.
 func (s *Store) IssueGet(ctx context.Context, repo string, number int) (*Issue, error) {
-	var is Issue
-	var nodeID, reason, author, assoc *string
-	err := s.pool.QueryRow(ctx, `SELECT i.id, r.full_name, i.number, i.github_id, i.node_id, i.is_pull_request, i.state,
-			i.state_reason, i.title, i.body, i.author, i.author_association, i.labels, i.reactions, i.reactions_total,
-			i.comment_count, i.html_url, i.created_at, i.updated_at, i.closed_at, i.raw
-		FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE lower(r.full_name) = lower($1) AND i.number = $2`, repo, number).Scan(
-		&is.ID, &is.Repository, &is.Number, &is.GitHubID, &nodeID, &is.IsPullRequest, &is.State, &reason, &is.Title,
-		&is.Body, &author, &assoc, &is.Labels, &is.Reactions, &is.ReactionsTotal, &is.CommentCount, &is.HTMLURL,
-		&is.CreatedAt, &is.UpdatedAt, &is.ClosedAt, &is.Raw)
+	r, err := s.q.IssueGet(ctx, s.pool, dbsqlc.IssueGetParams{Repo: repo, Number: int32(number)})
 	if err != nil {
 		return nil, fmt.Errorf("get issue %s#%d: %w", repo, number, translate(err))
 	}
-	is.NodeID, is.StateReason, is.Author, is.AuthorAssociation = deref(nodeID), deref(reason), deref(author), deref(assoc)
-	is.CreatedAt, is.UpdatedAt = is.CreatedAt.UTC(), is.UpdatedAt.UTC()
-	is.ClosedAt = utcPtr(is.ClosedAt)
-	return &is, nil
+	return &Issue{ID: r.ID, Repository: r.FullName, Number: int(r.Number), GitHubID: r.GithubID, NodeID: deref(r.NodeID),
+		IsPullRequest: r.IsPullRequest, State: r.State, StateReason: deref(r.StateReason), Title: r.Title, Body: r.Body,
+		Author: deref(r.Author), AuthorAssociation: deref(r.AuthorAssociation), Labels: r.Labels, Reactions: r.Reactions,
+		ReactionsTotal: int(r.ReactionsTotal), CommentCount: int(r.CommentCount), HTMLURL: r.HtmlUrl,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt), Raw: r.Raw}, nil
 }
 
 // Counts is how much the store holds.
@@ -180,16 +174,11 @@ type Counts struct {
 
 // CountsGet counts repositories, issues, pull requests and comments.
 func (s *Store) CountsGet(ctx context.Context) (Counts, error) {
-	var c Counts
-	err := s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM repositories),
-		(SELECT count(*) FROM issues WHERE NOT is_pull_request),
-		(SELECT count(*) FROM issues WHERE is_pull_request),
-		(SELECT count(*) FROM comments)`).Scan(&c.Repositories, &c.Issues, &c.PullRequests, &c.Comments)
+	r, err := s.q.CountsGet(ctx, s.pool)
 	if err != nil {
-		return c, fmt.Errorf("count store: %w", err)
+		return Counts{}, fmt.Errorf("count store: %w", err)
 	}
-	return c, nil
+	return Counts{Repositories: r.Repositories, Issues: r.Issues, PullRequests: r.PullRequests, Comments: r.Comments}, nil
 }
 
 func nullText(s string) any {
