@@ -99,11 +99,7 @@ func BenchmarkClassifyStore(b *testing.B) {
 	var st *store.Store
 	have := 0
 	if u := os.Getenv("ERRATA_BENCH_DATABASE_URL"); u != "" {
-		var err error
-		if st, err = store.Open(ctx, u); err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
+		st = storetest.Open(b, u)
 		if _, err := storetest.Pool(st).Exec(ctx, `DELETE FROM issues WHERE number > $1`, n); err != nil {
 			b.Fatal(err)
 		}

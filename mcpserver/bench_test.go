@@ -140,11 +140,7 @@ func BenchmarkMatchError(b *testing.B) {
 	var st *store.Store
 	have := 0
 	if u := os.Getenv("ERRATA_BENCH_DATABASE_URL"); u != "" {
-		var err error
-		if st, err = store.Open(ctx, u); err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
+		st = storetest.Open(b, u)
 		if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
 			b.Fatal(err)
 		}

@@ -193,11 +193,7 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	if kills < 3 {
 		t.Fatalf("only %d of %d kills landed mid-sync", kills, len(plan))
 	}
-	st, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, url)
 	// A killed session's advisory lock dies with its connection, which
 	// PostgreSQL notices when the socket closes; give it a moment.
 	var sum ingest.Summary
