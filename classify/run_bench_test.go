@@ -99,19 +99,15 @@ func BenchmarkClassifyStore(b *testing.B) {
 	var st *store.Store
 	have := 0
 	if u := os.Getenv("ERRATA_BENCH_DATABASE_URL"); u != "" {
-		var err error
-		if st, err = store.Open(ctx, u); err != nil {
+		st = storetest.Open(b, u)
+		if _, err := storetest.Pool(st).Exec(ctx, `DELETE FROM issues WHERE number > $1`, n); err != nil {
 			b.Fatal(err)
 		}
-		defer st.Close()
-		if _, err := st.Pool().Exec(ctx, `DELETE FROM issues WHERE number > $1`, n); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := st.Pool().Exec(ctx, `TRUNCATE issue_signatures, issue_classification, cluster_members,
+		if _, err := storetest.Pool(st).Exec(ctx, `TRUNCATE issue_signatures, issue_classification, cluster_members,
 			cluster_redirects, cluster_daily_counts, cluster_fingerprints, clusters CASCADE`); err != nil {
 			b.Fatal(err)
 		}
-		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
+		if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
 			b.Fatal(err)
 		}
 	} else {
@@ -120,7 +116,7 @@ func BenchmarkClassifyStore(b *testing.B) {
 	start := time.Now()
 	populate(b, st, have, n)
 	b.Logf("populated %d issues in %s", n-have, time.Since(start).Round(time.Millisecond))
-	if _, err := st.Pool().Exec(ctx, `VACUUM ANALYZE issues`); err != nil {
+	if _, err := storetest.Pool(st).Exec(ctx, `VACUUM ANALYZE issues`); err != nil {
 		b.Fatal(err)
 	}
 	next := n

@@ -56,7 +56,7 @@ func TestSyncRejectsHostileRepoNames(t *testing.T) {
 		t.Errorf("%d requests sent for bad repository names", n)
 	}
 	var n int
-	if err := st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM sync_sources`).Scan(&n); err != nil {
+	if err := storetest.Pool(st).QueryRow(context.Background(), `SELECT count(*) FROM sync_sources`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {

@@ -51,7 +51,7 @@ func processCPU() time.Duration {
 // benchmark's database (fresh per run, so only errata's own), read from
 // /proc when the server runs on this machine; -1 when it cannot be read.
 func backendCPU(ctx context.Context, st *store.Store) time.Duration {
-	rows, err := st.Pool().Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	rows, err := storetest.Pool(st).Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
 	if err != nil {
 		return -1
 	}

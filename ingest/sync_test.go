@@ -58,7 +58,7 @@ func takeSnapshot(t *testing.T, st *store.Store) snapshot {
 	t.Helper()
 	ctx := context.Background()
 	var s snapshot
-	rows, err := st.Pool().Query(ctx, `SELECT r.full_name, i.number, i.is_pull_request, i.state, i.title, i.updated_at,
+	rows, err := storetest.Pool(st).Query(ctx, `SELECT r.full_name, i.number, i.is_pull_request, i.state, i.title, i.updated_at,
 		i.comment_count, COALESCE(i.gone_reason, '') FROM issues i JOIN repositories r ON r.id = i.repository_id ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func takeSnapshot(t *testing.T, st *store.Store) snapshot {
 		s.Issues = append(s.Issues, x)
 	}
 	rows.Close()
-	rows, err = st.Pool().Query(ctx, `SELECT r.full_name, i.number, c.github_id, c.body, c.updated_at
+	rows, err = storetest.Pool(st).Query(ctx, `SELECT r.full_name, i.number, c.github_id, c.body, c.updated_at
 		FROM comments c JOIN issues i ON i.id = c.issue_id JOIN repositories r ON r.id = i.repository_id ORDER BY 3`)
 	if err != nil {
 		t.Fatal(err)

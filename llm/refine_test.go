@@ -81,7 +81,7 @@ type clusterRow struct{ title, description, topic, topicReason, category string 
 func readCluster(t *testing.T, s *store.Store, id int64) clusterRow {
 	t.Helper()
 	var r clusterRow
-	err := s.Pool().QueryRow(context.Background(), `SELECT title, description, coalesce(topic, ''), topic_reason, coalesce(category, '') FROM clusters WHERE id = $1`, id).
+	err := storetest.Pool(s).QueryRow(context.Background(), `SELECT title, description, coalesce(topic, ''), topic_reason, coalesce(category, '') FROM clusters WHERE id = $1`, id).
 		Scan(&r.title, &r.description, &r.topic, &r.topicReason, &r.category)
 	if err != nil {
 		t.Fatal(err)

@@ -140,12 +140,8 @@ func BenchmarkMatchError(b *testing.B) {
 	var st *store.Store
 	have := 0
 	if u := os.Getenv("ERRATA_BENCH_DATABASE_URL"); u != "" {
-		var err error
-		if st, err = store.Open(ctx, u); err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
-		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
+		st = storetest.Open(b, u)
+		if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
 			b.Fatal(err)
 		}
 	} else {
@@ -161,7 +157,7 @@ func BenchmarkMatchError(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Logf("classified %d issues into %d new clusters in %s", sum.Classified, sum.NewClusters, time.Since(t0).Round(time.Millisecond))
-		if _, err := st.Pool().Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		if _, err := storetest.Pool(st).Exec(ctx, `VACUUM ANALYZE`); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := st.TrendRefresh(ctx); err != nil {
@@ -169,7 +165,7 @@ func BenchmarkMatchError(b *testing.B) {
 		}
 	}
 	var clusters int
-	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM clusters WHERE status = 'active'`).Scan(&clusters); err != nil {
+	if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM clusters WHERE status = 'active'`).Scan(&clusters); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("store: %d issues, %d active clusters", n, clusters)

@@ -121,7 +121,7 @@ func clusterOf(t testing.TB, st *store.Store, repo string, number int) (int64, s
 	t.Helper()
 	var id int64
 	var slug string
-	err := st.Pool().QueryRow(context.Background(), `SELECT c.id, c.slug FROM cluster_members m
+	err := storetest.Pool(st).QueryRow(context.Background(), `SELECT c.id, c.slug FROM cluster_members m
 		JOIN issues i ON i.id = m.issue_id JOIN repositories r ON r.id = i.repository_id
 		JOIN clusters c ON c.id = m.cluster_id WHERE r.full_name = $1 AND i.number = $2`, repo, number).Scan(&id, &slug)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/mcpserver"
 	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -312,7 +313,7 @@ func TestGetErrorGuide(t *testing.T) {
 
 	// A merged cluster answers with its survivor.
 	mergedID, mergedSlug := clusterOf(t, st, "beta/widget-plugin", 12)
-	if _, err := st.Pool().Exec(context.Background(), `UPDATE clusters SET status = 'merged', merged_into = $2 WHERE id = $1`, mergedID, id); err != nil {
+	if _, err := storetest.Pool(st).Exec(context.Background(), `UPDATE clusters SET status = 'merged', merged_into = $2 WHERE id = $1`, mergedID, id); err != nil {
 		t.Fatal(err)
 	}
 	var merged mcpserver.GuideOutput
@@ -327,7 +328,7 @@ func TestGetErrorGuide(t *testing.T) {
 	h.wantToolError(t, "get_error_guide", map[string]any{"id": id, "slug": slug}, "not both")
 	h.wantToolError(t, "get_error_guide", map[string]any{"slug": strings.Repeat("a", 5000)}, "the limit is 1024 bytes")
 
-	if _, err := st.Pool().Exec(context.Background(), `UPDATE clusters SET status = 'dissolved', merged_into = NULL WHERE id = $1`, mergedID); err != nil {
+	if _, err := storetest.Pool(st).Exec(context.Background(), `UPDATE clusters SET status = 'dissolved', merged_into = NULL WHERE id = $1`, mergedID); err != nil {
 		t.Fatal(err)
 	}
 	h.wantToolError(t, "get_error_guide", map[string]any{"id": mergedID}, "was dissolved")

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/errata-tool/errata/ingest/githubfake"
-	"github.com/errata-tool/errata/store"
 	"github.com/errata-tool/errata/store/storetest"
 )
 
@@ -85,11 +84,7 @@ func TestSyncCommandSignals(t *testing.T) {
 			if err == nil {
 				t.Errorf("exit 0 after %s; want 1 (interrupted)", tc.name)
 			}
-			st, oerr := store.Open(context.Background(), url)
-			if oerr != nil {
-				t.Fatal(oerr)
-			}
-			defer st.Close()
+			st := storetest.Open(t, url)
 			is, _ := countRows(t, st)
 			t.Logf("%d issues stored when stopped; requests: %v", is, paths)
 			if tc.name == "SIGINT" || tc.name == "SIGTERM" {

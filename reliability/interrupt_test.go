@@ -62,7 +62,7 @@ func TestSyncResumesAfterInterrupt(t *testing.T) {
 				stops++
 			}
 			var last string
-			if err := st.Pool().QueryRow(context.Background(), `SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).Scan(&last); err != nil {
+			if err := storetest.Pool(st).QueryRow(context.Background(), `SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).Scan(&last); err != nil {
 				t.Fatal(err)
 			}
 			if last != "interrupted" {
@@ -193,11 +193,7 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	if kills < 3 {
 		t.Fatalf("only %d of %d kills landed mid-sync", kills, len(plan))
 	}
-	st, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, url)
 	// A killed session's advisory lock dies with its connection, which
 	// PostgreSQL notices when the socket closes; give it a moment.
 	var sum ingest.Summary
@@ -215,7 +211,7 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 		t.Fatalf("sync after %d SIGKILLs differs from an uninterrupted one: %s", kills, diffDumps(want, got))
 	}
 	var running int
-	if err := st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM sync_runs WHERE status = 'running'`).Scan(&running); err != nil {
+	if err := storetest.Pool(st).QueryRow(context.Background(), `SELECT count(*) FROM sync_runs WHERE status = 'running'`).Scan(&running); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d SIGKILLs landed; %d sync_runs rows left 'running' by killed processes", kills, running)

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/errata-tool/errata/ingest/githubfake"
-	"github.com/errata-tool/errata/store"
 	"github.com/errata-tool/errata/store/pgembed"
+	"github.com/errata-tool/errata/store/storetest"
 )
 
 // privateCluster starts an embedded PostgreSQL cluster of its own (so the
@@ -72,11 +72,7 @@ func TestSyncSurvivesPostgresRestart(t *testing.T) {
 	want := cleanDump(t, fake)
 
 	cl, url := privateCluster(t)
-	st, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t, url)
 
 	for _, mode := range []string{"down", "restart"} {
 		var n atomic.Int64

@@ -10,6 +10,7 @@ import (
 	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/ingest/githubfake"
 	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
 )
 
 // syncPerPage is small so that a modest fake needs many requests.
@@ -86,7 +87,7 @@ func dumpData(t *testing.T, st *store.Store) string {
 			ORDER BY r.full_name, i.number, c.source_key`,
 	}
 	for _, q := range queries {
-		rows, err := st.Pool().Query(ctx, q)
+		rows, err := storetest.Pool(st).Query(ctx, q)
 		if err != nil {
 			t.Fatalf("dump: %v", err)
 		}
@@ -132,7 +133,7 @@ func diffDumps(want, got string) string {
 // countRows counts issues and comments.
 func countRows(t *testing.T, st *store.Store) (issues, comments int) {
 	t.Helper()
-	if err := st.Pool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM comments)`).Scan(&issues, &comments); err != nil {
+	if err := storetest.Pool(st).QueryRow(context.Background(), `SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM comments)`).Scan(&issues, &comments); err != nil {
 		t.Fatal(err)
 	}
 	return issues, comments

@@ -40,6 +40,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,8 +48,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/ingest"
@@ -317,16 +316,16 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	defer unlock()
 	start := p.now()
 	rep := &Report{}
-	var runID int64
-	if err := p.Store.Pool().QueryRow(ctx, `INSERT INTO pipeline_runs (trigger, started_at) VALUES ('run', $1) RETURNING id`, start).Scan(&runID); err != nil {
-		return nil, fmt.Errorf("record run: %w", err)
+	runID, err := p.Store.PipelineRunCreate(ctx, "run", start)
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		// Record the outcome even when ctx was cancelled.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		_, _ = p.Store.Pool().Exec(cctx, `UPDATE pipeline_runs SET finished_at = $2, exit_code = $3, stages = $4 WHERE id = $1`,
-			runID, p.now(), rep.ExitCode, rep.Stages)
+		stages, _ := json.Marshal(rep.Stages)
+		_ = p.Store.PipelineRunFinish(cctx, store.PipelineRunFinish{ID: runID, FinishedAt: p.now(), ExitCode: rep.ExitCode, Stages: stages})
 		p.Metrics.observeRun("run", rep.ExitCode, time.Since(start))
 	}()
 
@@ -579,51 +578,14 @@ func ExitCodeFor(err error) int {
 // connection). It returns a *LockedError (errors.Is ErrLocked) when another
 // session holds the lock.
 func TryLock(ctx context.Context, s *store.Store, key int64) (func(), error) {
-	conn, err := s.Pool().Acquire(ctx)
+	lock, holder, err := s.LockTry(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("take lock: %w", err)
+		return nil, err
 	}
-	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
-		conn.Release()
-		return nil, fmt.Errorf("take lock: %w", err)
-	}
-	if !got {
-		holder := lockHolder(ctx, conn.Conn(), key)
-		conn.Release()
+	if lock == nil {
 		return nil, &LockedError{Holder: holder}
 	}
-	return func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := conn.Exec(cctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
-			// The lock dies with the session: close the connection
-			// rather than return it to the pool still holding the lock.
-			_ = conn.Conn().Close(cctx)
-		}
-		conn.Release()
-	}, nil
-}
-
-// lockHolder describes the session holding advisory lock key.
-func lockHolder(ctx context.Context, conn *pgx.Conn, key int64) string {
-	var pid int32
-	var app, client string
-	var since *time.Time
-	err := conn.QueryRow(ctx, `
-		SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'), a.backend_start
-		FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-		WHERE l.locktype = 'advisory' AND l.granted
-		  AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid AND l.objsubid = 1
-		LIMIT 1`, key).Scan(&pid, &app, &client, &since)
-	if err != nil {
-		return ""
-	}
-	s := fmt.Sprintf("database session pid %d (%s, %s)", pid, app, client)
-	if since != nil {
-		s += " connected since " + since.UTC().Format(time.RFC3339)
-	}
-	return s
+	return lock.Release, nil
 }
 
 // dirExists is a variable for tests of pending detection.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/errata-tool/errata/store"
 )
 
 // stageState is one row of pipeline_state.
@@ -18,17 +18,15 @@ type stageState struct {
 }
 
 func (p *Pipeline) getState(ctx context.Context, stage string) (*stageState, error) {
-	var st stageState
-	var raw []byte
-	err := p.Store.Pool().QueryRow(ctx, `SELECT started_at, finished_at, detail FROM pipeline_state WHERE stage = $1`, stage).
-		Scan(&st.StartedAt, &st.FinishedAt, &raw)
-	if errors.Is(err, pgx.ErrNoRows) {
+	row, err := p.Store.PipelineStateGet(ctx, stage)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read pipeline state %s: %w", stage, err)
+		return nil, err
 	}
-	if err := json.Unmarshal(raw, &st.Detail); err != nil {
+	st := stageState{StartedAt: row.StartedAt, FinishedAt: row.FinishedAt}
+	if err := json.Unmarshal(row.Detail, &st.Detail); err != nil {
 		return nil, fmt.Errorf("read pipeline state %s: %w", stage, err)
 	}
 	return &st, nil
@@ -39,14 +37,7 @@ func (p *Pipeline) setState(ctx context.Context, stage string, started time.Time
 	if err != nil {
 		return err
 	}
-	_, err = p.Store.Pool().Exec(ctx, `
-		INSERT INTO pipeline_state (stage, started_at, finished_at, detail) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (stage) DO UPDATE SET started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, detail = EXCLUDED.detail`,
-		stage, started, time.Now().UTC(), b)
-	if err != nil {
-		return fmt.Errorf("record pipeline state %s: %w", stage, err)
-	}
-	return nil
+	return p.Store.PipelineStateSet(ctx, store.PipelineState{Stage: stage, StartedAt: started, FinishedAt: time.Now().UTC(), Detail: b})
 }
 
 // watermark is the database time from which a stage that starts now is
@@ -55,29 +46,14 @@ func (p *Pipeline) setState(ctx context.Context, stage string, started time.Time
 // sync page committed after this moment can carry an earlier time), else
 // now(). Taking it early costs at most one extra, cheap, classify.
 func (p *Pipeline) watermark(ctx context.Context) (time.Time, error) {
-	var t time.Time
-	err := p.Store.Pool().QueryRow(ctx, `
-		SELECT least(now(), coalesce((SELECT min(xact_start) FROM pg_stat_activity
-			WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()), now()))`).Scan(&t)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("read database clock: %w", err)
-	}
-	return t.UTC(), nil
+	return p.Store.WatermarkGet(ctx)
 }
 
 // DataChangedAt is when issues or comments last changed in the store
 // (their largest last_synced_at, which moves only on a real change), or the
 // zero time for an empty store. Two index probes.
 func (p *Pipeline) DataChangedAt(ctx context.Context) (time.Time, error) {
-	var t *time.Time
-	err := p.Store.Pool().QueryRow(ctx, `SELECT greatest((SELECT max(last_synced_at) FROM issues), (SELECT max(last_synced_at) FROM comments))`).Scan(&t)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("read data watermark: %w", err)
-	}
-	if t == nil {
-		return time.Time{}, nil
-	}
-	return t.UTC(), nil
+	return p.Store.ChangeLatestGet(ctx)
 }
 
 // ClassifyPending reports whether classify has work: data changed after
@@ -149,19 +125,14 @@ func (p *Pipeline) ClassifyLag(ctx context.Context) (time.Duration, int64, error
 	if st != nil {
 		since = st.StartedAt
 	}
-	var oldest *time.Time
-	var n int64
-	err = p.Store.Pool().QueryRow(ctx, `
-		SELECT least((SELECT min(last_synced_at) FROM issues WHERE last_synced_at > $1),
-		             (SELECT min(last_synced_at) FROM comments WHERE last_synced_at > $1)),
-		       (SELECT count(*) FROM (SELECT 1 FROM issues WHERE last_synced_at > $1 LIMIT 100000) x)`, since).Scan(&oldest, &n)
+	ch, err := p.Store.ChangePendingGet(ctx, since)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read classify lag: %w", err)
+		return 0, 0, err
 	}
-	if oldest == nil {
-		return 0, n, nil
+	if ch.Oldest.IsZero() {
+		return 0, ch.Issues, nil
 	}
-	return p.now().Sub(oldest.UTC()), n, nil
+	return p.now().Sub(ch.Oldest), ch.Issues, nil
 }
 
 // UpdateClassifyLag refreshes the classify lag gauges.

@@ -79,7 +79,7 @@ func stageList(rep *runner.Report) string {
 func count(t *testing.T, s *store.Store, q string) int {
 	t.Helper()
 	var n int
-	if err := s.Pool().QueryRow(context.Background(), q).Scan(&n); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), q).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

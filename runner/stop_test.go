@@ -62,7 +62,7 @@ func TestRunStopsAfterCurrentPage(t *testing.T) {
 		t.Errorf("exit code %d, want %d", rep.ExitCode, runner.ExitStopped)
 	}
 	var stored int
-	if err := s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM issues`).Scan(&stored); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT count(*) FROM issues`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
 	if stored < 100 || stored >= 350 {

@@ -953,3 +953,17 @@ func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changed
 	}
 	return nil
 }
+
+// ClusterMemberURLList maps each clustered issue's html_url to its
+// cluster's id (for scoring clusters against labelled data).
+func (s *Store) ClusterMemberURLList(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.q.ClusterMemberURLList(ctx, s.pool)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster members: %w", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.HtmlUrl] = r.ClusterID
+	}
+	return out, nil
+}

@@ -37,7 +37,7 @@ func clusterFixture(t *testing.T) (*store.Store, []int64, []int64) {
 		t.Fatal(err)
 	}
 	var issueIDs []int64
-	rows, err := st.Pool().Query(ctx, `SELECT id FROM issues ORDER BY number`)
+	rows, err := storetest.Pool(st).Query(ctx, `SELECT id FROM issues ORDER BY number`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestClusterRefreshDeltaMatchesFull(t *testing.T) {
 	ctx := context.Background()
 	st, issues, cl := clusterFixture(t)
 	days := func(ids []int64) []time.Time {
-		rows, err := st.Pool().Query(ctx, `
+		rows, err := storetest.Pool(st).Query(ctx, `
 			SELECT DISTINCT d FROM (
 				SELECT (created_at AT TIME ZONE 'UTC')::date::timestamp AS d FROM issues WHERE id = ANY($1)
 				UNION SELECT (created_at AT TIME ZONE 'UTC')::date::timestamp FROM comments WHERE issue_id = ANY($1)) x`, ids)

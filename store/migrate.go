@@ -116,3 +116,14 @@ func MigrateReport(ctx context.Context, pool *pgxpool.Pool) ([]Migration, error)
 	}
 	return applied, nil
 }
+
+// SchemaVersionGet returns the newest applied migration version (0 for a
+// database never migrated). Hand-written, not generated: schema_migrations
+// is made by MigrateReport itself, not by a migration sqlc reads.
+func (s *Store) SchemaVersionGet(ctx context.Context) (int, error) {
+	var v int
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}

@@ -12,7 +12,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	s := storetest.New(t)
 	ctx := context.Background()
-	applied, err := store.MigrateReport(ctx, s.Pool())
+	applied, err := store.MigrateReport(ctx, storetest.Pool(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,11 +21,18 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	}
 	migs, _ := store.Migrations()
 	var n int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+	if err := storetest.Pool(s).QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != len(migs) {
 		t.Fatalf("schema_migrations has %d rows, want %d", n, len(migs))
+	}
+	v, err := s.SchemaVersionGet(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := migs[len(migs)-1].Version; v != want {
+		t.Fatalf("SchemaVersionGet = %d, want %d", v, want)
 	}
 }
 

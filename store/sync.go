@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // SyncSource is one repository or search query that `errata sync` pulls,
@@ -28,57 +27,53 @@ type SyncSource struct {
 // SyncSourceEnsure returns the source (kind, key), creating it when new.
 // Repository keys match case-insensitively.
 func (s *Store) SyncSourceEnsure(ctx context.Context, kind, key string) (*SyncSource, error) {
-	var src SyncSource
+	var row dbsqlc.SyncSource
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE kind = $1 AND key = $2`
+		var err error
 		if kind == "repo" {
-			q = `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE kind = $1 AND lower(key) = lower($2)`
+			row, err = s.q.SyncSourceFindRepo(ctx, tx, key)
+		} else {
+			row, err = s.q.SyncSourceFind(ctx, tx, dbsqlc.SyncSourceFindParams{Kind: kind, Key: key})
 		}
-		err := tx.QueryRow(ctx, q, kind, key).Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
 		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO sync_sources (kind, key) VALUES ($1, $2)
-			ON CONFLICT (kind, key) DO UPDATE SET kind = EXCLUDED.kind
-			RETURNING id, kind, key, state, created_at, updated_at`, kind, key).
-			Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+		row, err = s.q.SyncSourceCreate(ctx, tx, dbsqlc.SyncSourceCreateParams{Kind: kind, Key: key})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ensure sync source %s %q: %w", kind, key, err)
 	}
-	src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+	src := syncSource(row)
 	return &src, nil
+}
+
+// syncSource converts a generated row, in UTC.
+func syncSource(r dbsqlc.SyncSource) SyncSource {
+	return SyncSource{ID: r.ID, Kind: r.Kind, Key: r.Key, State: r.State, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // SyncSourceGet returns a source by id.
 func (s *Store) SyncSourceGet(ctx context.Context, id int64) (*SyncSource, error) {
-	var src SyncSource
-	err := s.pool.QueryRow(ctx, `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources WHERE id = $1`, id).
-		Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt)
+	row, err := s.q.SyncSourceGet(ctx, s.pool, id)
 	if err != nil {
 		return nil, fmt.Errorf("get sync source %d: %w", id, translate(err))
 	}
-	src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
+	src := syncSource(row)
 	return &src, nil
 }
 
 // SyncSourceList returns every source, repositories first, by key.
 func (s *Store) SyncSourceList(ctx context.Context) ([]SyncSource, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, key, state, created_at, updated_at FROM sync_sources ORDER BY kind, lower(key)`)
+	rows, err := s.q.SyncSourceList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list sync sources: %w", err)
 	}
-	defer rows.Close()
 	var out []SyncSource
-	for rows.Next() {
-		var src SyncSource
-		if err := rows.Scan(&src.ID, &src.Kind, &src.Key, &src.State, &src.CreatedAt, &src.UpdatedAt); err != nil {
-			return nil, err
-		}
-		src.CreatedAt, src.UpdatedAt = src.CreatedAt.UTC(), src.UpdatedAt.UTC()
-		out = append(out, src)
+	for _, r := range rows {
+		out = append(out, syncSource(r))
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // syncLockClass is the first key of errata's sync advisory locks ("ESYN").
@@ -136,12 +131,11 @@ type Validator struct {
 // ValidatorGet returns the validator stored for url, or ErrNotFound.
 func (s *Store) ValidatorGet(ctx context.Context, url string) (Validator, error) {
 	v := Validator{URL: url}
-	var etag, lm *string
-	err := s.pool.QueryRow(ctx, `SELECT etag, last_modified FROM http_validators WHERE url = $1`, url).Scan(&etag, &lm)
+	r, err := s.q.ValidatorGet(ctx, s.pool, url)
 	if err != nil {
 		return v, translate(err)
 	}
-	v.ETag, v.LastModified = deref(etag), deref(lm)
+	v.ETag, v.LastModified = deref(r.Etag), deref(r.LastModified)
 	return v, nil
 }
 
@@ -245,14 +239,10 @@ type SyncRun struct {
 // holding the source's lock: runs of the source still marked running
 // belong to a process that died, and are marked interrupted.
 func (s *Store) SyncRunStart(ctx context.Context, sourceID int64, started time.Time) (int64, error) {
-	if _, err := s.pool.Exec(ctx, `UPDATE sync_runs SET status = 'interrupted', finished_at = COALESCE(finished_at, now()),
-		message = COALESCE(message, 'the process ended before the run finished')
-		WHERE source_id = $1 AND status = 'running'`, sourceID); err != nil {
+	if err := s.q.SyncRunInterruptStale(ctx, s.pool, sourceID); err != nil {
 		return 0, fmt.Errorf("close stale sync runs: %w", err)
 	}
-	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO sync_runs (source_id, started_at) VALUES ($1, $2) RETURNING id`,
-		sourceID, started.UTC()).Scan(&id)
+	id, err := s.q.SyncRunCreate(ctx, s.pool, dbsqlc.SyncRunCreateParams{SourceID: sourceID, StartedAt: started.UTC()})
 	if err != nil {
 		return 0, fmt.Errorf("start sync run: %w", err)
 	}
@@ -265,10 +255,10 @@ func (s *Store) SyncRunFinish(ctx context.Context, r SyncRun) error {
 	if r.FinishedAt != nil {
 		fin = r.FinishedAt.UTC()
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE sync_runs SET finished_at = $2, status = $3, requests = $4, not_modified = $5,
-		waited_ms = $6, errors = $7, issues_new = $8, issues_updated = $9, comments_new = $10, comments_updated = $11,
-		message = $12 WHERE id = $1`, r.ID, fin, r.Status, r.Requests, r.NotModified, r.WaitedMS, r.Errors,
-		r.IssuesNew, r.IssuesUpdated, r.CommentsNew, r.CommentsUpdated, nullText(r.Message))
+	err := s.q.SyncRunFinish(ctx, s.pool, dbsqlc.SyncRunFinishParams{ID: r.ID, FinishedAt: &fin, Status: r.Status,
+		Requests: int32(r.Requests), NotModified: int32(r.NotModified), WaitedMs: r.WaitedMS, Errors: int32(r.Errors),
+		IssuesNew: int32(r.IssuesNew), IssuesUpdated: int32(r.IssuesUpdated), CommentsNew: int32(r.CommentsNew),
+		CommentsUpdated: int32(r.CommentsUpdated), Message: strPtr(r.Message)})
 	if err != nil {
 		return fmt.Errorf("finish sync run %d: %w", r.ID, err)
 	}
@@ -277,19 +267,17 @@ func (s *Store) SyncRunFinish(ctx context.Context, r SyncRun) error {
 
 // SyncRunLast returns the latest run of a source, or ErrNotFound.
 func (s *Store) SyncRunLast(ctx context.Context, sourceID int64) (*SyncRun, error) {
-	var r SyncRun
-	var msg *string
-	err := s.pool.QueryRow(ctx, `SELECT id, source_id, started_at, finished_at, status, requests, not_modified, waited_ms,
-			errors, issues_new, issues_updated, comments_new, comments_updated, message
-		FROM sync_runs WHERE source_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, sourceID).Scan(
-		&r.ID, &r.SourceID, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Requests, &r.NotModified, &r.WaitedMS,
-		&r.Errors, &r.IssuesNew, &r.IssuesUpdated, &r.CommentsNew, &r.CommentsUpdated, &msg)
+	row, err := s.q.SyncRunLast(ctx, s.pool, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("last sync run of source %d: %w", sourceID, translate(err))
 	}
-	r.Message = deref(msg)
-	r.StartedAt = r.StartedAt.UTC()
-	r.FinishedAt = utcPtr(r.FinishedAt)
+	r := SyncRun{ID: row.ID, StartedAt: row.StartedAt.UTC(), FinishedAt: utcPtr(row.FinishedAt), Status: row.Status,
+		Requests: int(row.Requests), NotModified: int(row.NotModified), WaitedMS: row.WaitedMs, Errors: int(row.Errors),
+		IssuesNew: int(row.IssuesNew), IssuesUpdated: int(row.IssuesUpdated), CommentsNew: int(row.CommentsNew),
+		CommentsUpdated: int(row.CommentsUpdated), Message: deref(row.Message)}
+	if row.SourceID != nil {
+		r.SourceID = *row.SourceID
+	}
 	return &r, nil
 }
 
@@ -300,25 +288,22 @@ func (s *Store) IssueUpdatedAt(ctx context.Context, repo string, numbers []int) 
 	if len(numbers) == 0 {
 		return out, nil
 	}
-	nums := make([]int32, len(numbers))
-	for i, n := range numbers {
-		nums[i] = int32(n)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT i.number, i.updated_at FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE lower(r.full_name) = lower($1) AND i.number = ANY($2::int[])`, repo, nums)
+	rows, err := s.q.IssueUpdatedAtList(ctx, s.pool, dbsqlc.IssueUpdatedAtListParams{Repo: repo, Numbers: int32s(numbers)})
 	if err != nil {
 		return nil, fmt.Errorf("read issue times of %s: %w", repo, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n int
-		var t time.Time
-		if err := rows.Scan(&n, &t); err != nil {
-			return nil, err
-		}
-		out[n] = t.UTC()
+	for _, r := range rows {
+		out[int(r.Number)] = r.UpdatedAt.UTC()
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func int32s(in []int) []int32 {
+	out := make([]int32, len(in))
+	for i, n := range in {
+		out[i] = int32(n)
+	}
+	return out
 }
 
 // IssueCommentCount is an issue's comment count as GitHub last reported
@@ -354,9 +339,7 @@ func (s *Store) IssueCommentCounts(ctx context.Context, repo string) ([]IssueCom
 // IssueMarkGone records that an issue was transferred, deleted or became
 // unreachable (reason says which). An issue seen again clears it.
 func (s *Store) IssueMarkGone(ctx context.Context, repo string, number int, reason string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE issues i SET gone_at = COALESCE(i.gone_at, now()), gone_reason = $3
-		FROM repositories r WHERE r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = $2`,
-		repo, number, CleanText(reason))
+	err := s.q.IssueMarkGone(ctx, s.pool, dbsqlc.IssueMarkGoneParams{Repo: repo, Number: int32(number), Reason: CleanText(reason)})
 	if err != nil {
 		return fmt.Errorf("mark %s#%d gone: %w", repo, number, err)
 	}
@@ -368,14 +351,7 @@ func (s *Store) IssueClearGone(ctx context.Context, repo string, numbers []int) 
 	if len(numbers) == 0 {
 		return nil
 	}
-	nums := make([]int32, len(numbers))
-	for i, n := range numbers {
-		nums[i] = int32(n)
-	}
-	_, err := s.pool.Exec(ctx, `UPDATE issues i SET gone_at = NULL, gone_reason = NULL FROM repositories r
-		WHERE r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = ANY($2::int[]) AND i.gone_at IS NOT NULL`,
-		repo, nums)
-	if err != nil {
+	if err := s.q.IssueClearGone(ctx, s.pool, dbsqlc.IssueClearGoneParams{Repo: repo, Numbers: int32s(numbers)}); err != nil {
 		return fmt.Errorf("clear gone issues of %s: %w", repo, err)
 	}
 	return nil
@@ -385,13 +361,11 @@ func (s *Store) IssueClearGone(ctx context.Context, repo string, numbers []int) 
 // GitHub ids are not in keep (comments deleted on GitHub), and returns how
 // many it deleted. Comments without a GitHub id (imported threads) stay.
 func (s *Store) CommentDeleteMissing(ctx context.Context, repo string, number int, keep []int64) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM comments c USING issues i, repositories r
-		WHERE c.issue_id = i.id AND r.id = i.repository_id AND lower(r.full_name) = lower($1) AND i.number = $2
-		  AND c.github_id IS NOT NULL AND NOT (c.github_id = ANY($3::bigint[]))`, repo, number, keep)
+	n, err := s.q.CommentDeleteMissing(ctx, s.pool, dbsqlc.CommentDeleteMissingParams{Repo: repo, Number: int32(number), Keep: keep})
 	if err != nil {
 		return 0, fmt.Errorf("delete missing comments of %s#%d: %w", repo, number, err)
 	}
-	return int(tag.RowsAffected()), nil
+	return int(n), nil
 }
 
 // RepoCounts is what errata holds for one repository.
@@ -414,224 +388,6 @@ func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, err
 		return c, fmt.Errorf("count %s: %w", repo, err)
 	}
 	return c, nil
-}
-
-// The page writers below follow IssueUpsertMany and CommentUpsertMany's
-// rules exactly (text sanitised, an older copy never overwrites a newer
-// one, the same counts) but send each page as one INSERT ... SELECT FROM
-// unnest(...) instead of a temporary staging table: creating and dropping
-// a temp table per page is catalog work that costs a few milliseconds per
-// commit, most of a page's write time when a sync writes thousands of
-// pages.
-
-// queueIssues queues the statements writing issues and returns the reader
-// of their results.
-func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (UpsertResult, error) {
-	if len(issues) == 0 {
-		return func(pgx.BatchResults) (UpsertResult, error) { return UpsertResult{}, nil }
-	}
-	issues = dedupeIssues(issues)
-	uniq := map[string]bool{}
-	var names []string
-	for _, is := range issues {
-		if k := strings.ToLower(is.Repository); !uniq[k] {
-			uniq[k] = true
-			names = append(names, is.Repository)
-		}
-	}
-	sort.Strings(names) // a stable order keeps concurrent inserts from deadlocking
-	batch.Queue(`INSERT INTO repositories (full_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, names)
-	n := len(issues)
-	var (
-		repo      = make([]string, n)
-		number    = make([]int32, n)
-		ghID      = make([]*int64, n)
-		nodeID    = make([]*string, n)
-		isPR      = make([]bool, n)
-		state     = make([]string, n)
-		reason    = make([]*string, n)
-		title     = make([]string, n)
-		body      = make([]string, n)
-		author    = make([]*string, n)
-		assoc     = make([]*string, n)
-		labels    = make([]string, n)
-		reactions = make([]*string, n)
-		rTotal    = make([]int32, n)
-		cCount    = make([]int32, n)
-		htmlURL   = make([]string, n)
-		created   = make([]time.Time, n)
-		updated   = make([]time.Time, n)
-		closed    = make([]*time.Time, n)
-		raw       = make([]string, n)
-	)
-	for i, is := range issues {
-		repo[i] = strings.ToLower(is.Repository)
-		number[i] = int32(is.Number)
-		ghID[i] = is.GitHubID
-		nodeID[i] = strPtr(is.NodeID)
-		isPR[i] = is.IsPullRequest
-		state[i] = CleanText(is.State)
-		reason[i] = strPtr(is.StateReason)
-		title[i] = CleanText(is.Title)
-		body[i] = CleanText(is.Body)
-		author[i] = strPtr(is.Author)
-		assoc[i] = strPtr(is.AuthorAssociation)
-		ls := make([]string, len(is.Labels))
-		for j, l := range is.Labels {
-			ls[j] = CleanText(l)
-		}
-		lb, _ := json.Marshal(ls)
-		labels[i] = string(lb)
-		if len(is.Reactions) > 0 && string(is.Reactions) != "null" {
-			r := string(CleanJSON(is.Reactions))
-			reactions[i] = &r
-		}
-		rTotal[i] = int32(is.ReactionsTotal)
-		cCount[i] = int32(is.CommentCount)
-		htmlURL[i] = CleanText(is.HTMLURL)
-		created[i] = is.CreatedAt.UTC()
-		updated[i] = is.UpdatedAt.UTC()
-		closed[i] = utcPtr(is.ClosedAt)
-		r := is.Raw
-		if len(r) == 0 {
-			r = json.RawMessage("{}")
-		}
-		raw[i] = string(CleanJSON(r))
-	}
-	set := make([]string, 0, len(issueCols))
-	for _, c := range issueCols[2:] {
-		set = append(set, c+" = EXCLUDED."+c)
-	}
-	batch.Queue(`INSERT INTO issues (`+strings.Join(issueCols, ", ")+`)
-		SELECT r.id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title, u.body, u.author,
-			u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)), u.reactions::jsonb,
-			u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at, u.closed_at, u.raw::jsonb
-		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[],
-			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[],
-			$17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::text[])
-			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
-				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
-				closed_at, raw)
-		JOIN repositories r ON lower(r.full_name) = u.repo
-		ON CONFLICT (repository_id, number) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-		WHERE issues.updated_at < EXCLUDED.updated_at
-		   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
-		RETURNING (xmax = 0)`, repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels,
-		reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
-	return func(br pgx.BatchResults) (UpsertResult, error) {
-		var res UpsertResult
-		if _, err := br.Exec(); err != nil {
-			return res, fmt.Errorf("insert repositories: %w", err)
-		}
-		rows, err := br.Query()
-		if err != nil {
-			return res, fmt.Errorf("upsert issues: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var inserted bool
-			if err := rows.Scan(&inserted); err != nil {
-				return res, err
-			}
-			if inserted {
-				res.Inserted++
-			} else {
-				res.Updated++
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return res, fmt.Errorf("upsert issues: %w", err)
-		}
-		res.Unchanged = n - res.Inserted - res.Updated
-		return res, nil
-	}
-}
-
-// queueComments queues the statement writing comments (found by
-// Repository and IssueNumber; comments of issues not stored are Skipped)
-// and returns the reader of its result.
-func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) (UpsertResult, error) {
-	var dups int
-	idx := map[string]int{}
-	var stage []Comment
-	for _, c := range comments {
-		k := strings.ToLower(c.Repository) + "#" + strconv.Itoa(c.IssueNumber) + "/" + c.SourceKey
-		if j, ok := idx[k]; ok { // same comment twice in a page: keep the newer
-			if !c.UpdatedAt.Before(stage[j].UpdatedAt) {
-				stage[j] = c
-			}
-			dups++
-			continue
-		}
-		idx[k] = len(stage)
-		stage = append(stage, c)
-	}
-	if len(stage) == 0 {
-		return func(pgx.BatchResults) (UpsertResult, error) { return UpsertResult{}, nil }
-	}
-	n := len(stage)
-	var (
-		repo    = make([]string, n)
-		number  = make([]int32, n)
-		srcKey  = make([]string, n)
-		ghID    = make([]*int64, n)
-		author  = make([]*string, n)
-		assoc   = make([]*string, n)
-		body    = make([]string, n)
-		rTotal  = make([]int32, n)
-		htmlURL = make([]*string, n)
-		created = make([]time.Time, n)
-		updated = make([]time.Time, n)
-		raw     = make([]string, n)
-	)
-	for i, c := range stage {
-		repo[i] = strings.ToLower(c.Repository)
-		number[i] = int32(c.IssueNumber)
-		srcKey[i] = c.SourceKey
-		ghID[i] = c.GitHubID
-		author[i] = strPtr(c.Author)
-		assoc[i] = strPtr(c.AuthorAssociation)
-		body[i] = CleanText(c.Body)
-		rTotal[i] = int32(c.ReactionsTotal)
-		htmlURL[i] = strPtr(c.HTMLURL)
-		created[i] = c.CreatedAt.UTC()
-		updated[i] = c.UpdatedAt.UTC()
-		rj := c.Raw
-		if len(rj) == 0 {
-			rj = json.RawMessage("{}")
-		}
-		raw[i] = string(CleanJSON(rj))
-	}
-	set := make([]string, 0, len(commentCols))
-	for _, c := range commentCols[2:] {
-		set = append(set, c+" = EXCLUDED."+c)
-	}
-	batch.Queue(`WITH src AS (
-			SELECT i.id AS issue_id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
-				u.html_url, u.created_at, u.updated_at, u.raw::jsonb AS raw
-			FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
-				$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-				AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
-					created_at, updated_at, raw)
-			JOIN repositories r ON lower(r.full_name) = u.repo
-			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
-		), ins AS (
-			INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
-			SELECT `+strings.Join(commentCols, ", ")+` FROM src
-			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-			WHERE comments.updated_at < EXCLUDED.updated_at
-			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
-			RETURNING (xmax = 0) AS inserted
-		)
-		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
-		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
-	return func(br pgx.BatchResults) (UpsertResult, error) {
-		var matched, ins, upd int
-		if err := br.QueryRow().Scan(&matched, &ins, &upd); err != nil {
-			return UpsertResult{}, fmt.Errorf("upsert comments: %w", err)
-		}
-		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: matched - ins - upd + dups, Skipped: n - matched}, nil
-	}
 }
 
 // strPtr is nullText for typed arrays: nil for "", else the cleaned text.

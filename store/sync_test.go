@@ -138,7 +138,7 @@ func TestSyncLockAndRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var deadStatus string
-	if err := st.Pool().QueryRow(ctx, `SELECT status FROM sync_runs WHERE id = $1`, dead).Scan(&deadStatus); err != nil || deadStatus != "interrupted" {
+	if err := storetest.Pool(st).QueryRow(ctx, `SELECT status FROM sync_runs WHERE id = $1`, dead).Scan(&deadStatus); err != nil || deadStatus != "interrupted" {
 		t.Errorf("stale run status %q, %v", deadStatus, err)
 	}
 	r, err := st.SyncRunLast(ctx, src.ID)

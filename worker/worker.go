@@ -53,14 +53,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/runner"
+	"github.com/errata-tool/errata/store"
 )
 
 // Queues.
@@ -145,27 +144,19 @@ func periodicID(s runner.Source) string {
 
 // Migrate brings River's tables up to date, under an advisory lock so
 // workers starting together do not race.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
-	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log})
+func Migrate(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	m, err := rivermigrate.New(st.QueueDriver(), &rivermigrate.Config{Logger: log})
 	if err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
 	// Some River migrations cannot share one transaction (an enum value
 	// added and used), so the lock is a session lock on a connection of
 	// its own, held while Migrate runs version by version.
-	conn, err := pool.Acquire(ctx)
+	lock, err := st.LockWait(ctx, riverMigrateLockKey)
 	if err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, riverMigrateLockKey); err != nil {
-		return fmt.Errorf("river migrations: take lock: %w", err)
-	}
-	defer func() {
-		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverMigrateLockKey); err != nil {
-			_ = conn.Conn().Close(context.WithoutCancel(ctx))
-		}
-	}()
+	defer lock.Release()
 	// rivermigrate logs each version it applies through log.
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
@@ -227,7 +218,7 @@ func New(cfg Config) (*Worker, error) {
 			&river.PeriodicJobOpts{RunOnStart: true, ID: "classify"}))
 	}
 
-	client, err := river.NewClient(riverpgxv5.New(p.Store.Pool()), &river.Config{
+	client, err := river.NewClient(p.Store.QueueDriver(), &river.Config{
 		ID:                   cfg.ID,
 		Logger:               log,
 		Workers:              workers,

@@ -94,7 +94,7 @@ func pipeline(s *store.Store, apiURL string, repos []string, interval time.Durat
 }
 
 func newWorker(s *store.Store, apiURL string, repos []string, interval time.Duration, id string, log *slog.Logger) (*worker.Worker, error) {
-	if err := worker.Migrate(context.Background(), s.Pool(), log); err != nil {
+	if err := worker.Migrate(context.Background(), s, log); err != nil {
 		return nil, err
 	}
 	return worker.New(worker.Config{
@@ -122,12 +122,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 
 func openStore(t *testing.T, url string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return storetest.Open(t, url)
 }
 
 func seed(fake *githubfake.Server, repo string, issues, commentsEach int) {
@@ -143,7 +138,7 @@ func seed(fake *githubfake.Server, repo string, issues, commentsEach int) {
 func count(t *testing.T, s *store.Store, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
@@ -194,7 +189,7 @@ func TestTwoWorkersSyncEachSourceOncePerInterval(t *testing.T) {
 		}
 	}
 	// One sync job per source per interval period, and every one ran.
-	rows, err := s.Pool().Query(context.Background(), `
+	rows, err := storetest.Pool(s).Query(context.Background(), `
 		SELECT args->>'source_key', count(*), count(DISTINCT floor(extract(epoch FROM created_at) / $1)),
 		       count(*) FILTER (WHERE state = 'completed')
 		FROM river_job WHERE kind = 'errata_sync' GROUP BY 1 ORDER BY 1`, interval.Seconds())
@@ -369,7 +364,7 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 		t.Fatalf("the killed worker committed %d issues, want its 2 pages (about 200)", kept)
 	}
 	var jobID int64
-	if err := s.Pool().QueryRow(context.Background(), `SELECT id FROM river_job WHERE kind = 'errata_sync' AND state = 'running'`).Scan(&jobID); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT id FROM river_job WHERE kind = 'errata_sync' AND state = 'running'`).Scan(&jobID); err != nil {
 		t.Fatalf("the killed worker's job is not left running: %v", err)
 	}
 
@@ -413,7 +408,7 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 		t.Errorf("the rescuing sync stored %d new issues, want the %d the dead worker had not committed", newInRescue, wantIssues-kept)
 	}
 	var by []string
-	if err := s.Pool().QueryRow(context.Background(), `SELECT attempted_by FROM river_job WHERE id = $1`, jobID).Scan(&by); err != nil {
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT attempted_by FROM river_job WHERE id = $1`, jobID).Scan(&by); err != nil {
 		t.Fatal(err)
 	}
 	if len(by) < 2 || by[0] != "child" || by[len(by)-1] != "rescuer" {
@@ -473,7 +468,7 @@ func TestShutdownCheckpointsSync(t *testing.T) {
 	var state string
 	var attempt int
 	var snoozes *int
-	if err := s.Pool().QueryRow(context.Background(), `SELECT state, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT state, attempt, (metadata->>'snoozes')::int FROM river_job WHERE kind = 'errata_sync'`).
 		Scan(&state, &attempt, &snoozes); err != nil {
 		t.Fatal(err)
 	}
@@ -528,14 +523,14 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 	p.Classifier = &runner.ClassifyStage{Store: s, Logger: log}
 	p.Publisher = &runner.PublishStage{Store: s, Format: "hugo", Logger: log}
 	p.OutDir = t.TempDir()
-	if err := worker.Migrate(context.Background(), s.Pool(), log); err != nil {
+	if err := worker.Migrate(context.Background(), s, log); err != nil {
 		t.Fatal(err)
 	}
 	w, err := worker.New(worker.Config{Pipeline: p, FetchPollInterval: 100 * time.Millisecond, ShutdownTimeout: 5 * time.Second, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := runner.Serve("127.0.0.1:0", p.Metrics, func(ctx context.Context) error { return s.Pool().Ping(ctx) }, log)
+	srv, err := runner.Serve("127.0.0.1:0", p.Metrics, func(ctx context.Context) error { return s.Ping(ctx) }, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -579,7 +574,7 @@ func TestWorkerPipelineAndMetrics(t *testing.T) {
 		waitJob("errata_pages")
 	}
 	var pagesAfterClassify bool
-	if err := s.Pool().QueryRow(context.Background(), `SELECT p.started_at >= c.started_at FROM pipeline_state p, pipeline_state c
+	if err := storetest.Pool(s).QueryRow(context.Background(), `SELECT p.started_at >= c.started_at FROM pipeline_state p, pipeline_state c
 		WHERE p.stage = 'pages' AND c.stage = 'classify'`).Scan(&pagesAfterClassify); err != nil || !pagesAfterClassify {
 		t.Errorf("pages not written after the classify: %v", err)
 	}

@@ -64,7 +64,7 @@ func benchData(b *testing.B, s *store.Store, issues, clusters int) {
 		case 3, 4, 5:
 			args = []any{clusters}
 		}
-		if _, err := s.Pool().Exec(ctx, q, args...); err != nil {
+		if _, err := storetest.Pool(s).Exec(ctx, q, args...); err != nil {
 			b.Fatalf("bench data step %d: %v", i, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
 )
 
 // The fixture: a few clusters written for these tests, inserted with the
@@ -137,7 +138,7 @@ func loadFixture(t testing.TB, s *store.Store) map[int]int64 {
 	ids := map[int]int64{}
 	for _, c := range fxClusters {
 		var id int64
-		err := s.Pool().QueryRow(ctx, `INSERT INTO clusters (slug, title, description, signature, fingerprint, topic, category, tools)
+		err := storetest.Pool(s).QueryRow(ctx, `INSERT INTO clusters (slug, title, description, signature, fingerprint, topic, category, tools)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			c.slug, c.title, c.desc, c.sig, "v1:fx"+fmt.Sprint(c.key), c.topic, c.category, append([]string{}, c.tools...)).Scan(&id)
 		if err != nil {
@@ -146,21 +147,21 @@ func loadFixture(t testing.TB, s *store.Store) map[int]int64 {
 		ids[c.key] = id
 	}
 	for _, fi := range fxIssues {
-		_, err := s.Pool().Exec(ctx, `WITH i AS (SELECT i.id FROM issues i JOIN repositories r ON r.id = i.repository_id
+		_, err := storetest.Pool(s).Exec(ctx, `WITH i AS (SELECT i.id FROM issues i JOIN repositories r ON r.id = i.repository_id
 				WHERE r.full_name = $1 AND i.number = $2)
 			INSERT INTO cluster_members (issue_id, cluster_id, score, reason) SELECT id, $3, 1, 'exact fingerprint' FROM i;`,
 			fi.repo, fi.number, ids[fi.cluster])
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Pool().Exec(ctx, `INSERT INTO issue_signatures (issue_id, rank, raw, normalized, fingerprint, source, score)
+		_, err = storetest.Pool(s).Exec(ctx, `INSERT INTO issue_signatures (issue_id, rank, raw, normalized, fingerprint, source, score)
 			SELECT i.id, 0, $3, $4, 'v1:x', 'body', 1 FROM issues i JOIN repositories r ON r.id = i.repository_id
 			WHERE r.full_name = $1 AND i.number = $2`, fi.repo, fi.number, fi.sig, fi.norm)
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Pool().Exec(ctx, `UPDATE clusters c SET size = (SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id)`); err != nil {
+	if _, err := storetest.Pool(s).Exec(ctx, `UPDATE clusters c SET size = (SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id)`); err != nil {
 		t.Fatal(err)
 	}
 	return ids

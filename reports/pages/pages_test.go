@@ -411,7 +411,7 @@ func TestReclusteringInheritsSlug(t *testing.T) {
 	// A full re-clustering: the auth cluster is dissolved and a new cluster
 	// with another slug and id takes its reports.
 	var newID int64
-	if err := s.Pool().QueryRow(context.Background(), `INSERT INTO clusters (slug, title, signature, fingerprint, topic, category)
+	if err := storetest.Pool(s).QueryRow(context.Background(), `INSERT INTO clusters (slug, title, signature, fingerprint, topic, category)
 		VALUES ('refresh-token-expired', 'Refresh token expired', 'invalid_grant: refresh token expired', 'v2:x', 'auth', 'authentication') RETURNING id`).Scan(&newID); err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +494,7 @@ func TestUnknownFilesAreKept(t *testing.T) {
 
 func mustExec(t *testing.T, s *store.Store, sql string, args ...any) {
 	t.Helper()
-	if _, err := s.Pool().Exec(context.Background(), sql, args...); err != nil {
+	if _, err := storetest.Pool(s).Exec(context.Background(), sql, args...); err != nil {
 		t.Fatal(err)
 	}
 }

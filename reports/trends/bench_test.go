@@ -44,12 +44,12 @@ func BenchmarkCompute(b *testing.B) {
 		`VACUUM ANALYZE clusters`,
 	}
 	for _, q := range setup {
-		if _, err := s.Pool().Exec(ctx, q); err != nil {
+		if _, err := storetest.Pool(s).Exec(ctx, q); err != nil {
 			b.Fatalf("%s: %v", q, err)
 		}
 	}
 	var reports, rows int
-	if err := s.Pool().QueryRow(ctx, `SELECT sum(reports), count(*) FROM cluster_daily_counts`).Scan(&reports, &rows); err != nil {
+	if err := storetest.Pool(s).QueryRow(ctx, `SELECT sum(reports), count(*) FROM cluster_daily_counts`).Scan(&reports, &rows); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%d reports in %d daily rows, 5000 clusters", reports, rows)
@@ -104,7 +104,7 @@ func BenchmarkRefresh(b *testing.B) {
 		`INSERT INTO cluster_members (issue_id, cluster_id, score, reason) SELECT id, 1 + id % 1000, 1, 'b' FROM issues`,
 		`ANALYZE`,
 	} {
-		if _, err := s.Pool().Exec(ctx, q); err != nil {
+		if _, err := storetest.Pool(s).Exec(ctx, q); err != nil {
 			b.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -119,7 +119,7 @@ func BenchmarkRefresh(b *testing.B) {
 				if _, err := s.TrendRefresh(ctx); err != nil { // start clean
 					b.Fatal(err)
 				}
-				if _, err := s.Pool().Exec(ctx, bc.mark); err != nil {
+				if _, err := storetest.Pool(s).Exec(ctx, bc.mark); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()

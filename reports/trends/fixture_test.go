@@ -31,7 +31,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) exec(sql string, args ...any) {
 	f.t.Helper()
-	if _, err := f.s.Pool().Exec(f.ctx, sql, args...); err != nil {
+	if _, err := storetest.Pool(f.s).Exec(f.ctx, sql, args...); err != nil {
 		f.t.Fatalf("%s: %v", sql, err)
 	}
 }
@@ -42,7 +42,7 @@ func (f *fixture) repo(name string) int64 {
 		return id
 	}
 	var id int64
-	if err := f.s.Pool().QueryRow(f.ctx, `INSERT INTO repositories (full_name) VALUES ($1) RETURNING id`, name).Scan(&id); err != nil {
+	if err := storetest.Pool(f.s).QueryRow(f.ctx, `INSERT INTO repositories (full_name) VALUES ($1) RETURNING id`, name).Scan(&id); err != nil {
 		f.t.Fatal(err)
 	}
 	f.repos[name] = id
@@ -56,7 +56,7 @@ func (f *fixture) cluster(slug, topic, category string, tools ...string) int64 {
 		tools = []string{}
 	}
 	var id int64
-	err := f.s.Pool().QueryRow(f.ctx, `INSERT INTO clusters (slug, title, signature, fingerprint, topic, category, tools)
+	err := storetest.Pool(f.s).QueryRow(f.ctx, `INSERT INTO clusters (slug, title, signature, fingerprint, topic, category, tools)
 		VALUES ($1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''), $7) RETURNING id`,
 		slug, "Title of "+slug, "sig "+slug, "v1:"+slug, topic, category, tools).Scan(&id)
 	if err != nil {
@@ -125,7 +125,7 @@ func (f *fixture) issue(cluster int64, created string, opts ...issueOpt) int64 {
 	}
 	c := ts(created)
 	var id int64
-	err := f.s.Pool().QueryRow(f.ctx, `INSERT INTO issues (repository_id, number, state, state_reason, title, html_url,
+	err := storetest.Pool(f.s).QueryRow(f.ctx, `INSERT INTO issues (repository_id, number, state, state_reason, title, html_url,
 		created_at, updated_at, closed_at, raw, reactions_total)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, '{}', $9) RETURNING id`,
 		f.repo(row.repo), f.number, state, row.stateReason, fmt.Sprintf("issue %d", f.number),
@@ -143,7 +143,7 @@ func (f *fixture) issue(cluster int64, created string, opts ...issueOpt) int64 {
 // refresh recomputes the daily counts of every cluster, as classify does.
 func (f *fixture) refresh() {
 	f.t.Helper()
-	err := pgx.BeginFunc(f.ctx, f.s.Pool(), func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(f.ctx, storetest.Pool(f.s), func(tx pgx.Tx) error {
 		return f.s.ClusterRefresh(f.ctx, tx, f.clusters)
 	})
 	if err != nil {
@@ -154,7 +154,7 @@ func (f *fixture) refresh() {
 // merge records that old merged into into, the way classify does.
 func (f *fixture) merge(old, into int64, moveMembers bool) {
 	f.t.Helper()
-	err := pgx.BeginFunc(f.ctx, f.s.Pool(), func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(f.ctx, storetest.Pool(f.s), func(tx pgx.Tx) error {
 		if moveMembers {
 			if _, err := tx.Exec(f.ctx, `UPDATE cluster_members SET cluster_id = $2 WHERE cluster_id = $1`, old, into); err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/errata-tool/errata/reports/trends"
 	"github.com/errata-tool/errata/store"
+	"github.com/errata-tool/errata/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -462,7 +463,7 @@ func TestRefreshIsIncremental(t *testing.T) {
 		t.Errorf("after one new member: %+v, %v; want 1 cluster", res, err)
 	}
 	var n int
-	if err := f.s.Pool().QueryRow(ctx, `SELECT sum(reports) FROM trend_repo_daily_counts WHERE cluster_id = $1`, c2).Scan(&n); err != nil || n != 2 {
+	if err := storetest.Pool(f.s).QueryRow(ctx, `SELECT sum(reports) FROM trend_repo_daily_counts WHERE cluster_id = $1`, c2).Scan(&n); err != nil || n != 2 {
 		t.Errorf("cluster two has %d reports in the repo rollup (%v), want 2", n, err)
 	}
 	// Closing the issue as fixed marks the cluster dirty and records a fix.

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/errata-tool/errata/store"
 	"github.com/errata-tool/errata/store/pgembed"
@@ -125,7 +126,13 @@ func URL(tb testing.TB) string {
 // the test ends.
 func New(tb testing.TB) *store.Store {
 	tb.Helper()
-	u := URL(tb)
+	return Open(tb, URL(tb))
+}
+
+// Open opens a store on the database at u (from URL), closed when the test
+// ends; Pool works on it.
+func Open(tb testing.TB, u string) *store.Store {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := store.Open(ctx, u)
@@ -133,7 +140,44 @@ func New(tb testing.TB) *store.Store {
 		tb.Fatalf("storetest: open store: %v", err)
 	}
 	tb.Cleanup(s.Close)
+	pools.Store(s, Connect(tb, u))
+	tb.Cleanup(func() { pools.Delete(s) })
 	return s
+}
+
+// Connect returns a connection pool on the database at u (from URL), for
+// tests that set up or inspect rows with SQL of their own, closed when the
+// test ends. pgxpool connects lazily: an unused pool opens no connection.
+func Connect(tb testing.TB, u string) *pgxpool.Pool {
+	tb.Helper()
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		tb.Fatalf("storetest: open pool: %v", err)
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC" // as store.Open
+	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		tb.Fatalf("storetest: open pool: %v", err)
+	}
+	tb.Cleanup(p.Close)
+	return p
+}
+
+// pools maps each store made by New or Open to a pool on its database.
+var pools sync.Map
+
+// Pool returns a connection pool on the database of s, a store made by New
+// or Open, for tests that set up or inspect rows with SQL of their own. The
+// store keeps its pool private, so that production code has no way around
+// its methods; tests get a second pool on the same database instead
+// (Connect), closed when the test that made the store ends. Pool panics
+// for a store made otherwise (a mistake in the test).
+func Pool(s *store.Store) *pgxpool.Pool {
+	p, ok := pools.Load(s)
+	if !ok {
+		panic("storetest.Pool: the store was not made by storetest.New or Open (or its test has ended)")
+	}
+	return p.(*pgxpool.Pool)
 }
 
 // template makes sure a template database with the current migrations

@@ -404,21 +404,15 @@ func evalCorpus(ctx context.Context, base string, dirs []string, rules *classify
 
 // memberLabels maps each clustered issue's html_url to its cluster id.
 func memberLabels(ctx context.Context, st *store.Store) (map[string]string, error) {
-	rows, err := st.Pool().Query(ctx, `SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m.issue_id`)
+	members, err := st.ClusterMemberURLList(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("eval: read clusters: %w", err)
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var u string
-		var id int64
-		if err := rows.Scan(&u, &id); err != nil {
-			return nil, fmt.Errorf("eval: read clusters: %w", err)
-		}
+	out := make(map[string]string, len(members))
+	for u, id := range members {
 		out[u] = fmt.Sprint(id)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // withDatabase points a connection URL (or key=value DSN) at database db.

@@ -134,9 +134,9 @@ func migrateCommand(env *Env) *urfavecli.Command {
 				return err
 			}
 			defer s.Close()
-			var v int
-			if err := s.Pool().QueryRow(c.Context, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
-				return fmt.Errorf("read schema version: %w", err)
+			v, err := s.SchemaVersionGet(c.Context)
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(env.Stdout, "database at schema version %d\n", v)
 			return nil

@@ -30,26 +30,27 @@ func trendsDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	db := storetest.Connect(t, url)
 	var repo, cluster int64
-	if err := s.Pool().QueryRow(ctx, `INSERT INTO repositories (full_name) VALUES ('acme/app') RETURNING id`).Scan(&repo); err != nil {
+	if err := db.QueryRow(ctx, `INSERT INTO repositories (full_name) VALUES ('acme/app') RETURNING id`).Scan(&repo); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Pool().QueryRow(ctx, `INSERT INTO clusters (slug, title, signature, fingerprint, topic, tools)
+	if err := db.QueryRow(ctx, `INSERT INTO clusters (slug, title, signature, fingerprint, topic, tools)
 		VALUES ('tls-timeout', 'TLS handshake timeout', 's', 'v1:s', 'network', '{curl}') RETURNING id`).Scan(&cluster); err != nil {
 		t.Fatal(err)
 	}
 	for i, d := range []string{"2026-01-01", "2026-07-01", "2026-09-10", "2026-09-11", "2026-09-12", "2026-09-13", "2026-09-14"} {
 		created, _ := time.Parse(time.DateOnly, d)
 		var id int64
-		if err := s.Pool().QueryRow(ctx, `INSERT INTO issues (repository_id, number, state, title, html_url, created_at, updated_at, raw)
+		if err := db.QueryRow(ctx, `INSERT INTO issues (repository_id, number, state, title, html_url, created_at, updated_at, raw)
 			VALUES ($1, $2, 'open', 't', $3, $4, $4, '{}') RETURNING id`, repo, i+1, fmt.Sprintf("https://github.com/acme/app/issues/%d", i+1), created).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Pool().Exec(ctx, `INSERT INTO cluster_members (issue_id, cluster_id, score, reason) VALUES ($1, $2, 1, 't')`, id, cluster); err != nil {
+		if _, err := db.Exec(ctx, `INSERT INTO cluster_members (issue_id, cluster_id, score, reason) VALUES ($1, $2, 1, 't')`, id, cluster); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error { return s.ClusterRefresh(ctx, tx, []int64{cluster}) }); err != nil {
+	if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return s.ClusterRefresh(ctx, tx, []int64{cluster}) }); err != nil {
 		t.Fatal(err)
 	}
 	return url

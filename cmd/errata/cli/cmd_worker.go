@@ -64,7 +64,7 @@ page, and the worker exits.`,
 			if len(p.Sources) == 0 {
 				log.Warn("no sources configured: the worker only classifies and writes pages")
 			}
-			if err := worker.Migrate(ctx, p.Store.Pool(), log); err != nil {
+			if err := worker.Migrate(ctx, p.Store, log); err != nil {
 				return err
 			}
 			w, err := worker.New(worker.Config{
@@ -82,7 +82,7 @@ page, and the worker exits.`,
 			}
 			if addr := c.String("metrics-addr"); addr != "" {
 				srv, err := runner.Serve(addr, metrics, func(ctx context.Context) error {
-					return p.Store.Pool().Ping(ctx)
+					return p.Store.Ping(ctx)
 				}, log)
 				if err != nil {
 					return err

@@ -1,0 +1,2 @@
+-- name: ClusterMemberURLList :many
+SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m.issue_id;

@@ -1,0 +1,13 @@
+-- name: IssueGet :one
+SELECT i.id, r.full_name, i.number, i.github_id, i.node_id, i.is_pull_request, i.state,
+    i.state_reason, i.title, i.body, i.author, i.author_association, i.labels, i.reactions, i.reactions_total,
+    i.comment_count, i.html_url, i.created_at, i.updated_at, i.closed_at, i.raw
+FROM issues i JOIN repositories r ON r.id = i.repository_id
+WHERE lower(r.full_name) = lower(@repo::text) AND i.number = @number::int;
+
+-- name: CountsGet :one
+SELECT
+    (SELECT count(*) FROM repositories) AS repositories,
+    (SELECT count(*) FROM issues WHERE NOT is_pull_request) AS issues,
+    (SELECT count(*) FROM issues WHERE is_pull_request) AS pull_requests,
+    (SELECT count(*) FROM comments) AS comments;
