@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -78,36 +79,132 @@ func (s *Store) inTx(ctx context.Context, tx pgx.Tx, fn func(pgx.Tx) error) erro
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
+// repositoryIDs returns the ids of the named repositories, creating the
+// missing ones. Names match case-insensitively, as on GitHub.
+func repositoryIDs(ctx context.Context, tx pgx.Tx, names []string) (map[string]int64, error) {
+	uniq := map[string]bool{}
+	var list []string
+	for _, n := range names {
+		if !uniq[strings.ToLower(n)] {
+			uniq[strings.ToLower(n)] = true
+			list = append(list, n)
+		}
+	}
+	sort.Strings(list) // a stable order keeps concurrent inserts from deadlocking
+	if _, err := tx.Exec(ctx, `INSERT INTO repositories (full_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, list); err != nil {
+		return nil, fmt.Errorf("insert repositories: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT id, lower(full_name) FROM repositories WHERE lower(full_name) = ANY($1::text[])`, lowerAll(list))
+	if err != nil {
+		return nil, fmt.Errorf("read repositories: %w", err)
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		ids[name] = id
+	}
+	return ids, rows.Err()
+}
+
+func lowerAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
 var issueCols = []string{"repository_id", "number", "github_id", "node_id", "is_pull_request", "state", "state_reason",
 	"title", "body", "author", "author_association", "labels", "reactions", "reactions_total", "comment_count",
 	"html_url", "created_at", "updated_at", "closed_at", "raw"}
 
-// IssueUpsertMany inserts or updates issues with the one issue upsert
-// (see upsert.go): a stored issue is only replaced by one with a newer
-// updated_at, or the same updated_at and different content; an older copy
-// never overwrites a newer one. With a nil tx the batch runs in its own
-// transaction.
+// IssueUpsertMany inserts or updates issues in one batch (COPY into a
+// staging table, then one INSERT ... ON CONFLICT). A stored issue is only
+// replaced by one with a newer updated_at, or the same updated_at and
+// different content; an older copy never overwrites a newer one. With a
+// nil tx the batch runs in its own transaction.
 func (s *Store) IssueUpsertMany(ctx context.Context, tx pgx.Tx, issues []Issue) (UpsertResult, error) {
-	if len(issues) == 0 {
-		return UpsertResult{}, nil
-	}
-	batch := &pgx.Batch{}
-	read := queueIssues(batch, issues)
-	return sendUpsert(ctx, s, tx, batch, read)
-}
-
-// sendUpsert sends batch in tx (or a transaction of its own) and reads its
-// result with read.
-func sendUpsert(ctx context.Context, s *Store, tx pgx.Tx, batch *pgx.Batch, read func(pgx.BatchResults) (UpsertResult, error)) (UpsertResult, error) {
 	var res UpsertResult
+	if len(issues) == 0 {
+		return res, nil
+	}
+	issues = dedupeIssues(issues)
 	err := s.inTx(ctx, tx, func(tx pgx.Tx) error {
-		br := tx.SendBatch(ctx, batch)
-		var err error
-		if res, err = read(br); err != nil {
-			_ = br.Close()
+		names := make([]string, len(issues))
+		for i, is := range issues {
+			names[i] = is.Repository
+		}
+		repos, err := repositoryIDs(ctx, tx, names)
+		if err != nil {
 			return err
 		}
-		return br.Close()
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE issue_stage (LIKE issues INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("stage issues: %w", err)
+		}
+		rows := make([][]any, len(issues))
+		for i, is := range issues {
+			labels := make([]string, len(is.Labels))
+			for j, l := range is.Labels {
+				labels[j] = CleanText(l)
+			}
+			var reactions any
+			if len(is.Reactions) > 0 && string(is.Reactions) != "null" {
+				reactions = string(CleanJSON(is.Reactions))
+			}
+			raw := is.Raw
+			if len(raw) == 0 {
+				raw = json.RawMessage("{}")
+			}
+			rows[i] = []any{repos[strings.ToLower(is.Repository)], is.Number, is.GitHubID, nullText(is.NodeID), is.IsPullRequest,
+				CleanText(is.State), nullText(is.StateReason), CleanText(is.Title), CleanText(is.Body), nullText(is.Author),
+				nullText(is.AuthorAssociation), labels, reactions, is.ReactionsTotal, is.CommentCount,
+				CleanText(is.HTMLURL), is.CreatedAt.UTC(), is.UpdatedAt.UTC(), utcPtr(is.ClosedAt), string(CleanJSON(raw))}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"issue_stage"}, issueCols, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("copy issues: %w", err)
+		}
+		set := make([]string, 0, len(issueCols))
+		for _, c := range issueCols[2:] {
+			set = append(set, c+" = EXCLUDED."+c)
+		}
+		q := `INSERT INTO issues (` + strings.Join(issueCols, ", ") + `)
+			SELECT ` + strings.Join(issueCols, ", ") + ` FROM issue_stage
+			ON CONFLICT (repository_id, number) DO UPDATE SET ` + strings.Join(set, ", ") + `, last_synced_at = now()
+			WHERE issues.updated_at < EXCLUDED.updated_at
+			   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
+			RETURNING (xmax = 0)`
+		r, err := tx.Query(ctx, q)
+		if err != nil {
+			return fmt.Errorf("upsert issues: %w", err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var inserted bool
+			if err := r.Scan(&inserted); err != nil {
+				return err
+			}
+			if inserted {
+				res.Inserted++
+			} else {
+				res.Updated++
+			}
+		}
+		if err := r.Err(); err != nil {
+			return fmt.Errorf("upsert issues: %w", err)
+		}
+		r.Close()
+		res.Unchanged = len(issues) - res.Inserted - res.Updated
+		// Drop the stage so that a second batch in the same transaction
+		// can stage again.
+		if _, err := tx.Exec(ctx, `DROP TABLE issue_stage`); err != nil {
+			return fmt.Errorf("drop issue stage: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return UpsertResult{}, err
@@ -137,21 +234,134 @@ func dedupeIssues(in []Issue) []Issue {
 var commentCols = []string{"issue_id", "source_key", "github_id", "author", "author_association", "body",
 	"reactions_total", "html_url", "created_at", "updated_at", "raw"}
 
-// CommentUpsertMany inserts or updates comments with the one comment
-// upsert (see upsert.go), finding each one's issue by IssueID or else by
-// Repository and IssueNumber. Comments whose issue is not stored are
-// counted as Skipped. As for issues, an older copy never overwrites a
-// newer one.
+// CommentUpsertMany inserts or updates comments, finding each one's issue
+// by IssueID or else by Repository and IssueNumber. Comments whose issue is
+// not stored are counted as Skipped. As for issues, an older copy never
+// overwrites a newer one.
 func (s *Store) CommentUpsertMany(ctx context.Context, tx pgx.Tx, comments []Comment) (UpsertResult, error) {
+	var res UpsertResult
 	if len(comments) == 0 {
-		return UpsertResult{}, nil
+		return res, nil
 	}
-	batch := &pgx.Batch{}
-	read := queueComments(batch, comments)
-	if batch.Len() == 0 {
-		return read(nil)
+	err := s.inTx(ctx, tx, func(tx pgx.Tx) error {
+		// Resolve issue ids for comments that name their issue by number.
+		type key struct {
+			repo string
+			num  int
+		}
+		need := map[key]int64{}
+		var repos []string
+		var nums []int32
+		for _, c := range comments {
+			if c.IssueID == 0 {
+				k := key{strings.ToLower(c.Repository), c.IssueNumber}
+				if _, ok := need[k]; !ok {
+					need[k] = 0
+					repos = append(repos, k.repo)
+					nums = append(nums, int32(k.num))
+				}
+			}
+		}
+		if len(need) > 0 {
+			rows, err := tx.Query(ctx, `SELECT i.id, lower(r.full_name), i.number
+				FROM unnest($1::text[], $2::int[]) AS k(repo, num)
+				JOIN repositories r ON lower(r.full_name) = k.repo
+				JOIN issues i ON i.repository_id = r.id AND i.number = k.num`, repos, nums)
+			if err != nil {
+				return fmt.Errorf("find comment issues: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				var k key
+				if err := rows.Scan(&id, &k.repo, &k.num); err != nil {
+					rows.Close()
+					return err
+				}
+				need[k] = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("find comment issues: %w", err)
+			}
+		}
+		seen := map[string]int{}
+		var stage [][]any
+		for _, c := range comments {
+			id := c.IssueID
+			if id == 0 {
+				id = need[key{strings.ToLower(c.Repository), c.IssueNumber}]
+			}
+			if id == 0 {
+				res.Skipped++
+				continue
+			}
+			raw := c.Raw
+			if len(raw) == 0 {
+				raw = json.RawMessage("{}")
+			}
+			row := []any{id, c.SourceKey, c.GitHubID, nullText(c.Author), nullText(c.AuthorAssociation), CleanText(c.Body),
+				c.ReactionsTotal, nullText(c.HTMLURL), c.CreatedAt.UTC(), c.UpdatedAt.UTC(), string(CleanJSON(raw))}
+			k := fmt.Sprint(id) + "/" + c.SourceKey
+			if j, ok := seen[k]; ok { // same comment twice in a batch: keep the newer
+				if !c.UpdatedAt.Before(stage[j][9].(time.Time)) {
+					stage[j] = row
+				}
+				res.Unchanged++
+				continue
+			}
+			seen[k] = len(stage)
+			stage = append(stage, row)
+		}
+		if len(stage) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE comment_stage (LIKE comments INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("stage comments: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"comment_stage"}, commentCols, pgx.CopyFromRows(stage)); err != nil {
+			return fmt.Errorf("copy comments: %w", err)
+		}
+		set := make([]string, 0, len(commentCols))
+		for _, c := range commentCols[2:] {
+			set = append(set, c+" = EXCLUDED."+c)
+		}
+		r, err := tx.Query(ctx, `INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
+			SELECT `+strings.Join(commentCols, ", ")+` FROM comment_stage
+			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
+			WHERE comments.updated_at < EXCLUDED.updated_at
+			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
+			RETURNING (xmax = 0)`)
+		if err != nil {
+			return fmt.Errorf("upsert comments: %w", err)
+		}
+		defer r.Close()
+		n := 0
+		for r.Next() {
+			var inserted bool
+			if err := r.Scan(&inserted); err != nil {
+				return err
+			}
+			n++
+			if inserted {
+				res.Inserted++
+			} else {
+				res.Updated++
+			}
+		}
+		if err := r.Err(); err != nil {
+			return fmt.Errorf("upsert comments: %w", err)
+		}
+		r.Close()
+		res.Unchanged += len(stage) - n
+		if _, err := tx.Exec(ctx, `DROP TABLE comment_stage`); err != nil {
+			return fmt.Errorf("drop comment stage: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return UpsertResult{}, err
 	}
-	return sendUpsert(ctx, s, tx, batch, read)
+	return res, nil
 }
 
 // IssueGet returns one issue by repository and number.

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -388,6 +391,224 @@ func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, err
 		return c, fmt.Errorf("count %s: %w", repo, err)
 	}
 	return c, nil
+}
+
+// The page writers below follow IssueUpsertMany and CommentUpsertMany's
+// rules exactly (text sanitised, an older copy never overwrites a newer
+// one, the same counts) but send each page as one INSERT ... SELECT FROM
+// unnest(...) instead of a temporary staging table: creating and dropping
+// a temp table per page is catalog work that costs a few milliseconds per
+// commit, most of a page's write time when a sync writes thousands of
+// pages.
+
+// queueIssues queues the statements writing issues and returns the reader
+// of their results.
+func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (UpsertResult, error) {
+	if len(issues) == 0 {
+		return func(pgx.BatchResults) (UpsertResult, error) { return UpsertResult{}, nil }
+	}
+	issues = dedupeIssues(issues)
+	uniq := map[string]bool{}
+	var names []string
+	for _, is := range issues {
+		if k := strings.ToLower(is.Repository); !uniq[k] {
+			uniq[k] = true
+			names = append(names, is.Repository)
+		}
+	}
+	sort.Strings(names) // a stable order keeps concurrent inserts from deadlocking
+	batch.Queue(`INSERT INTO repositories (full_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, names)
+	n := len(issues)
+	var (
+		repo      = make([]string, n)
+		number    = make([]int32, n)
+		ghID      = make([]*int64, n)
+		nodeID    = make([]*string, n)
+		isPR      = make([]bool, n)
+		state     = make([]string, n)
+		reason    = make([]*string, n)
+		title     = make([]string, n)
+		body      = make([]string, n)
+		author    = make([]*string, n)
+		assoc     = make([]*string, n)
+		labels    = make([]string, n)
+		reactions = make([]*string, n)
+		rTotal    = make([]int32, n)
+		cCount    = make([]int32, n)
+		htmlURL   = make([]string, n)
+		created   = make([]time.Time, n)
+		updated   = make([]time.Time, n)
+		closed    = make([]*time.Time, n)
+		raw       = make([]string, n)
+	)
+	for i, is := range issues {
+		repo[i] = strings.ToLower(is.Repository)
+		number[i] = int32(is.Number)
+		ghID[i] = is.GitHubID
+		nodeID[i] = strPtr(is.NodeID)
+		isPR[i] = is.IsPullRequest
+		state[i] = CleanText(is.State)
+		reason[i] = strPtr(is.StateReason)
+		title[i] = CleanText(is.Title)
+		body[i] = CleanText(is.Body)
+		author[i] = strPtr(is.Author)
+		assoc[i] = strPtr(is.AuthorAssociation)
+		ls := make([]string, len(is.Labels))
+		for j, l := range is.Labels {
+			ls[j] = CleanText(l)
+		}
+		lb, _ := json.Marshal(ls)
+		labels[i] = string(lb)
+		if len(is.Reactions) > 0 && string(is.Reactions) != "null" {
+			r := string(CleanJSON(is.Reactions))
+			reactions[i] = &r
+		}
+		rTotal[i] = int32(is.ReactionsTotal)
+		cCount[i] = int32(is.CommentCount)
+		htmlURL[i] = CleanText(is.HTMLURL)
+		created[i] = is.CreatedAt.UTC()
+		updated[i] = is.UpdatedAt.UTC()
+		closed[i] = utcPtr(is.ClosedAt)
+		r := is.Raw
+		if len(r) == 0 {
+			r = json.RawMessage("{}")
+		}
+		raw[i] = string(CleanJSON(r))
+	}
+	set := make([]string, 0, len(issueCols))
+	for _, c := range issueCols[2:] {
+		set = append(set, c+" = EXCLUDED."+c)
+	}
+	batch.Queue(`INSERT INTO issues (`+strings.Join(issueCols, ", ")+`)
+		SELECT r.id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title, u.body, u.author,
+			u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)), u.reactions::jsonb,
+			u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at, u.closed_at, u.raw::jsonb
+		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[],
+			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[],
+			$17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::text[])
+			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
+				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
+				closed_at, raw)
+		JOIN repositories r ON lower(r.full_name) = u.repo
+		ON CONFLICT (repository_id, number) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
+		WHERE issues.updated_at < EXCLUDED.updated_at
+		   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
+		RETURNING (xmax = 0)`, repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels,
+		reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
+	return func(br pgx.BatchResults) (UpsertResult, error) {
+		var res UpsertResult
+		if _, err := br.Exec(); err != nil {
+			return res, fmt.Errorf("insert repositories: %w", err)
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return res, fmt.Errorf("upsert issues: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var inserted bool
+			if err := rows.Scan(&inserted); err != nil {
+				return res, err
+			}
+			if inserted {
+				res.Inserted++
+			} else {
+				res.Updated++
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return res, fmt.Errorf("upsert issues: %w", err)
+		}
+		res.Unchanged = n - res.Inserted - res.Updated
+		return res, nil
+	}
+}
+
+// queueComments queues the statement writing comments (found by
+// Repository and IssueNumber; comments of issues not stored are Skipped)
+// and returns the reader of its result.
+func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) (UpsertResult, error) {
+	var dups int
+	idx := map[string]int{}
+	var stage []Comment
+	for _, c := range comments {
+		k := strings.ToLower(c.Repository) + "#" + strconv.Itoa(c.IssueNumber) + "/" + c.SourceKey
+		if j, ok := idx[k]; ok { // same comment twice in a page: keep the newer
+			if !c.UpdatedAt.Before(stage[j].UpdatedAt) {
+				stage[j] = c
+			}
+			dups++
+			continue
+		}
+		idx[k] = len(stage)
+		stage = append(stage, c)
+	}
+	if len(stage) == 0 {
+		return func(pgx.BatchResults) (UpsertResult, error) { return UpsertResult{}, nil }
+	}
+	n := len(stage)
+	var (
+		repo    = make([]string, n)
+		number  = make([]int32, n)
+		srcKey  = make([]string, n)
+		ghID    = make([]*int64, n)
+		author  = make([]*string, n)
+		assoc   = make([]*string, n)
+		body    = make([]string, n)
+		rTotal  = make([]int32, n)
+		htmlURL = make([]*string, n)
+		created = make([]time.Time, n)
+		updated = make([]time.Time, n)
+		raw     = make([]string, n)
+	)
+	for i, c := range stage {
+		repo[i] = strings.ToLower(c.Repository)
+		number[i] = int32(c.IssueNumber)
+		srcKey[i] = c.SourceKey
+		ghID[i] = c.GitHubID
+		author[i] = strPtr(c.Author)
+		assoc[i] = strPtr(c.AuthorAssociation)
+		body[i] = CleanText(c.Body)
+		rTotal[i] = int32(c.ReactionsTotal)
+		htmlURL[i] = strPtr(c.HTMLURL)
+		created[i] = c.CreatedAt.UTC()
+		updated[i] = c.UpdatedAt.UTC()
+		rj := c.Raw
+		if len(rj) == 0 {
+			rj = json.RawMessage("{}")
+		}
+		raw[i] = string(CleanJSON(rj))
+	}
+	set := make([]string, 0, len(commentCols))
+	for _, c := range commentCols[2:] {
+		set = append(set, c+" = EXCLUDED."+c)
+	}
+	batch.Queue(`WITH src AS (
+			SELECT i.id AS issue_id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
+				u.html_url, u.created_at, u.updated_at, u.raw::jsonb AS raw
+			FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
+				$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+				AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
+					created_at, updated_at, raw)
+			JOIN repositories r ON lower(r.full_name) = u.repo
+			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
+		), ins AS (
+			INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
+			SELECT `+strings.Join(commentCols, ", ")+` FROM src
+			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
+			WHERE comments.updated_at < EXCLUDED.updated_at
+			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
+			RETURNING (xmax = 0) AS inserted
+		)
+		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
+		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
+	return func(br pgx.BatchResults) (UpsertResult, error) {
+		var matched, ins, upd int
+		if err := br.QueryRow().Scan(&matched, &ins, &upd); err != nil {
+			return UpsertResult{}, fmt.Errorf("upsert comments: %w", err)
+		}
+		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: matched - ins - upd + dups, Skipped: n - matched}, nil
+	}
 }
 
 // strPtr is nullText for typed arrays: nil for "", else the cleaned text.
