@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // chartWeeks is an 8-week series: earlier weeks of 2 reports (mean 2), a
@@ -334,4 +335,37 @@ func TestWeeklyChartSVGOddTitles(t *testing.T) {
 			t.Errorf("%.40q: more than one </svg>", tc.title)
 		}
 	}
+}
+
+// FuzzWeeklyChartSVG: whatever the title and counts, the chart is valid
+// XML with one bar per week with reports, and its <title> is the title
+// (invalid characters aside).
+func FuzzWeeklyChartSVG(f *testing.F) {
+	f.Add(`"quoted" & <b>bold</b> ]]>`, 3, 0, 40)
+	f.Add("control \x00\x1b invalid \xff", 0, 0, 0)
+	f.Fuzz(func(t *testing.T, title string, a, b, c int) {
+		weeks := chartWeeks(t)
+		for i, n := range []int{a, b, c} {
+			weeks[i].Reports = max(0, n%100000)
+		}
+		svg, err := WeeklyChartSVG(weeks, title)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := parseSVG(t, svg)
+		bars := 0
+		for _, w := range weeks {
+			if w.Reports > 0 {
+				bars++
+			}
+		}
+		if len(doc.bars) != bars {
+			t.Errorf("%d bars, want %d", len(doc.bars), bars)
+		}
+		if utf8.ValidString(title) && !strings.ContainsFunc(title, func(r rune) bool {
+			return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xfffe || r == 0xffff
+		}) && doc.title != title {
+			t.Errorf("title %q, want %q", doc.title, title)
+		}
+	})
 }
