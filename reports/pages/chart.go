@@ -58,10 +58,11 @@ func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
 
 // chartKey is a short hash of a chart's input, used in its file name. Its
 // version prefix changes when the drawing does, so charts published by an
-// older errata are redrawn: v2 draws text as shared glyph outlines.
+// older errata are redrawn: v3 draws a plain SVG with <text> in the
+// system font (v2 drew glyph outlines with gonum/plot).
 func chartKey(title string, weeks []store.PageCount, asOf time.Time) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v2\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, asOf.UTC().Format(time.RFC3339))
+	fmt.Fprintf(h, "v3\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, asOf.UTC().Format(time.RFC3339))
 	for _, w := range weeks {
 		fmt.Fprintf(h, "\x00%s=%d", w.Name, w.Count)
 	}

@@ -3,24 +3,19 @@ package trends
 import (
 	"bytes"
 	"encoding/xml"
-	"image"
-	"image/color"
 	"io"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"unicode"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/text"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/vgsvg"
+	"time"
+	"unicode/utf8"
 )
 
 // chartWeeks is an 8-week series: earlier weeks of 2 reports (mean 2), a
-// current window of 1, 3, 0, 2 (y axis 0..4, ticks 0 to 4).
+// current window of 1, 3, 0, 2 (y axis 0..5 with room for the legend).
 func chartWeeks(t testing.TB) []WeekCount {
 	t.Helper()
 	start, err := ParseDay("2026-03-02")
@@ -36,24 +31,26 @@ func chartWeeks(t testing.TB) []WeekCount {
 
 // svgDoc is what the tests read of a chart.
 type svgDoc struct {
-	defs   map[string]bool // glyph outline ids
-	uses   []string        // glyph ids placed, in order
-	groups []svgGroup      // text groups
-	texts  int             // <text> elements
+	title string   // the document's <title>
+	desc  string   // its <desc>
+	texts []string // <text> contents, in order
+	bars  []svgBar // rect.bar elements, in order
+	other []string // names of elements not expected in a chart
 }
 
-type svgGroup struct {
-	transform string
-	uses      int
+type svgBar struct {
+	x, y, width, height float64
+	fill, title         string
 }
 
 // parseSVG parses svg strictly as XML, failing t on any error.
 func parseSVG(t *testing.T, svg []byte) svgDoc {
 	t.Helper()
-	doc := svgDoc{defs: map[string]bool{}}
+	var doc svgDoc
 	d := xml.NewDecoder(bytes.NewReader(svg))
 	d.Strict = true
-	var open []*svgGroup
+	var stack []string
+	var text strings.Builder
 	root := 0
 	for {
 		tok, err := d.Token()
@@ -65,121 +62,212 @@ func parseSVG(t *testing.T, svg []byte) svgDoc {
 		}
 		switch el := tok.(type) {
 		case xml.StartElement:
+			stack = append(stack, el.Name.Local)
+			text.Reset()
 			attr := func(name string) string {
 				for _, a := range el.Attr {
-					if a.Name.Local == name && (a.Name.Space == "" || name == "href") {
+					if a.Name.Local == name {
 						return a.Value
 					}
 				}
 				return ""
 			}
+			num := func(name string) float64 {
+				v, err := strconv.ParseFloat(attr(name), 64)
+				if err != nil {
+					t.Fatalf("%s %s: %v", el.Name.Local, name, err)
+				}
+				return v
+			}
 			switch el.Name.Local {
 			case "svg":
 				root++
-			case "text":
-				doc.texts++
-			case "path":
-				if id := attr("id"); id != "" {
-					if doc.defs[id] {
-						t.Errorf("glyph %s defined twice", id)
-					}
-					doc.defs[id] = true
+			case "rect":
+				if attr("class") == "bar" {
+					doc.bars = append(doc.bars, svgBar{x: num("x"), y: num("y"), width: num("width"), height: num("height"), fill: attr("fill")})
 				}
-			case "g":
-				g := &svgGroup{transform: attr("transform")}
-				open = append(open, g)
-			case "use":
-				var hrefs []string
-				for _, a := range el.Attr {
-					if a.Name.Local == "href" {
-						hrefs = append(hrefs, a.Value)
-					}
-				}
-				if len(hrefs) != 2 || hrefs[0] != hrefs[1] || !strings.HasPrefix(hrefs[0], "#") {
-					t.Fatalf("use with hrefs %q, want xlink:href and href to one glyph", hrefs)
-				}
-				doc.uses = append(doc.uses, hrefs[0][1:])
-				if len(open) == 0 {
-					t.Fatal("use outside a group")
-				}
-				open[len(open)-1].uses++
+			case "text", "title", "desc", "path":
+			default:
+				doc.other = append(doc.other, el.Name.Local)
 			}
+		case xml.CharData:
+			text.Write(el)
 		case xml.EndElement:
-			if el.Name.Local == "g" {
-				if g := open[len(open)-1]; g.uses > 0 {
-					doc.groups = append(doc.groups, *g)
-				}
-				open = open[:len(open)-1]
+			parent := ""
+			if len(stack) > 1 {
+				parent = stack[len(stack)-2]
 			}
+			switch {
+			case el.Name.Local == "text":
+				doc.texts = append(doc.texts, text.String())
+			case el.Name.Local == "title" && parent == "svg":
+				doc.title = text.String()
+			case el.Name.Local == "title" && parent == "rect":
+				doc.bars[len(doc.bars)-1].title = text.String()
+			case el.Name.Local == "desc":
+				doc.desc = text.String()
+			}
+			stack = stack[:len(stack)-1]
 		}
 	}
 	if root != 1 {
 		t.Fatalf("%d svg elements", root)
 	}
-	for _, id := range doc.uses {
-		if !doc.defs[id] {
-			t.Errorf("glyph %s used but not defined", id)
-		}
-	}
 	return doc
 }
 
-func nonSpace(ss ...string) int {
-	n := 0
-	for _, s := range ss {
-		for _, r := range s {
-			if !unicode.IsSpace(r) {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// The chart draws every character of its text as a glyph: a chart that
-// lost its text (or some of it) fails here.
-func TestWeeklyChartSVGDrawsAllText(t *testing.T) {
-	t.Parallel()
-	weeks := chartWeeks(t)
-	const title = "connect ECONNREFUSED 127.0.0.1:5432"
+func chart(t *testing.T, weeks []WeekCount, title string) svgDoc {
+	t.Helper()
 	svg, err := WeeklyChartSVG(weeks, title)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := parseSVG(t, svg)
-	if doc.texts != 0 {
-		t.Errorf("%d text elements, want glyph outlines only", doc.texts)
+	return parseSVG(t, svg)
+}
+
+// The chart writes its title, axis labels, y ticks, week labels (with the
+// year: the weeks often span New Year) and legend as text, and has an
+// accessible title and description.
+func TestWeeklyChartSVGText(t *testing.T) {
+	t.Parallel()
+	weeks := chartWeeks(t)
+	const title = "connect ECONNREFUSED 127.0.0.1:5432"
+	doc := chart(t, weeks, title)
+	want := []string{title,
+		"0", "1", "2", "3", "4", "5", // y ticks
+		"reports per week",
+		weeks[3].Start.String(), weeks[7].Start.String(), // every 4th week from the last
+		"week starting (UTC)",
+		"earlier weeks", "current window", "earlier mean 2/week"}
+	if strings.Join(doc.texts, "|") != strings.Join(want, "|") {
+		t.Errorf("texts %q\nwant  %q", doc.texts, want)
 	}
-	want := nonSpace(title, "reports per week", "week starting (UTC)",
-		"0", "1", "2", "3", "4", // y ticks
-		weeks[3].Start.String(), weeks[7].Start.String(), // every 4th week from the last, with the year
-		"earlier weeks", "current window", "earlier mean 2/week")
-	if len(doc.uses) != want {
-		t.Errorf("%d glyphs placed, want %d (one per non-space character)", len(doc.uses), want)
+	if doc.title != title {
+		t.Errorf("<title> %q, want %q", doc.title, title)
 	}
-	// The title is the one 11pt text (11/2048 font units per point).
-	var titleGlyphs int
-	for _, g := range doc.groups {
-		if strings.HasPrefix(g.transform, "matrix(0.00537109375,0,0,-0.00537109375,") {
-			titleGlyphs += g.uses
-		}
+	if !strings.Contains(doc.desc, "2026-03-02 to 2026-04-20") || !strings.HasSuffix(doc.desc, ": 2, 2, 2, 2, 1, 3, 0, 2.") {
+		t.Errorf("<desc> %q does not give the weeks and counts", doc.desc)
 	}
-	if titleGlyphs != nonSpace(title) {
-		t.Errorf("title drawn with %d glyphs, want %d", titleGlyphs, nonSpace(title))
-	}
-	// Glyphs are defined once each, with an outline.
-	if len(doc.defs) == 0 || len(doc.defs) > len(doc.uses) {
-		t.Errorf("%d glyphs defined for %d placed", len(doc.defs), len(doc.uses))
-	}
-	if !bytes.Contains(svg, []byte(`<path id="g20" d="M`)) { // "1" in Liberation Sans
-		t.Errorf("no outline for the glyph of 1")
+	if len(doc.other) != 0 {
+		t.Errorf("unexpected elements %q", doc.other)
 	}
 }
 
-// Charts drawn at the same time, with glyphs no chart has used before (so
-// the caches fill concurrently), are identical to each other and to the
+// Bars are as tall as their counts, in proportion; weeks of no reports
+// draw no bar; earlier and current weeks differ in colour.
+func TestWeeklyChartSVGBars(t *testing.T) {
+	t.Parallel()
+	weeks := chartWeeks(t)
+	doc := chart(t, weeks, "bars")
+	var nonZero []WeekCount
+	for _, w := range weeks {
+		if w.Reports > 0 {
+			nonZero = append(nonZero, w)
+		}
+	}
+	if len(doc.bars) != len(nonZero) {
+		t.Fatalf("%d bars, want %d (one per week with reports)", len(doc.bars), len(nonZero))
+	}
+	perReport := doc.bars[0].height / float64(nonZero[0].Reports)
+	for i, b := range doc.bars {
+		w := nonZero[i]
+		if math.Abs(b.height-perReport*float64(w.Reports)) > 0.11 {
+			t.Errorf("bar %d: height %v for %d reports, want %v", i, b.height, w.Reports, perReport*float64(w.Reports))
+		}
+		if want := w.Start.String() + ": " + strconv.Itoa(w.Reports); b.title != want {
+			t.Errorf("bar %d: title %q, want %q", i, b.title, want)
+		}
+		if (b.fill == colorCurrent) != w.Current || (b.fill == colorBaseline) == w.Current {
+			t.Errorf("bar %d (current %v): fill %s", i, w.Current, b.fill)
+		}
+		if i > 0 && b.x <= doc.bars[i-1].x+doc.bars[i-1].width {
+			t.Errorf("bar %d overlaps bar %d", i, i-1)
+		}
+	}
+	// All weeks empty: a chart with axes and no bars.
+	empty := make([]WeekCount, len(weeks))
+	for i, w := range weeks {
+		empty[i] = WeekCount{Start: w.Start, Current: w.Current}
+	}
+	doc = chart(t, empty, "none")
+	if len(doc.bars) != 0 || !strings.Contains(strings.Join(doc.texts, "|"), "|0|1|2|3|4|") {
+		t.Errorf("empty weeks: %d bars, texts %q", len(doc.bars), doc.texts)
+	}
+	if _, err := WeeklyChartSVG(nil, "x"); err == nil {
+		t.Error("no error for no weeks")
+	}
+}
+
+// TestWeeklyChartLayout checks what a reader of the chart sees: the y
+// ticks are whole, evenly spaced and reach above the tallest bar, the week
+// labels carry the year, the legend keeps clear of the y axis, and no bar
+// reaches into the legend, whatever the bars' heights.
+func TestWeeklyChartLayout(t *testing.T) {
+	t.Parallel()
+	start := DayOf(time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC))
+	tests := []struct {
+		name    string
+		reports func(i int) int
+	}{
+		{"tall first weeks", func(i int) int { return max(1, 9-i) }},
+		{"even", func(i int) int { return 5 }},
+		{"one spike", func(i int) int { return map[bool]int{true: 40, false: 1}[i == 1] }},
+		{"small counts", func(i int) int { return i % 2 }},
+		{"large counts", func(i int) int { return 1000 + 37*i }},
+	}
+	dateRe := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			weeks := make([]WeekCount, 26)
+			maxV := 0
+			for i := range weeks {
+				weeks[i] = WeekCount{Start: start + Day(7*i), Current: i >= 22, Counts: Counts{Reports: tc.reports(i)}}
+				maxV = max(maxV, weeks[i].Reports)
+			}
+			l, err := layoutWeekly(weeks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(l.ticks); n < 3 || n > 7 || l.ticks[0] != 0 || float64(l.ticks[n-1]) != l.yMax || l.ticks[n-1] <= maxV {
+				t.Errorf("ticks %v (axis top %v) for a tallest bar of %d", l.ticks, l.yMax, maxV)
+			}
+			for i := 2; i < len(l.ticks); i++ {
+				if l.ticks[i]-l.ticks[i-1] != l.ticks[1]-l.ticks[0] {
+					t.Errorf("ticks %v unevenly spaced", l.ticks)
+				}
+			}
+			if step := strconv.Itoa(l.ticks[1]); strings.Trim(step[1:], "0") != "" || !strings.Contains("125", step[:1]) {
+				t.Errorf("tick step %s is not 1, 2 or 5 times a power of ten", step)
+			}
+			doc := chart(t, weeks, "an error title")
+			labels := 0
+			for _, s := range doc.texts {
+				if dateRe.MatchString(s) {
+					labels++
+				}
+			}
+			if labels != 7 { // weeks 25, 21, ..., 1
+				t.Errorf("%d week labels YYYY-MM-DD, want 7", labels)
+			}
+			if legendX < plotLeft+4 {
+				t.Errorf("legend starts at x=%v, on the y axis at x=%v", legendX, plotLeft)
+			}
+			for i, b := range doc.bars {
+				if b.y < l.legendBottom()+2 {
+					t.Errorf("bar %d reaches y=%v, into the legend (bottom y=%v)", i, b.y, l.legendBottom())
+				}
+				if b.y < plotTop || b.y+b.height > plotBottom+0.01 {
+					t.Errorf("bar %d (y %v, height %v) outside the data area", i, b.y, b.height)
+				}
+			}
+		})
+	}
+}
+
+// Charts drawn at the same time are identical to each other and to the
 // chart drawn alone. Run with -race.
-func TestWeeklyChartSVGConcurrentCallsAgree(t *testing.T) {
+func TestWeeklyChartSVGIsDeterministic(t *testing.T) {
 	t.Parallel()
 	weeks := chartWeeks(t)
 	titles := []string{"Ошибка подключения: ЖЁЩЪ", "Σφάλμα σύνδεσης ΞΨΩ", "¿Qué pasó? Ñandú ÆØÅ"}
@@ -209,161 +297,75 @@ func TestWeeklyChartSVGConcurrentCallsAgree(t *testing.T) {
 		if i >= len(titles) && !bytes.Equal(svg, got[i%len(titles)]) {
 			t.Fatalf("concurrent charts of %q differ", titles[i%len(titles)])
 		}
-		parseSVG(t, svg)
+		if doc := parseSVG(t, svg); doc.title != titles[i%len(titles)] {
+			t.Errorf("title %q, want %q", doc.title, titles[i%len(titles)])
+		}
 	}
 }
 
-// Titles come from issue titles: whatever runes they hold, the chart is
-// well-formed XML and does not contain the text itself.
+// Titles come from issue titles: whatever they hold, the chart is
+// well-formed XML, shows the title as text (characters XML cannot hold
+// as U+FFFD), and adds no elements.
 func TestWeeklyChartSVGOddTitles(t *testing.T) {
 	t.Parallel()
 	weeks := chartWeeks(t)
-	var many strings.Builder // more distinct runes than the caches hold
-	for r := rune(0x4e00); r < 0x4e00+maxCachedRunes+500; r++ {
-		many.WriteRune(r)
-	}
-	for _, title := range []string{
-		`crash 😀 in 好的 module`,
-		"control \x00\x01\x1b[31m\x7f chars\r\ttab",
-		"format \u200b\u202e\u2028\ufeff chars", // Liberation Sans has blank glyphs for some
-		`</svg><script>alert("x")</script>`,
-		`"quoted" & 'single' <b>bold</b> ]]> <!-- -->`,
-		"two\nlines",
-		"invalid \xff\xfe UTF-8",
-		"",
-		"   ",
-		many.String(),
+	for _, tc := range []struct{ title, want string }{
+		{`crash 😀 in 好的 module`, `crash 😀 in 好的 module`},
+		{"control \x00\x01\x1b[31m\x7f chars\r\ttab", "control \ufffd\ufffd\ufffd[31m\x7f chars\r\ttab"},
+		{"format \u200b\u202e\u2028\ufeff chars", "format \u200b\u202e\u2028\ufeff chars"},
+		{`</svg><script>alert("x")</script>`, `</svg><script>alert("x")</script>`},
+		{`"quoted" & 'single' <b>bold</b> ]]> <!-- -->`, `"quoted" & 'single' <b>bold</b> ]]> <!-- -->`},
+		{"two\nlines", "two\nlines"},
+		{"invalid \xff\xfe UTF-8", "invalid \ufffd\ufffd UTF-8"},
+		{"", ""},
+		{"   ", "   "},
 	} {
-		svg, err := WeeklyChartSVG(weeks, title)
+		svg, err := WeeklyChartSVG(weeks, tc.title)
 		if err != nil {
-			t.Fatalf("%.40q: %v", title, err)
+			t.Fatalf("%.40q: %v", tc.title, err)
 		}
 		doc := parseSVG(t, svg)
-		if doc.texts != 0 {
-			t.Errorf("%.40q: text elements", title)
+		if doc.title != tc.want || doc.texts[0] != tc.want {
+			t.Errorf("%.40q: title %q, text %q; want %q", tc.title, doc.title, doc.texts[0], tc.want)
 		}
-		for _, raw := range []string{"</svg><", "script", "quoted", "bold", "😀", "好", "\x1b", "\x00"} {
-			if strings.Contains(title, raw) && bytes.Contains(svg, []byte(raw)) {
-				t.Errorf("%.40q: the chart contains %q", title, raw)
-			}
+		if len(doc.other) != 0 {
+			t.Errorf("%.40q: unexpected elements %q", tc.title, doc.other)
 		}
 		if bytes.Count(svg, []byte("</svg>")) != 1 {
-			t.Errorf("%.40q: more than one </svg>", title)
-		}
-		// Every character but spaces and newlines is drawn, a character
-		// the font lacks (and the control characters) as the .notdef box.
-		if strings.HasPrefix(title, "format") {
-			continue
-		}
-		var titleGlyphs int
-		for _, g := range doc.groups {
-			if strings.HasPrefix(g.transform, "matrix(0.00537109375,0,0,-0.00537109375,") {
-				titleGlyphs += g.uses
-			}
-		}
-		if want := len([]rune(title)) - strings.Count(title, " ") - strings.Count(title, "\n"); titleGlyphs != want {
-			t.Errorf("%.40q: title drawn with %d glyphs, want %d", title, titleGlyphs, want)
-		}
-	}
-	// The caches stayed within their bounds.
-	fc := faceCacheOf(plot.DefaultTextHandler.Cache().Lookup(font.Font{Typeface: "Liberation", Variant: "Sans"}, 11).Face)
-	fc.mu.RLock()
-	defer fc.mu.RUnlock()
-	if len(fc.runes) > maxCachedRunes || len(fc.glyphs) > maxCachedGlyphs || len(fc.kerns) > maxCachedKerns {
-		t.Errorf("caches hold %d runes, %d glyphs, %d kerning pairs", len(fc.runes), len(fc.glyphs), len(fc.kerns))
-	}
-}
-
-// outlineText measures text exactly as text.Plain does: the layout of
-// the chart does not change with the cache.
-func TestOutlineTextMeasuresLikePlain(t *testing.T) {
-	t.Parallel()
-	plain := plot.DefaultTextHandler.(text.Plain)
-	ours := outlineText{fonts: plain.Fonts}
-	for _, f := range []font.Font{
-		{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(8)},
-		{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(11)},
-		{Typeface: "Liberation", Variant: "Serif", Size: vg.Points(9)},
-		{Typeface: "Liberation", Variant: "Mono", Size: vg.Points(7.5)},
-		{Typeface: "NoSuchFont", Variant: "Sans", Size: vg.Points(10)},
-	} {
-		if a, b := plain.Extents(f), ours.Extents(f); a != b {
-			t.Errorf("%v: extents %v, want %v", f, b, a)
-		}
-		for _, s := range []string{"", " ", "AVAWAY Tj To Yo", "earlier mean 0.25/week", "Jan 2", "10",
-			"Ωμέγα Ж 好 😀", "fi ffl ‘quotes’ — dash", "TypeError: Cannot read properties of undefined (reading 'map')"} {
-			w0, h0, d0 := plain.Box(s, f)
-			w1, h1, d1 := ours.Box(s, f)
-			if w0 != w1 || h0 != h1 || d0 != d1 {
-				t.Errorf("%v %q: box %v %v %v, want %v %v %v", f, s, w1, h1, d1, w0, h0, d0)
-			}
-		}
-	}
-	for _, s := range []string{"a\nb", "a\n", "\n\nx\n\n", "", "x"} {
-		if a, b := plain.Lines(s), ours.Lines(s); strings.Join(a, "|") != strings.Join(b, "|") || len(a) != len(b) {
-			t.Errorf("Lines(%q) = %q, want %q", s, b, a)
+			t.Errorf("%.40q: more than one </svg>", tc.title)
 		}
 	}
 }
 
-// Apart from text, svgCanvas writes what vgsvg writes (the chart looked
-// the same before it had its own canvas).
-func TestSVGCanvasWritesLikeVgsvg(t *testing.T) {
-	t.Parallel()
-	draw := func(c vg.Canvas) {
-		var p vg.Path
-		p.Move(vg.Point{X: 1, Y: 2})
-		p.Line(vg.Point{X: 100.123456, Y: 2})
-		p.QuadTo(vg.Point{X: 3, Y: 4}, vg.Point{X: 5.5, Y: 6})
-		p.CubeTo(vg.Point{X: 7, Y: 8}, vg.Point{X: 9, Y: 10}, vg.Point{X: 0.000012345, Y: -12345.678})
-		p.Arc(vg.Point{X: 50, Y: 50}, 10, 0, math.Pi/3)
-		p.Arc(vg.Point{X: 50, Y: 50}, 10, 1, -4)
-		p.Arc(vg.Point{X: 20, Y: 20}, 5, 0.5, 2*math.Pi)
-		p.Arc(vg.Point{X: 20, Y: 20}, 5, 0.5, -7)
-		p.Close()
-		for _, clr := range []color.Color{nil, color.Black, color.White, colorCurrent,
-			color.RGBA{R: 0x80, A: 0x80}, color.NRGBA{G: 0xff, B: 0x10, A: 0x33}, color.Gray16{Y: 0x1234}} {
-			c.SetColor(clr)
-			c.Fill(p)
-			for _, w := range []vg.Length{0, 1, 0.5, 2.25} {
-				c.SetLineWidth(w)
-				c.SetLineDash(nil, 0)
-				c.Stroke(p)
-				c.SetLineDash([]vg.Length{4, 3}, 1.5)
-				c.Stroke(p)
+// FuzzWeeklyChartSVG: whatever the title and counts, the chart is valid
+// XML with one bar per week with reports, and its <title> is the title
+// (invalid characters aside).
+func FuzzWeeklyChartSVG(f *testing.F) {
+	f.Add(`"quoted" & <b>bold</b> ]]>`, 3, 0, 40)
+	f.Add("control \x00\x1b invalid \xff", 0, 0, 0)
+	f.Fuzz(func(t *testing.T, title string, a, b, c int) {
+		weeks := chartWeeks(t)
+		for i, n := range []int{a, b, c} {
+			weeks[i].Reports = max(0, n%100000)
+		}
+		svg, err := WeeklyChartSVG(weeks, title)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := parseSVG(t, svg)
+		bars := 0
+		for _, w := range weeks {
+			if w.Reports > 0 {
+				bars++
 			}
 		}
-		c.Push()
-		c.Translate(vg.Point{X: 10.5, Y: -3})
-		c.Rotate(math.Pi / 2)
-		c.Push()
-		c.Scale(2, 0.5)
-		c.Fill(p)
-		c.Pop()
-		c.Rotate(-0.25)
-		c.Stroke(p)
-		c.Pop()
-		c.Translate(vg.Point{X: 1, Y: 1}) // left open: closed when written
-		c.Fill(p)
-		img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
-		img.Set(1, 0, colorCurrent)
-		c.DrawImage(vg.Rectangle{Min: vg.Point{X: 3, Y: 4}, Max: vg.Point{X: 13.5, Y: 9}}, img)
-	}
-	want := vgsvg.New(chartWidth, chartHeight)
-	draw(want)
-	var buf bytes.Buffer
-	if _, err := want.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	c := newSVGCanvas(chartWidth, chartHeight)
-	defer c.release()
-	draw(c)
-	got := c.bytes()
-	strip := func(b []byte) string { // the generator comment
-		lines := strings.Split(string(b), "\n")
-		return strings.Join(append(lines[:1:1], lines[2:]...), "\n")
-	}
-	if strip(got) != strip(buf.Bytes()) {
-		t.Errorf("svgCanvas wrote\n%s\nvgsvg wrote\n%s", got, buf.Bytes())
-	}
+		if len(doc.bars) != bars {
+			t.Errorf("%d bars, want %d", len(doc.bars), bars)
+		}
+		if utf8.ValidString(title) && !strings.ContainsFunc(title, func(r rune) bool {
+			return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xfffe || r == 0xffff
+		}) && doc.title != title {
+			t.Errorf("title %q, want %q", doc.title, title)
+		}
+	})
 }

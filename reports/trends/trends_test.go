@@ -505,8 +505,8 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(svg, []byte("<text")) || !bytes.Contains(svg, []byte("<path")) {
-		t.Errorf("chart has text elements or no paths")
+	if !bytes.Contains(svg, []byte("<text")) || !bytes.Contains(svg, []byte("<title")) {
+		t.Errorf("chart has no text or title elements")
 	}
 	golden(t, "esc.svg", svg)
 }

@@ -20,11 +20,9 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,39 +85,18 @@ func URL(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("storetest: prepare template database: %v", err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "errata_t_" + hex.EncodeToString(b[:])
-	admin, err := pgx.Connect(ctx, base)
+	u, drop, err := store.TempDatabase(ctx, store.TempDatabaseParams{ServerURL: base, Prefix: "errata_t_", Template: tmpl})
 	if err != nil {
-		tb.Fatalf("storetest: connect to %s: %v", store.RedactURL(base), err)
-	}
-	defer admin.Close(ctx)
-	var lastErr error
-	for i := 0; i < 20; i++ {
-		_, lastErr = admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tmpl)
-		if lastErr == nil || !strings.Contains(lastErr.Error(), "being accessed by other users") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if lastErr != nil {
-		tb.Fatalf("storetest: create database: %v", lastErr)
+		tb.Fatalf("storetest: %v", err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			tb.Logf("storetest: drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Logf("storetest: drop %s: %v", name, err)
+		if err := drop(ctx); err != nil {
+			tb.Logf("storetest: %v", err)
 		}
 	})
-	return withDatabase(base, name)
+	return u
 }
 
 // New returns a store on a new, migrated database, closed and dropped when
@@ -220,7 +197,7 @@ func template(ctx context.Context, base string) (string, error) {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", err
 	}
-	s, err := store.Open(ctx, withDatabase(base, name))
+	s, err := store.Open(ctx, store.WithDatabase(base, name))
 	if err != nil {
 		return "", err
 	}
@@ -278,16 +255,6 @@ func pruneTemplates(ctx context.Context, admin *pgx.Conn, prefix, keep string, c
 		dropped = append(dropped, t.name)
 	}
 	return dropped
-}
-
-func withDatabase(base, db string) string {
-	u, err := url.Parse(base)
-	if err == nil && u.Scheme != "" {
-		u.Path = "/" + db
-		return u.String()
-	}
-	// key=value DSN
-	return base + " dbname=" + db
 }
 
 func fileLock(path string) (func(), error) {

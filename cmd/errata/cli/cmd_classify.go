@@ -2,19 +2,15 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	urfavecli "github.com/urfave/cli/v2"
 
 	"github.com/errata-tool/errata/classify"
@@ -354,25 +350,18 @@ func evalCommand(env *Env) *urfavecli.Command {
 // to base, classifies them and scores the clusters against truth.
 func evalCorpus(ctx context.Context, base string, dirs []string, rules *classify.Rules, truth map[string]string, env *Env) (classify.Metrics, error) {
 	var m classify.Metrics
-	admin, err := pgx.Connect(ctx, base)
+	u, drop, err := store.TempDatabase(ctx, store.TempDatabaseParams{ServerURL: base, Prefix: "errata_eval_"})
 	if err != nil {
-		return m, fmt.Errorf("eval: connect to %s: %w", store.RedactURL(base), err)
-	}
-	defer admin.Close(context.Background())
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	name := "errata_eval_" + hex.EncodeToString(rnd[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return m, fmt.Errorf("eval: create temporary database: %w", err)
+		return m, fmt.Errorf("eval: %w", err)
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := admin.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			env.logger().Warn("eval: could not drop temporary database", "database", name, "error", err)
+		if err := drop(dctx); err != nil {
+			env.logger().Warn("eval: could not drop temporary database", "error", err)
 		}
 	}()
-	st, err := store.Open(ctx, withDatabase(base, name))
+	st, err := store.Open(ctx, u)
 	if err != nil {
 		return m, err
 	}
@@ -413,20 +402,6 @@ func memberLabels(ctx context.Context, st *store.Store) (map[string]string, erro
 		out[u] = fmt.Sprint(id)
 	}
 	return out, nil
-}
-
-// withDatabase points a connection URL (or key=value DSN) at database db.
-func withDatabase(base, db string) string {
-	if u, err := url.Parse(base); err == nil && u.Scheme != "" {
-		u.Path = "/" + db
-		q := u.Query()
-		if q.Has("dbname") {
-			q.Set("dbname", db)
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
-	}
-	return base + " dbname=" + db
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -2,14 +2,11 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	urfavecli "github.com/urfave/cli/v2"
 
 	"github.com/errata-tool/errata/classify"
@@ -82,25 +79,18 @@ func evalPages(c *urfavecli.Context, env *Env, dirs []string) error {
 // base, classifies it and returns the advice of its pages; the database is
 // dropped.
 func corpusAdvice(ctx context.Context, base, path string, rules *classify.Rules, env *Env) ([]pages.ClusterAdvice, error) {
-	admin, err := pgx.Connect(ctx, base)
+	u, drop, err := store.TempDatabase(ctx, store.TempDatabaseParams{ServerURL: base, Prefix: "errata_evalpages_"})
 	if err != nil {
-		return nil, fmt.Errorf("eval: connect to %s: %w", store.RedactURL(base), err)
-	}
-	defer admin.Close(context.Background())
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	name := "errata_evalpages_" + hex.EncodeToString(rnd[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, fmt.Errorf("eval: create temporary database: %w", err)
+		return nil, fmt.Errorf("eval: %w", err)
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := admin.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			env.logger().Warn("eval: could not drop temporary database", "database", name, "error", err)
+		if err := drop(dctx); err != nil {
+			env.logger().Warn("eval: could not drop temporary database", "error", err)
 		}
 	}()
-	st, err := store.Open(ctx, withDatabase(base, name))
+	st, err := store.Open(ctx, u)
 	if err != nil {
 		return nil, err
 	}
