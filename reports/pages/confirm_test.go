@@ -60,3 +60,33 @@ func TestConfirmation(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedCommandIsNoFix: a comment that only says to run the report's
+// failing command again is not shown as a fix; one that changes something
+// first is.
+func TestRepeatedCommandIsNoFix(t *testing.T) {
+	t.Parallel()
+	body := "Running `npx widget-maker new demo` fails with `E_WIDGET_SPAWN`."
+	for _, tc := range []struct {
+		comment string
+		fix     bool
+	}{
+		{"Open a terminal and run npx widget-maker new demo from your home folder.", false},
+		{"Install the widget runtime first, then run npx widget-maker new demo again.", true},
+		{"Run npm install -g widget-maker to get the current tool.", true},
+	} {
+		ev := &store.PageEvidence{
+			Sources: []store.PageIssue{{ID: 1, HTMLURL: "https://example.test/1", Author: "ann", Body: body}},
+			Thread:  []store.PageComment{{IssueID: 1, Author: "bob", Body: tc.comment}},
+		}
+		got := false
+		for _, f := range mine(ev) {
+			if f.Kind == KindFix || f.Kind == KindWorkaround {
+				got = true
+			}
+		}
+		if got != tc.fix {
+			t.Errorf("%q: fix mined = %v, want %v", tc.comment, got, tc.fix)
+		}
+	}
+}

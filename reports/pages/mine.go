@@ -454,6 +454,9 @@ func mine(ev *store.PageEvidence) []Finding {
 				if !ok {
 					continue
 				}
+				if (k == KindFix || k == KindWorkaround) && !p.isBody && repeatsReport(u, th[0].body) {
+					continue
+				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
 					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react}
 				if needsContext(u) {
@@ -493,4 +496,50 @@ func mine(ev *store.PageEvidence) []Finding {
 		return a.Text < b.Text
 	})
 	return out
+}
+
+// changeVerbs are verbs that change something; a sentence that only runs
+// a command has none of them outside the command.
+var changeVerbs = []string{"install", "upgrad", "updat", "downgrad", "set ", "setting", "add", "remov", "delet", "chang",
+	"switch", "export", "enabl", "disabl", "pin", "replac", "edit", "clear", "config", "uninstall", "instead"}
+
+// repeatsReport reports a suggested fix that only runs again a command the
+// report's body already shows failing ("run `widget build` in a terminal"
+// when the report is about `widget build`): it repeats the reporter's own
+// steps.
+func repeatsReport(u unit, body string) bool {
+	if u.code != "" || body == "" {
+		return false
+	}
+	s := u.text
+	loc := reCommand.FindAllStringIndex(s, -1)
+	if len(loc) == 0 {
+		return false
+	}
+	lb := strings.ToLower(collapseSpace(strings.ReplaceAll(body, "`", " ")))
+	rest := s
+	for i := len(loc) - 1; i >= 0; i-- {
+		a := loc[i][0]
+		end := len(s)
+		if i+1 < len(loc) {
+			end = loc[i+1][0]
+		}
+		if j := strings.IndexAny(s[a:end], ".,;:`)\"'"); j > 0 {
+			end = a + j
+		}
+		// The command ends at the first word that reads as prose.
+		fs := strings.Fields(strings.ToLower(s[a:end]))
+		for k := 1; k < len(fs); k++ {
+			switch fs[k] {
+			case "from", "in", "and", "again", "then", "to", "on", "with", "inside", "under", "at", "after", "before", "once", "or":
+				fs = fs[:k]
+			}
+		}
+		cmd := strings.Join(fs, " ")
+		if countWords(cmd) < 2 || !strings.Contains(lb, cmd) {
+			return false
+		}
+		rest = rest[:a] + rest[end:]
+	}
+	return !hasAny(strings.ToLower(prose(rest)), changeVerbs...)
 }

@@ -472,10 +472,14 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if hasPrefixAny(l, storyStarts...) && !ok {
 		return 0, "", false
 	}
+	if infoRequest(l) || searchAdvice(l) {
+		return 0, "", false
+	}
 	if has(bHousekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
-	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) {
+	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) &&
+		!(u.code != "" && hasAny(l, "solution", "solved", "fixed it", "the fix", "workaround", "what worked")) {
 		// "So I did this instead." after a failed attempt or a question
 		// says nothing on its own.
 		return 0, "", false
@@ -485,7 +489,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		return 0, "", false
 	}
 	// A cause stated as such is a cause even when it names an action.
-	if has(bCause) && !imperative(l) && !has(bModal) && !has(bHedge) &&
+	if has(bCause) && !ruledOut(l) && !imperative(l) && !has(bModal) && !has(bHedge) &&
 		concrete(s) && !hasPrefixAny(l, "i ", "we ", "my ", "our ") && !hasAny(l, "because i ", "because of this", "because we ") &&
 		(!isBody || has(bStrongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
@@ -525,6 +529,11 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			// "You can see what X is" is a diagnosis, not a fix.
 			act = false
 		}
+		if act && !ok && diagnostic(l, s) {
+			// "Check that X is installed by running `x -v`" finds out
+			// what is wrong; "run X again" repeats what failed.
+			act = false
+		}
 		if act && isBody {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
@@ -548,7 +557,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		}
 	}
 	// Causes.
-	if has(bCause) && !has(bHedge) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
+	if has(bCause) && !has(bHedge) && !ruledOut(l) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
 		if isBody && !has(bStrongCause) && !hasAny(h, causeHeadings...) {
 			return 0, "", false
 		}
@@ -557,4 +566,72 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		}
 	}
 	return 0, "", false
+}
+
+// infoRequest reports a request for more information written without a
+// question mark ("please share your config file"): it asks, it advises
+// nothing.
+func infoRequest(l string) bool {
+	for _, who := range []string{"can you ", "could you ", "please ", "would you ", "can u "} {
+		i := strings.Index(l, who)
+		if i < 0 {
+			continue
+		}
+		w, _ := firstWord(l[i+len(who):])
+		switch w {
+		case "share", "provide", "post", "paste", "send", "attach", "upload", "include", "show", "give":
+			return true
+		}
+	}
+	return false
+}
+
+// searchAdvice reports advice to search the web, which names nothing to
+// change.
+func searchAdvice(l string) bool {
+	return hasAny(l, "googl", "search for", "searching for", "search the ", "searching the ", "search online", "searching online", "look it up", "look up how")
+}
+
+// ruledOut reports a sentence that says what is not the cause ("this is
+// not a problem with X because ..."): an exclusion, not a cause.
+func ruledOut(l string) bool {
+	return hasAny(l, "doesn't look like", "does not look like", "not a problem with", "not related to",
+		"isn't related", "is not related", "not caused by", "is not the cause", "isn't the cause", "not the reason")
+}
+
+// reVersionQuery matches a command that only prints a version.
+var reVersionQuery = regexp.MustCompile(`(?i)\b[\w.-]+\s+(?:-v|--version|-version|version)\b`)
+
+// diagnostic reports a sentence that checks something rather than changes
+// it: an imperative to check, verify or look; a purpose "to check ..." or
+// "to see if ..."; a command that only prints a version; or an order to
+// run the failing step again with nothing changed.
+func diagnostic(l, s string) bool {
+	w, rest := firstWord(l)
+	for i := 0; i < 3 && actionLeads[w] && w != "try"; i++ {
+		w, rest = firstWord(rest)
+	}
+	if w == "try" {
+		if v, _ := firstWord(rest); v == "running" || v == "to" || v == "again" {
+			w = "run"
+		}
+	}
+	switch w {
+	case "check", "verify", "confirm", "see", "look", "inspect", "test", "print", "show", "list":
+		return true
+	}
+	if hasAny(l, "check if", "check whether", "check that", "check what", "check which", "to check", "to verify",
+		"to see if", "to see whether", "to see what", "to see which", "to confirm") {
+		return true
+	}
+	if (w == "try" || w == "run" || w == "rerun" || w == "re-run" || w == "retry") && hasMarker(l, []string{"again"}) &&
+		!hasAny(l, " after ", " with ", " without ", " once ", " instead", " or ", " later", " in a few") {
+		return true
+	}
+	if strings.Contains(l, "version") || strings.Contains(l, "-v") {
+		if loc := reVersionQuery.FindAllStringIndex(s, -1); loc != nil && !hasAny(l, "install", "upgrad", "updat", "downgrad", "set ", "add ", "remove", "switch", "pin") {
+			return true
+		}
+	}
+	return false
 }

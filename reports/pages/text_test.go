@@ -153,6 +153,15 @@ func TestSentenceRoles(t *testing.T) {
 		{"There is no workaround for `widget` on the client side.", false, 0, "", false},
 		{"To fix it, add the following to `widget.yaml`:", false, 0, "", false},
 		{"Run `widget init` in a fresh folder and the error appears.", true, 0, "", false},
+		// Requests for information, web searches, checks and retries
+		// change nothing.
+		{"Could you share your `widget.yaml` so we can look at the settings.", false, 0, "", false},
+		{"Try searching the web for `widget` setup on your distribution.", false, 0, "", false},
+		{"First, check whether `widget` is on your PATH by running `widget --version`.", false, 0, "", false},
+		{"After that, verify the daemon with `widgetd -v` in a terminal.", false, 0, "", false},
+		{"Then run `widget build` again.", false, 0, "", false},
+		{"Please try again later or switch to the `mirror` endpoint.", false, KindFix, "", true},
+		{"This is not related to `widget` itself, because the proxy drops the header.", false, 0, "", false},
 		// Causes need a marker and something concrete.
 		{"This happens because the `cache` directory is read-only.", false, KindCause, "", true},
 		{"It fails because something is wrong somewhere.", false, 0, "", false},
