@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,44 @@ func TestRepeatedCommandIsNoFix(t *testing.T) {
 		}
 		if got != tc.fix {
 			t.Errorf("%q: fix mined = %v, want %v", tc.comment, got, tc.fix)
+		}
+	}
+}
+
+// TestStepsAndReleaseNotes: an answer in steps is one fix, and the changes
+// a release announcement lists item by item are fixes confirmed by it.
+func TestStepsAndReleaseNotes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		comment string
+		want    []string // each must be inside one mined fix
+		confirm Confirmation
+	}{
+		{"steps", "You need to add your user to the `widget` group. After that, log out and log back in to refresh the groups.",
+			[]string{"add your user to the `widget` group. After that, log out"}, ConfirmNone},
+		{"release notes", "This is fixed in v2.3.0 of the widget daemon.\n\nWhat changed:\n\n- The loader now retries the socket three times before giving up.\n- Removed the duplicate `make_widget` definition from `seed.py`.\n",
+			[]string{"The loader now retries the socket three times", "Removed the duplicate `make_widget` definition"}, ConfirmReleased},
+	} {
+		ev := &store.PageEvidence{
+			Sources: []store.PageIssue{{ID: 1, HTMLURL: "https://example.test/1", Author: "ann", Body: "Widget fails with `E_SOCKET`."}},
+			Thread:  []store.PageComment{{IssueID: 1, Author: "bob", Body: tc.comment}},
+		}
+		fs := mine(ev)
+		for _, w := range tc.want {
+			var got *Finding
+			for i := range fs {
+				if (fs[i].Kind == KindFix || fs[i].Kind == KindWorkaround) && strings.Contains(fs[i].Text, w) {
+					got = &fs[i]
+				}
+			}
+			if got == nil {
+				t.Errorf("%s: no fix holds %q; mined %+v", tc.name, w, fs)
+				continue
+			}
+			if got.Confirm != tc.confirm {
+				t.Errorf("%s: %q confirmed %v, want %v", tc.name, w, got.Confirm, tc.confirm)
+			}
 		}
 	}
 }

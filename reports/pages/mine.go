@@ -449,8 +449,14 @@ func mine(ev *store.PageEvidence) []Finding {
 			case p.author != "" && p.author == is.Author:
 				role = "reporter"
 			}
+			var postFs []Finding
+			var postIdx []int
+			ann := announcement(p)
 			for ui, u := range p.units {
 				k, version, ok := sentenceRole(p.units, ui, p.isBody)
+				if !ok && ann.ok && releaseItem(p.units, ui, ann.at) {
+					k, version, ok = KindFix, ann.version, true
+				}
 				if !ok {
 					continue
 				}
@@ -467,7 +473,14 @@ func mine(ev *store.PageEvidence) []Finding {
 				}
 				if k == KindFix || k == KindWorkaround {
 					f.Confirm = confirmation(th, pi, f)
+					if ann.ok && ui >= ann.at && ann.version != "" {
+						f.Confirm = max(f.Confirm, ConfirmReleased)
+					}
 				}
+				postFs = append(postFs, f)
+				postIdx = append(postIdx, ui)
+			}
+			for _, f := range mergeSteps(p.units, postFs, postIdx) {
 				f.Score += int(f.Confirm) * 100
 				if role == "maintainer" {
 					f.Score += 20
@@ -542,4 +555,132 @@ func repeatsReport(u unit, body string) bool {
 		rest = rest[:a] + rest[end:]
 	}
 	return !hasAny(strings.ToLower(prose(rest)), changeVerbs...)
+}
+
+// maxStepsLen bounds a fix merged from consecutive steps.
+const maxStepsLen = 2 * maxSentenceLen
+
+// mergeSteps joins the fixes of one post that follow each other (at most
+// one plain sentence between them) into one fix: an answer given in steps
+// ("Add your user to the group. After that, log out and back in.") is one
+// piece of advice, and showing one step without the next misleads. The
+// sentence between two steps is kept when it is not a question or a
+// failure; a step that introduces a code block ends the run, so the block
+// stays after the sentence it belongs to.
+func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
+	var out []Finding
+	used := make([]bool, len(fs))
+	for i := range fs {
+		if used[i] {
+			continue
+		}
+		f := fs[i]
+		last := idx[i]
+		for j := i + 1; (f.Kind == KindFix || f.Kind == KindWorkaround) && f.Code == "" && j < len(fs); j++ {
+			g, gi := fs[j], idx[j]
+			if gi-last > 2 {
+				break
+			}
+			if g.Kind != KindFix && g.Kind != KindWorkaround {
+				continue
+			}
+			text := f.Text
+			if gi-last == 2 {
+				mid := us[last+1]
+				if mid.code != "" || question(mid.text) || mid.mask&bFailure != 0 || fragment(mid) {
+					break
+				}
+				text += " " + mid.text
+			}
+			text += " " + g.Text
+			if len(text) > maxStepsLen {
+				break
+			}
+			f.Text, f.Code = text, g.Code
+			f.Confirm = max(f.Confirm, g.Confirm)
+			if f.Version == "" {
+				f.Version = g.Version
+			}
+			if g.Kind == KindFix {
+				f.Kind = KindFix
+			}
+			f.nextOK = g.nextOK
+			last = gi
+			used[j] = true
+		}
+		if (f.Kind == KindFix || f.Kind == KindWorkaround) && f.Code == "" && last+1 < len(us) && followStep(us[last+1]) &&
+			len(f.Text)+len(us[last+1].text) < maxStepsLen {
+			// "After that, log out and back in." finishes the step
+			// before it, though it names nothing of its own.
+			nx := us[last+1]
+			f.Text += " " + nx.text
+			f.Code = nx.code
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// followStep reports a sentence that continues the step before it: a
+// sequence word, then an action.
+func followStep(u unit) bool {
+	if question(u.text) || u.mask&bFailure != 0 || fragment(u) {
+		return false
+	}
+	for _, lead := range []string{"after that", "afterwards", "then", "next", "finally", "once done", "once that is done", "and then"} {
+		if strings.HasPrefix(u.l, lead) {
+			rest := strings.TrimLeft(u.l[len(lead):], " ,:")
+			return imperative(rest) || u.mask&bModal != 0
+		}
+	}
+	return false
+}
+
+// announce is a post that announces a fix: a release or a merged change.
+type announce struct {
+	ok      bool
+	at      int    // the unit that announces it
+	version string // the release named, "" for none
+}
+
+// announcement finds a comment that announces a fix ("fixed in v0.3.0",
+// "both fixes are now merged"), so that the changes it then lists item by
+// item are read as what fixed it.
+func announcement(p *post) announce {
+	if p.isBody {
+		return announce{}
+	}
+	for i, u := range p.units {
+		if u.mask&bFailure != 0 || question(u.text) {
+			continue
+		}
+		if u.mask&bFixed != 0 || hasAny(u.l, "fixed in", "fix in", "fixes are", "fix is", "fixed by", "addressed in", "resolved in") &&
+			hasAny(u.l, "release", "version", "merged", "landed", "shipped", "available") || reFixedIn.MatchString(u.text) {
+			v := ""
+			if m := reFixedIn.FindStringSubmatch(u.text); m != nil {
+				v = m[1]
+			} else if strings.ContainsAny(u.text, "0123456789") {
+				v = reVersion.FindString(prose(u.text))
+			}
+			return announce{ok: true, at: i, version: v}
+		}
+	}
+	return announce{}
+}
+
+// releaseItem reports a sentence that lists one change of an announced
+// fix: a list item, or a sentence under a heading that names fixes or
+// changes, after the announcement, naming something concrete.
+func releaseItem(us []unit, i, at int) bool {
+	u := us[i]
+	if i <= at || question(u.text) || fragment(u) || u.mask&bFailure != 0 || strings.Contains(u.text, "#") && reIssueRef.MatchString(u.text) {
+		return false
+	}
+	underFix := hasAny(u.heading, "fix", "change", "improve", "what's new", "release")
+	if !u.listed && !underFix {
+		return false
+	}
+	// Release notes describe changes in words more than in code: a whole
+	// sentence of some length is enough under an announcement.
+	return concrete(u.text) || countWords(u.text) >= 6
 }

@@ -32,7 +32,7 @@ var (
 	actionStarts = words(`set add use run install upgrade update downgrade remove delete change replace enable disable
 		switch try pass export configure restart reinstall clear pin specify rename move edit uninstall revert rollback
 		increase decrease lower raise put create append point wrap ensure toggle turn uncheck allow grant bump force kill
-		generate attach follow setup renaming moving doubling raising lowering reset reload regenerate recreate rerun re-run login logout sign re-authenticate reauthenticate open select go
+		generate attach follow setup renaming moving doubling raising lowering reset reload regenerate recreate rerun re-run login logout sign re-authenticate reauthenticate open select go log reboot relaunch relogin re-login
 		navigate define declare import call downgrading upgrading updating setting adding using running removing
 		changing installing switching disabling enabling deleting clearing pinning passing`)
 	actionLeads = words(`workaround fix solution try note alternatively instead or just simply then also please first
