@@ -457,6 +457,9 @@ func mine(ev *store.PageEvidence) []Finding {
 				if !ok && ann.ok && releaseItem(p.units, ui, ann.at) {
 					k, version, ok = KindFix, ann.version, true
 				}
+				if !ok && !p.isBody {
+					k, ok = adviceItem(p.units, ui)
+				}
 				if !ok {
 					continue
 				}
@@ -683,4 +686,37 @@ func releaseItem(us []unit, i, at int) bool {
 	// Release notes describe changes in words more than in code: a whole
 	// sentence of some length is enough under an announcement.
 	return concrete(u.text) || countWords(u.text) >= 6
+}
+
+// adviceLeads are words of a lead-in that announces a list of advice
+// ("Short-term options:", "Workarounds:", "You can try:").
+var adviceLeads = []string{"suggest", "workaround", "work around", "fix", "solution", "option", "you can", "you could",
+	"try", "steps", "recommend", "alternatives", "建议", "解决", "办法", "方案", "可以", "回避", "対処", "対策", "solución",
+	"opciones", "sugerencia", "puedes", "lösung", "варианты", "решение", "você pode", "vous pouvez"}
+
+// adviceItem reports a list item under a lead-in sentence that announces
+// advice and ends with a colon: each item is a fix or workaround of its
+// own even when it names nothing in code ("- retry at a quieter hour").
+func adviceItem(us []unit, i int) (Kind, bool) {
+	u := us[i]
+	if !u.listed || question(u.text) || fragment(u) || u.mask&(bFailure|bHousekeeping) != 0 ||
+		hasPrefixAny(u.l, storyStarts...) || hasPrefixAny(u.l, "i ", "we ", "my ") {
+		return 0, false
+	}
+	j := i - 1
+	for j >= 0 && us[j].listed {
+		j--
+	}
+	if j < 0 {
+		return 0, false
+	}
+	lead := us[j]
+	last, _ := utf8.DecodeLastRuneInString(lead.text)
+	if last != ':' && last != '：' || lead.code != "" || lead.mask&bFailure != 0 || !hasAny(lead.l, adviceLeads...) {
+		return 0, false
+	}
+	if hasAny(lead.l, workaroundMarks...) || hasAny(u.l, workaroundMarks...) || hasAny(lead.l, "short", "短期", "temporar") {
+		return KindWorkaround, true
+	}
+	return KindFix, true
 }
