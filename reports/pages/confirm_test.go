@@ -37,6 +37,8 @@ func TestConfirmation(t *testing.T) {
 			[]store.PageComment{{Author: "bob", Body: fix, CreatedAt: day(5)}}, ConfirmNone},
 		{"release", store.PageIssue{Author: "ann"},
 			[]store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "This is fixed in v3.2.1, please upgrade."}}, ConfirmReleased},
+		{"a hedged guess at a release is no release", store.PageIssue{Author: "ann"},
+			[]store.PageComment{{Author: "bob", Body: "This could probably be resolved by installing the latest release of widget, 3.0."}}, ConfirmNone},
 		{"suggestion", store.PageIssue{Author: "ann"},
 			[]store.PageComment{{Author: "bob", Body: fix}}, ConfirmNone},
 	} {

@@ -52,6 +52,7 @@ type Finding struct {
 	Confirm    Confirmation
 	Score      int
 	nextOK     bool // the sentence after it says it worked
+	seq        int  // its sentence's place in its post, for reading order
 }
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -467,7 +468,7 @@ func mine(ev *store.PageEvidence) []Finding {
 					continue
 				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
-					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react}
+					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react, seq: ui}
 				if needsContext(u) {
 					f.Context = u.prev
 				}
@@ -502,6 +503,9 @@ func mine(ev *store.PageEvidence) []Finding {
 		}
 		if !a.At.Equal(b.At) {
 			return a.At.Before(b.At)
+		}
+		if a.URL == b.URL && a.seq != b.seq {
+			return a.seq < b.seq
 		}
 		if a.Repository != b.Repository {
 			return a.Repository < b.Repository
@@ -590,7 +594,8 @@ func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
 			text := f.Text
 			if gi-last == 2 {
 				mid := us[last+1]
-				if mid.code != "" || question(mid.text) || mid.mask&bFailure != 0 || fragment(mid) {
+				if mid.code != "" || question(mid.text) || mid.mask&(bFailure|bHousekeeping) != 0 || fragment(mid) ||
+					infoRequest(mid.l) || searchAdvice(mid.l) || hasPrefixAny(mid.l, storyStarts...) || diagnostic(mid.l, mid.text) {
 					break
 				}
 				text += " " + mid.text

@@ -42,7 +42,7 @@ var (
 		"i suggest", "i recommend", "i'd recommend", "we recommend", "the fix is", "the fix was", "the workaround is",
 		"the workaround was", "the solution is", "the solution was", "a workaround", "workaround is", "as a workaround",
 		"to work around", "to fix this", "to fix it", "to solve", "to resolve", "to get around", "can be fixed by",
-		"can be solved by", "can be resolved by", "can be worked around", "is fixed by", "fixed it by", "solved it by",
+		"can be solved by", "can be resolved by", "can be worked around", "be resolved by", "be fixed by", "be solved by", "is fixed by", "fixed it by", "solved it by",
 		"resolved it by", "fixed this by", "solved this by", "got it working", "get it working", "make sure", "by setting",
 		"by adding", "by using", "by running", "by removing", "by changing", "by upgrading", "by downgrading",
 		"by installing", "by switching", "by disabling", "by enabling", "by updating", "by deleting", "by passing",
@@ -454,7 +454,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	ok := succeeded(l, m)
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
-	if !isBody && !has(bFailure) {
+	if !isBody && !has(bFailure) && !has(bHedge) {
 		fixWord := hasAny(l, "fix", "resolv", "address", "patch")
 		if fixWord && strings.ContainsAny(s, "0123456789") {
 			if m := reFixedIn.FindStringSubmatch(s); m != nil {
