@@ -528,7 +528,7 @@ var changeVerbs = []string{"install", "upgrad", "updat", "downgrad", "set ", "se
 // when the report is about `widget build`): it repeats the reporter's own
 // steps.
 func repeatsReport(u unit, body string) bool {
-	if u.code != "" || body == "" {
+	if u.code != "" || body == "" || !hasAny(u.l, "run", "try", "execut", "type", "enter") {
 		return false
 	}
 	s := u.text
@@ -659,7 +659,7 @@ func announcement(p *post) announce {
 		return announce{}
 	}
 	for i, u := range p.units {
-		if u.mask&bFailure != 0 || question(u.text) {
+		if u.mask&bFailure != 0 || u.mask&bFixed == 0 && !hasAny(u.l, "fix", "resolved", "addressed", "patched", "shipped", "landed", "released") || question(u.text) {
 			continue
 		}
 		if u.mask&bFixed != 0 || hasAny(u.l, "fixed in", "fix in", "fixes are", "fix is", "fixed by", "addressed in", "resolved in") &&
