@@ -106,6 +106,8 @@ func TestStepsAndReleaseNotes(t *testing.T) {
 	}{
 		{"steps", "You need to add your user to the `widget` group. After that, log out and log back in to refresh the groups.",
 			[]string{"add your user to the `widget` group. After that, log out"}, ConfirmNone},
+		{"listed workarounds stay apart", "The provider limits you here.\n\nShort-term options:\n\n- retry at a quieter hour\n- send fewer requests at once to `api.example.test`\n",
+			[]string{"retry at a quieter hour; send fewer requests"}, ConfirmNone},
 		{"release notes", "This is fixed in v2.3.0 of the widget daemon.\n\nWhat changed:\n\n- The loader now retries the socket three times before giving up.\n- Removed the duplicate `make_widget` definition from `seed.py`.\n",
 			[]string{"The loader now retries the socket three times", "Removed the duplicate `make_widget` definition"}, ConfirmReleased},
 	} {

@@ -592,6 +592,11 @@ func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
 				continue
 			}
 			text := f.Text
+			// Listed items stay apart from each other: "a; b", not "a b".
+			sep := " "
+			if r, _ := utf8.DecodeLastRuneInString(text); us[last].listed && us[gi].listed && !strings.ContainsRune(".!?。！？;；", r) {
+				sep = "; "
+			}
 			if gi-last == 2 {
 				mid := us[last+1]
 				if mid.code != "" || question(mid.text) || mid.mask&(bFailure|bHousekeeping) != 0 || fragment(mid) ||
@@ -600,7 +605,7 @@ func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
 				}
 				text += " " + mid.text
 			}
-			text += " " + g.Text
+			text += sep + g.Text
 			if len(text) > maxStepsLen {
 				break
 			}
