@@ -45,7 +45,12 @@ func selectAdvice(fs []Finding) advice {
 		}
 		k := sentenceKey(f.Text)
 		pk := f.URL + "\x00" + f.Author + "\x00" + f.At.String() + "\x00" + string(rune('0'+f.Kind))
-		if k == "" || seen[k] || perPost[pk] >= maxPerPost {
+		postCap := maxPerPost
+		if f.Confirm >= ConfirmOthers {
+			// A post whose fixes its thread confirmed may show one more.
+			postCap++
+		}
+		if k == "" || seen[k] || perPost[pk] >= postCap {
 			return false
 		}
 		if (f.Kind == KindFix || f.Kind == KindWorkaround) && perThread[f.IssueURL] >= maxPerThreadFx {

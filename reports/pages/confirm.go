@@ -45,8 +45,9 @@ func confirmation(th []*post, pi int, f Finding) Confirmation {
 	p := th[pi]
 	is := p.issue
 	l := strings.ToLower(prose(f.Text))
-	if f.Version != "" && hasAny(l, "fix", "resolved", "released", "shipped", "landed", "available", "patched") && (isMaintainer(p.assoc) || !hasAny(l, "i ", "we ")) ||
-		hasAny(l, "release", "version") && hasAny(l, "fixed", "resolved", "addressed") && reFixedRel.MatchString(f.Text) {
+	// "This could probably be resolved by the latest release" guesses.
+	if !hasMarker(l, hedges) && (f.Version != "" && hasAny(l, "fix", "resolved", "released", "shipped", "landed", "available", "patched") && (isMaintainer(p.assoc) || !hasAny(l, "i ", "we ")) ||
+		hasAny(l, "release", "version") && hasAny(l, "fixed", "resolved", "addressed") && reFixedRel.MatchString(f.Text)) {
 		return ConfirmReleased
 	}
 	best := ConfirmNone

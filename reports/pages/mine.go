@@ -52,6 +52,7 @@ type Finding struct {
 	Confirm    Confirmation
 	Score      int
 	nextOK     bool // the sentence after it says it worked
+	seq        int  // its sentence's place in its post, for reading order
 }
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -449,13 +450,25 @@ func mine(ev *store.PageEvidence) []Finding {
 			case p.author != "" && p.author == is.Author:
 				role = "reporter"
 			}
+			var postFs []Finding
+			var postIdx []int
+			ann := announcement(p)
 			for ui, u := range p.units {
 				k, version, ok := sentenceRole(p.units, ui, p.isBody)
+				if !ok && ann.ok && releaseItem(p.units, ui, ann.at) {
+					k, version, ok = KindFix, ann.version, true
+				}
+				if !ok && !p.isBody {
+					k, ok = adviceItem(p.units, ui)
+				}
 				if !ok {
 					continue
 				}
+				if (k == KindFix || k == KindWorkaround) && !p.isBody && repeatsReport(u, th[0].body) {
+					continue
+				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
-					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react}
+					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react, seq: ui}
 				if needsContext(u) {
 					f.Context = u.prev
 				}
@@ -464,7 +477,14 @@ func mine(ev *store.PageEvidence) []Finding {
 				}
 				if k == KindFix || k == KindWorkaround {
 					f.Confirm = confirmation(th, pi, f)
+					if ann.ok && ui >= ann.at && ann.version != "" {
+						f.Confirm = max(f.Confirm, ConfirmReleased)
+					}
 				}
+				postFs = append(postFs, f)
+				postIdx = append(postIdx, ui)
+			}
+			for _, f := range mergeSteps(p.units, postFs, postIdx) {
 				f.Score += int(f.Confirm) * 100
 				if role == "maintainer" {
 					f.Score += 20
@@ -484,6 +504,9 @@ func mine(ev *store.PageEvidence) []Finding {
 		if !a.At.Equal(b.At) {
 			return a.At.Before(b.At)
 		}
+		if a.URL == b.URL && a.seq != b.seq {
+			return a.seq < b.seq
+		}
 		if a.Repository != b.Repository {
 			return a.Repository < b.Repository
 		}
@@ -493,4 +516,217 @@ func mine(ev *store.PageEvidence) []Finding {
 		return a.Text < b.Text
 	})
 	return out
+}
+
+// changeVerbs are verbs that change something; a sentence that only runs
+// a command has none of them outside the command.
+var changeVerbs = []string{"install", "upgrad", "updat", "downgrad", "set ", "setting", "add", "remov", "delet", "chang",
+	"switch", "export", "enabl", "disabl", "pin", "replac", "edit", "clear", "config", "uninstall", "instead"}
+
+// repeatsReport reports a suggested fix that only runs again a command the
+// report's body already shows failing ("run `widget build` in a terminal"
+// when the report is about `widget build`): it repeats the reporter's own
+// steps.
+func repeatsReport(u unit, body string) bool {
+	if u.code != "" || body == "" || !hasAny(u.l, "run", "try", "execut", "type", "enter") {
+		return false
+	}
+	s := u.text
+	loc := reCommand.FindAllStringIndex(s, -1)
+	if len(loc) == 0 {
+		return false
+	}
+	lb := strings.ToLower(collapseSpace(strings.ReplaceAll(body, "`", " ")))
+	rest := s
+	for i := len(loc) - 1; i >= 0; i-- {
+		a := loc[i][0]
+		end := len(s)
+		if i+1 < len(loc) {
+			end = loc[i+1][0]
+		}
+		if j := strings.IndexAny(s[a:end], ".,;:`)\"'"); j > 0 {
+			end = a + j
+		}
+		// The command ends at the first word that reads as prose.
+		fs := strings.Fields(strings.ToLower(s[a:end]))
+		for k := 1; k < len(fs); k++ {
+			switch fs[k] {
+			case "from", "in", "and", "again", "then", "to", "on", "with", "inside", "under", "at", "after", "before", "once", "or":
+				fs = fs[:k]
+			}
+		}
+		cmd := strings.Join(fs, " ")
+		if countWords(cmd) < 2 || !strings.Contains(lb, cmd) {
+			return false
+		}
+		rest = rest[:a] + rest[end:]
+	}
+	return !hasAny(strings.ToLower(prose(rest)), changeVerbs...)
+}
+
+// maxStepsLen bounds a fix merged from consecutive steps.
+const maxStepsLen = 2 * maxSentenceLen
+
+// mergeSteps joins the fixes of one post that follow each other (at most
+// one plain sentence between them) into one fix: an answer given in steps
+// ("Add your user to the group. After that, log out and back in.") is one
+// piece of advice, and showing one step without the next misleads. The
+// sentence between two steps is kept when it is not a question or a
+// failure; a step that introduces a code block ends the run, so the block
+// stays after the sentence it belongs to.
+func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
+	var out []Finding
+	used := make([]bool, len(fs))
+	for i := range fs {
+		if used[i] {
+			continue
+		}
+		f := fs[i]
+		last := idx[i]
+		for j := i + 1; (f.Kind == KindFix || f.Kind == KindWorkaround) && f.Code == "" && j < len(fs); j++ {
+			g, gi := fs[j], idx[j]
+			if gi-last > 2 {
+				break
+			}
+			if g.Kind != KindFix && g.Kind != KindWorkaround {
+				continue
+			}
+			text := f.Text
+			// Listed items stay apart from each other: "a; b", not "a b".
+			sep := " "
+			if r, _ := utf8.DecodeLastRuneInString(text); us[last].listed && us[gi].listed && !strings.ContainsRune(".!?。！？;；", r) {
+				sep = "; "
+			}
+			if gi-last == 2 {
+				mid := us[last+1]
+				if mid.code != "" || question(mid.text) || mid.mask&(bFailure|bHousekeeping) != 0 || fragment(mid) ||
+					infoRequest(mid.l) || searchAdvice(mid.l) || hasPrefixAny(mid.l, storyStarts...) || diagnostic(mid.l, mid.text) {
+					break
+				}
+				text += " " + mid.text
+			}
+			text += sep + g.Text
+			if len(text) > maxStepsLen {
+				break
+			}
+			f.Text, f.Code = text, g.Code
+			f.Confirm = max(f.Confirm, g.Confirm)
+			if f.Version == "" {
+				f.Version = g.Version
+			}
+			if g.Kind == KindFix {
+				f.Kind = KindFix
+			}
+			f.nextOK = g.nextOK
+			last = gi
+			used[j] = true
+		}
+		if (f.Kind == KindFix || f.Kind == KindWorkaround) && f.Code == "" && last+1 < len(us) && followStep(us[last+1]) &&
+			len(f.Text)+len(us[last+1].text) < maxStepsLen {
+			// "After that, log out and back in." finishes the step
+			// before it, though it names nothing of its own.
+			nx := us[last+1]
+			f.Text += " " + nx.text
+			f.Code = nx.code
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// followStep reports a sentence that continues the step before it: a
+// sequence word, then an action.
+func followStep(u unit) bool {
+	if question(u.text) || u.mask&bFailure != 0 || fragment(u) {
+		return false
+	}
+	for _, lead := range []string{"after that", "afterwards", "then", "next", "finally", "once done", "once that is done", "and then"} {
+		if strings.HasPrefix(u.l, lead) {
+			rest := strings.TrimLeft(u.l[len(lead):], " ,:")
+			return imperative(rest) || u.mask&bModal != 0
+		}
+	}
+	return false
+}
+
+// announce is a post that announces a fix: a release or a merged change.
+type announce struct {
+	ok      bool
+	at      int    // the unit that announces it
+	version string // the release named, "" for none
+}
+
+// announcement finds a comment that announces a fix ("fixed in v0.3.0",
+// "both fixes are now merged"), so that the changes it then lists item by
+// item are read as what fixed it.
+func announcement(p *post) announce {
+	if p.isBody {
+		return announce{}
+	}
+	for i, u := range p.units {
+		if u.mask&bFailure != 0 || u.mask&bFixed == 0 && !hasAny(u.l, "fix", "resolved", "addressed", "patched", "shipped", "landed", "released") || question(u.text) {
+			continue
+		}
+		if u.mask&bFixed != 0 || hasAny(u.l, "fixed in", "fix in", "fixes are", "fix is", "fixed by", "addressed in", "resolved in") &&
+			hasAny(u.l, "release", "version", "merged", "landed", "shipped", "available") || reFixedIn.MatchString(u.text) {
+			v := ""
+			if m := reFixedIn.FindStringSubmatch(u.text); m != nil {
+				v = m[1]
+			} else if strings.ContainsAny(u.text, "0123456789") {
+				v = reVersion.FindString(prose(u.text))
+			}
+			return announce{ok: true, at: i, version: v}
+		}
+	}
+	return announce{}
+}
+
+// releaseItem reports a sentence that lists one change of an announced
+// fix: a list item, or a sentence under a heading that names fixes or
+// changes, after the announcement, naming something concrete.
+func releaseItem(us []unit, i, at int) bool {
+	u := us[i]
+	if i <= at || question(u.text) || fragment(u) || u.mask&bFailure != 0 || strings.Contains(u.text, "#") && reIssueRef.MatchString(u.text) {
+		return false
+	}
+	underFix := hasAny(u.heading, "fix", "change", "improve", "what's new", "release")
+	if !u.listed && !underFix {
+		return false
+	}
+	// Release notes describe changes in words more than in code: a whole
+	// sentence of some length is enough under an announcement.
+	return concrete(u.text) || countWords(u.text) >= 6
+}
+
+// adviceLeads are words of a lead-in that announces a list of advice
+// ("Short-term options:", "Workarounds:", "You can try:").
+var adviceLeads = []string{"suggest", "workaround", "work around", "fix", "solution", "option", "you can", "you could",
+	"try", "steps", "recommend", "alternatives", "建议", "解决", "办法", "方案", "可以", "回避", "対処", "対策", "solución",
+	"opciones", "sugerencia", "puedes", "lösung", "варианты", "решение", "você pode", "vous pouvez"}
+
+// adviceItem reports a list item under a lead-in sentence that announces
+// advice and ends with a colon: each item is a fix or workaround of its
+// own even when it names nothing in code ("- retry at a quieter hour").
+func adviceItem(us []unit, i int) (Kind, bool) {
+	u := us[i]
+	if !u.listed || question(u.text) || fragment(u) || u.mask&(bFailure|bHousekeeping) != 0 ||
+		hasPrefixAny(u.l, storyStarts...) || hasPrefixAny(u.l, "i ", "we ", "my ") {
+		return 0, false
+	}
+	j := i - 1
+	for j >= 0 && us[j].listed {
+		j--
+	}
+	if j < 0 {
+		return 0, false
+	}
+	lead := us[j]
+	last, _ := utf8.DecodeLastRuneInString(lead.text)
+	if last != ':' && last != '：' || lead.code != "" || lead.mask&bFailure != 0 || !hasAny(lead.l, adviceLeads...) {
+		return 0, false
+	}
+	if hasAny(lead.l, workaroundMarks...) || hasAny(u.l, workaroundMarks...) || hasAny(lead.l, "short", "短期", "temporar") {
+		return KindWorkaround, true
+	}
+	return KindFix, true
 }

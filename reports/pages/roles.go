@@ -32,7 +32,7 @@ var (
 	actionStarts = words(`set add use run install upgrade update downgrade remove delete change replace enable disable
 		switch try pass export configure restart reinstall clear pin specify rename move edit uninstall revert rollback
 		increase decrease lower raise put create append point wrap ensure toggle turn uncheck allow grant bump force kill
-		generate attach follow setup renaming moving doubling raising lowering reset reload regenerate recreate rerun re-run login logout sign re-authenticate reauthenticate open select go
+		generate attach follow setup renaming moving doubling raising lowering reset reload regenerate recreate rerun re-run login logout sign re-authenticate reauthenticate open select go log reboot relaunch relogin re-login
 		navigate define declare import call downgrading upgrading updating setting adding using running removing
 		changing installing switching disabling enabling deleting clearing pinning passing`)
 	actionLeads = words(`workaround fix solution try note alternatively instead or just simply then also please first
@@ -42,7 +42,7 @@ var (
 		"i suggest", "i recommend", "i'd recommend", "we recommend", "the fix is", "the fix was", "the workaround is",
 		"the workaround was", "the solution is", "the solution was", "a workaround", "workaround is", "as a workaround",
 		"to work around", "to fix this", "to fix it", "to solve", "to resolve", "to get around", "can be fixed by",
-		"can be solved by", "can be resolved by", "can be worked around", "is fixed by", "fixed it by", "solved it by",
+		"can be solved by", "can be resolved by", "can be worked around", "be resolved by", "be fixed by", "be solved by", "is fixed by", "fixed it by", "solved it by",
 		"resolved it by", "fixed this by", "solved this by", "got it working", "get it working", "make sure", "by setting",
 		"by adding", "by using", "by running", "by removing", "by changing", "by upgrading", "by downgrading",
 		"by installing", "by switching", "by disabling", "by enabling", "by updating", "by deleting", "by passing",
@@ -454,7 +454,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	ok := succeeded(l, m)
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
-	if !isBody && !has(bFailure) {
+	if !isBody && !has(bFailure) && !has(bHedge) {
 		fixWord := hasAny(l, "fix", "resolv", "address", "patch")
 		if fixWord && strings.ContainsAny(s, "0123456789") {
 			if m := reFixedIn.FindStringSubmatch(s); m != nil {
@@ -472,10 +472,14 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if hasPrefixAny(l, storyStarts...) && !ok {
 		return 0, "", false
 	}
+	if infoRequest(l) || searchAdvice(l) {
+		return 0, "", false
+	}
 	if has(bHousekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
-	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) {
+	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) &&
+		!(u.code != "" && hasAny(l, "solution", "solved", "fixed it", "the fix", "workaround", "what worked")) {
 		// "So I did this instead." after a failed attempt or a question
 		// says nothing on its own.
 		return 0, "", false
@@ -485,7 +489,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		return 0, "", false
 	}
 	// A cause stated as such is a cause even when it names an action.
-	if has(bCause) && !imperative(l) && !has(bModal) && !has(bHedge) &&
+	if has(bCause) && !ruledOut(l) && !imperative(l) && !has(bModal) && !has(bHedge) &&
 		concrete(s) && !hasPrefixAny(l, "i ", "we ", "my ", "our ") && !hasAny(l, "because i ", "because of this", "because we ") &&
 		(!isBody || has(bStrongCause) || hasAny(h, causeHeadings...)) {
 		return KindCause, "", true
@@ -525,6 +529,11 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			// "You can see what X is" is a diagnosis, not a fix.
 			act = false
 		}
+		if act && !ok && diagnostic(l, s) {
+			// "Check that X is installed by running `x -v`" finds out
+			// what is wrong; "run X again" repeats what failed.
+			act = false
+		}
 		if act && isBody {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
@@ -548,7 +557,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		}
 	}
 	// Causes.
-	if has(bCause) && !has(bHedge) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
+	if has(bCause) && !has(bHedge) && !ruledOut(l) && !hasAny(l, "because i ", "because of this", "because of that", "because it doesn't work", "because we ") {
 		if isBody && !has(bStrongCause) && !hasAny(h, causeHeadings...) {
 			return 0, "", false
 		}
@@ -557,4 +566,72 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		}
 	}
 	return 0, "", false
+}
+
+// infoRequest reports a request for more information written without a
+// question mark ("please share your config file"): it asks, it advises
+// nothing.
+func infoRequest(l string) bool {
+	for _, who := range []string{"can you ", "could you ", "please ", "would you ", "can u "} {
+		i := strings.Index(l, who)
+		if i < 0 {
+			continue
+		}
+		w, _ := firstWord(l[i+len(who):])
+		switch w {
+		case "share", "provide", "post", "paste", "send", "attach", "upload", "include", "show", "give":
+			return true
+		}
+	}
+	return false
+}
+
+// searchAdvice reports advice to search the web, which names nothing to
+// change.
+func searchAdvice(l string) bool {
+	return hasAny(l, "googl", "search for", "searching for", "search the ", "searching the ", "search online", "searching online", "look it up", "look up how")
+}
+
+// ruledOut reports a sentence that says what is not the cause ("this is
+// not a problem with X because ..."): an exclusion, not a cause.
+func ruledOut(l string) bool {
+	return hasAny(l, "doesn't look like", "does not look like", "not a problem with", "not related to",
+		"isn't related", "is not related", "not caused by", "is not the cause", "isn't the cause", "not the reason")
+}
+
+// reVersionQuery matches a command that only prints a version.
+var reVersionQuery = regexp.MustCompile(`(?i)\b[\w.-]+\s+(?:-v|--version|-version|version)\b`)
+
+// diagnostic reports a sentence that checks something rather than changes
+// it: an imperative to check, verify or look; a purpose "to check ..." or
+// "to see if ..."; a command that only prints a version; or an order to
+// run the failing step again with nothing changed.
+func diagnostic(l, s string) bool {
+	w, rest := firstWord(l)
+	for i := 0; i < 3 && actionLeads[w] && w != "try"; i++ {
+		w, rest = firstWord(rest)
+	}
+	if w == "try" {
+		if v, _ := firstWord(rest); v == "running" || v == "to" || v == "again" {
+			w = "run"
+		}
+	}
+	switch w {
+	case "check", "verify", "confirm", "see", "look", "inspect", "test", "print", "show", "list":
+		return true
+	}
+	if hasAny(l, "check if", "check whether", "check that", "check what", "check which", "to check", "to verify",
+		"to see if", "to see whether", "to see what", "to see which", "to confirm") {
+		return true
+	}
+	if (w == "try" || w == "run" || w == "rerun" || w == "re-run" || w == "retry") && hasMarker(l, []string{"again"}) &&
+		!hasAny(l, " after ", " with ", " without ", " once ", " instead", " or ", " later", " in a few") {
+		return true
+	}
+	if strings.Contains(l, "version") || strings.Contains(l, "-v") {
+		if loc := reVersionQuery.FindAllStringIndex(s, -1); loc != nil && !hasAny(l, "install", "upgrad", "updat", "downgrad", "set ", "add ", "remove", "switch", "pin") {
+			return true
+		}
+	}
+	return false
 }

@@ -153,6 +153,19 @@ func TestSentenceRoles(t *testing.T) {
 		{"There is no workaround for `widget` on the client side.", false, 0, "", false},
 		{"To fix it, add the following to `widget.yaml`:", false, 0, "", false},
 		{"Run `widget init` in a fresh folder and the error appears.", true, 0, "", false},
+		// Requests for information, web searches, checks and retries
+		// change nothing.
+		{"Could you share your `widget.yaml` so we can look at the settings.", false, 0, "", false},
+		{"Try searching the web for `widget` setup on your distribution.", false, 0, "", false},
+		{"First, check whether `widget` is on your PATH by running `widget --version`.", false, 0, "", false},
+		{"After that, verify the daemon with `widgetd -v` in a terminal.", false, 0, "", false},
+		{"Then run `widget build` again.", false, 0, "", false},
+		{"Please try again later or switch to the `mirror` endpoint.", false, KindFix, "", true},
+		{"This is not related to `widget` itself, because the proxy drops the header.", false, 0, "", false},
+		// Items listed under a lead-in that announces advice are advice.
+		{"The upstream service limits you here.\n\nShort-term options:\n\n- retry at a quieter hour or send fewer requests at once", false, KindWorkaround, "", true},
+		{"我们的建议：\n\n- 换一个时间段再试，或者减少并发", false, KindFix, "", true},
+		{"Here is what I saw:\n\n- the dashboard went blank after a minute", false, 0, "", false},
 		// Causes need a marker and something concrete.
 		{"This happens because the `cache` directory is read-only.", false, KindCause, "", true},
 		{"It fails because something is wrong somewhere.", false, 0, "", false},
@@ -161,7 +174,11 @@ func TestSentenceRoles(t *testing.T) {
 		us := postUnits(tc.post)
 		got, gotOK, gotV := Kind(-1), false, ""
 		for i := range us {
-			if k, v, ok := sentenceRole(us, i, tc.body); ok {
+			k, v, ok := sentenceRole(us, i, tc.body)
+			if !ok && !tc.body {
+				k, ok = adviceItem(us, i)
+			}
+			if ok {
 				got, gotOK, gotV = k, true, v
 				break
 			}

@@ -515,8 +515,11 @@ func (m Metrics) WriteReport(w io.Writer, corpus string, verbose bool) {
 	fmt.Fprintf(w, "  recall of labelled fixes and workarounds:        %.1f%% of %d\n", 100*m.FixRecall, m.LabelledFixes)
 	fmt.Fprintf(w, "  recall of labelled causes:                       %.1f%% of %d\n", 100*m.CauseRecall, m.LabelledCauses)
 	fmt.Fprintf(w, "  confirmed fixes shown:                           %d of %d\n", m.ConfirmedShown, m.ConfirmedLabelled)
-	fmt.Fprintf(w, "  pages missing every confirmed fix of theirs:     %d of %d (%.1f%%; target at most 10%%: %s)\n", m.PagesMissingAll, m.Pages, 100*m.MissingAllShare, ok(m.MissingAllShare <= 0.10))
-	fmt.Fprintf(w, "  pages missing at least one confirmed fix:        %d of %d (%.1f%%)\n", m.PagesMissingAny, m.Pages, 100*m.MissingAnyShare)
+	// The target is read strictly: a page that leaves out any fix its
+	// threads confirm misses it, as the reviewers counted. The
+	// loose figure (pages showing none of them) follows for comparison.
+	fmt.Fprintf(w, "  pages missing a confirmed fix of theirs:         %d of %d (%.1f%%; target at most 10%%: %s)\n", m.PagesMissingAny, m.Pages, 100*m.MissingAnyShare, ok(m.MissingAnyShare <= 0.10))
+	fmt.Fprintf(w, "  pages missing every confirmed fix of theirs:     %d of %d (%.1f%%)\n", m.PagesMissingAll, m.Pages, 100*m.MissingAllShare)
 	bad := m.BadTemplate + m.BadStory + m.BadHousekeeping + m.BadFailed + m.BadFragment
 	fmt.Fprintf(w, "  bad bullets (target none: %s): template %d, story or me-too %d, housekeeping %d, failed attempt as fix %d, fragment %d\n",
 		ok(bad == 0), m.BadTemplate, m.BadStory, m.BadHousekeeping, m.BadFailed, m.BadFragment)

@@ -100,3 +100,40 @@ func TestUnitHash(t *testing.T) {
 		t.Errorf("Units = %q, want %q", strings.Join(got, "|"), want)
 	}
 }
+
+// The target line is the strict figure: a page that leaves out any one of
+// its confirmed fixes counts, even when it shows another.
+func TestReportTargetIsStrict(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		any, all    int
+		wantVerdict string
+		wantLoose   string
+	}{
+		{"one page of ten missing one fix", 1, 0, "target at most 10%: ok", ""},
+		{"two pages missing one fix each", 2, 0, "target at most 10%: BELOW TARGET", ""},
+		{"loose figure met, strict not", 3, 1, "target at most 10%: BELOW TARGET", "missing every confirmed fix of theirs:     1 of 10 (10.0%)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := Metrics{Pages: 10, PagesMissingAny: tt.any, PagesMissingAll: tt.all,
+				MissingAnyShare: float64(tt.any) / 10, MissingAllShare: float64(tt.all) / 10}
+			var b strings.Builder
+			m.WriteReport(&b, "c", false)
+			var line string
+			for _, l := range strings.Split(b.String(), "\n") {
+				if strings.Contains(l, "missing a confirmed fix") {
+					line = l
+				}
+			}
+			if !strings.Contains(line, tt.wantVerdict) {
+				t.Errorf("strict line %q, want %q", line, tt.wantVerdict)
+			}
+			if tt.wantLoose != "" && !strings.Contains(b.String(), tt.wantLoose) {
+				t.Errorf("report lacks loose line %q:\n%s", tt.wantLoose, b.String())
+			}
+		})
+	}
+}
