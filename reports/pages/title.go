@@ -83,17 +83,37 @@ func pageTitle(c *store.PageCluster) string {
 			return truncate(t, titleMax)
 		}
 	}
-	if t := searchTitle(c); t != "" {
+	if t := searchTitle(c); hasWord(t) {
 		return t
 	}
 	t := oneLine(c.Title)
-	if t == "" {
+	if !hasWord(t) {
 		t = oneLine(c.Signature)
 	}
-	if t == "" {
+	if !hasWord(t) {
 		t = "Error cluster " + fmt.Sprint(c.ID)
 	}
 	return truncate(t, titleMax)
+}
+
+// hasWord reports whether a title candidate holds a word (three letters in
+// a row, or one CJK character, once masks such as <num> are removed):
+// "1: 1" or "<num>: <num>" names nothing a reader could search for.
+func hasWord(s string) bool {
+	run := 0
+	for _, r := range reMasked.ReplaceAllString(s, " ") {
+		switch {
+		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r):
+			return true
+		case unicode.IsLetter(r):
+			if run++; run >= 3 {
+				return true
+			}
+		default:
+			run = 0
+		}
+	}
+	return false
 }
 
 // searchTitle builds "what fails with the error: its meaning" from the

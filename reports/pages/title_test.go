@@ -29,6 +29,14 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
 		}
 	}
+	// A title that names nothing ("1: 1") gives way to the signature, then
+	// to the cluster's number.
+	if got := pageTitle(&store.PageCluster{ID: 7, Title: "1: 1", Signature: "widget daemon exited early"}); got != "widget daemon exited early" {
+		t.Errorf("wordless title kept: %q", got)
+	}
+	if got := pageTitle(&store.PageCluster{ID: 7, Title: "1: 1", Signature: "<num>: <num>"}); got != "Error cluster 7" {
+		t.Errorf("wordless title and signature kept: %q", got)
+	}
 	// A model's title is kept as written.
 	if got := pageTitle(&store.PageCluster{Title: "Widget sync stalls behind a proxy", Signature: "x", TitleModel: "m"}); got != "Widget sync stalls behind a proxy" {
 		t.Errorf("model title replaced: %q", got)
