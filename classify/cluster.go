@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -825,8 +826,13 @@ func (c *Clusterer) merge(from, into *Cluster) {
 
 // titleOf makes a cluster title from an error text: its first line, at
 // most 100 bytes, cut at a word boundary.
+// listMarker is a Markdown list item's marker at the start of a line.
+var listMarker = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
+
 func titleOf(raw string) string {
 	t := strings.TrimSpace(firstLines(raw, 1))
+	// a step of the report's list ("5. ...", "- Error: ...") keeps no marker
+	t = strings.TrimSpace(listMarker.ReplaceAllString(t, ""))
 	// drop brackets a log line opens or closes without their partner
 	for _, pair := range []string{"[]", "{}", "()"} {
 		if strings.Count(t, pair[:1]) != strings.Count(t, pair[1:]) {

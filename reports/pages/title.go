@@ -73,6 +73,8 @@ var (
 	reTitlePrefix = regexp.MustCompile(`(?i)^(?:[\[\]{(\x60'"\s]+|(?:error|fatal|api error|error message|error code|err|exception|uncaught|warning)\s*[:!-]\s*)+`)
 	reBareCode    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$|^E[A-Z0-9]{3,}$`)
 	reFailedVerb  = regexp.MustCompile(`(?i)\b(?:fail(?:s|ed|ing)?|cannot|can't|could not|unable|not found|not allowed|refused|denied|invalid|does not|doesn't|exceeded|expired|timed out|error|unsupported|not supported|must|too)\b`)
+	reListMarker  = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
+	reInlineError = regexp.MustCompile(`(?i)\b(?:error|fatal|exception)\s*:\s*`)
 	reMasked      = regexp.MustCompile(`<(?:str|num|id|url|ip|host|path|hex|uuid|\*)>`)
 )
 
@@ -190,6 +192,14 @@ var (
 // stripPrefixes removes what only wraps a message: "Error:", "fatal:", a
 // JSON key, "OAuth Error:", brackets and quotes.
 func stripPrefixes(msg string) string {
+	// A step of the report's list ("5. Run it, then fatal: X", "- Error:
+	// X"): the marker goes, and prose before an error label goes with it.
+	if m := reListMarker.FindString(msg); m != "" {
+		msg = msg[len(m):]
+		if loc := reInlineError.FindStringIndex(msg); loc != nil && loc[0] > 0 && len(msg)-loc[1] >= 10 {
+			msg = msg[loc[1]:]
+		}
+	}
 	for i := 0; i < 4; i++ {
 		before := msg
 		msg = reTitlePrefix.ReplaceAllString(msg, "")

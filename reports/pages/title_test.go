@@ -29,6 +29,16 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
 		}
 	}
+	// List markers and the report's prose before the error go.
+	for _, tc := range []struct{ title, want string }{
+		{"5. Start the widget and observe Error: widget exploded at startup", "Widget exploded"},
+		{"- Error: widget exploded at startup", "Widget exploded"},
+		{"2) fatal: widget exploded at startup", "Widget exploded"},
+	} {
+		if got := pageTitle(&store.PageCluster{Title: tc.title, Signature: "error: widget exploded at startup"}); got != tc.want {
+			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
+		}
+	}
 	// A title that names nothing ("1: 1") gives way to the signature, then
 	// to the cluster's number.
 	if got := pageTitle(&store.PageCluster{ID: 7, Title: "1: 1", Signature: "widget daemon exited early"}); got != "widget daemon exited early" {

@@ -120,6 +120,11 @@ func clustersCommand(env *Env) *urfavecli.Command {
 				return err
 			}
 			if !c.Bool("json") {
+				rules, err := classifyRules(env, c)
+				if err != nil {
+					return err
+				}
+				names := ruleNames(rules)
 				tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSIZE\tTOPIC\tCATEGORY\tLAST SEEN\tSLUG\tTITLE")
 				for _, cl := range cs {
@@ -127,7 +132,7 @@ func clustersCommand(env *Env) *urfavecli.Command {
 					if cl.LastSeen != nil {
 						last = cl.LastSeen.Format("2006-01-02")
 					}
-					fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Size, dash(cl.Topic), dash(cl.Category), last, cl.Slug, strings.ReplaceAll(oneLine(cl.Title, 80), "\t", " "))
+					fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Size, dash(names.name(cl.Topic)), dash(names.name(cl.Category)), last, cl.Slug, strings.ReplaceAll(oneLine(cl.Title, 80), "\t", " "))
 				}
 				return tw.Flush()
 			}
@@ -247,8 +252,13 @@ func matchCommand(env *Env) *urfavecli.Command {
 				fmt.Fprintln(env.Stdout, "no matching cluster")
 				return noMatch(0)
 			}
+			rules, err := classifyRules(env, c)
+			if err != nil {
+				return err
+			}
+			names := ruleNames(rules)
 			for _, m := range out {
-				fmt.Fprintf(env.Stdout, "%.2f  #%d %s (%d reports, topic %s)\n      %s\n      why: %s\n", m.Score, m.ID, m.Slug, m.Size, dash(m.Topic), oneLine(m.Title, 100), oneLine(m.Reason, 200))
+				fmt.Fprintf(env.Stdout, "%.2f  #%d %s (%d reports, topic %s)\n      %s\n      why: %s\n", m.Score, m.ID, m.Slug, m.Size, dash(names.name(m.Topic)), oneLine(m.Title, 100), oneLine(m.Reason, 200))
 			}
 			return nil
 		},
@@ -436,3 +446,30 @@ func oneLine(s string, n int) string {
 }
 
 func roundScore(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+// idNames maps topic and category ids to the names people read in
+// rules.yaml (and the config's additions); an id without a name maps to
+// itself. Text output shows names; JSON keeps the ids, which the
+// --topic and --category filters take.
+type idNames map[string]string
+
+func ruleNames(rules *classify.Rules) idNames {
+	m := idNames{}
+	for _, t := range rules.Topics {
+		m[t.ID] = t.Name
+	}
+	for _, c := range rules.Categories {
+		if _, ok := m[c.ID]; !ok {
+			m[c.ID] = c.Name
+		}
+	}
+	return m
+}
+
+// name returns id's name, or id itself when it has none.
+func (m idNames) name(id string) string {
+	if n := m[id]; n != "" {
+		return n
+	}
+	return id
+}

@@ -163,6 +163,10 @@ func TestClassifyClustersMatch(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "SLUG") || !strings.Contains(out, top.Slug) {
 		t.Fatalf("table: %s", out)
 	}
+	// Text output names topics as rules.yaml does; JSON keeps the ids.
+	if !strings.Contains(out, "Rate limits and quota") || strings.Contains(out, " rate-limits ") {
+		t.Errorf("table shows topic ids, not names: %s", out)
+	}
 	// match from an argument and from stdin
 	code, out, errb = run(t, nil, "", "--database-url", url, "match", "Error: listen EADDRINUSE: address already in use :::9999")
 	if code != cli.ExitOK || !strings.Contains(out, "why: code errno:EADDRINUSE") {
