@@ -10,6 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type ClassifyTokenDf struct {
+	Token string
+	Df    int64
+}
+
 type Cluster struct {
 	ID             int64
 	Slug           string
@@ -33,6 +38,7 @@ type Cluster struct {
 	Key            string
 	Concept        string
 	WeakCodes      []string
+	Profile        []string
 }
 
 type ClusterDailyCount struct {
