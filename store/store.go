@@ -17,8 +17,10 @@
 // Hand-written SQL remains where sqlc cannot express it, or has not been
 // converted yet (its text is constant and values are bind parameters,
 // which reliability's TestEveryQueryIsParameterized checks):
-//   - cannot: the issue and comment upserts (upsert.go: sent in one batch
-//     with a sync page's other statements, arrays with NULL elements), the
+//   - cannot: the issue and comment upserts (sync.go's unnest statements,
+//     sent in one batch with a sync page's other statements, arrays with
+//     NULL elements; import's COPY into a staging table, issues.go, kept
+//     apart because one shared statement made import a third slower), the
 //     rest of SyncPageCommit's batch (sync.go), COPY into staging tables
 //     and the batches of clusters.go and pages.go, search.go's batch,
 //     WatermarkGet and the lock holder (pg_stat_activity and pg_locks are
