@@ -481,6 +481,11 @@ func (c *Cluster) postmasterDead() bool {
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
+		if _, perr := os.Stat("/proc/self/stat"); perr != nil {
+			// No /proc (macOS, the BSDs): only whether the pid exists
+			// can be known.
+			return pidGone(pid)
+		}
 		return errors.Is(err, os.ErrNotExist)
 	}
 	// /proc/PID/stat: "pid (comm) S ...": the state follows the last ')'.
@@ -497,6 +502,12 @@ func (c *Cluster) postmasterDead() bool {
 	return false
 }
 
+// pidGone reports whether no process has this pid, by signal 0: ESRCH
+// means none; success or EPERM (another user's process) means one lives.
+func pidGone(pid int) bool {
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
 func isPostgres(comm string) bool { return comm == "postgres" || comm == "postmaster" }
 
 // run runs a server binary, as the unprivileged account when errata is
@@ -509,7 +520,9 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 	if name == "initdb" {
 		// initdb dies with errata, so that an interrupted initialisation
 		// does not go on writing into a directory the next start removes.
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		// (Linux only: elsewhere the next start's clean-up of the
+		// temporary directory waits for the lock initdb's errata held.)
+		dieWithParent(cmd.SysProcAttr)
 	}
 	env := []string{"PATH=" + c.BinDir + ":/usr/bin:/bin", "LC_ALL=C", "TZ=UTC"}
 	if c.runAs != nil {

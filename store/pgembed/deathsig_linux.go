@@ -1,0 +1,6 @@
+package pgembed
+
+import "syscall"
+
+// dieWithParent has the kernel kill the child when errata dies.
+func dieWithParent(a *syscall.SysProcAttr) { a.Pdeathsig = syscall.SIGKILL }
