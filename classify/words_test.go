@@ -166,3 +166,30 @@ func TestContainsExceptionTypeLeadIn(t *testing.T) {
 		t.Error("an exception after the message is taken for context")
 	}
 }
+
+// General English phrasings of "not found" share their words; "unknown"
+// before a generic word ("unknown error") stays a generic word.
+func TestTemplateTokensSynonyms(t *testing.T) {
+	t.Parallel()
+	same := [][]string{
+		{"unknown sprocket", "sprocket not found", "Sprocket does not exist", "sprocket doesn't exist", "sprocket doesn’t exist", "no such sprocket"},
+		{"unknown widget 'gear'", "widget 'gear' not found"},
+	}
+	for _, group := range same {
+		want := strings.Join(TemplateTokens(Normalize(group[0])), " ")
+		for _, s := range group[1:] {
+			if got := strings.Join(TemplateTokens(Normalize(s)), " "); got != want {
+				t.Errorf("tokens of %q = %q, want those of %q: %q", s, got, group[0], want)
+			}
+		}
+	}
+	for _, s := range []string{"unknown error occurred", "unknown exception in handler", "failed with unknown"} {
+		if got := TemplateTokens(Normalize(s)); !contains(got, "unknown") || contains(got, "found") {
+			t.Errorf("tokens of %q = %v, want unknown kept", s, got)
+		}
+	}
+	// words of other errors stay apart
+	if a, b := TemplateTokens(Normalize("unknown sprocket")), TemplateTokens(Normalize("sprocket jammed")); contains(b, "found") || !contains(a, "found") {
+		t.Errorf("tokens: %v / %v", a, b)
+	}
+}
