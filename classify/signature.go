@@ -276,6 +276,7 @@ var synonymPhrases = []struct{ from, to []string }{
 	{[]string{"dont", "exist"}, []string{"not", "found"}},
 	{[]string{"not", "exist"}, []string{"not", "found"}},
 	{[]string{"no", "such"}, []string{"not", "found"}},
+	{[]string{"segmentation", "fault"}, []string{"sigsegv"}},
 }
 
 // synonyms rewrites synonymPhrases in a template's raw words. "unknown X"
@@ -299,9 +300,44 @@ next:
 			i++
 			continue
 		}
+		if sig := signalWord(fs, i); sig != "" {
+			out = append(out, sig)
+			continue
+		}
 		out = append(out, fs[i])
 	}
 	return out
+}
+
+// exitSignals are the POSIX signals whose deaths are reported most, by
+// the exit status a shell gives them (128+N) and by their name.
+var exitSignals = map[string]string{"137": "sigkill", "139": "sigsegv", "143": "sigterm", "134": "sigabrt"}
+
+// signalWord spells a process's death by a signal one way: "Killed" (the
+// shell's word for SIGKILL), "exit status 137" and "code: 137" are all
+// "sigkill"; "segmentation fault" and status 139 are "sigsegv". A number
+// counts only right after exit, code, status or returned (within three
+// words), so other numbers stay numbers.
+func signalWord(fs []string, i int) string {
+	switch fs[i] {
+	case "killed", "sigkill":
+		return "sigkill"
+	case "sigsegv", "segfault":
+		return "sigsegv"
+	case "sigterm", "sigabrt":
+		return fs[i]
+	}
+	sig, ok := exitSignals[fs[i]]
+	if !ok {
+		return ""
+	}
+	for j := max(0, i-3); j < i; j++ {
+		switch fs[j] {
+		case "exit", "exited", "code", "status", "returned":
+			return sig
+		}
+	}
+	return ""
 }
 
 // snakeWords returns the stemmed words of an identifier made of words

@@ -100,6 +100,13 @@ func TestGroupingKinds(t *testing.T) {
 				{"Planner error", "```\nError: gadget polish_rims does not exist (requested by planner)\n```"},
 			},
 			[2]string{"Planner error two", "```\nError: gadget 'trim_edges' disabled by planner\n```"}},
+		{"a death by signal in different words",
+			[][2]string{
+				{"Build step dies", "```\nstep compile_assets: exit status 137\n```"},
+				{"compile assets killed", "```\nstep compile_assets: Killed\n```"},
+				{"Compile assets stops", "```\nstep compile_assets returned a non-zero code: 137\n```"},
+			},
+			[2]string{"Compile assets crashes", "```\nstep compile_assets: Segmentation fault (core dumped)\n```"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -193,3 +193,31 @@ func TestTemplateTokensSynonyms(t *testing.T) {
 		t.Errorf("tokens: %v / %v", a, b)
 	}
 }
+
+// A death by signal is one word however it is reported: the shell's
+// "Killed", an exit status of 128+N after exit/code/status, the signal's
+// name. Other numbers stay numbers.
+func TestTemplateTokensSignals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want string // a word the tokens must hold
+	}{
+		{"Killed", "sigkill"},
+		{"worker: exit status 137", "sigkill"},
+		{"the step returned a non-zero code: 137", "sigkill"},
+		{"daemon received SIGKILL", "sigkill"},
+		{"Segmentation fault (core dumped)", "sigsegv"},
+		{"renderer exited with code 139", "sigsegv"},
+		{"exit code 143", "sigterm"},
+	} {
+		if got := TemplateTokens(Normalize(tc.in)); !contains(got, tc.want) {
+			t.Errorf("tokens of %q = %v, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, s := range []string{"queue holds 137 items", "port 139 refused"} {
+		if got := TemplateTokens(Normalize(s)); contains(got, "sigkill") || contains(got, "sigsegv") {
+			t.Errorf("tokens of %q = %v, want no signal", s, got)
+		}
+	}
+}
