@@ -40,8 +40,11 @@ import (
 //     HTTP statuses). Words are stemmed (failed, fails: fail) and an
 //     identifier of words joined by underscores counts as those words
 //     (TemplateSeq), so one error in another tense, or given as a constant
-//     in one report and as prose in another, shares its words. Two word
-//     sets are compared by weighted Jaccard
+//     in one report and as prose in another, shares its words. General
+//     phrasings of one condition are spelled one way ("unknown X", "X
+//     does not exist", "no such X": "X not found"; "Killed", "exit status
+//     137", "SIGKILL": sigkill; see synonyms), facts of the language and
+//     of POSIX, not of any corpus. Two word sets are compared by weighted Jaccard
 //     similarity in which a word replaced by another counts twice, and a
 //     substitution (each side has words the other lacks) needs 0.7 where
 //     an addition needs 0.5: "cannot load table" and "cannot load queue"

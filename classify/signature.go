@@ -3,6 +3,7 @@ package classify
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -238,10 +239,10 @@ func TemplateTokens(normalized string) []string {
 // TemplateSeq returns the words of a template in order (with repeats).
 func TemplateSeq(normalized string) []string {
 	var out []string
-	for _, f := range strings.FieldsFunc(normalized, func(r rune) bool {
+	for _, f := range synonyms(strings.FieldsFunc(normalized, func(r rune) bool {
 		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
 			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '='
-	}) {
+	})) {
 		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
 			continue
 		}
@@ -255,6 +256,88 @@ func TemplateSeq(normalized string) []string {
 		out = append(out, stem(f))
 	}
 	return out
+}
+
+// synonymPhrases are general English phrasings of one error condition,
+// each rewritten to one spelling so that a message and a client's
+// paraphrase of it share their words: "does not exist", "no such" and
+// "not found". Words are as the tokenizer splits them ("doesn't" is
+// "doesn" and "t", or "doesnt" when the quote was removed). They are facts of the language, not
+// of any corpus. ("timed out" as "timeout" was tried and rejected: it cost
+// recall on the check corpus, see docs/benchmarks.md.)
+var synonymPhrases = []struct{ from, to []string }{
+	{[]string{"does", "not", "exist"}, []string{"not", "found"}},
+	{[]string{"do", "not", "exist"}, []string{"not", "found"}},
+	{[]string{"doesn", "t", "exist"}, []string{"not", "found"}},
+	{[]string{"don", "t", "exist"}, []string{"not", "found"}},
+	{[]string{"doesn", "exist"}, []string{"not", "found"}},
+	{[]string{"don", "exist"}, []string{"not", "found"}},
+	{[]string{"doesnt", "exist"}, []string{"not", "found"}},
+	{[]string{"dont", "exist"}, []string{"not", "found"}},
+	{[]string{"not", "exist"}, []string{"not", "found"}},
+	{[]string{"no", "such"}, []string{"not", "found"}},
+	{[]string{"segmentation", "fault"}, []string{"sigsegv"}},
+}
+
+// synonyms rewrites synonymPhrases in a template's raw words. "unknown X"
+// (unknown tool, unknown command) is also "X not found" when X names a
+// thing; before a generic word ("unknown error") it says only that the
+// error is unnamed, and stays.
+func synonyms(fs []string) []string {
+	var out []string
+next:
+	for i := 0; i < len(fs); i++ {
+		for _, p := range synonymPhrases {
+			if i+len(p.from) <= len(fs) && slices.Equal(fs[i:i+len(p.from)], p.from) {
+				out = append(out, p.to...)
+				i += len(p.from) - 1
+				continue next
+			}
+		}
+		if fs[i] == "unknown" && i+1 < len(fs) && isWord(fs[i+1]) && !stopwords[fs[i+1]] &&
+			!genericWords[fs[i+1]] && !wrapperNouns[fs[i+1]] && !excName(fs[i+1]) {
+			out = append(out, fs[i+1], "not", "found")
+			i++
+			continue
+		}
+		if sig := signalWord(fs, i); sig != "" {
+			out = append(out, sig)
+			continue
+		}
+		out = append(out, fs[i])
+	}
+	return out
+}
+
+// exitSignals are the POSIX signals whose deaths are reported most, by
+// the exit status a shell gives them (128+N) and by their name.
+var exitSignals = map[string]string{"137": "sigkill", "139": "sigsegv", "143": "sigterm", "134": "sigabrt"}
+
+// signalWord spells a process's death by a signal one way: "Killed" (the
+// shell's word for SIGKILL), "exit status 137" and "code: 137" are all
+// "sigkill"; "segmentation fault" and status 139 are "sigsegv". A number
+// counts only right after exit, code, status or returned (within three
+// words), so other numbers stay numbers.
+func signalWord(fs []string, i int) string {
+	switch fs[i] {
+	case "killed", "sigkill":
+		return "sigkill"
+	case "sigsegv", "segfault":
+		return "sigsegv"
+	case "sigterm", "sigabrt":
+		return fs[i]
+	}
+	sig, ok := exitSignals[fs[i]]
+	if !ok {
+		return ""
+	}
+	for j := max(0, i-3); j < i; j++ {
+		switch fs[j] {
+		case "exit", "exited", "code", "status", "returned":
+			return sig
+		}
+	}
+	return ""
 }
 
 // snakeWords returns the stemmed words of an identifier made of words

@@ -93,6 +93,20 @@ func TestGroupingKinds(t *testing.T) {
 				{"gizmo format mismatch when flashing the test board", ""},
 			},
 			[2]string{"Cannot flash", "```\nsprocket checksum refused: gizmo format mismatch\n```"}},
+		{"one error paraphrased by each client",
+			[][2]string{
+				{"Calls fail", "```\nError: unknown gadget 'polish_rims' requested by planner\n```"},
+				{"Planner breaks", "```\nError: gadget 'trim_edges' not found, requested by planner\n```"},
+				{"Planner error", "```\nError: gadget polish_rims does not exist (requested by planner)\n```"},
+			},
+			[2]string{"Planner error two", "```\nError: gadget 'trim_edges' disabled by planner\n```"}},
+		{"a death by signal in different words",
+			[][2]string{
+				{"Build step dies", "```\nstep compile_assets: exit status 137\n```"},
+				{"compile assets killed", "```\nstep compile_assets: Killed\n```"},
+				{"Compile assets stops", "```\nstep compile_assets returned a non-zero code: 137\n```"},
+			},
+			[2]string{"Compile assets crashes", "```\nstep compile_assets: Segmentation fault (core dumped)\n```"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -166,3 +166,58 @@ func TestContainsExceptionTypeLeadIn(t *testing.T) {
 		t.Error("an exception after the message is taken for context")
 	}
 }
+
+// General English phrasings of "not found" share their words; "unknown"
+// before a generic word ("unknown error") stays a generic word.
+func TestTemplateTokensSynonyms(t *testing.T) {
+	t.Parallel()
+	same := [][]string{
+		{"unknown sprocket", "sprocket not found", "Sprocket does not exist", "sprocket doesn't exist", "sprocket doesn’t exist", "no such sprocket"},
+		{"unknown widget 'gear'", "widget 'gear' not found"},
+	}
+	for _, group := range same {
+		want := strings.Join(TemplateTokens(Normalize(group[0])), " ")
+		for _, s := range group[1:] {
+			if got := strings.Join(TemplateTokens(Normalize(s)), " "); got != want {
+				t.Errorf("tokens of %q = %q, want those of %q: %q", s, got, group[0], want)
+			}
+		}
+	}
+	for _, s := range []string{"unknown error occurred", "unknown exception in handler", "failed with unknown"} {
+		if got := TemplateTokens(Normalize(s)); !contains(got, "unknown") || contains(got, "found") {
+			t.Errorf("tokens of %q = %v, want unknown kept", s, got)
+		}
+	}
+	// words of other errors stay apart
+	if a, b := TemplateTokens(Normalize("unknown sprocket")), TemplateTokens(Normalize("sprocket jammed")); contains(b, "found") || !contains(a, "found") {
+		t.Errorf("tokens: %v / %v", a, b)
+	}
+}
+
+// A death by signal is one word however it is reported: the shell's
+// "Killed", an exit status of 128+N after exit/code/status, the signal's
+// name. Other numbers stay numbers.
+func TestTemplateTokensSignals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want string // a word the tokens must hold
+	}{
+		{"Killed", "sigkill"},
+		{"worker: exit status 137", "sigkill"},
+		{"the step returned a non-zero code: 137", "sigkill"},
+		{"daemon received SIGKILL", "sigkill"},
+		{"Segmentation fault (core dumped)", "sigsegv"},
+		{"renderer exited with code 139", "sigsegv"},
+		{"exit code 143", "sigterm"},
+	} {
+		if got := TemplateTokens(Normalize(tc.in)); !contains(got, tc.want) {
+			t.Errorf("tokens of %q = %v, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, s := range []string{"queue holds 137 items", "port 139 refused"} {
+		if got := TemplateTokens(Normalize(s)); contains(got, "sigkill") || contains(got, "sigsegv") {
+			t.Errorf("tokens of %q = %v, want no signal", s, got)
+		}
+	}
+}
