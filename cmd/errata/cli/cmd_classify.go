@@ -360,9 +360,25 @@ func evalCommand(env *Env) *urfavecli.Command {
 // to base, classifies them and scores the clusters against truth.
 func evalCorpus(ctx context.Context, base string, dirs []string, rules *classify.Rules, truth map[string]string, env *Env) (classify.Metrics, error) {
 	var m classify.Metrics
-	u, drop, err := store.TempDatabase(ctx, store.TempDatabaseParams{ServerURL: base, Prefix: "errata_eval_"})
+	err := withClassifiedCorpora(ctx, base, "errata_eval_", dirs, rules, env, func(st *store.Store) error {
+		pred, err := memberLabels(ctx, st)
+		if err != nil {
+			return err
+		}
+		m = classify.Evaluate(pred, truth)
+		return nil
+	})
+	return m, err
+}
+
+// withClassifiedCorpora imports the corpora (directories holding
+// issues.jsonl) into a temporary database created next to base, classifies
+// them with rules, and hands the store to fn; the database is dropped
+// afterwards. Both evaluations (clusters and pages) start this way.
+func withClassifiedCorpora(ctx context.Context, base, prefix string, dirs []string, rules *classify.Rules, env *Env, fn func(*store.Store) error) error {
+	u, drop, err := store.TempDatabase(ctx, store.TempDatabaseParams{ServerURL: base, Prefix: prefix})
 	if err != nil {
-		return m, fmt.Errorf("eval: %w", err)
+		return fmt.Errorf("eval: %w", err)
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -373,32 +389,28 @@ func evalCorpus(ctx context.Context, base string, dirs []string, rules *classify
 	}()
 	st, err := store.Open(ctx, u)
 	if err != nil {
-		return m, err
+		return err
 	}
 	defer st.Close()
 	for _, dir := range dirs {
 		path := filepath.Join(dir, "issues.jsonl")
 		f, err := os.Open(path)
 		if err != nil {
-			return m, fmt.Errorf("eval: %w", err)
+			return fmt.Errorf("eval: %w", err)
 		}
 		sum, err := ingest.Import(ctx, st, f, path)
 		f.Close()
 		if err != nil {
-			return m, fmt.Errorf("eval: import corpus %s: %w", dir, err)
+			return fmt.Errorf("eval: import corpus %s: %w", dir, err)
 		}
 		if len(sum.Bad) > 0 {
 			env.logger().Warn("eval: skipped bad corpus records", "corpus", dir, "count", len(sum.Bad))
 		}
 	}
 	if _, err := classify.Run(ctx, st, classify.RunOptions{Rules: rules, Logger: env.logger()}); err != nil {
-		return m, err
+		return err
 	}
-	pred, err := memberLabels(ctx, st)
-	if err != nil {
-		return m, err
-	}
-	return classify.Evaluate(pred, truth), nil
+	return fn(st)
 }
 
 // memberLabels maps each clustered issue's html_url to its cluster id.

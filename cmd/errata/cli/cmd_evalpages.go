@@ -1,16 +1,11 @@
 package cli
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	urfavecli "github.com/urfave/cli/v2"
 
-	"github.com/errata-tool/errata/classify"
-	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/reports/pages"
 	"github.com/errata-tool/errata/reports/pages/pageeval"
 	"github.com/errata-tool/errata/store"
@@ -59,7 +54,12 @@ func evalPages(c *urfavecli.Context, env *Env, dirs []string) error {
 		if err != nil {
 			return err
 		}
-		ps, err := corpusAdvice(c.Context, base, path, rules, env)
+		var ps []pages.ClusterAdvice
+		err = withClassifiedCorpora(c.Context, base, "errata_evalpages_", []string{dir}, rules, env, func(st *store.Store) error {
+			var err error
+			ps, err = pages.PageAdvice(c.Context, st, 0)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -73,42 +73,4 @@ func evalPages(c *urfavecli.Context, env *Env, dirs []string) error {
 		return writeJSON(env.Stdout, all)
 	}
 	return nil
-}
-
-// corpusAdvice imports a corpus file into a temporary database next to
-// base, classifies it and returns the advice of its pages; the database is
-// dropped.
-func corpusAdvice(ctx context.Context, base, path string, rules *classify.Rules, env *Env) ([]pages.ClusterAdvice, error) {
-	u, drop, err := store.TempDatabase(ctx, store.TempDatabaseParams{ServerURL: base, Prefix: "errata_evalpages_"})
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := drop(dctx); err != nil {
-			env.logger().Warn("eval: could not drop temporary database", "error", err)
-		}
-	}()
-	st, err := store.Open(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	sum, err := ingest.Import(ctx, st, f, path)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("eval: import corpus: %w", err)
-	}
-	if len(sum.Bad) > 0 {
-		env.logger().Warn("eval: skipped bad corpus records", "count", len(sum.Bad))
-	}
-	if _, err := classify.Run(ctx, st, classify.RunOptions{Rules: rules, Logger: env.logger()}); err != nil {
-		return nil, err
-	}
-	return pages.PageAdvice(ctx, st, 0)
 }
