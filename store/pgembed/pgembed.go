@@ -414,6 +414,12 @@ func (c *Cluster) start(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
+		// A postmaster an interrupted command launched may have written
+		// its pid file only after running() looked: then it, not ours,
+		// holds the lock. Use it once it answers.
+		if c.pidFileExists() && !c.postmasterDead() && c.answers(ctx) {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -450,6 +456,12 @@ func (c *Cluster) running(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("embedded postgres status: %w: %s", err, lastLines(out, 3))
+}
+
+// pidFileExists reports whether data/ holds a postmaster.pid.
+func (c *Cluster) pidFileExists() bool {
+	_, err := os.Stat(filepath.Join(c.pgdata(), "postmaster.pid"))
+	return err == nil
 }
 
 // pidFileUnreadable reports whether postmaster.pid exists but names no pid.
