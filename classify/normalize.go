@@ -52,8 +52,27 @@ const (
 	MaxNormalizedLen = 400
 )
 
-// Normalize returns the masked template of an error text.
+// Normalize returns the masked template of an error text. It is
+// idempotent: a template cut to MaxNormalizedLen can end inside a token
+// that masks differently on its own, so a cut template is normalized
+// again until it stops changing (it only shrinks, so this ends).
 func Normalize(s string) string {
+	out, cut := normalizeOnce(s)
+	for i := 0; cut && i < 8; i++ {
+		var next string
+		next, cut = normalizeOnce(out)
+		if next == out {
+			break
+		}
+		out = next
+		cut = true
+	}
+	return out
+}
+
+// normalizeOnce is one pass of Normalize; cut reports whether the
+// template was cut to MaxNormalizedLen.
+func normalizeOnce(s string) (string, bool) {
 	s = cutBytes(s, MaxRawLen)
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
@@ -80,20 +99,21 @@ func Normalize(s string) string {
 		b.WriteString(tok)
 	}
 	out := tidy(strings.ToLower(b.String()))
-	if len(out) > MaxNormalizedLen {
-		cut := strings.LastIndexByte(out[:MaxNormalizedLen], ' ')
-		if cut <= 0 {
-			cut = MaxNormalizedLen
-			for cut > 0 && !utf8.RuneStart(out[cut]) {
-				cut--
+	cut := len(out) > MaxNormalizedLen
+	if cut {
+		at := strings.LastIndexByte(out[:MaxNormalizedLen], ' ')
+		if at <= 0 {
+			at = MaxNormalizedLen
+			for at > 0 && !utf8.RuneStart(out[at]) {
+				at--
 			}
 		}
-		out = strings.TrimSpace(out[:cut])
+		out = strings.TrimSpace(out[:at])
 	}
 	if !utf8.ValidString(out) {
 		out = strings.ToValidUTF8(out, "")
 	}
-	return tidy(out)
+	return tidy(out), cut
 }
 
 // tidy collapses repeated placeholders and strips decorations until
@@ -275,10 +295,11 @@ func maskCore(t string) string {
 		if p == "" {
 			continue
 		}
-		if isWord(p) {
+		parts[i] = maskWhole(p)
+		// a word counts only if it survives masking ("deadbeef" is <hex>)
+		if isWord(p) && parts[i] == p {
 			word = true
 		}
-		parts[i] = maskWhole(p)
 	}
 	if !word {
 		return m
