@@ -74,6 +74,8 @@ var (
 	reBareCode    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$|^E[A-Z0-9]{3,}$`)
 	reFailedVerb  = regexp.MustCompile(`(?i)\b(?:fail(?:s|ed|ing)?|cannot|can't|could not|unable|not found|not allowed|refused|denied|invalid|does not|doesn't|exceeded|expired|timed out|error|unsupported|not supported|must|too)\b`)
 	reListMarker  = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
+	reLeadIn      = regexp.MustCompile(`(?i)\b(?:is|was|are|were|this|following|like)\s*[:.…]?\s*$`)
+	reFirstPerson = regexp.MustCompile(`(?i)\b(?:i|i'm|we|my|our|me)\b`)
 	reInlineError = regexp.MustCompile(`(?i)\b(?:error|fatal|exception)\s*:\s*`)
 	reMasked      = regexp.MustCompile(`<(?:str|num|id|url|ip|host|path|hex|uuid|\*)>`)
 )
@@ -123,7 +125,9 @@ func hasWord(s string) bool {
 func searchTitle(c *store.PageCluster) string {
 	msg := strings.TrimRight(oneLine(c.Title), "…")
 	sig := oneLine(c.Signature)
-	if msg == "" {
+	// A title that only leads in ("The error I get is:") names nothing:
+	// the signature holds the message that followed.
+	if msg == "" || reLeadIn.MatchString(msg) {
 		msg = sig
 	}
 	msg = stripPrefixes(msg)
@@ -194,11 +198,15 @@ var (
 func stripPrefixes(msg string) string {
 	// A step of the report's list ("5. Run it, then fatal: X", "- Error:
 	// X"): the marker goes, and prose before an error label goes with it.
+	// So does a reporter's own lead-in ("the error I keep getting is
+	// Error: X").
+	listed := false
 	if m := reListMarker.FindString(msg); m != "" {
-		msg = msg[len(m):]
-		if loc := reInlineError.FindStringIndex(msg); loc != nil && loc[0] > 0 && len(msg)-loc[1] >= 10 {
-			msg = msg[loc[1]:]
-		}
+		msg, listed = msg[len(m):], true
+	}
+	if loc := reInlineError.FindStringIndex(msg); loc != nil && loc[0] > 0 && len(msg)-loc[1] >= 6 &&
+		(listed || reFirstPerson.MatchString(msg[:loc[0]])) {
+		msg = msg[loc[1]:]
 	}
 	for i := 0; i < 4; i++ {
 		before := msg

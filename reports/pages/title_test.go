@@ -34,6 +34,9 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 		{"5. Start the widget and observe Error: widget exploded at startup", "Widget exploded"},
 		{"- Error: widget exploded at startup", "Widget exploded"},
 		{"2) fatal: widget exploded at startup", "Widget exploded"},
+		{"The error I keep getting is Error: widget exploded at startup", "Widget exploded"},
+		{"The error I keep getting is:", "Widget exploded"},
+		{"Widget sync failed with error: widget exploded at startup", "Widget sync failed with error: widget exploded"},
 	} {
 		if got := pageTitle(&store.PageCluster{Title: tc.title, Signature: "error: widget exploded at startup"}); got != tc.want {
 			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
