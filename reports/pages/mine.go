@@ -551,7 +551,7 @@ func mine(ev *store.PageEvidence) []Finding {
 						relAt = ui
 					}
 				}
-				if !ok && !p.isBody && role == "reporter" && (selfResolved(u) || selfAnswer(th, pi, ui)) {
+				if !ok && !p.isBody && (role == "reporter" && selfAnswer(th, pi, ui) || role != "maintainer" && selfResolved(u)) {
 					k, ok = KindFix, true
 					selfFix = ui
 				}
@@ -919,7 +919,7 @@ func selfResolved(u unit) bool {
 		strings.HasPrefix(l, "found ")) {
 		return false
 	}
-	return concrete(u.text) || u.code != "" || hasAny(l, "found the solution", "found a solution", "found the fix")
+	return concrete(u.text) || u.code != "" || u.mask&bObjectNoun != 0 || hasAny(l, "found the solution", "found a solution", "found the fix")
 }
 
 // listLead is the lead-in of the list the unit i is an item of: the
@@ -993,5 +993,5 @@ func patch(u unit) bool {
 	if !(strings.HasPrefix(c, "diff ") || strings.HasPrefix(c, "--- ") || strings.Contains(c, "\n@@ ")) {
 		return false
 	}
-	return strings.Contains(c, "\n+") && !strings.Contains(strings.ToLower(c), "error")
+	return strings.Contains(c, "\n+")
 }

@@ -397,7 +397,13 @@ func postOutcome(us []unit) (ok, failed bool) {
 // verb, after an optional lead such as "Workaround:" or "Alternatively,",
 // or after a condition ("If you want to run it as a user, add ...").
 func imperative(l string) bool {
-	if strings.HasPrefix(l, "if you ") || strings.HasPrefix(l, "if your ") {
+	if strings.HasPrefix(l, "to ") {
+		// "To reproduce, run ..." tells how to see the error.
+		if v, _ := firstWord(l[3:]); purposeDiag[v] {
+			return false
+		}
+	}
+	if strings.HasPrefix(l, "if you ") || strings.HasPrefix(l, "if your ") || strings.HasPrefix(l, "to ") {
 		if i := strings.Index(l, ", "); i > 0 && i < 160 {
 			return imperative(l[i+2:])
 		}
@@ -463,7 +469,9 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	}
 	l = dropGreeting(l)
 	has := func(bit uint32) bool { return m&bit != 0 }
-	ok := succeeded(l, m)
+	// "Restarting the session works" says an action worked.
+	gw := m&bFailure == 0 && !question(s) && gerundWorks(l)
+	ok := succeeded(l, m) || gw
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
 	if !isBody && !has(bFailure) && !has(bHedge) {
@@ -497,7 +505,9 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		return 0, "", false
 	}
 	h := u.heading
-	if isBody && hasAny(h, skipHeadings...) && !hasAny(h, fixHeadings...) && !hasAny(h, causeHeadings...) {
+	if isBody && hasAny(h, skipHeadings...) && !hasAny(h, fixHeadings...) && !hasAny(h, causeHeadings...) && !(ok && has(bModal|bFirstPerson)) {
+		// Under "Steps to reproduce" a sentence is how it failed,
+		// unless it says an action made the error go away.
 		return 0, "", false
 	}
 	// A cause stated as such is a cause even when it names an action.
@@ -510,7 +520,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	// expressions, so it is asked only of sentences with an action or a
 	// cause marker.
 	obj := func() bool {
-		return concrete(s) || u.code != "" || imperative(l) && ok || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://") || u.link != "") ||
+		return concrete(s) || u.code != "" || imperative(l) && ok || gw && has(bObjectNoun) || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://") || u.link != "") ||
 			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
 			// CJK threads name fewer things in Latin letters: an action
 			// that the same sentence says worked is enough.
@@ -528,7 +538,8 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		nextOK = succeeded(nl, nm)
 		// "I tried an older one and it works" reports a success too: a
 		// sentence that says both does not undo the one before.
-		nextFailed = nm&bFailure != 0 && !nextOK && nm&bSuccess == 0
+		// "If it still fails, send the log" supposes; it reports nothing.
+		nextFailed = nm&bFailure != 0 && !nextOK && nm&bSuccess == 0 && !conditional(nl)
 	}
 	failed := has(bFailure) || nextFailed
 
@@ -643,12 +654,15 @@ func diagnostic(l, s string) bool {
 		return true
 	}
 	if strings.Contains(l, "version") || strings.Contains(l, "-v") {
-		if loc := reVersionQuery.FindAllStringIndex(s, -1); loc != nil && !hasAny(l, "install", "upgrad", "updat", "downgrad", "set ", "add ", "remove", "switch", "pin") {
+		if versionQuery(s) && !hasAny(l, "install", "upgrad", "updat", "downgrad", "set ", "add ", "remove", "switch", "pin") {
 			return true
 		}
 	}
 	return false
 }
+
+// purposeDiag are the verbs of a purpose that finds out rather than fixes.
+var purposeDiag = words(`reproduce repro see check verify test debug confirm find diagnose investigate narrow trigger get`)
 
 // docVerbs are the verbs that point a reader to a page.
 var docVerbs = words(`see refer read follow consult visit`)
@@ -737,6 +751,11 @@ func quotedLabel(s string) bool {
 // dropGreeting is l without a greeting that opens it ("hi @ann, ",
 // "hello there, "): what follows is what the sentence says.
 func dropGreeting(l string) string {
+	for _, m := range []string{"never mind, ", "nevermind, ", "never mind ", "nevermind "} {
+		if strings.HasPrefix(l, m) {
+			return l[len(m):]
+		}
+	}
 	w, rest := firstWord(l)
 	if w != "hi" && w != "hello" && w != "hey" {
 		return l
@@ -746,4 +765,53 @@ func dropGreeting(l string) string {
 	}
 	_ = rest
 	return l
+}
+
+// versionQuery reports a command that only prints a version: a -v or
+// --version flag, or "version" as a subcommand in code ("`widget
+// version`"); "the desktop version" in prose is no command.
+func versionQuery(s string) bool {
+	for _, loc := range reVersionQuery.FindAllStringIndex(s, -1) {
+		m := s[loc[0]:loc[1]]
+		if strings.HasSuffix(m, "-v") || strings.HasSuffix(m, "-version") || strings.Count(s[:loc[0]], "`")%2 == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// conditional reports a sentence that opens with a condition ("if it
+// still fails, ...", "si sigue ...", "如果还是不行"): a supposition, not a
+// report.
+func conditional(l string) bool {
+	w, _ := firstWord(l)
+	switch w {
+	case "if", "si", "se", "falls", "wenn", "если", "should", "in":
+		return w != "in" || strings.HasPrefix(l, "in case")
+	}
+	return strings.HasPrefix(l, "如果") || strings.HasPrefix(l, "もし")
+}
+
+// actionGerunds are actions named as doings ("restarting the session").
+var actionGerunds = words(`restarting reinstalling rebooting reloading resetting recreating regenerating downgrading upgrading
+	updating setting adding using running removing changing installing switching disabling enabling deleting clearing
+	pinning passing renaming moving raising lowering increasing decreasing reverting uninstalling logging signing`)
+
+// gerundWorks reports "<doing X> works": an action named as a doing, then,
+// within a few words, that it works or helps ("only restarting the session
+// works", "clearing the cache helped").
+func gerundWorks(l string) bool {
+	ws := strings.Fields(l)
+	for i, w := range ws {
+		if !actionGerunds[strings.Trim(w, ",.;:()\"'`")] {
+			continue
+		}
+		for j := i + 1; j < len(ws) && j <= i+6; j++ {
+			switch strings.Trim(ws[j], ",.;:!()") {
+			case "works", "worked", "helps", "helped", "fixes", "fixed", "solves", "solved", "resolves", "resolved":
+				return true
+			}
+		}
+	}
+	return false
 }
