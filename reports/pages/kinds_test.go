@@ -28,13 +28,14 @@ func TestFixKinds(t *testing.T) {
 		want     string // a mined fix holds it (text, context or code); "" for none
 		confirm  Confirmation
 		code     string // the fix's code holds it
+		link     string // the fix's link
 	}{
 		{name: "doc pointer with a link",
 			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
 			want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},
 		{name: "polite doc pointer",
 			comments: []store.PageComment{{Author: "bob", Body: "Could you please follow [the key setup guide](https://docs.example.test/keys) and then try again?"}},
-			want:     "follow the key setup guide"},
+			want:     "follow the key setup guide", link: "https://docs.example.test/keys"},
 		{name: "a link to another issue is no doc pointer",
 			comments: []store.PageComment{{Author: "bob", Body: "See [this one](https://example.test/acme/widget/issues/12) for the same thing."}}},
 		{name: "quoted docs",
@@ -84,7 +85,7 @@ func TestFixKinds(t *testing.T) {
 			want:     "add your user to the `widget` group"},
 		{name: "a greeting does not hide the advice",
 			comments: []store.PageComment{{Author: "bob", Body: "Hi @ann, my best guess is that you need to set up your [SSH key with the forge](https://docs.example.test/ssh)."}},
-			want:     "you need to set up your SSH key"},
+			want:     "you need to set up your SSH key", link: "https://docs.example.test/ssh"},
 		{name: "another user's 'never mind, I had to ...'",
 			comments: []store.PageComment{{Author: "bob", Body: "never mind, I just had to generate another api key"}},
 			want:     "generate another api key"},
@@ -152,6 +153,12 @@ func TestFixKinds(t *testing.T) {
 		}
 		if got.Confirm != tc.confirm {
 			t.Errorf("%s: confirmation %v, want %v", tc.name, got.Confirm, tc.confirm)
+		}
+		if got.Link != tc.link {
+			t.Errorf("%s: link %q, want %q", tc.name, got.Link, tc.link)
+		}
+		if tc.link != "" && !strings.Contains(quoteFinding(*got), "[docs.example.test]("+tc.link+")") {
+			t.Errorf("%s: quote %q does not link %s", tc.name, quoteFinding(*got), tc.link)
 		}
 	}
 }

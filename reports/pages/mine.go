@@ -42,6 +42,7 @@ type Finding struct {
 	Context    string // the sentence before, when Text leans on it ("This fixed it.")
 	Code       string // the code block the sentence introduces, "" for none
 	Version    string // the release that fixes it, when named
+	Link       string // the page a linked word of the sentence points to ("follow [this guide]"), "" for none
 	Repository string
 	Number     int
 	IssueURL   string
@@ -566,6 +567,10 @@ func mine(ev *store.PageEvidence) []Finding {
 				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
 					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react, seq: ui}
+				if (k == KindFix || k == KindWorkaround) && u.link != "" && !strings.Contains(f.Text, u.link) {
+					// "Follow [this guide]" is worth its link.
+					f.Link = u.link
+				}
 				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) {
 					f.Context = u.prev
 				}
@@ -734,6 +739,9 @@ func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
 			f.Confirm = max(f.Confirm, g.Confirm)
 			if f.Version == "" {
 				f.Version = g.Version
+			}
+			if f.Link == "" {
+				f.Link = g.Link
 			}
 			if g.Kind == KindFix {
 				f.Kind = KindFix
@@ -937,7 +945,9 @@ func listLead(us []unit, i int) string {
 		return ""
 	}
 	last, _ := utf8.DecodeLastRuneInString(us[j].text)
-	if last != ':' && last != '：' || us[j].mask&bFailure != 0 || question(us[j].text) {
+	if last != ':' && last != '：' || us[j].mask&bFailure != 0 || question(us[j].text) ||
+		!hasAny(us[j].l, adviceLeads...) && !hasAny(us[j].l, "resolv", "solv", "improve", "change", "what's new") {
+		// "A few questions to help me debug:" leads to no advice.
 		return ""
 	}
 	return us[j].text
