@@ -73,7 +73,7 @@ var (
 	reTitlePrefix = regexp.MustCompile(`(?i)^(?:[\[\]{(\x60'"\s]+|(?:error|fatal|api error|error message|error code|err|exception|uncaught|warning|hint|note|tip)\s*[:!-]\s*)+`)
 	// reMeans matches an explanation ("Exit code 137 typically means the
 	// process ran out of memory"): the code, then what it means.
-	reMeans = regexp.MustCompile(`(?i)^(.{3,60}?)\s+(?:[a-z]+ly\s+)?means\s+(?:that\s+)?(.{8,})$`)
+	reMeans       = regexp.MustCompile(`(?i)^(.{3,60}?)\s+(?:[a-z]+ly\s+)?means\s+(?:that\s+)?(.{8,})$`)
 	reBareCode    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$|^E[A-Z0-9]{3,}$`)
 	reFailedVerb  = regexp.MustCompile(`(?i)\b(?:fail(?:s|ed|ing)?|cannot|can't|could not|unable|not found|not allowed|refused|denied|invalid|does not|doesn't|exceeded|expired|timed out|error|unsupported|not supported|must|too)\b`)
 	reListMarker  = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
