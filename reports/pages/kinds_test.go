@@ -103,6 +103,9 @@ func TestFixKinds(t *testing.T) {
 		{name: "a menu item to click",
 			comments: []store.PageComment{{Author: "bob", Body: "Si no, una opción es abrir la carpeta, hacer click derecho y seleccionar \"Open Terminal Here\" y ejecutar de nuevo."}},
 			want:     "Open Terminal Here"},
+		{name: "a me-too is no context",
+			comments: []store.PageComment{{Author: "bob", Body: "I see this quite often too. It goes away after you set `WIDGET_RETRIES=5` in the environment."}},
+			want:     "WIDGET_RETRIES=5", confirm: ConfirmOthers},
 	} {
 		repo, author := tc.repo, tc.author
 		if repo == "" {
@@ -153,6 +156,9 @@ func TestFixKinds(t *testing.T) {
 		}
 		if got.Confirm != tc.confirm {
 			t.Errorf("%s: confirmation %v, want %v", tc.name, got.Confirm, tc.confirm)
+		}
+		if got.Context != "" && chatter(got.Context) {
+			t.Errorf("%s: chatter %q shown as context", tc.name, got.Context)
 		}
 		if got.Link != tc.link {
 			t.Errorf("%s: link %q, want %q", tc.name, got.Link, tc.link)

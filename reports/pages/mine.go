@@ -571,7 +571,7 @@ func mine(ev *store.PageEvidence) []Finding {
 					// "Follow [this guide]" is worth its link.
 					f.Link = u.link
 				}
-				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) {
+				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
 				}
 				if lead := listLead(p.units, ui); f.Context == "" && lead != "" && !leadUsed[lead] && (k == KindFix || k == KindWorkaround) {
@@ -1004,4 +1004,15 @@ func patch(u unit) bool {
 		return false
 	}
 	return strings.Contains(c, "\n+")
+}
+
+// chatter reports a sentence that says nothing about the error: a me-too,
+// a story, thanks, an apology or housekeeping. It is never shown as the
+// context of a cause or fix.
+func chatter(s string) bool {
+	l := strings.ToLower(prose(s))
+	if hasPrefixAny(dropGreeting(l), storyStarts...) || hasAny(l, "apolog", "sorry", "thanks", "thank you", "late reply", "too.", "as well.") {
+		return true
+	}
+	return markerMask(l)&bHousekeeping != 0
 }
