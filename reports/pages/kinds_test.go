@@ -38,6 +38,8 @@ func TestFixKinds(t *testing.T) {
 			want:     "follow the key setup guide", link: "https://docs.example.test/keys"},
 		{name: "a link to another issue is no doc pointer",
 			comments: []store.PageComment{{Author: "bob", Body: "See [this one](https://example.test/acme/widget/issues/12) for the same thing."}}},
+		{name: "a link to a log is no doc pointer",
+			comments: []store.PageComment{{Author: "bob", Body: "See the full log in [this paste](https://paste.example.test/abc123) for details."}}},
 		{name: "quoted docs",
 			comments: []store.PageComment{{Author: "max", AuthorAssociation: "MEMBER", Body: "From the manual:\n\n> To run the widget CLI as a normal user, add your user to the `widget` group and log in again.\n\nThat should do it."}},
 			want:     "add your user to the `widget` group", confirm: ConfirmMaintainer},

@@ -674,7 +674,10 @@ var docVerbs = words(`see refer read follow consult visit`)
 // housekeeping, not documentation.
 func docPointer(u unit) bool {
 	if u.link == "" || u.mask&(bFailure|bHousekeeping) != 0 || len(u.text) > maxSentenceLen ||
-		strings.Contains(u.link, "/issues/") || strings.Contains(u.link, "/pull/") || strings.Contains(u.link, "/discussions/") {
+		hasAny(u.link, "/issues/", "/pull/", "/discussions/", "gist.github", "pastebin", "imgur", "user-attachments", "/assets/") ||
+		hasAny(u.l, " log", "screenshot", "trace", "recording", "video", "output", "attached") {
+		// A link to another issue is housekeeping; one to a paste,
+		// an image or a log shows the error, it does not fix it.
 		return false
 	}
 	l := strings.TrimRight(u.l, "?.!: ")
