@@ -73,7 +73,7 @@ var (
 		"fixed it", "fixed the", "fixed for me", "fixes it", "fixes the", "fixed this", "solved", "resolved it", "resolved the",
 		"resolves it", "resolves the", "resolved for me", "did the trick", "that did it", "it helped", "helped me", "no longer",
 		"can confirm", "succeeded", "no error is", "no errors are", "no error was", "without errors", "without any error",
-		"all good", "is gone", "went away", "goes away", "now it works", "it works", "that works", "this works",
+		"all good", "is gone", "went away", "goes away", "problem disappeared", "error disappeared", "issue disappeared", "now it works", "it works", "that works", "this works",
 		"解决了", "已解决", "已无", "恢复正常", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
 		"fonctionne", "помогло", "работает", "заработало"}
@@ -468,6 +468,9 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		m = markerMask(l)
 	}
 	l = dropGreeting(l)
+	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
+		m &^= bFailure
+	}
 	has := func(bit uint32) bool { return m&bit != 0 }
 	// "Restarting the session works" says an action worked.
 	gw := m&bFailure == 0 && !question(s) && gerundWorks(l)
@@ -817,4 +820,17 @@ func gerundWorks(l string) bool {
 		}
 	}
 	return false
+}
+
+// endsInSuccess reports a sentence whose last clause, after "but", says
+// something worked with no failure of its own: "It failed on 2.1, but
+// after I rolled back to 2.0 the problem disappeared" tells how it ended.
+func endsInSuccess(l string) bool {
+	i := strings.LastIndex(l, "but ")
+	if i <= 0 || (i > 0 && isWordRune(rune(l[i-1]))) {
+		return false
+	}
+	tail := l[i+4:]
+	tm := markerMask(tail)
+	return tm&bSuccess != 0 && tm&bFailure == 0 && succeeded(tail, tm)
 }
