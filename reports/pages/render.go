@@ -323,7 +323,7 @@ func quoteFinding(f Finding) string {
 	if su := safeURL(f.Link); su != "" {
 		// The page a linked word pointed to ("follow [this guide]").
 		if pu, err := url.Parse(su); err == nil && pu.Host != "" {
-			q += " (" + link(pu.Host, su) + ")"
+			q += " — " + link(pu.Host, su)
 		}
 	}
 	return q
