@@ -648,6 +648,11 @@ func diagnostic(l, s string) bool {
 	case "check", "verify", "confirm", "see", "look", "inspect", "test", "print", "show", "list":
 		return true
 	}
+	if hasAny(l, "double-check", "double check", "recommend checking", "suggest checking", "try checking", "recommend verifying") {
+		// "I'd recommend double-checking your JSON files" asks for a
+		// check, it names no change.
+		return true
+	}
 	if hasAny(l, "check if", "check whether", "check that", "check what", "check which", "to check", "to verify",
 		"to see if", "to see whether", "to see what", "to see which", "to confirm") {
 		return true

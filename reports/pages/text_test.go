@@ -163,6 +163,7 @@ func TestSentenceRoles(t *testing.T) {
 		{"Please try again later or switch to the `mirror` endpoint.", false, KindFix, "", true},
 		{"This is not related to `widget` itself, because the proxy drops the header.", false, 0, "", false},
 		{"To reproduce, run `widget build` in an empty folder.", false, 0, "", false},
+		{"I'd recommend double-checking any JSON files you pass to `widget` for a missing brace.", false, 0, "", false},
 		{"Run `widget version` to see which build you have.", false, 0, "", false},
 		// "the desktop version" is no version query; a purpose clause
 		// before an imperative keeps it one.
