@@ -91,6 +91,7 @@ type AdviceItem struct {
 	Context      string // the sentence before it, shown with it when it leans on it
 	Code         string // the code block it introduces
 	Version      string // the release named as fixing it
+	Link         string // the page a linked word of it points to
 	IssueURL     string // the report whose thread holds it
 	URL          string // the comment or report it comes from
 	Author       string
@@ -109,7 +110,7 @@ func Advice(c *store.PageCluster, ev *store.PageEvidence) []AdviceItem {
 	add := func(section string, fs []Finding) {
 		for _, f := range fs {
 			it := AdviceItem{Section: section, Kind: kindNames[f.Kind], Text: f.Text, Context: f.Context, Code: f.Code,
-				Version: f.Version, IssueURL: f.IssueURL, URL: f.URL, Author: f.Author}
+				Version: f.Version, Link: f.Link, IssueURL: f.IssueURL, URL: f.URL, Author: f.Author}
 			if section == "fix" {
 				it.Confirmation = f.Confirm.String()
 				it.Confirmed = f.Confirm >= ConfirmOthers

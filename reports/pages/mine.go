@@ -42,6 +42,7 @@ type Finding struct {
 	Context    string // the sentence before, when Text leans on it ("This fixed it.")
 	Code       string // the code block the sentence introduces, "" for none
 	Version    string // the release that fixes it, when named
+	Link       string // the page a linked word of the sentence points to ("follow [this guide]"), "" for none
 	Repository string
 	Number     int
 	IssueURL   string
@@ -70,6 +71,8 @@ type unit struct {
 	code    string // the fenced block right after it when it introduces one
 	heading string // lower-case text of the last heading above it
 	listed  bool   // the sentence is (in) a list item
+	link    string // the first link the sentence holds (a page to read), "" for none
+	quoted  bool   // the sentence is quoted (a "> " block) from outside the thread
 	l       string // the text without code spans, lower-case
 	mask    uint32 // the marker lists l holds markers of (markerMask)
 }
@@ -87,21 +90,31 @@ const maxCode = 600
 // postUnits splits a post's Markdown into sentences: code blocks are kept
 // only as what a sentence introduces; quoted replies, tables and HTML are
 // dropped; headings are remembered as the context of what follows.
-func postUnits(md string) []unit {
+func postUnits(md string) []unit { return postUnitsQ(md, nil) }
+
+// postUnitsQ is postUnits that reads a "> " quote as prose when keepQuote
+// says it quotes no earlier post of the thread (documentation, a manual
+// page): a maintainer often answers with the docs' own words.
+func postUnitsQ(md string, keepQuote func(string) bool) []unit {
 	md = clean(md)
 	var out []unit
 	var para []string
 	heading := ""
 	listed := false
+	quoted := false
 	// prevProse tells that the last non-blank line was prose: a fence
 	// right after it belongs to its last sentence.
 	prevProse := false
+	// colon is the sentence that ends with a colon and still waits for
+	// the block it introduces; colonParas counts the paragraphs since.
+	colon, colonParas := -1, 0
 	flush := func() {
 		if len(para) == 0 {
 			return
 		}
 		p := strings.Join(para, " ")
 		para = para[:0]
+		colonParas++
 		if strings.Contains(p, "<") && rePlaceholder.MatchString(prose(p)) {
 			// Usage text a program printed ("git <command> [<file>...]"):
 			// its placeholders would read as HTML tags below.
@@ -110,8 +123,10 @@ func postUnits(md string) []unit {
 		if strings.Contains(p, "<") {
 			p = reHTMLTag.ReplaceAllString(p, " ")
 		}
+		var links [][]string
 		if strings.Contains(p, "](") {
 			p = reImage.ReplaceAllString(p, " ")
+			links = reMdLink.FindAllStringSubmatch(p, -1)
 			p = reMdLink.ReplaceAllString(p, "$1")
 		}
 		p = strings.ReplaceAll(p, "**", "")
@@ -125,7 +140,11 @@ func postUnits(md string) []unit {
 				}
 				if len(out) < maxSentences {
 					l := strings.ToLower(prose(s))
-					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: markerMask(l)})
+					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: markerMask(l),
+						link: sentenceLink(s, links), quoted: quoted})
+					if last, _ := utf8.DecodeLastRuneInString(s); last == ':' || last == '：' {
+						colon, colonParas = len(out)-1, 0
+					}
 				}
 				prev = s
 			}
@@ -145,10 +164,19 @@ func postUnits(md string) []unit {
 				code = append(code, lines[i])
 			}
 			c := strings.TrimSpace(strings.Join(code, "\n"))
-			// The block belongs to the sentence that introduces it.
-			if n := len(out); n > 0 && c != "" && len(c) <= maxCode && out[n-1].code == "" && prevProse {
-				out[n-1].code = c
+			// The block belongs to the sentence that introduces it: the
+			// one right before it, or one that ends with a colon a
+			// heading or a paragraph before it ("Run this:", a note,
+			// then the command).
+			if n := len(out); n > 0 && c != "" && len(c) <= maxCode {
+				switch {
+				case colon >= 0 && colon < n && out[colon].code == "" && colonParas <= 1 && (colon == n-1 || !out[n-1].listed):
+					out[colon].code = c
+				case out[n-1].code == "" && prevProse:
+					out[n-1].code = c
+				}
 			}
+			colon = -1
 			listed = false
 			prevProse = false
 			continue
@@ -163,6 +191,26 @@ func postUnits(md string) []unit {
 			prevProse = false
 			heading = strings.ToLower(strings.TrimSpace(strings.TrimLeft(t, "#")))
 			listed = false
+			continue
+		case strings.HasPrefix(t, ">") && keepQuote != nil:
+			flush()
+			var q []string
+			for ; i < len(lines); i++ {
+				qt := strings.TrimSpace(lines[i])
+				if !strings.HasPrefix(qt, ">") {
+					i--
+					break
+				}
+				q = append(q, strings.TrimSpace(strings.TrimLeft(qt, ">")))
+			}
+			if text := strings.TrimSpace(strings.Join(q, " ")); text != "" && keepQuote(text) {
+				quoted = true
+				para = append(para, text)
+				flush()
+				quoted = false
+			}
+			colonParas++
+			prevProse = false
 			continue
 		case strings.HasPrefix(t, ">"), strings.HasPrefix(t, "|"):
 			flush()
@@ -186,6 +234,24 @@ func postUnits(md string) []unit {
 	flush()
 	return out
 }
+
+// sentenceLink is the target of the first Markdown link whose text the
+// sentence holds, or the first web address written out in it.
+func sentenceLink(s string, links [][]string) string {
+	for _, m := range links {
+		if len(m[1]) >= 3 && strings.Contains(s, m[1]) && strings.HasPrefix(m[2], "http") {
+			return m[2]
+		}
+	}
+	if i := strings.Index(s, "http"); i >= 0 {
+		if m := reWebURL.FindString(s[i:]); m != "" && strings.HasPrefix(s[i:], m) {
+			return strings.TrimRight(m, ".,;:)")
+		}
+	}
+	return ""
+}
+
+var reWebURL = regexp.MustCompile(`^https?://[^\s<>"'` + "`" + `]+`)
 
 // listItem returns the text of a list item line without its marker.
 func listItem(t string) (string, bool) {
@@ -437,8 +503,17 @@ func mine(ev *store.PageEvidence) []Finding {
 	}
 	var out []Finding
 	for _, th := range threads {
-		for _, p := range th {
-			p.units = postUnits(p.body)
+		for pi, p := range th {
+			if p.assoc == "" && p.author != "" && repoOwner(p.issue.Repository) == p.author {
+				// The repository's owner is its maintainer, whatever
+				// the association the import kept.
+				p.assoc = "OWNER"
+			}
+			var keep func(string) bool
+			if !p.isBody && strings.Contains(p.body, ">") {
+				keep = func(q string) bool { return !quotesThread(th[:pi], q) && !firstPerson(q) }
+			}
+			p.units = postUnitsQ(p.body, keep)
 			p.success, p.failed = postOutcome(p.units)
 		}
 		for pi, p := range th {
@@ -453,13 +528,36 @@ func mine(ev *store.PageEvidence) []Finding {
 			var postFs []Finding
 			var postIdx []int
 			ann := announcement(p)
+			// A maintainer's own issue that tells how to get past an
+			// error is a how-to, not a report: its steps are advice.
+			asBody := p.isBody && role != "maintainer"
+			selfFix, relAt := -1, -1
+			leadUsed := map[string]bool{}
 			for ui, u := range p.units {
-				k, version, ok := sentenceRole(p.units, ui, p.isBody)
+				k, version, ok := sentenceRole(p.units, ui, asBody)
+				if ok && asBody != p.isBody && k != KindFix && k != KindWorkaround {
+					// A maintainer's issue may still be a report: its
+					// causes need what a report's causes need.
+					k, version, ok = sentenceRole(p.units, ui, p.isBody)
+				}
 				if !ok && ann.ok && releaseItem(p.units, ui, ann.at) {
 					k, version, ok = KindFix, ann.version, true
 				}
 				if !ok && !p.isBody {
 					k, ok = adviceItem(p.units, ui)
+				}
+				if !ok && !p.isBody {
+					if v, rel := releaseLink(u); rel {
+						k, version, ok = KindFix, v, true
+						relAt = ui
+					}
+				}
+				if !ok && !p.isBody && (role == "reporter" && selfAnswer(th, pi, ui) || role != "maintainer" && selfResolved(u)) {
+					k, ok = KindFix, true
+					selfFix = ui
+				}
+				if !ok && !p.isBody && role == "maintainer" && (published(u) || patch(u)) {
+					k, ok = KindFix, true
 				}
 				if !ok {
 					continue
@@ -469,16 +567,44 @@ func mine(ev *store.PageEvidence) []Finding {
 				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
 					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react, seq: ui}
-				if needsContext(u) {
+				if (k == KindFix || k == KindWorkaround) && u.link != "" && !strings.Contains(f.Text, u.link) {
+					// "Follow [this guide]" is worth its link.
+					f.Link = u.link
+				}
+				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
 				}
+				if lead := listLead(p.units, ui); f.Context == "" && lead != "" && !leadUsed[lead] && (k == KindFix || k == KindWorkaround) {
+					// "To resolve this:" before a list of steps says what
+					// the steps are for; the first step shows it.
+					f.Context = lead
+					leadUsed[lead] = true
+				}
 				if ui+1 < len(p.units) {
-					f.nextOK = succeeded(p.units[ui+1].l, p.units[ui+1].mask)
+					nx := p.units[ui+1]
+					f.nextOK = succeeded(nx.l, nx.mask)
+					if f.Code == "" && nx.code != "" && (selfFix == ui || relAt == ui) && !question(nx.text) && nx.mask&bFailure == 0 {
+						// "Found the solution." or a release's link, then
+						// what it is.
+						f.Text += " " + nx.text
+						f.Code = nx.code
+					} else if relAt == ui && !question(nx.text) && nx.mask&bFailure == 0 && nx.code == "" &&
+						hasAny(nx.l, "try", "upgrad", "updat", "install", "new version", "latest", "试", "升级", "更新", "新版") {
+						// A release's link, then "try the new version".
+						f.Text += " " + nx.text
+					}
 				}
 				if k == KindFix || k == KindWorkaround {
 					f.Confirm = confirmation(th, pi, f)
 					if ann.ok && ui >= ann.at && ann.version != "" {
 						f.Confirm = max(f.Confirm, ConfirmReleased)
+					}
+					if relAt == ui {
+						f.Confirm = max(f.Confirm, ConfirmReleased)
+					}
+					if selfFix == ui && role == "reporter" {
+						// The reporter found the way out themselves.
+						f.Confirm = max(f.Confirm, ConfirmReporter)
 					}
 				}
 				postFs = append(postFs, f)
@@ -614,6 +740,9 @@ func mergeSteps(us []unit, fs []Finding, idx []int) []Finding {
 			if f.Version == "" {
 				f.Version = g.Version
 			}
+			if f.Link == "" {
+				f.Link = g.Link
+			}
 			if g.Kind == KindFix {
 				f.Kind = KindFix
 			}
@@ -729,4 +858,161 @@ func adviceItem(us []unit, i int) (Kind, bool) {
 		return KindWorkaround, true
 	}
 	return KindFix, true
+}
+
+// repoOwner is the owner part of "owner/name".
+func repoOwner(repo string) string {
+	if i := strings.IndexByte(repo, '/'); i > 0 {
+		return repo[:i]
+	}
+	return ""
+}
+
+// quotesThread reports whether a quoted passage copies an earlier post of
+// the thread (a reply quote) rather than a page from outside it.
+func quotesThread(earlier []*post, q string) bool {
+	nq := squash(q)
+	if len(nq) > 40 {
+		nq = nq[:40]
+	}
+	if len(nq) < 8 {
+		return true
+	}
+	for _, p := range earlier {
+		if strings.Contains(squash(p.body), nq) {
+			return true
+		}
+	}
+	return false
+}
+
+// squash is s lower-case with everything but letters and digits dropped.
+func squash(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// reReleaseURL matches a link to a tagged release page.
+var reReleaseURL = regexp.MustCompile(`^https?://\S+/releases/(?:tag/)?(v?\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z.\-]+)?)/?$`)
+
+// releaseLink reports a sentence that is only the link to a tagged release
+// (a maintainer's answer "https://…/releases/tag/v1.2.3"), and its version.
+func releaseLink(u unit) (string, bool) {
+	if !strings.Contains(u.text, "/releases/") {
+		return "", false
+	}
+	m := reReleaseURL.FindStringSubmatch(strings.TrimRight(u.text, " ."))
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// selfResolved reports a sentence in which the writer says they found
+// what was wrong on their side ("Never mind, I forgot to install X",
+// "Found `opt.Name`, sorry for the noise", "I found the solution:"),
+// naming something concrete or followed by it in code.
+func selfResolved(u unit) bool {
+	if question(u.text) || u.mask&bFailure != 0 || countWords(u.text) < 3 || len(u.text) > maxSentenceLen {
+		return false
+	}
+	l := u.l
+	if !(hasAny(l, "nevermind", "never mind", "forgot to", "forget to", "forgotten to", "my bad", "my mistake", "i missed", "i overlooked",
+		"found the solution", "found a solution", "found the fix", "found the problem", "found the issue", "found the cause") ||
+		strings.HasPrefix(l, "found ")) {
+		return false
+	}
+	return concrete(u.text) || u.code != "" || u.mask&bObjectNoun != 0 || hasAny(l, "found the solution", "found a solution", "found the fix")
+}
+
+// listLead is the lead-in of the list the unit i is an item of: the
+// sentence before the list when it ends with a colon and holds no code
+// ("To resolve this:"), "" for none.
+func listLead(us []unit, i int) string {
+	if !us[i].listed {
+		return ""
+	}
+	j := i - 1
+	for j >= 0 && us[j].listed {
+		j--
+	}
+	if j < 0 || us[j].code != "" || us[j].quoted || len(us[j].text) > 120 {
+		return ""
+	}
+	last, _ := utf8.DecodeLastRuneInString(us[j].text)
+	if last != ':' && last != '：' || us[j].mask&bFailure != 0 || question(us[j].text) ||
+		!hasAny(us[j].l, adviceLeads...) && !hasAny(us[j].l, "resolv", "solv", "improve", "change", "what's new") {
+		// "A few questions to help me debug:" leads to no advice.
+		return ""
+	}
+	return us[j].text
+}
+
+// reFirstPerson finds the writer speaking of themselves: a quote that
+// does is a reply to a person, not documentation.
+var reQuoteFirstPerson = regexp.MustCompile(`(?i)\b(?:i|i'm|i've|i'd|me|my|we|we're|we've|our|us)\b|我|私|僕`)
+
+func firstPerson(s string) bool { return reQuoteFirstPerson.MatchString(s) }
+
+// selfAnswer reports the reporter's own last word in a thread that closed
+// as completed right after it, when that word is one short statement
+// naming something in code ("`RetryPolicy` has to be set"): the reporter
+// found the answer and closed the issue.
+func selfAnswer(th []*post, pi, ui int) bool {
+	p := th[pi]
+	is := p.issue
+	if pi != len(th)-1 || len(p.units) > 2 || is.State != "closed" || is.StateReason == "not_planned" || is.StateReason == "duplicate" ||
+		is.ClosedAt == nil || is.ClosedAt.Before(p.at) || is.ClosedAt.Sub(p.at) > closeWindow {
+		return false
+	}
+	u := p.units[ui]
+	if question(u.text) || u.mask&(bFailure|bHousekeeping) != 0 || hasPrefixAny(u.l, storyStarts...) || countWords(u.text) < 3 ||
+		len(u.text) > maxSentenceLen || infoRequest(u.l) {
+		return false
+	}
+	return strings.Count(u.text, "`") >= 2 || u.code != ""
+}
+
+// published reports a maintainer saying they published a new build ("I
+// just pushed a new image built for amd64", "I released 2.1.1 with the
+// fix"): what the reader needs is that build.
+func published(u unit) bool {
+	if question(u.text) || u.mask&(bFailure|bHedge) != 0 || fragment(u) {
+		return false
+	}
+	l := u.l
+	if !hasPrefixAny(dropGreeting(l), "i just ", "i ", "we just ", "we ", "i've just ", "i have just ", "we've just ", "we have just ", "just ") {
+		return false
+	}
+	return hasAny(l, "pushed", "published", "released", "uploaded", "deployed", "rebuilt", "built") &&
+		hasAny(l, "image", "version", "release", "build", "package", "tag", "binary", "binaries", "fix")
+}
+
+// patch reports a maintainer's lead-in to a diff ("Updated:", "Changed
+// the config:"): the change they made is the fix.
+func patch(u unit) bool {
+	c := u.code
+	if c == "" || question(u.text) || u.mask&bFailure != 0 {
+		return false
+	}
+	if !(strings.HasPrefix(c, "diff ") || strings.HasPrefix(c, "--- ") || strings.Contains(c, "\n@@ ")) {
+		return false
+	}
+	return strings.Contains(c, "\n+")
+}
+
+// chatter reports a sentence that says nothing about the error: a me-too,
+// a story, thanks, an apology or housekeeping. It is never shown as the
+// context of a cause or fix.
+func chatter(s string) bool {
+	l := strings.ToLower(prose(s))
+	if hasPrefixAny(dropGreeting(l), storyStarts...) || hasAny(l, "apolog", "sorry", "thanks", "thank you", "late reply", "too.", "as well.") {
+		return true
+	}
+	return markerMask(l)&bHousekeeping != 0
 }

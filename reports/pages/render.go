@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
 	"sort"
@@ -318,6 +319,12 @@ func quoteFinding(f Finding) string {
 	q := "\"" + quoteMD(f.Text) + "\""
 	if f.Context != "" {
 		q = "\"" + quoteMD(f.Context) + " " + quoteMD(f.Text) + "\""
+	}
+	if su := safeURL(f.Link); su != "" {
+		// The page a linked word pointed to ("follow [this guide]").
+		if pu, err := url.Parse(su); err == nil && pu.Host != "" {
+			q += " — " + link(pu.Host, su)
+		}
 	}
 	return q
 }

@@ -48,9 +48,10 @@ var (
 		"by installing", "by switching", "by disabling", "by enabling", "by updating", "by deleting", "by passing",
 		"by clearing", "by reinstalling", "by restarting", "by pinning", "by exporting", "by editing", "by renaming",
 		"what worked", "what fixed", "what helped", "i have to use", "i need to", "i needed to", "need to use", "need to set", "the only way", "i was able to", "i managed to", "we were able to",
+		"it's recommended", "it is recommended", "you'll want to", "you will want to", "you want it", "recommended that you", "is recommended to", "resolved by", "solved by",
 		// other languages
 		"可以试", "可以把", "可以通过", "可以在", "可以用", "可以设置", "可以改", "即可", "就行", "就可以", "指定", "添加",
-		"降级", "试试", "试一下", "尝试", "切换", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "解决方法", "解决办法", "解决方案", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
+		"降级", "试试", "试一下", "尝试", "切换", "降低", "提升", "增加", "减少", "清空", "重启", "新开", "删除", "换成", "解决方法", "解决办法", "解决方案", "修复方案", "修复方法", "去除", "移除", "办法是", "改为", "改成", "设置", "修改", "升级到", "降级到",
 		"回避", "対処", "設定", "変更", "してください", "すると", "ことで",
 		"puedes", "prueba", "una opción", "necesitas", "solución", "la solucion", "podés", "intenta", "você pode", "tente", "solução",
 		"vous pouvez", "essayez", "la solution est", "sie können", "lösung", "можно", "попробуйте", "решение"}
@@ -72,8 +73,8 @@ var (
 		"fixed it", "fixed the", "fixed for me", "fixes it", "fixes the", "fixed this", "solved", "resolved it", "resolved the",
 		"resolves it", "resolves the", "resolved for me", "did the trick", "that did it", "it helped", "helped me", "no longer",
 		"can confirm", "succeeded", "no error is", "no errors are", "no error was", "without errors", "without any error",
-		"all good", "is gone", "went away", "goes away", "now it works", "it works", "that works", "this works",
-		"解决了", "已解决", "已无", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
+		"all good", "is gone", "went away", "goes away", "problem disappeared", "error disappeared", "issue disappeared", "now it works", "it works", "that works", "this works",
+		"解决了", "已解决", "已无", "恢复正常", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
 		"fonctionne", "помогло", "работает", "заработало"}
 	failureMarkers = []string{"still", "didn't help", "did not help", "doesn't help", "does not help", "didn't work",
@@ -85,7 +86,7 @@ var (
 		"cannot", "unable to", "fails", "failed", "failing", "persists", "tried", "even after", "even with", "even when",
 		"keeps", "keep getting", "not fixed", "not solved", "not resolved", "no longer works", "stopped working",
 		"broke", "broken", "neither", "nor ", "not help", "not work", "but when", "but if", "but not", "but it", "but the",
-		"but now", "but after", "but then", "does not exist", "doesn't exist",
+		"but now", "but after", "but then", "does not exist", "doesn't exist", "you get this error", "you get the error", "you'll get", "you will get",
 		"但是", "还是", "仍然", "不到", "不上", "不了", "依然", "没用", "无效", "不行", "失败", "不起作用", "まだ", "解決しません", "直りません", "できません", "失敗",
 		"sigue", "todavía", "no funciona", "no funcionó", "sin éxito", "ainda", "não funciona", "toujours", "immer noch",
 		"не помогло", "всё ещё", "все еще", "не работает"}
@@ -103,7 +104,7 @@ var (
 		"investigate", "investigating", "thanks for", "thank you", "let me know", "let us know", "feel free", "any update", "triage",
 		"assign", "will be fixed", "we'll fix", "we will fix", "working on", "on our radar", "in the backlog",
 		"a fix is coming", "fix is in progress", "is being", "opened an issue", "filed an issue", "raised an issue",
-		"created an issue", "reported this", "this issue", "this thread", "this bug report", "关闭", "重新打开", "重复",
+		"created an issue", "reported this", "this thread", "this bug report", "关闭", "重新打开", "重复",
 		"跟进", "追踪", "クローズ"}
 	causeMarkers = []string{"because", "caused by", "root cause", "the cause", "due to", "the problem is",
 		"the issue is", "the problem was", "the issue was", "the bug is", "the reason", "happens when", "happens if",
@@ -124,7 +125,7 @@ var (
 		"folder", "directory", "account", "group", "environment", "dns", "firewall", "header", "scope", "scopes",
 		"registry", "cache", "credential", "credentials", "password", "url", "endpoint", "host", "model", "plugin",
 		"extension", "package", "dependency", "library", "module", "driver", "image", "container", "memory", "ram",
-		"swap", "limit", "timeout", "provider", "session", "server", "service", "api key", "branch", "remote"}
+		"swap", "limit", "timeout", "provider", "session", "server", "service", "api", "api key", "branch", "remote"}
 	fixedWords = []string{"已修复", "修复了", "修复并合并", "已合入", "已经修复", "已更新", "修正しました", "修正済み", "corregido", "solucionado en",
 		"corrigé", "behoben", "исправлено"}
 	strongCause = []string{"root cause", "caused by", "the cause", "turned out", "turns out", "the problem is that",
@@ -247,7 +248,7 @@ func concrete(s string) bool {
 		reCommand.MatchString(s) ||
 		(hasDigit || strings.Contains(s, "localhost")) && reAddress.MatchString(s) ||
 		strings.Contains(s, "/") && reSlashCmd.MatchString(s) ||
-		strings.ContainsAny(s, "\"'“") && quotedToken(s) ||
+		strings.ContainsAny(s, "\"'“") && (quotedToken(s) || quotedLabel(s)) ||
 		strings.Contains(strings.ToLower(s), "latest version") || strings.Contains(strings.ToLower(s), "latest release") ||
 		false
 }
@@ -393,8 +394,21 @@ func postOutcome(us []unit) (ok, failed bool) {
 }
 
 // imperative reports whether a lower-case sentence starts with an action
-// verb, after an optional lead such as "Workaround:" or "Alternatively,".
+// verb, after an optional lead such as "Workaround:" or "Alternatively,",
+// or after a condition ("If you want to run it as a user, add ...").
 func imperative(l string) bool {
+	if strings.HasPrefix(l, "to ") {
+		// "To reproduce, run ..." tells how to see the error.
+		if v, _ := firstWord(l[3:]); purposeDiag[v] {
+			return false
+		}
+	}
+	if strings.HasPrefix(l, "if you ") || strings.HasPrefix(l, "if your ") || strings.HasPrefix(l, "to ") {
+		if i := strings.Index(l, ", "); i > 0 && i < 160 {
+			return imperative(l[i+2:])
+		}
+		return false
+	}
 	for i := 0; i < 3; i++ {
 		w, rest := firstWord(l)
 		if w == "" {
@@ -441,6 +455,9 @@ func needsContext(u unit) bool {
 func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	u := us[i]
 	s := u.text
+	if !isBody && docPointer(u) {
+		return KindFix, "", true
+	}
 	if question(s) || fragment(u) {
 		return 0, "", false
 	}
@@ -450,8 +467,14 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		l = strings.ToLower(p)
 		m = markerMask(l)
 	}
+	l = dropGreeting(l)
+	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
+		m &^= bFailure
+	}
 	has := func(bit uint32) bool { return m&bit != 0 }
-	ok := succeeded(l, m)
+	// "Restarting the session works" says an action worked.
+	gw := m&bFailure == 0 && !question(s) && gerundWorks(l)
+	ok := succeeded(l, m) || gw
 	// Releases that fix it come first: a maintainer's "thanks, this is
 	// fixed in v1.2 (#123)" is no housekeeping.
 	if !isBody && !has(bFailure) && !has(bHedge) {
@@ -485,7 +508,9 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		return 0, "", false
 	}
 	h := u.heading
-	if isBody && hasAny(h, skipHeadings...) && !hasAny(h, fixHeadings...) && !hasAny(h, causeHeadings...) {
+	if isBody && hasAny(h, skipHeadings...) && !hasAny(h, fixHeadings...) && !hasAny(h, causeHeadings...) && !(ok && has(bModal|bFirstPerson)) {
+		// Under "Steps to reproduce" a sentence is how it failed,
+		// unless it says an action made the error go away.
 		return 0, "", false
 	}
 	// A cause stated as such is a cause even when it names an action.
@@ -498,7 +523,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	// expressions, so it is asked only of sentences with an action or a
 	// cause marker.
 	obj := func() bool {
-		return concrete(s) || u.code != "" || imperative(l) && ok || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://")) ||
+		return concrete(s) || u.code != "" || imperative(l) && ok || gw && has(bObjectNoun) || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://") || u.link != "") ||
 			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
 			// CJK threads name fewer things in Latin letters: an action
 			// that the same sentence says worked is enough.
@@ -514,7 +539,10 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			nm = markerMask(nl)
 		}
 		nextOK = succeeded(nl, nm)
-		nextFailed = nm&bFailure != 0 && !nextOK
+		// "I tried an older one and it works" reports a success too: a
+		// sentence that says both does not undo the one before.
+		// "If it still fails, send the log" supposes; it reports nothing.
+		nextFailed = nm&bFailure != 0 && !nextOK && nm&bSuccess == 0 && !conditional(nl)
 	}
 	failed := has(bFailure) || nextFailed
 
@@ -538,7 +566,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 			// A report's own steps are how it failed; only what the
 			// reporter marks as a way out is advice.
 			act = (hasAny(h, fixHeadings...) && !hasAny(h, propHeadings...)) || ok || has(bFirstPerson) && nextOK ||
-				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the fix is", "the only way", "i was able to", "i managed to", "回避", "临时", "解决")
+				hasAny(l, "workaround", "work around", "worked for me", "fixed it by", "what worked", "solution", "for now", "the fix is", "the only way", "i was able to", "i managed to", "resolved by", "solved by", "回避", "临时", "解决")
 		}
 		if act && obj() {
 			if hasPrefixAny(l, preventStarts...) && !isBody {
@@ -620,6 +648,11 @@ func diagnostic(l, s string) bool {
 	case "check", "verify", "confirm", "see", "look", "inspect", "test", "print", "show", "list":
 		return true
 	}
+	if hasAny(l, "double-check", "double check", "recommend checking", "suggest checking", "try checking", "recommend verifying") {
+		// "I'd recommend double-checking your JSON files" asks for a
+		// check, it names no change.
+		return true
+	}
 	if hasAny(l, "check if", "check whether", "check that", "check what", "check which", "to check", "to verify",
 		"to see if", "to see whether", "to see what", "to see which", "to confirm") {
 		return true
@@ -629,9 +662,180 @@ func diagnostic(l, s string) bool {
 		return true
 	}
 	if strings.Contains(l, "version") || strings.Contains(l, "-v") {
-		if loc := reVersionQuery.FindAllStringIndex(s, -1); loc != nil && !hasAny(l, "install", "upgrad", "updat", "downgrad", "set ", "add ", "remove", "switch", "pin") {
+		if versionQuery(s) && !hasAny(l, "install", "upgrad", "updat", "downgrad", "set ", "add ", "remove", "switch", "pin") {
 			return true
 		}
 	}
 	return false
+}
+
+// purposeDiag are the verbs of a purpose that finds out rather than fixes.
+var purposeDiag = words(`reproduce repro see check verify test debug confirm find diagnose investigate narrow trigger get`)
+
+// docVerbs are the verbs that point a reader to a page.
+var docVerbs = words(`see refer read follow consult visit`)
+
+// docPointer reports a sentence that sends the reader to a page outside
+// the thread, with its link: "See https://…#client_max_body_size", "Could
+// you follow [this guide] and try again?", "Please refer to [Using SSH over
+// the HTTPS port]". A link to another issue or pull request is
+// housekeeping, not documentation.
+func docPointer(u unit) bool {
+	if u.link == "" || u.mask&(bFailure|bHousekeeping) != 0 || len(u.text) > maxSentenceLen ||
+		hasAny(u.link, "/issues/", "/pull/", "/discussions/", "gist.github", "pastebin", "imgur", "user-attachments", "/assets/") ||
+		hasAny(u.l, " log", "screenshot", "trace", "recording", "video", "output", "attached") {
+		// A link to another issue is housekeeping; one to a paste,
+		// an image or a log shows the error, it does not fix it.
+		return false
+	}
+	l := strings.TrimRight(u.l, "?.!: ")
+	for {
+		w, rest := firstWord(l)
+		switch {
+		case strings.HasPrefix(l, "@"):
+			// A mention of whom the answer is for.
+			if i := strings.IndexByte(l, ' '); i > 0 {
+				l = strings.TrimSpace(l[i:])
+				continue
+			}
+			return false
+		case w == "please" || w == "just" || w == "also" || w == "maybe" || w == "hi" || w == "hello":
+			l = strings.TrimLeft(rest, " ,")
+			continue
+		case w == "could" || w == "can" || w == "would":
+			if !strings.HasPrefix(rest, "you ") {
+				return false
+			}
+			l = strings.TrimPrefix(rest, "you ")
+			continue
+		case w == "you":
+			if v, r := firstWord(rest); v == "can" || v == "may" || v == "should" || v == "might" {
+				l = r
+				continue
+			}
+			return false
+		}
+		if w == "take" || w == "have" {
+			if strings.HasPrefix(rest, "a look") {
+				return true
+			}
+			return false
+		}
+		return docVerbs[w] && strings.Count(u.text, "(") == strings.Count(u.text, ")")
+	}
+}
+
+// quotedLabel reports a quoted name of a menu item, button or setting of a
+// few capitalised words: "Git Bash Here", "Run as Administrator".
+func quotedLabel(s string) bool {
+	for _, q := range [][2]string{{`"`, `"`}, {"“", "”"}} {
+		rest := s
+		for {
+			i := strings.Index(rest, q[0])
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(q[0]):]
+			end := strings.Index(rest, q[1])
+			if end < 0 {
+				break
+			}
+			ws := strings.Fields(rest[:end])
+			rest = rest[end+len(q[1]):]
+			if len(ws) < 2 || len(ws) > 4 {
+				continue
+			}
+			caps := 0
+			for _, w := range ws {
+				if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+					caps++
+				}
+			}
+			if caps*2 > len(ws) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dropGreeting is l without a greeting that opens it ("hi @ann, ",
+// "hello there, "): what follows is what the sentence says.
+func dropGreeting(l string) string {
+	for _, m := range []string{"never mind, ", "nevermind, ", "never mind ", "nevermind "} {
+		if strings.HasPrefix(l, m) {
+			return l[len(m):]
+		}
+	}
+	w, rest := firstWord(l)
+	if w != "hi" && w != "hello" && w != "hey" {
+		return l
+	}
+	if i := strings.Index(l, ", "); i > 0 && i < 40 {
+		return l[i+2:]
+	}
+	_ = rest
+	return l
+}
+
+// versionQuery reports a command that only prints a version: a -v or
+// --version flag, or "version" as a subcommand in code ("`widget
+// version`"); "the desktop version" in prose is no command.
+func versionQuery(s string) bool {
+	for _, loc := range reVersionQuery.FindAllStringIndex(s, -1) {
+		m := s[loc[0]:loc[1]]
+		if strings.HasSuffix(m, "-v") || strings.HasSuffix(m, "-version") || strings.Count(s[:loc[0]], "`")%2 == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// conditional reports a sentence that opens with a condition ("if it
+// still fails, ...", "si sigue ...", "如果还是不行"): a supposition, not a
+// report.
+func conditional(l string) bool {
+	w, _ := firstWord(l)
+	switch w {
+	case "if", "si", "se", "falls", "wenn", "если", "should", "in":
+		return w != "in" || strings.HasPrefix(l, "in case")
+	}
+	return strings.HasPrefix(l, "如果") || strings.HasPrefix(l, "もし")
+}
+
+// actionGerunds are actions named as doings ("restarting the session").
+var actionGerunds = words(`restarting reinstalling rebooting reloading resetting recreating regenerating downgrading upgrading
+	updating setting adding using running removing changing installing switching disabling enabling deleting clearing
+	pinning passing renaming moving raising lowering increasing decreasing reverting uninstalling logging signing`)
+
+// gerundWorks reports "<doing X> works": an action named as a doing, then,
+// within a few words, that it works or helps ("only restarting the session
+// works", "clearing the cache helped").
+func gerundWorks(l string) bool {
+	ws := strings.Fields(l)
+	for i, w := range ws {
+		if !actionGerunds[strings.Trim(w, ",.;:()\"'`")] {
+			continue
+		}
+		for j := i + 1; j < len(ws) && j <= i+6; j++ {
+			switch strings.Trim(ws[j], ",.;:!()") {
+			case "works", "worked", "helps", "helped", "fixes", "fixed", "solves", "solved", "resolves", "resolved":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// endsInSuccess reports a sentence whose last clause, after "but", says
+// something worked with no failure of its own: "It failed on 2.1, but
+// after I rolled back to 2.0 the problem disappeared" tells how it ended.
+func endsInSuccess(l string) bool {
+	i := strings.LastIndex(l, "but ")
+	if i <= 0 || (i > 0 && isWordRune(rune(l[i-1]))) {
+		return false
+	}
+	tail := l[i+4:]
+	tm := markerMask(tail)
+	return tm&bSuccess != 0 && tm&bFailure == 0 && succeeded(tail, tm)
 }

@@ -162,6 +162,13 @@ func TestSentenceRoles(t *testing.T) {
 		{"Then run `widget build` again.", false, 0, "", false},
 		{"Please try again later or switch to the `mirror` endpoint.", false, KindFix, "", true},
 		{"This is not related to `widget` itself, because the proxy drops the header.", false, 0, "", false},
+		{"To reproduce, run `widget build` in an empty folder.", false, 0, "", false},
+		{"I'd recommend double-checking any JSON files you pass to `widget` for a missing brace.", false, 0, "", false},
+		{"Run `widget version` to see which build you have.", false, 0, "", false},
+		// "the desktop version" is no version query; a purpose clause
+		// before an imperative keeps it one.
+		{"It's recommended that you download the desktop version of the app.", false, KindFix, "", true},
+		{"To use it without sudo, add your user to the `widget` group.", false, KindFix, "", true},
 		// Items listed under a lead-in that announces advice are advice.
 		{"The upstream service limits you here.\n\nShort-term options:\n\n- retry at a quieter hour or send fewer requests at once", false, KindWorkaround, "", true},
 		{"我们的建议：\n\n- 换一个时间段再试，或者减少并发", false, KindFix, "", true},

@@ -70,7 +70,10 @@ var codeMeaning = map[string]string{
 }
 
 var (
-	reTitlePrefix = regexp.MustCompile(`(?i)^(?:[\[\]{(\x60'"\s]+|(?:error|fatal|api error|error message|error code|err|exception|uncaught|warning)\s*[:!-]\s*)+`)
+	reTitlePrefix = regexp.MustCompile(`(?i)^(?:[\[\]{(\x60'"\s]+|(?:error|fatal|api error|error message|error code|err|exception|uncaught|warning|hint|note|tip)\s*[:!-]\s*)+`)
+	// reMeans matches an explanation ("Exit code 137 typically means the
+	// process ran out of memory"): the code, then what it means.
+	reMeans       = regexp.MustCompile(`(?i)^(.{3,60}?)\s+(?:[a-z]+ly\s+)?means\s+(?:that\s+)?(.{8,})$`)
 	reBareCode    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$|^E[A-Z0-9]{3,}$`)
 	reFailedVerb  = regexp.MustCompile(`(?i)\b(?:fail(?:s|ed|ing)?|cannot|can't|could not|unable|not found|not allowed|refused|denied|invalid|does not|doesn't|exceeded|expired|timed out|error|unsupported|not supported|must|too)\b`)
 	reListMarker  = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
@@ -131,6 +134,10 @@ func searchTitle(c *store.PageCluster) string {
 		msg = sig
 	}
 	msg = stripPrefixes(msg)
+	if m := reMeans.FindStringSubmatch(msg); m != nil && !strings.ContainsAny(m[1], ".;") {
+		// "X means Y" explains an error: the title is "X: Y".
+		msg = m[1] + ": " + m[2]
+	}
 	msg = dropVariable(clause(msg), sig)
 	if msg == "" {
 		return ""

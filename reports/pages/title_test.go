@@ -23,6 +23,9 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 		{"Command failed with ENAMETOOLONG: widget --prompt \"You are a very long…", "command failed with enametoolong: widget --prompt <str>", "Command failed with ENAMETOOLONG"},
 		{"Command failed with ENAMETOOLONG: widget -p --system-prompt \"You are a widget, ...\" --verbose --output-format stream-json…", "command failed with enametoolong: widget -p --system-prompt <str> --verbose", "Command failed with ENAMETOOLONG"},
 		{"Error: EPERM: operation not permitted, rename 'C:\\tmp\\a.txt' -> 'C:\\tmp\\b.txt'", "error: eperm: operation not permitted, rename <str> -> <str>", "File operation fails with EPERM: operation not permitted, rename"},
+		// A hint that explains a code names the code and its meaning.
+		{"Hint: Exit code 137 usually means the widget was killed because the host ran out of memory", "hint: exit code 137 usually means the widget was killed because the host ran out of memory",
+			"Exit code 137: the widget was killed because the host ran out of memory"},
 	} {
 		got := pageTitle(&store.PageCluster{Title: tc.title, Signature: tc.sig})
 		if got != tc.want {

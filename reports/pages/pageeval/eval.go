@@ -392,6 +392,16 @@ func Evaluate(ps []pages.ClusterAdvice, threads map[string]Thread, ls Labels) Me
 					shown[u.key] = true
 				}
 			}
+			// The sentence a bullet leans on is quoted with it: the
+			// reader sees it, so it is shown, though it does not make
+			// the bullet correct or wrong.
+			if it.Context != "" {
+				if cs, cw := match(units(it.IssueURL), it.Context); cw {
+					for _, u := range cs {
+						shown[u.key] = true
+					}
+				}
+			}
 			correct := want[l.Role] && whole
 			switch it.Section {
 			case "fix":

@@ -137,3 +137,32 @@ func TestReportTargetIsStrict(t *testing.T) {
 		})
 	}
 }
+
+// A bullet's context sentence is quoted with it, so it counts as shown;
+// it does not make a wrong bullet right.
+func TestContextCountsAsShown(t *testing.T) {
+	t.Parallel()
+	th := Thread{URL: "https://example.test/acme/widget/issues/2", Posts: []string{
+		"Widget fails with `E_SOCKET`.",
+		"To resolve this:\n\n- Raise the socket limit in `widget.toml`.",
+	}}
+	rowOf := func(part, text, label, confirm string) string {
+		return strings.Join([]string{th.URL, part, UnitHash(text), label, confirm}, "\t")
+	}
+	ls := labelsFor(t,
+		rowOf("c1", "To resolve this:", "fix", "maintainer"),
+		rowOf("c1", "- Raise the socket limit in `widget.toml`.", "fix", "maintainer"),
+	)
+	threads := map[string]Thread{th.URL: th}
+	item := pages.AdviceItem{Section: "fix", Text: "Raise the socket limit in `widget.toml`.", IssueURL: th.URL}
+	page := func(it pages.AdviceItem) []pages.ClusterAdvice {
+		return []pages.ClusterAdvice{{ClusterID: 1, Title: "Widget socket fails", Sources: []string{th.URL}, Items: []pages.AdviceItem{it}}}
+	}
+	if m := Evaluate(page(item), threads, ls); m.PagesMissingAny != 1 || m.FixCorrect != 1 {
+		t.Errorf("without context: missing %d correct %d, want 1 and 1", m.PagesMissingAny, m.FixCorrect)
+	}
+	item.Context = "To resolve this:"
+	if m := Evaluate(page(item), threads, ls); m.PagesMissingAny != 0 || m.ConfirmedShown != 2 || m.FixCorrect != 1 {
+		t.Errorf("with context: missing %d shown %d correct %d, want 0, 2, 1", m.PagesMissingAny, m.ConfirmedShown, m.FixCorrect)
+	}
+}
