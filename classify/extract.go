@@ -216,40 +216,67 @@ func CleanTitle(title string) string {
 
 // Extract finds the error texts in an issue's title and body, ranked with
 // the primary one first. It returns nil when the text reports no error.
+//
+// It runs in phases: the title, the structured parts of the body (error
+// URLs, JSON error fields, HTTP status lines), the body's lines, then the
+// ranking that keeps the best candidates (extractor.ranked), and last the
+// title as a probe of its own when it did not rank.
 func Extract(title, body string) []Candidate {
 	title, body = CleanText(title), CleanText(cutBytes(body, 64*1024))
-	var cands []Candidate
-	order := 0
-	// addScored adds a candidate; a nil fixed score means scoring the text.
-	addScored := func(raw, source string, bonus float64, fixed *float64) float64 {
-		raw = strings.TrimSpace(cutBytes(raw, MaxRawLen))
-		if raw == "" {
-			return 0
-		}
-		codes := FindCodes(raw)
-		own := scoreLine(raw, codes)
-		sc := own + bonus
-		if fixed != nil {
-			sc = *fixed
-		}
-		if weakOnly(raw, codes) {
-			// a class code alone ("invalid_request_error", "400") only
-			// qualifies the message next to it
-			sc -= 4
-		}
-		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order, own: own})
-		order++
-		return sc
-	}
-	add := func(raw, source string, bonus float64) float64 { return addScored(raw, source, bonus, nil) }
+	var x extractor
 	if t := CleanTitle(title); t != "" {
-		add(t, "title", 0.5)
+		x.add(t, "title", 0.5)
 		if seg := latinSegment(t); seg != "" {
-			add(seg, "title", 1)
-			cands[len(cands)-1].segment = true
+			x.add(seg, "title", 1)
+			x.cands[len(x.cands)-1].segment = true
 		}
 	}
 	body = cutBytes(body, 64*1024)
+	x.structured(body)
+	x.lines(splitSegments(body))
+	out, seen := x.ranked()
+	if len(out) == 0 {
+		return nil
+	}
+	return withTitle(out, seen, title)
+}
+
+// extractor collects an issue's candidates in the order found.
+type extractor struct {
+	cands []Candidate
+	order int
+}
+
+// addScored adds a candidate and returns its score; a nil fixed score
+// means scoring the text. It returns 0 for an empty text.
+func (x *extractor) addScored(raw, source string, bonus float64, fixed *float64) float64 {
+	raw = strings.TrimSpace(cutBytes(raw, MaxRawLen))
+	if raw == "" {
+		return 0
+	}
+	codes := FindCodes(raw)
+	own := scoreLine(raw, codes)
+	sc := own + bonus
+	if fixed != nil {
+		sc = *fixed
+	}
+	if weakOnly(raw, codes) {
+		// a class code alone ("invalid_request_error", "400") only
+		// qualifies the message next to it
+		sc -= 4
+	}
+	x.cands = append(x.cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: x.order, own: own})
+	x.order++
+	return sc
+}
+
+func (x *extractor) add(raw, source string, bonus float64) float64 {
+	return x.addScored(raw, source, bonus, nil)
+}
+
+// structured adds the error texts of a body's structured parts: OAuth-style
+// error URLs, JSON error fields and HTTP status lines.
+func (x *extractor) structured(body string) {
 	hasURLError := strings.Contains(body, "error=")
 	hasJSON := strings.Contains(body, "\":")
 	hasStatusLine := strings.Contains(body, "HTTP/")
@@ -259,7 +286,7 @@ func Extract(title, body string) []Candidate {
 		if m[2] != "" {
 			text += ": " + unescape(m[2])
 		}
-		add(text, "url", 2)
+		x.add(text, "url", 2)
 	}
 	errObj := hasJSON && strings.Contains(body, `"error"`)
 	for _, m := range ifMatches(hasJSON, jsonStrField, body, 16) {
@@ -267,32 +294,37 @@ func Extract(title, body string) []Candidate {
 		v = strings.ReplaceAll(v, `\n`, " ")
 		switch m[1] {
 		case "error", "error_description", "error_message", "errorMessage":
-			add(v, "json", 3)
+			x.add(v, "json", 3)
 		case "message", "detail", "reason":
 			// the message of an error object is an error by position
 			if errObj {
-				add(v, "json", 3)
+				x.add(v, "json", 3)
 			} else {
-				add(v, "json", 2)
+				x.add(v, "json", 2)
 			}
 		case "type", "code":
 			if isCodeToken(v) || strings.HasSuffix(v, "_error") {
-				add(v, "json", 1)
+				x.add(v, "json", 1)
 			}
 		}
 	}
 	for _, m := range ifMatches(hasJSON, jsonNumField, body, 4) {
 		if isStatusOrRPC(m[2]) {
-			add(m[1]+" "+m[2], "json", -1)
+			x.add(m[1]+" "+m[2], "json", -1)
 		}
 	}
 	for _, m := range ifMatchesString(hasStatusLine, statusLineRe, body, 2) {
-		add(m, "status", 1)
+		x.add(m, "status", 1)
 	}
-	segs := splitSegments(body)
+}
+
+// lines adds the body's lines that carry an error signal, the quoted
+// spans of long prose lines, the Latin run of lines in another script, and
+// a cause line together with the error line after it.
+func (x *extractor) lines(segs []segment) {
 	// the last candidate line: its index, text and own score
 	lastIdx, lastLine, lastOwn := -2, "", 0.0
-	for i := 0; i < len(segs) && order < 400; i++ {
+	for i := 0; i < len(segs) && x.order < 400; i++ {
 		s := segs[i]
 		line := strings.TrimSpace(s.text)
 		if !hasErrorSignal(line) || looksLikeNoise(line) {
@@ -313,18 +345,18 @@ func Extract(title, body string) []Candidate {
 		// Errors quoted inside long prose lines: the quoted span alone.
 		if !s.inCode && len(line) > 80 {
 			for _, q := range quotedSpans(line) {
-				add(q, "body", 0.5)
+				x.add(q, "body", 0.5)
 			}
 		}
 		// JSON lines: their fields were taken above, prefer those.
 		if strings.Count(line, "\":") >= 2 {
 			bonus -= 2
 		}
-		sc := add(line, source, bonus)
-		lineOwn := cands[len(cands)-1].own
+		sc := x.add(line, source, bonus)
+		lineOwn := x.cands[len(x.cands)-1].own
 		if seg := latinSegment(line); seg != "" {
-			add(seg, source, bonus+0.5)
-			cands[len(cands)-1].segment = true
+			x.add(seg, source, bonus+0.5)
+			x.cands[len(x.cands)-1].segment = true
 		}
 		// In a log the line before an error line often names its cause
 		// ("X: permission denied" before "fatal: could not read"): the two
@@ -332,13 +364,18 @@ func Extract(title, body string) []Candidate {
 		// messages, and rank just above the line alone.
 		if lastIdx == i-1 && lastOwn >= 1 && sameBlock(segs, i) {
 			two := sc + 0.5
-			if addScored(lastLine+"\n"+line, source, 0, &two) != 0 {
-				cands[len(cands)-1].own = lineOwn
+			if x.addScored(lastLine+"\n"+line, source, 0, &two) != 0 {
+				x.cands[len(x.cands)-1].own = lineOwn
 			}
 		}
 		lastIdx, lastLine, lastOwn = i, line, lineOwn
 	}
-	// Keep the best candidates, dropping duplicates of one template.
+}
+
+// ranked keeps the best candidates, at most MaxCandidates, dropping
+// duplicates of one template; it returns them with the templates seen.
+func (x *extractor) ranked() ([]Candidate, map[string]bool) {
+	cands := x.cands
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].Score != cands[j].Score {
 			return cands[i].Score > cands[j].Score
@@ -349,26 +386,7 @@ func Extract(title, body string) []Candidate {
 	out := cands[:0]
 	min := MinCandidateScore
 	if len(cands) > 0 && cands[0].Score < MinCandidateScore {
-		// Nothing scores as a clear error, but a line carries an error
-		// signal (a title-only report, a terse warning): take the best
-		// one that is not prose alone rather than lose the report.
-		for i := range cands {
-			if cands[i].Score < FallbackCandidateScore {
-				break
-			}
-			if cands[i].own >= FallbackCandidateScore && (cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw)) {
-				// keep it and the other technical lines as good as the
-				// fallback score, so that the issue has probes beyond one
-				keep := []Candidate{cands[i]}
-				for _, c := range cands[i+1:] {
-					if c.own >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
-						keep = append(keep, c)
-					}
-				}
-				cands, min = keep, FallbackCandidateScore
-				break
-			}
-		}
+		cands, min = fallback(cands)
 	}
 	for _, c := range cands {
 		if c.Score < min {
@@ -386,29 +404,55 @@ func Extract(title, body string) []Candidate {
 			break
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	// The title names the problem even when it scores low: keep it last,
-	// so that the issue can join a cluster through it (it never becomes
-	// the primary this way).
-	if t := CleanTitle(title); t != "" && len(strings.Fields(t)) >= 3 {
-		hasTitle := false
-		for _, c := range out {
-			hasTitle = hasTitle || c.Source == "title"
+	return out, seen
+}
+
+// fallback: nothing scores as a clear error, but a line carries an error
+// signal (a title-only report, a terse warning): take the best one that is
+// not prose alone rather than lose the report, with the other technical
+// lines as good as the fallback score, so that the issue has probes beyond
+// one. It returns the candidates to keep and the least score kept
+// (MinCandidateScore, keeping none, when no line qualifies).
+func fallback(cands []Candidate) ([]Candidate, float64) {
+	for i := range cands {
+		if cands[i].Score < FallbackCandidateScore {
+			break
 		}
-		if !hasTitle {
-			c := Candidate{Raw: redact.String(cutBytes(t, MaxRawLen)), Source: "title", Score: 0}
-			c.Codes = FindCodes(c.Raw)
-			c.Normalized = Normalize(c.Raw)
-			if c.Normalized != "" && !seen[c.Normalized] {
-				c.Fingerprint = Fingerprint(c.Normalized)
-				if len(out) == MaxCandidates {
-					out = out[:MaxCandidates-1]
+		if cands[i].own >= FallbackCandidateScore && (cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw)) {
+			keep := []Candidate{cands[i]}
+			for _, c := range cands[i+1:] {
+				if c.own >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
+					keep = append(keep, c)
 				}
-				out = append(out, c)
 			}
+			return keep, FallbackCandidateScore
 		}
+	}
+	return cands, MinCandidateScore
+}
+
+// withTitle: the title names the problem even when it scores low: it is
+// kept last, so that the issue can join a cluster through it (it never
+// becomes the primary this way).
+func withTitle(out []Candidate, seen map[string]bool, title string) []Candidate {
+	t := CleanTitle(title)
+	if t == "" || len(strings.Fields(t)) < 3 {
+		return out
+	}
+	for _, c := range out {
+		if c.Source == "title" {
+			return out
+		}
+	}
+	c := Candidate{Raw: redact.String(cutBytes(t, MaxRawLen)), Source: "title", Score: 0}
+	c.Codes = FindCodes(c.Raw)
+	c.Normalized = Normalize(c.Raw)
+	if c.Normalized != "" && !seen[c.Normalized] {
+		c.Fingerprint = Fingerprint(c.Normalized)
+		if len(out) == MaxCandidates {
+			out = out[:MaxCandidates-1]
+		}
+		out = append(out, c)
 	}
 	return out
 }
