@@ -324,12 +324,25 @@ func (x *extractor) structured(body string) {
 func (x *extractor) lines(segs []segment) {
 	// the last candidate line: its index, text and own score
 	lastIdx, lastLine, lastOwn := -2, "", 0.0
+	lead := -2 // the index of a lead-in line ("Error message:"), carried over blank lines
 	for i := 0; i < len(segs) && x.order < 400; i++ {
 		s := segs[i]
 		line := strings.TrimSpace(s.text)
+		if line == "" && lead == i-1 {
+			lead = i
+			continue
+		}
 		if !hasErrorSignal(line) || looksLikeNoise(line) {
 			continue
 		}
+		// A line that only announces the error ("Error message:", "Full
+		// error log:") names none: it is no candidate, and the line after
+		// it is the error by position.
+		if leadInLine(line) {
+			lead = i
+			continue
+		}
+		afterLead := lead == i-1
 		line = stripLogHeader(line)
 		if len(line) > 400 {
 			line = cutBytes(line, 400)
@@ -351,6 +364,9 @@ func (x *extractor) lines(segs []segment) {
 		// JSON lines: their fields were taken above, prefer those.
 		if strings.Count(line, "\":") >= 2 {
 			bonus -= 2
+		}
+		if afterLead {
+			bonus += leadInBonus
 		}
 		sc := x.add(line, source, bonus)
 		lineOwn := x.cands[len(x.cands)-1].own
@@ -457,6 +473,38 @@ func withTitle(out []Candidate, seen map[string]bool, title string) []Candidate 
 	return out
 }
 
+// leadInBonus is what a line gains from following a lead-in line.
+const leadInBonus = 1.5
+
+// leadInWords, with wrapperNouns and genericWords, are the words of a line
+// that only announces an error.
+var leadInWords = map[string]bool{
+	"log": true, "logs": true, "output": true, "trace": true, "stack": true, "traceback": true, "full": true,
+	"the": true, "following": true, "i": true, "get": true, "got": true, "getting": true, "this": true,
+	"here": true, "is": true, "console": true, "terminal": true, "shows": true, "and": true, "my": true,
+	"a": true, "an": true, "of": true, "in": true, "complete": true, "received": true,
+}
+
+// leadInLine reports whether a line only announces the error that follows
+// it: a colon at its end and, before it, at most six words all of which
+// only say that an error or its log is shown ("Error message:", "Here is
+// the full error log:").
+func leadInLine(line string) bool {
+	if !strings.HasSuffix(line, ":") {
+		return false
+	}
+	ws := strings.FieldsFunc(strings.ToLower(line), func(r rune) bool { return !unicode.IsLetter(r) })
+	if len(ws) == 0 || len(ws) > 6 {
+		return false
+	}
+	for _, w := range ws {
+		if !wrapperNouns[w] && !genericWords[w] && !leadInWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
 func unescape(s string) string {
 	if u, err := url.QueryUnescape(s); err == nil {
 		return u
@@ -477,6 +525,10 @@ var signalWords = []string{
 	"unknown", "-32", "错误", "失败", "报错", "异常", "エラー",
 	"warning", "deprecat", "blocked", "killed", "not recognized", "exit code", "exited", "exit status",
 	"non-zero", "not permitted",
+	// validation errors say what a value must be rather than that
+	// something failed
+	"must be", "must not", "must have", "must match", "should match", "required", "unsupported", "not supported",
+	"not allowed", "missing", "duplicate", "already exist",
 }
 
 var signalSet = newKeywordSet(signalWords)
@@ -493,6 +545,8 @@ var errorWords = []string{
 	"doesn't exist", "mismatch", "not match", "错误", "失败", "报错", "エラー",
 	"denied", "deprecated", "blocked", "killed", "not recognized", "warning", "exit code", "exit status",
 	"non-zero code", "exited with code", "not permitted",
+	"must be", "must not", "must have", "must match", "should match", "is required", "are required",
+	"unsupported", "not supported", "not allowed", "is missing", "duplicate", "already exists",
 }
 
 var errorWordSet = newKeywordSet(errorWords)

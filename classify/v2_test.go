@@ -107,6 +107,19 @@ func TestGroupingKinds(t *testing.T) {
 				{"Compile assets stops", "```\nstep compile_assets returned a non-zero code: 137\n```"},
 			},
 			[2]string{"Compile assets crashes", "```\nstep compile_assets: Segmentation fault (core dumped)\n```"}},
+		{"a validation error without an error word",
+			[][2]string{
+				{"[Bug] 400 Gadget labels must be unique.", "Happens after adding plugins."},
+				{"Planner stops", "```\nHTTP 400: {\"error\":{\"message\":\"gadgets: Gadget labels must be unique.\"}}\n```"},
+				{"Gadget labels must be unique", ""},
+			},
+			[2]string{"Gadget labels must be lowercase", ""}},
+		{"a line that only announces the error",
+			[][2]string{
+				{"Spool permission refused", "```\nspool: got permission refused while dialing the spool daemon socket at unix:///run/spool.sock\n```"},
+				{"Cannot start", "Error Message:\nGot permission refused while dialing the spool daemon socket at unix:///run/spool.sock: connect: permission refused\nNo idea what it means."},
+			},
+			[2]string{"Spool output garbled", "Error message:\n```\nspool frame checksum mismatch on channel 3\n```"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
