@@ -452,6 +452,10 @@ func fallback(cands []Candidate) ([]Candidate, float64) {
 // becomes the primary this way).
 func withTitle(out []Candidate, seen map[string]bool, title string) []Candidate {
 	t := CleanTitle(title)
+	if seg := latinSegment(t); seg != "" {
+		// a title in another language around an English error: the error
+		t = seg
+	}
 	if t == "" || len(strings.Fields(t)) < 3 {
 		return out
 	}

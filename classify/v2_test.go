@@ -114,6 +114,18 @@ func TestGroupingKinds(t *testing.T) {
 				{"Gadget labels must be unique", ""},
 			},
 			[2]string{"Gadget labels must be lowercase", ""}},
+		{"an error in a title in another language",
+			[][2]string{
+				{"Vault rejects", "```\nError: gadget manifest checksum rejected by the vault\n```"},
+				{"每次都出现gadget manifest checksum rejected by the vault怎么办", "日志：\n```\nError: retry budget exhausted for the spool\n```"},
+			},
+			[2]string{"Vault rejects again", "```\nError: gadget manifest signature rejected by the vault\n```"}},
+		{"a message cut inside a word",
+			[][2]string{
+				{"GadgetNestError: maximum gadget nesting depth exceeded while expanding a macro", ""},
+				{"Expansion stops", "```\nGadgetNestError: maximum gadget nesting dep\n```"},
+			},
+			[2]string{"Expansion stops too", "```\nGadgetNestError: maximum gadget count reached\n```"}},
 		{"a line that only announces the error",
 			[][2]string{
 				{"Spool permission refused", "```\nspool: got permission refused while dialing the spool daemon socket at unix:///run/spool.sock\n```"},

@@ -154,9 +154,13 @@ func (w *Weights) Similarity(a, b words) float64 {
 	if len(short) > len(long) {
 		short, long = long, short
 	}
-	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass*w.rareWeight() &&
-		!reportsError(long[len(short):]) {
-		return containDiscount
+	if len(short) >= 3 && len(short) < len(long) && w.mass(short) >= containMass*w.rareWeight() {
+		// the rest of the longer text must not report an error of its
+		// own, unless the shorter was cut inside a word: then it was cut
+		// short wherever the text happened to end
+		if ok, cut := prefixSeq(short, long); ok && (cut || !reportsError(long[len(short):])) {
+			return containDiscount
+		}
 	}
 	return jac
 }
@@ -288,21 +292,27 @@ func (w *Weights) mass(seq []string) float64 {
 	return x
 }
 
-// isPrefixSeq: short is the start of long, or of long less its first word;
-// short's last word may be the start of long's word there (a cut text).
-func isPrefixSeq(short, long []string) bool {
+// prefixSeq: short is the start of long, or of long less its first word;
+// short's last word may be the start of long's word there (a cut text),
+// which cut reports.
+func prefixSeq(short, long []string) (ok, cut bool) {
 	for off := 0; off <= 1 && off+len(short) <= len(long); off++ {
-		ok := true
+		ok, cut = true, false
 		for k, t := range short {
 			u := long[off+k]
-			if t != u && !(k == len(short)-1 && len(t) >= 3 && strings.HasPrefix(u, t)) {
-				ok = false
-				break
+			if t == u {
+				continue
 			}
+			if k == len(short)-1 && len(t) >= 3 && strings.HasPrefix(u, t) {
+				cut = true
+				continue
+			}
+			ok = false
+			break
 		}
 		if ok {
-			return true
+			return true, cut
 		}
 	}
-	return false
+	return false, false
 }
