@@ -532,7 +532,7 @@ var signalWords = []string{
 	// validation errors say what a value must be rather than that
 	// something failed
 	"must be", "must not", "must have", "must match", "should match", "required", "unsupported", "not supported",
-	"not allowed", "missing", "duplicate", "already exist",
+	"not allowed", "missing", "already exist",
 }
 
 var signalSet = newKeywordSet(signalWords)
@@ -549,8 +549,14 @@ var errorWords = []string{
 	"doesn't exist", "mismatch", "not match", "错误", "失败", "报错", "エラー",
 	"denied", "deprecated", "blocked", "killed", "not recognized", "warning", "exit code", "exit status",
 	"non-zero code", "exited with code", "not permitted",
-	"must be", "must not", "must have", "must match", "should match", "is required", "are required",
-	"unsupported", "not supported", "not allowed", "is missing", "duplicate", "already exists",
+	// what a value must be ("must be unique"), not what a program must
+	// do ("must be enforced", "must be able to": a request)
+	"must be unique", "must be non-empty", "must be nonempty", "must be empty", "must be a", "must be an",
+	"must be one of", "must be at least", "must be at most", "must be less", "must be greater", "must be between",
+	"must be valid", "must be positive", "must be of", "must be set", "must be provided", "must be specified",
+	"must not be", "must not exceed", "must not contain", "must have at least", "must match", "should match",
+	"is required", "are required", "unsupported", "not supported", "not allowed", "is missing",
+	"already exists",
 }
 
 var errorWordSet = newKeywordSet(errorWords)

@@ -271,3 +271,25 @@ func TestMatchShortForm(t *testing.T) {
 		t.Error("no reason")
 	}
 }
+
+// TestValidationErrors: a message that says what a value must be is an
+// error; a request that says what a program must do is not.
+func TestValidationErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		title, body string
+		err         bool
+	}{
+		{"[Bug] 400 Gadget labels must be unique.", "", true},
+		{"Unsupported parameter: 'frame_rate'", "", true},
+		{"sprockets: text blocks must be non-empty", "", true},
+		{"Gadget labels for a given board must be enforced to be unique", "Otherwise boards get confused.", false},
+		{"Handle duplicate gadget labels, if any", "Labels should be unique.", false},
+		{"Boards must be able to share gadgets", "", false},
+	}
+	for _, tt := range tests {
+		if got := len(Extract(tt.title, tt.body)) > 0; got != tt.err {
+			t.Errorf("%q: error text found %v, want %v", tt.title, got, tt.err)
+		}
+	}
+}

@@ -234,13 +234,21 @@ func inSorted(set []string, t string) bool {
 	return i < len(set) && set[i] == t
 }
 
-// errorStemSet are errorWords as TemplateSeq spells them (stemmed).
+// errorStemSet are errorWords as TemplateSeq spells them: stemmed, without
+// stopwords ("must be unique": "must uniqu"). A phrase that its stopwords
+// leave one word of ("must be a") is left out: the word alone says nothing.
 var errorStemSet = func() *keywordSet {
 	var out []string
 	for _, p := range errorWords {
-		f := strings.Fields(p)
-		for i := range f {
-			f[i] = stem(f[i])
+		var f []string
+		all := strings.Fields(p)
+		for _, w := range all {
+			if !stopwords[w] {
+				f = append(f, stem(w))
+			}
+		}
+		if len(f) < len(all) && len(f) < 2 {
+			continue
 		}
 		out = append(out, strings.Join(f, " "))
 	}
