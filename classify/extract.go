@@ -225,10 +225,9 @@ func Extract(title, body string) []Candidate {
 	title, body = CleanText(title), CleanText(cutBytes(body, 64*1024))
 	var x extractor
 	if t := CleanTitle(title); t != "" {
-		x.add(t, "title", 0.5)
+		sc := x.add(t, "title", 0.5)
 		if seg := latinSegment(t); seg != "" {
-			x.add(seg, "title", 1)
-			x.cands[len(x.cands)-1].segment = true
+			x.addSegment(seg, "title", 1, sc)
 		}
 	}
 	body = cutBytes(body, 64*1024)
@@ -268,6 +267,19 @@ func (x *extractor) addScored(raw, source string, bonus float64, fixed *float64)
 	x.cands = append(x.cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: x.order, own: own})
 	x.order++
 	return sc
+}
+
+// addSegment adds the Latin run of a line in another script (see
+// latinSegment). When the run reads as an error itself, it ranks at least
+// just above its line, whose error words may be in the other language: the
+// run is the error without the prose.
+func (x *extractor) addSegment(seg, source string, bonus, line float64) {
+	x.add(seg, source, bonus)
+	c := &x.cands[len(x.cands)-1]
+	c.segment = true
+	if c.own >= FallbackCandidateScore {
+		c.Score = max(c.Score, line+0.25)
+	}
 }
 
 func (x *extractor) add(raw, source string, bonus float64) float64 {
@@ -371,8 +383,7 @@ func (x *extractor) lines(segs []segment) {
 		sc := x.add(line, source, bonus)
 		lineOwn := x.cands[len(x.cands)-1].own
 		if seg := latinSegment(line); seg != "" {
-			x.add(seg, source, bonus+0.5)
-			x.cands[len(x.cands)-1].segment = true
+			x.addSegment(seg, source, bonus+0.5, sc)
 		}
 		// In a log the line before an error line often names its cause
 		// ("X: permission denied" before "fatal: could not read"): the two

@@ -293,3 +293,19 @@ func TestValidationErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentLeads: the English run of a line in another language leads
+// its line when it reads as an error itself, even when the line's own error
+// word is in the other language.
+func TestSegmentLeads(t *testing.T) {
+	t.Parallel()
+	for _, in := range [][2]string{
+		{"GUI 插件调用报错：gadget planner not found", ""},
+		{"Planner", "我运行的时候报错：gadget planner not found，怎么办"},
+	} {
+		c := Extract(in[0], in[1])
+		if len(c) == 0 || c[0].Normalized != "gadget planner not found" {
+			t.Errorf("%q: %+v", in, c)
+		}
+	}
+}
