@@ -13,9 +13,14 @@ import (
 //
 //   - An issue is represented by its probes: its best few candidate error
 //     texts (log line, code block, JSON error message, ...; see
-//     Analysis.Probes), and its title wherever it ranks, each as the words
-//     of its normalized template (decorations already removed, see
-//     decorations.go). Reports of one error differ in which line carries
+//     Analysis.Probes), and its title wherever it ranks (its English run
+//     when it is written in another language), each as the words of its
+//     normalized template (decorations already removed, see
+//     decorations.go). Extraction (extract.go) decides what an error text
+//     is: besides error words and codes, the phrasings of validation
+//     errors ("must be unique", "unsupported parameter"); a line that only
+//     announces the error ("Error message:") is none, and the line after it
+//     is the error by position. Reports of one error differ in which line carries
 //     the specific message (a wrapper line in one, the message in the
 //     title of another), so an issue may join a cluster through any of its
 //     probes; the reason recorded with the membership names the probe. A
@@ -58,8 +63,10 @@ import (
 //     ("could not read from remote") is not the message of a report whose
 //     other words name a cause ("permission denied"). Nouns that only say
 //     an error was shown ("got this error:"), and an exception type
-//     ("ConnectError:"), before the message are its lead-in, not a cause. A cut-short prefix of a message counts the
-//     same way.
+//     ("ConnectError:"), before the message are its lead-in, not a cause.
+//     A cut-short prefix of a message counts the same way; when it was
+//     cut inside a word ("maximum recursi"), the rest of the message may
+//     report the error (the cut fell wherever the text happened to end).
 //   - Specific error codes (codes.go) are the strongest evidence: an issue
 //     whose evidence carries a strong code joins that code's cluster at
 //     once. Strong codes also veto: an issue or a cluster with one strong

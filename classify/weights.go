@@ -22,8 +22,10 @@ import (
 // any error text (genericWords) also get a fixed discount, so that a young
 // store with few issues does not take them for rare. An issue whose text
 // changed is counted again when it is classified again (the counts only
-// grow between rebuilds; --rebuild counts from scratch): the weights are
-// ratios, and a few repeated issues barely move them.
+// grow between rebuilds): the weights are ratios, and a few repeated
+// issues barely move them. --rebuild, and the first run under a new rules
+// or algorithm version (which classifies every issue again), count from
+// zero (loadWeights).
 type Weights struct {
 	DF map[string]int
 	N  int
