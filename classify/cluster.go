@@ -629,11 +629,27 @@ func (c *Clusterer) candidates(toks []string) []*Cluster {
 	return out
 }
 
+// onlyGeneric reports whether a template has no word beyond generic words
+// and class codes ("api error", "request failed: 400"): it says that
+// something failed, not what, so it is no evidence of any one error.
+func onlyGeneric(set []string) bool {
+	for _, t := range set {
+		if !genericWords[t] && !genericStems[t] && !isStatusOrRPC(t) {
+			return false
+		}
+	}
+	return true
+}
+
 // profileSimilarity is the best similarity of w with a template of cl.
+// Templates of generic words only compare with nothing.
 func (c *Clusterer) profileSimilarity(w words, cl *Cluster) float64 {
 	best := 0.0
+	if onlyGeneric(w.set) {
+		return 0
+	}
 	for k, pt := range cl.ptoks {
-		if cl.short[k] {
+		if cl.short[k] || onlyGeneric(pt.set) {
 			continue
 		}
 		if s := c.Weights.Similarity(w, pt); s > best {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -307,5 +308,38 @@ func TestSegmentLeads(t *testing.T) {
 		if len(c) == 0 || c[0].Normalized != "gadget planner not found" {
 			t.Errorf("%q: %+v", in, c)
 		}
+	}
+}
+
+// TestGenericTemplatesAndOrder: a template of generic words and class
+// codes only ("api error: 400") is no evidence of any one error, a message
+// is held by another text only as a phrase in order, and an escaped newline
+// left in a JSON string does not glue two words.
+func TestGenericTemplatesAndOrder(t *testing.T) {
+	t.Parallel()
+	c := NewClusterer()
+	for _, s := range []string{"api error", "api error: 400", "sprocket not found", "gadget payload rejected: name not found"} {
+		c.Observe(&Analysis{Probes: []Probe{{Tokens: TemplateTokens(Normalize(s))}}})
+	}
+	cl := &Cluster{Key: "fp:x", Profile: []string{"api error"}}
+	c.AddExisting(cl, nil)
+	if s := c.profileSimilarity(wordsOf(Normalize("API Error: 400")), cl); s != 0 {
+		t.Errorf("generic templates compare at %.2f, want 0", s)
+	}
+	tests := []struct {
+		long, short string
+		want        bool
+	}{
+		{"deploy: sprocket checksum refused on the test board", "sprocket checksum refused", true},
+		{"gadget payload rejected by the relay: model name not found", "model not found: gadget rejected", false},
+		{"exec user process caused exec gizmo format mismatch", "exec /srv/x.sh: exec gizmo format mismatch", true},
+	}
+	for _, tt := range tests {
+		if got := c.Weights.Contains(wordsOf(Normalize(tt.long)), wordsOf(Normalize(tt.short))); got != tt.want {
+			t.Errorf("Contains(%q, %q) = %v, want %v", tt.long, tt.short, got, tt.want)
+		}
+	}
+	if seq := TemplateSeq(Normalize(`{"error":"unexpected end of gadget input\n at parse"}`)); slices.Contains(seq, `input\n`) || !slices.Contains(seq, "input") {
+		t.Errorf("escaped newline: %v", seq)
 	}
 }

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -212,7 +213,7 @@ func (w *Weights) Contained(a, b words) float64 {
 // from remote" nor is "could not read from remote" the message there: the
 // rest reports an error of its own, the cause.
 func (w *Weights) Contains(long, short words) bool {
-	if len(short.set) >= len(long.set) || !w.specific(short) || w.Contained(short, long) < containMin {
+	if len(short.set) >= len(long.set) || !w.specific(short) || w.Contained(short, long) < containMin || !inOrder(short.seq, long) {
 		return false
 	}
 	var extra []string
@@ -229,6 +230,28 @@ func (w *Weights) Contains(long, short words) bool {
 		}
 	}
 	return !reportsError(extra)
+}
+
+// inOrder reports whether the words of short that long has appear in long
+// in short's order: a message is a phrase, not a bag of words ("model not
+// found" is not held by "model ... invalid payload: name not found").
+func inOrder(short []string, long words) bool {
+	j := 0
+	for i, t := range short {
+		if !inSorted(long.set, t) || slices.Contains(short[:i], t) {
+			// a word the long text lacks, or a repeat ("exec <path>:
+			// exec format error"): its first place counts
+			continue
+		}
+		for j < len(long.seq) && long.seq[j] != t {
+			j++
+		}
+		if j == len(long.seq) {
+			return false
+		}
+		j++
+	}
+	return true
 }
 
 func inSorted(set []string, t string) bool {
