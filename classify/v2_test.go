@@ -110,11 +110,11 @@ func TestGroupingKinds(t *testing.T) {
 			[2]string{"Compile assets crashes", "```\nstep compile_assets: Segmentation fault (core dumped)\n```"}},
 		{"a validation error without an error word",
 			[][2]string{
-				{"[Bug] 400 Gadget labels must be unique.", "Happens after adding plugins."},
-				{"Planner stops", "```\nHTTP 400: {\"error\":{\"message\":\"gadgets: Gadget labels must be unique.\"}}\n```"},
-				{"Gadget labels must be unique", ""},
+				{"[Bug] Gadget labels must be unique per board", "Happens after importing two boards."},
+				{"Planner stops", "```\nHTTP 422: {\"error\":{\"message\":\"Gadget labels must be unique per board\"}}\n```"},
+				{"gadget labels must be unique per board", ""},
 			},
-			[2]string{"Gadget labels must be lowercase", ""}},
+			[2]string{"Gadget labels must be lowercase per board", ""}},
 		{"an error in a title in another language",
 			[][2]string{
 				{"Vault rejects", "```\nError: gadget manifest checksum rejected by the vault\n```"},
@@ -281,11 +281,11 @@ func TestValidationErrors(t *testing.T) {
 		title, body string
 		err         bool
 	}{
-		{"[Bug] 400 Gadget labels must be unique.", "", true},
+		{"[Bug] Gadget labels must be unique per board", "", true},
 		{"Unsupported parameter: 'frame_rate'", "", true},
-		{"sprockets: text blocks must be non-empty", "", true},
-		{"Gadget labels for a given board must be enforced to be unique", "Otherwise boards get confused.", false},
-		{"Handle duplicate gadget labels, if any", "Labels should be unique.", false},
+		{"sprocket gear lists must be non-empty", "", true},
+		{"Enforcing gadget labels: they must be enforced per board", "Otherwise boards get confused.", false},
+		{"Warn about duplicate gadget labels on import", "Labels should be unique.", false},
 		{"Boards must be able to share gadgets", "", false},
 	}
 	for _, tt := range tests {
