@@ -130,6 +130,7 @@ type Cluster struct {
 	Profile     []string // distinct member templates, at most profileMax
 	ptoks       []words
 	short       []bool // the template joined as a short form (see shortForm)
+	generic     []bool // the template has generic words only (onlyGeneric)
 	mergedInto  *Cluster
 	changed     bool // profile or concept changed in this run
 	touched     bool // gained members in this run
@@ -228,7 +229,7 @@ func (c *Clusterer) register(cl *Cluster) {
 		}
 	}
 	profile := cl.Profile
-	cl.Profile, cl.ptoks, cl.short = nil, nil, nil
+	cl.Profile, cl.ptoks, cl.short, cl.generic = nil, nil, nil, nil
 	for _, t := range profile {
 		t, short := strings.CutPrefix(t, shortMark)
 		c.addTemplate(cl, t, nil, short)
@@ -252,6 +253,7 @@ func (c *Clusterer) addTemplate(cl *Cluster, tmpl string, w *words, short bool) 
 	}
 	cl.Profile = append(cl.Profile, tmpl)
 	cl.ptoks = append(cl.ptoks, *w)
+	cl.generic = append(cl.generic, onlyGeneric(w.set))
 	cl.short = append(cl.short, short)
 	cl.changed = true
 	for _, t := range w.set {
@@ -643,13 +645,11 @@ func onlyGeneric(set []string) bool {
 
 // profileSimilarity is the best similarity of w with a template of cl.
 // Templates of generic words only compare with nothing.
+// The caller leaves out a w of generic words only.
 func (c *Clusterer) profileSimilarity(w words, cl *Cluster) float64 {
 	best := 0.0
-	if onlyGeneric(w.set) {
-		return 0
-	}
 	for k, pt := range cl.ptoks {
-		if cl.short[k] || onlyGeneric(pt.set) {
+		if cl.short[k] || cl.generic[k] {
 			continue
 		}
 		if s := c.Weights.Similarity(w, pt); s > best {
@@ -662,7 +662,7 @@ func (c *Clusterer) profileSimilarity(w words, cl *Cluster) float64 {
 // similar returns compatible clusters similar to a probe, best first, with
 // score >= min.
 func (c *Clusterer) similar(concept string, pr *Probe, min float64) []Assignment {
-	if len(pr.Tokens) < minProbeTokens {
+	if len(pr.Tokens) < minProbeTokens || onlyGeneric(pr.Tokens) {
 		return nil
 	}
 	var out []Assignment
@@ -703,8 +703,8 @@ func (c *Clusterer) Consolidate(onlyTouched bool) []Merge {
 				continue
 			}
 			seen := map[*Cluster]bool{a: true}
-			for _, pt := range a.ptoks {
-				if len(pt.set) < minProbeTokens {
+			for k, pt := range a.ptoks {
+				if len(pt.set) < minProbeTokens || a.generic[k] {
 					continue
 				}
 				for _, b := range c.candidates(pt.set) {
@@ -815,7 +815,7 @@ func survives(x, y *Cluster) bool {
 func (c *Clusterer) clusterSimilarity(a, b *Cluster) float64 {
 	best := 0.0
 	for k, pt := range a.ptoks {
-		if len(pt.set) < minProbeTokens || a.short[k] {
+		if len(pt.set) < minProbeTokens || a.short[k] || a.generic[k] {
 			continue
 		}
 		if s := c.profileSimilarity(pt, b); s > best {

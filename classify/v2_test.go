@@ -321,10 +321,14 @@ func TestGenericTemplatesAndOrder(t *testing.T) {
 	for _, s := range []string{"api error", "api error: 400", "sprocket not found", "gadget payload rejected: name not found"} {
 		c.Observe(&Analysis{Probes: []Probe{{Tokens: TemplateTokens(Normalize(s))}}})
 	}
-	cl := &Cluster{Key: "fp:x", Profile: []string{"api error"}}
+	cl := &Cluster{Key: "fp:x", Profile: []string{"api error: 500", "sprocket not found"}}
 	c.AddExisting(cl, nil)
-	if s := c.profileSimilarity(wordsOf(Normalize("API Error: 400")), cl); s != 0 {
-		t.Errorf("generic templates compare at %.2f, want 0", s)
+	w := wordsOf(Normalize("API Error: 400"))
+	if got := c.similar("", &Probe{Tokens: w.set, Seq: w.seq}, 0); len(got) != 0 {
+		t.Errorf("a generic probe compares: %+v", got)
+	}
+	if s := c.profileSimilarity(wordsOf(Normalize("API Error: 503")), cl); s != 0 {
+		t.Errorf("a generic template compares at %.2f, want 0", s)
 	}
 	tests := []struct {
 		long, short string
