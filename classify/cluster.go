@@ -13,9 +13,14 @@ import (
 //
 //   - An issue is represented by its probes: its best few candidate error
 //     texts (log line, code block, JSON error message, ...; see
-//     Analysis.Probes), and its title wherever it ranks, each as the words
-//     of its normalized template (decorations already removed, see
-//     decorations.go). Reports of one error differ in which line carries
+//     Analysis.Probes), and its title wherever it ranks (its English run
+//     when it is written in another language), each as the words of its
+//     normalized template (decorations already removed, see
+//     decorations.go). Extraction (extract.go) decides what an error text
+//     is: besides error words and codes, the phrasings of validation
+//     errors ("must be unique", "unsupported parameter"); a line that only
+//     announces the error ("Error message:") is none, and the line after it
+//     is the error by position. Reports of one error differ in which line carries
 //     the specific message (a wrapper line in one, the message in the
 //     title of another), so an issue may join a cluster through any of its
 //     probes; the reason recorded with the membership names the probe. A
@@ -58,8 +63,10 @@ import (
 //     ("could not read from remote") is not the message of a report whose
 //     other words name a cause ("permission denied"). Nouns that only say
 //     an error was shown ("got this error:"), and an exception type
-//     ("ConnectError:"), before the message are its lead-in, not a cause. A cut-short prefix of a message counts the
-//     same way.
+//     ("ConnectError:"), before the message are its lead-in, not a cause.
+//     A cut-short prefix of a message counts the same way; when it was
+//     cut inside a word ("maximum recursi"), the rest of the message may
+//     report the error (the cut fell wherever the text happened to end).
 //   - Specific error codes (codes.go) are the strongest evidence: an issue
 //     whose evidence carries a strong code joins that code's cluster at
 //     once. Strong codes also veto: an issue or a cluster with one strong
@@ -123,6 +130,7 @@ type Cluster struct {
 	Profile     []string // distinct member templates, at most profileMax
 	ptoks       []words
 	short       []bool // the template joined as a short form (see shortForm)
+	generic     []bool // the template has generic words only (onlyGeneric)
 	mergedInto  *Cluster
 	changed     bool // profile or concept changed in this run
 	touched     bool // gained members in this run
@@ -221,7 +229,7 @@ func (c *Clusterer) register(cl *Cluster) {
 		}
 	}
 	profile := cl.Profile
-	cl.Profile, cl.ptoks, cl.short = nil, nil, nil
+	cl.Profile, cl.ptoks, cl.short, cl.generic = nil, nil, nil, nil
 	for _, t := range profile {
 		t, short := strings.CutPrefix(t, shortMark)
 		c.addTemplate(cl, t, nil, short)
@@ -245,6 +253,7 @@ func (c *Clusterer) addTemplate(cl *Cluster, tmpl string, w *words, short bool) 
 	}
 	cl.Profile = append(cl.Profile, tmpl)
 	cl.ptoks = append(cl.ptoks, *w)
+	cl.generic = append(cl.generic, onlyGeneric(w.set))
 	cl.short = append(cl.short, short)
 	cl.changed = true
 	for _, t := range w.set {
@@ -622,11 +631,25 @@ func (c *Clusterer) candidates(toks []string) []*Cluster {
 	return out
 }
 
+// onlyGeneric reports whether a template has no word beyond generic words
+// and class codes ("api error", "request failed: 400"): it says that
+// something failed, not what, so it is no evidence of any one error.
+func onlyGeneric(set []string) bool {
+	for _, t := range set {
+		if !genericWords[t] && !genericStems[t] && !isStatusOrRPC(t) {
+			return false
+		}
+	}
+	return true
+}
+
 // profileSimilarity is the best similarity of w with a template of cl.
+// Templates of generic words only compare with nothing.
+// The caller leaves out a w of generic words only.
 func (c *Clusterer) profileSimilarity(w words, cl *Cluster) float64 {
 	best := 0.0
 	for k, pt := range cl.ptoks {
-		if cl.short[k] {
+		if cl.short[k] || cl.generic[k] {
 			continue
 		}
 		if s := c.Weights.Similarity(w, pt); s > best {
@@ -639,7 +662,7 @@ func (c *Clusterer) profileSimilarity(w words, cl *Cluster) float64 {
 // similar returns compatible clusters similar to a probe, best first, with
 // score >= min.
 func (c *Clusterer) similar(concept string, pr *Probe, min float64) []Assignment {
-	if len(pr.Tokens) < minProbeTokens {
+	if len(pr.Tokens) < minProbeTokens || onlyGeneric(pr.Tokens) {
 		return nil
 	}
 	var out []Assignment
@@ -680,8 +703,8 @@ func (c *Clusterer) Consolidate(onlyTouched bool) []Merge {
 				continue
 			}
 			seen := map[*Cluster]bool{a: true}
-			for _, pt := range a.ptoks {
-				if len(pt.set) < minProbeTokens {
+			for k, pt := range a.ptoks {
+				if len(pt.set) < minProbeTokens || a.generic[k] {
 					continue
 				}
 				for _, b := range c.candidates(pt.set) {
@@ -792,7 +815,7 @@ func survives(x, y *Cluster) bool {
 func (c *Clusterer) clusterSimilarity(a, b *Cluster) float64 {
 	best := 0.0
 	for k, pt := range a.ptoks {
-		if len(pt.set) < minProbeTokens || a.short[k] {
+		if len(pt.set) < minProbeTokens || a.short[k] || a.generic[k] {
 			continue
 		}
 		if s := c.profileSimilarity(pt, b); s > best {

@@ -216,40 +216,79 @@ func CleanTitle(title string) string {
 
 // Extract finds the error texts in an issue's title and body, ranked with
 // the primary one first. It returns nil when the text reports no error.
+//
+// It runs in phases: the title, the structured parts of the body (error
+// URLs, JSON error fields, HTTP status lines), the body's lines, then the
+// ranking that keeps the best candidates (extractor.ranked), and last the
+// title as a probe of its own when it did not rank.
 func Extract(title, body string) []Candidate {
 	title, body = CleanText(title), CleanText(cutBytes(body, 64*1024))
-	var cands []Candidate
-	order := 0
-	// addScored adds a candidate; a nil fixed score means scoring the text.
-	addScored := func(raw, source string, bonus float64, fixed *float64) float64 {
-		raw = strings.TrimSpace(cutBytes(raw, MaxRawLen))
-		if raw == "" {
-			return 0
-		}
-		codes := FindCodes(raw)
-		own := scoreLine(raw, codes)
-		sc := own + bonus
-		if fixed != nil {
-			sc = *fixed
-		}
-		if weakOnly(raw, codes) {
-			// a class code alone ("invalid_request_error", "400") only
-			// qualifies the message next to it
-			sc -= 4
-		}
-		cands = append(cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: order, own: own})
-		order++
-		return sc
-	}
-	add := func(raw, source string, bonus float64) float64 { return addScored(raw, source, bonus, nil) }
+	var x extractor
 	if t := CleanTitle(title); t != "" {
-		add(t, "title", 0.5)
+		sc := x.add(t, "title", 0.5)
 		if seg := latinSegment(t); seg != "" {
-			add(seg, "title", 1)
-			cands[len(cands)-1].segment = true
+			x.addSegment(seg, "title", 1, sc)
 		}
 	}
 	body = cutBytes(body, 64*1024)
+	x.structured(body)
+	x.lines(splitSegments(body))
+	out, seen := x.ranked()
+	if len(out) == 0 {
+		return nil
+	}
+	return withTitle(out, seen, title)
+}
+
+// extractor collects an issue's candidates in the order found.
+type extractor struct {
+	cands []Candidate
+	order int
+}
+
+// addScored adds a candidate and returns its score; a nil fixed score
+// means scoring the text. It returns 0 for an empty text.
+func (x *extractor) addScored(raw, source string, bonus float64, fixed *float64) float64 {
+	raw = strings.TrimSpace(cutBytes(raw, MaxRawLen))
+	if raw == "" {
+		return 0
+	}
+	codes := FindCodes(raw)
+	own := scoreLine(raw, codes)
+	sc := own + bonus
+	if fixed != nil {
+		sc = *fixed
+	}
+	if weakOnly(raw, codes) {
+		// a class code alone ("invalid_request_error", "400") only
+		// qualifies the message next to it
+		sc -= 4
+	}
+	x.cands = append(x.cands, Candidate{Raw: raw, Source: source, Score: sc, Codes: codes, order: x.order, own: own})
+	x.order++
+	return sc
+}
+
+// addSegment adds the Latin run of a line in another script (see
+// latinSegment). When the run reads as an error itself, it ranks at least
+// just above its line, whose error words may be in the other language: the
+// run is the error without the prose.
+func (x *extractor) addSegment(seg, source string, bonus, line float64) {
+	x.add(seg, source, bonus)
+	c := &x.cands[len(x.cands)-1]
+	c.segment = true
+	if c.own >= FallbackCandidateScore {
+		c.Score = max(c.Score, line+0.25)
+	}
+}
+
+func (x *extractor) add(raw, source string, bonus float64) float64 {
+	return x.addScored(raw, source, bonus, nil)
+}
+
+// structured adds the error texts of a body's structured parts: OAuth-style
+// error URLs, JSON error fields and HTTP status lines.
+func (x *extractor) structured(body string) {
 	hasURLError := strings.Contains(body, "error=")
 	hasJSON := strings.Contains(body, "\":")
 	hasStatusLine := strings.Contains(body, "HTTP/")
@@ -259,7 +298,7 @@ func Extract(title, body string) []Candidate {
 		if m[2] != "" {
 			text += ": " + unescape(m[2])
 		}
-		add(text, "url", 2)
+		x.add(text, "url", 2)
 	}
 	errObj := hasJSON && strings.Contains(body, `"error"`)
 	for _, m := range ifMatches(hasJSON, jsonStrField, body, 16) {
@@ -267,37 +306,55 @@ func Extract(title, body string) []Candidate {
 		v = strings.ReplaceAll(v, `\n`, " ")
 		switch m[1] {
 		case "error", "error_description", "error_message", "errorMessage":
-			add(v, "json", 3)
+			x.add(v, "json", 3)
 		case "message", "detail", "reason":
 			// the message of an error object is an error by position
 			if errObj {
-				add(v, "json", 3)
+				x.add(v, "json", 3)
 			} else {
-				add(v, "json", 2)
+				x.add(v, "json", 2)
 			}
 		case "type", "code":
 			if isCodeToken(v) || strings.HasSuffix(v, "_error") {
-				add(v, "json", 1)
+				x.add(v, "json", 1)
 			}
 		}
 	}
 	for _, m := range ifMatches(hasJSON, jsonNumField, body, 4) {
 		if isStatusOrRPC(m[2]) {
-			add(m[1]+" "+m[2], "json", -1)
+			x.add(m[1]+" "+m[2], "json", -1)
 		}
 	}
 	for _, m := range ifMatchesString(hasStatusLine, statusLineRe, body, 2) {
-		add(m, "status", 1)
+		x.add(m, "status", 1)
 	}
-	segs := splitSegments(body)
+}
+
+// lines adds the body's lines that carry an error signal, the quoted
+// spans of long prose lines, the Latin run of lines in another script, and
+// a cause line together with the error line after it.
+func (x *extractor) lines(segs []segment) {
 	// the last candidate line: its index, text and own score
 	lastIdx, lastLine, lastOwn := -2, "", 0.0
-	for i := 0; i < len(segs) && order < 400; i++ {
+	lead := -2 // the index of a lead-in line ("Error message:"), carried over blank lines
+	for i := 0; i < len(segs) && x.order < 400; i++ {
 		s := segs[i]
 		line := strings.TrimSpace(s.text)
+		if line == "" && lead == i-1 {
+			lead = i
+			continue
+		}
 		if !hasErrorSignal(line) || looksLikeNoise(line) {
 			continue
 		}
+		// A line that only announces the error ("Error message:", "Full
+		// error log:") names none: it is no candidate, and the line after
+		// it is the error by position.
+		if leadInLine(line) {
+			lead = i
+			continue
+		}
+		afterLead := lead == i-1
 		line = stripLogHeader(line)
 		if len(line) > 400 {
 			line = cutBytes(line, 400)
@@ -313,18 +370,20 @@ func Extract(title, body string) []Candidate {
 		// Errors quoted inside long prose lines: the quoted span alone.
 		if !s.inCode && len(line) > 80 {
 			for _, q := range quotedSpans(line) {
-				add(q, "body", 0.5)
+				x.add(q, "body", 0.5)
 			}
 		}
 		// JSON lines: their fields were taken above, prefer those.
 		if strings.Count(line, "\":") >= 2 {
 			bonus -= 2
 		}
-		sc := add(line, source, bonus)
-		lineOwn := cands[len(cands)-1].own
+		if afterLead {
+			bonus += leadInBonus
+		}
+		sc := x.add(line, source, bonus)
+		lineOwn := x.cands[len(x.cands)-1].own
 		if seg := latinSegment(line); seg != "" {
-			add(seg, source, bonus+0.5)
-			cands[len(cands)-1].segment = true
+			x.addSegment(seg, source, bonus+0.5, sc)
 		}
 		// In a log the line before an error line often names its cause
 		// ("X: permission denied" before "fatal: could not read"): the two
@@ -332,13 +391,18 @@ func Extract(title, body string) []Candidate {
 		// messages, and rank just above the line alone.
 		if lastIdx == i-1 && lastOwn >= 1 && sameBlock(segs, i) {
 			two := sc + 0.5
-			if addScored(lastLine+"\n"+line, source, 0, &two) != 0 {
-				cands[len(cands)-1].own = lineOwn
+			if x.addScored(lastLine+"\n"+line, source, 0, &two) != 0 {
+				x.cands[len(x.cands)-1].own = lineOwn
 			}
 		}
 		lastIdx, lastLine, lastOwn = i, line, lineOwn
 	}
-	// Keep the best candidates, dropping duplicates of one template.
+}
+
+// ranked keeps the best candidates, at most MaxCandidates, dropping
+// duplicates of one template; it returns them with the templates seen.
+func (x *extractor) ranked() ([]Candidate, map[string]bool) {
+	cands := x.cands
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].Score != cands[j].Score {
 			return cands[i].Score > cands[j].Score
@@ -349,26 +413,7 @@ func Extract(title, body string) []Candidate {
 	out := cands[:0]
 	min := MinCandidateScore
 	if len(cands) > 0 && cands[0].Score < MinCandidateScore {
-		// Nothing scores as a clear error, but a line carries an error
-		// signal (a title-only report, a terse warning): take the best
-		// one that is not prose alone rather than lose the report.
-		for i := range cands {
-			if cands[i].Score < FallbackCandidateScore {
-				break
-			}
-			if cands[i].own >= FallbackCandidateScore && (cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw)) {
-				// keep it and the other technical lines as good as the
-				// fallback score, so that the issue has probes beyond one
-				keep := []Candidate{cands[i]}
-				for _, c := range cands[i+1:] {
-					if c.own >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
-						keep = append(keep, c)
-					}
-				}
-				cands, min = keep, FallbackCandidateScore
-				break
-			}
-		}
+		cands, min = fallback(cands)
 	}
 	for _, c := range cands {
 		if c.Score < min {
@@ -386,31 +431,93 @@ func Extract(title, body string) []Candidate {
 			break
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	// The title names the problem even when it scores low: keep it last,
-	// so that the issue can join a cluster through it (it never becomes
-	// the primary this way).
-	if t := CleanTitle(title); t != "" && len(strings.Fields(t)) >= 3 {
-		hasTitle := false
-		for _, c := range out {
-			hasTitle = hasTitle || c.Source == "title"
+	return out, seen
+}
+
+// fallback: nothing scores as a clear error, but a line carries an error
+// signal (a title-only report, a terse warning): take the best one that is
+// not prose alone rather than lose the report, with the other technical
+// lines as good as the fallback score, so that the issue has probes beyond
+// one. It returns the candidates to keep and the least score kept
+// (MinCandidateScore, keeping none, when no line qualifies).
+func fallback(cands []Candidate) ([]Candidate, float64) {
+	for i := range cands {
+		if cands[i].Score < FallbackCandidateScore {
+			break
 		}
-		if !hasTitle {
-			c := Candidate{Raw: redact.String(cutBytes(t, MaxRawLen)), Source: "title", Score: 0}
-			c.Codes = FindCodes(c.Raw)
-			c.Normalized = Normalize(c.Raw)
-			if c.Normalized != "" && !seen[c.Normalized] {
-				c.Fingerprint = Fingerprint(c.Normalized)
-				if len(out) == MaxCandidates {
-					out = out[:MaxCandidates-1]
+		if cands[i].own >= FallbackCandidateScore && (cands[i].Source != "body" || cands[i].segment || technicalLine(cands[i].Raw)) {
+			keep := []Candidate{cands[i]}
+			for _, c := range cands[i+1:] {
+				if c.own >= FallbackCandidateScore && (c.Source != "body" || c.segment || technicalLine(c.Raw)) {
+					keep = append(keep, c)
 				}
-				out = append(out, c)
 			}
+			return keep, FallbackCandidateScore
 		}
+	}
+	return cands, MinCandidateScore
+}
+
+// withTitle: the title names the problem even when it scores low: it is
+// kept last, so that the issue can join a cluster through it (it never
+// becomes the primary this way).
+func withTitle(out []Candidate, seen map[string]bool, title string) []Candidate {
+	t := CleanTitle(title)
+	if seg := latinSegment(t); seg != "" {
+		// a title in another language around an English error: the error
+		t = seg
+	}
+	if t == "" || len(strings.Fields(t)) < 3 {
+		return out
+	}
+	for _, c := range out {
+		if c.Source == "title" {
+			return out
+		}
+	}
+	c := Candidate{Raw: redact.String(cutBytes(t, MaxRawLen)), Source: "title", Score: 0}
+	c.Codes = FindCodes(c.Raw)
+	c.Normalized = Normalize(c.Raw)
+	if c.Normalized != "" && !seen[c.Normalized] {
+		c.Fingerprint = Fingerprint(c.Normalized)
+		if len(out) == MaxCandidates {
+			out = out[:MaxCandidates-1]
+		}
+		out = append(out, c)
 	}
 	return out
+}
+
+// leadInBonus is what a line gains from following a lead-in line.
+const leadInBonus = 1.5
+
+// leadInWords, with wrapperNouns and genericWords, are the words of a line
+// that only announces an error.
+var leadInWords = map[string]bool{
+	"log": true, "logs": true, "output": true, "trace": true, "stack": true, "traceback": true, "full": true,
+	"the": true, "following": true, "i": true, "get": true, "got": true, "getting": true, "this": true,
+	"here": true, "is": true, "console": true, "terminal": true, "shows": true, "and": true, "my": true,
+	"a": true, "an": true, "of": true, "in": true, "complete": true, "received": true,
+}
+
+// leadInLine reports whether a line only announces the error that follows
+// it: a colon at its end and, before it, at most six words all of which
+// only say that an error or its log is shown ("Error message:", "Here is
+// the full error log:").
+func leadInLine(line string) bool {
+	if !strings.HasSuffix(line, ":") {
+		return false
+	}
+	ws := strings.FieldsFunc(strings.ToLower(line), func(r rune) bool { return !unicode.IsLetter(r) })
+	if len(ws) == 0 || len(ws) > 6 {
+		return false
+	}
+	for _, w := range ws {
+		if !wrapperNouns[w] && !genericWords[w] && !leadInWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 func unescape(s string) string {
@@ -433,6 +540,10 @@ var signalWords = []string{
 	"unknown", "-32", "错误", "失败", "报错", "异常", "エラー",
 	"warning", "deprecat", "blocked", "killed", "not recognized", "exit code", "exited", "exit status",
 	"non-zero", "not permitted",
+	// validation errors say what a value must be rather than that
+	// something failed
+	"must be", "must not", "must have", "must match", "should match", "required", "unsupported", "not supported",
+	"not allowed", "missing", "already exist",
 }
 
 var signalSet = newKeywordSet(signalWords)
@@ -449,6 +560,14 @@ var errorWords = []string{
 	"doesn't exist", "mismatch", "not match", "错误", "失败", "报错", "エラー",
 	"denied", "deprecated", "blocked", "killed", "not recognized", "warning", "exit code", "exit status",
 	"non-zero code", "exited with code", "not permitted",
+	// what a value must be ("must be unique"), not what a program must
+	// do ("must be enforced", "must be able to": a request)
+	"must be unique", "must be non-empty", "must be nonempty", "must be empty", "must be a", "must be an",
+	"must be one of", "must be at least", "must be at most", "must be less", "must be greater", "must be between",
+	"must be valid", "must be positive", "must be of", "must be set", "must be provided", "must be specified",
+	"must not be", "must not exceed", "must not contain", "must have at least", "must match", "should match",
+	"is required", "are required", "unsupported", "not supported", "not allowed", "is missing",
+	"already exists",
 }
 
 var errorWordSet = newKeywordSet(errorWords)

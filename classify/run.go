@@ -113,15 +113,9 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 			if err := st.ClusterFingerprintsClear(ctx, tx); err != nil {
 				return err
 			}
-			if err := st.TokenDFClear(ctx, tx); err != nil {
-				return err
-			}
-		} else {
-			df, n, err := st.TokenDFList(ctx, tx)
-			if err != nil {
-				return err
-			}
-			cl.Weights.DF, cl.Weights.N = df, n
+		}
+		if err := loadWeights(ctx, st, tx, cl.Weights, version, opts.Rebuild); err != nil {
+			return err
 		}
 		dfAdd := map[string]int{}
 		nAdd := 0

@@ -241,7 +241,8 @@ func TemplateSeq(normalized string) []string {
 	var out []string
 	for _, f := range synonyms(strings.FieldsFunc(normalized, func(r rune) bool {
 		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
-			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '='
+			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '=' ||
+			r == '\\' // an escaped newline left in a JSON string ("input\n at")
 	})) {
 		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
 			continue

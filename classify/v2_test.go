@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,6 +108,31 @@ func TestGroupingKinds(t *testing.T) {
 				{"Compile assets stops", "```\nstep compile_assets returned a non-zero code: 137\n```"},
 			},
 			[2]string{"Compile assets crashes", "```\nstep compile_assets: Segmentation fault (core dumped)\n```"}},
+		{"a validation error without an error word",
+			[][2]string{
+				{"[Bug] Gadget labels must be unique per board", "Happens after importing two boards."},
+				{"Planner stops", "```\nHTTP 422: {\"error\":{\"message\":\"Gadget labels must be unique per board\"}}\n```"},
+				{"gadget labels must be unique per board", ""},
+			},
+			[2]string{"Gadget labels must be lowercase per board", ""}},
+		{"an error in a title in another language",
+			[][2]string{
+				{"Vault rejects", "```\nError: gadget manifest checksum rejected by the vault\n```"},
+				{"每次都出现gadget manifest checksum rejected by the vault怎么办", "日志：\n```\nError: retry budget exhausted for the spool\n```"},
+			},
+			[2]string{"Vault rejects again", "```\nError: gadget manifest signature rejected by the vault\n```"}},
+		{"a message cut inside a word",
+			[][2]string{
+				{"GadgetNestError: maximum gadget nesting depth exceeded while expanding a macro", ""},
+				{"Expansion stops", "```\nGadgetNestError: maximum gadget nesting dep\n```"},
+			},
+			[2]string{"Expansion stops too", "```\nGadgetNestError: maximum gadget count reached\n```"}},
+		{"a line that only announces the error",
+			[][2]string{
+				{"Spool permission refused", "```\nspool: got permission refused while dialing the spool daemon socket at unix:///run/spool.sock\n```"},
+				{"Cannot start", "Error Message:\nGot permission refused while dialing the spool daemon socket at unix:///run/spool.sock: connect: permission refused\nNo idea what it means."},
+			},
+			[2]string{"Spool output garbled", "Error message:\n```\nspool frame checksum mismatch on channel 3\n```"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,5 +270,80 @@ func TestMatchShortForm(t *testing.T) {
 	}
 	if res[0].Reason == "" {
 		t.Error("no reason")
+	}
+}
+
+// TestValidationErrors: a message that says what a value must be is an
+// error; a request that says what a program must do is not.
+func TestValidationErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		title, body string
+		err         bool
+	}{
+		{"[Bug] Gadget labels must be unique per board", "", true},
+		{"Unsupported parameter: 'frame_rate'", "", true},
+		{"sprocket gear lists must be non-empty", "", true},
+		{"Enforcing gadget labels: they must be enforced per board", "Otherwise boards get confused.", false},
+		{"Warn about duplicate gadget labels on import", "Labels should be unique.", false},
+		{"Boards must be able to share gadgets", "", false},
+	}
+	for _, tt := range tests {
+		if got := len(Extract(tt.title, tt.body)) > 0; got != tt.err {
+			t.Errorf("%q: error text found %v, want %v", tt.title, got, tt.err)
+		}
+	}
+}
+
+// TestSegmentLeads: the English run of a line in another language leads
+// its line when it reads as an error itself, even when the line's own error
+// word is in the other language.
+func TestSegmentLeads(t *testing.T) {
+	t.Parallel()
+	for _, in := range [][2]string{
+		{"GUI 插件调用报错：gadget planner not found", ""},
+		{"Planner", "我运行的时候报错：gadget planner not found，怎么办"},
+	} {
+		c := Extract(in[0], in[1])
+		if len(c) == 0 || c[0].Normalized != "gadget planner not found" {
+			t.Errorf("%q: %+v", in, c)
+		}
+	}
+}
+
+// TestGenericTemplatesAndOrder: a template of generic words and class
+// codes only ("api error: 400") is no evidence of any one error, a message
+// is held by another text only as a phrase in order, and an escaped newline
+// left in a JSON string does not glue two words.
+func TestGenericTemplatesAndOrder(t *testing.T) {
+	t.Parallel()
+	c := NewClusterer()
+	for _, s := range []string{"api error", "api error: 400", "sprocket not found", "gadget payload rejected: name not found"} {
+		c.Observe(&Analysis{Probes: []Probe{{Tokens: TemplateTokens(Normalize(s))}}})
+	}
+	cl := &Cluster{Key: "fp:x", Profile: []string{"api error: 500", "sprocket not found"}}
+	c.AddExisting(cl, nil)
+	w := wordsOf(Normalize("API Error: 400"))
+	if got := c.similar("", &Probe{Tokens: w.set, Seq: w.seq}, 0); len(got) != 0 {
+		t.Errorf("a generic probe compares: %+v", got)
+	}
+	if s := c.profileSimilarity(wordsOf(Normalize("API Error: 503")), cl); s != 0 {
+		t.Errorf("a generic template compares at %.2f, want 0", s)
+	}
+	tests := []struct {
+		long, short string
+		want        bool
+	}{
+		{"deploy: sprocket checksum refused on the test board", "sprocket checksum refused", true},
+		{"gadget payload rejected by the relay: model name not found", "model not found: gadget rejected", false},
+		{"exec user process caused exec gizmo format mismatch", "exec /srv/x.sh: exec gizmo format mismatch", true},
+	}
+	for _, tt := range tests {
+		if got := c.Weights.Contains(wordsOf(Normalize(tt.long)), wordsOf(Normalize(tt.short))); got != tt.want {
+			t.Errorf("Contains(%q, %q) = %v, want %v", tt.long, tt.short, got, tt.want)
+		}
+	}
+	if seq := TemplateSeq(Normalize(`{"error":"unexpected end of gadget input\n at parse"}`)); slices.Contains(seq, `input\n`) || !slices.Contains(seq, "input") {
+		t.Errorf("escaped newline: %v", seq)
 	}
 }

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,8 +23,10 @@ import (
 // any error text (genericWords) also get a fixed discount, so that a young
 // store with few issues does not take them for rare. An issue whose text
 // changed is counted again when it is classified again (the counts only
-// grow between rebuilds; --rebuild counts from scratch): the weights are
-// ratios, and a few repeated issues barely move them.
+// grow between rebuilds): the weights are ratios, and a few repeated
+// issues barely move them. --rebuild, and the first run under a new rules
+// or algorithm version (which classifies every issue again), count from
+// zero (loadWeights).
 type Weights struct {
 	DF map[string]int
 	N  int
@@ -154,9 +157,13 @@ func (w *Weights) Similarity(a, b words) float64 {
 	if len(short) > len(long) {
 		short, long = long, short
 	}
-	if len(short) >= 3 && len(short) < len(long) && isPrefixSeq(short, long) && w.mass(short) >= containMass*w.rareWeight() &&
-		!reportsError(long[len(short):]) {
-		return containDiscount
+	if len(short) >= 3 && len(short) < len(long) && w.mass(short) >= containMass*w.rareWeight() {
+		// the rest of the longer text must not report an error of its
+		// own, unless the shorter was cut inside a word: then it was cut
+		// short wherever the text happened to end
+		if ok, cut := prefixSeq(short, long); ok && (cut || !reportsError(long[len(short):])) {
+			return containDiscount
+		}
 	}
 	return jac
 }
@@ -206,7 +213,7 @@ func (w *Weights) Contained(a, b words) float64 {
 // from remote" nor is "could not read from remote" the message there: the
 // rest reports an error of its own, the cause.
 func (w *Weights) Contains(long, short words) bool {
-	if len(short.set) >= len(long.set) || !w.specific(short) || w.Contained(short, long) < containMin {
+	if len(short.set) >= len(long.set) || !w.specific(short) || w.Contained(short, long) < containMin || !inOrder(short.seq, long) {
 		return false
 	}
 	var extra []string
@@ -225,18 +232,48 @@ func (w *Weights) Contains(long, short words) bool {
 	return !reportsError(extra)
 }
 
+// inOrder reports whether the words of short that long has appear in long
+// in short's order: a message is a phrase, not a bag of words ("model not
+// found" is not held by "model ... invalid payload: name not found").
+func inOrder(short []string, long words) bool {
+	j := 0
+	for i, t := range short {
+		if !inSorted(long.set, t) || slices.Contains(short[:i], t) {
+			// a word the long text lacks, or a repeat ("exec <path>:
+			// exec format error"): its first place counts
+			continue
+		}
+		for j < len(long.seq) && long.seq[j] != t {
+			j++
+		}
+		if j == len(long.seq) {
+			return false
+		}
+		j++
+	}
+	return true
+}
+
 func inSorted(set []string, t string) bool {
 	i := sort.SearchStrings(set, t)
 	return i < len(set) && set[i] == t
 }
 
-// errorStemSet are errorWords as TemplateSeq spells them (stemmed).
+// errorStemSet are errorWords as TemplateSeq spells them: stemmed, without
+// stopwords ("must be unique": "must uniqu"). A phrase that its stopwords
+// leave one word of ("must be a") is left out: the word alone says nothing.
 var errorStemSet = func() *keywordSet {
 	var out []string
 	for _, p := range errorWords {
-		f := strings.Fields(p)
-		for i := range f {
-			f[i] = stem(f[i])
+		var f []string
+		all := strings.Fields(p)
+		for _, w := range all {
+			if !stopwords[w] {
+				f = append(f, stem(w))
+			}
+		}
+		if len(f) < len(all) && len(f) < 2 {
+			continue
 		}
 		out = append(out, strings.Join(f, " "))
 	}
@@ -288,21 +325,27 @@ func (w *Weights) mass(seq []string) float64 {
 	return x
 }
 
-// isPrefixSeq: short is the start of long, or of long less its first word;
-// short's last word may be the start of long's word there (a cut text).
-func isPrefixSeq(short, long []string) bool {
+// prefixSeq: short is the start of long, or of long less its first word;
+// short's last word may be the start of long's word there (a cut text),
+// which cut reports.
+func prefixSeq(short, long []string) (ok, cut bool) {
 	for off := 0; off <= 1 && off+len(short) <= len(long); off++ {
-		ok := true
+		ok, cut = true, false
 		for k, t := range short {
 			u := long[off+k]
-			if t != u && !(k == len(short)-1 && len(t) >= 3 && strings.HasPrefix(u, t)) {
-				ok = false
-				break
+			if t == u {
+				continue
 			}
+			if k == len(short)-1 && len(t) >= 3 && strings.HasPrefix(u, t) {
+				cut = true
+				continue
+			}
+			ok = false
+			break
 		}
 		if ok {
-			return true
+			return true, cut
 		}
 	}
-	return false
+	return false, false
 }
