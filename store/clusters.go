@@ -967,3 +967,27 @@ func (s *Store) ClusterMemberURLList(ctx context.Context) (map[string]int64, err
 	}
 	return out, nil
 }
+
+// ClusterConcept is the concept and signature of a cluster (what labeling
+// reads besides its members).
+type ClusterConcept struct {
+	Concept   string
+	Signature string
+}
+
+// ClusterConceptsGet returns the concept and signature of the given
+// clusters.
+func (s *Store) ClusterConceptsGet(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]ClusterConcept, error) {
+	out := map[int64]ClusterConcept{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.ClusterConceptsGet(ctx, tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster concepts: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = ClusterConcept{Concept: r.Concept, Signature: r.Signature}
+	}
+	return out, nil
+}
