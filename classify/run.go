@@ -26,18 +26,28 @@ type RunOptions struct {
 	Workers   int // parallel extraction (default GOMAXPROCS)
 	Logger    *slog.Logger
 	// Stop, when closed, ends the run before its next batch with
-	// ErrStopped, rolling the run's transaction back; once the batches are
-	// done the run commits (errata run's first SIGINT or SIGTERM).
+	// ErrStopped, rolling the assignment back (the batches extracted so
+	// far are kept for the next run); once the batches are done the run
+	// commits (errata run's first SIGINT or SIGTERM).
 	Stop <-chan struct{}
+	// Spread, when set, is given the run's batches still to extract, to
+	// hand them to other processes (`errata worker` queues a River job per
+	// batch that calls ExtractBatch). The run extracts the batches nobody
+	// took itself.
+	Spread func(ctx context.Context, runID int64, batches []int) error
+	// Progress, when set, is called after each batch is assigned.
+	Progress func(assigned, batches int)
 }
 
 // ErrStopped is returned by Run when RunOptions.Stop was closed before the
-// last batch: nothing of the run was saved.
+// last batch: no cluster, member or signature of the run was saved; the
+// batches it extracted are, and the next run resumes from them.
 var ErrStopped = errors.New("classify stopped before its last batch and rolled back")
 
 // RunSummary says what a classify run did.
 type RunSummary struct {
 	Considered  int           `json:"considered"`  // issues selected (new, changed or all)
+	Resumed     int           `json:"resumed"`     // batches already extracted when the run began (resumed or spread)
 	Classified  int           `json:"classified"`  // issues whose signatures were recomputed
 	Unchanged   int           `json:"unchanged"`   // selected but content and rules unchanged
 	Clustered   int           `json:"clustered"`   // classified issues now in a cluster
@@ -67,18 +77,50 @@ func (c runClock) phase(name string, since time.Time) { c.sum.Phases[name] += ti
 
 // Run classifies the issues of the store: incrementally by default (only
 // new issues, changed issues and issues classified under other rules), or
-// everything with opts.Rebuild. The whole run is one transaction, under an
-// advisory lock so that two runs do not interleave.
+// everything with opts.Rebuild.
+//
+// A run resumes and spreads. Under the classify lock (an advisory lock
+// held by the run's assignment transaction, open from its start to its
+// end, so two runs never interleave) it records
+// the issues it selected, cut into batches of opts.BatchSize, in
+// classify_runs and classify_batches. It then works in two stages:
+//
+//   - Extraction and normalization (reading issues and comments, Analyze):
+//     each batch is extracted under its row lock and its result (the
+//     analyses, content hashes and days, gob-encoded) committed with it.
+//     The batches with a result are the run's durable watermark: a run
+//     killed or failed at any point keeps them, and the next run with the
+//     same rules resumes the recorded run instead of selecting anew (an
+//     incremental run also resumes an unfinished rebuild; a run under
+//     other rules, or a rebuild after an incremental run, starts afresh).
+//     Extraction needs no cluster state, so any process may do any batch:
+//     opts.Spread hands the batches to `errata worker`s (River jobs that
+//     call ExtractBatch), while this process extracts ahead in order,
+//     skipping batches another process holds.
+//   - Assignment: one writer, in one transaction, takes the batches in
+//     order (from memory when it extracted them itself, else from their
+//     stored result, waiting on the row lock of a batch another process is
+//     extracting), assigns them with the clusterer exactly as an
+//     uninterrupted run would, consolidates, writes signatures, clusters,
+//     members, redirects, counts and labels, and deletes the run record.
+//
+// Readers (pages, trends, match, mcp) read only signatures, clusters and
+// members, which change only when the assignment commits: they never see
+// a half-classified batch or run. Since the assignment starts from the
+// stored clusters and the recorded issue list and batch results, a resumed
+// or spread run ends with the same clusters as an uninterrupted one.
+// Classifications are recorded at the run's start (when it selected its
+// issues), so issues synced after it are selected by the next run even
+// when the run finished much later.
+//
+// What a killed run loses is its assignment (about a quarter of the CPU);
+// the assignment restarts from the first batch, reading the stored
+// results.
 func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, error) {
 	start := time.Now()
 	sum := RunSummary{Phases: map[string]time.Duration{}}
 	opts = opts.withDefaults()
-	err := st.InTx(ctx, func(tx pgx.Tx) error {
-		if err := st.ClassifyLock(ctx, tx); err != nil {
-			return err
-		}
-		return runTx(ctx, st, tx, opts, &sum)
-	})
+	err := runLocked(ctx, st, opts, &sum)
 	sum.Duration = time.Since(start)
 	if err != nil {
 		return sum, fmt.Errorf("classify: %w", err)
@@ -102,51 +144,116 @@ func (o RunOptions) withDefaults() RunOptions {
 	return o
 }
 
-// runTx is a run in its transaction: selection, then extraction (ahead, in
-// its own goroutine) and assignment batch by batch, then consolidation and
-// the finishing writes.
-func runTx(ctx context.Context, st *store.Store, tx pgx.Tx, opts RunOptions, sum *RunSummary) error {
-	clock := runClock{sum}
+// runLocked is a run under the classify lock, which its assignment
+// transaction takes first and holds to the end (so the run needs one
+// connection for it, and one for the extraction ahead).
+func runLocked(ctx context.Context, st *store.Store, opts RunOptions, sum *RunSummary) error {
 	version := opts.Rules.Version()
-	ids, err := st.ClassifyPendingIDs(ctx, tx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild})
-	if err != nil {
-		return err
-	}
-	sum.Considered = len(ids)
-	opts.Logger.Info("classify", "issues", len(ids), "rebuild", opts.Rebuild, "rules", version)
-	a, err := loadAssigner(ctx, st, tx, opts.Rebuild, version)
-	if err != nil {
-		return err
-	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	produced := map[string]time.Duration{}
-	batches, perr := produceBatches(pctx, st, splitBatches(ids, opts.BatchSize), version, opts, produced)
-	for b := range batches {
+	var src *batchSource
+	err := st.InTx(ctx, func(tx pgx.Tx) error {
+		if err := st.ClassifyLock(ctx, tx); err != nil {
+			return err
+		}
+		run, err := beginRun(ctx, st, opts, version)
+		if err != nil {
+			return err
+		}
+		pending, err := st.ClassifyBatchesPending(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		sum.Considered = run.Issues
+		sum.Resumed = run.Batches - len(pending)
+		opts.Logger.Info("classify", "issues", run.Issues, "rebuild", run.Rebuild, "rules", version,
+			"batches", run.Batches, "batches_done", sum.Resumed)
+		if opts.Spread != nil && len(pending) > 0 {
+			if err := opts.Spread(ctx, run.ID, pending); err != nil {
+				return err
+			}
+		}
+		src = startBatches(pctx, st, run, opts)
+		return assignRun(ctx, st, tx, run, src, opts, sum)
+	})
+	cancel()
+	if src != nil {
+		src.wait()
+		for k, v := range src.phases {
+			sum.Phases[k] += v
+		}
+	}
+	return err
+}
+
+// beginRun resumes the recorded run when it can, or records a new one.
+func beginRun(ctx context.Context, st *store.Store, opts RunOptions, version string) (store.ClassifyRun, error) {
+	old, ok, err := st.ClassifyRunGet(ctx)
+	if err != nil {
+		return store.ClassifyRun{}, err
+	}
+	if ok {
+		if resumable(old, version, opts.Rebuild) {
+			opts.Logger.Info("classify resumes an interrupted run", "run", old.ID, "started", old.StartedAt)
+			return old, nil
+		}
+		opts.Logger.Info("classify drops an interrupted run of other rules or kind", "run", old.ID)
+		if err := st.ClassifyRunsClear(ctx); err != nil {
+			return store.ClassifyRun{}, err
+		}
+	}
+	return st.ClassifyRunCreate(ctx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild},
+		func(ids []int64) [][]int64 { return splitBatches(ids, opts.BatchSize) })
+}
+
+// resumable says whether a recorded run is continued by a run of version
+// (a rebuild when rebuild): same rules, and the same kind, or a rebuild
+// continued by an incremental run (it covers more).
+func resumable(old store.ClassifyRun, version string, rebuild bool) bool {
+	return old.RulesVersion == version && (old.Rebuild == rebuild || old.Rebuild)
+}
+
+// assignRun is the assignment of a run in its transaction.
+func assignRun(ctx context.Context, st *store.Store, tx pgx.Tx, run store.ClassifyRun, src *batchSource, opts RunOptions, sum *RunSummary) error {
+	clock := runClock{sum}
+	a, err := loadAssigner(ctx, st, tx, run.Rebuild, run.RulesVersion)
+	if err != nil {
+		return err
+	}
+	a.at = run.StartedAt
+	for k := 0; k < run.Batches; k++ {
 		select {
 		case <-opts.Stop:
 			return ErrStopped
 		default:
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := src.next(ctx, k, clock)
+		if err != nil {
+			return err
+		}
 		if err := assignBatch(ctx, st, tx, a, &b, sum, clock); err != nil {
 			return err
 		}
-		opts.Logger.Debug("classify batch", "issues", len(b.items))
-	}
-	if err := <-perr; err != nil {
-		return err
-	}
-	for k, v := range produced {
-		sum.Phases[k] += v
+		opts.Logger.Debug("classify batch", "batch", k, "issues", len(b.items))
+		if opts.Progress != nil {
+			opts.Progress(k+1, run.Batches)
+		}
 	}
 	t := time.Now()
 	a.consolidate()
 	clock.phase("consolidate", t)
 	last := time.Now()
-	return finish(ctx, st, tx, a, opts.Rules, sum, func(name string) {
+	err = finish(ctx, st, tx, a, opts.Rules, sum, func(name string) {
 		clock.phase("finish:"+name, last)
 		last = time.Now()
 	})
+	if err != nil {
+		return err
+	}
+	return st.ClassifyRunDelete(ctx, tx, run.ID)
 }
 
 // assignBatch assigns one extracted batch and writes its signatures.
@@ -161,10 +268,10 @@ func assignBatch(ctx context.Context, st *store.Store, tx pgx.Tx, a *assigner, b
 	w := a.assign(b, sum)
 	clock.phase("assign", t)
 	t = time.Now()
-	if err := st.SignatureReplaceMany(ctx, tx, w.marks, w.sigs); err != nil {
+	if err := st.SignatureReplaceMany(ctx, tx, w.marks, w.sigs, a.at); err != nil {
 		return err
 	}
-	if err := st.ClassificationTouchMany(ctx, tx, w.touch, a.version); err != nil {
+	if err := st.ClassificationTouchMany(ctx, tx, w.touch, a.version, a.at); err != nil {
 		return err
 	}
 	clock.phase("write-signatures", t)

@@ -45,6 +45,7 @@ type assigned struct {
 type assigner struct {
 	rebuild     bool
 	version     string
+	at          time.Time // when the run selected its issues: the classifications' time
 	cl          *Clusterer
 	byID        map[int64]*Cluster   // stored clusters by id (incremental runs)
 	states      []store.ClusterState // the active clusters before the run

@@ -1,7 +1,12 @@
 package classify
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -87,34 +92,160 @@ func analyzeAll(issues []Issue, skip []bool, workers int) []Analysis {
 	return out
 }
 
-// produceBatches extracts the batches in order in its own goroutine (on
-// pool connections), sending results in order; the error channel yields
-// the first error (or nil) once the batch channel is closed. phases is
-// the producer's own and may be read once the error channel yielded.
-func produceBatches(ctx context.Context, st *store.Store, batches [][]int64, version string, opts RunOptions,
-	phases map[string]time.Duration) (<-chan batchResult, <-chan error) {
-	out := make(chan batchResult, 2)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(out)
-		for _, ids := range batches {
-			if err := ctx.Err(); err != nil {
-				errc <- err
-				return
-			}
-			b, err := extractBatch(ctx, st.ClassifyIssuesGet, ids, version, opts.Rebuild, opts.Workers, phases)
-			if err != nil {
-				errc <- err
-				return
-			}
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				errc <- ctx.Err()
-				return
-			}
-		}
-		errc <- nil
-	}()
-	return out, errc
+// encodeBatch is the stored form of an extracted batch.
+func encodeBatch(b *batchResult) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(b.items); err != nil {
+		return nil, fmt.Errorf("encode batch: %w", err)
+	}
+	return buf.Bytes(), nil
 }
+
+// decodeBatch reads a stored batch.
+func decodeBatch(data []byte) (batchResult, error) {
+	var b batchResult
+	if len(data) == 0 {
+		return b, nil
+	}
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&b.items); err != nil {
+		return b, fmt.Errorf("decode batch: %w", err)
+	}
+	return b, nil
+}
+
+// ErrOtherRules is returned by ExtractBatch for a batch of a run under
+// other rules than the caller's (a worker of another version or
+// configuration): the run's own process extracts it.
+var ErrOtherRules = errors.New("classify batch belongs to a run under other rules")
+
+// ExtractBatch extracts one batch of the recorded classify run runID and
+// commits its result, unless it is done, held by another process or its
+// run has finished (then it does nothing). `errata worker` runs it for the
+// batches a run spreads (RunOptions.Spread). It reports whether it
+// extracted the batch.
+func ExtractBatch(ctx context.Context, st *store.Store, rules *Rules, runID int64, batch, workers int) (bool, error) {
+	if rules == nil {
+		rules = DefaultRules()
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	version := rules.Version()
+	_, did, _, err := st.ClassifyBatchTake(ctx, runID, batch, false, func(cb store.ClassifyBatch) ([]byte, error) {
+		if cb.RulesVersion != version {
+			return nil, ErrOtherRules
+		}
+		b, err := extractBatch(ctx, cb.Issues, cb.IssueIDs, cb.RulesVersion, cb.Rebuild, workers, map[string]time.Duration{})
+		if err != nil {
+			return nil, err
+		}
+		return encodeBatch(&b)
+	})
+	return did, err
+}
+
+// produced is a batch as the run's own extraction leaves it: extracted
+// here (b), extracted before or elsewhere (data), or held by another
+// process (busy).
+type produced struct {
+	b    *batchResult
+	data []byte
+	busy bool
+}
+
+// batchSource extracts the batches of a run in order, ahead of the
+// assignment, in its own goroutine (on pool connections), skipping those
+// another process holds; next hands them to the assignment in order.
+type batchSource struct {
+	st     *store.Store
+	run    store.ClassifyRun
+	opts   RunOptions
+	out    chan produced
+	errc   chan error
+	done   chan struct{}
+	phases map[string]time.Duration // the producer's; read after wait
+}
+
+func startBatches(ctx context.Context, st *store.Store, run store.ClassifyRun, opts RunOptions) *batchSource {
+	s := &batchSource{st: st, run: run, opts: opts, out: make(chan produced, 2), errc: make(chan error, 1),
+		done: make(chan struct{}), phases: map[string]time.Duration{}}
+	go s.produce(ctx)
+	return s
+}
+
+func (s *batchSource) produce(ctx context.Context) {
+	defer close(s.done)
+	defer close(s.out)
+	for k := 0; k < s.run.Batches; k++ {
+		if err := ctx.Err(); err != nil {
+			s.errc <- err
+			return
+		}
+		p, err := s.take(ctx, k, false)
+		if err != nil {
+			s.errc <- err
+			return
+		}
+		select {
+		case s.out <- p:
+		case <-ctx.Done():
+			s.errc <- ctx.Err()
+			return
+		}
+	}
+	s.errc <- nil
+}
+
+// take extracts batch k here, or returns its stored result, or busy.
+func (s *batchSource) take(ctx context.Context, k int, wait bool) (produced, error) {
+	var b batchResult
+	data, did, busy, err := s.st.ClassifyBatchTake(ctx, s.run.ID, k, wait, func(cb store.ClassifyBatch) ([]byte, error) {
+		var err error
+		b, err = extractBatch(ctx, cb.Issues, cb.IssueIDs, s.run.RulesVersion, s.run.Rebuild, s.opts.Workers, s.phases)
+		if err != nil {
+			return nil, err
+		}
+		t := time.Now()
+		defer func() { s.phases["stage"] += time.Since(t) }()
+		return encodeBatch(&b)
+	})
+	switch {
+	case err != nil:
+		return produced{}, err
+	case did:
+		return produced{b: &b}, nil
+	case busy && wait:
+		return produced{}, fmt.Errorf("batch %d of run %d is missing", k, s.run.ID)
+	}
+	return produced{data: data, busy: busy}, nil
+}
+
+// next returns batch k (the batches are asked for in order).
+func (s *batchSource) next(ctx context.Context, k int, clock runClock) (batchResult, error) {
+	p, ok := <-s.out
+	if !ok {
+		if err := <-s.errc; err != nil {
+			return batchResult{}, err
+		}
+		return batchResult{}, fmt.Errorf("batch %d of run %d: extraction ended early", k, s.run.ID)
+	}
+	t := time.Now()
+	defer clock.phase("wait-and-decode", t)
+	if p.busy {
+		var err error
+		// The assignment's own extraction (when the holder died) counts
+		// in its phases, not the producer's.
+		own := &batchSource{st: s.st, run: s.run, opts: s.opts, phases: clock.sum.Phases}
+		if p, err = own.take(ctx, k, true); err != nil {
+			return batchResult{}, err
+		}
+	}
+	if p.b != nil {
+		return *p.b, nil
+	}
+	return decodeBatch(p.data)
+}
+
+// wait waits for the producer to end (after its context is cancelled or
+// it sent every batch).
+func (s *batchSource) wait() { <-s.done }

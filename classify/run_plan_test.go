@@ -241,3 +241,84 @@ func TestIssueDays(t *testing.T) {
 		t.Errorf("issueDays = %v, want %v", got, want)
 	}
 }
+
+// TestBatchEncoding: a stored batch reads back as it was extracted, so a
+// resumed or spread run assigns what an uninterrupted one does. Messages
+// written for the test.
+func TestBatchEncoding(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC)
+	issues := []Issue{
+		{ID: 1, Title: "Crash on start", Body: "```\nError: listen EADDRINUSE: address already in use :::4100\n```",
+			Comments: []Comment{{Body: "same: `Error: connect ECONNREFUSED 127.0.0.1:5432`"}}},
+		{ID: 2, Title: "Token refresh fails with invalid_grant", Body: "HTTP 400 {\"error\":\"invalid_grant\"}"},
+		{ID: 3, Title: "Please add dark mode", Body: "It would be nice."},
+		{ID: 4, Title: "TypeError: Cannot read properties of undefined (reading 'map')", Body: "at render (app.js:10:5)"},
+	}
+	var b batchResult
+	for i := range issues {
+		b.items = append(b.items, extracted{ID: issues[i].ID, Hash: ContentHash(&issues[i]), Days: []time.Time{day}, Analysis: Analyze(&issues[i])})
+	}
+	b.items = append(b.items, extracted{ID: 5, Hash: "h", Skip: true, Days: []time.Time{day, day.AddDate(0, 0, 1)}})
+	data, err := encodeBatch(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeBatch(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.items) != len(b.items) {
+		t.Fatalf("decoded %d items, want %d", len(got.items), len(b.items))
+	}
+	for i := range b.items {
+		w, g := b.items[i], got.items[i]
+		for j := range w.Analysis.Candidates {
+			w.Analysis.Candidates[j] = Candidate{Raw: w.Analysis.Candidates[j].Raw, Normalized: w.Analysis.Candidates[j].Normalized,
+				Fingerprint: w.Analysis.Candidates[j].Fingerprint, Source: w.Analysis.Candidates[j].Source,
+				Score: w.Analysis.Candidates[j].Score, Codes: w.Analysis.Candidates[j].Codes}
+		}
+		if !reflect.DeepEqual(normEmpty(w), normEmpty(g)) {
+			t.Errorf("item %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	if empty, err := decodeBatch(nil); err != nil || len(empty.items) != 0 {
+		t.Errorf("decodeBatch(nil) = %+v, %v", empty, err)
+	}
+}
+
+// normEmpty makes empty slices nil (gob does not tell them apart, and
+// nothing downstream does either).
+func normEmpty(x extracted) extracted {
+	a := &x.Analysis
+	if len(a.Candidates) == 0 {
+		a.Candidates = nil
+	}
+	if len(a.Tokens) == 0 {
+		a.Tokens = nil
+	}
+	if len(a.WeakCodes) == 0 {
+		a.WeakCodes = nil
+	}
+	if len(a.Probes) == 0 {
+		a.Probes = nil
+	}
+	for i := range a.Probes {
+		p := &a.Probes[i]
+		if len(p.Tokens) == 0 {
+			p.Tokens = nil
+		}
+		if len(p.Seq) == 0 {
+			p.Seq = nil
+		}
+		if len(p.WeakCodes) == 0 {
+			p.WeakCodes = nil
+		}
+	}
+	for i := range a.Candidates {
+		if len(a.Candidates[i].Codes) == 0 {
+			a.Candidates[i].Codes = nil
+		}
+	}
+	return x
+}
