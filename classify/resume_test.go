@@ -148,8 +148,8 @@ func TestRunResumesAfterKill(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if sum.Resumed < after {
-					t.Errorf("step %d: resumed run found %d batches done, want at least %d", step, sum.Resumed, after)
+				if sum.Resumed < after || sum.Stored != sum.Resumed {
+					t.Errorf("step %d: resumed run found %d batches done and assigned %d stored ones, want at least %d", step, sum.Resumed, sum.Stored, after)
 				}
 				if sum.Classified != want.Classified || sum.NewClusters != want.NewClusters {
 					t.Errorf("step %d: resumed run %+v, uninterrupted %+v", step, sum, want)
@@ -197,5 +197,44 @@ func TestRunDropsRunOfOtherRules(t *testing.T) {
 	}
 	if sum.Classified != want.Classified {
 		t.Errorf("classified %d, want %d", sum.Classified, want.Classified)
+	}
+}
+
+// TestRunAssignsBatchesExtractedElsewhere: when other processes extract
+// every batch (Spread hands them over and they are done before the run
+// looks), the run assigns their stored results and ends with the clusters
+// of a run that extracted everything itself; a process under other rules
+// extracts nothing.
+func TestRunAssignsBatchesExtractedElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ref, st := storetest.New(t), storetest.New(t)
+	loadWave(t, ref, 0)
+	loadWave(t, st, 0)
+	want := run(t, ref, false)
+	var other classify.Rules // zero rules: another version
+	sum, err := classify.Run(ctx, st, classify.RunOptions{BatchSize: 3, Spread: func(ctx context.Context, runID int64, batches []int) error {
+		for _, b := range batches {
+			if _, err := classify.ExtractBatch(ctx, st, &other, runID, b, 1); !errors.Is(err, classify.ErrOtherRules) {
+				t.Errorf("batch %d under other rules: err = %v, want ErrOtherRules", b, err)
+			}
+			did, err := classify.ExtractBatch(ctx, st, nil, runID, b, 1)
+			if err != nil || !did {
+				return fmt.Errorf("extract batch %d: did %v, %w", b, did, err)
+			}
+			if did, err := classify.ExtractBatch(ctx, st, nil, runID, b, 1); err != nil || did {
+				t.Errorf("batch %d extracted twice (err %v)", b, err)
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Stored != (want.Considered+2)/3 {
+		t.Errorf("run assigned %d batches extracted elsewhere, want all %d", sum.Stored, (want.Considered+2)/3)
+	}
+	if got, w := snapshot(t, st), snapshot(t, ref); !reflect.DeepEqual(got, w) {
+		t.Fatalf("clusters differ:\n got %+v\nwant %+v", got, w)
 	}
 }

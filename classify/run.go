@@ -47,7 +47,8 @@ var ErrStopped = errors.New("classify stopped before its last batch and rolled b
 // RunSummary says what a classify run did.
 type RunSummary struct {
 	Considered  int           `json:"considered"`  // issues selected (new, changed or all)
-	Resumed     int           `json:"resumed"`     // batches already extracted when the run began (resumed or spread)
+	Resumed     int           `json:"resumed"`     // batches already extracted when the run began (a resumed run)
+	Stored      int           `json:"stored"`      // batches assigned from their stored result (extracted by an earlier run or other workers)
 	Classified  int           `json:"classified"`  // issues whose signatures were recomputed
 	Unchanged   int           `json:"unchanged"`   // selected but content and rules unchanged
 	Clustered   int           `json:"clustered"`   // classified issues now in a cluster

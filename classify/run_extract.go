@@ -243,6 +243,7 @@ func (s *batchSource) next(ctx context.Context, k int, clock runClock) (batchRes
 	if p.b != nil {
 		return *p.b, nil
 	}
+	clock.sum.Stored++
 	return decodeBatch(p.data)
 }
 
