@@ -59,9 +59,11 @@ type RunSummary struct {
 	Split       int           `json:"split"`
 	Dissolved   int           `json:"dissolved"`
 	Duration    time.Duration `json:"duration"`
-	// Phases: time spent reading issues, analyzing them (extraction and
-	// clustering), writing signatures, and finishing (clusters, members,
-	// counts, labels).
+	// Phases: time spent reading issues, analyzing them (extraction),
+	// staging each batch's result ("stage"), waiting for and decoding
+	// batches extracted elsewhere ("wait-and-decode"), assigning, writing
+	// signatures, consolidating and finishing (clusters, members, counts,
+	// labels).
 	Phases map[string]time.Duration `json:"phases"`
 }
 
