@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,18 +26,29 @@ type RunOptions struct {
 	Workers   int // parallel extraction (default GOMAXPROCS)
 	Logger    *slog.Logger
 	// Stop, when closed, ends the run before its next batch with
-	// ErrStopped, rolling the run's transaction back; once the batches are
-	// done the run commits (errata run's first SIGINT or SIGTERM).
+	// ErrStopped, rolling the assignment back (the batches extracted so
+	// far are kept for the next run); once the batches are done the run
+	// commits (errata run's first SIGINT or SIGTERM).
 	Stop <-chan struct{}
+	// Spread, when set, is given the run's batches still to extract, to
+	// hand them to other processes (`errata worker` queues a River job per
+	// batch that calls ExtractBatch). The run extracts the batches nobody
+	// took itself.
+	Spread func(ctx context.Context, runID int64, batches []int) error
+	// Progress, when set, is called after each batch is assigned.
+	Progress func(assigned, batches int)
 }
 
 // ErrStopped is returned by Run when RunOptions.Stop was closed before the
-// last batch: nothing of the run was saved.
+// last batch: no cluster, member or signature of the run was saved; the
+// batches it extracted are, and the next run resumes from them.
 var ErrStopped = errors.New("classify stopped before its last batch and rolled back")
 
 // RunSummary says what a classify run did.
 type RunSummary struct {
 	Considered  int           `json:"considered"`  // issues selected (new, changed or all)
+	Resumed     int           `json:"resumed"`     // batches already extracted when the run began (a resumed run)
+	Stored      int           `json:"stored"`      // batches assigned from their stored result (extracted by an earlier run or other workers)
 	Classified  int           `json:"classified"`  // issues whose signatures were recomputed
 	Unchanged   int           `json:"unchanged"`   // selected but content and rules unchanged
 	Clustered   int           `json:"clustered"`   // classified issues now in a cluster
@@ -49,9 +59,11 @@ type RunSummary struct {
 	Split       int           `json:"split"`
 	Dissolved   int           `json:"dissolved"`
 	Duration    time.Duration `json:"duration"`
-	// Phases: time spent reading issues, analyzing them (extraction and
-	// clustering), writing signatures, and finishing (clusters, members,
-	// counts, labels).
+	// Phases: time spent reading issues, analyzing them (extraction),
+	// staging each batch's result ("stage"), waiting for and decoding
+	// batches extracted elsewhere ("wait-and-decode"), assigning, writing
+	// signatures, consolidating and finishing (clusters, members, counts,
+	// labels).
 	Phases map[string]time.Duration `json:"phases"`
 }
 
@@ -60,434 +72,213 @@ type RunSummary struct {
 // larger runs recompute them for the touched clusters.
 const deltaRefreshLimit = 20000
 
-func dayOf(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+type runClock struct {
+	sum *RunSummary
 }
 
-type assigned struct {
-	issueID int64
-	cl      *Cluster
-	score   float32
-	reason  string
-}
+func (c runClock) phase(name string, since time.Time) { c.sum.Phases[name] += time.Since(since) }
 
 // Run classifies the issues of the store: incrementally by default (only
 // new issues, changed issues and issues classified under other rules), or
-// everything with opts.Rebuild. The whole run is one transaction, under an
-// advisory lock so that two runs do not interleave.
+// everything with opts.Rebuild.
+//
+// A run resumes and spreads. Under the classify lock (an advisory lock
+// held by the run's assignment transaction, open from its start to its
+// end, so two runs never interleave) it records
+// the issues it selected, cut into batches of opts.BatchSize, in
+// classify_runs and classify_batches. It then works in two stages:
+//
+//   - Extraction and normalization (reading issues and comments, Analyze):
+//     each batch is extracted under its row lock and its result (the
+//     analyses, content hashes and days, gob-encoded) committed with it.
+//     The batches with a result are the run's durable watermark: a run
+//     killed or failed at any point keeps them, and the next run with the
+//     same rules resumes the recorded run instead of selecting anew (an
+//     incremental run also resumes an unfinished rebuild; a run under
+//     other rules, or a rebuild after an incremental run, starts afresh).
+//     Extraction needs no cluster state, so any process may do any batch:
+//     opts.Spread hands the batches to `errata worker`s (River jobs that
+//     call ExtractBatch), while this process extracts ahead in order,
+//     skipping batches another process holds.
+//   - Assignment: one writer, in one transaction, takes the batches in
+//     order (from memory when it extracted them itself, else from their
+//     stored result, waiting on the row lock of a batch another process is
+//     extracting), assigns them with the clusterer exactly as an
+//     uninterrupted run would, consolidates, writes signatures, clusters,
+//     members, redirects, counts and labels, and deletes the run record.
+//
+// Readers (pages, trends, match, mcp) read only signatures, clusters and
+// members, which change only when the assignment commits: they never see
+// a half-classified batch or run. Since the assignment starts from the
+// stored clusters and the recorded issue list and batch results, a resumed
+// or spread run ends with the same clusters as an uninterrupted one.
+// Classifications are recorded at the run's start (when it selected its
+// issues), so issues synced after it are selected by the next run even
+// when the run finished much later.
+//
+// What a killed run loses is its assignment (about a quarter of the CPU);
+// the assignment restarts from the first batch, reading the stored
+// results.
 func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, error) {
 	start := time.Now()
-	var sum RunSummary
-	if opts.Rules == nil {
-		opts.Rules = DefaultRules()
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 2000
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	version := opts.Rules.Version()
-	sum.Phases = map[string]time.Duration{}
-	phase := func(name string, since time.Time) { sum.Phases[name] += time.Since(since) }
-	err := st.InTx(ctx, func(tx pgx.Tx) error {
-		if err := st.ClassifyLock(ctx, tx); err != nil {
-			return err
-		}
-		ids, err := st.ClassifyPendingIDs(ctx, tx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild})
-		if err != nil {
-			return err
-		}
-		sum.Considered = len(ids)
-		log.Info("classify", "issues", len(ids), "rebuild", opts.Rebuild, "rules", version)
-
-		cl := NewClusterer()
-		byID := map[int64]*Cluster{}
-		oldActive := []int64{}
-		if opts.Rebuild {
-			if err := st.ClusterFingerprintsClear(ctx, tx); err != nil {
-				return err
-			}
-		}
-		if err := loadWeights(ctx, st, tx, cl.Weights, version, opts.Rebuild); err != nil {
-			return err
-		}
-		dfAdd := map[string]int{}
-		nAdd := 0
-		states, err := st.ClusterStateList(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, s := range states {
-			oldActive = append(oldActive, s.ID)
-			if opts.Rebuild {
-				continue
-			}
-			c := stateCluster(&s)
-			cl.AddExisting(c, nil)
-			c.changed = false
-			byID[s.ID] = c
-		}
-
-		var results []assigned
-		var unclustered []int64
-		days := map[time.Time]bool{}
-		fpSeen := map[string]*Cluster{}
-		// Reading and analysis run ahead in their own goroutine (on pool
-		// connections) while this one assigns and writes in the run's
-		// transaction.
-		pctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		b0 := &producerStats{phases: map[string]time.Duration{}}
-		batches, perr := produceBatches(pctx, st, ids, version, opts, b0)
-		for b := range batches {
-			select {
-			case <-opts.Stop:
-				return ErrStopped
-			default:
-			}
-			issues, hashes, skip, analyses, touch := b.issues, b.hashes, b.skip, b.analyses, b.touch
-			t := time.Now()
-			// fingerprints already seen in stored clusters
-			if !opts.Rebuild {
-				var fps []string
-				for i := range analyses {
-					if p := analyses[i].Primary(); p != nil && !skip[i] && cl.byFP[p.Fingerprint] == nil {
-						fps = append(fps, p.Fingerprint)
-					}
-				}
-				known, err := st.ClusterFingerprintsGet(ctx, tx, fps)
-				if err != nil {
-					return err
-				}
-				for fp, id := range known {
-					if c := byID[id]; c != nil {
-						cl.byFP[fp] = c
-					}
-				}
-			}
-			phase("fingerprints", t)
-			t = time.Now()
-			// Count the batch's words before assigning it, so its first
-			// issues are weighed with their neighbours' words too.
-			for i := range analyses {
-				if !skip[i] && len(analyses[i].Probes) > 0 {
-					before := cl.Weights.N
-					cl.Observe(&analyses[i])
-					nAdd += cl.Weights.N - before
-					for _, w := range observedWords(&analyses[i]) {
-						dfAdd[w]++
-					}
-				}
-			}
-			var marks []store.ClassificationRow
-			var sigs []store.SignatureRow
-			for i := range issues {
-				if skip[i] {
-					sum.Unchanged++
-					continue
-				}
-				sum.Classified++
-				days[dayOf(issues[i].CreatedAt)] = true
-				for _, c := range issues[i].Comments {
-					days[dayOf(c.CreatedAt)] = true
-				}
-				a := &analyses[i]
-				as := cl.Assign(a)
-				if as.Cluster == nil {
-					unclustered = append(unclustered, issues[i].ID)
-					sum.Unclustered++
-				} else {
-					sum.Clustered++
-					results = append(results, assigned{issues[i].ID, as.Cluster, float32(as.Score), as.Reason})
-					if p := a.Primary(); p != nil {
-						fpSeen[p.Fingerprint] = as.Cluster
-					}
-				}
-				marks = append(marks, store.ClassificationRow{IssueID: issues[i].ID, ContentHash: hashes[i], RulesVersion: version})
-				for rank, c := range a.Candidates {
-					sigs = append(sigs, store.SignatureRow{IssueID: issues[i].ID, Rank: rank, Raw: c.Raw, Normalized: c.Normalized,
-						Fingerprint: c.Fingerprint, Source: c.Source, Score: float32(c.Score)})
-				}
-			}
-			phase("assign", t)
-			t = time.Now()
-			if err := st.SignatureReplaceMany(ctx, tx, marks, sigs); err != nil {
-				return err
-			}
-			if err := st.ClassificationTouchMany(ctx, tx, touch, version); err != nil {
-				return err
-			}
-			phase("write-signatures", t)
-			log.Debug("classify batch", "issues", len(issues))
-		}
-		if err := <-perr; err != nil {
-			return err
-		}
-		for k, v := range b0.phases {
-			sum.Phases[k] += v
-		}
-		// The second look: merge clusters whose profiles are close. An
-		// incremental run only reconsiders clusters it added reports to.
-		t := time.Now()
-		merges := cl.Consolidate(!opts.Rebuild)
-		for i := range results {
-			results[i].cl = root(results[i].cl)
-		}
-		for fp, c := range fpSeen {
-			fpSeen[fp] = root(c)
-		}
-		phase("consolidate", t)
-
-		finish := time.Now()
-		step := func(name string) {
-			phase("finish:"+name, finish)
-			finish = time.Now()
-		}
-		// Where the classified issues were before.
-		var before map[int64]int64
-		if opts.Rebuild {
-			before, err = st.MemberAll(ctx, tx)
-		} else {
-			changed := make([]int64, 0, len(results)+len(unclustered))
-			for _, r := range results {
-				changed = append(changed, r.issueID)
-			}
-			changed = append(changed, unclustered...)
-			before, err = st.MemberCurrent(ctx, tx, changed)
-		}
-		if err != nil {
-			return err
-		}
-		if opts.Rebuild {
-			matchRebuilt(cl, results, before, states)
-			for _, c := range cl.Clusters {
-				if c.ID != 0 {
-					if err := st.ClusterDefine(ctx, tx, c.ID, c.asNew("")); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		// Create the new clusters.
-		slugs, err := st.ClusterSlugsList(ctx, tx)
-		if err != nil {
-			return err
-		}
-		var fresh []*Cluster
-		var news []store.ClusterNew
-		for _, c := range cl.Clusters {
-			if c.ID == 0 && c.Size > 0 {
-				fresh = append(fresh, c)
-				news = append(news, c.asNew(uniqueSlug(SlugFor(c), slugs)))
-			}
-		}
-		step("prepare")
-		newIDs, err := st.ClusterCreateMany(ctx, tx, news)
-		if err != nil {
-			return err
-		}
-		isNew := map[int64]bool{}
-		for i, c := range fresh {
-			c.ID = newIDs[i]
-			isNew[c.ID] = true
-		}
-		sum.NewClusters = len(fresh)
-		// Profiles (and codes adopted) of the clusters that changed.
-		var profiles []store.ClusterProfile
-		for _, c := range cl.Live() {
-			if c.ID != 0 && c.Size > 0 && (c.changed || isNew[c.ID]) {
-				profiles = append(profiles, store.ClusterProfile{ID: c.ID, Concept: c.Concept, WeakCodes: c.WeakCodes, Profile: c.StoredProfile()})
-			}
-		}
-		if err := st.ClusterProfileSetMany(ctx, tx, profiles); err != nil {
-			return err
-		}
-		if err := st.TokenDFAdd(ctx, tx, dfAdd, nAdd); err != nil {
-			return err
-		}
-
-		// Memberships, and where reports moved.
-		rows := make([]store.MemberRow, len(results))
-		touched := map[int64]bool{}
-		moves := map[int64]map[int64]int{}
-		for i, r := range results {
-			rows[i] = store.MemberRow{IssueID: r.issueID, ClusterID: r.cl.ID, Score: r.score, Reason: r.reason}
-			touched[r.cl.ID] = true
-			if old, ok := before[r.issueID]; ok && old != r.cl.ID {
-				touched[old] = true
-				if moves[old] == nil {
-					moves[old] = map[int64]int{}
-				}
-				moves[old][r.cl.ID]++
-			}
-		}
-		for _, id := range unclustered {
-			if old, ok := before[id]; ok {
-				touched[old] = true
-			}
-		}
-		remove := unclustered
-		if opts.Rebuild {
-			// issues no longer selected (pull requests, gone) leave their clusters
-			inRun := make(map[int64]bool, len(results))
-			for _, r := range results {
-				inRun[r.issueID] = true
-			}
-			for issue, old := range before {
-				if !inRun[issue] {
-					remove = append(remove, issue)
-					touched[old] = true
-				}
-			}
-			for _, id := range oldActive {
-				touched[id] = true
-			}
-		}
-		step("create")
-		if err := st.MemberSetMany(ctx, tx, rows, remove); err != nil {
-			return err
-		}
-		fps := make(map[string]int64, len(fpSeen))
-		for fp, c := range fpSeen {
-			fps[fp] = c.ID
-		}
-		if err := st.ClusterFingerprintSetMany(ctx, tx, fps); err != nil {
-			return err
-		}
-		// Stored clusters merged by the consolidation pass: their other
-		// members follow, and a merge redirect is recorded.
-		var mergeRedirects []store.ClusterRedirect
-		storedMerged := map[int64]bool{}
-		for _, m := range merges {
-			if m.From.ID == 0 {
-				continue
-			}
-			into := root(m.Into)
-			if err := st.ClusterMembersMove(ctx, tx, m.From.ID, into.ID); err != nil {
-				return err
-			}
-			mergeRedirects = append(mergeRedirects, store.ClusterRedirect{OldID: m.From.ID, NewID: into.ID, Kind: "merge"})
-			storedMerged[m.From.ID] = true
-			touched[m.From.ID] = true
-			touched[into.ID] = true
-		}
-		touchedIDs := make([]int64, 0, len(touched))
-		for id := range touched {
-			touchedIDs = append(touchedIDs, id)
-		}
-		sort.Slice(touchedIDs, func(i, j int) bool { return touchedIDs[i] < touchedIDs[j] })
-		sum.Touched = len(touchedIDs)
-		step("members")
-		if opts.Rebuild || len(storedMerged) > 0 || len(results)+len(unclustered) > deltaRefreshLimit {
-			if err := st.ClusterRefresh(ctx, tx, touchedIDs); err != nil {
-				return err
-			}
-		} else {
-			changed := make([]int64, 0, len(results)+len(unclustered))
-			for _, r := range results {
-				changed = append(changed, r.issueID)
-			}
-			changed = append(changed, unclustered...)
-			var shrunk []int64
-			seen := map[int64]bool{}
-			for _, id := range changed {
-				if old, ok := before[id]; ok && !seen[old] {
-					seen[old] = true
-					shrunk = append(shrunk, old)
-				}
-			}
-			dayList := make([]time.Time, 0, len(days))
-			for d := range days {
-				dayList = append(dayList, d)
-			}
-			sizeDelta := map[int64]int{}
-			for _, r := range results {
-				if old, ok := before[r.issueID]; !ok || old != r.cl.ID {
-					sizeDelta[r.cl.ID]++
-					if ok {
-						sizeDelta[old]--
-					}
-				}
-			}
-			for _, id := range unclustered {
-				if old, ok := before[id]; ok {
-					sizeDelta[old]--
-				}
-			}
-			if err := st.ClusterRefreshDelta(ctx, tx, touchedIDs, changed, shrunk, sizeDelta, dayList); err != nil {
-				return err
-			}
-		}
-		step("refresh")
-		sizes, err := st.ClusterSizes(ctx, tx, touchedIDs)
-		if err != nil {
-			return err
-		}
-		// Redirects: a cluster whose reports all left merged into the one
-		// that took them, or split when they went to several; a surviving
-		// cluster whose reports started a new cluster records a split.
-		redirects := mergeRedirects
-		sum.Merged += len(mergeRedirects)
-		olds := make([]int64, 0, len(moves))
-		for old := range moves {
-			if !storedMerged[old] {
-				olds = append(olds, old)
-			}
-		}
-		sort.Slice(olds, func(i, j int) bool { return olds[i] < olds[j] })
-		for _, old := range olds {
-			dests := moves[old]
-			keys := make([]int64, 0, len(dests))
-			for d := range dests {
-				keys = append(keys, d)
-			}
-			sort.Slice(keys, func(i, j int) bool {
-				if dests[keys[i]] != dests[keys[j]] {
-					return dests[keys[i]] > dests[keys[j]]
-				}
-				return keys[i] < keys[j]
-			})
-			switch {
-			case sizes[old] == 0 && len(keys) == 1:
-				redirects = append(redirects, store.ClusterRedirect{OldID: old, NewID: keys[0], Kind: "merge"})
-				sum.Merged++
-			case sizes[old] == 0:
-				for _, d := range keys {
-					redirects = append(redirects, store.ClusterRedirect{OldID: old, NewID: d, Kind: "split"})
-				}
-				sum.Split++
-			default:
-				for _, d := range keys {
-					if isNew[d] {
-						redirects = append(redirects, store.ClusterRedirect{OldID: old, NewID: d, Kind: "split"})
-					}
-				}
-			}
-		}
-		if err := st.ClusterRedirectAddMany(ctx, tx, redirects); err != nil {
-			return err
-		}
-		for _, id := range touchedIDs {
-			if sizes[id] == 0 && moves[id] == nil && !storedMerged[id] {
-				sum.Dissolved++
-			}
-		}
-		// Topics, categories and tools of the touched clusters.
-		step("redirects")
-		defer step("labels")
-		return labelClusters(ctx, st, tx, opts.Rules, touchedIDs, sizes)
-	})
+	sum := RunSummary{Phases: map[string]time.Duration{}}
+	opts = opts.withDefaults()
+	err := runLocked(ctx, st, opts, &sum)
 	sum.Duration = time.Since(start)
 	if err != nil {
 		return sum, fmt.Errorf("classify: %w", err)
 	}
 	return sum, nil
+}
+
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Rules == nil {
+		o.Rules = DefaultRules()
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 2000
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// runLocked is a run under the classify lock, which its assignment
+// transaction takes first and holds to the end (so the run needs one
+// connection for it, and one for the extraction ahead).
+func runLocked(ctx context.Context, st *store.Store, opts RunOptions, sum *RunSummary) error {
+	version := opts.Rules.Version()
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var src *batchSource
+	err := st.InTx(ctx, func(tx pgx.Tx) error {
+		if err := st.ClassifyLock(ctx, tx); err != nil {
+			return err
+		}
+		run, err := beginRun(ctx, st, opts, version)
+		if err != nil {
+			return err
+		}
+		pending, err := st.ClassifyBatchesPending(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		sum.Considered = run.Issues
+		sum.Resumed = run.Batches - len(pending)
+		opts.Logger.Info("classify", "issues", run.Issues, "rebuild", run.Rebuild, "rules", version,
+			"batches", run.Batches, "batches_done", sum.Resumed)
+		if opts.Spread != nil && len(pending) > 0 {
+			if err := opts.Spread(ctx, run.ID, pending); err != nil {
+				return err
+			}
+		}
+		src = startBatches(pctx, st, run, opts)
+		return assignRun(ctx, st, tx, run, src, opts, sum)
+	})
+	cancel()
+	if src != nil {
+		src.wait()
+		for k, v := range src.phases {
+			sum.Phases[k] += v
+		}
+	}
+	return err
+}
+
+// beginRun resumes the recorded run when it can, or records a new one.
+func beginRun(ctx context.Context, st *store.Store, opts RunOptions, version string) (store.ClassifyRun, error) {
+	old, ok, err := st.ClassifyRunGet(ctx)
+	if err != nil {
+		return store.ClassifyRun{}, err
+	}
+	if ok {
+		if resumable(old, version, opts.Rebuild) {
+			opts.Logger.Info("classify resumes an interrupted run", "run", old.ID, "started", old.StartedAt)
+			return old, nil
+		}
+		opts.Logger.Info("classify drops an interrupted run of other rules or kind", "run", old.ID)
+		if err := st.ClassifyRunsClear(ctx); err != nil {
+			return store.ClassifyRun{}, err
+		}
+	}
+	return st.ClassifyRunCreate(ctx, store.ClassifyPendingParams{RulesVersion: version, All: opts.Rebuild},
+		func(ids []int64) [][]int64 { return splitBatches(ids, opts.BatchSize) })
+}
+
+// resumable says whether a recorded run is continued by a run of version
+// (a rebuild when rebuild): same rules, and the same kind, or a rebuild
+// continued by an incremental run (it covers more).
+func resumable(old store.ClassifyRun, version string, rebuild bool) bool {
+	return old.RulesVersion == version && (old.Rebuild == rebuild || old.Rebuild)
+}
+
+// assignRun is the assignment of a run in its transaction.
+func assignRun(ctx context.Context, st *store.Store, tx pgx.Tx, run store.ClassifyRun, src *batchSource, opts RunOptions, sum *RunSummary) error {
+	clock := runClock{sum}
+	a, err := loadAssigner(ctx, st, tx, run.Rebuild, run.RulesVersion)
+	if err != nil {
+		return err
+	}
+	a.at = run.StartedAt
+	for k := 0; k < run.Batches; k++ {
+		select {
+		case <-opts.Stop:
+			return ErrStopped
+		default:
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := src.next(ctx, k, clock)
+		if err != nil {
+			return err
+		}
+		if err := assignBatch(ctx, st, tx, a, &b, sum, clock); err != nil {
+			return err
+		}
+		opts.Logger.Debug("classify batch", "batch", k, "issues", len(b.items))
+		if opts.Progress != nil {
+			opts.Progress(k+1, run.Batches)
+		}
+	}
+	t := time.Now()
+	a.consolidate()
+	clock.phase("consolidate", t)
+	last := time.Now()
+	err = finish(ctx, st, tx, a, opts.Rules, sum, func(name string) {
+		clock.phase("finish:"+name, last)
+		last = time.Now()
+	})
+	if err != nil {
+		return err
+	}
+	return st.ClassifyRunDelete(ctx, tx, run.ID)
+}
+
+// assignBatch assigns one extracted batch and writes its signatures.
+func assignBatch(ctx context.Context, st *store.Store, tx pgx.Tx, a *assigner, b *batchResult, sum *RunSummary, clock runClock) error {
+	t := time.Now()
+	if err := a.lookUpFingerprints(ctx, st, tx, b); err != nil {
+		return err
+	}
+	clock.phase("fingerprints", t)
+	t = time.Now()
+	a.observe(b)
+	w := a.assign(b, sum)
+	clock.phase("assign", t)
+	t = time.Now()
+	if err := st.SignatureReplaceMany(ctx, tx, w.marks, w.sigs, a.at); err != nil {
+		return err
+	}
+	if err := st.ClassificationTouchMany(ctx, tx, w.touch, a.version, a.at); err != nil {
+		return err
+	}
+	clock.phase("write-signatures", t)
+	return nil
 }
 
 func labelClusters(ctx context.Context, st *store.Store, tx pgx.Tx, rules *Rules, ids []int64, sizes map[int64]int) error {
@@ -504,7 +295,7 @@ func labelClusters(ctx context.Context, st *store.Store, tx pgx.Tx, rules *Rules
 		if err != nil {
 			return err
 		}
-		states, err := clusterConcepts(ctx, tx, live)
+		states, err := st.ClusterConceptsGet(ctx, tx, live)
 		if err != nil {
 			return err
 		}
@@ -514,8 +305,8 @@ func labelClusters(ctx context.Context, st *store.Store, tx pgx.Tx, rules *Rules
 			for _, f := range facts[id] {
 				mf = append(mf, MemberFacts{Repository: f.Repository, Labels: f.Labels, Title: f.Title, Text: f.Text})
 			}
-			st := states[id]
-			l := rules.Label(st[0], st[1], mf)
+			cs := states[id]
+			l := rules.Label(cs.Concept, cs.Signature, mf)
 			out = append(out, store.ClusterLabels{ID: id, Topic: l.Topic, TopicReason: l.TopicReason, Category: l.Category,
 				CategoryReason: l.CategoryReason, Tools: l.Tools, ToolsReason: l.ToolsReason})
 		}
@@ -524,27 +315,6 @@ func labelClusters(ctx context.Context, st *store.Store, tx pgx.Tx, rules *Rules
 		}
 	}
 	return nil
-}
-
-func clusterConcepts(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64][2]string, error) {
-	out := map[int64][2]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT id, concept, signature FROM clusters WHERE id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read cluster concepts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var c, s string
-		if err := rows.Scan(&id, &c, &s); err != nil {
-			return nil, fmt.Errorf("read cluster concepts: %w", err)
-		}
-		out[id] = [2]string{c, s}
-	}
-	return out, rows.Err()
 }
 
 // matchRebuilt gives recomputed clusters the ids of the stored clusters
@@ -608,30 +378,6 @@ func toInput(is *store.ClassifyIssue) Issue {
 		in.Comments = append(in.Comments, Comment{Body: c.Body, CreatedAt: c.CreatedAt})
 	}
 	return in
-}
-
-// analyzeAll analyzes issues in parallel (results in input order).
-func analyzeAll(issues []Issue, skip []bool, workers int) []Analysis {
-	out := make([]Analysis, len(issues))
-	var wg sync.WaitGroup
-	next := make(chan int, len(issues))
-	for i := range issues {
-		if !skip[i] {
-			next <- i
-		}
-	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = Analyze(&issues[i])
-			}
-		}()
-	}
-	wg.Wait()
-	return out
 }
 
 // Slugify makes a URL slug: lower-case ASCII letters and digits joined by
@@ -750,64 +496,6 @@ func LoadMatcher(ctx context.Context, st *store.Store, tx pgx.Tx, a *Analysis) (
 		}
 	}
 	return cl, nil
-}
-
-type batchResult struct {
-	issues   []store.ClassifyIssue
-	hashes   []string
-	skip     []bool
-	analyses []Analysis
-	touch    []int64
-}
-
-type producerStats struct {
-	phases map[string]time.Duration
-}
-
-// produceBatches reads the issues in batches and analyzes them, sending
-// results in order; the error channel yields the first error (or nil)
-// once the batch channel is closed.
-func produceBatches(ctx context.Context, st *store.Store, ids []int64, version string, opts RunOptions, stats *producerStats) (<-chan batchResult, <-chan error) {
-	out := make(chan batchResult, 2)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(out)
-		for start := 0; start < len(ids); start += opts.BatchSize {
-			if err := ctx.Err(); err != nil {
-				errc <- err
-				return
-			}
-			batch := ids[start:min(start+opts.BatchSize, len(ids))]
-			t := time.Now()
-			issues, err := st.ClassifyIssuesGet(ctx, batch)
-			if err != nil {
-				errc <- err
-				return
-			}
-			stats.phases["read"] += time.Since(t)
-			t = time.Now()
-			b := batchResult{issues: issues, hashes: make([]string, len(issues)), skip: make([]bool, len(issues))}
-			inputs := make([]Issue, len(issues))
-			for i := range issues {
-				inputs[i] = toInput(&issues[i])
-				b.hashes[i] = ContentHash(&inputs[i])
-				if !opts.Rebuild && issues[i].PrevHash == b.hashes[i] && issues[i].PrevRules == version {
-					b.skip[i] = true
-					b.touch = append(b.touch, issues[i].ID)
-				}
-			}
-			b.analyses = analyzeAll(inputs, b.skip, opts.Workers)
-			stats.phases["analyze"] += time.Since(t)
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				errc <- ctx.Err()
-				return
-			}
-		}
-		errc <- nil
-	}()
-	return out, errc
 }
 
 // stateCluster makes a clusterer cluster of a stored one.

@@ -139,6 +139,38 @@ func BenchmarkClassifyStore(b *testing.B) {
 			b.ReportMetric(float64(sum.NewClusters), "clusters")
 		}
 	})
+	// spread: a rebuild whose batches are all extracted through
+	// ExtractBatch (as workers do) before the run assigns them: the CPU of
+	// extraction per batch (what workers share) and of the one writer.
+	b.Run(fmt.Sprintf("spread-%d", n), func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			var extractCPU float64
+			batches := 0
+			cpu := cpuSeconds()
+			b.StartTimer()
+			sum, err := classify.Run(ctx, st, classify.RunOptions{Rebuild: true, Spread: func(ctx context.Context, runID int64, bs []int) error {
+				c := cpuSeconds()
+				defer func() { extractCPU += cpuSeconds() - c }()
+				for _, k := range bs {
+					if _, err := classify.ExtractBatch(ctx, st, nil, runID, k, 0); err != nil {
+						return err
+					}
+					batches++
+				}
+				return nil
+			}})
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			total := cpuSeconds() - cpu
+			b.ReportMetric(total, "go-cpu-s")
+			b.ReportMetric(extractCPU/float64(batches), "extract-cpu-s/batch")
+			b.ReportMetric((total-extractCPU)/float64(batches), "assign-cpu-s/batch")
+			b.ReportMetric(float64(batches), "batches")
+			logPhases(b, sum)
+		}
+	})
 	b.Run("incremental-1k", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()

@@ -22,12 +22,16 @@ type ClassifyStage struct {
 	Store  *store.Store
 	Rules  *classify.Rules // nil: the defaults
 	Logger *slog.Logger
+	// BatchSize is classify.RunOptions.BatchSize (0: its default).
+	BatchSize int
 }
 
 // Classify runs an incremental classify. A stop channel put in ctx by
-// WithStop ends it before its next batch (classify.ErrStopped).
+// WithStop ends it before its next batch (classify.ErrStopped); a spread
+// function put in ctx by WithSpread hands its batches to other workers.
 func (c *ClassifyStage) Classify(ctx context.Context) (ClassifyResult, error) {
-	sum, err := classify.Run(ctx, c.Store, classify.RunOptions{Rules: c.Rules, Logger: c.Logger, Stop: StopFrom(ctx)})
+	sum, err := classify.Run(ctx, c.Store, classify.RunOptions{Rules: c.Rules, Logger: c.Logger, Stop: StopFrom(ctx),
+		Spread: SpreadFrom(ctx), BatchSize: c.BatchSize})
 	if err != nil {
 		return ClassifyResult{}, err
 	}
@@ -38,6 +42,35 @@ func (c *ClassifyStage) Classify(ctx context.Context) (ClassifyResult, error) {
 		Summary: fmt.Sprintf("%d issues considered, %d classified, %d unchanged; %d new clusters, %d touched",
 			sum.Considered, sum.Classified, sum.Unchanged, sum.NewClusters, sum.Touched),
 	}, nil
+}
+
+// ExtractBatch extracts one batch of a recorded classify run with the
+// stage's rules (an `errata worker`'s share of a spread classify).
+func (c *ClassifyStage) ExtractBatch(ctx context.Context, runID int64, batch int) (bool, error) {
+	return classify.ExtractBatch(ctx, c.Store, c.Rules, runID, batch, 0)
+}
+
+// BatchExtractor is a Classifier whose runs can be spread over workers.
+type BatchExtractor interface {
+	ExtractBatch(ctx context.Context, runID int64, batch int) (bool, error)
+}
+
+// SpreadFunc hands the batches of a classify run to other workers
+// (classify.RunOptions.Spread).
+type SpreadFunc = func(ctx context.Context, runID int64, batches []int) error
+
+type spreadKey struct{}
+
+// WithSpread returns ctx carrying the function a classify run gives its
+// batches to (the worker's River queue).
+func WithSpread(ctx context.Context, fn SpreadFunc) context.Context {
+	return context.WithValue(ctx, spreadKey{}, fn)
+}
+
+// SpreadFrom returns the function WithSpread put in ctx, or nil.
+func SpreadFrom(ctx context.Context) SpreadFunc {
+	fn, _ := ctx.Value(spreadKey{}).(SpreadFunc)
+	return fn
 }
 
 // TrendsFile is the name of the trends report `errata run` writes in the

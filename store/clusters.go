@@ -14,13 +14,17 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // classifyLockKey serializes classify runs (advisory transaction lock).
 const classifyLockKey = 0x6572726174610004
 
 // ClassifyLock takes the classify advisory lock for the transaction; a
-// second run waits for the first to commit.
+// second run waits for the first to commit. A classify run takes it in
+// its assignment transaction, which stays open from the run's start to
+// its end.
 func (s *Store) ClassifyLock(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(classifyLockKey)); err != nil {
 		return fmt.Errorf("take classify lock: %w", err)
@@ -114,10 +118,16 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 
 // ClassifyIssuesGet loads issues with their comments, in the order of ids.
 func (s *Store) ClassifyIssuesGet(ctx context.Context, ids []int64) ([]ClassifyIssue, error) {
+	return classifyIssuesGet(ctx, s.pool, ids)
+}
+
+// classifyIssuesGet is ClassifyIssuesGet on db (the pool, or a batch's
+// transaction so that extracting a batch holds one connection).
+func classifyIssuesGet(ctx context.Context, db dbsqlc.DBTX, ids []int64) ([]ClassifyIssue, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := db.Query(ctx, `
 		SELECT i.id, r.full_name, i.number, i.title, i.body, i.labels, i.html_url, i.created_at,
 		       i.reactions_total, coalesce(ic.content_hash, ''), coalesce(ic.rules_version, '')
 		FROM issues i
@@ -146,7 +156,7 @@ func (s *Store) ClassifyIssuesGet(ctx context.Context, ids []int64) ([]ClassifyI
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
-	crows, err := s.pool.Query(ctx, `
+	crows, err := db.Query(ctx, `
 		SELECT issue_id, body, created_at FROM comments
 		WHERE issue_id = ANY($1) ORDER BY issue_id, created_at, id`, ids)
 	if err != nil {
@@ -209,8 +219,9 @@ type ClassificationRow struct {
 }
 
 // SignatureReplaceMany replaces the signatures of the issues in marks with
-// rows, and records their classification (content hash, rules version).
-func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []ClassificationRow, rows []SignatureRow) error {
+// rows, and records their classification (content hash, rules version) as
+// made at at (the start of the classify run).
+func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []ClassificationRow, rows []SignatureRow, at time.Time) error {
 	if len(marks) == 0 {
 		return nil
 	}
@@ -235,21 +246,21 @@ func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []Cla
 	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO issue_classification (issue_id, content_hash, rules_version, classified_at)
-		SELECT * , now() FROM unnest($1::bigint[], $2::text[], $3::text[])
+		SELECT * , $4::timestamptz FROM unnest($1::bigint[], $2::text[], $3::text[])
 		ON CONFLICT (issue_id) DO UPDATE SET content_hash = EXCLUDED.content_hash,
-			rules_version = EXCLUDED.rules_version, classified_at = EXCLUDED.classified_at`, ids, hashes, versions); err != nil {
+			rules_version = EXCLUDED.rules_version, classified_at = EXCLUDED.classified_at`, ids, hashes, versions, at); err != nil {
 		return fmt.Errorf("record classification: %w", err)
 	}
 	return nil
 }
 
-// ClassificationTouchMany marks issues as classified now without changing
-// their signatures (their content hash did not change).
-func (s *Store) ClassificationTouchMany(ctx context.Context, tx pgx.Tx, ids []int64, rulesVersion string) error {
+// ClassificationTouchMany marks issues as classified at at without
+// changing their signatures (their content hash did not change).
+func (s *Store) ClassificationTouchMany(ctx context.Context, tx pgx.Tx, ids []int64, rulesVersion string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE issue_classification SET classified_at = now(), rules_version = $2 WHERE issue_id = ANY($1)`, ids, rulesVersion); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE issue_classification SET classified_at = $3, rules_version = $2 WHERE issue_id = ANY($1)`, ids, rulesVersion, at); err != nil {
 		return fmt.Errorf("touch classification: %w", err)
 	}
 	return nil
@@ -964,6 +975,30 @@ func (s *Store) ClusterMemberURLList(ctx context.Context) (map[string]int64, err
 	out := make(map[string]int64, len(rows))
 	for _, r := range rows {
 		out[r.HtmlUrl] = r.ClusterID
+	}
+	return out, nil
+}
+
+// ClusterConcept is the concept and signature of a cluster (what labeling
+// reads besides its members).
+type ClusterConcept struct {
+	Concept   string
+	Signature string
+}
+
+// ClusterConceptsGet returns the concept and signature of the given
+// clusters.
+func (s *Store) ClusterConceptsGet(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]ClusterConcept, error) {
+	out := map[int64]ClusterConcept{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.ClusterConceptsGet(ctx, tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster concepts: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = ClusterConcept{Concept: r.Concept, Signature: r.Signature}
 	}
 	return out, nil
 }

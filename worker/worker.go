@@ -21,8 +21,10 @@
 //
 // Connections: a running sync holds one pool connection for its source
 // lock and uses another for its page commits, and River keeps a few of its
-// own, so the pool needs about 2 × SyncConcurrency + 6 connections
-// (`errata worker` sets pool_max_conns so unless the URL does).
+// own, a classify job two (its assignment and the extraction ahead) and an
+// extraction job one, so the pool needs about 2 × SyncConcurrency + 8
+// connections (`errata worker` sets pool_max_conns so unless the URL
+// does).
 //   - errata_classify: enqueued after a sync that stored something, and
 //     every schedule interval as a safety net (cheap when nothing is
 //     pending). Unique while queued or running, so a burst of syncs makes
@@ -30,6 +32,16 @@
 //     again.
 //   - errata_pages: enqueued by classify when pages are pending (data or
 //     clusters changed); writes the pages and the trends report.
+//   - errata_classify_extract {run_id, batch}: one batch of a classify run
+//     to extract and normalize (queue errata_extract, ExtractConcurrency
+//     per worker). The classify job records its run and queues one per
+//     batch, so every worker takes a share of the three quarters of
+//     classify's CPU that need no cluster state; the classify job itself
+//     extracts the batches in order too, skipping those a worker holds,
+//     and assigns them (one writer, under the classify lock) as they are
+//     committed. A batch whose run finished, or that another worker did,
+//     is a no-op; a worker under other rules cancels the job and leaves
+//     the batch to the classify job. See classify.Run.
 //
 // Shutdown: on SIGTERM (ctx cancelled) the worker stops fetching jobs and
 // closes the sync stop channel, so a running sync finishes the page it is
@@ -57,6 +69,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/ingest"
 	"github.com/errata-tool/errata/runner"
 	"github.com/errata-tool/errata/store"
@@ -66,6 +79,7 @@ import (
 const (
 	QueueSync     = "errata_sync"
 	QueuePipeline = "errata_pipeline"
+	QueueExtract  = "errata_extract"
 )
 
 // MaxSyncAttempts bounds retries of a failing sync job (River's backoff is
@@ -91,6 +105,16 @@ type ClassifyArgs struct{}
 // Kind is the River job kind.
 func (ClassifyArgs) Kind() string { return "errata_classify" }
 
+// ExtractArgs is an errata_classify_extract job: one batch of a classify
+// run.
+type ExtractArgs struct {
+	RunID int64 `json:"run_id"`
+	Batch int   `json:"batch"`
+}
+
+// Kind is the River job kind.
+func (ExtractArgs) Kind() string { return "errata_classify_extract" }
+
 // PagesArgs is an errata_pages job.
 type PagesArgs struct{}
 
@@ -103,6 +127,9 @@ type Config struct {
 	// SyncConcurrency is how many sources this process syncs at once
 	// (default 2).
 	SyncConcurrency int
+	// ExtractConcurrency is how many classify batches this process
+	// extracts at once (default 1: a batch already uses every core).
+	ExtractConcurrency int
 	// ClassifyInterval is the safety-net classify period (default the
 	// smallest source interval, at most 1h).
 	ClassifyInterval time.Duration
@@ -173,6 +200,9 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.SyncConcurrency <= 0 {
 		cfg.SyncConcurrency = 2
 	}
+	if cfg.ExtractConcurrency <= 0 {
+		cfg.ExtractConcurrency = 1
+	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
@@ -202,6 +232,7 @@ func New(cfg Config) (*Worker, error) {
 	river.AddWorker(workers, &syncWorker{w: w})
 	river.AddWorker(workers, &classifyWorker{w: w})
 	river.AddWorker(workers, &pagesWorker{w: w})
+	river.AddWorker(workers, &extractWorker{w: w})
 
 	var periodic []*river.PeriodicJob
 	for _, s := range p.Sources {
@@ -230,6 +261,7 @@ func New(cfg Config) (*Worker, error) {
 		Queues: map[string]river.QueueConfig{
 			QueueSync:     {MaxWorkers: cfg.SyncConcurrency},
 			QueuePipeline: {MaxWorkers: 1},
+			QueueExtract:  {MaxWorkers: cfg.ExtractConcurrency},
 		},
 	})
 	if err != nil {
@@ -382,6 +414,9 @@ type classifyWorker struct {
 
 func (cw *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs]) error {
 	w := cw.w
+	if _, ok := w.p.Classifier.(runner.BatchExtractor); ok {
+		ctx = runner.WithSpread(ctx, w.enqueueExtract)
+	}
 	ran, res, err := w.p.ClassifyIfPending(ctx, false)
 	if errors.Is(err, runner.ErrLocked) {
 		return river.JobSnooze(15 * time.Second)
@@ -403,6 +438,43 @@ func (cw *classifyWorker) Work(ctx context.Context, job *river.Job[ClassifyArgs]
 	// dropped as a duplicate of this one): run again.
 	if more, err := w.p.ClassifyPending(ctx); err == nil && more && ran && !w.stopping() {
 		return river.JobSnooze(time.Second)
+	}
+	return nil
+}
+
+// enqueueExtract queues one extraction job per batch of a classify run.
+func (w *Worker) enqueueExtract(ctx context.Context, runID int64, batches []int) error {
+	params := make([]river.InsertManyParams, len(batches))
+	for i, b := range batches {
+		params[i] = river.InsertManyParams{Args: ExtractArgs{RunID: runID, Batch: b},
+			InsertOpts: &river.InsertOpts{Queue: QueueExtract, MaxAttempts: 3}}
+	}
+	if _, err := w.client.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("queue classify batches: %w", err)
+	}
+	return nil
+}
+
+type extractWorker struct {
+	river.WorkerDefaults[ExtractArgs]
+	w *Worker
+}
+
+func (ew *extractWorker) Work(ctx context.Context, job *river.Job[ExtractArgs]) error {
+	w := ew.w
+	ex, ok := w.p.Classifier.(runner.BatchExtractor)
+	if !ok {
+		return river.JobCancel(errors.New("this worker cannot classify"))
+	}
+	did, err := ex.ExtractBatch(ctx, job.Args.RunID, job.Args.Batch)
+	if errors.Is(err, classify.ErrOtherRules) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if did {
+		w.log.Debug("classify batch extracted", "job_id", job.ID, "run", job.Args.RunID, "batch", job.Args.Batch)
 	}
 	return nil
 }

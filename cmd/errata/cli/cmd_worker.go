@@ -54,7 +54,7 @@ page, and the worker exits.`,
 			if err != nil {
 				return err
 			}
-			env.dbURL = withPoolSize(u, 2*c.Int("concurrency")+6)
+			env.dbURL = withPoolSize(u, 2*c.Int("concurrency")+8) // + a classify batch extraction and the classify run's two
 			metrics := runner.NewMetrics()
 			p, err := buildPipeline(c, env, metrics, c.Duration("max-wait"))
 			if err != nil {

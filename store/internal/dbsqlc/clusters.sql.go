@@ -9,6 +9,36 @@ import (
 	"context"
 )
 
+const clusterConceptsGet = `-- name: ClusterConceptsGet :many
+SELECT id, concept, signature FROM clusters WHERE id = ANY($1::bigint[])
+`
+
+type ClusterConceptsGetRow struct {
+	ID        int64
+	Concept   string
+	Signature string
+}
+
+func (q *Queries) ClusterConceptsGet(ctx context.Context, db DBTX, ids []int64) ([]ClusterConceptsGetRow, error) {
+	rows, err := db.Query(ctx, clusterConceptsGet, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterConceptsGetRow
+	for rows.Next() {
+		var i ClusterConceptsGetRow
+		if err := rows.Scan(&i.ID, &i.Concept, &i.Signature); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const clusterMemberURLList = `-- name: ClusterMemberURLList :many
 SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m.issue_id
 `

@@ -10,6 +10,23 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type ClassifyBatch struct {
+	RunID       int64
+	Batch       int32
+	IssueIds    []int64
+	Result      []byte
+	ExtractedAt *time.Time
+}
+
+type ClassifyRun struct {
+	ID           int64
+	RulesVersion string
+	Rebuild      bool
+	StartedAt    time.Time
+	Issues       int32
+	Batches      int32
+}
+
 type ClassifyTokenDf struct {
 	Token string
 	Df    int64
