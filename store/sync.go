@@ -86,6 +86,7 @@ const syncLockClass = 0x4553594e
 type SyncLock struct {
 	conn *pgxpool.Conn
 	id   int64
+	q    *dbsqlc.Queries
 }
 
 // SyncLockTry takes the session advisory lock of a source without waiting.
@@ -97,8 +98,8 @@ func (s *Store) SyncLockTry(ctx context.Context, sourceID int64) (*SyncLock, err
 	if err != nil {
 		return nil, fmt.Errorf("lock sync source %d: %w", sourceID, err)
 	}
-	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, int32(syncLockClass), int32(sourceID)).Scan(&ok); err != nil {
+	ok, err := s.q.SyncLockTry(ctx, conn, dbsqlc.SyncLockTryParams{Class: syncLockClass, ID: int32(sourceID)})
+	if err != nil {
 		conn.Release()
 		return nil, fmt.Errorf("lock sync source %d: %w", sourceID, err)
 	}
@@ -106,7 +107,7 @@ func (s *Store) SyncLockTry(ctx context.Context, sourceID int64) (*SyncLock, err
 		conn.Release()
 		return nil, nil
 	}
-	return &SyncLock{conn: conn, id: sourceID}, nil
+	return &SyncLock{conn: conn, id: sourceID, q: s.q}, nil
 }
 
 // Release drops the lock. It is safe to call twice.
@@ -116,7 +117,7 @@ func (l *SyncLock) Release() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1, $2)`, int32(syncLockClass), int32(l.id)); err != nil {
+	if err := l.q.SyncUnlock(ctx, l.conn, dbsqlc.SyncUnlockParams{Class: syncLockClass, ID: int32(l.id)}); err != nil {
 		// The session may be broken: close it so the lock dies with it.
 		_ = l.conn.Conn().Close(ctx)
 	}
@@ -170,6 +171,12 @@ type SyncPageResult struct {
 func (s *Store) SyncPageCommit(ctx context.Context, p SyncPage) (SyncPageResult, error) {
 	var res SyncPageResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(p.Issues) > 0 || len(p.Comments) > 0 {
+			// Before the batch, which pgx prepares as a whole.
+			if err := ensureStages(ctx, tx); err != nil {
+				return err
+			}
+		}
 		// One round trip for the whole page: the statements run in order
 		// in the transaction, each seeing the ones before.
 		batch := &pgx.Batch{}
@@ -320,23 +327,15 @@ type IssueCommentCount struct {
 
 // IssueCommentCounts lists the issues of a repository with both counts.
 func (s *Store) IssueCommentCounts(ctx context.Context, repo string) ([]IssueCommentCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT i.number, i.comment_count,
-			(SELECT count(*) FROM comments c WHERE c.issue_id = i.id), i.gone_at IS NOT NULL
-		FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE lower(r.full_name) = lower($1) ORDER BY i.number`, repo)
+	rows, err := s.q.IssueCommentCounts(ctx, s.pool, repo)
 	if err != nil {
 		return nil, fmt.Errorf("count comments of %s: %w", repo, err)
 	}
-	defer rows.Close()
 	var out []IssueCommentCount
-	for rows.Next() {
-		var c IssueCommentCount
-		if err := rows.Scan(&c.Number, &c.Reported, &c.Stored, &c.Gone); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	for _, r := range rows {
+		out = append(out, IssueCommentCount{Number: int(r.Number), Reported: int(r.CommentCount), Stored: int(r.Stored), Gone: r.Gone})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // IssueMarkGone records that an issue was transferred, deleted or became
@@ -379,27 +378,18 @@ type RepoCounts struct {
 // RepoCountsGet counts a repository's issues, pull requests, comments and
 // gone issues.
 func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, error) {
-	var c RepoCounts
-	err := s.pool.QueryRow(ctx, `SELECT
-			count(*) FILTER (WHERE NOT i.is_pull_request),
-			count(*) FILTER (WHERE i.is_pull_request),
-			COALESCE(sum((SELECT count(*) FROM comments c WHERE c.issue_id = i.id)), 0),
-			count(*) FILTER (WHERE i.gone_at IS NOT NULL)
-		FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE lower(r.full_name) = lower($1)`, repo).
-		Scan(&c.Issues, &c.PullRequests, &c.Comments, &c.Gone)
+	r, err := s.q.RepoCountsGet(ctx, s.pool, repo)
 	if err != nil {
-		return c, fmt.Errorf("count %s: %w", repo, err)
+		return RepoCounts{}, fmt.Errorf("count %s: %w", repo, err)
 	}
-	return c, nil
+	return RepoCounts{Issues: r.Issues, PullRequests: r.PullRequests, Comments: r.Comments, Gone: r.Gone}, nil
 }
 
-// The page writers below follow IssueUpsertMany and CommentUpsertMany's
-// rules exactly (text sanitised, an older copy never overwrites a newer
-// one, the same counts) but send each page as one INSERT ... SELECT FROM
-// unnest(...) instead of a temporary staging table: creating and dropping
-// a temp table per page is catalog work that costs a few milliseconds per
-// commit, most of a page's write time when a sync writes thousands of
-// pages.
+// The page writers below stage a page's rows with INSERT ... SELECT FROM
+// unnest(...) (COPY cannot be part of a batch) and then run the same
+// upsert statement as IssueUpsertMany and CommentUpsertMany (upsert.go):
+// text sanitised the same way, an older copy never overwrites a newer
+// one, the same counts.
 
 // queueIssues queues the statements writing issues and returns the reader
 // of their results.
@@ -475,11 +465,7 @@ func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (Upser
 		}
 		raw[i] = string(CleanJSON(r))
 	}
-	set := make([]string, 0, len(issueCols))
-	for _, c := range issueCols[2:] {
-		set = append(set, c+" = EXCLUDED."+c)
-	}
-	batch.Queue(`INSERT INTO issues (`+strings.Join(issueCols, ", ")+`)
+	batch.Queue(`INSERT INTO issue_stage (`+strings.Join(issueCols, ", ")+`)
 		SELECT r.id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title, u.body, u.author,
 			u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)), u.reactions::jsonb,
 			u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at, u.closed_at, u.raw::jsonb
@@ -489,38 +475,21 @@ func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (Upser
 			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
 				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
 				closed_at, raw)
-		JOIN repositories r ON lower(r.full_name) = u.repo
-		ON CONFLICT (repository_id, number) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-		WHERE issues.updated_at < EXCLUDED.updated_at
-		   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
-		RETURNING (xmax = 0)`, repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels,
-		reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
+		JOIN repositories r ON lower(r.full_name) = u.repo`, repo, number, ghID, nodeID, isPR, state, reason, title, body,
+		author, assoc, labels, reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
+	batch.Queue(issueUpsertSQL)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
-		var res UpsertResult
 		if _, err := br.Exec(); err != nil {
-			return res, fmt.Errorf("insert repositories: %w", err)
+			return UpsertResult{}, fmt.Errorf("insert repositories: %w", err)
 		}
-		rows, err := br.Query()
+		if _, err := br.Exec(); err != nil {
+			return UpsertResult{}, fmt.Errorf("stage issues: %w", err)
+		}
+		ins, upd, err := upsertCounts(br.QueryRow())
 		if err != nil {
-			return res, fmt.Errorf("upsert issues: %w", err)
+			return UpsertResult{}, fmt.Errorf("upsert issues: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var inserted bool
-			if err := rows.Scan(&inserted); err != nil {
-				return res, err
-			}
-			if inserted {
-				res.Inserted++
-			} else {
-				res.Updated++
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return res, fmt.Errorf("upsert issues: %w", err)
-		}
-		res.Unchanged = n - res.Inserted - res.Updated
-		return res, nil
+		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: n - ins - upd}, nil
 	}
 }
 
@@ -579,32 +548,25 @@ func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) 
 		}
 		raw[i] = string(CleanJSON(rj))
 	}
-	set := make([]string, 0, len(commentCols))
-	for _, c := range commentCols[2:] {
-		set = append(set, c+" = EXCLUDED."+c)
-	}
-	batch.Queue(`WITH src AS (
-			SELECT i.id AS issue_id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
-				u.html_url, u.created_at, u.updated_at, u.raw::jsonb AS raw
-			FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
-				$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-				AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
-					created_at, updated_at, raw)
-			JOIN repositories r ON lower(r.full_name) = u.repo
-			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
-		), ins AS (
-			INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
-			SELECT `+strings.Join(commentCols, ", ")+` FROM src
-			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-			WHERE comments.updated_at < EXCLUDED.updated_at
-			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
-			RETURNING (xmax = 0) AS inserted
-		)
-		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
+	batch.Queue(`INSERT INTO comment_stage (`+strings.Join(commentCols, ", ")+`)
+		SELECT i.id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
+			u.html_url, u.created_at, u.updated_at, u.raw::jsonb
+		FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
+			$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+			AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
+				created_at, updated_at, raw)
+		JOIN repositories r ON lower(r.full_name) = u.repo
+		JOIN issues i ON i.repository_id = r.id AND i.number = u.number`,
 		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
+	batch.Queue(commentUpsertSQL)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
-		var matched, ins, upd int
-		if err := br.QueryRow().Scan(&matched, &ins, &upd); err != nil {
+		tag, err := br.Exec()
+		if err != nil {
+			return UpsertResult{}, fmt.Errorf("stage comments: %w", err)
+		}
+		matched := int(tag.RowsAffected()) // comments whose issue is stored
+		ins, upd, err := upsertCounts(br.QueryRow())
+		if err != nil {
 			return UpsertResult{}, fmt.Errorf("upsert comments: %w", err)
 		}
 		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: matched - ins - upd + dups, Skipped: n - matched}, nil

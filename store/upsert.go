@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// One newer-wins upsert per table. Import and sync both put their rows
+// into the same staging form, a session's temporary issue_stage and
+// comment_stage, and then run the one statement below for the table
+// (issueUpsertSQL, commentUpsertSQL): a stored row is only replaced by a
+// copy with a newer updated_at, or the same updated_at and different raw
+// JSON; an older copy never overwrites a newer one.
+//
+// How the rows get into the stage is what each path does best: import
+// streams a batch with COPY (binary, nothing held as array parameters);
+// a sync page is small and goes in one round trip with the rest of its
+// transaction, as INSERT ... SELECT FROM unnest(...) in a pgx batch (COPY
+// cannot be part of a batch).
+//
+// The stages are made once per database session (CREATE TEMP TABLE IF NOT
+// EXISTS, stageDDL) and never dropped: creating and dropping a temporary
+// table per batch was catalog work costing milliseconds per sync page.
+// ON COMMIT DELETE ROWS empties them at each commit that used them, and
+// the upsert deletes what it read, so that two
+// batches in one transaction (import's issues, then its pull requests)
+// never see each other's rows.
+//
+// These statements stay hand-written: sqlc's catalog is built from the
+// migrations and knows no temporary table, and they run inside pgx
+// batches and after COPY.
+
+// stageDDL makes the session's staging tables when they are missing. Its
+// columns are issueCols and commentCols, with the types of issues and
+// comments but no constraints: a stage row is checked when it is upserted.
+const stageDDL = `CREATE TEMP TABLE IF NOT EXISTS issue_stage (
+	repository_id bigint, number integer, github_id bigint, node_id text, is_pull_request boolean,
+	state text, state_reason text, title text, body text, author text, author_association text,
+	labels text[], reactions jsonb, reactions_total integer, comment_count integer, html_url text,
+	created_at timestamptz, updated_at timestamptz, closed_at timestamptz, raw jsonb
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS comment_stage (
+	issue_id bigint, source_key text, github_id bigint, author text, author_association text, body text,
+	reactions_total integer, html_url text, created_at timestamptz, updated_at timestamptz, raw jsonb
+) ON COMMIT DELETE ROWS`
+
+// ensureStages runs stageDDL in tx's session. Without arguments pgx sends
+// it with the simple protocol, both statements in one round trip; on a
+// session that has the stages it only looks up their names.
+func ensureStages(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, stageDDL); err != nil {
+		return fmt.Errorf("make staging tables: %w", err)
+	}
+	return nil
+}
+
+var issueCols = []string{"repository_id", "number", "github_id", "node_id", "is_pull_request", "state", "state_reason",
+	"title", "body", "author", "author_association", "labels", "reactions", "reactions_total", "comment_count",
+	"html_url", "created_at", "updated_at", "closed_at", "raw"}
+
+var commentCols = []string{"issue_id", "source_key", "github_id", "author", "author_association", "body",
+	"reactions_total", "html_url", "created_at", "updated_at", "raw"}
+
+// upsertSQL returns the newer-wins upsert of table from stage, which it
+// empties: it returns one row, how many rows were inserted and how many
+// updated (the others staged were unchanged). The DELETE sees the same
+// snapshot as the INSERT, so it removes exactly the rows upserted; unlike
+// DELETE ... RETURNING feeding the INSERT, it does not make PostgreSQL
+// hold the batch's rows (bodies included) in a tuplestore.
+func upsertSQL(table, stage string, cols []string, conflict string) string {
+	set := make([]string, 0, len(cols))
+	for _, c := range cols[2:] { // the first two are the conflict key
+		set = append(set, c+" = EXCLUDED."+c)
+	}
+	list := strings.Join(cols, ", ")
+	return `WITH ins AS (
+		INSERT INTO ` + table + ` (` + list + `)
+		SELECT ` + list + ` FROM ` + stage + `
+		ON CONFLICT (` + conflict + `) DO UPDATE SET ` + strings.Join(set, ", ") + `, last_synced_at = now()
+		WHERE ` + table + `.updated_at < EXCLUDED.updated_at
+		   OR (` + table + `.updated_at = EXCLUDED.updated_at AND ` + table + `.raw IS DISTINCT FROM EXCLUDED.raw)
+		RETURNING (xmax = 0) AS inserted
+	), cleared AS (DELETE FROM ` + stage + `)
+	SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+}
+
+var (
+	issueUpsertSQL   = upsertSQL("issues", "issue_stage", issueCols, "repository_id, number")
+	commentUpsertSQL = upsertSQL("comments", "comment_stage", commentCols, "issue_id, source_key")
+)
+
+// upsertCounts reads the row of an upsert statement.
+func upsertCounts(row pgx.Row) (inserted, updated int, err error) {
+	err = row.Scan(&inserted, &updated)
+	return inserted, updated, err
+}
