@@ -164,7 +164,7 @@ func (s *Store) IssueUpsertMany(ctx context.Context, tx pgx.Tx, issues []Issue) 
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"issue_stage"}, issueCols, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy issues: %w", err)
 		}
-		ins, upd, err := upsertCounts(tx.QueryRow(ctx, issueUpsertSQL))
+		ins, upd, err := upsertCounts(tx.QueryRow(ctx, issueStageUpsertSQL))
 		if err != nil {
 			return fmt.Errorf("upsert issues: %w", err)
 		}
@@ -284,7 +284,7 @@ func (s *Store) CommentUpsertMany(ctx context.Context, tx pgx.Tx, comments []Com
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"comment_stage"}, commentCols, pgx.CopyFromRows(stage)); err != nil {
 			return fmt.Errorf("copy comments: %w", err)
 		}
-		ins, upd, err := upsertCounts(tx.QueryRow(ctx, commentUpsertSQL))
+		ins, upd, err := upsertCounts(tx.QueryRow(ctx, commentStageUpsertSQL))
 		if err != nil {
 			return fmt.Errorf("upsert comments: %w", err)
 		}

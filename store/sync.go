@@ -171,12 +171,6 @@ type SyncPageResult struct {
 func (s *Store) SyncPageCommit(ctx context.Context, p SyncPage) (SyncPageResult, error) {
 	var res SyncPageResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if len(p.Issues) > 0 || len(p.Comments) > 0 {
-			// Before the batch, which pgx prepares as a whole.
-			if err := ensureStages(ctx, tx); err != nil {
-				return err
-			}
-		}
 		// One round trip for the whole page: the statements run in order
 		// in the transaction, each seeing the ones before.
 		batch := &pgx.Batch{}
@@ -385,11 +379,10 @@ func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, err
 	return RepoCounts{Issues: r.Issues, PullRequests: r.PullRequests, Comments: r.Comments, Gone: r.Gone}, nil
 }
 
-// The page writers below stage a page's rows with INSERT ... SELECT FROM
-// unnest(...) (COPY cannot be part of a batch) and then run the same
-// upsert statement as IssueUpsertMany and CommentUpsertMany (upsert.go):
-// text sanitised the same way, an older copy never overwrites a newer
-// one, the same counts.
+// The page writers below send a page's rows as arrays, read back with
+// unnest(...), into the same upsert statement as IssueUpsertMany and
+// CommentUpsertMany (upsertSQL, upsert.go): text sanitised the same way,
+// an older copy never overwrites a newer one, the same counts.
 
 // queueIssues queues the statements writing issues and returns the reader
 // of their results.
@@ -465,25 +458,23 @@ func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (Upser
 		}
 		raw[i] = string(CleanJSON(r))
 	}
-	batch.Queue(`INSERT INTO issue_stage (`+strings.Join(issueCols, ", ")+`)
-		SELECT r.id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title, u.body, u.author,
-			u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)), u.reactions::jsonb,
-			u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at, u.closed_at, u.raw::jsonb
+	batch.Queue(`WITH ins AS (`+upsertSQL("issues", issueCols, "repository_id, number", `(
+		SELECT r.id AS repository_id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title,
+			u.body, u.author, u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)) AS labels,
+			u.reactions::jsonb AS reactions, u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at,
+			u.closed_at, u.raw::jsonb AS raw
 		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[],
 			$17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::text[])
 			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
 				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
 				closed_at, raw)
-		JOIN repositories r ON lower(r.full_name) = u.repo`, repo, number, ghID, nodeID, isPR, state, reason, title, body,
-		author, assoc, labels, reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
-	batch.Queue(issueUpsertSQL)
+		JOIN repositories r ON lower(r.full_name) = u.repo) AS src`)+`) `+upsertCountsSQL,
+		repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels, reactions, rTotal, cCount,
+		htmlURL, created, updated, closed, raw)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
 		if _, err := br.Exec(); err != nil {
 			return UpsertResult{}, fmt.Errorf("insert repositories: %w", err)
-		}
-		if _, err := br.Exec(); err != nil {
-			return UpsertResult{}, fmt.Errorf("stage issues: %w", err)
 		}
 		ins, upd, err := upsertCounts(br.QueryRow())
 		if err != nil {
@@ -548,25 +539,21 @@ func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) 
 		}
 		raw[i] = string(CleanJSON(rj))
 	}
-	batch.Queue(`INSERT INTO comment_stage (`+strings.Join(commentCols, ", ")+`)
-		SELECT i.id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
-			u.html_url, u.created_at, u.updated_at, u.raw::jsonb
-		FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
-			$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-			AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
-				created_at, updated_at, raw)
-		JOIN repositories r ON lower(r.full_name) = u.repo
-		JOIN issues i ON i.repository_id = r.id AND i.number = u.number`,
+	batch.Queue(`WITH src AS (
+			SELECT i.id AS issue_id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
+				u.html_url, u.created_at, u.updated_at, u.raw::jsonb AS raw
+			FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::int[],
+				$9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+				AS u(repo, number, source_key, github_id, author, author_association, body, reactions_total, html_url,
+					created_at, updated_at, raw)
+			JOIN repositories r ON lower(r.full_name) = u.repo
+			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
+		), ins AS (`+upsertSQL("comments", commentCols, "issue_id, source_key", "src")+`)
+		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
 		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
-	batch.Queue(commentUpsertSQL)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
-		tag, err := br.Exec()
-		if err != nil {
-			return UpsertResult{}, fmt.Errorf("stage comments: %w", err)
-		}
-		matched := int(tag.RowsAffected()) // comments whose issue is stored
-		ins, upd, err := upsertCounts(br.QueryRow())
-		if err != nil {
+		var matched, ins, upd int // matched: comments whose issue is stored
+		if err := br.QueryRow().Scan(&matched, &ins, &upd); err != nil {
 			return UpsertResult{}, fmt.Errorf("upsert comments: %w", err)
 		}
 		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: matched - ins - upd + dups, Skipped: n - matched}, nil

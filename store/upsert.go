@@ -8,30 +8,31 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// One newer-wins upsert per table. Import and sync both put their rows
-// into the same staging form, a session's temporary issue_stage and
-// comment_stage, and then run the one statement below for the table
-// (issueUpsertSQL, commentUpsertSQL): a stored row is only replaced by a
-// copy with a newer updated_at, or the same updated_at and different raw
-// JSON; an older copy never overwrites a newer one.
+// One newer-wins upsert per table. Import and sync both write issues and
+// comments with the statement upsertSQL builds for the table: a stored row
+// is only replaced by a copy with a newer updated_at, or the same
+// updated_at and different raw JSON; an older copy never overwrites a
+// newer one. What differs is where the rows come from, each path's
+// fastest way in:
 //
-// How the rows get into the stage is what each path does best: import
-// streams a batch with COPY (binary, nothing held as array parameters);
-// a sync page is small and goes in one round trip with the rest of its
-// transaction, as INSERT ... SELECT FROM unnest(...) in a pgx batch (COPY
-// cannot be part of a batch).
-//
-// The stages are made once per database session (CREATE TEMP TABLE IF NOT
-// EXISTS, stageDDL) and never dropped: creating and dropping a temporary
-// table per batch was catalog work costing milliseconds per sync page.
-// ON COMMIT DELETE ROWS empties them at each commit that used them, and
-// the upsert deletes what it read, so that two
-// batches in one transaction (import's issues, then its pull requests)
-// never see each other's rows.
+//   - import streams a batch with COPY into a staging table (binary,
+//     nothing held as array parameters) and upserts from it. The stages
+//     are a session's temporary issue_stage and comment_stage, made once
+//     per database session (CREATE TEMP TABLE IF NOT EXISTS, stageDDL)
+//     rather than per batch, emptied by the upsert itself (so import's two
+//     issue batches in one transaction, issues then pull requests, never
+//     see each other's rows) and truncated at commit;
+//   - a sync page is small and goes in one round trip with the rest of
+//     its transaction: the upsert reads SELECT ... FROM unnest(...) of
+//     the page's columns, in a pgx batch (COPY cannot be part of one).
+//     Staging sync pages too (the same stage tables, one shared statement)
+//     was measured: it cost a sync about a third more database CPU per
+//     issue, the stage's write, read and truncation per small page; see
+//     docs/benchmarks.md.
 //
 // These statements stay hand-written: sqlc's catalog is built from the
-// migrations and knows no temporary table, and they run inside pgx
-// batches and after COPY.
+// migrations and knows no temporary table, the unnest forms carry arrays
+// with NULL elements, and they run inside pgx batches and after COPY.
 
 // stageDDL makes the session's staging tables when they are missing. Its
 // columns are issueCols and commentCols, with the types of issues and
@@ -64,32 +65,37 @@ var issueCols = []string{"repository_id", "number", "github_id", "node_id", "is_
 var commentCols = []string{"issue_id", "source_key", "github_id", "author", "author_association", "body",
 	"reactions_total", "html_url", "created_at", "updated_at", "raw"}
 
-// upsertSQL returns the newer-wins upsert of table from stage, which it
-// empties: it returns one row, how many rows were inserted and how many
-// updated (the others staged were unchanged). The DELETE sees the same
-// snapshot as the INSERT, so it removes exactly the rows upserted; unlike
-// DELETE ... RETURNING feeding the INSERT, it does not make PostgreSQL
-// hold the batch's rows (bodies included) in a tuplestore.
-func upsertSQL(table, stage string, cols []string, conflict string) string {
+// upsertSQL returns the one newer-wins upsert of table: an INSERT of the
+// rows of from (a table or a parenthesized query with an alias, giving
+// cols in order) that replaces a stored row only with a newer copy, and
+// returns one boolean per row written, inserted (true) or updated.
+// Callers put it in a WITH and count (upsertCountsSQL).
+func upsertSQL(table string, cols []string, conflict, from string) string {
 	set := make([]string, 0, len(cols))
 	for _, c := range cols[2:] { // the first two are the conflict key
 		set = append(set, c+" = EXCLUDED."+c)
 	}
 	list := strings.Join(cols, ", ")
-	return `WITH ins AS (
-		INSERT INTO ` + table + ` (` + list + `)
-		SELECT ` + list + ` FROM ` + stage + `
+	return `INSERT INTO ` + table + ` (` + list + `)
+		SELECT ` + list + ` FROM ` + from + `
 		ON CONFLICT (` + conflict + `) DO UPDATE SET ` + strings.Join(set, ", ") + `, last_synced_at = now()
 		WHERE ` + table + `.updated_at < EXCLUDED.updated_at
 		   OR (` + table + `.updated_at = EXCLUDED.updated_at AND ` + table + `.raw IS DISTINCT FROM EXCLUDED.raw)
-		RETURNING (xmax = 0) AS inserted
-	), cleared AS (DELETE FROM ` + stage + `)
-	SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+		RETURNING (xmax = 0) AS inserted`
 }
 
+// upsertCountsSQL counts what the upsert in the CTE ins wrote.
+const upsertCountsSQL = `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+
+// The upserts from the stages, for import. The DELETE sees the same
+// snapshot as the INSERT, so it removes exactly the rows upserted; unlike
+// DELETE ... RETURNING feeding the INSERT, it does not make PostgreSQL hold
+// the batch's rows (bodies included) in a tuplestore.
 var (
-	issueUpsertSQL   = upsertSQL("issues", "issue_stage", issueCols, "repository_id, number")
-	commentUpsertSQL = upsertSQL("comments", "comment_stage", commentCols, "issue_id, source_key")
+	issueStageUpsertSQL = `WITH ins AS (` + upsertSQL("issues", issueCols, "repository_id, number", "issue_stage") + `),
+	cleared AS (DELETE FROM issue_stage) ` + upsertCountsSQL
+	commentStageUpsertSQL = `WITH ins AS (` + upsertSQL("comments", commentCols, "issue_id, source_key", "comment_stage") + `),
+	cleared AS (DELETE FROM comment_stage) ` + upsertCountsSQL
 )
 
 // upsertCounts reads the row of an upsert statement.
