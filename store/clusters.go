@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // classifyLockKey serializes classify runs (advisory transaction lock).
@@ -734,23 +736,29 @@ func scanCluster(r pgx.CollectableRow) (ClusterInfo, error) {
 	return c, err
 }
 
+// clusterInfo converts a generated cluster row (ClusterGet's has the same
+// shape), in UTC.
+func clusterInfo(r dbsqlc.ClusterListRow) ClusterInfo {
+	return ClusterInfo{ID: r.ID, Slug: r.Slug, Title: r.Title, Signature: r.Signature, Fingerprint: r.Fingerprint,
+		Concept: r.Concept, Topic: r.Topic, TopicReason: r.TopicReason, Category: r.Category, CategoryReason: r.CategoryReason,
+		Tools: r.Tools, ToolsReason: r.ToolsReason, Status: r.Status, MergedInto: r.MergedInto, Size: int(r.Size),
+		FirstSeen: utcPtr(r.FirstSeen), LastSeen: utcPtr(r.LastSeen)}
+}
+
 // ClusterList returns active clusters, largest first.
 func (s *Store) ClusterList(ctx context.Context, p ClusterListParams) ([]ClusterInfo, error) {
-	limit := any(nil)
+	arg := dbsqlc.ClusterListParams{MinSize: int32(max(p.MinSize, 1)), Topic: p.Topic, Category: p.Category}
 	if p.Limit > 0 {
-		limit = p.Limit
+		n := int32(p.Limit)
+		arg.MaxRows = &n
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+clusterCols+` FROM clusters
-		WHERE status = 'active' AND size >= $1
-		  AND ($2 = '' OR topic = $2) AND ($3 = '' OR category = $3)
-		ORDER BY size DESC, last_seen DESC NULLS LAST, id
-		LIMIT $4`, max(p.MinSize, 1), p.Topic, p.Category, limit)
+	rows, err := s.q.ClusterList(ctx, s.pool, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanCluster)
-	if err != nil {
-		return nil, fmt.Errorf("list clusters: %w", err)
+	out := make([]ClusterInfo, len(rows))
+	for i, r := range rows {
+		out[i] = clusterInfo(r)
 	}
 	return out, nil
 }
@@ -758,17 +766,14 @@ func (s *Store) ClusterList(ctx context.Context, p ClusterListParams) ([]Cluster
 // ClusterGet finds a cluster by id (decimal) or slug, whatever its status.
 func (s *Store) ClusterGet(ctx context.Context, idOrSlug string) (*ClusterInfo, error) {
 	id, _ := strconv.ParseInt(idOrSlug, 10, 64)
-	rows, err := s.pool.Query(ctx, `SELECT `+clusterCols+` FROM clusters WHERE id = $1 OR slug = $2`, id, idOrSlug)
-	if err != nil {
-		return nil, fmt.Errorf("get cluster: %w", err)
-	}
-	c, err := pgx.CollectOneRow(rows, scanCluster)
+	r, err := s.q.ClusterGet(ctx, s.pool, dbsqlc.ClusterGetParams{ID: id, Slug: idOrSlug})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get cluster: %w", err)
 	}
+	c := clusterInfo(dbsqlc.ClusterListRow(r))
 	return &c, nil
 }
 
@@ -789,26 +794,14 @@ func (s *Store) ClusterDetailsGet(ctx context.Context, ids []int64, maxExamples 
 	for _, id := range ids {
 		out[id] = &ClusterDetail{Examples: []string{}, Members: []string{}, Repositories: []string{}}
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT m.cluster_id, i.html_url, r.full_name, coalesce(s.raw, '')
-		FROM cluster_members m
-		JOIN issues i ON i.id = m.issue_id
-		JOIN repositories r ON r.id = i.repository_id
-		LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
-		WHERE m.cluster_id = ANY($1)
-		ORDER BY m.cluster_id, i.created_at, i.id`, ids)
+	rows, err := s.q.ClusterMemberDetails(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read cluster members: %w", err)
 	}
-	defer rows.Close()
 	seenRepo := map[int64]map[string]bool{}
 	seenEx := map[int64]map[string]bool{}
-	for rows.Next() {
-		var id int64
-		var url, repo, raw string
-		if err := rows.Scan(&id, &url, &repo, &raw); err != nil {
-			return nil, fmt.Errorf("read cluster members: %w", err)
-		}
+	for _, row := range rows {
+		id, url, repo, raw := row.ClusterID, row.HtmlUrl, row.FullName, row.Error
 		d := out[id]
 		d.Members = append(d.Members, url)
 		if seenRepo[id] == nil {
@@ -822,9 +815,6 @@ func (s *Store) ClusterDetailsGet(ctx context.Context, ids []int64, maxExamples 
 			seenEx[id][raw] = true
 			d.Examples = append(d.Examples, raw)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read cluster members: %w", err)
 	}
 	for _, d := range out {
 		sortStrings(d.Repositories)
@@ -842,17 +832,13 @@ func sortStrings(s []string) {
 
 // ClusterRedirectsList returns every redirect, oldest first.
 func (s *Store) ClusterRedirectsList(ctx context.Context) ([]ClusterRedirect, error) {
-	rows, err := s.pool.Query(ctx, `SELECT old_id, new_id, kind FROM cluster_redirects ORDER BY at, old_id, new_id`)
+	rows, err := s.q.ClusterRedirectsList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list redirects: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterRedirect, error) {
-		var c ClusterRedirect
-		err := r.Scan(&c.OldID, &c.NewID, &c.Kind)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list redirects: %w", err)
+	out := make([]ClusterRedirect, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterRedirect{OldID: r.OldID, NewID: r.NewID, Kind: r.Kind}
 	}
 	return out, nil
 }
@@ -865,18 +851,13 @@ type ClusterDailyCount struct {
 
 // ClusterDailyCountsGet returns a cluster's daily counts, by day.
 func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterDailyCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT day, reports, comments, reactions FROM cluster_daily_counts WHERE cluster_id = $1 ORDER BY day`, id)
+	rows, err := s.q.ClusterDailyCountsGet(ctx, s.pool, id)
 	if err != nil {
 		return nil, fmt.Errorf("read daily counts: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterDailyCount, error) {
-		var c ClusterDailyCount
-		err := r.Scan(&c.Day, &c.Reports, &c.Comments, &c.Reactions)
-		c.Day = c.Day.UTC()
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read daily counts: %w", err)
+	out := make([]ClusterDailyCount, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterDailyCount{Day: r.Day.UTC(), Reports: int(r.Reports), Comments: int(r.Comments), Reactions: int(r.Reactions)}
 	}
 	return out, nil
 }
