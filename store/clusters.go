@@ -24,7 +24,7 @@ const classifyLockKey = 0x6572726174610004
 // ClassifyLock takes the classify advisory lock for the transaction; a
 // second run waits for the first to commit.
 func (s *Store) ClassifyLock(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(classifyLockKey)); err != nil {
+	if err := s.q.ClassifyLock(ctx, tx, classifyLockKey); err != nil {
 		return fmt.Errorf("take classify lock: %w", err)
 	}
 	return nil
@@ -119,56 +119,28 @@ func (s *Store) ClassifyIssuesGet(ctx context.Context, ids []int64) ([]ClassifyI
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT i.id, r.full_name, i.number, i.title, i.body, i.labels, i.html_url, i.created_at,
-		       i.reactions_total, coalesce(ic.content_hash, ''), coalesce(ic.rules_version, '')
-		FROM issues i
-		JOIN repositories r ON r.id = i.repository_id
-		LEFT JOIN issue_classification ic ON ic.issue_id = i.id
-		WHERE i.id = ANY($1)`, ids)
+	rows, err := s.q.ClassifyIssuesGet(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load issues to classify: %w", err)
 	}
 	byID := make(map[int64]*ClassifyIssue, len(ids))
 	out := make([]ClassifyIssue, 0, len(ids))
-	for rows.Next() {
-		var is ClassifyIssue
-		if err := rows.Scan(&is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.Labels, &is.HTMLURL,
-			&is.CreatedAt, &is.ReactionsTotal, &is.PrevHash, &is.PrevRules); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load issues to classify: %w", err)
-		}
-		is.CreatedAt = is.CreatedAt.UTC()
-		out = append(out, is)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load issues to classify: %w", err)
+	for _, r := range rows {
+		out = append(out, ClassifyIssue{ID: r.ID, Repository: r.FullName, Number: int(r.Number), Title: r.Title, Body: r.Body,
+			Labels: r.Labels, HTMLURL: r.HtmlUrl, CreatedAt: r.CreatedAt.UTC(), ReactionsTotal: int(r.ReactionsTotal),
+			PrevHash: r.PrevHash, PrevRules: r.PrevRules})
 	}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
-	crows, err := s.pool.Query(ctx, `
-		SELECT issue_id, body, created_at FROM comments
-		WHERE issue_id = ANY($1) ORDER BY issue_id, created_at, id`, ids)
+	crows, err := s.q.ClassifyCommentsGet(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load comments to classify: %w", err)
 	}
-	for crows.Next() {
-		var id int64
-		var c ClassifyComment
-		if err := crows.Scan(&id, &c.Body, &c.CreatedAt); err != nil {
-			crows.Close()
-			return nil, fmt.Errorf("load comments to classify: %w", err)
+	for _, c := range crows {
+		if is := byID[c.IssueID]; is != nil {
+			is.Comments = append(is.Comments, ClassifyComment{Body: c.Body, CreatedAt: c.CreatedAt.UTC()})
 		}
-		c.CreatedAt = c.CreatedAt.UTC()
-		if is := byID[id]; is != nil {
-			is.Comments = append(is.Comments, c)
-		}
-	}
-	crows.Close()
-	if err := crows.Err(); err != nil {
-		return nil, fmt.Errorf("load comments to classify: %w", err)
 	}
 	// restore the order of ids
 	pos := make(map[int64]int, len(ids))

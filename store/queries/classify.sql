@@ -1,0 +1,26 @@
+-- name: ClassifyLock :exec
+SELECT pg_advisory_xact_lock(@key::bigint);
+
+-- name: ClassifyIssuesGet :many
+SELECT i.id, r.full_name, i.number, i.title, i.body, i.labels, i.html_url, i.created_at,
+       i.reactions_total, coalesce(ic.content_hash, '')::text AS prev_hash, coalesce(ic.rules_version, '')::text AS prev_rules
+FROM issues i
+JOIN repositories r ON r.id = i.repository_id
+LEFT JOIN issue_classification ic ON ic.issue_id = i.id
+WHERE i.id = ANY(@ids::bigint[]);
+
+-- name: ClassifyCommentsGet :many
+SELECT issue_id, body, created_at FROM comments
+WHERE issue_id = ANY(@ids::bigint[]) ORDER BY issue_id, created_at, id;
+
+-- name: ClusterMembersMove :exec
+UPDATE cluster_members SET cluster_id = @to_id WHERE cluster_id = @from_id;
+
+-- name: ClusterFingerprintsMove :exec
+UPDATE cluster_fingerprints SET cluster_id = @to_id WHERE cluster_id = @from_id;
+
+-- name: TokenDFList :many
+SELECT token, df FROM classify_token_df;
+
+-- name: TokenDFClear :exec
+DELETE FROM classify_token_df;
