@@ -223,7 +223,7 @@ func (s *Store) ClassificationTouchMany(ctx context.Context, tx pgx.Tx, ids []in
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE issue_classification SET classified_at = now(), rules_version = $2 WHERE issue_id = ANY($1)`, ids, rulesVersion); err != nil {
+	if err := s.q.ClassificationTouchMany(ctx, tx, dbsqlc.ClassificationTouchManyParams{Ids: ids, RulesVersion: rulesVersion}); err != nil {
 		return fmt.Errorf("touch classification: %w", err)
 	}
 	return nil
@@ -244,29 +244,21 @@ type ClusterState struct {
 
 // ClusterStateList returns the active clusters, oldest first.
 func (s *Store) ClusterStateList(ctx context.Context, tx pgx.Tx) ([]ClusterState, error) {
-	rows, err := tx.Query(ctx, `SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size, profile
-		FROM clusters WHERE status = 'active' ORDER BY id`)
+	rows, err := s.q.ClusterStateList(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("list cluster state: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterState, error) {
-		var c ClusterState
-		err := r.Scan(&c.ID, &c.Slug, &c.Key, &c.Concept, &c.Signature, &c.Fingerprint, &c.WeakCodes, &c.Size, &c.Profile)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list cluster state: %w", err)
+	out := make([]ClusterState, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterState{ID: r.ID, Slug: r.Slug, Key: r.Key, Concept: r.Concept, Signature: r.Signature,
+			Fingerprint: r.Fingerprint, WeakCodes: r.WeakCodes, Size: int(r.Size), Profile: r.Profile}
 	}
 	return out, nil
 }
 
 // ClusterSlugsList returns every slug ever given (slugs are never reused).
 func (s *Store) ClusterSlugsList(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
-	rows, err := tx.Query(ctx, `SELECT slug FROM clusters`)
-	if err != nil {
-		return nil, fmt.Errorf("list slugs: %w", err)
-	}
-	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	slugs, err := s.q.ClusterSlugsList(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("list slugs: %w", err)
 	}
@@ -284,22 +276,14 @@ func (s *Store) ClusterFingerprintsGet(ctx context.Context, tx pgx.Tx, fps []str
 	if len(fps) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT f.fingerprint, f.cluster_id FROM cluster_fingerprints f
-		JOIN clusters c ON c.id = f.cluster_id AND c.status = 'active'
-		WHERE f.fingerprint = ANY($1)`, fps)
+	rows, err := s.q.ClusterFingerprintsGet(ctx, tx, fps)
 	if err != nil {
 		return nil, fmt.Errorf("look up fingerprints: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var fp string
-		var id int64
-		if err := rows.Scan(&fp, &id); err != nil {
-			return nil, fmt.Errorf("look up fingerprints: %w", err)
-		}
-		out[fp] = id
+	for _, r := range rows {
+		out[r.Fingerprint] = r.ClusterID
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClusterFingerprintSetMany records fingerprints seen in clusters; a
@@ -417,37 +401,29 @@ type MemberRow struct {
 
 // MemberCurrent returns the current cluster of each given issue that has one.
 func (s *Store) MemberCurrent(ctx context.Context, tx pgx.Tx, issueIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
 	if len(issueIDs) == 0 {
-		return map[int64]int64{}, nil
+		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
-	return collectMap[int64](rows, err, "read members")
+	rows, err := s.q.MemberCurrent(ctx, tx, issueIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	for _, r := range rows {
+		out[r.IssueID] = r.ClusterID
+	}
+	return out, nil
 }
 
 // MemberAll returns the cluster of every clustered issue.
 func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members`)
-	return collectMap[int64](rows, err, "read members")
-}
-
-// collectMap collects the (id, value) rows of a query in a map; it takes
-// the query's results so that every query stays a constant at its call.
-func collectMap[V any](rows pgx.Rows, err error, what string) (map[int64]V, error) {
+	rows, err := s.q.MemberAll(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("read members: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]V{}
-	for rows.Next() {
-		var k int64
-		var v V
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out[k] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.IssueID] = r.ClusterID
 	}
 	return out, nil
 }
@@ -526,7 +502,7 @@ func (s *Store) ClusterRedirectAddMany(ctx context.Context, tx pgx.Tx, rs []Clus
 // ClusterFingerprintsClear forgets every recorded fingerprint (a rebuild
 // records them again).
 func (s *Store) ClusterFingerprintsClear(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM cluster_fingerprints`); err != nil {
+	if err := s.q.ClusterFingerprintsClear(ctx, tx); err != nil {
 		return fmt.Errorf("clear fingerprints: %w", err)
 	}
 	return nil
@@ -534,11 +510,18 @@ func (s *Store) ClusterFingerprintsClear(ctx context.Context, tx pgx.Tx) error {
 
 // ClusterSizes returns the size of the given clusters.
 func (s *Store) ClusterSizes(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]int, error) {
+	out := map[int64]int{}
 	if len(ids) == 0 {
-		return map[int64]int{}, nil
+		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
-	return collectMap[int](rows, err, "read cluster sizes")
+	rows, err := s.q.ClusterSizes(ctx, tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster sizes: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = int(r.Size)
+	}
+	return out, nil
 }
 
 // ClusterRefresh recomputes size, first_seen and last_seen and the daily

@@ -24,3 +24,31 @@ SELECT token, df FROM classify_token_df;
 
 -- name: TokenDFClear :exec
 DELETE FROM classify_token_df;
+
+-- name: ClassificationTouchMany :exec
+UPDATE issue_classification SET classified_at = now(), rules_version = @rules_version
+WHERE issue_id = ANY(@ids::bigint[]);
+
+-- name: ClusterSlugsList :many
+SELECT slug FROM clusters;
+
+-- name: ClusterFingerprintsGet :many
+SELECT f.fingerprint, f.cluster_id FROM cluster_fingerprints f
+JOIN clusters c ON c.id = f.cluster_id AND c.status = 'active'
+WHERE f.fingerprint = ANY(@fingerprints::text[]);
+
+-- name: ClusterFingerprintsClear :exec
+DELETE FROM cluster_fingerprints;
+
+-- name: ClusterSizes :many
+SELECT id, size FROM clusters WHERE id = ANY(@ids::bigint[]);
+
+-- name: MemberAll :many
+SELECT issue_id, cluster_id FROM cluster_members;
+
+-- name: MemberCurrent :many
+SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY(@issue_ids::bigint[]);
+
+-- name: ClusterStateList :many
+SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size, profile
+FROM clusters WHERE status = 'active' ORDER BY id;

@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+const classificationTouchMany = `-- name: ClassificationTouchMany :exec
+UPDATE issue_classification SET classified_at = now(), rules_version = $1
+WHERE issue_id = ANY($2::bigint[])
+`
+
+type ClassificationTouchManyParams struct {
+	RulesVersion string
+	Ids          []int64
+}
+
+func (q *Queries) ClassificationTouchMany(ctx context.Context, db DBTX, arg ClassificationTouchManyParams) error {
+	_, err := db.Exec(ctx, classificationTouchMany, arg.RulesVersion, arg.Ids)
+	return err
+}
+
 const classifyCommentsGet = `-- name: ClassifyCommentsGet :many
 SELECT issue_id, body, created_at FROM comments
 WHERE issue_id = ANY($1::bigint[]) ORDER BY issue_id, created_at, id
@@ -105,6 +120,41 @@ func (q *Queries) ClassifyLock(ctx context.Context, db DBTX, key int64) error {
 	return err
 }
 
+const clusterFingerprintsClear = `-- name: ClusterFingerprintsClear :exec
+DELETE FROM cluster_fingerprints
+`
+
+func (q *Queries) ClusterFingerprintsClear(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, clusterFingerprintsClear)
+	return err
+}
+
+const clusterFingerprintsGet = `-- name: ClusterFingerprintsGet :many
+SELECT f.fingerprint, f.cluster_id FROM cluster_fingerprints f
+JOIN clusters c ON c.id = f.cluster_id AND c.status = 'active'
+WHERE f.fingerprint = ANY($1::text[])
+`
+
+func (q *Queries) ClusterFingerprintsGet(ctx context.Context, db DBTX, fingerprints []string) ([]ClusterFingerprint, error) {
+	rows, err := db.Query(ctx, clusterFingerprintsGet, fingerprints)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterFingerprint
+	for rows.Next() {
+		var i ClusterFingerprint
+		if err := rows.Scan(&i.Fingerprint, &i.ClusterID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const clusterFingerprintsMove = `-- name: ClusterFingerprintsMove :exec
 UPDATE cluster_fingerprints SET cluster_id = $1 WHERE cluster_id = $2
 `
@@ -131,6 +181,164 @@ type ClusterMembersMoveParams struct {
 func (q *Queries) ClusterMembersMove(ctx context.Context, db DBTX, arg ClusterMembersMoveParams) error {
 	_, err := db.Exec(ctx, clusterMembersMove, arg.ToID, arg.FromID)
 	return err
+}
+
+const clusterSizes = `-- name: ClusterSizes :many
+SELECT id, size FROM clusters WHERE id = ANY($1::bigint[])
+`
+
+type ClusterSizesRow struct {
+	ID   int64
+	Size int32
+}
+
+func (q *Queries) ClusterSizes(ctx context.Context, db DBTX, ids []int64) ([]ClusterSizesRow, error) {
+	rows, err := db.Query(ctx, clusterSizes, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterSizesRow
+	for rows.Next() {
+		var i ClusterSizesRow
+		if err := rows.Scan(&i.ID, &i.Size); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const clusterSlugsList = `-- name: ClusterSlugsList :many
+SELECT slug FROM clusters
+`
+
+func (q *Queries) ClusterSlugsList(ctx context.Context, db DBTX) ([]string, error) {
+	rows, err := db.Query(ctx, clusterSlugsList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var slug string
+		if err := rows.Scan(&slug); err != nil {
+			return nil, err
+		}
+		items = append(items, slug)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const clusterStateList = `-- name: ClusterStateList :many
+SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size, profile
+FROM clusters WHERE status = 'active' ORDER BY id
+`
+
+type ClusterStateListRow struct {
+	ID          int64
+	Slug        string
+	Key         string
+	Concept     string
+	Signature   string
+	Fingerprint string
+	WeakCodes   []string
+	Size        int32
+	Profile     []string
+}
+
+func (q *Queries) ClusterStateList(ctx context.Context, db DBTX) ([]ClusterStateListRow, error) {
+	rows, err := db.Query(ctx, clusterStateList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterStateListRow
+	for rows.Next() {
+		var i ClusterStateListRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.Key,
+			&i.Concept,
+			&i.Signature,
+			&i.Fingerprint,
+			&i.WeakCodes,
+			&i.Size,
+			&i.Profile,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const memberAll = `-- name: MemberAll :many
+SELECT issue_id, cluster_id FROM cluster_members
+`
+
+type MemberAllRow struct {
+	IssueID   int64
+	ClusterID int64
+}
+
+func (q *Queries) MemberAll(ctx context.Context, db DBTX) ([]MemberAllRow, error) {
+	rows, err := db.Query(ctx, memberAll)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MemberAllRow
+	for rows.Next() {
+		var i MemberAllRow
+		if err := rows.Scan(&i.IssueID, &i.ClusterID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const memberCurrent = `-- name: MemberCurrent :many
+SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1::bigint[])
+`
+
+type MemberCurrentRow struct {
+	IssueID   int64
+	ClusterID int64
+}
+
+func (q *Queries) MemberCurrent(ctx context.Context, db DBTX, issueIds []int64) ([]MemberCurrentRow, error) {
+	rows, err := db.Query(ctx, memberCurrent, issueIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MemberCurrentRow
+	for rows.Next() {
+		var i MemberCurrentRow
+		if err := rows.Scan(&i.IssueID, &i.ClusterID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const tokenDFClear = `-- name: TokenDFClear :exec
