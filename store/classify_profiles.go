@@ -84,9 +84,7 @@ func (s *Store) TokenDFAdd(ctx context.Context, tx pgx.Tx, add map[string]int, n
 	}
 	toks = append(toks, "")
 	dfs = append(dfs, int64(n))
-	if _, err := tx.Exec(ctx, `INSERT INTO classify_token_df (token, df)
-		SELECT t, sum(d) FROM unnest($1::text[], $2::bigint[]) AS x(t, d) GROUP BY t
-		ON CONFLICT (token) DO UPDATE SET df = classify_token_df.df + EXCLUDED.df`, toks, dfs); err != nil {
+	if err := s.q.TokenDFAdd(ctx, tx, dbsqlc.TokenDFAddParams{Tokens: toks, Dfs: dfs}); err != nil {
 		return fmt.Errorf("store word frequencies: %w", err)
 	}
 	return nil

@@ -298,10 +298,7 @@ func (s *Store) ClusterFingerprintSetMany(ctx context.Context, tx pgx.Tx, fps ma
 		keys = append(keys, fp)
 		ids = append(ids, id)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
-		SELECT * FROM unnest($1::text[], $2::bigint[])
-		ON CONFLICT (fingerprint) DO UPDATE SET cluster_id = EXCLUDED.cluster_id
-		WHERE cluster_fingerprints.cluster_id IS DISTINCT FROM EXCLUDED.cluster_id`, keys, ids); err != nil {
+	if err := s.q.ClusterFingerprintSetMany(ctx, tx, dbsqlc.ClusterFingerprintSetManyParams{Fingerprints: keys, ClusterIds: ids}); err != nil {
 		return fmt.Errorf("record fingerprints: %w", err)
 	}
 	return nil

@@ -52,3 +52,16 @@ SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY(@issue_ids
 -- name: ClusterStateList :many
 SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size, profile
 FROM clusters WHERE status = 'active' ORDER BY id;
+
+-- name: TokenDFAdd :exec
+-- Two unnests in the select list zip the arrays (sqlc knows only the
+-- one-argument unnest).
+INSERT INTO classify_token_df (token, df)
+SELECT x.t, sum(x.d) FROM (SELECT unnest(@tokens::text[]) AS t, unnest(@dfs::bigint[]) AS d) x GROUP BY x.t
+ON CONFLICT (token) DO UPDATE SET df = classify_token_df.df + EXCLUDED.df;
+
+-- name: ClusterFingerprintSetMany :exec
+INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
+SELECT unnest(@fingerprints::text[]), unnest(@cluster_ids::bigint[])
+ON CONFLICT (fingerprint) DO UPDATE SET cluster_id = EXCLUDED.cluster_id
+WHERE cluster_fingerprints.cluster_id IS DISTINCT FROM EXCLUDED.cluster_id;

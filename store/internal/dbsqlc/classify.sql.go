@@ -120,6 +120,23 @@ func (q *Queries) ClassifyLock(ctx context.Context, db DBTX, key int64) error {
 	return err
 }
 
+const clusterFingerprintSetMany = `-- name: ClusterFingerprintSetMany :exec
+INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
+SELECT unnest($1::text[]), unnest($2::bigint[])
+ON CONFLICT (fingerprint) DO UPDATE SET cluster_id = EXCLUDED.cluster_id
+WHERE cluster_fingerprints.cluster_id IS DISTINCT FROM EXCLUDED.cluster_id
+`
+
+type ClusterFingerprintSetManyParams struct {
+	Fingerprints []string
+	ClusterIds   []int64
+}
+
+func (q *Queries) ClusterFingerprintSetMany(ctx context.Context, db DBTX, arg ClusterFingerprintSetManyParams) error {
+	_, err := db.Exec(ctx, clusterFingerprintSetMany, arg.Fingerprints, arg.ClusterIds)
+	return err
+}
+
 const clusterFingerprintsClear = `-- name: ClusterFingerprintsClear :exec
 DELETE FROM cluster_fingerprints
 `
@@ -339,6 +356,24 @@ func (q *Queries) MemberCurrent(ctx context.Context, db DBTX, issueIds []int64) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const tokenDFAdd = `-- name: TokenDFAdd :exec
+INSERT INTO classify_token_df (token, df)
+SELECT x.t, sum(x.d) FROM (SELECT unnest($1::text[]) AS t, unnest($2::bigint[]) AS d) x GROUP BY x.t
+ON CONFLICT (token) DO UPDATE SET df = classify_token_df.df + EXCLUDED.df
+`
+
+type TokenDFAddParams struct {
+	Tokens []string
+	Dfs    []int64
+}
+
+// Two unnests in the select list zip the arrays (sqlc knows only the
+// one-argument unnest).
+func (q *Queries) TokenDFAdd(ctx context.Context, db DBTX, arg TokenDFAddParams) error {
+	_, err := db.Exec(ctx, tokenDFAdd, arg.Tokens, arg.Dfs)
+	return err
 }
 
 const tokenDFClear = `-- name: TokenDFClear :exec
