@@ -19,6 +19,7 @@ type ClusterProfile struct {
 }
 
 // ClusterProfileSetMany stores the profiles of the given clusters.
+// Hand-written: one pgx batch of updates (sqlc methods cannot join a batch).
 func (s *Store) ClusterProfileSetMany(ctx context.Context, tx pgx.Tx, ps []ClusterProfile) error {
 	const chunk = 2000
 	for start := 0; start < len(ps); start += chunk {

@@ -184,6 +184,7 @@ type ClassificationRow struct {
 
 // SignatureReplaceMany replaces the signatures of the issues in marks with
 // rows, and records their classification (content hash, rules version).
+// Hand-written: COPY, and a multi-argument unnest sqlc cannot type.
 func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []ClassificationRow, rows []SignatureRow) error {
 	if len(marks) == 0 {
 		return nil
@@ -316,6 +317,7 @@ type ClusterNew struct {
 }
 
 // ClusterCreateMany inserts clusters and returns their ids in order.
+// Hand-written: a multi-argument unnest, which sqlc cannot type.
 func (s *Store) ClusterCreateMany(ctx context.Context, tx pgx.Tx, cs []ClusterNew) ([]int64, error) {
 	if len(cs) == 0 {
 		return nil, nil
@@ -427,6 +429,7 @@ func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, erro
 
 // MemberSetMany writes memberships (replacing an issue's previous one) and
 // removes the membership of the issues in remove.
+// Hand-written: COPY into a temporary stage (sqlc has neither).
 func (s *Store) MemberSetMany(ctx context.Context, tx pgx.Tx, rows []MemberRow, remove []int64) error {
 	if len(remove) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM cluster_members WHERE issue_id = ANY($1)`, remove); err != nil {
@@ -617,6 +620,7 @@ type ClusterLabels struct {
 }
 
 // ClusterLabelsSetMany writes topics, categories and tools.
+// Hand-written: one pgx batch of updates (sqlc methods cannot join a batch).
 func (s *Store) ClusterLabelsSetMany(ctx context.Context, tx pgx.Tx, ls []ClusterLabels) error {
 	if len(ls) == 0 {
 		return nil
@@ -821,6 +825,7 @@ func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterD
 // lost members), and daily counts recomputed only for the given UTC days
 // (the days of the changed issues and of their comments) of the given
 // clusters. Work is proportional to the change, not to the clusters' size.
+// Hand-written: multi-argument unnests and date arrays, which sqlc cannot type.
 func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changedIssues, shrunk []int64, sizeDelta map[int64]int, days []time.Time) error {
 	if len(ids) == 0 {
 		return nil

@@ -189,6 +189,7 @@ type ClusterBrief struct {
 
 // ClusterBriefGet loads the briefs of the given clusters, by id; clusters
 // without members are absent.
+// Hand-written: one pgx batch of reads (sqlc methods cannot join a batch).
 func (s *Store) ClusterBriefGet(ctx context.Context, p ClusterBriefParams) (map[int64]*ClusterBrief, error) {
 	out := map[int64]*ClusterBrief{}
 	if len(p.ClusterIDs) == 0 {

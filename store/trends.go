@@ -48,6 +48,7 @@ SELECT DISTINCT ON (id) id, cur AS survivor FROM chain ORDER BY id, depth DESC`
 // follows the changed clusters' size). A run with nothing to do costs one
 // query; a full rebuild (first run, or after cluster_members was
 // truncated) reads every member.
+// Hand-written: a temporary table and LOCK TABLE, which sqlc's catalog lacks.
 func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 	var res TrendRefreshResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -217,6 +218,7 @@ type TrendDailyRow struct {
 // To. The rows are read with an index-only scan on day and summed by the
 // caller: cheaper than a GROUP BY in the server, which spills to disk at
 // thousands of clusters.
+// Hand-written: rows are decoded from the wire, cheaper than generated Scans.
 func (s *Store) TrendDailyScan(ctx context.Context, p TrendDailyParams, fn func(TrendDailyRow)) error {
 	var (
 		rows pgx.Rows
@@ -386,6 +388,7 @@ type TrendAfterFix struct {
 // TrendAfterFixCounts reads what came after each fix day (day
 // granularity: reports on the fix day itself are not counted). Groups with
 // nothing after their fix are absent.
+// Hand-written: a multi-argument unnest, which sqlc cannot type.
 func (s *Store) TrendAfterFixCounts(ctx context.Context, p TrendAfterFixParams) (map[int64]TrendAfterFix, error) {
 	if len(p.ClusterIDs) != len(p.Groups) || len(p.ClusterIDs) != len(p.FixDays) {
 		return nil, fmt.Errorf("trend after-fix counts: mismatched parameter lengths")
