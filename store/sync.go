@@ -381,7 +381,7 @@ func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, err
 
 // The page writers below send a page's rows as arrays, read back with
 // unnest(...), into the same upsert statement as IssueUpsertMany and
-// CommentUpsertMany (upsertSQL, upsert.go): text sanitised the same way,
+// CommentUpsertMany (upsert.go): text sanitised the same way,
 // an older copy never overwrites a newer one, the same counts.
 
 // queueIssues queues the statements writing issues and returns the reader
@@ -458,7 +458,7 @@ func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (Upser
 		}
 		raw[i] = string(CleanJSON(r))
 	}
-	batch.Queue(`WITH ins AS (`+upsertSQL("issues", issueCols, "repository_id, number", `(
+	batch.Queue(`WITH ins AS (`+issueUpsertInto+`(
 		SELECT r.id AS repository_id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title,
 			u.body, u.author, u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)) AS labels,
 			u.reactions::jsonb AS reactions, u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at,
@@ -469,7 +469,7 @@ func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (Upser
 			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
 				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
 				closed_at, raw)
-		JOIN repositories r ON lower(r.full_name) = u.repo) AS src`)+`) `+upsertCountsSQL,
+		JOIN repositories r ON lower(r.full_name) = u.repo) AS src`+issueUpsertNewer+`) `+upsertCountsSQL,
 		repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels, reactions, rTotal, cCount,
 		htmlURL, created, updated, closed, raw)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
@@ -548,7 +548,7 @@ func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) 
 					created_at, updated_at, raw)
 			JOIN repositories r ON lower(r.full_name) = u.repo
 			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
-		), ins AS (`+upsertSQL("comments", commentCols, "issue_id, source_key", "src")+`)
+		), ins AS (`+commentUpsertInto+`src`+commentUpsertNewer+`)
 		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
 		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
 	return func(br pgx.BatchResults) (UpsertResult, error) {

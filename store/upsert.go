@@ -3,13 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // One newer-wins upsert per table. Import and sync both write issues and
-// comments with the statement upsertSQL builds for the table: a stored row
+// comments with the one statement of the table (issueUpsertInto ...
+// issueUpsertNewer, commentUpsertInto ... commentUpsertNewer below): a stored row
 // is only replaced by a copy with a newer updated_at, or the same
 // updated_at and different raw JSON; an older copy never overwrites a
 // newer one. What differs is where the rows come from, each path's
@@ -58,6 +58,8 @@ func ensureStages(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
+// issueCols and commentCols are the columns import COPYs into the stages,
+// in the order of issueColList and commentColList (a test checks).
 var issueCols = []string{"repository_id", "number", "github_id", "node_id", "is_pull_request", "state", "state_reason",
 	"title", "body", "author", "author_association", "labels", "reactions", "reactions_total", "comment_count",
 	"html_url", "created_at", "updated_at", "closed_at", "raw"}
@@ -65,37 +67,55 @@ var issueCols = []string{"repository_id", "number", "github_id", "node_id", "is_
 var commentCols = []string{"issue_id", "source_key", "github_id", "author", "author_association", "body",
 	"reactions_total", "html_url", "created_at", "updated_at", "raw"}
 
-// upsertSQL returns the one newer-wins upsert of table: an INSERT of the
-// rows of from (a table or a parenthesized query with an alias, giving
-// cols in order) that replaces a stored row only with a newer copy, and
-// returns one boolean per row written, inserted (true) or updated.
-// Callers put it in a WITH and count (upsertCountsSQL).
-func upsertSQL(table string, cols []string, conflict, from string) string {
-	set := make([]string, 0, len(cols))
-	for _, c := range cols[2:] { // the first two are the conflict key
-		set = append(set, c+" = EXCLUDED."+c)
-	}
-	list := strings.Join(cols, ", ")
-	return `INSERT INTO ` + table + ` (` + list + `)
-		SELECT ` + list + ` FROM ` + from + `
-		ON CONFLICT (` + conflict + `) DO UPDATE SET ` + strings.Join(set, ", ") + `, last_synced_at = now()
-		WHERE ` + table + `.updated_at < EXCLUDED.updated_at
-		   OR (` + table + `.updated_at = EXCLUDED.updated_at AND ` + table + `.raw IS DISTINCT FROM EXCLUDED.raw)
+// The one newer-wins upsert of each table, in two constant halves around
+// the source of its rows (written out, not built, so that the statements
+// stay constant text that reliability's TestEveryQueryIsParameterized can
+// check): issueUpsertInto + <rows> + issueUpsertNewer. <rows> is a table
+// or a parenthesized query with an alias, giving the columns in order. A
+// stored row is only replaced by a copy with a newer updated_at, or the
+// same updated_at and different raw JSON. One boolean per row written is
+// returned, inserted (true) or updated; callers put the statement in the
+// CTE ins and count with upsertCountsSQL.
+const (
+	issueColList = `repository_id, number, github_id, node_id, is_pull_request, state, state_reason, title, body,
+		author, author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
+		closed_at, raw`
+	issueUpsertInto  = `INSERT INTO issues (` + issueColList + `) SELECT ` + issueColList + ` FROM `
+	issueUpsertNewer = `
+		ON CONFLICT (repository_id, number) DO UPDATE SET github_id = EXCLUDED.github_id, node_id = EXCLUDED.node_id,
+		is_pull_request = EXCLUDED.is_pull_request, state = EXCLUDED.state, state_reason = EXCLUDED.state_reason,
+		title = EXCLUDED.title, body = EXCLUDED.body, author = EXCLUDED.author,
+		author_association = EXCLUDED.author_association, labels = EXCLUDED.labels, reactions = EXCLUDED.reactions,
+		reactions_total = EXCLUDED.reactions_total, comment_count = EXCLUDED.comment_count,
+		html_url = EXCLUDED.html_url, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+		closed_at = EXCLUDED.closed_at, raw = EXCLUDED.raw, last_synced_at = now()
+		WHERE issues.updated_at < EXCLUDED.updated_at
+		   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
 		RETURNING (xmax = 0) AS inserted`
-}
 
-// upsertCountsSQL counts what the upsert in the CTE ins wrote.
-const upsertCountsSQL = `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+	commentColList = `issue_id, source_key, github_id, author, author_association, body, reactions_total, html_url,
+		created_at, updated_at, raw`
+	commentUpsertInto  = `INSERT INTO comments (` + commentColList + `) SELECT ` + commentColList + ` FROM `
+	commentUpsertNewer = `
+		ON CONFLICT (issue_id, source_key) DO UPDATE SET github_id = EXCLUDED.github_id, author = EXCLUDED.author,
+		author_association = EXCLUDED.author_association, body = EXCLUDED.body,
+		reactions_total = EXCLUDED.reactions_total, html_url = EXCLUDED.html_url, created_at = EXCLUDED.created_at,
+		updated_at = EXCLUDED.updated_at, raw = EXCLUDED.raw, last_synced_at = now()
+		WHERE comments.updated_at < EXCLUDED.updated_at
+		   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
+		RETURNING (xmax = 0) AS inserted`
 
-// The upserts from the stages, for import. The DELETE sees the same
-// snapshot as the INSERT, so it removes exactly the rows upserted; unlike
-// DELETE ... RETURNING feeding the INSERT, it does not make PostgreSQL hold
-// the batch's rows (bodies included) in a tuplestore.
-var (
-	issueStageUpsertSQL = `WITH ins AS (` + upsertSQL("issues", issueCols, "repository_id, number", "issue_stage") + `),
-	cleared AS (DELETE FROM issue_stage) ` + upsertCountsSQL
-	commentStageUpsertSQL = `WITH ins AS (` + upsertSQL("comments", commentCols, "issue_id, source_key", "comment_stage") + `),
-	cleared AS (DELETE FROM comment_stage) ` + upsertCountsSQL
+	// upsertCountsSQL counts what the upsert in the CTE ins wrote.
+	upsertCountsSQL = `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`
+
+	// The upserts from the stages, for import. The DELETE sees the same
+	// snapshot as the INSERT, so it removes exactly the rows upserted;
+	// unlike DELETE ... RETURNING feeding the INSERT, it does not make
+	// PostgreSQL hold the batch's rows (bodies included) in a tuplestore.
+	issueStageUpsertSQL = `WITH ins AS (` + issueUpsertInto + `issue_stage` + issueUpsertNewer + `),
+		cleared AS (DELETE FROM issue_stage) ` + upsertCountsSQL
+	commentStageUpsertSQL = `WITH ins AS (` + commentUpsertInto + `comment_stage` + commentUpsertNewer + `),
+		cleared AS (DELETE FROM comment_stage) ` + upsertCountsSQL
 )
 
 // upsertCounts reads the row of an upsert statement.
