@@ -375,9 +375,9 @@ func (s *Store) ClusterCreateMany(ctx context.Context, tx pgx.Tx, cs []ClusterNe
 // ClusterDefine updates what a kept cluster groups on (after a rebuild
 // matched it to a recomputed group). Its slug never changes.
 func (s *Store) ClusterDefine(ctx context.Context, tx pgx.Tx, id int64, c ClusterNew) error {
-	if _, err := tx.Exec(ctx, `UPDATE clusters SET key = $2, concept = $3, signature = $4, fingerprint = $5,
-		weak_codes = $6, status = 'active', merged_into = NULL, updated_at = now() WHERE id = $1`,
-		id, c.Key, c.Concept, CleanText(c.Signature), c.Fingerprint, nonNil(c.WeakCodes)); err != nil {
+	err := s.q.ClusterDefine(ctx, tx, dbsqlc.ClusterDefineParams{ID: id, Key: c.Key, Concept: c.Concept,
+		Signature: CleanText(c.Signature), Fingerprint: c.Fingerprint, WeakCodes: nonNil(c.WeakCodes)})
+	if err != nil {
 		return fmt.Errorf("update cluster %d: %w", id, err)
 	}
 	return nil
@@ -482,16 +482,15 @@ func (s *Store) ClusterRedirectAddMany(ctx context.Context, tx pgx.Tx, rs []Clus
 		if r.OldID == r.NewID {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO cluster_redirects (old_id, new_id, kind) VALUES ($1, $2, $3)
-			ON CONFLICT (old_id, new_id) DO UPDATE SET kind = EXCLUDED.kind, at = now()`, r.OldID, r.NewID, r.Kind); err != nil {
+		if err := s.q.ClusterRedirectAdd(ctx, tx, dbsqlc.ClusterRedirectAddParams{OldID: r.OldID, NewID: r.NewID, Kind: r.Kind}); err != nil {
 			return fmt.Errorf("record redirect %d -> %d: %w", r.OldID, r.NewID, err)
 		}
 		if r.Kind == "merge" {
-			if _, err := tx.Exec(ctx, `UPDATE clusters SET status = 'merged', merged_into = $2, updated_at = now() WHERE id = $1`, r.OldID, r.NewID); err != nil {
+			if err := s.q.ClusterMarkMerged(ctx, tx, dbsqlc.ClusterMarkMergedParams{OldID: r.OldID, NewID: r.NewID}); err != nil {
 				return fmt.Errorf("mark cluster %d merged: %w", r.OldID, err)
 			}
 			// Chains: clusters merged into the old one now point at the new one.
-			if _, err := tx.Exec(ctx, `UPDATE clusters SET merged_into = $2 WHERE merged_into = $1 AND status = 'merged'`, r.OldID, r.NewID); err != nil {
+			if err := s.q.ClusterMergeChainFollow(ctx, tx, dbsqlc.ClusterMergeChainFollowParams{OldID: r.OldID, NewID: r.NewID}); err != nil {
 				return fmt.Errorf("follow merges into %d: %w", r.OldID, err)
 			}
 		}

@@ -40,9 +40,9 @@
 //     DATABASE (a name is an identifier, not a bind parameter).
 //
 // Not yet converted, though sqlc could express them: ClassifyPendingIDs
-// (two forms around SET LOCAL jit), ClusterDefine, ClusterMemberFacts,
-// ClusterRedirectAddMany, ClusterRefresh, repositoryIDs (issues.go),
-// ClusterSearch (search.go), and pages.go, which is being split.
+// (two forms around SET LOCAL jit), ClusterMemberFacts, ClusterRefresh,
+// repositoryIDs (issues.go), ClusterSearch (search.go), and pages.go,
+// which is being split.
 package store
 
 import (

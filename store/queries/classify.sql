@@ -65,3 +65,18 @@ INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
 SELECT unnest(@fingerprints::text[]), unnest(@cluster_ids::bigint[])
 ON CONFLICT (fingerprint) DO UPDATE SET cluster_id = EXCLUDED.cluster_id
 WHERE cluster_fingerprints.cluster_id IS DISTINCT FROM EXCLUDED.cluster_id;
+
+-- name: ClusterDefine :exec
+UPDATE clusters SET key = @key, concept = @concept, signature = @signature, fingerprint = @fingerprint,
+    weak_codes = @weak_codes, status = 'active', merged_into = NULL, updated_at = now()
+WHERE id = @id;
+
+-- name: ClusterRedirectAdd :exec
+INSERT INTO cluster_redirects (old_id, new_id, kind) VALUES (@old_id, @new_id, @kind)
+ON CONFLICT (old_id, new_id) DO UPDATE SET kind = EXCLUDED.kind, at = now();
+
+-- name: ClusterMarkMerged :exec
+UPDATE clusters SET status = 'merged', merged_into = @new_id::bigint, updated_at = now() WHERE id = @old_id;
+
+-- name: ClusterMergeChainFollow :exec
+UPDATE clusters SET merged_into = @new_id::bigint WHERE merged_into = @old_id::bigint AND status = 'merged';

@@ -120,6 +120,33 @@ func (q *Queries) ClassifyLock(ctx context.Context, db DBTX, key int64) error {
 	return err
 }
 
+const clusterDefine = `-- name: ClusterDefine :exec
+UPDATE clusters SET key = $1, concept = $2, signature = $3, fingerprint = $4,
+    weak_codes = $5, status = 'active', merged_into = NULL, updated_at = now()
+WHERE id = $6
+`
+
+type ClusterDefineParams struct {
+	Key         string
+	Concept     string
+	Signature   string
+	Fingerprint string
+	WeakCodes   []string
+	ID          int64
+}
+
+func (q *Queries) ClusterDefine(ctx context.Context, db DBTX, arg ClusterDefineParams) error {
+	_, err := db.Exec(ctx, clusterDefine,
+		arg.Key,
+		arg.Concept,
+		arg.Signature,
+		arg.Fingerprint,
+		arg.WeakCodes,
+		arg.ID,
+	)
+	return err
+}
+
 const clusterFingerprintSetMany = `-- name: ClusterFingerprintSetMany :exec
 INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
 SELECT unnest($1::text[]), unnest($2::bigint[])
@@ -186,6 +213,20 @@ func (q *Queries) ClusterFingerprintsMove(ctx context.Context, db DBTX, arg Clus
 	return err
 }
 
+const clusterMarkMerged = `-- name: ClusterMarkMerged :exec
+UPDATE clusters SET status = 'merged', merged_into = $1::bigint, updated_at = now() WHERE id = $2
+`
+
+type ClusterMarkMergedParams struct {
+	NewID int64
+	OldID int64
+}
+
+func (q *Queries) ClusterMarkMerged(ctx context.Context, db DBTX, arg ClusterMarkMergedParams) error {
+	_, err := db.Exec(ctx, clusterMarkMerged, arg.NewID, arg.OldID)
+	return err
+}
+
 const clusterMembersMove = `-- name: ClusterMembersMove :exec
 UPDATE cluster_members SET cluster_id = $1 WHERE cluster_id = $2
 `
@@ -197,6 +238,36 @@ type ClusterMembersMoveParams struct {
 
 func (q *Queries) ClusterMembersMove(ctx context.Context, db DBTX, arg ClusterMembersMoveParams) error {
 	_, err := db.Exec(ctx, clusterMembersMove, arg.ToID, arg.FromID)
+	return err
+}
+
+const clusterMergeChainFollow = `-- name: ClusterMergeChainFollow :exec
+UPDATE clusters SET merged_into = $1::bigint WHERE merged_into = $2::bigint AND status = 'merged'
+`
+
+type ClusterMergeChainFollowParams struct {
+	NewID int64
+	OldID int64
+}
+
+func (q *Queries) ClusterMergeChainFollow(ctx context.Context, db DBTX, arg ClusterMergeChainFollowParams) error {
+	_, err := db.Exec(ctx, clusterMergeChainFollow, arg.NewID, arg.OldID)
+	return err
+}
+
+const clusterRedirectAdd = `-- name: ClusterRedirectAdd :exec
+INSERT INTO cluster_redirects (old_id, new_id, kind) VALUES ($1, $2, $3)
+ON CONFLICT (old_id, new_id) DO UPDATE SET kind = EXCLUDED.kind, at = now()
+`
+
+type ClusterRedirectAddParams struct {
+	OldID int64
+	NewID int64
+	Kind  string
+}
+
+func (q *Queries) ClusterRedirectAdd(ctx context.Context, db DBTX, arg ClusterRedirectAddParams) error {
+	_, err := db.Exec(ctx, clusterRedirectAdd, arg.OldID, arg.NewID, arg.Kind)
 	return err
 }
 
