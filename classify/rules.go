@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/errata-tool/errata/internal/yamlstrict"
 )
 
 //go:embed rules.yaml
@@ -62,13 +65,6 @@ type rulesFile struct {
 	Tools      []ToolRule     `yaml:"tools"`
 }
 
-var knownKeys = map[string][]string{
-	"":         {"version", "topics", "categories", "tools"},
-	"topics":   {"id", "name", "codes", "keywords"},
-	"category": {"id", "name", "repositories", "labels", "keywords"},
-	"tools":    {"name", "repositories", "labels", "keywords"},
-}
-
 // DefaultRules returns the embedded rules.
 func DefaultRules() *Rules {
 	r, err := LoadRules(nil, "")
@@ -117,37 +113,17 @@ func decodeRules(n *yaml.Node, file, origin string) (*Rules, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:%d: rules: want a mapping with topics, categories and tools", file, n.Line)
 	}
-	if err := checkKeys(n, file, "rules", knownKeys[""]); err != nil {
-		return nil, err
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i].Value, n.Content[i+1]
-		var allowed []string
-		switch k {
-		case "topics":
-			allowed = knownKeys["topics"]
-		case "categories":
-			allowed = knownKeys["category"]
-		case "tools":
-			allowed = knownKeys["tools"]
-		default:
-			continue
-		}
-		if v.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("%s:%d: rules.%s: want a list", file, v.Line, k)
-		}
-		for j, item := range v.Content {
-			if item.Kind != yaml.MappingNode {
-				return nil, fmt.Errorf("%s:%d: rules.%s[%d]: want a mapping", file, item.Line, k, j)
-			}
-			if err := checkKeys(item, file, fmt.Sprintf("rules.%s[%d]", k, j), allowed); err != nil {
-				return nil, err
-			}
-		}
-	}
 	var rf rulesFile
-	if err := n.Decode(&rf); err != nil {
-		return nil, fmt.Errorf("%s: rules: %s", file, strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+	if es := yamlstrict.Decode(n, &rf, "rules"); es != nil {
+		msgs := make([]string, len(es))
+		for i, e := range es {
+			sep := ":" // file:line: key: msg
+			if e.Line == 0 {
+				sep = ": "
+			}
+			msgs[i] = file + sep + e.Error()
+		}
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
 	r := &Rules{Topics: rf.Topics, Categories: rf.Categories, Tools: rf.Tools}
 	lineOf := func(section string, j int) string {
@@ -188,22 +164,6 @@ func decodeRules(n *yaml.Node, file, origin string) (*Rules, error) {
 		r.Tools[j].Origin = lineOf("tools", j)
 	}
 	return r, nil
-}
-
-func checkKeys(n *yaml.Node, file, where string, allowed []string) error {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		ok := false
-		for _, a := range allowed {
-			if k.Value == a {
-				ok = true
-			}
-		}
-		if !ok {
-			return fmt.Errorf("%s:%d: %s: unknown key %q (known: %s)", file, k.Line, where, k.Value, strings.Join(allowed, ", "))
-		}
-	}
-	return nil
 }
 
 // merge adds ext's rules: same id (name for tools) replaces, new ones append.

@@ -63,10 +63,16 @@ tools:
 func TestLoadRulesErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ src, want string }{
-		{"topics:\n  - id: x\n    kewords: [a]\n", `errata.yaml:3: rules.topics[0]: unknown key "kewords"`},
-		{"colors: []\n", `errata.yaml:1: rules: unknown key "colors"`},
+		{"topics:\n  - id: x\n    kewords: [a]\n", `errata.yaml:3: rules.topics[0]: unknown key "kewords" (known: id, name, codes, keywords)`},
+		{"colors: []\n", `errata.yaml:1: rules: unknown key "colors" (known: version, topics, categories, tools)`},
+		{"tools:\n  - name: a\n  - name: b\n    label: [x]\n", `errata.yaml:4: rules.tools[1]: unknown key "label" (known: name, repositories, labels, keywords)`},
 		{"topics:\n  - name: no id\n", "id is required"},
-		{"topics: 3\n", "want a list"},
+		{"topics: 3\n", `errata.yaml:1: rules.topics: want a list, got a number`},
+		{"categories:\n  - id: c\n    labels: bug\n", `errata.yaml:3: rules.categories[0].labels: want a list, got a string`},
+		{"tools:\n  - name:\n      x: y\n", `errata.yaml:3: rules.tools[0].name: want a string, got a mapping`},
+		{"topics:\n  - key\n", `errata.yaml:2: rules.topics[0]: want a mapping (key: value lines), got a string`},
+		// Every problem at once, in the order of the file.
+		{"version: x\ntopics:\n  - id: a\n    kw: [b]\n", "errata.yaml:1: rules.version: want a whole number, got a string\nerrata.yaml:4: rules.topics[0]: unknown key \"kw\""},
 	}
 	for _, tt := range tests {
 		_, err := LoadRules(node(t, tt.src), "errata.yaml")

@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/errata-tool/errata/internal/yamlstrict"
 )
 
 // Config is the whole file. Every section is optional.
@@ -164,13 +165,6 @@ func joined(es []*Error) error {
 	return Errors(es)
 }
 
-// typeError is how an UnmarshalYAML of this package reports a bad value:
-// as a *yaml.TypeError, decoding goes on and the other problems of the
-// file are reported too.
-func typeError(line int, msg string) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", line, msg)}}
-}
-
 // Parse reads a config from r; name is used in messages. Every problem is
 // reported at once, each with its line and key.
 func Parse(r io.Reader, name string) (*Config, error) {
@@ -190,106 +184,58 @@ func Parse(r io.Reader, name string) (*Config, error) {
 		}
 		return nil, &Error{Path: name, Msg: msg}
 	}
-	keys := keysByLine(&doc)
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		var te *yaml.TypeError
-		var ce *Error
-		switch {
-		case errors.As(err, &te):
-			var es []*Error
-			for _, e := range te.Errors {
-				// "line 3: cannot unmarshal !!str `x` into int"
-				m := lineRe.FindStringSubmatch(e)
-				if m == nil {
-					es = append(es, &Error{Path: name, Msg: e})
-					continue
-				}
-				var line int
-				fmt.Sscan(m[1], &line)
-				msg, isKey := friendlier(m[2])
-				key := keys[line]
-				if isKey {
-					key = "" // the message names the unknown key
-				}
-				es = append(es, &Error{Path: name, Line: line, Key: key, Msg: msg})
-			}
-			// yaml decodes what it can: check that too, so that every
-			// problem is reported at once, in the order of the file.
-			c.Path = name
-			var ves Errors
-			if verr := c.validate(lineOfKey(keys), true); !errors.As(verr, &ves) {
-				if one := (*Error)(nil); errors.As(verr, &one) {
-					ves = Errors{one}
-				}
-			}
-			es = append(es, ves...)
-			sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
-			return nil, joined(es)
-		case errors.As(err, &ce):
-			ce.Path = name
-			return nil, ce
+	keys := lineOfKey(&doc)
+	if yes := yamlstrict.Decode(&doc, c, ""); yes != nil {
+		es := make([]*Error, len(yes))
+		for i, e := range yes {
+			es[i] = &Error{Path: name, Line: e.Line, Key: e.Key, Msg: e.Msg}
 		}
-		return nil, &Error{Path: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		// yaml decodes what it can: check that too, so that every
+		// problem is reported at once, in the order of the file.
+		c.Path = name
+		var ves Errors
+		if verr := c.validate(keys, true); !errors.As(verr, &ves) {
+			if one := (*Error)(nil); errors.As(verr, &one) {
+				ves = Errors{one}
+			}
+		}
+		es = append(es, ves...)
+		sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
+		return nil, joined(es)
 	}
 	c.Path = name
 	c.Rules = c.RulesRaw.Node
-	return c, c.validate(lineOfKey(keys), false)
+	return c, c.validate(keys, false)
 }
 
-// keysByLine maps each line of the document to the key path set there
-// ("sources.repositories[0].since"), so that a type error, which yaml
-// reports by line only, can name its key.
-func keysByLine(doc *yaml.Node) map[int]string {
-	out := map[int]string{}
+// lineOfKey returns the first line setting a key path with its indexes
+// removed ("sources.repositories.repo"), for checks made after decoding.
+func lineOfKey(doc *yaml.Node) func(string) int {
+	first := map[string]int{}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
-		if n.Style&yaml.FlowStyle != 0 {
-			return // [a, b] and {k: v} on one line: name the key holding them
-		}
 		switch n.Kind {
-		case yaml.DocumentNode:
+		case yaml.DocumentNode, yaml.SequenceNode:
 			for _, c := range n.Content {
 				walk(c, path)
 			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
+				k := n.Content[i]
 				p := k.Value
 				if path != "" {
 					p = path + "." + k.Value
 				}
-				out[k.Line] = p
-				out[v.Line] = p
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				out[c.Line] = p
-				walk(c, p)
+				if l, ok := first[p]; !ok || k.Line < l {
+					first[p] = k.Line
+				}
+				walk(n.Content[i+1], p)
 			}
 		}
 	}
 	walk(doc, "")
-	return out
-}
-
-// lineOfKey returns the first line setting a key path with its indexes
-// removed ("sources.repositories.repo"), for checks made after decoding.
-func lineOfKey(keys map[int]string) func(string) int {
-	first := map[string]int{}
-	for line, k := range keys {
-		plain := indexRe.ReplaceAllString(k, "")
-		if l, ok := first[plain]; !ok || line < l {
-			first[plain] = line
-		}
-	}
 	return func(k string) int { return first[k] }
 }
-
-var indexRe = regexp.MustCompile(`\[\d+\]`)
 
 // syntaxLine finds the line of a YAML syntax error. yaml reports the line
 // where the enclosing construct began (and off by one for some errors), so
@@ -320,64 +266,6 @@ type RawNode struct{ Node *yaml.Node }
 func (r *RawNode) UnmarshalYAML(n *yaml.Node) error {
 	r.Node = n
 	return nil
-}
-
-var fieldNotFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
-
-// friendlier rewrites yaml's messages for users; isKey reports an
-// unknown-key message.
-func friendlier(msg string) (_ string, isKey bool) {
-	if m := fieldNotFound.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown key %q in %s", m[1], strings.ToLower(m[2])), true
-	}
-	if strings.HasPrefix(msg, "unknown key ") {
-		return msg, true
-	}
-	if m := cannotUnmarshal.FindStringSubmatch(msg); m != nil {
-		// The value itself is not repeated: it may be a secret put in
-		// the wrong place.
-		return fmt.Sprintf("want %s, got %s", kindName(m[2]), tagName(m[1])), false
-	}
-	return msg, false
-}
-
-var cannotUnmarshal = regexp.MustCompile("^cannot unmarshal (.*) into (\\S+)$")
-
-// tagName names the kind of a YAML value from its tag ("!!str `x`").
-func tagName(tagged string) string {
-	tag, _, _ := strings.Cut(tagged, " ")
-	switch tag {
-	case "!!str":
-		return "a string"
-	case "!!int", "!!float":
-		return "a number"
-	case "!!bool":
-		return "true or false"
-	case "!!seq":
-		return "a list"
-	case "!!map":
-		return "a mapping"
-	case "!!null":
-		return "nothing"
-	}
-	return "a " + strings.TrimPrefix(tag, "!!") + " value"
-}
-
-// kindName says which kind of value a Go type of the config wants.
-func kindName(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "a list"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
-		return "a whole number"
-	case goType == "bool":
-		return "true or false"
-	case goType == "string":
-		return "a string"
-	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "config."):
-		return "a mapping (key: value lines)"
-	}
-	return goType
 }
 
 // repoRe is GitHub's owner/name shape.
@@ -456,9 +344,9 @@ func (r *Repository) UnmarshalYAML(n *yaml.Node) error {
 		r.Repo = n.Value
 		return nil
 	}
-	type plain Repository
+	type plain Repository // without this method; its keys were checked by yamlstrict
 	var p plain
-	if err := strictDecode(n, &p, "repository"); err != nil {
+	if err := n.Decode(&p); err != nil {
 		return err
 	}
 	*r = Repository(p)
@@ -474,38 +362,14 @@ func (s *Search) UnmarshalYAML(n *yaml.Node) error {
 		s.Query = n.Value
 		return nil
 	}
-	type plain Search
+	type plain Search // without this method; its keys were checked by yamlstrict
 	var p plain
-	if err := strictDecode(n, &p, "search"); err != nil {
+	if err := n.Decode(&p); err != nil {
 		return err
 	}
 	*s = Search(p)
 	s.Line = n.Line
 	return nil
-}
-
-// strictDecode decodes a mapping node into v, rejecting keys that v's
-// struct does not have (Node.Decode does not inherit the decoder's
-// KnownFields setting). Node lines are absolute, so errors name the line in
-// the file.
-func strictDecode(n *yaml.Node, v any, what string) error {
-	if n.Kind == yaml.MappingNode {
-		known := map[string]bool{}
-		t := reflect.TypeOf(v).Elem()
-		for i := 0; i < t.NumField(); i++ {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-			if name != "" && name != "-" {
-				known[name] = true
-			}
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if !known[k.Value] {
-				return typeError(k.Line, fmt.Sprintf("unknown key %q in %s", k.Value, what))
-			}
-		}
-	}
-	return n.Decode(v)
 }
 
 // Date is a calendar day (YYYY-MM-DD) or an RFC 3339 time, in UTC.
@@ -515,7 +379,7 @@ type Date struct{ time.Time }
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	t, err := ParseDate(n.Value)
 	if err != nil {
-		return typeError(n.Line, err.Error())
+		return yamlstrict.TypeError(n.Line, err.Error())
 	}
 	d.Time = t
 	return nil
@@ -539,7 +403,7 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return typeError(n.Line, err.Error())
+		return yamlstrict.TypeError(n.Line, err.Error())
 	}
 	d.Duration = v
 	return nil

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/errata-tool/errata/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // RefineOptions configure RefineClusters.
@@ -76,37 +77,25 @@ func (c *Client) RefineClusters(ctx context.Context, st *store.Store, opts Refin
 		if err != nil {
 			return sum, err
 		}
-		jobs := make(chan int)
+		// Up to MaxConcurrency clusters at once. An error does not stop
+		// the others (what they refined is kept); the first is returned.
 		var mu sync.Mutex
-		var firstErr error
-		var wg sync.WaitGroup
-		for w := 0; w < c.cfg.MaxConcurrency; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range jobs {
-					r, err := c.refineOne(ctx, st, &part[i], srcs[part[i].ID], topics, cats)
-					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					sum.add(r)
-					mu.Unlock()
-				}
-			}()
-		}
-	feed:
+		var g errgroup.Group
+		g.SetLimit(c.cfg.MaxConcurrency)
 		for i := range part {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				break feed
+			if ctx.Err() != nil {
+				break
 			}
+			g.Go(func() error {
+				r, err := c.refineOne(ctx, st, &part[i], srcs[part[i].ID], topics, cats)
+				mu.Lock()
+				sum.add(r)
+				mu.Unlock()
+				return err
+			})
 		}
-		close(jobs)
-		wg.Wait()
-		if firstErr != nil {
-			return sum, firstErr
+		if err := g.Wait(); err != nil {
+			return sum, err
 		}
 		if err := ctx.Err(); err != nil {
 			return sum, err

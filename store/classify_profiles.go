@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // ClusterProfile is what the clusterer compares a cluster by: its deciding
@@ -17,6 +19,7 @@ type ClusterProfile struct {
 }
 
 // ClusterProfileSetMany stores the profiles of the given clusters.
+// Hand-written: one pgx batch of updates (sqlc methods cannot join a batch).
 func (s *Store) ClusterProfileSetMany(ctx context.Context, tx pgx.Tx, ps []ClusterProfile) error {
 	const chunk = 2000
 	for start := 0; start < len(ps); start += chunk {
@@ -40,10 +43,10 @@ func (s *Store) ClusterProfileSetMany(ctx context.Context, tx pgx.Tx, ps []Clust
 // ClusterMembersMove moves every member and recorded fingerprint of
 // cluster from to cluster into (a merge of two stored clusters).
 func (s *Store) ClusterMembersMove(ctx context.Context, tx pgx.Tx, from, into int64) error {
-	if _, err := tx.Exec(ctx, `UPDATE cluster_members SET cluster_id = $2 WHERE cluster_id = $1`, from, into); err != nil {
+	if err := s.q.ClusterMembersMove(ctx, tx, dbsqlc.ClusterMembersMoveParams{FromID: from, ToID: into}); err != nil {
 		return fmt.Errorf("move members of cluster %d to %d: %w", from, into, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE cluster_fingerprints SET cluster_id = $2 WHERE cluster_id = $1`, from, into); err != nil {
+	if err := s.q.ClusterFingerprintsMove(ctx, tx, dbsqlc.ClusterFingerprintsMoveParams{FromID: from, ToID: into}); err != nil {
 		return fmt.Errorf("move fingerprints of cluster %d to %d: %w", from, into, err)
 	}
 	return nil
@@ -52,27 +55,18 @@ func (s *Store) ClusterMembersMove(ctx context.Context, tx pgx.Tx, from, into in
 // TokenDFList returns the document frequency of every template word and
 // the number of issues counted (stored under the empty token).
 func (s *Store) TokenDFList(ctx context.Context, tx pgx.Tx) (map[string]int, int, error) {
-	rows, err := tx.Query(ctx, `SELECT token, df FROM classify_token_df`)
+	rows, err := s.q.TokenDFList(ctx, tx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read word frequencies: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int{}
+	out := make(map[string]int, len(rows))
 	n := 0
-	for rows.Next() {
-		var t string
-		var df int64
-		if err := rows.Scan(&t, &df); err != nil {
-			return nil, 0, fmt.Errorf("read word frequencies: %w", err)
-		}
-		if t == "" {
-			n = int(df)
+	for _, r := range rows {
+		if r.Token == "" {
+			n = int(r.Df)
 			continue
 		}
-		out[t] = int(df)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read word frequencies: %w", err)
+		out[r.Token] = int(r.Df)
 	}
 	return out, n, nil
 }
@@ -91,9 +85,7 @@ func (s *Store) TokenDFAdd(ctx context.Context, tx pgx.Tx, add map[string]int, n
 	}
 	toks = append(toks, "")
 	dfs = append(dfs, int64(n))
-	if _, err := tx.Exec(ctx, `INSERT INTO classify_token_df (token, df)
-		SELECT t, sum(d) FROM unnest($1::text[], $2::bigint[]) AS x(t, d) GROUP BY t
-		ON CONFLICT (token) DO UPDATE SET df = classify_token_df.df + EXCLUDED.df`, toks, dfs); err != nil {
+	if err := s.q.TokenDFAdd(ctx, tx, dbsqlc.TokenDFAddParams{Tokens: toks, Dfs: dfs}); err != nil {
 		return fmt.Errorf("store word frequencies: %w", err)
 	}
 	return nil
@@ -101,7 +93,7 @@ func (s *Store) TokenDFAdd(ctx context.Context, tx pgx.Tx, add map[string]int, n
 
 // TokenDFClear forgets the word frequencies (a rebuild counts again).
 func (s *Store) TokenDFClear(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM classify_token_df`); err != nil {
+	if err := s.q.TokenDFClear(ctx, tx); err != nil {
 		return fmt.Errorf("clear word frequencies: %w", err)
 	}
 	return nil

@@ -26,7 +26,7 @@ const classifyLockKey = 0x6572726174610004
 // its assignment transaction, which stays open from the run's start to
 // its end.
 func (s *Store) ClassifyLock(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(classifyLockKey)); err != nil {
+	if err := s.q.ClassifyLock(ctx, tx, classifyLockKey); err != nil {
 		return fmt.Errorf("take classify lock: %w", err)
 	}
 	return nil
@@ -127,56 +127,28 @@ func classifyIssuesGet(ctx context.Context, db dbsqlc.DBTX, ids []int64) ([]Clas
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := db.Query(ctx, `
-		SELECT i.id, r.full_name, i.number, i.title, i.body, i.labels, i.html_url, i.created_at,
-		       i.reactions_total, coalesce(ic.content_hash, ''), coalesce(ic.rules_version, '')
-		FROM issues i
-		JOIN repositories r ON r.id = i.repository_id
-		LEFT JOIN issue_classification ic ON ic.issue_id = i.id
-		WHERE i.id = ANY($1)`, ids)
+	rows, err := dbsqlc.New().ClassifyIssuesGet(ctx, db, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load issues to classify: %w", err)
 	}
 	byID := make(map[int64]*ClassifyIssue, len(ids))
 	out := make([]ClassifyIssue, 0, len(ids))
-	for rows.Next() {
-		var is ClassifyIssue
-		if err := rows.Scan(&is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.Labels, &is.HTMLURL,
-			&is.CreatedAt, &is.ReactionsTotal, &is.PrevHash, &is.PrevRules); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load issues to classify: %w", err)
-		}
-		is.CreatedAt = is.CreatedAt.UTC()
-		out = append(out, is)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load issues to classify: %w", err)
+	for _, r := range rows {
+		out = append(out, ClassifyIssue{ID: r.ID, Repository: r.FullName, Number: int(r.Number), Title: r.Title, Body: r.Body,
+			Labels: r.Labels, HTMLURL: r.HtmlUrl, CreatedAt: r.CreatedAt.UTC(), ReactionsTotal: int(r.ReactionsTotal),
+			PrevHash: r.PrevHash, PrevRules: r.PrevRules})
 	}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
-	crows, err := db.Query(ctx, `
-		SELECT issue_id, body, created_at FROM comments
-		WHERE issue_id = ANY($1) ORDER BY issue_id, created_at, id`, ids)
+	crows, err := dbsqlc.New().ClassifyCommentsGet(ctx, db, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load comments to classify: %w", err)
 	}
-	for crows.Next() {
-		var id int64
-		var c ClassifyComment
-		if err := crows.Scan(&id, &c.Body, &c.CreatedAt); err != nil {
-			crows.Close()
-			return nil, fmt.Errorf("load comments to classify: %w", err)
+	for _, c := range crows {
+		if is := byID[c.IssueID]; is != nil {
+			is.Comments = append(is.Comments, ClassifyComment{Body: c.Body, CreatedAt: c.CreatedAt.UTC()})
 		}
-		c.CreatedAt = c.CreatedAt.UTC()
-		if is := byID[id]; is != nil {
-			is.Comments = append(is.Comments, c)
-		}
-	}
-	crows.Close()
-	if err := crows.Err(); err != nil {
-		return nil, fmt.Errorf("load comments to classify: %w", err)
 	}
 	// restore the order of ids
 	pos := make(map[int64]int, len(ids))
@@ -221,6 +193,7 @@ type ClassificationRow struct {
 // SignatureReplaceMany replaces the signatures of the issues in marks with
 // rows, and records their classification (content hash, rules version) as
 // made at at (the start of the classify run).
+// Hand-written: COPY, and a multi-argument unnest sqlc cannot type.
 func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []ClassificationRow, rows []SignatureRow, at time.Time) error {
 	if len(marks) == 0 {
 		return nil
@@ -260,7 +233,7 @@ func (s *Store) ClassificationTouchMany(ctx context.Context, tx pgx.Tx, ids []in
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE issue_classification SET classified_at = $3, rules_version = $2 WHERE issue_id = ANY($1)`, ids, rulesVersion, at); err != nil {
+	if err := s.q.ClassificationTouchMany(ctx, tx, dbsqlc.ClassificationTouchManyParams{Ids: ids, RulesVersion: rulesVersion, ClassifiedAt: at}); err != nil {
 		return fmt.Errorf("touch classification: %w", err)
 	}
 	return nil
@@ -281,29 +254,21 @@ type ClusterState struct {
 
 // ClusterStateList returns the active clusters, oldest first.
 func (s *Store) ClusterStateList(ctx context.Context, tx pgx.Tx) ([]ClusterState, error) {
-	rows, err := tx.Query(ctx, `SELECT id, slug, key, concept, signature, fingerprint, weak_codes, size, profile
-		FROM clusters WHERE status = 'active' ORDER BY id`)
+	rows, err := s.q.ClusterStateList(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("list cluster state: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterState, error) {
-		var c ClusterState
-		err := r.Scan(&c.ID, &c.Slug, &c.Key, &c.Concept, &c.Signature, &c.Fingerprint, &c.WeakCodes, &c.Size, &c.Profile)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list cluster state: %w", err)
+	out := make([]ClusterState, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterState{ID: r.ID, Slug: r.Slug, Key: r.Key, Concept: r.Concept, Signature: r.Signature,
+			Fingerprint: r.Fingerprint, WeakCodes: r.WeakCodes, Size: int(r.Size), Profile: r.Profile}
 	}
 	return out, nil
 }
 
 // ClusterSlugsList returns every slug ever given (slugs are never reused).
 func (s *Store) ClusterSlugsList(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
-	rows, err := tx.Query(ctx, `SELECT slug FROM clusters`)
-	if err != nil {
-		return nil, fmt.Errorf("list slugs: %w", err)
-	}
-	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	slugs, err := s.q.ClusterSlugsList(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("list slugs: %w", err)
 	}
@@ -321,22 +286,14 @@ func (s *Store) ClusterFingerprintsGet(ctx context.Context, tx pgx.Tx, fps []str
 	if len(fps) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT f.fingerprint, f.cluster_id FROM cluster_fingerprints f
-		JOIN clusters c ON c.id = f.cluster_id AND c.status = 'active'
-		WHERE f.fingerprint = ANY($1)`, fps)
+	rows, err := s.q.ClusterFingerprintsGet(ctx, tx, fps)
 	if err != nil {
 		return nil, fmt.Errorf("look up fingerprints: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var fp string
-		var id int64
-		if err := rows.Scan(&fp, &id); err != nil {
-			return nil, fmt.Errorf("look up fingerprints: %w", err)
-		}
-		out[fp] = id
+	for _, r := range rows {
+		out[r.Fingerprint] = r.ClusterID
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClusterFingerprintSetMany records fingerprints seen in clusters; a
@@ -351,10 +308,7 @@ func (s *Store) ClusterFingerprintSetMany(ctx context.Context, tx pgx.Tx, fps ma
 		keys = append(keys, fp)
 		ids = append(ids, id)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO cluster_fingerprints (fingerprint, cluster_id)
-		SELECT * FROM unnest($1::text[], $2::bigint[])
-		ON CONFLICT (fingerprint) DO UPDATE SET cluster_id = EXCLUDED.cluster_id
-		WHERE cluster_fingerprints.cluster_id IS DISTINCT FROM EXCLUDED.cluster_id`, keys, ids); err != nil {
+	if err := s.q.ClusterFingerprintSetMany(ctx, tx, dbsqlc.ClusterFingerprintSetManyParams{Fingerprints: keys, ClusterIds: ids}); err != nil {
 		return fmt.Errorf("record fingerprints: %w", err)
 	}
 	return nil
@@ -372,6 +326,7 @@ type ClusterNew struct {
 }
 
 // ClusterCreateMany inserts clusters and returns their ids in order.
+// Hand-written: a multi-argument unnest, which sqlc cannot type.
 func (s *Store) ClusterCreateMany(ctx context.Context, tx pgx.Tx, cs []ClusterNew) ([]int64, error) {
 	if len(cs) == 0 {
 		return nil, nil
@@ -429,9 +384,9 @@ func (s *Store) ClusterCreateMany(ctx context.Context, tx pgx.Tx, cs []ClusterNe
 // ClusterDefine updates what a kept cluster groups on (after a rebuild
 // matched it to a recomputed group). Its slug never changes.
 func (s *Store) ClusterDefine(ctx context.Context, tx pgx.Tx, id int64, c ClusterNew) error {
-	if _, err := tx.Exec(ctx, `UPDATE clusters SET key = $2, concept = $3, signature = $4, fingerprint = $5,
-		weak_codes = $6, status = 'active', merged_into = NULL, updated_at = now() WHERE id = $1`,
-		id, c.Key, c.Concept, CleanText(c.Signature), c.Fingerprint, nonNil(c.WeakCodes)); err != nil {
+	err := s.q.ClusterDefine(ctx, tx, dbsqlc.ClusterDefineParams{ID: id, Key: c.Key, Concept: c.Concept,
+		Signature: CleanText(c.Signature), Fingerprint: c.Fingerprint, WeakCodes: nonNil(c.WeakCodes)})
+	if err != nil {
 		return fmt.Errorf("update cluster %d: %w", id, err)
 	}
 	return nil
@@ -454,43 +409,36 @@ type MemberRow struct {
 
 // MemberCurrent returns the current cluster of each given issue that has one.
 func (s *Store) MemberCurrent(ctx context.Context, tx pgx.Tx, issueIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
 	if len(issueIDs) == 0 {
-		return map[int64]int64{}, nil
+		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members WHERE issue_id = ANY($1)`, issueIDs)
-	return collectMap[int64](rows, err, "read members")
+	rows, err := s.q.MemberCurrent(ctx, tx, issueIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	for _, r := range rows {
+		out[r.IssueID] = r.ClusterID
+	}
+	return out, nil
 }
 
 // MemberAll returns the cluster of every clustered issue.
 func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT issue_id, cluster_id FROM cluster_members`)
-	return collectMap[int64](rows, err, "read members")
-}
-
-// collectMap collects the (id, value) rows of a query in a map; it takes
-// the query's results so that every query stays a constant at its call.
-func collectMap[V any](rows pgx.Rows, err error, what string) (map[int64]V, error) {
+	rows, err := s.q.MemberAll(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("read members: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]V{}
-	for rows.Next() {
-		var k int64
-		var v V
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out[k] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.IssueID] = r.ClusterID
 	}
 	return out, nil
 }
 
 // MemberSetMany writes memberships (replacing an issue's previous one) and
 // removes the membership of the issues in remove.
+// Hand-written: COPY into a temporary stage (sqlc has neither).
 func (s *Store) MemberSetMany(ctx context.Context, tx pgx.Tx, rows []MemberRow, remove []int64) error {
 	if len(remove) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM cluster_members WHERE issue_id = ANY($1)`, remove); err != nil {
@@ -543,16 +491,15 @@ func (s *Store) ClusterRedirectAddMany(ctx context.Context, tx pgx.Tx, rs []Clus
 		if r.OldID == r.NewID {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO cluster_redirects (old_id, new_id, kind) VALUES ($1, $2, $3)
-			ON CONFLICT (old_id, new_id) DO UPDATE SET kind = EXCLUDED.kind, at = now()`, r.OldID, r.NewID, r.Kind); err != nil {
+		if err := s.q.ClusterRedirectAdd(ctx, tx, dbsqlc.ClusterRedirectAddParams{OldID: r.OldID, NewID: r.NewID, Kind: r.Kind}); err != nil {
 			return fmt.Errorf("record redirect %d -> %d: %w", r.OldID, r.NewID, err)
 		}
 		if r.Kind == "merge" {
-			if _, err := tx.Exec(ctx, `UPDATE clusters SET status = 'merged', merged_into = $2, updated_at = now() WHERE id = $1`, r.OldID, r.NewID); err != nil {
+			if err := s.q.ClusterMarkMerged(ctx, tx, dbsqlc.ClusterMarkMergedParams{OldID: r.OldID, NewID: r.NewID}); err != nil {
 				return fmt.Errorf("mark cluster %d merged: %w", r.OldID, err)
 			}
 			// Chains: clusters merged into the old one now point at the new one.
-			if _, err := tx.Exec(ctx, `UPDATE clusters SET merged_into = $2 WHERE merged_into = $1 AND status = 'merged'`, r.OldID, r.NewID); err != nil {
+			if err := s.q.ClusterMergeChainFollow(ctx, tx, dbsqlc.ClusterMergeChainFollowParams{OldID: r.OldID, NewID: r.NewID}); err != nil {
 				return fmt.Errorf("follow merges into %d: %w", r.OldID, err)
 			}
 		}
@@ -563,7 +510,7 @@ func (s *Store) ClusterRedirectAddMany(ctx context.Context, tx pgx.Tx, rs []Clus
 // ClusterFingerprintsClear forgets every recorded fingerprint (a rebuild
 // records them again).
 func (s *Store) ClusterFingerprintsClear(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM cluster_fingerprints`); err != nil {
+	if err := s.q.ClusterFingerprintsClear(ctx, tx); err != nil {
 		return fmt.Errorf("clear fingerprints: %w", err)
 	}
 	return nil
@@ -571,11 +518,18 @@ func (s *Store) ClusterFingerprintsClear(ctx context.Context, tx pgx.Tx) error {
 
 // ClusterSizes returns the size of the given clusters.
 func (s *Store) ClusterSizes(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]int, error) {
+	out := map[int64]int{}
 	if len(ids) == 0 {
-		return map[int64]int{}, nil
+		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, size FROM clusters WHERE id = ANY($1)`, ids)
-	return collectMap[int](rows, err, "read cluster sizes")
+	rows, err := s.q.ClusterSizes(ctx, tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster sizes: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = int(r.Size)
+	}
+	return out, nil
 }
 
 // ClusterRefresh recomputes size, first_seen and last_seen and the daily
@@ -674,6 +628,7 @@ type ClusterLabels struct {
 }
 
 // ClusterLabelsSetMany writes topics, categories and tools.
+// Hand-written: one pgx batch of updates (sqlc methods cannot join a batch).
 func (s *Store) ClusterLabelsSetMany(ctx context.Context, tx pgx.Tx, ls []ClusterLabels) error {
 	if len(ls) == 0 {
 		return nil
@@ -745,23 +700,29 @@ func scanCluster(r pgx.CollectableRow) (ClusterInfo, error) {
 	return c, err
 }
 
+// clusterInfo converts a generated cluster row (ClusterGet's has the same
+// shape), in UTC.
+func clusterInfo(r dbsqlc.ClusterListRow) ClusterInfo {
+	return ClusterInfo{ID: r.ID, Slug: r.Slug, Title: r.Title, Signature: r.Signature, Fingerprint: r.Fingerprint,
+		Concept: r.Concept, Topic: r.Topic, TopicReason: r.TopicReason, Category: r.Category, CategoryReason: r.CategoryReason,
+		Tools: r.Tools, ToolsReason: r.ToolsReason, Status: r.Status, MergedInto: r.MergedInto, Size: int(r.Size),
+		FirstSeen: utcPtr(r.FirstSeen), LastSeen: utcPtr(r.LastSeen)}
+}
+
 // ClusterList returns active clusters, largest first.
 func (s *Store) ClusterList(ctx context.Context, p ClusterListParams) ([]ClusterInfo, error) {
-	limit := any(nil)
+	arg := dbsqlc.ClusterListParams{MinSize: int32(max(p.MinSize, 1)), Topic: p.Topic, Category: p.Category}
 	if p.Limit > 0 {
-		limit = p.Limit
+		n := int32(p.Limit)
+		arg.MaxRows = &n
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+clusterCols+` FROM clusters
-		WHERE status = 'active' AND size >= $1
-		  AND ($2 = '' OR topic = $2) AND ($3 = '' OR category = $3)
-		ORDER BY size DESC, last_seen DESC NULLS LAST, id
-		LIMIT $4`, max(p.MinSize, 1), p.Topic, p.Category, limit)
+	rows, err := s.q.ClusterList(ctx, s.pool, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanCluster)
-	if err != nil {
-		return nil, fmt.Errorf("list clusters: %w", err)
+	out := make([]ClusterInfo, len(rows))
+	for i, r := range rows {
+		out[i] = clusterInfo(r)
 	}
 	return out, nil
 }
@@ -769,17 +730,14 @@ func (s *Store) ClusterList(ctx context.Context, p ClusterListParams) ([]Cluster
 // ClusterGet finds a cluster by id (decimal) or slug, whatever its status.
 func (s *Store) ClusterGet(ctx context.Context, idOrSlug string) (*ClusterInfo, error) {
 	id, _ := strconv.ParseInt(idOrSlug, 10, 64)
-	rows, err := s.pool.Query(ctx, `SELECT `+clusterCols+` FROM clusters WHERE id = $1 OR slug = $2`, id, idOrSlug)
-	if err != nil {
-		return nil, fmt.Errorf("get cluster: %w", err)
-	}
-	c, err := pgx.CollectOneRow(rows, scanCluster)
+	r, err := s.q.ClusterGet(ctx, s.pool, dbsqlc.ClusterGetParams{ID: id, Slug: idOrSlug})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get cluster: %w", err)
 	}
+	c := clusterInfo(dbsqlc.ClusterListRow(r))
 	return &c, nil
 }
 
@@ -800,26 +758,14 @@ func (s *Store) ClusterDetailsGet(ctx context.Context, ids []int64, maxExamples 
 	for _, id := range ids {
 		out[id] = &ClusterDetail{Examples: []string{}, Members: []string{}, Repositories: []string{}}
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT m.cluster_id, i.html_url, r.full_name, coalesce(s.raw, '')
-		FROM cluster_members m
-		JOIN issues i ON i.id = m.issue_id
-		JOIN repositories r ON r.id = i.repository_id
-		LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
-		WHERE m.cluster_id = ANY($1)
-		ORDER BY m.cluster_id, i.created_at, i.id`, ids)
+	rows, err := s.q.ClusterMemberDetails(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read cluster members: %w", err)
 	}
-	defer rows.Close()
 	seenRepo := map[int64]map[string]bool{}
 	seenEx := map[int64]map[string]bool{}
-	for rows.Next() {
-		var id int64
-		var url, repo, raw string
-		if err := rows.Scan(&id, &url, &repo, &raw); err != nil {
-			return nil, fmt.Errorf("read cluster members: %w", err)
-		}
+	for _, row := range rows {
+		id, url, repo, raw := row.ClusterID, row.HtmlUrl, row.FullName, row.Error
 		d := out[id]
 		d.Members = append(d.Members, url)
 		if seenRepo[id] == nil {
@@ -833,9 +779,6 @@ func (s *Store) ClusterDetailsGet(ctx context.Context, ids []int64, maxExamples 
 			seenEx[id][raw] = true
 			d.Examples = append(d.Examples, raw)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read cluster members: %w", err)
 	}
 	for _, d := range out {
 		sortStrings(d.Repositories)
@@ -853,17 +796,13 @@ func sortStrings(s []string) {
 
 // ClusterRedirectsList returns every redirect, oldest first.
 func (s *Store) ClusterRedirectsList(ctx context.Context) ([]ClusterRedirect, error) {
-	rows, err := s.pool.Query(ctx, `SELECT old_id, new_id, kind FROM cluster_redirects ORDER BY at, old_id, new_id`)
+	rows, err := s.q.ClusterRedirectsList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list redirects: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterRedirect, error) {
-		var c ClusterRedirect
-		err := r.Scan(&c.OldID, &c.NewID, &c.Kind)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list redirects: %w", err)
+	out := make([]ClusterRedirect, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterRedirect{OldID: r.OldID, NewID: r.NewID, Kind: r.Kind}
 	}
 	return out, nil
 }
@@ -876,18 +815,13 @@ type ClusterDailyCount struct {
 
 // ClusterDailyCountsGet returns a cluster's daily counts, by day.
 func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterDailyCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT day, reports, comments, reactions FROM cluster_daily_counts WHERE cluster_id = $1 ORDER BY day`, id)
+	rows, err := s.q.ClusterDailyCountsGet(ctx, s.pool, id)
 	if err != nil {
 		return nil, fmt.Errorf("read daily counts: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterDailyCount, error) {
-		var c ClusterDailyCount
-		err := r.Scan(&c.Day, &c.Reports, &c.Comments, &c.Reactions)
-		c.Day = c.Day.UTC()
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read daily counts: %w", err)
+	out := make([]ClusterDailyCount, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterDailyCount{Day: r.Day.UTC(), Reports: int(r.Reports), Comments: int(r.Comments), Reactions: int(r.Reactions)}
 	}
 	return out, nil
 }
@@ -899,6 +833,7 @@ func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterD
 // lost members), and daily counts recomputed only for the given UTC days
 // (the days of the changed issues and of their comments) of the given
 // clusters. Work is proportional to the change, not to the clusters' size.
+// Hand-written: multi-argument unnests and date arrays, which sqlc cannot type.
 func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changedIssues, shrunk []int64, sizeDelta map[int64]int, days []time.Time) error {
 	if len(ids) == 0 {
 		return nil

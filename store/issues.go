@@ -119,12 +119,8 @@ func lowerAll(in []string) []string {
 	return out
 }
 
-var issueCols = []string{"repository_id", "number", "github_id", "node_id", "is_pull_request", "state", "state_reason",
-	"title", "body", "author", "author_association", "labels", "reactions", "reactions_total", "comment_count",
-	"html_url", "created_at", "updated_at", "closed_at", "raw"}
-
-// IssueUpsertMany inserts or updates issues in one batch (COPY into a
-// staging table, then one INSERT ... ON CONFLICT). A stored issue is only
+// IssueUpsertMany inserts or updates issues in one batch (COPY into the
+// staging table, then the one issue upsert, upsert.go). A stored issue is only
 // replaced by one with a newer updated_at, or the same updated_at and
 // different content; an older copy never overwrites a newer one. With a
 // nil tx the batch runs in its own transaction.
@@ -143,8 +139,8 @@ func (s *Store) IssueUpsertMany(ctx context.Context, tx pgx.Tx, issues []Issue) 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE issue_stage (LIKE issues INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("stage issues: %w", err)
+		if err := ensureStages(ctx, tx); err != nil {
+			return err
 		}
 		rows := make([][]any, len(issues))
 		for i, is := range issues {
@@ -168,42 +164,12 @@ func (s *Store) IssueUpsertMany(ctx context.Context, tx pgx.Tx, issues []Issue) 
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"issue_stage"}, issueCols, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy issues: %w", err)
 		}
-		set := make([]string, 0, len(issueCols))
-		for _, c := range issueCols[2:] {
-			set = append(set, c+" = EXCLUDED."+c)
-		}
-		q := `INSERT INTO issues (` + strings.Join(issueCols, ", ") + `)
-			SELECT ` + strings.Join(issueCols, ", ") + ` FROM issue_stage
-			ON CONFLICT (repository_id, number) DO UPDATE SET ` + strings.Join(set, ", ") + `, last_synced_at = now()
-			WHERE issues.updated_at < EXCLUDED.updated_at
-			   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
-			RETURNING (xmax = 0)`
-		r, err := tx.Query(ctx, q)
+		ins, upd, err := upsertCounts(tx.QueryRow(ctx, issueStageUpsertSQL))
 		if err != nil {
 			return fmt.Errorf("upsert issues: %w", err)
 		}
-		defer r.Close()
-		for r.Next() {
-			var inserted bool
-			if err := r.Scan(&inserted); err != nil {
-				return err
-			}
-			if inserted {
-				res.Inserted++
-			} else {
-				res.Updated++
-			}
-		}
-		if err := r.Err(); err != nil {
-			return fmt.Errorf("upsert issues: %w", err)
-		}
-		r.Close()
-		res.Unchanged = len(issues) - res.Inserted - res.Updated
-		// Drop the stage so that a second batch in the same transaction
-		// can stage again.
-		if _, err := tx.Exec(ctx, `DROP TABLE issue_stage`); err != nil {
-			return fmt.Errorf("drop issue stage: %w", err)
-		}
+		res.Inserted, res.Updated = ins, upd
+		res.Unchanged = len(issues) - ins - upd
 		return nil
 	})
 	if err != nil {
@@ -230,9 +196,6 @@ func dedupeIssues(in []Issue) []Issue {
 	}
 	return out
 }
-
-var commentCols = []string{"issue_id", "source_key", "github_id", "author", "author_association", "body",
-	"reactions_total", "html_url", "created_at", "updated_at", "raw"}
 
 // CommentUpsertMany inserts or updates comments, finding each one's issue
 // by IssueID or else by Repository and IssueNumber. Comments whose issue is
@@ -315,47 +278,18 @@ func (s *Store) CommentUpsertMany(ctx context.Context, tx pgx.Tx, comments []Com
 		if len(stage) == 0 {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE comment_stage (LIKE comments INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("stage comments: %w", err)
+		if err := ensureStages(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"comment_stage"}, commentCols, pgx.CopyFromRows(stage)); err != nil {
 			return fmt.Errorf("copy comments: %w", err)
 		}
-		set := make([]string, 0, len(commentCols))
-		for _, c := range commentCols[2:] {
-			set = append(set, c+" = EXCLUDED."+c)
-		}
-		r, err := tx.Query(ctx, `INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
-			SELECT `+strings.Join(commentCols, ", ")+` FROM comment_stage
-			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-			WHERE comments.updated_at < EXCLUDED.updated_at
-			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
-			RETURNING (xmax = 0)`)
+		ins, upd, err := upsertCounts(tx.QueryRow(ctx, commentStageUpsertSQL))
 		if err != nil {
 			return fmt.Errorf("upsert comments: %w", err)
 		}
-		defer r.Close()
-		n := 0
-		for r.Next() {
-			var inserted bool
-			if err := r.Scan(&inserted); err != nil {
-				return err
-			}
-			n++
-			if inserted {
-				res.Inserted++
-			} else {
-				res.Updated++
-			}
-		}
-		if err := r.Err(); err != nil {
-			return fmt.Errorf("upsert comments: %w", err)
-		}
-		r.Close()
-		res.Unchanged += len(stage) - n
-		if _, err := tx.Exec(ctx, `DROP TABLE comment_stage`); err != nil {
-			return fmt.Errorf("drop comment stage: %w", err)
-		}
+		res.Inserted, res.Updated = ins, upd
+		res.Unchanged += len(stage) - ins - upd
 		return nil
 	})
 	if err != nil {

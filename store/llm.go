@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // LLMCacheEntry is one cached language-model answer (table llm_cache).
@@ -21,29 +23,19 @@ type LLMCacheEntry struct {
 // LLMCacheGet returns the cached answer for model and prompt hash and marks
 // it used, or ErrNotFound.
 func (s *Store) LLMCacheGet(ctx context.Context, model, promptHash string) (*LLMCacheEntry, error) {
-	var e LLMCacheEntry
-	err := s.pool.QueryRow(ctx, `
-		UPDATE llm_cache SET last_used_at = now()
-		WHERE model = $1 AND prompt_hash = $2
-		RETURNING model, prompt_hash, kind, content, prompt_tokens, completion_tokens, created_at, last_used_at`,
-		model, promptHash).Scan(&e.Model, &e.PromptHash, &e.Kind, &e.Content, &e.PromptTokens, &e.CompletionTokens, &e.CreatedAt, &e.LastUsedAt)
+	r, err := s.q.LLMCacheGet(ctx, s.pool, dbsqlc.LLMCacheGetParams{Model: model, PromptHash: promptHash})
 	if err != nil {
 		return nil, translate(err)
 	}
-	e.CreatedAt, e.LastUsedAt = e.CreatedAt.UTC(), e.LastUsedAt.UTC()
-	return &e, nil
+	return &LLMCacheEntry{Model: r.Model, PromptHash: r.PromptHash, Kind: r.Kind, Content: r.Content,
+		PromptTokens: int(r.PromptTokens), CompletionTokens: int(r.CompletionTokens),
+		CreatedAt: r.CreatedAt.UTC(), LastUsedAt: r.LastUsedAt.UTC()}, nil
 }
 
 // LLMCachePut stores (or replaces) a cached answer.
 func (s *Store) LLMCachePut(ctx context.Context, e LLMCacheEntry) error {
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO llm_cache (model, prompt_hash, kind, content, prompt_tokens, completion_tokens)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (model, prompt_hash) DO UPDATE SET
-			kind = EXCLUDED.kind, content = EXCLUDED.content,
-			prompt_tokens = EXCLUDED.prompt_tokens, completion_tokens = EXCLUDED.completion_tokens,
-			created_at = now(), last_used_at = now()`,
-		e.Model, e.PromptHash, e.Kind, CleanText(e.Content), e.PromptTokens, e.CompletionTokens)
+	err := s.q.LLMCachePut(ctx, s.pool, dbsqlc.LLMCachePutParams{Model: e.Model, PromptHash: e.PromptHash, Kind: e.Kind,
+		Content: CleanText(e.Content), PromptTokens: int32(e.PromptTokens), CompletionTokens: int32(e.CompletionTokens)})
 	if err != nil {
 		return fmt.Errorf("store llm answer: %w", err)
 	}
@@ -52,17 +44,17 @@ func (s *Store) LLMCachePut(ctx context.Context, e LLMCacheEntry) error {
 
 // LLMCachePrune deletes answers not used since before, returning how many.
 func (s *Store) LLMCachePrune(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM llm_cache WHERE last_used_at < $1`, before.UTC())
+	n, err := s.q.LLMCachePrune(ctx, s.pool, before.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("prune llm answers: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // LLMCacheCount returns the number of cached answers.
 func (s *Store) LLMCacheCount(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM llm_cache`).Scan(&n); err != nil {
+	n, err := s.q.LLMCacheCount(ctx, s.pool)
+	if err != nil {
 		return 0, fmt.Errorf("count llm answers: %w", err)
 	}
 	return n, nil
@@ -98,42 +90,25 @@ type LLMClusterText struct {
 	RefinedAt       time.Time
 }
 
-const llmTextCols = `t.cluster_id, t.evidence_hash, t.model, t.title, t.description, t.rule_title, t.rule_description,
-	t.topic, t.category, t.reason, t.refined_at`
-
 // LLMRefineClusterList returns the active clusters with at least minSize
 // reports, largest first (ties by id), with their llm_cluster_text rows.
 func (s *Store) LLMRefineClusterList(ctx context.Context, minSize int) ([]LLMRefineCluster, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT c.id, c.slug, c.title, c.description, c.signature, coalesce(c.topic, ''), coalesce(c.category, ''), c.tools, c.size,
-		       t.cluster_id IS NOT NULL, coalesce(t.evidence_hash, ''), coalesce(t.model, ''), coalesce(t.title, ''),
-		       coalesce(t.description, ''), coalesce(t.rule_title, ''), coalesce(t.rule_description, ''),
-		       coalesce(t.topic, ''), coalesce(t.category, ''), coalesce(t.reason, ''), coalesce(t.refined_at, 'epoch')
-		FROM clusters c LEFT JOIN llm_cluster_text t ON t.cluster_id = c.id
-		WHERE c.status = 'active' AND c.size >= $1
-		ORDER BY c.size DESC, c.id`, max(minSize, 1))
+	rows, err := s.q.LLMRefineClusterList(ctx, s.pool, int32(max(minSize, 1)))
 	if err != nil {
 		return nil, fmt.Errorf("list clusters for the model: %w", err)
 	}
-	defer rows.Close()
-	var out []LLMRefineCluster
-	for rows.Next() {
-		var c LLMRefineCluster
-		var has bool
-		var t LLMClusterText
-		if err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Description, &c.Signature, &c.Topic, &c.Category, &c.Tools, &c.Size,
-			&has, &t.EvidenceHash, &t.Model, &t.Title, &t.Description, &t.RuleTitle, &t.RuleDescription,
-			&t.Topic, &t.Category, &t.Reason, &t.RefinedAt); err != nil {
-			return nil, fmt.Errorf("list clusters for the model: %w", err)
-		}
-		if has {
-			t.ClusterID = c.ID
-			t.RefinedAt = t.RefinedAt.UTC()
-			c.Text = &t
+	out := make([]LLMRefineCluster, 0, len(rows))
+	for _, r := range rows {
+		c := LLMRefineCluster{ID: r.ID, Slug: r.Slug, Title: r.Title, Description: r.Description, Signature: r.Signature,
+			Topic: r.Topic, Category: r.Category, Tools: r.Tools, Size: int(r.Size)}
+		if r.HasText {
+			c.Text = &LLMClusterText{ClusterID: r.ID, EvidenceHash: r.TextEvidenceHash, Model: r.TextModel, Title: r.TextTitle,
+				Description: r.TextDescription, RuleTitle: r.TextRuleTitle, RuleDescription: r.TextRuleDescription,
+				Topic: r.TextTopic, Category: r.TextCategory, Reason: r.TextReason, RefinedAt: r.TextRefinedAt.UTC()}
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LLMSourceIssue is one member report of a cluster, as evidence for the
@@ -158,31 +133,15 @@ func (s *Store) LLMClusterSources(ctx context.Context, ids []int64, perCluster, 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT cluster_id, full_name, number, title, left(body, $3), state, html_url, coalesce(raw, ''), created_at FROM (
-			SELECT m.cluster_id, r.full_name, i.number, i.title, i.body, i.state, i.html_url, sg.raw, i.created_at,
-			       row_number() OVER (PARTITION BY m.cluster_id ORDER BY i.created_at, i.id) AS rn
-			FROM cluster_members m
-			JOIN issues i ON i.id = m.issue_id
-			JOIN repositories r ON r.id = i.repository_id
-			LEFT JOIN issue_signatures sg ON sg.issue_id = i.id AND sg.rank = 0
-			WHERE m.cluster_id = ANY($1)
-		) x WHERE rn <= $2
-		ORDER BY cluster_id, rn`, ids, perCluster, maxBody)
+	rows, err := s.q.LLMClusterSources(ctx, s.pool, dbsqlc.LLMClusterSourcesParams{Ids: ids, PerCluster: int32(perCluster), MaxBody: int32(maxBody)})
 	if err != nil {
 		return nil, fmt.Errorf("read cluster evidence: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var si LLMSourceIssue
-		if err := rows.Scan(&id, &si.Repository, &si.Number, &si.Title, &si.Body, &si.State, &si.HTMLURL, &si.Error, &si.CreatedAt); err != nil {
-			return nil, fmt.Errorf("read cluster evidence: %w", err)
-		}
-		si.CreatedAt = si.CreatedAt.UTC()
-		out[id] = append(out[id], si)
+	for _, r := range rows {
+		out[r.ClusterID] = append(out[r.ClusterID], LLMSourceIssue{Repository: r.FullName, Number: int(r.Number), Title: r.Title,
+			Body: r.Body, State: r.State, HTMLURL: r.HtmlUrl, Error: r.Error, CreatedAt: r.CreatedAt.UTC()})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LLMClusterTextApply records what the model wrote for a cluster and
@@ -191,32 +150,27 @@ func (s *Store) LLMClusterSources(ctx context.Context, ids []int64, perCluster, 
 // and category fill only fields no rule decided. One transaction.
 func (s *Store) LLMClusterTextApply(ctx context.Context, t LLMClusterText) error {
 	return s.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO llm_cluster_text (cluster_id, evidence_hash, model, title, description, rule_title, rule_description, topic, category, reason, refined_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-			ON CONFLICT (cluster_id) DO UPDATE SET evidence_hash = EXCLUDED.evidence_hash, model = EXCLUDED.model,
-				title = EXCLUDED.title, description = EXCLUDED.description, rule_title = EXCLUDED.rule_title,
-				rule_description = EXCLUDED.rule_description, topic = EXCLUDED.topic, category = EXCLUDED.category,
-				reason = EXCLUDED.reason, refined_at = now()`,
-			t.ClusterID, t.EvidenceHash, t.Model, CleanText(t.Title), CleanText(t.Description), CleanText(t.RuleTitle),
-			CleanText(t.RuleDescription), t.Topic, t.Category, CleanText(t.Reason)); err != nil {
+		err := s.q.LLMClusterTextPut(ctx, tx, dbsqlc.LLMClusterTextPutParams{ClusterID: t.ClusterID, EvidenceHash: t.EvidenceHash,
+			Model: t.Model, Title: CleanText(t.Title), Description: CleanText(t.Description), RuleTitle: CleanText(t.RuleTitle),
+			RuleDescription: CleanText(t.RuleDescription), Topic: t.Topic, Category: t.Category, Reason: CleanText(t.Reason)})
+		if err != nil {
 			return fmt.Errorf("record model text for cluster %d: %w", t.ClusterID, err)
 		}
-		return llmApply(ctx, tx, t)
+		return s.llmApply(ctx, tx, t)
 	})
 }
 
 // LLMClusterTextReapply applies a recorded row again (after classify reset
 // a topic, say) without changing it.
 func (s *Store) LLMClusterTextReapply(ctx context.Context, t LLMClusterText) error {
-	return s.InTx(ctx, func(tx Tx) error { return llmApply(ctx, tx, t) })
+	return s.InTx(ctx, func(tx Tx) error { return s.llmApply(ctx, tx, t) })
 }
 
-func llmApply(ctx context.Context, tx Tx, t LLMClusterText) error {
+func (s *Store) llmApply(ctx context.Context, tx Tx, t LLMClusterText) error {
 	if t.Title != "" {
-		if _, err := tx.Exec(ctx, `UPDATE clusters SET title = $2, description = $3
-			WHERE id = $1 AND (title = $4 OR title = $2) AND (title <> $2 OR description <> $3)`,
-			t.ClusterID, CleanText(t.Title), CleanText(t.Description), CleanText(t.RuleTitle)); err != nil {
+		err := s.q.LLMClusterTitleApply(ctx, tx, dbsqlc.LLMClusterTitleApplyParams{ID: t.ClusterID, Title: CleanText(t.Title),
+			Description: CleanText(t.Description), RuleTitle: CleanText(t.RuleTitle)})
+		if err != nil {
 			return fmt.Errorf("write model title for cluster %d: %w", t.ClusterID, err)
 		}
 	}
@@ -225,14 +179,12 @@ func llmApply(ctx context.Context, tx Tx, t LLMClusterText) error {
 		reason += ": " + CleanText(t.Reason)
 	}
 	if t.Topic != "" {
-		if _, err := tx.Exec(ctx, `UPDATE clusters SET topic = $2, topic_reason = $3 WHERE id = $1 AND topic IS NULL`,
-			t.ClusterID, t.Topic, reason); err != nil {
+		if err := s.q.LLMClusterTopicApply(ctx, tx, dbsqlc.LLMClusterTopicApplyParams{ID: t.ClusterID, Topic: t.Topic, Reason: reason}); err != nil {
 			return fmt.Errorf("write model topic for cluster %d: %w", t.ClusterID, err)
 		}
 	}
 	if t.Category != "" {
-		if _, err := tx.Exec(ctx, `UPDATE clusters SET category = $2, category_reason = $3 WHERE id = $1 AND category IS NULL`,
-			t.ClusterID, t.Category, reason); err != nil {
+		if err := s.q.LLMClusterCategoryApply(ctx, tx, dbsqlc.LLMClusterCategoryApplyParams{ID: t.ClusterID, Category: t.Category, Reason: reason}); err != nil {
 			return fmt.Errorf("write model category for cluster %d: %w", t.ClusterID, err)
 		}
 	}
@@ -246,19 +198,14 @@ func (s *Store) LLMClusterTextGet(ctx context.Context, ids []int64) (map[int64]L
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+llmTextCols+` FROM llm_cluster_text t WHERE t.cluster_id = ANY($1)`, ids)
+	rows, err := s.q.LLMClusterTextList(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read model text: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t LLMClusterText
-		if err := rows.Scan(&t.ClusterID, &t.EvidenceHash, &t.Model, &t.Title, &t.Description, &t.RuleTitle, &t.RuleDescription,
-			&t.Topic, &t.Category, &t.Reason, &t.RefinedAt); err != nil {
-			return nil, fmt.Errorf("read model text: %w", err)
-		}
-		t.RefinedAt = t.RefinedAt.UTC()
-		out[t.ClusterID] = t
+	for _, r := range rows {
+		out[r.ClusterID] = LLMClusterText{ClusterID: r.ClusterID, EvidenceHash: r.EvidenceHash, Model: r.Model, Title: r.Title,
+			Description: r.Description, RuleTitle: r.RuleTitle, RuleDescription: r.RuleDescription, Topic: r.Topic,
+			Category: r.Category, Reason: r.Reason, RefinedAt: r.RefinedAt.UTC()}
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -99,21 +99,14 @@ func (s *Store) ClusterSearch(ctx context.Context, p ClusterSearchParams) ([]Clu
 // reports now. An active cluster is its own survivor; a dissolved cluster,
 // or a chain that ends in one, returns ErrNotFound.
 func (s *Store) ClusterSurvivorGet(ctx context.Context, id int64) (int64, error) {
-	var out *int64
-	err := s.pool.QueryRow(ctx, `WITH RECURSIVE chain (id, status, next, depth) AS (
-			SELECT id, status, merged_into, 0 FROM clusters WHERE id = $1
-			UNION ALL
-			SELECT c.id, c.status, c.merged_into, ch.depth + 1 FROM chain ch JOIN clusters c ON c.id = ch.next
-			WHERE ch.status = 'merged' AND ch.depth < 32
-		)
-		SELECT id FROM chain WHERE status = 'active' ORDER BY depth DESC LIMIT 1`, id).Scan(&out)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && out == nil) {
+	out, err := s.q.ClusterSurvivorGet(ctx, s.pool, id)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrNotFound
 	}
 	if err != nil {
 		return 0, fmt.Errorf("follow merged cluster %d: %w", id, err)
 	}
-	return *out, nil
+	return out, nil
 }
 
 // ClusterDataVersion is a cheap token that changes whenever classify
@@ -121,8 +114,7 @@ func (s *Store) ClusterSurvivorGet(ctx context.Context, id int64) (int64, error)
 // clusters.updated_at) or members move: callers cache what they derive
 // from the clusters and rebuild it when the token changes.
 func (s *Store) ClusterDataVersion(ctx context.Context) (string, error) {
-	var v string
-	err := s.pool.QueryRow(ctx, `SELECT count(*)::text || '/' || coalesce(max(updated_at)::text, '') FROM clusters`).Scan(&v)
+	v, err := s.q.ClusterDataVersion(ctx, s.pool)
 	if err != nil {
 		return "", fmt.Errorf("read cluster version: %w", err)
 	}
@@ -136,26 +128,15 @@ func (s *Store) PageClusterGetMany(ctx context.Context, ids []int64) (map[int64]
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, description, signature, fingerprint,
-			coalesce(topic, ''), coalesce(category, ''), tools, topic_reason, category_reason, tools_reason,
-			status, coalesce(merged_into, 0),
-			(SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id),
-			coalesce((SELECT t.model FROM llm_cluster_text t WHERE t.cluster_id = c.id AND t.title <> '' AND t.title = c.title), '')
-		FROM clusters c WHERE id = ANY($1)`, ids)
+	rows, err := s.q.PageClusterGetMany(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("get clusters for pages: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c PageCluster
-		if err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Description, &c.Signature, &c.Fingerprint, &c.Topic, &c.Category,
-			&c.Tools, &c.TopicReason, &c.CategoryReason, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.TitleModel); err != nil {
-			return nil, fmt.Errorf("get clusters for pages: %w", err)
-		}
-		out[c.ID] = &c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("get clusters for pages: %w", err)
+	for _, r := range rows {
+		out[r.ID] = &PageCluster{ID: r.ID, Slug: r.Slug, Title: r.Title, Description: r.Description, Signature: r.Signature,
+			Fingerprint: r.Fingerprint, Topic: r.Topic, Category: r.Category, Tools: r.Tools, TopicReason: r.TopicReason,
+			CategoryReason: r.CategoryReason, ToolsReason: r.ToolsReason, Status: r.Status, MergedInto: r.MergedInto,
+			Size: int(r.Size), TitleModel: r.TitleModel}
 	}
 	return out, nil
 }
@@ -167,18 +148,14 @@ func (s *Store) PageSlugLiveGetMany(ctx context.Context, ids []int64) (map[int64
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT p.slug, coalesce(p.cluster_id, 0), p.state, coalesce(p.target_slug, ''), p.path, p.members, '{}'::text[]
-		FROM page_slugs p WHERE p.state = 'live' AND p.cluster_id = ANY($1) ORDER BY p.slug`, ids)
+	rows, err := s.q.PageSlugLiveGetMany(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("get published pages: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PageSlug])
-	if err != nil {
-		return nil, fmt.Errorf("get published pages: %w", err)
-	}
-	for _, p := range list {
-		if _, ok := out[p.ClusterID]; !ok {
-			out[p.ClusterID] = p
+	for _, r := range rows {
+		if _, ok := out[r.ClusterID]; !ok {
+			out[r.ClusterID] = PageSlug{Slug: r.Slug, ClusterID: r.ClusterID, State: r.State, TargetSlug: r.TargetSlug,
+				Path: r.Path, Members: r.Members, OldPaths: []string{}}
 		}
 	}
 	return out, nil
@@ -212,6 +189,7 @@ type ClusterBrief struct {
 
 // ClusterBriefGet loads the briefs of the given clusters, by id; clusters
 // without members are absent.
+// Hand-written: one pgx batch of reads (sqlc methods cannot join a batch).
 func (s *Store) ClusterBriefGet(ctx context.Context, p ClusterBriefParams) (map[int64]*ClusterBrief, error) {
 	out := map[int64]*ClusterBrief{}
 	if len(p.ClusterIDs) == 0 {

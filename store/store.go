@@ -15,20 +15,34 @@
 // and commit the result: scripts/check-sqlc.sh fails CI when it is stale.
 //
 // Hand-written SQL remains where sqlc cannot express it, or has not been
-// converted yet (its text is constant and values are bind parameters,
-// which reliability's TestEveryQueryIsParameterized checks):
-//   - cannot: the issue and comment upserts (sync.go's unnest statements,
-//     sent in one batch with a sync page's other statements, arrays with
-//     NULL elements; import's COPY into a staging table, issues.go, kept
-//     apart because one shared statement made import a third slower), the
-//     rest of SyncPageCommit's batch (sync.go), COPY into staging tables
-//     and the batches of clusters.go and pages.go, search.go's batch,
-//     WatermarkGet and the lock holder (pg_stat_activity and pg_locks are
-//     not in sqlc's catalog), the migrations and SchemaVersionGet
-//     (schema_migrations is made by Migrate, not by a migration);
-//   - not yet converted: the other queries of clusters.go, pages.go,
-//     search.go, trends.go and llm.go, and the per-source sync lock
-//     (SyncLockTry, which could share LockTry's generated queries).
+// converted yet (its text is constant and values are bind parameters). A
+// comment at each says why. Cannot:
+//   - the issue and comment upserts (upsert.go): one newer-wins statement
+//     per table, read by import from temporary staging tables filled by
+//     COPY, by sync from the arrays of a page sent in one pgx batch with
+//     the rest of SyncPageCommit (validators, cursor); sqlc's catalog has
+//     no temporary tables, no COPY, and its methods cannot join a batch;
+//   - other COPYs into temporary stages and batches: MemberSetMany and
+//     SignatureReplaceMany (clusters.go), ClusterLabelsSetMany,
+//     ClusterProfileSetMany, ClusterBriefGet's batch (search.go), and the
+//     batches of pages.go;
+//   - TrendRefresh (a temporary survivor table and LOCK TABLE) and
+//     TrendDailyScan, whose rows are decoded straight from the wire,
+//     half the client's cost of a Scan at a hundred thousand rows;
+//   - as written, statements over several arrays zipped by a
+//     multi-argument unnest (sqlc's catalog knows only unnest(anyarray)):
+//     CommentUpsertMany's issue look-up, ClusterCreateMany,
+//     ClusterRefreshDelta, TrendAfterFixCounts. Select-list unnests, as
+//     TokenDFAdd uses, might express some of them; not tried;
+//   - lockHolder (pg_stat_activity and pg_locks are not in sqlc's
+//     catalog), the migrations and SchemaVersionGet (schema_migrations is
+//     made by Migrate, not by a migration), and tempdb.go's CREATE and DROP
+//     DATABASE (a name is an identifier, not a bind parameter).
+//
+// Not yet converted, though sqlc could express them: ClassifyPendingIDs
+// (two forms around SET LOCAL jit), ClusterMemberFacts, ClusterRefresh,
+// repositoryIDs (issues.go), ClusterSearch (search.go), and pages.go,
+// which is being split.
 package store
 
 import (

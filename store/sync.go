@@ -86,6 +86,7 @@ const syncLockClass = 0x4553594e
 type SyncLock struct {
 	conn *pgxpool.Conn
 	id   int64
+	q    *dbsqlc.Queries
 }
 
 // SyncLockTry takes the session advisory lock of a source without waiting.
@@ -97,8 +98,8 @@ func (s *Store) SyncLockTry(ctx context.Context, sourceID int64) (*SyncLock, err
 	if err != nil {
 		return nil, fmt.Errorf("lock sync source %d: %w", sourceID, err)
 	}
-	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, int32(syncLockClass), int32(sourceID)).Scan(&ok); err != nil {
+	ok, err := s.q.SyncLockTry(ctx, conn, dbsqlc.SyncLockTryParams{Class: syncLockClass, ID: int32(sourceID)})
+	if err != nil {
 		conn.Release()
 		return nil, fmt.Errorf("lock sync source %d: %w", sourceID, err)
 	}
@@ -106,7 +107,7 @@ func (s *Store) SyncLockTry(ctx context.Context, sourceID int64) (*SyncLock, err
 		conn.Release()
 		return nil, nil
 	}
-	return &SyncLock{conn: conn, id: sourceID}, nil
+	return &SyncLock{conn: conn, id: sourceID, q: s.q}, nil
 }
 
 // Release drops the lock. It is safe to call twice.
@@ -116,7 +117,7 @@ func (l *SyncLock) Release() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1, $2)`, int32(syncLockClass), int32(l.id)); err != nil {
+	if err := l.q.SyncUnlock(ctx, l.conn, dbsqlc.SyncUnlockParams{Class: syncLockClass, ID: int32(l.id)}); err != nil {
 		// The session may be broken: close it so the lock dies with it.
 		_ = l.conn.Conn().Close(ctx)
 	}
@@ -320,23 +321,15 @@ type IssueCommentCount struct {
 
 // IssueCommentCounts lists the issues of a repository with both counts.
 func (s *Store) IssueCommentCounts(ctx context.Context, repo string) ([]IssueCommentCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT i.number, i.comment_count,
-			(SELECT count(*) FROM comments c WHERE c.issue_id = i.id), i.gone_at IS NOT NULL
-		FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE lower(r.full_name) = lower($1) ORDER BY i.number`, repo)
+	rows, err := s.q.IssueCommentCounts(ctx, s.pool, repo)
 	if err != nil {
 		return nil, fmt.Errorf("count comments of %s: %w", repo, err)
 	}
-	defer rows.Close()
 	var out []IssueCommentCount
-	for rows.Next() {
-		var c IssueCommentCount
-		if err := rows.Scan(&c.Number, &c.Reported, &c.Stored, &c.Gone); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	for _, r := range rows {
+		out = append(out, IssueCommentCount{Number: int(r.Number), Reported: int(r.CommentCount), Stored: int(r.Stored), Gone: r.Gone})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // IssueMarkGone records that an issue was transferred, deleted or became
@@ -379,27 +372,17 @@ type RepoCounts struct {
 // RepoCountsGet counts a repository's issues, pull requests, comments and
 // gone issues.
 func (s *Store) RepoCountsGet(ctx context.Context, repo string) (RepoCounts, error) {
-	var c RepoCounts
-	err := s.pool.QueryRow(ctx, `SELECT
-			count(*) FILTER (WHERE NOT i.is_pull_request),
-			count(*) FILTER (WHERE i.is_pull_request),
-			COALESCE(sum((SELECT count(*) FROM comments c WHERE c.issue_id = i.id)), 0),
-			count(*) FILTER (WHERE i.gone_at IS NOT NULL)
-		FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE lower(r.full_name) = lower($1)`, repo).
-		Scan(&c.Issues, &c.PullRequests, &c.Comments, &c.Gone)
+	r, err := s.q.RepoCountsGet(ctx, s.pool, repo)
 	if err != nil {
-		return c, fmt.Errorf("count %s: %w", repo, err)
+		return RepoCounts{}, fmt.Errorf("count %s: %w", repo, err)
 	}
-	return c, nil
+	return RepoCounts{Issues: r.Issues, PullRequests: r.PullRequests, Comments: r.Comments, Gone: r.Gone}, nil
 }
 
-// The page writers below follow IssueUpsertMany and CommentUpsertMany's
-// rules exactly (text sanitised, an older copy never overwrites a newer
-// one, the same counts) but send each page as one INSERT ... SELECT FROM
-// unnest(...) instead of a temporary staging table: creating and dropping
-// a temp table per page is catalog work that costs a few milliseconds per
-// commit, most of a page's write time when a sync writes thousands of
-// pages.
+// The page writers below send a page's rows as arrays, read back with
+// unnest(...), into the same upsert statement as IssueUpsertMany and
+// CommentUpsertMany (upsert.go): text sanitised the same way,
+// an older copy never overwrites a newer one, the same counts.
 
 // queueIssues queues the statements writing issues and returns the reader
 // of their results.
@@ -475,52 +458,29 @@ func queueIssues(batch *pgx.Batch, issues []Issue) func(pgx.BatchResults) (Upser
 		}
 		raw[i] = string(CleanJSON(r))
 	}
-	set := make([]string, 0, len(issueCols))
-	for _, c := range issueCols[2:] {
-		set = append(set, c+" = EXCLUDED."+c)
-	}
-	batch.Queue(`INSERT INTO issues (`+strings.Join(issueCols, ", ")+`)
-		SELECT r.id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title, u.body, u.author,
-			u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)), u.reactions::jsonb,
-			u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at, u.closed_at, u.raw::jsonb
+	batch.Queue(`WITH ins AS (`+issueUpsertInto+`(
+		SELECT r.id AS repository_id, u.number, u.github_id, u.node_id, u.is_pull_request, u.state, u.state_reason, u.title,
+			u.body, u.author, u.author_association, ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)) AS labels,
+			u.reactions::jsonb AS reactions, u.reactions_total, u.comment_count, u.html_url, u.created_at, u.updated_at,
+			u.closed_at, u.raw::jsonb AS raw
 		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[],
 			$17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::text[])
 			AS u(repo, number, github_id, node_id, is_pull_request, state, state_reason, title, body, author,
 				author_association, labels, reactions, reactions_total, comment_count, html_url, created_at, updated_at,
 				closed_at, raw)
-		JOIN repositories r ON lower(r.full_name) = u.repo
-		ON CONFLICT (repository_id, number) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-		WHERE issues.updated_at < EXCLUDED.updated_at
-		   OR (issues.updated_at = EXCLUDED.updated_at AND issues.raw IS DISTINCT FROM EXCLUDED.raw)
-		RETURNING (xmax = 0)`, repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels,
-		reactions, rTotal, cCount, htmlURL, created, updated, closed, raw)
+		JOIN repositories r ON lower(r.full_name) = u.repo) AS src`+issueUpsertNewer+`) `+upsertCountsSQL,
+		repo, number, ghID, nodeID, isPR, state, reason, title, body, author, assoc, labels, reactions, rTotal, cCount,
+		htmlURL, created, updated, closed, raw)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
-		var res UpsertResult
 		if _, err := br.Exec(); err != nil {
-			return res, fmt.Errorf("insert repositories: %w", err)
+			return UpsertResult{}, fmt.Errorf("insert repositories: %w", err)
 		}
-		rows, err := br.Query()
+		ins, upd, err := upsertCounts(br.QueryRow())
 		if err != nil {
-			return res, fmt.Errorf("upsert issues: %w", err)
+			return UpsertResult{}, fmt.Errorf("upsert issues: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var inserted bool
-			if err := rows.Scan(&inserted); err != nil {
-				return res, err
-			}
-			if inserted {
-				res.Inserted++
-			} else {
-				res.Updated++
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return res, fmt.Errorf("upsert issues: %w", err)
-		}
-		res.Unchanged = n - res.Inserted - res.Updated
-		return res, nil
+		return UpsertResult{Inserted: ins, Updated: upd, Unchanged: n - ins - upd}, nil
 	}
 }
 
@@ -579,10 +539,6 @@ func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) 
 		}
 		raw[i] = string(CleanJSON(rj))
 	}
-	set := make([]string, 0, len(commentCols))
-	for _, c := range commentCols[2:] {
-		set = append(set, c+" = EXCLUDED."+c)
-	}
 	batch.Queue(`WITH src AS (
 			SELECT i.id AS issue_id, u.source_key, u.github_id, u.author, u.author_association, u.body, u.reactions_total,
 				u.html_url, u.created_at, u.updated_at, u.raw::jsonb AS raw
@@ -592,18 +548,11 @@ func queueComments(batch *pgx.Batch, comments []Comment) func(pgx.BatchResults) 
 					created_at, updated_at, raw)
 			JOIN repositories r ON lower(r.full_name) = u.repo
 			JOIN issues i ON i.repository_id = r.id AND i.number = u.number
-		), ins AS (
-			INSERT INTO comments (`+strings.Join(commentCols, ", ")+`)
-			SELECT `+strings.Join(commentCols, ", ")+` FROM src
-			ON CONFLICT (issue_id, source_key) DO UPDATE SET `+strings.Join(set, ", ")+`, last_synced_at = now()
-			WHERE comments.updated_at < EXCLUDED.updated_at
-			   OR (comments.updated_at = EXCLUDED.updated_at AND comments.raw IS DISTINCT FROM EXCLUDED.raw)
-			RETURNING (xmax = 0) AS inserted
-		)
+		), ins AS (`+commentUpsertInto+`src`+commentUpsertNewer+`)
 		SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins`,
 		repo, number, srcKey, ghID, author, assoc, body, rTotal, htmlURL, created, updated, raw)
 	return func(br pgx.BatchResults) (UpsertResult, error) {
-		var matched, ins, upd int
+		var matched, ins, upd int // matched: comments whose issue is stored
 		if err := br.QueryRow().Scan(&matched, &ins, &upd); err != nil {
 			return UpsertResult{}, fmt.Errorf("upsert comments: %w", err)
 		}

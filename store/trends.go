@@ -3,11 +3,14 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // This file holds the queries of `errata trends` (package reports/trends).
@@ -45,6 +48,7 @@ SELECT DISTINCT ON (id) id, cur AS survivor FROM chain ORDER BY id, depth DESC`
 // follows the changed clusters' size). A run with nothing to do costs one
 // query; a full rebuild (first run, or after cluster_members was
 // truncated) reads every member.
+// Hand-written: a temporary table and LOCK TABLE, which sqlc's catalog lacks.
 func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 	var res TrendRefreshResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -166,21 +170,22 @@ type TrendCluster struct {
 
 // TrendClusterList returns every cluster, merged and dissolved included.
 func (s *Store) TrendClusterList(ctx context.Context) ([]TrendCluster, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT c.id, c.slug, c.title, COALESCE(c.topic, ''), COALESCE(c.category, ''), c.tools, c.status,
-       CASE WHEN c.status = 'merged' THEN COALESCE(c.merged_into,
-           (SELECT r.new_id FROM cluster_redirects r WHERE r.old_id = c.id AND r.kind = 'merge' ORDER BY r.at DESC LIMIT 1)) END
-FROM clusters c ORDER BY c.id`)
+	rows, err := s.q.TrendClusterList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters for trends: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendCluster, error) {
-		var c TrendCluster
-		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Topic, &c.Category, &c.Tools, &c.Status, &c.MergedInto)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list clusters for trends: %w", err)
+	out := make([]TrendCluster, len(rows))
+	for i, r := range rows {
+		c := TrendCluster{ID: r.ID, Slug: r.Slug, Title: r.Title, Topic: r.Topic, Category: r.Category, Tools: r.Tools, Status: r.Status}
+		if r.Status == "merged" {
+			switch {
+			case r.MergedInto != nil:
+				c.MergedInto = r.MergedInto
+			case r.RedirectTo != 0:
+				c.MergedInto = &r.RedirectTo
+			}
+		}
+		out[i] = c
 	}
 	return out, nil
 }
@@ -213,6 +218,7 @@ type TrendDailyRow struct {
 // To. The rows are read with an index-only scan on day and summed by the
 // caller: cheaper than a GROUP BY in the server, which spills to disk at
 // thousands of clusters.
+// Hand-written: rows are decoded from the wire, cheaper than generated Scans.
 func (s *Store) TrendDailyScan(ctx context.Context, p TrendDailyParams, fn func(TrendDailyRow)) error {
 	var (
 		rows pgx.Rows
@@ -278,16 +284,16 @@ WHERE day BETWEEN $1 AND $2`, from, to, anchor)
 // cluster_daily_counts, or trend_repo_daily_counts when byRepo), or
 // ErrNotFound when there is none.
 func (s *Store) TrendDataStart(ctx context.Context, byRepo bool) (time.Time, error) {
-	q := `SELECT min(day) FROM cluster_daily_counts`
+	get := s.q.TrendDataStart
 	if byRepo {
-		q = `SELECT min(day) FROM trend_repo_daily_counts`
+		get = s.q.TrendRepoDataStart
 	}
-	var d *time.Time
-	if err := s.pool.QueryRow(ctx, q).Scan(&d); err != nil {
-		return time.Time{}, fmt.Errorf("read trend data start: %w", err)
-	}
-	if d == nil {
+	d, err := get(ctx, s.pool)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, ErrNotFound
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read trend data start: %w", err)
 	}
 	return d.UTC(), nil
 }
@@ -309,44 +315,31 @@ type TrendLastBeforeParams struct {
 // the last day before p.Before with at least one report. Ids without such
 // a day are absent.
 func (s *Store) TrendLastBefore(ctx context.Context, p TrendLastBeforeParams) (map[int64]time.Time, error) {
-	var (
-		rows pgx.Rows
-		err  error
-	)
 	before := dateOnly(p.Before)
+	out := map[int64]time.Time{}
+	var err error
 	switch {
 	case p.ByRepo:
-		rows, err = s.pool.Query(ctx, `
-SELECT repository_id, max(day) FROM trend_repo_daily_counts
-WHERE day < $1 AND reports > 0 AND ($2::bigint[] IS NULL OR repository_id = ANY($2))
-  AND ($3::bigint[] IS NULL OR cluster_id = ANY($3))
-GROUP BY 1`, before, p.RepositoryIDs, p.ClusterIDs)
+		var rows []dbsqlc.TrendLastBeforeByRepoRow
+		rows, err = s.q.TrendLastBeforeByRepo(ctx, s.pool, dbsqlc.TrendLastBeforeByRepoParams{Before: before, RepositoryIds: p.RepositoryIDs, ClusterIds: p.ClusterIDs})
+		for _, r := range rows {
+			out[r.ID] = r.Day.UTC()
+		}
 	case p.RepositoryIDs != nil:
-		rows, err = s.pool.Query(ctx, `
-SELECT cluster_id, max(day) FROM trend_repo_daily_counts
-WHERE day < $1 AND reports > 0 AND repository_id = ANY($2) AND ($3::bigint[] IS NULL OR cluster_id = ANY($3))
-GROUP BY 1`, before, p.RepositoryIDs, p.ClusterIDs)
+		var rows []dbsqlc.TrendLastBeforeInReposRow
+		rows, err = s.q.TrendLastBeforeInRepos(ctx, s.pool, dbsqlc.TrendLastBeforeInReposParams{Before: before, RepositoryIds: p.RepositoryIDs, ClusterIds: p.ClusterIDs})
+		for _, r := range rows {
+			out[r.ID] = r.Day.UTC()
+		}
 	default:
-		rows, err = s.pool.Query(ctx, `
-SELECT cluster_id, max(day) FROM cluster_daily_counts
-WHERE day < $1 AND reports > 0 AND ($2::bigint[] IS NULL OR cluster_id = ANY($2))
-GROUP BY 1`, before, p.ClusterIDs)
+		var rows []dbsqlc.TrendLastBeforeRow
+		rows, err = s.q.TrendLastBefore(ctx, s.pool, dbsqlc.TrendLastBeforeParams{Before: before, ClusterIds: p.ClusterIDs})
+		for _, r := range rows {
+			out[r.ID] = r.Day.UTC()
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read last reports before %s: %w", before.Format(time.DateOnly), err)
-	}
-	defer rows.Close()
-	out := map[int64]time.Time{}
-	for rows.Next() {
-		var id int64
-		var d time.Time
-		if err := rows.Scan(&id, &d); err != nil {
-			return nil, fmt.Errorf("read last reports: %w", err)
-		}
-		out[id] = d.UTC()
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read last reports: %w", err)
 	}
 	return out, nil
 }
@@ -361,21 +354,13 @@ type TrendFix struct {
 // TrendFixes returns, per surviving cluster, the latest fix moment before
 // before (see trend_cluster_fixes).
 func (s *Store) TrendFixes(ctx context.Context, before time.Time) ([]TrendFix, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT DISTINCT ON (cluster_id) cluster_id, fixed_at, fixed_issue_id
-FROM trend_cluster_fixes WHERE fixed_at < $1
-ORDER BY cluster_id, fixed_at DESC, fixed_issue_id DESC`, before)
+	rows, err := s.q.TrendFixes(ctx, s.pool, before)
 	if err != nil {
 		return nil, fmt.Errorf("read cluster fixes: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendFix, error) {
-		var f TrendFix
-		err := r.Scan(&f.ClusterID, &f.FixedAt, &f.FixedIssueID)
-		f.FixedAt = f.FixedAt.UTC()
-		return f, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read cluster fixes: %w", err)
+	out := make([]TrendFix, len(rows))
+	for i, r := range rows {
+		out[i] = TrendFix{ClusterID: r.ClusterID, FixedAt: r.FixedAt.UTC(), FixedIssueID: r.FixedIssueID}
 	}
 	return out, nil
 }
@@ -403,6 +388,7 @@ type TrendAfterFix struct {
 // TrendAfterFixCounts reads what came after each fix day (day
 // granularity: reports on the fix day itself are not counted). Groups with
 // nothing after their fix are absent.
+// Hand-written: a multi-argument unnest, which sqlc cannot type.
 func (s *Store) TrendAfterFixCounts(ctx context.Context, p TrendAfterFixParams) (map[int64]TrendAfterFix, error) {
 	if len(p.ClusterIDs) != len(p.Groups) || len(p.ClusterIDs) != len(p.FixDays) {
 		return nil, fmt.Errorf("trend after-fix counts: mismatched parameter lengths")
@@ -446,22 +432,13 @@ FROM unnest($1::bigint[], $2::bigint[], $3::date[]) AS p (cid, grp, fixday)`,
 
 // TrendRepositoryNames returns every repository's full name by id.
 func (s *Store) TrendRepositoryNames(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, full_name FROM repositories`)
+	rows, err := s.q.TrendRepositoryNames(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var n string
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("list repositories: %w", err)
-		}
-		out[id] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list repositories: %w", err)
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.FullName
 	}
 	return out, nil
 }
@@ -469,8 +446,7 @@ func (s *Store) TrendRepositoryNames(ctx context.Context) (map[int64]string, err
 // TrendRepositoryID returns the id of "owner/name" (case-insensitive), or
 // ErrNotFound.
 func (s *Store) TrendRepositoryID(ctx context.Context, name string) (int64, error) {
-	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM repositories WHERE lower(full_name) = lower($1)`, name).Scan(&id)
+	id, err := s.q.TrendRepositoryID(ctx, s.pool, name)
 	if err != nil {
 		return 0, translate(err)
 	}

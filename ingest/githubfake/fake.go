@@ -590,61 +590,7 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 		s.stats.Paths = append(s.stats.Paths, req.URL.RequestURI())
 	}
 	// Faults first.
-	for i, f := range s.faults {
-		if f.PathContains != "" && !strings.Contains(req.URL.RequestURI(), f.PathContains) {
-			continue
-		}
-		if f.Incomplete {
-			continue // applied by the search handler
-		}
-		f.Count--
-		if f.Count <= 0 {
-			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-		}
-		if f.Delay > 0 {
-			s.mu.Unlock()
-			select {
-			case <-time.After(f.Delay):
-			case <-req.Context().Done():
-			}
-			s.mu.Lock()
-			break
-		}
-		if f.Drop {
-			s.stats.Status[0]++
-			s.mu.Unlock()
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					if tc, ok := conn.(*net.TCPConn); ok {
-						_ = tc.SetLinger(0) // RST: "connection reset by peer"
-					}
-					_ = conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler)
-		}
-		b := s.bucketFor(req.URL.Path)
-		s.rateHeaders(w, b, req.URL.Path)
-		switch {
-		case f.Primary:
-			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(f.ResetIn).Unix(), 10))
-			s.writeError(w, f.Status, "API rate limit exceeded for user ID 1.",
-				"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting")
-		case f.Secondary:
-			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-			}
-			s.writeError(w, f.Status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-				"https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
-		default:
-			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-			}
-			s.writeError(w, f.Status, http.StatusText(f.Status), "")
-		}
-		s.mu.Unlock()
+	if s.serveFault(w, req) {
 		return
 	}
 	defer s.mu.Unlock()
@@ -685,6 +631,12 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 		s.serveSearch(w, req, b)
 		return
 	}
+	s.serveRepo(w, req, b, path)
+}
+
+// serveRepo answers the /repos/{owner}/{repo}/issues... paths; it is
+// called with s.mu held.
+func (s *Server) serveRepo(w http.ResponseWriter, req *http.Request, b *bucket, path string) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	if len(parts) < 4 || parts[0] != "repos" || parts[3] != "issues" {
 		s.rateHeaders(w, b, path)
@@ -735,6 +687,71 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 		s.rateHeaders(w, b, path)
 		s.writeError(w, http.StatusNotFound, "Not Found", "")
 	}
+}
+
+// serveFault answers req with the first injected fault that applies to it.
+// It is called with s.mu held; when it reports true the request has been
+// answered and s.mu released. A delay fault waits (without the lock) and
+// reports false, so the request is then served normally.
+func (s *Server) serveFault(w http.ResponseWriter, req *http.Request) bool {
+	for i, f := range s.faults {
+		if f.PathContains != "" && !strings.Contains(req.URL.RequestURI(), f.PathContains) {
+			continue
+		}
+		if f.Incomplete {
+			continue // applied by the search handler
+		}
+		f.Count--
+		if f.Count <= 0 {
+			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		}
+		if f.Delay > 0 {
+			s.mu.Unlock()
+			select {
+			case <-time.After(f.Delay):
+			case <-req.Context().Done():
+			}
+			s.mu.Lock()
+			break
+		}
+		if f.Drop {
+			s.stats.Status[0]++
+			s.mu.Unlock()
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					if tc, ok := conn.(*net.TCPConn); ok {
+						_ = tc.SetLinger(0) // RST: "connection reset by peer"
+					}
+					_ = conn.Close()
+					return true
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		b := s.bucketFor(req.URL.Path)
+		s.rateHeaders(w, b, req.URL.Path)
+		switch {
+		case f.Primary:
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(f.ResetIn).Unix(), 10))
+			s.writeError(w, f.Status, "API rate limit exceeded for user ID 1.",
+				"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting")
+		case f.Secondary:
+			if f.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+			}
+			s.writeError(w, f.Status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+				"https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
+		default:
+			if f.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+			}
+			s.writeError(w, f.Status, http.StatusText(f.Status), "")
+		}
+		s.mu.Unlock()
+		return true
+	}
+	return false
 }
 
 func (s *Server) bucketFor(path string) *bucket {

@@ -214,6 +214,26 @@ type group struct {
 	windows   []Counts // index 0 = current window
 }
 
+// computation holds what the phases of Compute share: the query, its
+// windows, the clusters and how they group.
+type computation struct {
+	q       Query
+	win     Windows
+	asOf    Day
+	nWeeks  int
+	repoID  *int64 // the repository asked for (q.Repo), or nil
+	repoIDs []int64
+
+	clusters  []store.TrendCluster
+	repoNames map[int64]string
+	byID      map[int64]*store.TrendCluster
+	survivor  map[int64]int64
+	groups    map[string]*group
+
+	weeks     []Day // start of each week shown, oldest first
+	baseWeeks []int // weeks (0 = latest) usable for the escalation ceiling
+}
+
 // Compute builds the trend report for q from the store: it refreshes the
 // trend rollups (store.TrendRefresh), reads the daily counts of the weeks
 // shown, sums them per cluster into week and window buckets, groups them,
@@ -230,13 +250,8 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	if _, err := s.TrendRefresh(ctx); err != nil {
 		return nil, err
 	}
-	win := WindowsFor(q)
-	asOf := win.Current.To
-	nWeeks := weekCount(q)
-	byRepoCounts := q.By == ByRepo || q.Repo != ""
-
-	var repoID *int64
-	var repoIDs []int64
+	c := &computation{q: q, win: WindowsFor(q), nWeeks: weekCount(q)}
+	c.asOf = c.win.Current.To
 	if q.Repo != "" {
 		id, err := s.TrendRepositoryID(ctx, q.Repo)
 		if errors.Is(err, store.ErrNotFound) {
@@ -245,27 +260,77 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("look up repository %q: %w", q.Repo, err)
 		}
-		repoID = &id
-		repoIDs = []int64{id}
+		c.repoID = &id
+		c.repoIDs = []int64{id}
 	}
 
-	// Read the clusters, the data start and the daily rows at once: the
-	// day range is scanned in two halves on two connections, each summed
-	// into its own accumulator, then merged.
+	accs, err := c.read(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	c.index()
+	c.group(accs)
+	c.weekLayout()
+	rows := c.score()
+
+	// Regressions, judged per surviving cluster on all its reports.
+	regressed := map[int64]regression{}
+	if q.By != ByRepo {
+		if regressed, err = findRegressions(ctx, s, c.clusters, c.survivor, c.win, c.regressionCandidates(accs)); err != nil {
+			return nil, err
+		}
+	}
+	rows = c.list(rows, regressed)
+	adjustQ(rows)
+	lastBefore, err := c.lastBefore(ctx, s, rows)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.LastBefore = lastBefore[r.Key]
+		decide(r, q, c.win, len(c.baseWeeks), c.regressionsOf(r.Key, regressed), false)
+	}
+
+	rows = sortRows(rows)
+	rep := &Report{Query: q, Windows: c.win, Groups: len(rows), Weeks: c.weeks}
+	if q.Top > 0 && len(rows) > q.Top {
+		rows = rows[:q.Top]
+	}
+	// Reasons and weekly series only for the rows kept.
+	for i := range rows {
+		r := &rows[i]
+		decide(r, q, c.win, len(c.baseWeeks), c.regressionsOf(r.Key, regressed), true)
+		g := c.groups[r.Key]
+		r.Weekly = make([]WeekCount, c.nWeeks)
+		for k := 0; k < c.nWeeks; k++ {
+			w := c.weeks[c.nWeeks-1-k]
+			r.Weekly[c.nWeeks-1-k] = WeekCount{Start: w, Current: w >= c.win.Current.From, Counts: g.weeks[k]}
+		}
+	}
+	rep.Rows = rows
+	return rep, nil
+}
+
+// read reads the clusters, the data start and the daily rows at once: the
+// day range is scanned in two halves on two connections, each summed into
+// its own accumulator, then merged. It sets c.clusters, c.repoNames and
+// the data start of c.win, and returns the summed counts.
+func (c *computation) read(ctx context.Context, s *store.Store) ([]*acc, error) {
+	q := c.q
+	byRepoCounts := q.By == ByRepo || q.Repo != ""
 	var (
-		clusters  []store.TrendCluster
-		repoNames map[int64]string
 		dataStart time.Time
 		noData    bool
 	)
-	from := asOf.AddDays(-7*nWeeks + 1)
-	mid := asOf.AddDays(-7 * (nWeeks / 2))
-	parts := []*accumulator{newAccumulator(nWeeks, q), newAccumulator(nWeeks, q)}
-	ranges := [][2]Day{{from, mid}, {mid.AddDays(1), asOf}}
+	from := c.asOf.AddDays(-7*c.nWeeks + 1)
+	mid := c.asOf.AddDays(-7 * (c.nWeeks / 2))
+	parts := []*accumulator{newAccumulator(c.nWeeks, q), newAccumulator(c.nWeeks, q)}
+	ranges := [][2]Day{{from, mid}, {mid.AddDays(1), c.asOf}}
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.Go(func() error {
 		var err error
-		clusters, err = s.TrendClusterList(ectx)
+		c.clusters, err = s.TrendClusterList(ectx)
 		return err
 	})
 	eg.Go(func() error {
@@ -279,7 +344,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			dataStart = ds
 		}
 		if q.By == ByRepo {
-			repoNames, err = s.TrendRepositoryNames(ectx)
+			c.repoNames, err = s.TrendRepositoryNames(ectx)
 		}
 		return err
 	})
@@ -287,7 +352,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		part, rg := parts[i], ranges[i]
 		eg.Go(func() error {
 			return s.TrendDailyScan(ectx, store.TrendDailyParams{
-				From: rg[0].Time(), To: rg[1].Time(), Anchor: asOf.Time(), ByRepo: byRepoCounts, RepositoryID: repoID,
+				From: rg[0].Time(), To: rg[1].Time(), Anchor: c.asOf.Time(), ByRepo: byRepoCounts, RepositoryID: c.repoID,
 			}, part.add)
 		})
 	}
@@ -295,78 +360,96 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		return nil, err
 	}
 	if !noData {
-		win.DataStart = DayOf(dataStart)
+		c.win.DataStart = DayOf(dataStart)
 	}
-	if win.DataStart != 0 && win.DataStart > win.Baseline.From {
-		win.BaselineDays = max(0, win.Baseline.To.Sub(win.DataStart)+1)
+	if c.win.DataStart != 0 && c.win.DataStart > c.win.Baseline.From {
+		c.win.BaselineDays = max(0, c.win.Baseline.To.Sub(c.win.DataStart)+1)
 	}
-	accs := parts[0].merge(parts[1])
+	return parts[0].merge(parts[1]), nil
+}
 
-	byID := make(map[int64]*store.TrendCluster, len(clusters))
-	for i := range clusters {
-		byID[clusters[i].ID] = &clusters[i]
+// index builds the cluster look-ups: by id, and each cluster's survivor.
+func (c *computation) index() {
+	c.byID = make(map[int64]*store.TrendCluster, len(c.clusters))
+	for i := range c.clusters {
+		c.byID[c.clusters[i].ID] = &c.clusters[i]
 	}
-	survivor := resolveSurvivors(clusters)
-	keep := func(c *store.TrendCluster) bool {
-		if c == nil || c.Status == "dissolved" {
-			return false
-		}
-		if q.Topic != "" && c.Topic != q.Topic {
-			return false
-		}
-		if q.Category != "" && c.Category != q.Category {
-			return false
-		}
-		if q.Tool != "" && !contains(c.Tools, q.Tool) {
-			return false
-		}
-		return true
-	}
+	c.survivor = resolveSurvivors(c.clusters)
+}
 
-	groups := map[string]*group{}
-	get := func(key, label string) *group {
-		g := groups[key]
-		if g == nil {
-			g = &group{key: key, label: label, weeks: make([]Counts, nWeeks), windows: make([]Counts, q.Baselines+1)}
-			groups[key] = g
-		}
-		return g
+// keep reports whether a surviving cluster passes the query's filters.
+func (c *computation) keep(sc *store.TrendCluster) bool {
+	q := c.q
+	if sc == nil || sc.Status == "dissolved" {
+		return false
 	}
-	keysOf := func(sc *store.TrendCluster, repoID int64) []string {
-		switch q.By {
-		case ByTopic:
-			return []string{orNone(sc.Topic)}
-		case ByCategory:
-			return []string{orNone(sc.Category)}
-		case ByTool:
-			if len(sc.Tools) == 0 {
-				return []string{NoneKey}
-			}
-			return sc.Tools
-		case ByRepo:
-			if n, ok := repoNames[repoID]; ok {
-				return []string{n}
-			}
-			return []string{fmt.Sprintf("repository %d", repoID)}
-		default:
-			return []string{sc.Slug}
-		}
+	if q.Topic != "" && sc.Topic != q.Topic {
+		return false
 	}
-	addMember := func(g *group, raw int64, sc *store.TrendCluster) {
-		g.raws = append(g.raws, raw)
-		g.survivors = append(g.survivors, sc.ID)
-		if q.By == ByCluster {
-			g.label, g.clusterID, g.topic, g.category = sc.Title, sc.ID, sc.Topic, sc.Category
-		}
+	if q.Category != "" && sc.Category != q.Category {
+		return false
 	}
+	if q.Tool != "" && !contains(sc.Tools, q.Tool) {
+		return false
+	}
+	return true
+}
+
+// groupFor returns the group of key, made with label if new.
+func (c *computation) groupFor(key, label string) *group {
+	g := c.groups[key]
+	if g == nil {
+		g = &group{key: key, label: label, weeks: make([]Counts, c.nWeeks), windows: make([]Counts, c.q.Baselines+1)}
+		c.groups[key] = g
+	}
+	return g
+}
+
+// keysOf returns the keys of the groups a surviving cluster's counts (in
+// repository repoID) go to.
+func (c *computation) keysOf(sc *store.TrendCluster, repoID int64) []string {
+	switch c.q.By {
+	case ByTopic:
+		return []string{orNone(sc.Topic)}
+	case ByCategory:
+		return []string{orNone(sc.Category)}
+	case ByTool:
+		if len(sc.Tools) == 0 {
+			return []string{NoneKey}
+		}
+		return sc.Tools
+	case ByRepo:
+		if n, ok := c.repoNames[repoID]; ok {
+			return []string{n}
+		}
+		return []string{fmt.Sprintf("repository %d", repoID)}
+	default:
+		return []string{sc.Slug}
+	}
+}
+
+// addMember records that cluster raw, which survives as sc, belongs to g.
+func (c *computation) addMember(g *group, raw int64, sc *store.TrendCluster) {
+	g.raws = append(g.raws, raw)
+	g.survivors = append(g.survivors, sc.ID)
+	if c.q.By == ByCluster {
+		g.label, g.clusterID, g.topic, g.category = sc.Title, sc.ID, sc.Topic, sc.Category
+	}
+}
+
+// group sums the counts into c.groups by the query's grouping, leaving
+// out clusters the filters reject.
+func (c *computation) group(accs []*acc) {
+	q := c.q
+	c.groups = map[string]*group{}
 	for _, a := range accs {
-		sc := byID[survivor[a.cluster]]
-		if !keep(sc) {
+		sc := c.byID[c.survivor[a.cluster]]
+		if !c.keep(sc) {
 			continue
 		}
-		for _, k := range keysOf(sc, a.repo) {
-			g := get(k, k)
-			addMember(g, a.cluster, sc)
+		for _, k := range c.keysOf(sc, a.repo) {
+			g := c.groupFor(k, k)
+			c.addMember(g, a.cluster, sc)
 			for i := range a.weeks {
 				g.weeks[i].add(a.weeks[i])
 			}
@@ -376,46 +459,54 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		}
 	}
 	// Chart callers want every cluster, even those without counts.
-	if q.MinCount == -1 && q.By == ByCluster && repoID == nil {
-		for i := range clusters {
-			c := &clusters[i]
-			sc := byID[survivor[c.ID]]
-			if !keep(sc) {
+	if q.MinCount == -1 && q.By == ByCluster && c.repoID == nil {
+		for i := range c.clusters {
+			cl := &c.clusters[i]
+			sc := c.byID[c.survivor[cl.ID]]
+			if !c.keep(sc) {
 				continue
 			}
-			g := get(sc.Slug, sc.Title)
-			addMember(g, c.ID, sc)
+			g := c.groupFor(sc.Slug, sc.Title)
+			c.addMember(g, cl.ID, sc)
 		}
 	}
 	// Merged clusters that had no counts still belong to their survivor.
 	if q.By == ByCluster {
-		for i := range clusters {
-			c := &clusters[i]
-			sc := byID[survivor[c.ID]]
-			if g := groups[keyOrEmpty(sc)]; g != nil && sc.ID != c.ID && keep(sc) {
-				g.raws = append(g.raws, c.ID)
+		for i := range c.clusters {
+			cl := &c.clusters[i]
+			sc := c.byID[c.survivor[cl.ID]]
+			if g := c.groups[keyOrEmpty(sc)]; g != nil && sc.ID != cl.ID && c.keep(sc) {
+				g.raws = append(g.raws, cl.ID)
 			}
 		}
 	}
+}
 
-	rows := make([]Row, 0, len(groups))
-	t1 := float64(q.WindowDays)
-	t0 := float64(win.BaselineDays)
-	weeks := make([]Day, nWeeks)
-	for k := 0; k < nWeeks; k++ {
-		weeks[nWeeks-1-k] = asOf.AddDays(-7*k - 6)
+// weekLayout sets the start of each week shown and the baseline weeks
+// usable for the escalation ceiling: whole weeks inside the baseline, on
+// or after the data start.
+func (c *computation) weekLayout() {
+	c.weeks = make([]Day, c.nWeeks)
+	for k := 0; k < c.nWeeks; k++ {
+		c.weeks[c.nWeeks-1-k] = c.asOf.AddDays(-7*k - 6)
 	}
-	// Baseline weeks usable for the escalation ceiling: whole weeks inside
-	// the baseline, on or after the data start.
-	var baseWeeks []int
-	for k := 0; k < nWeeks; k++ {
-		start, end := asOf.AddDays(-7*k-6), asOf.AddDays(-7*k)
-		if start >= win.Baseline.From && end <= win.Baseline.To && (win.DataStart == 0 || start >= win.DataStart) {
-			baseWeeks = append(baseWeeks, k)
+	c.baseWeeks = nil
+	for k := 0; k < c.nWeeks; k++ {
+		start, end := c.asOf.AddDays(-7*k-6), c.asOf.AddDays(-7*k)
+		if start >= c.win.Baseline.From && end <= c.win.Baseline.To && (c.win.DataStart == 0 || start >= c.win.DataStart) {
+			c.baseWeeks = append(c.baseWeeks, k)
 		}
 	}
-	groupOf := map[string]*group{}
-	for key, g := range groups {
+}
+
+// score makes one row per group with its counts, ratio, change, p-values
+// and escalation ceiling; it needs no database.
+func (c *computation) score() []Row {
+	q := c.q
+	rows := make([]Row, 0, len(c.groups))
+	t1 := float64(q.WindowDays)
+	t0 := float64(c.win.BaselineDays)
+	for key, g := range c.groups {
 		g.raws, g.survivors = sortedSet(g.raws), sortedSet(g.survivors)
 		r := Row{Key: key, Label: g.label, ClusterID: g.clusterID, Topic: g.topic, Category: g.category, Clusters: len(g.survivors)}
 		r.Current = g.windows[0]
@@ -434,8 +525,8 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 		r.Ratio = smoothedRatio(r.Count, t1, r.BaselineCount, t0)
 		r.PUp, r.PDown = rateTest(r.Count, t1, r.BaselineCount, t0)
 		r.LastWeek = g.weeks[0].Of(q.Signal)
-		bw := make([]int, len(baseWeeks))
-		for i, k := range baseWeeks {
+		bw := make([]int, len(c.baseWeeks))
+		for i, k := range c.baseWeeks {
 			bw[i] = g.weeks[k].Of(q.Signal)
 		}
 		r.Ceiling = escalationCeiling(bw)
@@ -448,30 +539,30 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			}
 		}
 		rows = append(rows, r)
-		groupOf[key] = g
 	}
+	return rows
+}
 
-	// Regressions, judged per surviving cluster on all its reports.
-	regressed := map[int64]regression{}
-	if q.By != ByRepo {
-		// Only clusters with reports in the window can have regressed.
-		cand := map[int64]bool{}
-		for _, a := range accs {
-			if a.windows[0].Reports > 0 {
-				cand[survivor[a.cluster]] = true
-			}
-		}
-		if regressed, err = findRegressions(ctx, s, clusters, survivor, win, cand); err != nil {
-			return nil, err
+// regressionCandidates returns the surviving clusters with reports in the
+// current window: only they can have regressed.
+func (c *computation) regressionCandidates(accs []*acc) map[int64]bool {
+	cand := map[int64]bool{}
+	for _, a := range accs {
+		if a.windows[0].Reports > 0 {
+			cand[c.survivor[a.cluster]] = true
 		}
 	}
+	return cand
+}
 
-	// Listing: enough of the signal now or before, or a regression.
+// list keeps the rows with enough of the signal now or before, or a
+// regression; it reuses rows' array.
+func (c *computation) list(rows []Row, regressed map[int64]regression) []Row {
+	q := c.q
 	listed := rows[:0]
 	for _, r := range rows {
-		g := groupOf[r.Key]
 		reg := false
-		for _, id := range g.survivors {
+		for _, id := range c.groups[r.Key].survivors {
 			if _, ok := regressed[id]; ok {
 				reg = true
 			}
@@ -480,8 +571,12 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			listed = append(listed, r)
 		}
 	}
-	rows = listed
+	return listed
+}
 
+// adjustQ fills in the rows' q-values from their p-values
+// (Benjamini-Hochberg over the rows listed).
+func adjustQ(rows []Row) {
 	ups := make([]float64, len(rows))
 	downs := make([]float64, len(rows))
 	wks := make([]float64, len(rows))
@@ -492,91 +587,93 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	for i := range rows {
 		rows[i].QUp, rows[i].QDown, rows[i].QWeek = qu[i], qd[i], qw[i]
 	}
+}
 
-	// Last report before the window, for groups without baseline reports.
-	var candRaw []int64
-	var candRepo []int64
+// lastBefore returns, by row key, the day of the last report before the
+// window for rows without baseline reports.
+func (c *computation) lastBefore(ctx context.Context, s *store.Store, rows []Row) (map[string]Day, error) {
+	q := c.q
+	var candRaw, candRepo []int64
 	for _, r := range rows {
 		if r.Baseline.Reports > 0 {
 			continue
 		}
-		g := groupOf[r.Key]
 		if q.By == ByRepo {
-			for id, n := range repoNames {
+			for id, n := range c.repoNames {
 				if n == r.Key {
 					candRepo = append(candRepo, id)
 				}
 			}
 			continue
 		}
-		for _, raw := range g.raws {
-			candRaw = append(candRaw, raw)
-		}
+		candRaw = append(candRaw, c.groups[r.Key].raws...)
 	}
 	lastBefore := map[string]Day{}
-	if len(candRaw) > 0 || len(candRepo) > 0 {
-		p := store.TrendLastBeforeParams{Before: win.Current.From.Time(), RepositoryIDs: repoIDs}
+	if len(candRaw) == 0 && len(candRepo) == 0 {
+		return lastBefore, nil
+	}
+	p := store.TrendLastBeforeParams{Before: c.win.Current.From.Time(), RepositoryIDs: c.repoIDs}
+	if q.By == ByRepo {
+		p.ByRepo, p.RepositoryIDs = true, candRepo
+		if q.Topic != "" || q.Category != "" || q.Tool != "" {
+			for i := range c.clusters {
+				if c.keep(c.byID[c.survivor[c.clusters[i].ID]]) {
+					p.ClusterIDs = append(p.ClusterIDs, c.clusters[i].ID)
+				}
+			}
+			if p.ClusterIDs == nil {
+				p.ClusterIDs = []int64{}
+			}
+		}
+	} else {
+		p.ClusterIDs = candRaw
+	}
+	last, err := s.TrendLastBefore(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if r.Baseline.Reports > 0 {
+			continue
+		}
+		var best Day
 		if q.By == ByRepo {
-			p.ByRepo, p.RepositoryIDs = true, candRepo
-			if q.Topic != "" || q.Category != "" || q.Tool != "" {
-				for i := range clusters {
-					if keep(byID[survivor[clusters[i].ID]]) {
-						p.ClusterIDs = append(p.ClusterIDs, clusters[i].ID)
-					}
-				}
-				if p.ClusterIDs == nil {
-					p.ClusterIDs = []int64{}
-				}
-			}
-		} else {
-			p.ClusterIDs = candRaw
-		}
-		last, err := s.TrendLastBefore(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			if r.Baseline.Reports > 0 {
-				continue
-			}
-			var best Day
-			if q.By == ByRepo {
-				for id, n := range repoNames {
-					if n == r.Key {
-						if t, ok := last[id]; ok && DayOf(t) > best {
-							best = DayOf(t)
-						}
-					}
-				}
-			} else {
-				for _, raw := range groupOf[r.Key].raws {
-					if t, ok := last[raw]; ok && DayOf(t) > best {
+			for id, n := range c.repoNames {
+				if n == r.Key {
+					if t, ok := last[id]; ok && DayOf(t) > best {
 						best = DayOf(t)
 					}
 				}
 			}
-			lastBefore[r.Key] = best
-		}
-	}
-
-	regsOf := func(key string) []regression {
-		var regs []regression
-		for _, id := range groupOf[key].survivors {
-			if rg, ok := regressed[id]; ok {
-				regs = append(regs, rg)
+		} else {
+			for _, raw := range c.groups[r.Key].raws {
+				if t, ok := last[raw]; ok && DayOf(t) > best {
+					best = DayOf(t)
+				}
 			}
 		}
-		sort.Slice(regs, func(a, b int) bool { return regs[a].clusterID < regs[b].clusterID })
-		return regs
+		lastBefore[r.Key] = best
 	}
-	for i := range rows {
-		r := &rows[i]
-		r.LastBefore = lastBefore[r.Key]
-		decide(r, q, win, len(baseWeeks), regsOf(r.Key), false)
-	}
+	return lastBefore, nil
+}
 
-	// Keys are unique, so this order is total and an unstable sort of
-	// indexes (cheaper than moving rows) is deterministic.
+// regressionsOf returns the regressions of the group with key, by cluster.
+func (c *computation) regressionsOf(key string, regressed map[int64]regression) []regression {
+	var regs []regression
+	for _, id := range c.groups[key].survivors {
+		if rg, ok := regressed[id]; ok {
+			regs = append(regs, rg)
+		}
+	}
+	sort.Slice(regs, func(a, b int) bool { return regs[a].clusterID < regs[b].clusterID })
+	return regs
+}
+
+// sortRows returns rows in report order: by state (growth first), then
+// by count and ratio (descending), then by key. Keys are unique, so the
+// order is total and an unstable sort of indexes (cheaper than moving
+// rows) is deterministic.
+func sortRows(rows []Row) []Row {
 	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
@@ -598,23 +695,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 	for i, o := range order {
 		sorted[i] = rows[o]
 	}
-	rows = sorted
-	rep := &Report{Query: q, Windows: win, Groups: len(rows), Weeks: weeks}
-	if q.Top > 0 && len(rows) > q.Top {
-		rows = rows[:q.Top]
-	}
-	// Reasons and weekly series only for the rows kept.
-	for i := range rows {
-		r := &rows[i]
-		decide(r, q, win, len(baseWeeks), regsOf(r.Key), true)
-		g := groupOf[r.Key]
-		r.Weekly = make([]WeekCount, nWeeks)
-		for k := 0; k < nWeeks; k++ {
-			r.Weekly[nWeeks-1-k] = WeekCount{Start: weeks[nWeeks-1-k], Current: weeks[nWeeks-1-k] >= win.Current.From, Counts: g.weeks[k]}
-		}
-	}
-	rep.Rows = rows
-	return rep, nil
+	return sorted
 }
 
 // rank orders states in a report: growth first.
