@@ -42,7 +42,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/errata-tool/errata/internal/atomicfile"
 	"github.com/errata-tool/errata/llm"
+	"github.com/errata-tool/errata/reports/trends"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -63,7 +65,11 @@ type Options struct {
 	NoCharts bool
 	// NoTrends leaves out the trends page (trends.md).
 	NoTrends bool
-	Logger   *slog.Logger
+	// Trends is the report the trends page shows, when the caller computed
+	// it already (TrendsReport, as of store.PageAsOf); nil, or a report of
+	// another query or day, means Generate computes it.
+	Trends *trends.Report
+	Logger *slog.Logger
 	// LLM, when enabled, writes prose for the sections "What this error
 	// means", "Why it happens", "Common causes" and "Quick fixes" from the
 	// page's reports and their comments, each statement linking to the
@@ -498,11 +504,14 @@ func writeTrendsPage(ctx context.Context, s *store.Store, w *writer, opts Option
 		paths[slug] = st.pl.slugs[slug].Path
 		titles[id] = st.entries[id].title
 	}
-	page, err := trendsPage(ctx, s, opts.Format, st.asOf, st.pl.live, paths, titles)
-	if err != nil {
-		return err
+	rep := opts.Trends
+	if !usableTrends(rep, st.asOf) {
+		var err error
+		if rep, err = TrendsReport(ctx, s, st.asOf); err != nil {
+			return err
+		}
 	}
-	return w.write("trends.md", []byte(page))
+	return w.write("trends.md", []byte(trendsPage(opts.Format, rep, st.pl.live, paths, titles)))
 }
 
 func titleOfPath(entries map[int64]*indexEntry, p string) string {
@@ -923,26 +932,11 @@ func writeError(full string, err error) error {
 	return fmt.Errorf("pages: write %s: %w", full, err)
 }
 
+// atomicWrite replaces full with data through a temporary file and a
+// rename (package atomicfile).
 func atomicWrite(full string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".errata-tmp-*")
-	if err != nil {
-		return fmt.Errorf("pages: write %s: %w", full, err)
-	}
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		// CreateTemp makes the file 0600; pages are for publishing.
-		werr = tmp.Chmod(0o644)
-	}
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), full)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return writeError(full, werr)
+	if err := atomicfile.Write(full, data, 0o644); err != nil {
+		return fmt.Errorf("pages: %w", err)
 	}
 	return nil
 }
