@@ -69,6 +69,10 @@ type Options struct {
 	// it already (TrendsReport, as of store.PageAsOf); nil, or a report of
 	// another query or day, means Generate computes it.
 	Trends *trends.Report
+	// Full renders every page. Without it, Generate renders only the pages
+	// whose inputs changed since the last render of the same directory
+	// (see incremental.go); the output is the same.
+	Full   bool
 	Logger *slog.Logger
 	// LLM, when enabled, writes prose for the sections "What this error
 	// means", "Why it happens", "Common causes" and "Quick fixes" from the
@@ -81,7 +85,11 @@ type Options struct {
 
 // Result says what Generate did.
 type Result struct {
-	Pages      int // cluster pages
+	Pages    int // cluster pages (rendered or kept)
+	Rendered int // cluster pages rendered by this run
+	// Full is set when every page was rendered, FullReason says why.
+	Full       bool
+	FullReason string
 	Indexes    int // index pages
 	Redirects  int // slugs that redirect to another page
 	Tombstones int // short pages for clusters that are gone
@@ -112,11 +120,26 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err != nil {
 		return res, err
 	}
+	// Before anything is read: a change committed later is seen by the
+	// next render.
+	snap, err := s.PageSnapshot(ctx)
+	if err != nil {
+		return res, err
+	}
 	st, err := loadSite(ctx, s, opts)
 	if err != nil {
 		return res, err
 	}
-	if err := renderPages(ctx, s, w, opts, st, st.liveIDs, &res); err != nil {
+	rs, err := loadRenderState(ctx, s, w, opts, st, snap)
+	if err != nil {
+		return res, err
+	}
+	ids := rs.split(w, opts, st)
+	res.Full, res.FullReason, res.Rendered = rs.full, rs.reason, len(ids)
+	if err := rs.keep(w, opts, st, &res); err != nil {
+		return res, err
+	}
+	if err := renderPages(ctx, s, w, opts, st, ids, rs.records, &res); err != nil {
 		return res, err
 	}
 	if err := writeRedirects(w, opts.Format, st, &res); err != nil {
@@ -143,6 +166,12 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	res.Removed = removed
 	res.Written, res.Unchanged = w.written, w.unchanged
 	res.Files = w.files()
+	if err := rs.save(ctx, s, w, st); err != nil {
+		return res, err
+	}
+	if opts.Logger != nil {
+		opts.Logger.Debug("pages rendered", "rendered", res.Rendered, "pages", res.Pages, "full", res.Full, "reason", res.FullReason)
+	}
 	return res, nil
 }
 
@@ -188,7 +217,6 @@ type site struct {
 	entries  map[int64]*indexEntry    // by cluster id
 	byTopic  map[string][]*indexEntry // by topic slug, most reported first
 	lastSeen map[int64]time.Time      // filled as pages render
-	lastMu   sync.Mutex
 }
 
 // loadSite reads the clusters, slugs and redirects and plans the slugs.
@@ -316,13 +344,14 @@ func loadBatches(ctx context.Context, s *store.Store, opts Options, asOf time.Ti
 // batches (the next batch loads while the current one renders) and
 // rendered and written by one worker per CPU; the first error in cluster
 // order is returned.
-func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, st *site, ids []int64, res *Result) error {
+func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, st *site, ids []int64, records map[int64]pageRecord, res *Result) error {
 	var loadTime time.Duration
 	loadCtx, cancelLoad := context.WithCancel(ctx)
 	defer cancelLoad()
 	loadCh := loadBatches(loadCtx, s, opts, st.asOf, ids, &loadTime)
 	type out struct {
 		members []int64
+		rec     pageRecord
 		err     error
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -349,7 +378,7 @@ func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, s
 						outs[i].err = err
 						continue
 					}
-					outs[i].members, outs[i].err = renderPage(ctx, w, opts, st, ld.batch[i], ld.evs[ld.batch[i]])
+					outs[i].members, outs[i].rec, outs[i].err = renderPage(ctx, w, opts, st, ld.batch[i], ld.evs[ld.batch[i]])
 				}
 			}()
 		}
@@ -367,6 +396,10 @@ func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, s
 			}
 			res.Pages++
 			st.pl.setMembers(id, outs[i].members)
+			rec := outs[i].rec
+			rec.Hash = pageInputHash(st, id)
+			records[id] = rec
+			st.lastSeen[id] = rec.Last
 		}
 	}
 	res.LoadTime = loadTime // the loader has finished: loadCh is closed
@@ -374,20 +407,23 @@ func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, s
 }
 
 // renderPage renders and writes the page of cluster id (and its chart)
-// from its evidence (nil: none) and returns the issues the page shows.
-func renderPage(ctx context.Context, w *writer, opts Options, st *site, id int64, ev *store.PageEvidence) ([]int64, error) {
+// from its evidence (nil: none) and returns the issues the page shows and
+// its record for the next render (without its input hash).
+func renderPage(ctx context.Context, w *writer, opts Options, st *site, id int64, ev *store.PageEvidence) ([]int64, pageRecord, error) {
 	if ev == nil {
 		ev = &store.PageEvidence{ClusterID: id}
 	}
 	c := st.byID[id]
 	slug := st.pl.live[id]
 	pd := &pageData{c: c, ev: ev, slug: slug, path: st.pl.slugs[slug].Path, aliases: st.pl.aliases[slug], asOf: st.asOf, related: st.related(id)}
+	rec := pageRecord{Last: ev.LastEvidence}
 	if opts.LLM.Enabled() {
 		var err error
 		pd.proseEv = llm.PageEvidence(c, ev, 0, 0)
 		if pd.prose, err = opts.LLM.PageProse(ctx, pd.proseEv); err != nil {
-			return nil, err
+			return nil, rec, err
 		}
+		rec.Prose = pd.prose != nil
 	}
 	if opts.Chart != nil && ev.Reports >= chartMinReports {
 		// The chart's name carries a hash of what it shows, so an
@@ -395,21 +431,18 @@ func renderPage(ctx context.Context, w *writer, opts Options, st *site, id int64
 		name := fmt.Sprintf("%s-weekly-%s.svg", slug, chartKey(pageTitle(c), ev.Weekly, st.asOf))
 		chart := path.Join(path.Dir(pd.path), name)
 		if w.exists(chart) {
-			pd.chartSVG = chartRef(opts.Format, name)
+			pd.chartSVG, rec.Chart = chartRef(opts.Format, name), chart
 			if err := w.keep(chart); err != nil {
-				return nil, err
+				return nil, rec, err
 			}
 		} else if svg := opts.Chart(pageTitle(c), ev.Weekly, st.asOf); len(svg) > 0 {
-			pd.chartSVG = chartRef(opts.Format, name)
+			pd.chartSVG, rec.Chart = chartRef(opts.Format, name), chart
 			if err := w.write(chart, svg); err != nil {
-				return nil, err
+				return nil, rec, err
 			}
 		}
 	}
-	st.lastMu.Lock()
-	st.lastSeen[id] = ev.LastEvidence
-	st.lastMu.Unlock()
-	return ev.Members, w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd)))
+	return ev.Members, rec, w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd)))
 }
 
 // redirectPlan is what the slugs that are not live pages need: the path
