@@ -86,8 +86,12 @@ func (p *PublishStage) Pages(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d pages, %d indexes in %s: %d files written, %d unchanged, %d removed",
-		res.Pages, res.Indexes, dir, res.Written, res.Unchanged, res.Removed), nil
+	rendered := fmt.Sprintf("%d rendered", res.Rendered)
+	if res.Full {
+		rendered = "all rendered: " + res.FullReason
+	}
+	return fmt.Sprintf("%d pages (%s), %d indexes in %s: %d files written, %d unchanged, %d removed",
+		res.Pages, rendered, res.Indexes, dir, res.Written, res.Unchanged, res.Removed), nil
 }
 
 // computeTrends computes the default trends report (28-day window against
