@@ -157,31 +157,61 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportMetric(res.LoadWait.Seconds(), "load-wait-s")
 		}
 	})
-	// Incremental: before each run, ERRATA_BENCH_CHANGED new reports
-	// (default 1000) arrive, one in each of as many clusters, seconds after
-	// the newest evidence (the same as-of day), as after a sync; the run
-	// renders only those pages and the pages that list them.
+	// Incremental: before each run, ERRATA_BENCH_CHANGED clusters
+	// (default 1000) change, then the run renders only the pages whose
+	// inputs changed. "comments": a new comment on a report of each, dated
+	// before the newest evidence: only their pages change. "reports": a new
+	// report in each, seconds after the newest evidence (the same as-of
+	// day), as after a sync: their report counts change, and so does every
+	// page whose related list shows one of them.
 	changed := min(envInt("ERRATA_BENCH_CHANGED", 1000), clusters)
 	next := issues
-	b.Run(fmt.Sprintf("incremental/issues=%d/clusters=%d/changed=%d", issues, clusters, changed), func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			benchNewReports(b, s, next, changed, clusters)
-			next += changed
-			b.StartTimer()
-			cpu0 := cpuTime()
-			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
-			if err != nil {
-				b.Fatal(err)
+	for _, kind := range []string{"comments", "reports"} {
+		b.Run(fmt.Sprintf("incremental-%s/issues=%d/clusters=%d/changed=%d", kind, issues, clusters, changed), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if kind == "comments" {
+					benchNewComments(b, s, next, changed, clusters)
+				} else {
+					benchNewReports(b, s, next, changed, clusters)
+				}
+				next += changed
+				b.StartTimer()
+				cpu0 := cpuTime()
+				res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+				if res.Full || res.Rendered < changed {
+					b.Fatalf("incremental run: full %v (%s), rendered %d of %d with %d changed", res.Full, res.FullReason, res.Rendered, clusters, changed)
+				}
+				b.ReportMetric(float64(res.Rendered), "rendered")
+				b.ReportMetric(res.LoadTime.Seconds(), "load-s")
 			}
-			b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
-			if res.Full || res.Rendered < changed || res.Rendered >= clusters {
-				b.Fatalf("incremental run: full %v (%s), rendered %d of %d with %d changed", res.Full, res.FullReason, res.Rendered, clusters, changed)
-			}
-			b.ReportMetric(float64(res.Rendered), "rendered")
-			b.ReportMetric(res.LoadTime.Seconds(), "load-s")
-		}
-	})
+		})
+	}
+}
+
+// benchNewComments adds a comment to one report in each of n clusters
+// spread over all of them by a prime stride, dated a day before the newest
+// evidence.
+func benchNewComments(b *testing.B, s *store.Store, first, n, clusters int) {
+	b.Helper()
+	_, err := storetest.Pool(s).Exec(context.Background(), `
+		WITH asof AS (SELECT greatest((SELECT max(created_at) FROM issues), (SELECT max(created_at) FROM comments)) AS t),
+		target AS (SELECT DISTINCT ON (c.id) cm.issue_id
+			FROM generate_series(1, $2::int) g
+			JOIN clusters c ON c.slug = 'econnrefused-port-' || ((($1::int + g)::bigint * 7919) % $3::int)
+			JOIN cluster_members cm ON cm.cluster_id = c.id
+			ORDER BY c.id, cm.issue_id)
+		INSERT INTO comments (issue_id, source_key, author, author_association, body, html_url, created_at, updated_at, raw)
+		SELECT t.issue_id, 'bench:' || $1::int, 'someone', 'NONE', 'Same here since the upgrade.', 'https://github.com/org1/tool1/issues/1#c' || $1::int,
+			asof.t - interval '1 day', asof.t - interval '1 day', '{}'
+		FROM target t, asof`, first, n, clusters)
+	if err != nil {
+		b.Fatalf("new comments: %v", err)
+	}
 }
 
 // benchNewReports adds n reports after the newest evidence, numbered from
