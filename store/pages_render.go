@@ -11,7 +11,7 @@ import (
 	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
-// Incremental pages (migration 0014): triggers record in page_dirty, with
+// Incremental pages (migration 0015): triggers record in page_dirty, with
 // the writing transaction's id, the clusters whose page evidence may have
 // changed; page_renders keeps, per output directory, what its last render
 // was made from. A render first takes a snapshot (PageSnapshot); the next

@@ -21,7 +21,7 @@ import (
 // render settings. Generate renders a page again only when one of these
 // may have changed since the last render of the same output directory:
 //
-//   - the evidence: triggers (migration 0014) record the clusters whose
+//   - the evidence: triggers (migration 0015) record the clusters whose
 //     members, member issues, comments, signature variants, merges or
 //     redirects changed, with the writing transaction (store.PageDirtySince);
 //   - the row, slug, path, aliases and related pages: a hash of them per

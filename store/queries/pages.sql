@@ -1,4 +1,4 @@
--- Incremental pages (migration 0014).
+-- Incremental pages (migration 0015).
 
 -- name: PageSnapshot :one
 -- The current snapshot: every change it sees is visible to the queries

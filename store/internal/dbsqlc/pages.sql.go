@@ -92,7 +92,7 @@ const pageSnapshot = `-- name: PageSnapshot :one
 SELECT pg_current_snapshot()::text AS snap
 `
 
-// Incremental pages (migration 0014).
+// Incremental pages (migration 0015).
 // The current snapshot: every change it sees is visible to the queries
 // that follow.
 func (q *Queries) PageSnapshot(ctx context.Context, db DBTX) (string, error) {

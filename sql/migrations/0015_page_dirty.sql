@@ -1,4 +1,4 @@
--- 0014: pages in proportion to the change. Triggers record which clusters'
+-- 0015: pages in proportion to the change. Triggers record which clusters'
 -- page evidence may have changed (members, their issues' shown fields and
 -- states, comments, signature variants, merges and redirects) in
 -- page_dirty, with the id of the writing transaction; page_renders keeps,
