@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/errata-tool/errata/classify"
+	"github.com/errata-tool/errata/internal/atomicfile"
 	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/reports/pages"
 	"github.com/errata-tool/errata/reports/trends"
@@ -79,7 +81,10 @@ func SpreadFrom(ctx context.Context) SpreadFunc {
 const TrendsFile = "trends.json"
 
 // PublishStage is the Publisher over packages reports/pages and
-// reports/trends.
+// reports/trends. A publish computes the trends once: Pages computes the
+// report as of the newest evidence in the store (pages.TrendsReport) and
+// hands it to the pages' trends page, and Trends writes that same report
+// as JSON.
 type PublishStage struct {
 	Store   *store.Store
 	Format  string // hugo | mkdocs | plain ("" = hugo)
@@ -87,12 +92,13 @@ type PublishStage struct {
 	Logger  *slog.Logger
 	// Chart draws the weekly chart of a cluster page (nil: none).
 	Chart func(title string, weeks []store.PageCount, asOf time.Time) []byte
-	// Now is the trends report's as-of clock (default time.Now).
-	Now func() time.Time
 	// LLM, when set, returns the language-model client of the current run
 	// for the pages' prose (see pages.Options.LLM); nil or a nil client
 	// means none.
 	LLM func() *llm.Client
+
+	mu     sync.Mutex
+	report *trends.Report // computed by Pages, written by the next Trends
 }
 
 // Pages writes the pages into dir.
@@ -101,30 +107,51 @@ func (p *PublishStage) Pages(ctx context.Context, dir string) (string, error) {
 	if p.LLM != nil {
 		model = p.LLM()
 	}
-	res, err := pages.Generate(ctx, p.Store, pages.Options{Out: dir, Format: pages.Format(p.Format), MinSize: p.MinSize,
-		Chart: p.Chart, Logger: p.Logger, LLM: model})
+	rep, err := p.computeTrends(ctx)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d pages, %d indexes in %s: %d files written, %d unchanged, %d removed",
-		res.Pages, res.Indexes, dir, res.Written, res.Unchanged, res.Removed), nil
+	p.mu.Lock()
+	p.report = rep
+	p.mu.Unlock()
+	res, err := pages.Generate(ctx, p.Store, pages.Options{Out: dir, Format: pages.Format(p.Format), MinSize: p.MinSize,
+		Chart: p.Chart, Logger: p.Logger, LLM: model, Trends: rep})
+	if err != nil {
+		return "", err
+	}
+	rendered := fmt.Sprintf("%d rendered", res.Rendered)
+	if res.Full {
+		rendered = "all rendered: " + res.FullReason
+	}
+	return fmt.Sprintf("%d pages (%s), %d indexes in %s: %d files written, %d unchanged, %d removed",
+		res.Pages, rendered, res.Indexes, dir, res.Written, res.Unchanged, res.Removed), nil
+}
+
+// computeTrends computes the default trends report (28-day window against
+// the three before it, by cluster) as of the newest evidence in the store.
+func (p *PublishStage) computeTrends(ctx context.Context) (*trends.Report, error) {
+	asOf, err := p.Store.PageAsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pages.TrendsReport(ctx, p.Store, asOf)
 }
 
 // Trends writes the default trends report (28-day window against the three
-// before it, by cluster, as of now) as JSON into dir/TrendsFile, replacing
-// it atomically.
+// before it, by cluster, as of the newest evidence in the store) as JSON
+// into dir/TrendsFile, replacing it atomically. It is the report the
+// preceding Pages computed for the trends page; without one (Pages failed
+// before it), it computes it.
 func (p *PublishStage) Trends(ctx context.Context, dir string) (string, error) {
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
-	}
-	q, err := trends.Query{}.Normalize(now().UTC())
-	if err != nil {
-		return "", err
-	}
-	rep, err := trends.Compute(ctx, p.Store, q)
-	if err != nil {
-		return "", err
+	p.mu.Lock()
+	rep := p.report
+	p.report = nil
+	p.mu.Unlock()
+	if rep == nil {
+		var err error
+		if rep, err = p.computeTrends(ctx); err != nil {
+			return "", err
+		}
 	}
 	var buf bytes.Buffer
 	if err := trends.Render(&buf, rep, "json"); err != nil {
@@ -134,25 +161,7 @@ func (p *PublishStage) Trends(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("trends report: %w", err)
 	}
 	path := filepath.Join(dir, TrendsFile)
-	tmp, err := os.CreateTemp(dir, ".trends-*.json")
-	if err != nil {
-		return "", fmt.Errorf("trends report: %w", err)
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("trends report: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("trends report: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("trends report: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("trends report: %w", err)
 	}
 	return fmt.Sprintf("%d groups in %s", len(rep.Rows), path), nil

@@ -281,31 +281,67 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 	if len(p.ClusterIDs) == 0 {
 		return out, nil
 	}
-	ids := p.ClusterIDs
-	maxSources := p.MaxSources
-	if maxSources <= 0 {
-		maxSources = 50
+	if p.MaxSources <= 0 {
+		p.MaxSources = 50
 	}
-	bodyBytes := p.BodyBytes
-	if bodyBytes <= 0 {
-		bodyBytes = 8000
+	if p.BodyBytes <= 0 {
+		p.BodyBytes = 8000
 	}
-	maxComments := p.MaxComments
-	if maxComments <= 0 {
-		maxComments = 20
+	if p.MaxComments <= 0 {
+		p.MaxComments = 20
 	}
 	repoNames, err := s.pageRepoNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	type member struct {
-		id, repo            int64
-		state, reason       string
-		comments, reactions int
-		created             time.Time
-		closed              *time.Time
+	byCluster, err := s.pageMembers(ctx, p.ClusterIDs)
+	if err != nil {
+		return nil, err
 	}
-	byCluster := map[int64][]member{}
+	src := pageSources{cluster: map[int64]int64{}, rank: map[int64]int{}}
+	for cid, ms := range byCluster {
+		out[cid] = summarizeMembers(cid, ms, p.AsOf.UTC(), repoNames)
+		for i, m := range rankMembers(ms, p.MaxSources) {
+			src.ids = append(src.ids, m.id)
+			src.cluster[m.id] = cid
+			src.rank[m.id] = i
+		}
+	}
+	if err := s.pageVariants(ctx, p.ClusterIDs, p.MaxVariants, out); err != nil {
+		return nil, err
+	}
+	if err := s.pageSourceIssues(ctx, src, p.BodyBytes, out); err != nil {
+		return nil, err
+	}
+	if err := s.pageThreads(ctx, src, p.MaxComments, p.BodyBytes, out); err != nil {
+		return nil, err
+	}
+	if err := s.pageLastComments(ctx, p.ClusterIDs, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pageMember is what the evidence sums read of each member.
+type pageMember struct {
+	id, repo            int64
+	state, reason       string
+	comments, reactions int
+	created             time.Time
+	closed              *time.Time
+}
+
+// pageSources are the reports a page reads in full: their ids, each one's
+// cluster and its rank there (most discussed first).
+type pageSources struct {
+	ids     []int64
+	cluster map[int64]int64
+	rank    map[int64]int
+}
+
+// pageMembers reads the members of the clusters, by cluster.
+func (s *Store) pageMembers(ctx context.Context, ids []int64) (map[int64][]pageMember, error) {
+	byCluster := map[int64][]pageMember{}
 	rows, err := s.pool.Query(ctx, `SELECT cm.cluster_id, i.id, i.repository_id, i.state, coalesce(i.state_reason, ''),
 			i.comment_count, i.reactions_total, i.created_at, i.closed_at
 		FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
@@ -313,95 +349,100 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 	if err != nil {
 		return nil, fmt.Errorf("load cluster members: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var cid int64
-		var m member
+		var m pageMember
 		if err := rows.Scan(&cid, &m.id, &m.repo, &m.state, &m.reason, &m.comments, &m.reactions, &m.created, &m.closed); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("load cluster members: %w", err)
 		}
 		byCluster[cid] = append(byCluster[cid], m)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load cluster members: %w", err)
 	}
-	asOf := p.AsOf.UTC()
-	var sourceIDs []int64
-	sourceCluster := map[int64]int64{}
-	sourceRank := map[int64]int{}
-	for cid, ms := range byCluster {
-		e := &PageEvidence{ClusterID: cid, Reports: len(ms)}
-		out[cid] = e
-		repos := map[int64]int{}
-		weeks := map[int64]int{} // Monday of the week, in Unix days
-		for _, m := range ms {
-			created := m.created.UTC()
-			if m.state == "open" {
-				e.Open++
-			} else if m.state == "closed" {
-				e.Closed++
-				if m.reason == "not_planned" || m.reason == "duplicate" {
-					e.NotPlanned++
-				} else {
-					e.Completed++
-				}
-			}
-			e.Comments += m.comments
-			if e.FirstSeen.IsZero() || created.Before(e.FirstSeen) {
-				e.FirstSeen = created
-			}
-			last := created
-			if m.closed != nil && m.closed.After(last) {
-				last = m.closed.UTC()
-			}
-			if last.After(e.LastEvidence) {
-				e.LastEvidence = last
-			}
-			if !created.After(asOf) {
-				if created.After(asOf.Add(-30 * 24 * time.Hour)) {
-					e.Recent++
-				} else if created.After(asOf.Add(-60 * 24 * time.Hour)) {
-					e.Previous++
-				}
-			}
-			repos[m.repo]++
-			weeks[mondayOf(created)]++
-			e.Members = append(e.Members, m.id)
-		}
-		slices.Sort(e.Members)
-		for r, n := range repos {
-			e.Repos = append(e.Repos, PageCount{Name: repoNames[r], Count: n})
-		}
-		sortCounts(e.Repos)
-		mondays := make([]int64, 0, len(weeks))
-		for w := range weeks {
-			mondays = append(mondays, w)
-		}
-		slices.Sort(mondays)
-		for _, w := range mondays {
-			e.Weekly = append(e.Weekly, PageCount{Name: time.Unix(w*86400, 0).UTC().Format(time.DateOnly), Count: weeks[w]})
-		}
-		// The most discussed reports, newest first on a tie.
-		slices.SortFunc(ms, func(a, b member) int {
-			if x, y := a.comments+a.reactions, b.comments+b.reactions; x != y {
-				return cmp.Compare(y, x)
-			}
-			if c := b.created.Compare(a.created); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.id, b.id)
-		})
-		for i, m := range ms {
-			if i == maxSources {
-				break
-			}
-			sourceIDs = append(sourceIDs, m.id)
-			sourceCluster[m.id] = cid
-			sourceRank[m.id] = i
-		}
-	}
+	return byCluster, nil
+}
 
+// summarizeMembers sums the members of cluster cid into its evidence:
+// counts by state, first and last evidence, the trend windows up to asOf,
+// repositories and weeks. It does not read the database.
+func summarizeMembers(cid int64, ms []pageMember, asOf time.Time, repoNames map[int64]string) *PageEvidence {
+	e := &PageEvidence{ClusterID: cid, Reports: len(ms)}
+	repos := map[int64]int{}
+	weeks := map[int64]int{} // Monday of the week, in Unix days
+	for _, m := range ms {
+		created := m.created.UTC()
+		if m.state == "open" {
+			e.Open++
+		} else if m.state == "closed" {
+			e.Closed++
+			if m.reason == "not_planned" || m.reason == "duplicate" {
+				e.NotPlanned++
+			} else {
+				e.Completed++
+			}
+		}
+		e.Comments += m.comments
+		if e.FirstSeen.IsZero() || created.Before(e.FirstSeen) {
+			e.FirstSeen = created
+		}
+		last := created
+		if m.closed != nil && m.closed.After(last) {
+			last = m.closed.UTC()
+		}
+		if last.After(e.LastEvidence) {
+			e.LastEvidence = last
+		}
+		if !created.After(asOf) {
+			if created.After(asOf.Add(-30 * 24 * time.Hour)) {
+				e.Recent++
+			} else if created.After(asOf.Add(-60 * 24 * time.Hour)) {
+				e.Previous++
+			}
+		}
+		repos[m.repo]++
+		weeks[mondayOf(created)]++
+		e.Members = append(e.Members, m.id)
+	}
+	slices.Sort(e.Members)
+	for r, n := range repos {
+		e.Repos = append(e.Repos, PageCount{Name: repoNames[r], Count: n})
+	}
+	sortCounts(e.Repos)
+	mondays := make([]int64, 0, len(weeks))
+	for w := range weeks {
+		mondays = append(mondays, w)
+	}
+	slices.Sort(mondays)
+	for _, w := range mondays {
+		e.Weekly = append(e.Weekly, PageCount{Name: time.Unix(w*86400, 0).UTC().Format(time.DateOnly), Count: weeks[w]})
+	}
+	return e
+}
+
+// rankMembers sorts ms by how much they were discussed (comments and
+// reactions), newest first on a tie, then by id, and returns the first
+// max.
+func rankMembers(ms []pageMember, max int) []pageMember {
+	slices.SortFunc(ms, func(a, b pageMember) int {
+		if x, y := a.comments+a.reactions, b.comments+b.reactions; x != y {
+			return cmp.Compare(y, x)
+		}
+		if c := b.created.Compare(a.created); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	if len(ms) > max {
+		ms = ms[:max]
+	}
+	return ms
+}
+
+// pageVariants adds the most frequent raw signatures of each cluster, at
+// most max (0: all).
+func (s *Store) pageVariants(ctx context.Context, ids []int64, max int, out map[int64]*PageEvidence) error {
 	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, s.raw, count(*)
 		FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
 		WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2`, ids, func(id int64, c PageCount) {
@@ -409,93 +450,101 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 			e.Variants = append(e.Variants, c)
 		}
 	}); err != nil {
-		return nil, fmt.Errorf("load cluster signatures: %w", err)
+		return fmt.Errorf("load cluster signatures: %w", err)
 	}
 	for _, e := range out {
 		sortCounts(e.Variants)
-		if p.MaxVariants > 0 && len(e.Variants) > p.MaxVariants {
-			e.Variants = e.Variants[:p.MaxVariants]
+		if max > 0 && len(e.Variants) > max {
+			e.Variants = e.Variants[:max]
 		}
 	}
+	return nil
+}
 
-	// The chosen reports in full.
-	rows, err = s.pool.Query(ctx, `SELECT i.id, r.full_name, i.number, i.title, left(i.body, $2), i.state,
+// pageSourceIssues reads the chosen reports in full, in their rank order.
+func (s *Store) pageSourceIssues(ctx context.Context, src pageSources, bodyBytes int, out map[int64]*PageEvidence) error {
+	rows, err := s.pool.Query(ctx, `SELECT i.id, r.full_name, i.number, i.title, left(i.body, $2), i.state,
 			coalesce(i.state_reason, ''), coalesce(i.author, ''), coalesce(i.author_association, ''), i.labels, i.html_url,
 			i.comment_count, i.reactions_total, i.created_at, i.closed_at
 		FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE i.id = ANY($1)`, sourceIDs, bodyBytes)
+		WHERE i.id = ANY($1)`, src.ids, bodyBytes)
 	if err != nil {
-		return nil, fmt.Errorf("load cluster reports: %w", err)
+		return fmt.Errorf("load cluster reports: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var is PageIssue
 		if err := rows.Scan(&is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.State, &is.StateReason,
 			&is.Author, &is.AuthorAssociation, &is.Labels, &is.HTMLURL, &is.CommentCount, &is.ReactionsTotal,
 			&is.CreatedAt, &is.ClosedAt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load cluster reports: %w", err)
+			return fmt.Errorf("load cluster reports: %w", err)
 		}
 		is.CreatedAt = is.CreatedAt.UTC()
 		is.ClosedAt = utcPtr(is.ClosedAt)
-		e := out[sourceCluster[is.ID]]
+		e := out[src.cluster[is.ID]]
 		e.Sources = append(e.Sources, is)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load cluster reports: %w", err)
+		return fmt.Errorf("load cluster reports: %w", err)
 	}
 	for _, e := range out {
-		sort.Slice(e.Sources, func(i, j int) bool { return sourceRank[e.Sources[i].ID] < sourceRank[e.Sources[j].ID] })
+		sort.Slice(e.Sources, func(i, j int) bool { return src.rank[e.Sources[i].ID] < src.rank[e.Sources[j].ID] })
 	}
+	return nil
+}
 
-	// Their comments, oldest first, at most MaxComments each.
-	rows, err = s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
+// pageThreads reads the comments of the chosen reports, oldest first, at
+// most maxComments each.
+func (s *Store) pageThreads(ctx context.Context, src pageSources, maxComments, bodyBytes int, out map[int64]*PageEvidence) error {
+	rows, err := s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
 			reactions_total, coalesce(html_url, ''), created_at
 		FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
 			FROM comments c WHERE c.issue_id = ANY($1)) x
 		WHERE rn <= $2
-		ORDER BY issue_id, created_at, id`, sourceIDs, maxComments, bodyBytes)
+		ORDER BY issue_id, created_at, id`, src.ids, maxComments, bodyBytes)
 	if err != nil {
-		return nil, fmt.Errorf("load comments: %w", err)
+		return fmt.Errorf("load comments: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var c PageComment
 		if err := rows.Scan(&c.IssueID, &c.Author, &c.AuthorAssociation, &c.Body, &c.ReactionsTotal, &c.HTMLURL, &c.CreatedAt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load comments: %w", err)
+			return fmt.Errorf("load comments: %w", err)
 		}
 		c.CreatedAt = c.CreatedAt.UTC()
-		e := out[sourceCluster[c.IssueID]]
+		e := out[src.cluster[c.IssueID]]
 		e.Thread = append(e.Thread, c)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load comments: %w", err)
+		return fmt.Errorf("load comments: %w", err)
 	}
+	return nil
+}
 
-	// The newest comment of each cluster counts as evidence too.
-	rows, err = s.pool.Query(ctx, `SELECT cm.cluster_id, max(c.created_at)
+// pageLastComments moves each cluster's last evidence to its newest
+// comment when that is later: a comment counts as evidence too.
+func (s *Store) pageLastComments(ctx context.Context, ids []int64, out map[int64]*PageEvidence) error {
+	rows, err := s.pool.Query(ctx, `SELECT cm.cluster_id, max(c.created_at)
 		FROM cluster_members cm JOIN comments c ON c.issue_id = cm.issue_id
 		WHERE cm.cluster_id = ANY($1) GROUP BY 1`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("load last comments: %w", err)
+		return fmt.Errorf("load last comments: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var t time.Time
 		if err := rows.Scan(&id, &t); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("load last comments: %w", err)
+			return fmt.Errorf("load last comments: %w", err)
 		}
 		if e := out[id]; e != nil && t.UTC().After(e.LastEvidence) {
 			e.LastEvidence = t.UTC()
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load last comments: %w", err)
+		return fmt.Errorf("load last comments: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // pageRepoNames maps repository ids to names.

@@ -145,7 +145,7 @@ func BenchmarkGenerate(b *testing.B) {
 	b.Run(fmt.Sprintf("rerun/issues=%d/clusters=%d", issues, clusters), func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			cpu0 := cpuTime()
-			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2, Full: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -157,6 +157,86 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportMetric(res.LoadWait.Seconds(), "load-wait-s")
 		}
 	})
+	// Incremental: before each run, ERRATA_BENCH_CHANGED clusters
+	// (default 1000) change, then the run renders only the pages whose
+	// inputs changed. "comments": a new comment on a report of each, dated
+	// before the newest evidence: only their pages change. "reports": a new
+	// report in each, seconds after the newest evidence (the same as-of
+	// day), as after a sync: their report counts change, and so does every
+	// page whose related list shows one of them.
+	changed := min(envInt("ERRATA_BENCH_CHANGED", 1000), clusters)
+	next := issues
+	for _, kind := range []string{"comments", "reports"} {
+		b.Run(fmt.Sprintf("incremental-%s/issues=%d/clusters=%d/changed=%d", kind, issues, clusters, changed), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if kind == "comments" {
+					benchNewComments(b, s, next, changed, clusters)
+				} else {
+					benchNewReports(b, s, next, changed, clusters)
+				}
+				next += changed
+				b.StartTimer()
+				cpu0 := cpuTime()
+				res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+				if res.Full || res.Rendered < changed {
+					b.Fatalf("incremental run: full %v (%s), rendered %d of %d with %d changed", res.Full, res.FullReason, res.Rendered, clusters, changed)
+				}
+				b.ReportMetric(float64(res.Rendered), "rendered")
+				b.ReportMetric(res.LoadTime.Seconds(), "load-s")
+			}
+		})
+	}
+}
+
+// benchNewComments adds a comment to one report in each of n clusters
+// spread over all of them by a prime stride, dated a day before the newest
+// evidence.
+func benchNewComments(b *testing.B, s *store.Store, first, n, clusters int) {
+	b.Helper()
+	_, err := storetest.Pool(s).Exec(context.Background(), `
+		WITH asof AS (SELECT greatest((SELECT max(created_at) FROM issues), (SELECT max(created_at) FROM comments)) AS t),
+		target AS (SELECT DISTINCT ON (c.id) cm.issue_id
+			FROM generate_series(1, $2::int) g
+			JOIN clusters c ON c.slug = 'econnrefused-port-' || ((($1::int + g)::bigint * 7919) % $3::int)
+			JOIN cluster_members cm ON cm.cluster_id = c.id
+			ORDER BY c.id, cm.issue_id)
+		INSERT INTO comments (issue_id, source_key, author, author_association, body, html_url, created_at, updated_at, raw)
+		SELECT t.issue_id, 'bench:' || $1::int, 'someone', 'NONE', 'Same here since the upgrade.', 'https://github.com/org1/tool1/issues/1#c' || $1::int,
+			asof.t - interval '1 day', asof.t - interval '1 day', '{}'
+		FROM target t, asof`, first, n, clusters)
+	if err != nil {
+		b.Fatalf("new comments: %v", err)
+	}
+}
+
+// benchNewReports adds n reports after the newest evidence, numbered from
+// first+1, one in each of n clusters spread over all of them (and so over
+// the topics) by a prime stride.
+func benchNewReports(b *testing.B, s *store.Store, first, n, clusters int) {
+	b.Helper()
+	_, err := storetest.Pool(s).Exec(context.Background(), `
+		WITH asof AS (SELECT greatest((SELECT max(created_at) FROM issues), (SELECT max(created_at) FROM comments)) AS t),
+		i AS (INSERT INTO issues (repository_id, number, state, title, body, author, author_association, html_url,
+				comment_count, reactions_total, created_at, updated_at, raw)
+			SELECT (SELECT min(id) FROM repositories), $1::int + g, 'open', 'connect ECONNREFUSED when starting tool again',
+				'It fails again with connect ECONNREFUSED after the restart.', 'user' || g, 'NONE',
+				'https://github.com/org1/tool1/issues/' || ($1::int + g), 0, 0, asof.t + g * interval '1 second', asof.t + g * interval '1 second', '{}'
+			FROM generate_series(1, $2::int) g, asof
+			RETURNING id, number),
+		m AS (INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+			SELECT i.id, c.id, 1, 'exact fingerprint' FROM i
+			JOIN clusters c ON c.slug = 'econnrefused-port-' || (((i.number - $1::int)::bigint * 7919) % $3::int))
+		INSERT INTO issue_signatures (issue_id, rank, raw, normalized, fingerprint, source, score)
+		SELECT id, 0, 'Error: connect ECONNREFUSED 127.0.0.1:1000', 'connect ECONNREFUSED <ip>:<port>', 'v1:x', 'body', 1 FROM i`,
+		first, n, clusters)
+	if err != nil {
+		b.Fatalf("new reports: %v", err)
+	}
 }
 
 // BenchmarkRenderCluster renders pages from evidence already in memory:

@@ -35,10 +35,7 @@ func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
 		}
 		counts[d] += w.Count
 	}
-	// Monday of asOf's ISO week.
-	last := trends.DayOf(asOf)
-	wd := int(last.Time().Weekday()+6) % 7
-	last = last.AddDays(-wd)
+	last := chartMonday(asOf)
 	series := make([]trends.WeekCount, chartWeeks)
 	total := 0
 	for i := 0; i < chartWeeks; i++ {
@@ -59,12 +56,21 @@ func WeeklyChart(title string, weeks []store.PageCount, asOf time.Time) []byte {
 // chartKey is a short hash of a chart's input, used in its file name. Its
 // version prefix changes when the drawing does, so charts published by an
 // older errata are redrawn: v3 draws a plain SVG with <text> in the
-// system font (v2 drew glyph outlines with gonum/plot).
+// system font (v2 drew glyph outlines with gonum/plot). v4 hashes the
+// Monday of the as-of week, all the drawing uses of the as-of time, so a
+// later as-of time in the same week keeps the chart (and the page).
 func chartKey(title string, weeks []store.PageCount, asOf time.Time) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v3\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, asOf.UTC().Format(time.RFC3339))
+	fmt.Fprintf(h, "v4\x00%s\x00%d\x00%d\x00%d\x00%s", title, chartWeeks, chartCurrent, chartMinReports, chartMonday(asOf))
 	for _, w := range weeks {
 		fmt.Fprintf(h, "\x00%s=%d", w.Name, w.Count)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:5])
+}
+
+// chartMonday is the Monday of asOf's ISO week, the last bar of a chart.
+func chartMonday(asOf time.Time) trends.Day {
+	last := trends.DayOf(asOf)
+	wd := int(last.Time().Weekday()+6) % 7
+	return last.AddDays(-wd)
 }

@@ -42,7 +42,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/errata-tool/errata/internal/atomicfile"
 	"github.com/errata-tool/errata/llm"
+	"github.com/errata-tool/errata/reports/trends"
 	"github.com/errata-tool/errata/store"
 )
 
@@ -63,7 +65,15 @@ type Options struct {
 	NoCharts bool
 	// NoTrends leaves out the trends page (trends.md).
 	NoTrends bool
-	Logger   *slog.Logger
+	// Trends is the report the trends page shows, when the caller computed
+	// it already (TrendsReport, as of store.PageAsOf); nil, or a report of
+	// another query or day, means Generate computes it.
+	Trends *trends.Report
+	// Full renders every page. Without it, Generate renders only the pages
+	// whose inputs changed since the last render of the same directory
+	// (see incremental.go); the output is the same.
+	Full   bool
+	Logger *slog.Logger
 	// LLM, when enabled, writes prose for the sections "What this error
 	// means", "Why it happens", "Common causes" and "Quick fixes" from the
 	// page's reports and their comments, each statement linking to the
@@ -75,7 +85,11 @@ type Options struct {
 
 // Result says what Generate did.
 type Result struct {
-	Pages      int // cluster pages
+	Pages    int // cluster pages (rendered or kept)
+	Rendered int // cluster pages rendered by this run
+	// Full is set when every page was rendered, FullReason says why.
+	Full       bool
+	FullReason string
 	Indexes    int // index pages
 	Redirects  int // slugs that redirect to another page
 	Tombstones int // short pages for clusters that are gone
@@ -91,17 +105,87 @@ type Result struct {
 const manifestName = ".errata-pages.txt"
 
 // Generate writes the pages for the database in s into opts.Out.
+//
+// It runs in phases: load the clusters and plan every slug (loadSite),
+// render and write the cluster pages in batches (renderPages), then the
+// redirects and tombstones, the index pages and the trends page, and last
+// save the slugs and remove the files this run no longer writes.
 func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error) {
 	var res Result
+	opts, err := opts.normalized()
+	if err != nil {
+		return res, err
+	}
+	w, err := newWriter(opts.Out)
+	if err != nil {
+		return res, err
+	}
+	// Before anything is read: a change committed later is seen by the
+	// next render.
+	snap, err := s.PageSnapshot(ctx)
+	if err != nil {
+		return res, err
+	}
+	st, err := loadSite(ctx, s, opts)
+	if err != nil {
+		return res, err
+	}
+	rs, err := loadRenderState(ctx, s, w, opts, st, snap)
+	if err != nil {
+		return res, err
+	}
+	ids := rs.split(w, opts, st)
+	res.Full, res.FullReason, res.Rendered = rs.full, rs.reason, len(ids)
+	if err := rs.keep(w, opts, st, &res); err != nil {
+		return res, err
+	}
+	if err := renderPages(ctx, s, w, opts, st, ids, rs.records, &res); err != nil {
+		return res, err
+	}
+	if err := writeRedirects(w, opts.Format, st, &res); err != nil {
+		return res, err
+	}
+	n, err := writeIndexes(w, opts.Format, st.allEntries(), !opts.NoTrends)
+	if err != nil {
+		return res, err
+	}
+	res.Indexes = n
+	if !opts.NoTrends {
+		if err := writeTrendsPage(ctx, s, w, opts, st); err != nil {
+			return res, err
+		}
+		res.Indexes++
+	}
+	if err := s.PageSlugSave(ctx, st.pl.changedSlugs()); err != nil {
+		return res, err
+	}
+	removed, err := w.finish()
+	if err != nil {
+		return res, err
+	}
+	res.Removed = removed
+	res.Written, res.Unchanged = w.written, w.unchanged
+	res.Files = w.files()
+	if err := rs.save(ctx, s, w, st); err != nil {
+		return res, err
+	}
+	if opts.Logger != nil {
+		opts.Logger.Debug("pages rendered", "rendered", res.Rendered, "pages", res.Pages, "full", res.Full, "reason", res.FullReason)
+	}
+	return res, nil
+}
+
+// normalized returns the options with their defaults filled in.
+func (opts Options) normalized() (Options, error) {
 	if opts.Out == "" {
-		return res, fmt.Errorf("pages: no output directory")
+		return opts, fmt.Errorf("pages: no output directory")
 	}
 	switch opts.Format {
 	case "":
 		opts.Format = Hugo
 	case Hugo, MkDocs, Plain:
 	default:
-		return res, fmt.Errorf("pages: unknown format %q (want hugo, mkdocs or plain)", opts.Format)
+		return opts, fmt.Errorf("pages: unknown format %q (want hugo, mkdocs or plain)", opts.Format)
 	}
 	if opts.MinSize <= 0 {
 		opts.MinSize = 2
@@ -118,98 +202,134 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if opts.NoCharts {
 		opts.Chart = nil
 	}
-	w, err := newWriter(opts.Out)
-	if err != nil {
-		return res, err
-	}
+	return opts, nil
+}
 
+// site is what a run renders, loaded before any page is written: the
+// clusters, the plan of every slug, the evidence horizon and the index
+// entries of the live pages.
+type site struct {
+	byID     map[int64]*store.PageCluster
+	in       planInput // what the plan was made from
+	pl       *plan
+	asOf     time.Time
+	liveIDs  []int64                  // clusters with a live page, ascending
+	entries  map[int64]*indexEntry    // by cluster id
+	byTopic  map[string][]*indexEntry // by topic slug, most reported first
+	lastSeen map[int64]time.Time      // filled as pages render
+}
+
+// loadSite reads the clusters, slugs and redirects and plans the slugs.
+func loadSite(ctx context.Context, s *store.Store, opts Options) (*site, error) {
 	clusters, err := s.PageClusterList(ctx)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	byID := map[int64]*store.PageCluster{}
-	active := map[int64]bool{}
-	var publish []int64
+	in := planInput{clusters: map[int64]*store.PageCluster{}, active: map[int64]bool{}}
 	for i := range clusters {
 		c := &clusters[i]
-		byID[c.ID] = c
+		in.clusters[c.ID] = c
 		if c.Status == "active" && c.Size > 0 {
-			active[c.ID] = true
+			in.active[c.ID] = true
 			if c.Size >= opts.MinSize {
-				publish = append(publish, c.ID)
+				in.publish = append(in.publish, c.ID)
 			}
 		}
 	}
-	published, err := s.PageSlugList(ctx)
-	if err != nil {
-		return res, err
+	if in.published, err = s.PageSlugList(ctx); err != nil {
+		return nil, err
 	}
-	redirects, err := s.PageRedirectList(ctx)
-	if err != nil {
-		return res, err
+	if in.redirects, err = s.PageRedirectList(ctx); err != nil {
+		return nil, err
 	}
 	var orphanMembers []int64
-	for _, p := range published {
-		if !(p.State == "live" && active[p.ClusterID]) {
+	for _, p := range in.published {
+		if !(p.State == "live" && in.active[p.ClusterID]) {
 			orphanMembers = append(orphanMembers, p.Members...)
 		}
 	}
-	now, err := s.PageIssueClusters(ctx, orphanMembers)
-	if err != nil {
-		return res, err
+	if in.now, err = s.PageIssueClusters(ctx, orphanMembers); err != nil {
+		return nil, err
 	}
-	pl := makePlan(planInput{clusters: byID, publish: publish, active: active, published: published, redirects: redirects, now: now})
-	asOf, err := s.PageAsOf(ctx)
-	if err != nil {
-		return res, err
+	st := &site{byID: in.clusters, in: in, pl: makePlan(in)}
+	if st.asOf, err = s.PageAsOf(ctx); err != nil {
+		return nil, err
 	}
+	st.index()
+	return st, nil
+}
 
-	// Pages, in batches of clusters.
-	var liveIDs []int64
-	for id := range pl.live {
-		liveIDs = append(liveIDs, id)
+// index builds the index entries of the live pages and groups them by
+// topic, most reported first.
+func (st *site) index() {
+	st.liveIDs = st.liveIDs[:0]
+	for id := range st.pl.live {
+		st.liveIDs = append(st.liveIDs, id)
 	}
-	sort.Slice(liveIDs, func(i, j int) bool { return liveIDs[i] < liveIDs[j] })
-	entries := map[int64]*indexEntry{}
-	for _, id := range liveIDs {
-		slug := pl.live[id]
-		c := byID[id]
-		entries[id] = &indexEntry{id: id, title: pageTitle(c), path: pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
+	sort.Slice(st.liveIDs, func(i, j int) bool { return st.liveIDs[i] < st.liveIDs[j] })
+	st.entries = map[int64]*indexEntry{}
+	st.byTopic = map[string][]*indexEntry{}
+	st.lastSeen = map[int64]time.Time{}
+	for _, id := range st.liveIDs {
+		slug := st.pl.live[id]
+		c := st.byID[id]
+		e := &indexEntry{id: id, title: pageTitle(c), path: st.pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
+		st.entries[id] = e
+		st.byTopic[topicSlug(e.topic)] = append(st.byTopic[topicSlug(e.topic)], e)
 	}
-	byTopic := map[string][]*indexEntry{}
-	for _, id := range liveIDs {
-		e := entries[id]
-		byTopic[topicSlug(e.topic)] = append(byTopic[topicSlug(e.topic)], e)
-	}
-	for _, es := range byTopic {
+	for _, es := range st.byTopic {
 		sortEntries(es)
 	}
-	// Pages: clusters are loaded in batches (the next batch loads while
-	// the current one renders) and rendered and written by one worker per
-	// CPU; the first error in cluster order is returned.
-	type loaded struct {
-		batch []int64
-		evs   map[int64]*store.PageEvidence
-		err   error
+}
+
+// allEntries returns the index entries in cluster order, each with the
+// last evidence of its page.
+func (st *site) allEntries() []*indexEntry {
+	var all []*indexEntry
+	for _, id := range st.liveIDs {
+		e := st.entries[id]
+		e.lastSeen = st.lastSeen[id]
+		all = append(all, e)
 	}
-	var batches [][]int64
-	for start := 0; start < len(liveIDs); start += opts.Batch {
-		batches = append(batches, liveIDs[start:min(start+opts.Batch, len(liveIDs))])
+	return all
+}
+
+// related lists the other pages of a cluster's topic, most reported
+// first, at most maxRelated.
+func (st *site) related(id int64) []relatedPage {
+	var out []relatedPage
+	for _, r := range st.byTopic[topicSlug(st.byID[id].Topic)] {
+		if r.id != id && len(out) < maxRelated {
+			out = append(out, relatedPage{title: r.title, path: r.path, reports: r.reports})
+		}
 	}
-	loadCh := make(chan loaded, 1)
-	var loadTime time.Duration
-	loadCtx, cancelLoad := context.WithCancel(ctx)
-	defer cancelLoad()
+	return out
+}
+
+// loaded is one batch of evidence.
+type loaded struct {
+	batch []int64
+	evs   map[int64]*store.PageEvidence
+	err   error
+}
+
+// loadBatches loads the evidence of ids in batches of opts.Batch on a
+// goroutine, one batch ahead of the renderer; the channel is closed after
+// the last batch or the first error. *took holds the time spent loading
+// once the channel is closed.
+func loadBatches(ctx context.Context, s *store.Store, opts Options, asOf time.Time, ids []int64, took *time.Duration) <-chan loaded {
+	ch := make(chan loaded, 1)
 	go func() {
-		defer close(loadCh)
-		for _, b := range batches {
+		defer close(ch)
+		for start := 0; start < len(ids); start += opts.Batch {
+			b := ids[start:min(start+opts.Batch, len(ids))]
 			t0 := time.Now()
-			evs, err := s.PageEvidenceGet(loadCtx, store.PageEvidenceParams{ClusterIDs: b, AsOf: asOf,
+			evs, err := s.PageEvidenceGet(ctx, store.PageEvidenceParams{ClusterIDs: b, AsOf: asOf,
 				MaxSources: opts.MaxSources, MaxVariants: maxVariants, MaxComments: evidenceComments, BodyBytes: evidenceBodyBytes})
-			loadTime += time.Since(t0)
+			*took += time.Since(t0)
 			select {
-			case loadCh <- loaded{b, evs, err}:
-			case <-loadCtx.Done():
+			case ch <- loaded{b, evs, err}:
+			case <-ctx.Done():
 				return
 			}
 			if err != nil {
@@ -217,12 +337,22 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 			}
 		}
 	}()
+	return ch
+}
+
+// renderPages renders and writes the pages of ids: clusters are loaded in
+// batches (the next batch loads while the current one renders) and
+// rendered and written by one worker per CPU; the first error in cluster
+// order is returned.
+func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, st *site, ids []int64, records map[int64]pageRecord, res *Result) error {
+	var loadTime time.Duration
+	loadCtx, cancelLoad := context.WithCancel(ctx)
+	defer cancelLoad()
+	loadCh := loadBatches(loadCtx, s, opts, st.asOf, ids, &loadTime)
 	type out struct {
-		chart     string
-		chartSV   []byte
-		keepChart bool
-		members   []int64
-		err       error
+		members []int64
+		rec     pageRecord
+		err     error
 	}
 	workers := runtime.GOMAXPROCS(0)
 	for {
@@ -233,7 +363,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 			break
 		}
 		if ld.err != nil {
-			return res, ld.err
+			return ld.err
 		}
 		outs := make([]out, len(ld.batch))
 		var wg sync.WaitGroup
@@ -243,61 +373,12 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 			go func() {
 				defer wg.Done()
 				for i := range next {
-					id := ld.batch[i]
-					o := &outs[i]
 					if err := ctx.Err(); err != nil {
 						// Stopped: finish the files in hand, start no more.
-						o.err = err
+						outs[i].err = err
 						continue
 					}
-					ev := ld.evs[id]
-					if ev == nil {
-						ev = &store.PageEvidence{ClusterID: id}
-					}
-					c := byID[id]
-					slug := pl.live[id]
-					pd := &pageData{c: c, ev: ev, slug: slug, path: pl.slugs[slug].Path, aliases: pl.aliases[slug], asOf: asOf}
-					if opts.LLM.Enabled() {
-						var err error
-						pd.proseEv = llm.PageEvidence(c, ev, 0, 0)
-						if pd.prose, err = opts.LLM.PageProse(ctx, pd.proseEv); err != nil {
-							o.err = err
-							continue
-						}
-					}
-					for _, r := range byTopic[topicSlug(c.Topic)] {
-						if r.id != id && len(pd.related) < maxRelated {
-							pd.related = append(pd.related, relatedPage{title: r.title, path: r.path, reports: r.reports})
-						}
-					}
-					if opts.Chart != nil && ev.Reports >= chartMinReports {
-						// The chart's name carries a hash of what it shows, so
-						// an existing file is the right chart: reruns skip
-						// drawing it.
-						name := fmt.Sprintf("%s-weekly-%s.svg", slug, chartKey(pageTitle(c), ev.Weekly, asOf))
-						o.chart = path.Join(path.Dir(pd.path), name)
-						if w.exists(o.chart) {
-							o.keepChart = true
-							pd.chartSVG = chartRef(opts.Format, name)
-						} else if svg := opts.Chart(pageTitle(c), ev.Weekly, asOf); len(svg) > 0 {
-							o.chartSV = svg
-							pd.chartSVG = chartRef(opts.Format, name)
-						} else {
-							o.chart = ""
-						}
-					}
-					o.members = ev.Members
-					if o.chart != "" {
-						if o.keepChart {
-							o.err = w.keep(o.chart)
-						} else {
-							o.err = w.write(o.chart, o.chartSV)
-						}
-						if o.err != nil {
-							continue
-						}
-					}
-					o.err = w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd)))
+					outs[i].members, outs[i].rec, outs[i].err = renderPage(ctx, w, opts, st, ld.batch[i], ld.evs[ld.batch[i]])
 				}
 			}()
 		}
@@ -307,113 +388,163 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		close(next)
 		wg.Wait()
 		for i, id := range ld.batch {
-			o := &outs[i]
-			if o.err != nil {
-				return res, o.err
+			if err := outs[i].err; err != nil {
+				return err
 			}
 			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			if ev := ld.evs[id]; ev != nil {
-				entries[id].lastSeen = ev.LastEvidence
+				return err
 			}
 			res.Pages++
-			pl.setMembers(id, o.members)
+			st.pl.setMembers(id, outs[i].members)
+			rec := outs[i].rec
+			rec.Hash = pageInputHash(st, id)
+			records[id] = rec
+			st.lastSeen[id] = rec.Last
 		}
 	}
-
 	res.LoadTime = loadTime // the loader has finished: loadCh is closed
+	return nil
+}
 
-	// Redirects and tombstones.
-	var redirectMap [][2]string
+// renderPage renders and writes the page of cluster id (and its chart)
+// from its evidence (nil: none) and returns the issues the page shows and
+// its record for the next render (without its input hash).
+func renderPage(ctx context.Context, w *writer, opts Options, st *site, id int64, ev *store.PageEvidence) ([]int64, pageRecord, error) {
+	if ev == nil {
+		ev = &store.PageEvidence{ClusterID: id}
+	}
+	c := st.byID[id]
+	slug := st.pl.live[id]
+	pd := &pageData{c: c, ev: ev, slug: slug, path: st.pl.slugs[slug].Path, aliases: st.pl.aliases[slug], asOf: st.asOf, related: st.related(id)}
+	rec := pageRecord{Last: ev.LastEvidence}
+	if opts.LLM.Enabled() {
+		var err error
+		pd.proseEv = llm.PageEvidence(c, ev, 0, 0)
+		if pd.prose, err = opts.LLM.PageProse(ctx, pd.proseEv); err != nil {
+			return nil, rec, err
+		}
+		rec.Prose = pd.prose != nil
+	}
+	if opts.Chart != nil && ev.Reports >= chartMinReports {
+		// The chart's name carries a hash of what it shows, so an
+		// existing file is the right chart: reruns skip drawing it.
+		name := fmt.Sprintf("%s-weekly-%s.svg", slug, chartKey(pageTitle(c), ev.Weekly, st.asOf))
+		chart := path.Join(path.Dir(pd.path), name)
+		if w.exists(chart) {
+			pd.chartSVG, rec.Chart = chartRef(opts.Format, name), chart
+			if err := w.keep(chart); err != nil {
+				return nil, rec, err
+			}
+		} else if svg := opts.Chart(pageTitle(c), ev.Weekly, st.asOf); len(svg) > 0 {
+			pd.chartSVG, rec.Chart = chartRef(opts.Format, name), chart
+			if err := w.write(chart, svg); err != nil {
+				return nil, rec, err
+			}
+		}
+	}
+	return ev.Members, rec, w.write(pageFile(opts.Format, pd.path), []byte(renderCluster(opts.Format, pd)))
+}
+
+// redirectPlan is what the slugs that are not live pages need: the path
+// pairs that redirect (old path, new path), sorted by old path, and the
+// tombstone pages to write.
+type redirectPlan struct {
+	redirects  int // slugs that redirect to another page
+	forwards   [][2]string
+	tombstones []tombstone
+}
+
+// tombstone is the short page of a gone cluster, at each of its paths.
+type tombstone struct {
+	paths []string
+	title string
+	dests []relatedPage
+}
+
+// planRedirects plans the redirects and tombstones of st's slugs.
+func planRedirects(st *site) redirectPlan {
+	var rp redirectPlan
+	pl := st.pl
 	for _, name := range sortedKeys(pl.slugs) {
 		ps := pl.slugs[name]
 		switch ps.State {
 		case "redirect":
-			res.Redirects++
+			rp.redirects++
 			target := pl.slugs[ps.TargetSlug]
 			for _, from := range append([]string{ps.Path}, ps.OldPaths...) {
-				redirectMap = append(redirectMap, [2]string{from, target.Path})
+				rp.forwards = append(rp.forwards, [2]string{from, target.Path})
 			}
 		case "tombstone":
-			res.Tombstones++
-			var dests []relatedPage
-			for _, d := range destinations(planInput{clusters: byID, active: active, redirects: redirects, now: now}, ps.ClusterID, ps.Members) {
+			tb := tombstone{paths: append([]string{ps.Path}, ps.OldPaths...), title: "Former error page " + ps.Slug}
+			for _, d := range destinations(st.in, ps.ClusterID, ps.Members) {
 				var id int64
 				fmt.Sscan(d.name, &id)
 				if slug, ok := pl.live[id]; ok {
-					dests = append(dests, relatedPage{title: entries[id].title, path: pl.slugs[slug].Path, reports: d.count})
+					tb.dests = append(tb.dests, relatedPage{title: st.entries[id].title, path: pl.slugs[slug].Path, reports: d.count})
 				}
 			}
-			title := "Former error page " + ps.Slug
-			if c := byID[ps.ClusterID]; c != nil {
-				title = pageTitle(c)
+			if c := st.byID[ps.ClusterID]; c != nil {
+				tb.title = pageTitle(c)
 			}
-			for _, p := range append([]string{ps.Path}, ps.OldPaths...) {
-				if err := w.write(pageFile(opts.Format, p), []byte(renderTombstone(opts.Format, p, title, dests))); err != nil {
-					return res, err
-				}
-			}
+			rp.tombstones = append(rp.tombstones, tb)
 		case "live":
 			for _, old := range ps.OldPaths {
-				redirectMap = append(redirectMap, [2]string{old, ps.Path})
+				rp.forwards = append(rp.forwards, [2]string{old, ps.Path})
 			}
 		}
 	}
-	sort.Slice(redirectMap, func(i, j int) bool { return redirectMap[i][0] < redirectMap[j][0] })
-	switch opts.Format {
+	sort.Slice(rp.forwards, func(i, j int) bool { return rp.forwards[i][0] < rp.forwards[j][0] })
+	return rp
+}
+
+// writeRedirects writes the tombstone pages and, by format, the redirect
+// map (mkdocs) or forwarding pages (plain); Hugo pages carry their
+// aliases themselves.
+func writeRedirects(w *writer, f Format, st *site, res *Result) error {
+	rp := planRedirects(st)
+	res.Redirects += rp.redirects
+	for _, tb := range rp.tombstones {
+		res.Tombstones++
+		for _, p := range tb.paths {
+			if err := w.write(pageFile(f, p), []byte(renderTombstone(f, p, tb.title, tb.dests))); err != nil {
+				return err
+			}
+		}
+	}
+	switch f {
 	case MkDocs:
-		if len(redirectMap) > 0 {
-			if err := w.write("redirects.yml", []byte(renderMkDocsRedirects(redirectMap))); err != nil {
-				return res, err
+		if len(rp.forwards) > 0 {
+			if err := w.write("redirects.yml", []byte(renderMkDocsRedirects(rp.forwards))); err != nil {
+				return err
 			}
 		}
 	case Plain:
-		for _, r := range redirectMap {
-			if err := w.write(pageFile(opts.Format, r[0]), []byte(renderForward(opts.Format, r[0], r[1], titleOfPath(entries, r[1])))); err != nil {
-				return res, err
+		for _, r := range rp.forwards {
+			if err := w.write(pageFile(f, r[0]), []byte(renderForward(f, r[0], r[1], titleOfPath(st.entries, r[1])))); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
 
-	// Index pages.
-	var all []*indexEntry
-	for _, id := range liveIDs {
-		all = append(all, entries[id])
+// writeTrendsPage writes trends.md, from opts.Trends when the caller
+// computed the report already.
+func writeTrendsPage(ctx context.Context, s *store.Store, w *writer, opts Options, st *site) error {
+	paths := map[string]string{}
+	titles := map[int64]string{}
+	for id, slug := range st.pl.live {
+		paths[slug] = st.pl.slugs[slug].Path
+		titles[id] = st.entries[id].title
 	}
-	n, err := writeIndexes(w, opts.Format, all, !opts.NoTrends)
-	if err != nil {
-		return res, err
-	}
-	res.Indexes = n
-	if !opts.NoTrends {
-		paths := map[string]string{}
-		titles := map[int64]string{}
-		for id, slug := range pl.live {
-			paths[slug] = pl.slugs[slug].Path
-			titles[id] = entries[id].title
+	rep := opts.Trends
+	if !usableTrends(rep, st.asOf) {
+		var err error
+		if rep, err = TrendsReport(ctx, s, st.asOf); err != nil {
+			return err
 		}
-		page, err := trendsPage(ctx, s, opts.Format, asOf, pl.live, paths, titles)
-		if err != nil {
-			return res, err
-		}
-		if err := w.write("trends.md", []byte(page)); err != nil {
-			return res, err
-		}
-		res.Indexes++
 	}
-
-	if err := s.PageSlugSave(ctx, pl.changedSlugs()); err != nil {
-		return res, err
-	}
-	removed, err := w.finish()
-	if err != nil {
-		return res, err
-	}
-	res.Removed = removed
-	res.Written, res.Unchanged = w.written, w.unchanged
-	res.Files = w.files()
-	return res, nil
+	return w.write("trends.md", []byte(trendsPage(opts.Format, rep, st.pl.live, paths, titles)))
 }
 
 func titleOfPath(entries map[int64]*indexEntry, p string) string {
@@ -834,26 +965,11 @@ func writeError(full string, err error) error {
 	return fmt.Errorf("pages: write %s: %w", full, err)
 }
 
+// atomicWrite replaces full with data through a temporary file and a
+// rename (package atomicfile).
 func atomicWrite(full string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".errata-tmp-*")
-	if err != nil {
-		return fmt.Errorf("pages: write %s: %w", full, err)
-	}
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		// CreateTemp makes the file 0600; pages are for publishing.
-		werr = tmp.Chmod(0o644)
-	}
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), full)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return writeError(full, werr)
+	if err := atomicfile.Write(full, data, 0o644); err != nil {
+		return fmt.Errorf("pages: %w", err)
 	}
 	return nil
 }

@@ -350,12 +350,60 @@ func sourceRef(f Finding) string {
 	return strings.Join(parts, ", ")
 }
 
-// renderCluster renders a cluster page.
+// renderCluster renders a cluster page: front matter, then the sections in
+// page order. Each section is written by its own function into d, which
+// drops sentences an earlier section already has, so the order of the
+// calls is the order of precedence.
 func renderCluster(f Format, pd *pageData) string {
 	c, ev := pd.c, pd.ev
 	title := pageTitle(c)
 	desc := description(c, ev)
 	d := newDoc()
+	d.h2("Summary")
+	d.para(inline(desc))
+	signatureSection(d, c, ev)
+
+	texts := []string{c.Signature, c.Title}
+	for _, v := range ev.Variants {
+		texts = append(texts, v.Name)
+	}
+	gl := terms(texts, 4)
+	meaningSection(d, pd, gl)
+	hs := whySection(d, pd)
+
+	adv := selectAdvice(mine(ev))
+	a := area(c)
+	causesSection(d, pd, adv)
+	fixedIn := fixesSection(d, pd, adv, a)
+
+	// Platform and tool-specific checks: what the threads say for a
+	// platform, with their words.
+	d.h2("Platform and tool-specific checks")
+	platformChecks(d, ev, adv)
+	toolChecks(d, c, ev)
+
+	stepsSection(d, ev, fixedIn, gl, hs, a)
+	preventSection(d, adv, fixedIn)
+	sourcesSection(d, ev)
+	evidenceSection(d, f, pd)
+
+	// Related errors.
+	d.h2("Related errors")
+	for _, r := range pd.related {
+		d.item("-", "related:"+r.path, ilink(r.title, relURL(f, pd.path, r.path))+" ("+plural(r.reports, "report", "reports")+")")
+	}
+
+	// FAQ.
+	d.h2("FAQ")
+	faq(d, c, ev, fixedIn, adv.fixes)
+
+	return clusterFrontMatter(f, pd, title, desc) + d.String()
+}
+
+// clusterFrontMatter is the YAML front matter of a cluster page (hugo,
+// mkdocs) or its title line (plain).
+func clusterFrontMatter(f Format, pd *pageData, title, desc string) string {
+	c, ev := pd.c, pd.ev
 	var fm strings.Builder
 	switch f {
 	case Hugo:
@@ -395,10 +443,12 @@ func renderCluster(f Format, pd *pageData) string {
 	default:
 		fm.WriteString("# " + inline(title) + "\n\n")
 	}
-	d.h2("Summary")
-	d.para(inline(desc))
+	return fm.String()
+}
 
-	// Error signature.
+// signatureSection shows the canonical signature and up to maxVariants
+// raw variants, each once.
+func signatureSection(d *doc, c *store.PageCluster, ev *store.PageEvidence) {
 	d.h2("Error signature")
 	if sig := strings.TrimSpace(clean(c.Signature)); sig != "" {
 		d.para("The canonical form below masks the parts that vary between reports.")
@@ -419,27 +469,28 @@ func renderCluster(f Format, pd *pageData) string {
 			break
 		}
 	}
+}
 
-	// What this error means.
-	texts := []string{c.Signature, c.Title}
-	for _, v := range ev.Variants {
-		texts = append(texts, v.Name)
-	}
-	gl := terms(texts, 4)
+// meaningSection: the model's prose, the cluster's description and what
+// the glossary terms of the error mean.
+func meaningSection(d *doc, pd *pageData, gl []term) {
 	d.h2("What this error means")
 	modelProse(d, pd, llm.SectionMeaning)
-	if c.Description != "" {
-		d.para(inline(c.Description))
+	if pd.c.Description != "" {
+		d.para(inline(pd.c.Description))
 	}
 	for _, g := range gl {
 		d.para(g.meaning)
 	}
+}
 
-	// Why it happens.
+// whySection: the model's prose, the facts of the reports and the servers
+// they name; it returns those servers, most named first.
+func whySection(d *doc, pd *pageData) []countItem {
 	d.h2("Why it happens")
 	modelProse(d, pd, llm.SectionWhy)
-	d.para(whyFacts(c, ev)...)
-	hs := hosts(errorTexts(ev))
+	d.para(whyFacts(pd.c, pd.ev)...)
+	hs := hosts(errorTexts(pd.ev))
 	if len(hs) > 0 {
 		var parts []string
 		for i, h := range hs {
@@ -450,11 +501,11 @@ func renderCluster(f Format, pd *pageData) string {
 		}
 		d.para("Servers named in the reports: " + strings.Join(parts, ", ") + ".")
 	}
+	return hs
+}
 
-	adv := selectAdvice(mine(ev))
-	a := area(c)
-
-	// Common causes.
+// causesSection quotes the causes the threads give.
+func causesSection(d *doc, pd *pageData, adv advice) {
 	d.h2("Common causes")
 	modelProse(d, pd, llm.SectionCauses)
 	for _, fd := range adv.causes {
@@ -463,12 +514,15 @@ func renderCluster(f Format, pd *pageData) string {
 		}
 		d.itemCode("-", fd.Text, quoteFinding(fd)+" ("+sourceRef(fd)+")", codeBlock(fd))
 	}
+}
 
-	// Quick fixes and workarounds: confirmed ones first, each saying how
-	// its thread confirmed it.
+// fixesSection lists the quick fixes and workarounds, confirmed ones
+// first, each saying how its thread confirmed it; it returns the fixes
+// shown that a release confirms.
+func fixesSection(d *doc, pd *pageData, adv advice, area string) []Finding {
 	d.h2("Quick fixes and workarounds")
 	modelProse(d, pd, llm.SectionFixes)
-	nf, confirmed := 0, 0
+	confirmed := 0
 	var fixedIn []Finding
 	for _, fd := range adv.fixes {
 		if fd.Confirm >= ConfirmOthers {
@@ -477,7 +531,7 @@ func renderCluster(f Format, pd *pageData) string {
 	}
 	switch {
 	case len(adv.fixes) == 0:
-		d.para("No fix has been found in these threads yet.", collectAdvice(a))
+		d.para("No fix has been found in these threads yet.", collectAdvice(area))
 	case confirmed == 0:
 		d.para("No fix in these threads is confirmed yet: the suggestions below come from the threads, and nobody has reported back that they worked.")
 	}
@@ -490,31 +544,27 @@ func renderCluster(f Format, pd *pageData) string {
 			fd.Context = ""
 		}
 		if d.itemCode("-", fd.Text, "**"+fixLabel(fd)+":** "+quoteFinding(fd)+" ("+sourceRef(fd)+")", codeBlock(fd)) {
-			nf++
 			if fd.Confirm == ConfirmReleased && fd.Version != "" {
 				fixedIn = append(fixedIn, fd)
 			}
 		}
 	}
+	return fixedIn
+}
 
-	// Platform and tool-specific checks: what the threads say for a
-	// platform, with their words.
-	d.h2("Platform and tool-specific checks")
-	platformChecks(d, ev, adv)
-	toolChecks(d, c, ev)
-
-	// Step-by-step troubleshooting: checks for this error's codes and
-	// this cluster's evidence only.
+// stepsSection: checks for this error's codes and this cluster's evidence
+// only.
+func stepsSection(d *doc, ev *store.PageEvidence, fixedIn []Finding, gl []term, hs []countItem, area string) {
 	d.h2("Step-by-step troubleshooting")
 	var steps []string
-	for _, fd := range fixedIn {
+	if len(fixedIn) > 0 {
+		fd := fixedIn[0]
 		steps = append(steps, fmt.Sprintf("Check your installed version against %s, the release named as fixing this in %s.", code(fd.Version), link(fmt.Sprintf("%s#%d", fd.Repository, fd.Number), fd.URL)))
-		break
 	}
 	for _, g := range gl {
 		steps = append(steps, g.check)
 	}
-	if len(hs) > 0 && (a == "network" || a == "protocol") {
+	if len(hs) > 0 && (area == "network" || area == "protocol") {
 		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
 	}
 	if len(steps) > 0 {
@@ -525,9 +575,11 @@ func renderCluster(f Format, pd *pageData) string {
 	for _, s := range steps {
 		d.item("1.", s, s)
 	}
+}
 
-	// How to prevent it: advice from the threads and the release that
-	// fixed it; nothing when the threads give none.
+// preventSection: advice from the threads and the release that fixed it;
+// nothing when the threads give none.
+func preventSection(d *doc, adv advice, fixedIn []Finding) {
 	d.h2("How to prevent it")
 	for _, fd := range adv.prevent {
 		if d.taken(fd.Text) {
@@ -539,52 +591,65 @@ func renderCluster(f Format, pd *pageData) string {
 		s := fmt.Sprintf("Stay on %s or later, the release named as fixing this error.", code(fixedIn[0].Version))
 		d.item("-", s, s)
 	}
+}
 
-	// Sources checked.
-	d.h2("Sources checked")
-	if len(ev.Sources) > 0 {
-		srcs := append([]store.PageIssue(nil), ev.Sources...)
-		sort.Slice(srcs, func(i, j int) bool {
-			if !srcs[i].CreatedAt.Equal(srcs[j].CreatedAt) {
-				return srcs[i].CreatedAt.After(srcs[j].CreatedAt)
-			}
-			if srcs[i].Repository != srcs[j].Repository {
-				return srcs[i].Repository < srcs[j].Repository
-			}
-			return srcs[i].Number < srcs[j].Number
-		})
-		if len(srcs) > maxSourceRows {
-			srcs = srcs[:maxSourceRows]
+// sourceRows are the reports the sources table lists: newest first (then
+// by repository and number), at most maxSourceRows.
+func sourceRows(sources []store.PageIssue) []store.PageIssue {
+	srcs := append([]store.PageIssue(nil), sources...)
+	sort.Slice(srcs, func(i, j int) bool {
+		if !srcs[i].CreatedAt.Equal(srcs[j].CreatedAt) {
+			return srcs[i].CreatedAt.After(srcs[j].CreatedAt)
 		}
-		if ev.Reports > len(srcs) {
-			d.para(fmt.Sprintf("The table lists the %d most discussed of the %d reports, newest first.", len(srcs), ev.Reports))
-		} else {
-			d.para(fmt.Sprintf("All %s behind this page, newest first.", plural(len(srcs), "report", "reports")))
+		if srcs[i].Repository != srcs[j].Repository {
+			return srcs[i].Repository < srcs[j].Repository
 		}
-		var t strings.Builder
-		t.WriteString("| Report | Title | State | Opened | Closed |\n| --- | --- | --- | --- | --- |\n")
-		for _, s := range srcs {
-			closed := "—"
-			if s.ClosedAt != nil {
-				closed = day(*s.ClosedAt)
-			}
-			state := s.State
-			if s.StateReason != "" && s.State == "closed" {
-				state += " (" + strings.ReplaceAll(s.StateReason, "_", " ") + ")"
-			}
-			fmt.Fprintf(&t, "| %s | %s | %s | %s | %s |\n", link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL),
-				cell(s.Title, 100), cell(state, 30), day(s.CreatedAt), closed)
-		}
-		d.block(strings.TrimRight(t.String(), "\n"))
+		return srcs[i].Number < srcs[j].Number
+	})
+	if len(srcs) > maxSourceRows {
+		srcs = srcs[:maxSourceRows]
 	}
+	return srcs
+}
 
-	// Evidence note.
+// sourcesSection is the table of the reports the page read.
+func sourcesSection(d *doc, ev *store.PageEvidence) {
+	d.h2("Sources checked")
+	if len(ev.Sources) == 0 {
+		return
+	}
+	srcs := sourceRows(ev.Sources)
+	if ev.Reports > len(srcs) {
+		d.para(fmt.Sprintf("The table lists the %d most discussed of the %d reports, newest first.", len(srcs), ev.Reports))
+	} else {
+		d.para(fmt.Sprintf("All %s behind this page, newest first.", plural(len(srcs), "report", "reports")))
+	}
+	var t strings.Builder
+	t.WriteString("| Report | Title | State | Opened | Closed |\n| --- | --- | --- | --- | --- |\n")
+	for _, s := range srcs {
+		closed := "—"
+		if s.ClosedAt != nil {
+			closed = day(*s.ClosedAt)
+		}
+		state := s.State
+		if s.StateReason != "" && s.State == "closed" {
+			state += " (" + strings.ReplaceAll(s.StateReason, "_", " ") + ")"
+		}
+		fmt.Fprintf(&t, "| %s | %s | %s | %s | %s |\n", link(fmt.Sprintf("%s#%d", s.Repository, s.Number), s.HTMLURL),
+			cell(s.Title, 100), cell(state, 30), day(s.CreatedAt), closed)
+	}
+	d.block(strings.TrimRight(t.String(), "\n"))
+}
+
+// evidenceSection is the evidence note: counts, the trend, who wrote the
+// prose, the chart and where reports that were here went.
+func evidenceSection(d *doc, f Format, pd *pageData) {
 	d.h2("Evidence note")
-	d.para(evidenceNote(ev, pd.asOf)...)
+	d.para(evidenceNote(pd.ev, pd.asOf)...)
 	if note := llm.PageProseNote(pd.prose, modelHeadings); note != "" {
 		d.para(inline(note))
 	}
-	if note := llm.ClusterTextNote(c.TitleModel, c.TopicReason, c.CategoryReason); note != "" {
+	if note := llm.ClusterTextNote(pd.c.TitleModel, pd.c.TopicReason, pd.c.CategoryReason); note != "" {
 		d.para(inline(note))
 	}
 	if pd.chartSVG != "" {
@@ -597,18 +662,6 @@ func renderCluster(f Format, pd *pageData) string {
 		}
 		d.para("Some reports that were grouped here earlier now belong to " + strings.Join(parts, ", ") + ".")
 	}
-
-	// Related errors.
-	d.h2("Related errors")
-	for _, r := range pd.related {
-		d.item("-", "related:"+r.path, ilink(r.title, relURL(f, pd.path, r.path))+" ("+plural(r.reports, "report", "reports")+")")
-	}
-
-	// FAQ.
-	d.h2("FAQ")
-	faq(d, c, ev, fixedIn, adv.fixes)
-
-	return fm.String() + d.String()
 }
 
 func nonEmpty(s ...string) []string {

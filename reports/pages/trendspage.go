@@ -18,14 +18,45 @@ import (
 
 const trendsRows = 30
 
-func trendsPage(ctx context.Context, s *store.Store, f Format, asOf time.Time, live map[int64]string, paths map[string]string, titles map[int64]string) (string, error) {
-	q, err := trends.Query{AsOf: asOf, By: trends.ByCluster, Top: trendsRows}.Normalize(asOf)
+// TrendsReport computes the report the trends page shows: by cluster,
+// default windows, every row, as of asOf (store.PageAsOf, the newest
+// evidence). A caller that publishes both the pages and a trends file
+// computes it once and hands it to Generate (Options.Trends).
+func TrendsReport(ctx context.Context, s *store.Store, asOf time.Time) (*trends.Report, error) {
+	q, err := trends.Query{AsOf: asOf, By: trends.ByCluster}.Normalize(asOf)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	rep, err := trends.Compute(ctx, s, q)
 	if err != nil {
-		return "", fmt.Errorf("trends page: %w", err)
+		return nil, fmt.Errorf("trends page: %w", err)
+	}
+	return rep, nil
+}
+
+// usableTrends reports whether rep is the report TrendsReport computes as
+// of asOf: by cluster, default windows, every row, the same day.
+func usableTrends(rep *trends.Report, asOf time.Time) bool {
+	if rep == nil {
+		return false
+	}
+	want, err := trends.Query{AsOf: asOf, By: trends.ByCluster}.Normalize(asOf)
+	if err != nil {
+		return false
+	}
+	q := rep.Query
+	return trends.DayOf(q.AsOf) == trends.DayOf(want.AsOf) && q.By == want.By && q.Signal == want.Signal &&
+		q.WindowDays == want.WindowDays && q.Baselines == want.Baselines && q.MinCount == want.MinCount &&
+		q.Alpha == want.Alpha && q.Top == 0 && q.Topic == "" && q.Category == "" && q.Repo == "" && q.Tool == ""
+}
+
+// trendsPage renders the trends page from rep (TrendsReport), listing its
+// first trendsRows rows.
+func trendsPage(f Format, rep *trends.Report, live map[int64]string, paths map[string]string, titles map[int64]string) string {
+	q := rep.Query
+	rows := rep.Rows
+	if len(rows) > trendsRows {
+		rows = rows[:trendsRows]
 	}
 	from := "trends"
 	var b strings.Builder
@@ -35,10 +66,10 @@ func trendsPage(ctx context.Context, s *store.Store, f Format, asOf time.Time, l
 	b.WriteString("States and reasons come from an exact Poisson rate test per cluster.\n\n")
 	if len(rep.Rows) == 0 {
 		b.WriteString("No cluster has enough reports in these windows for a trend.\n")
-		return b.String(), nil
+		return b.String()
 	}
 	b.WriteString("| Error | State | Now | Before (per window) | Why |\n| --- | --- | ---: | ---: | --- |\n")
-	for _, r := range rep.Rows {
+	for _, r := range rows {
 		title := titles[r.ClusterID]
 		if title == "" {
 			title = r.Label
@@ -49,5 +80,5 @@ func trendsPage(ctx context.Context, s *store.Store, f Format, asOf time.Time, l
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %.1f | %s |\n", name, cell(string(r.State), 20), r.Count, r.BaselinePerWindow, cell(r.Reason, 200))
 	}
-	return b.String(), nil
+	return b.String()
 }

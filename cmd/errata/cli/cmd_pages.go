@@ -22,12 +22,22 @@ CATEGORY/SLUG.md. A page's URL never changes once written: merged clusters
 become aliases (Hugo) or redirect_maps entries (MkDocs, in redirects.yml),
 and a cluster that disappears leaves a short page pointing to where its
 reports went. Rerunning on the same database writes nothing. Files errata
-did not write are never touched.`,
+did not write are never touched.
+
+Rendering is incremental: errata remembers, per output directory, what
+each page was rendered from, and renders again only the pages whose
+cluster changed since (members, comments, issue states, merges and
+redirects, the cluster's title and labels, its related pages), plus the
+index, topic and trends pages. A new as-of day (the date of the newest
+report or comment, which every page's trend sentence names), other
+settings or another errata version render everything. --full renders
+every page regardless; the files are the same either way.`,
 		Flags: append([]urfavecli.Flag{
 			&urfavecli.StringFlag{Name: "out", Usage: "output `DIR` (default: output.dir of the config, else ./site)"},
 			&urfavecli.StringFlag{Name: "format", Usage: "hugo, mkdocs or plain (default: output.format of the config, else hugo)"},
 			&urfavecli.IntFlag{Name: "min-size", Usage: "reports a cluster needs for a new page (default: output.min_size of the config, else 2)"},
 			&urfavecli.BoolFlag{Name: "no-charts", Usage: "leave out the weekly report charts"},
+			&urfavecli.BoolFlag{Name: "full", Usage: "render every page, not only those whose inputs changed since the last render of --out"},
 		}, llm.Flags()...),
 		Action: func(c *urfavecli.Context) error {
 			if c.NArg() > 0 {
@@ -71,12 +81,16 @@ did not write are never touched.`,
 				return err
 			}
 			res, err := pages.Generate(c.Context, s, pages.Options{Out: out, Format: pages.Format(format), MinSize: minSize,
-				NoCharts: c.Bool("no-charts"), Logger: env.logger(), LLM: model})
+				NoCharts: c.Bool("no-charts"), Logger: env.logger(), LLM: model, Full: c.Bool("full")})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "%d pages, %d index pages, %d redirects, %d short pages for gone clusters in %s (%s): %d files written, %d unchanged, %d removed\n",
-				res.Pages, res.Indexes, res.Redirects, res.Tombstones, out, format, res.Written, res.Unchanged, res.Removed)
+			rendered := fmt.Sprintf("%d rendered, the rest unchanged since the last render", res.Rendered)
+			if res.Full {
+				rendered = "all rendered: " + res.FullReason
+			}
+			fmt.Fprintf(env.Stdout, "%d pages (%s), %d index pages, %d redirects, %d short pages for gone clusters in %s (%s): %d files written, %d unchanged, %d removed\n",
+				res.Pages, rendered, res.Indexes, res.Redirects, res.Tombstones, out, format, res.Written, res.Unchanged, res.Removed)
 			return nil
 		},
 	}

@@ -41,10 +41,18 @@ func TestPagesCommand(t *testing.T) {
 	if clusterPages == 0 {
 		t.Fatalf("no cluster pages among %v", pages)
 	}
-	// Rerun: nothing to write.
+	if !strings.Contains(stdout, "all rendered: no earlier render of this directory") {
+		t.Errorf("first run: %s, want every page rendered", stdout)
+	}
+	// Rerun: nothing to render, nothing to write.
 	code, stdout, stderr = run(t, vars, "", "pages", "--out", out, "--format", "mkdocs")
-	if code != 0 || !strings.Contains(stdout, " 0 files written") {
+	if code != 0 || !strings.Contains(stdout, " 0 files written") || !strings.Contains(stdout, "(0 rendered,") {
 		t.Fatalf("rerun: exit %d, %s %s", code, stdout, stderr)
+	}
+	// --full renders every page again, to the same bytes.
+	code, stdout, stderr = run(t, vars, "", "pages", "--out", out, "--format", "mkdocs", "--full")
+	if code != 0 || !strings.Contains(stdout, " 0 files written") || !strings.Contains(stdout, "all rendered: --full") {
+		t.Fatalf("--full: exit %d, %s %s", code, stdout, stderr)
 	}
 }
 

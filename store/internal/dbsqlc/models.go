@@ -180,10 +180,24 @@ type LlmClusterText struct {
 	RefinedAt       time.Time
 }
 
+type PageDirty struct {
+	ClusterID int64
+	Xid       int64
+}
+
 type PagePath struct {
 	Path        string
 	Slug        string
 	PublishedAt time.Time
+}
+
+type PageRender struct {
+	OutDir       string
+	Settings     string
+	AsOf         *time.Time
+	SeenSnapshot string
+	Pages        []byte
+	RenderedAt   time.Time
 }
 
 type PageSlug struct {
