@@ -16,7 +16,7 @@
 //
 // Hand-written SQL remains where sqlc cannot express it, or has not been
 // converted yet (its text is constant and values are bind parameters,
-// which reliability's TestEveryQueryIsParameterized checks):
+// which gosec's G201 and G202 check in make lint):
 //   - cannot: the issue and comment upserts (sync.go's unnest statements,
 //     sent in one batch with a sync page's other statements, arrays with
 //     NULL elements; import's COPY into a staging table, issues.go, kept
