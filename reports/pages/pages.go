@@ -38,6 +38,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -339,9 +340,8 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 			res.Tombstones++
 			var dests []relatedPage
 			for _, d := range destinations(planInput{clusters: byID, active: active, redirects: redirects, now: now}, ps.ClusterID, ps.Members) {
-				var id int64
-				fmt.Sscan(d.name, &id)
-				if slug, ok := pl.live[id]; ok {
+				id, err := strconv.ParseInt(d.name, 10, 64)
+				if slug, ok := pl.live[id]; ok && err == nil {
 					dests = append(dests, relatedPage{title: entries[id].title, path: pl.slugs[slug].Path, reports: d.count})
 				}
 			}

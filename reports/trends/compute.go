@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/errata-tool/errata/store"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/errata-tool/errata/store"
 )
 
 // MaxSpanDays is the longest span (current window and baseline) a query
@@ -509,9 +510,7 @@ func Compute(ctx context.Context, s *store.Store, q Query) (*Report, error) {
 			}
 			continue
 		}
-		for _, raw := range g.raws {
-			candRaw = append(candRaw, raw)
-		}
+		candRaw = append(candRaw, g.raws...)
 	}
 	lastBefore := map[string]Day{}
 	if len(candRaw) > 0 || len(candRepo) > 0 {
