@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,8 +207,7 @@ func Parse(r io.Reader, name string) (*Config, error) {
 					es = append(es, &Error{Path: name, Msg: e})
 					continue
 				}
-				var line int
-				fmt.Sscan(m[1], &line)
+				line, _ := strconv.Atoi(m[1]) // digits: the pattern's \d+
 				msg, isKey := friendlier(m[2])
 				key := keys[line]
 				if isKey {
@@ -341,7 +341,7 @@ func friendlier(msg string) (_ string, isKey bool) {
 	return msg, false
 }
 
-var cannotUnmarshal = regexp.MustCompile("^cannot unmarshal (.*) into (\\S+)$")
+var cannotUnmarshal = regexp.MustCompile(`^cannot unmarshal (.*) into (\S+)$`)
 
 // tagName names the kind of a YAML value from its tag ("!!str `x`").
 func tagName(tagged string) string {

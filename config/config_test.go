@@ -33,7 +33,7 @@ func TestErrorsNameLineAndKey(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"unknown top-level key", "sources: {}\noutptu:\n  dir: x\n", `cfg.yaml:2: unknown key "outptu" in config`},
-		{"unknown nested key", "sources:\n  repositories:\n    - repo: a/b\n      sinse: 2025-01-01\n", `cfg.yaml:4: unknown key "sinse" in repository`},
+		{"unknown nested key", "sources:\n  repositories:\n    - repo: a/b\n      sinse: 2025-01-01\n", `cfg.yaml:4: unknown key "sinse" in repository`}, //nolint:misspell // a deliberate typo of since
 		{"bad repo", "sources:\n  repositories:\n    - repo: not-a-repo\n", `cfg.yaml:3: sources.repositories.repo: want owner/name, got "not-a-repo"`},
 		{"duplicate repo", "sources:\n  repositories:\n    - a/b\n    - A/B\n", `cfg.yaml:4: sources.repositories.repo: A/B is already listed on line 3`},
 		{"bad date", "sources:\n  searches:\n    - query: x\n      since: last week\n", `cfg.yaml:4: sources.searches[0].since: want a date`},
