@@ -1,7 +1,7 @@
 # errata developer targets. `make test` is the README's test command.
 GO ?= go
 
-.PHONY: build test vet fmt bench ci
+.PHONY: build test vet lint fmt bench ci
 
 build:
 	$(GO) build -o bin/errata ./cmd/errata
@@ -15,13 +15,18 @@ install:
 # The test suite talks to a real PostgreSQL: TEST_DATABASE_URL or
 # DATABASE_URL when set, else errata's embedded database (started in a
 # temporary data dir from the machine's PostgreSQL binaries, and stopped
-# and deleted when the run ends: see scripts/test.sh).
+# and deleted when the run ends: see scripts/test.sh). RACE=1 runs it
+# under the race detector (.ci/run does).
 test:
-	@GO=$(GO) scripts/test.sh
+	@GO=$(GO) RACE=$(RACE) scripts/test.sh
 
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+# golangci-lint v2 (pinned in scripts/lint.sh) with .golangci.yml.
+lint:
+	@scripts/lint.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -155,7 +155,7 @@ var phraseCodes = []phraseCode{
 	{regexp.MustCompile(`(?i)\bprotected resource\b.{0,80}?\b(?:does not|doesn't|do not|did not) match\b|\bresource\b.{0,60}?\b(?:does not|doesn't) match\b.{0,40}?\b(?:expected|server|endpoint)|\bresource (?:url|uri|indicator)? ?mismatch\b`), "oauth:protected_resource_mismatch", true, nil},
 	// OpenAI / Anthropic documented messages of their codes
 	{regexp.MustCompile(`(?i)\bmaximum context length\b|\bcontext[ _]length[ _]exceeded\b|\bprompt is too long\b|\bcontext window (?:is )?(?:exceeded|full)\b|\bexceeds? (?:the )?(?:model'?s? )?(?:maximum )?(?:context|token) (?:window|limit|length)\b`), "api:context_length_exceeded", true, nil},
-	{regexp.MustCompile("(?i)\\bmodel[:\\s]+\\S{1,60}\\s+(?:and\\s+\\S{1,60}\\s+)?(?:does not|doesn't|do not) exist\\b|\\bmodel[ _]not[ _]found\\b|\\bnot[ _]found(?:_error)?\\b.{0,80}?\\bmodel\\b|\\bmodel\\b.{0,40}?\\bnot[ _]found\\b|\\bmodel (?:\\S{1,60} )?(?:is )?not (?:found|available|supported)\\b"), "api:model_not_found", true, nil},
+	{regexp.MustCompile(`(?i)\bmodel[:\s]+\S{1,60}\s+(?:and\s+\S{1,60}\s+)?(?:does not|doesn't|do not) exist\b|\bmodel[ _]not[ _]found\b|\bnot[ _]found(?:_error)?\b.{0,80}?\bmodel\b|\bmodel\b.{0,40}?\bnot[ _]found\b|\bmodel (?:\S{1,60} )?(?:is )?not (?:found|available|supported)\b`), "api:model_not_found", true, nil},
 	{regexp.MustCompile(`(?i)\bexceeded your current quota\b|\binsufficient[ _]quota\b|\bcredit balance is too low\b`), "api:insufficient_quota", true, nil},
 	{regexp.MustCompile(`(?i)\bincorrect api key\b|\binvalid[ _]api[ _]key\b|\binvalid x-api-key\b`), "api:invalid_api_key", true, nil},
 	// JSON-RPC 2.0 messages

@@ -59,13 +59,11 @@ const (
 func Normalize(s string) string {
 	out, cut := normalizeOnce(s)
 	for i := 0; cut && i < 8; i++ {
-		var next string
-		next, cut = normalizeOnce(out)
+		next, _ := normalizeOnce(out)
 		if next == out {
 			break
 		}
 		out = next
-		cut = true
 	}
 	return out
 }
@@ -89,10 +87,10 @@ func normalizeOnce(s string) (string, bool) {
 		}
 		// An exit status or errno number names the failure as an HTTP
 		// status does ("exit code 137", "errno 13"): keep it.
-		if core := strings.Trim(chunk, trailPunct+leadPunct); codeContext[prev] && len(core) <= 3 && isDigits(core) {
+		if core := strings.Trim(chunk, edgePunct); codeContext[prev] && len(core) <= 3 && isDigits(core) {
 			tok = strings.Replace(tok, "<num>", core, 1)
 		}
-		prev = strings.Trim(tok, trailPunct+leadPunct)
+		prev = strings.Trim(tok, edgePunct)
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
@@ -220,6 +218,9 @@ func maskQuotes(s string) string {
 
 const leadPunct = "([{\"'`*<"
 const trailPunct = ")]}\"'`,;:.!?*>"
+
+// edgePunct is leadPunct and trailPunct together, each character once.
+const edgePunct = "([{\"'`*<)]},;:.!?>"
 
 // normalizeChunk masks one whitespace-separated chunk.
 func normalizeChunk(chunk string) string {

@@ -514,7 +514,7 @@ func reactionsTotal(raw json.RawMessage) (int, error) {
 		TotalCount int `json:"total_count"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return 0, fmt.Errorf("want an object with total_count: %v", err)
+		return 0, fmt.Errorf("want an object with total_count: %w", err)
 	}
 	if r.TotalCount < 0 || r.TotalCount > math.MaxInt32 {
 		return 0, fmt.Errorf("total_count %d out of range", r.TotalCount)

@@ -158,7 +158,7 @@ func (c *Client) complete(ctx context.Context, r request) (answer, error) {
 			c.mu.Lock()
 			c.stats.Invalid++
 			c.mu.Unlock()
-			return answer{}, fmt.Errorf("%w: %v", errInvalid, verr)
+			return answer{}, fmt.Errorf("%w: %w", errInvalid, verr)
 		}
 	}
 	if !r.noCache {
@@ -276,7 +276,7 @@ func (c *Client) once(ctx context.Context, r request, format formatMode) (answer
 	if reasoningModel(c.cfg.Model) {
 		req.MaxCompletionTokens = r.maxTokens * 4 // reasoning tokens count against it
 	} else {
-		req.MaxTokens = r.maxTokens
+		req.MaxTokens = r.maxTokens //nolint:staticcheck // SA1019: max_tokens is what OpenAI-compatible servers (Ollama, vLLM, llama.cpp) read; OpenAI's newer field is set above for its reasoning models
 		req.Temperature = 0.1
 	}
 	switch format {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -679,7 +680,7 @@ func TestDisabledClientReturnsFallbacks(t *testing.T) {
 		if _, ok, _ := c.SameError(context.Background(), ev, ev); ok {
 			t.Errorf("SameError answered")
 		}
-		if _, err := c.Check(context.Background()); err != ErrDisabled {
+		if _, err := c.Check(context.Background()); !errors.Is(err, ErrDisabled) {
 			t.Errorf("Check = %v", err)
 		}
 		if c.Enabled() || c.Model() != "" {

@@ -288,6 +288,9 @@ func TestImportBadInput(t *testing.T) {
 				got = append(got, b)
 			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
 			if !slices.Equal(got, c.wantComments) {
 				t.Errorf("comments: %d stored, want %d", len(got), len(c.wantComments))
 			}

@@ -64,7 +64,9 @@ func TestFirstCommandInterruptedRecovers(t *testing.T) {
 				}
 			}
 			_ = cmd.Process.Signal(tc.sig)
-			<-done
+			if err := <-done; err != nil { // the exit status after a signal is not the point: the next start is
+				t.Logf("after %s: %v", tc.sig, err)
+			}
 
 			res := runApp(t, context.Background(), nil, "", "--data-dir", dir, "status")
 			if res.code != 0 {

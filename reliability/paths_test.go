@@ -69,6 +69,9 @@ func TestPagesPathsContained(t *testing.T) {
 		ids = append(ids, id)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	if len(ids) == 0 {
 		t.Fatal("classify made no clusters")
 	}

@@ -45,7 +45,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -592,19 +591,6 @@ func TryLock(ctx context.Context, s *store.Store, key int64) (func(), error) {
 var dirExists = func(dir string) bool {
 	fi, err := os.Stat(dir)
 	return err == nil && fi.IsDir()
-}
-
-// summarize is a one-line description of a report, for logs.
-func (r *Report) summarize() string {
-	var parts []string
-	for _, s := range r.Stages {
-		name := s.Stage
-		if s.Source != "" {
-			name += " " + s.Source
-		}
-		parts = append(parts, name+": "+string(s.Status))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // ErrSourceBusy is a sync's Err when another process is syncing the source

@@ -14,19 +14,10 @@ cd "$(dirname "$0")/.."
 ACTIONLINT=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 GORELEASER=github.com/goreleaser/goreleaser/v2@v2.15.1
 CYCLONEDX=github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
-bin=${ERRATA_TOOLS:-$HOME/.cache/errata-tools}/bin
-mkdir -p "$bin"
-tool() { # name module@version
-	if [ "$(cat "$bin/$1.version" 2>/dev/null)" != "$2" ] || [ ! -x "$bin/$1" ]; then
-		echo "== installing $2"
-		GOBIN="$bin" go install "$2"
-		echo "$2" >"$bin/$1.version"
-	fi
-}
+. scripts/tools.sh
 tool actionlint "$ACTIONLINT"
 tool goreleaser "$GORELEASER"
 tool cyclonedx-gomod "$CYCLONEDX"
-export PATH="$bin:$PATH"
 
 echo "== actionlint"
 actionlint

@@ -25,4 +25,9 @@ if [ -z "${TEST_DATABASE_URL:-}${DATABASE_URL:-}" ]; then
 	}
 	trap cleanup EXIT
 fi
-"$GO" test -count=1 "$@" ./...
+# RACE=1 (as .ci/run sets it) runs the suite under the race detector.
+race=()
+if [ "${RACE:-}" = 1 ]; then
+	race=(-race)
+fi
+"$GO" test -count=1 "${race[@]}" "$@" ./...

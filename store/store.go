@@ -15,8 +15,9 @@
 // and commit the result: scripts/check-sqlc.sh fails CI when it is stale.
 //
 // Hand-written SQL remains where sqlc cannot express it, or has not been
-// converted yet (its text is constant and values are bind parameters). A
-// comment at each says why. Cannot:
+// converted yet (its text is constant and values are bind parameters,
+// which gosec's G201 and G202 check in make lint). A comment at each says
+// why. Cannot:
 //   - the issue and comment upserts (upsert.go): one newer-wins statement
 //     per table, read by import from temporary staging tables filled by
 //     COPY, by sync from the arrays of a page sent in one pgx batch with

@@ -10,7 +10,13 @@ import (
 	"time"
 )
 
-func get(t *testing.T, s *Server, path string, hdr map[string]string) (*http.Response, []byte) {
+// reply is what the tests read of a response: get has closed its body.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func get(t *testing.T, s *Server, path string, hdr map[string]string) (reply, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.URL+s.Prefix+path, nil)
 	if err != nil {
@@ -24,8 +30,11 @@ func get(t *testing.T, s *Server, path string, hdr map[string]string) (*http.Res
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{StatusCode: resp.StatusCode, Header: resp.Header}, b
 }
 
 type item struct {

@@ -35,7 +35,7 @@ func (p Policy) Wait(n int) time.Duration {
 	if span <= 0 {
 		return lo
 	}
-	return lo + time.Duration(rand.Int64N(int64(span)))
+	return lo + time.Duration(rand.Int64N(int64(span))) //nolint:gosec // G404: jitter spreads retries; it guards no secret
 }
 
 // RetryAfter is the wait a server asked for: retry-after-ms (OpenAI's, in

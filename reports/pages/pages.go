@@ -38,6 +38,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -477,9 +478,8 @@ func planRedirects(st *site) redirectPlan {
 		case "tombstone":
 			tb := tombstone{paths: append([]string{ps.Path}, ps.OldPaths...), title: "Former error page " + ps.Slug}
 			for _, d := range destinations(st.in, ps.ClusterID, ps.Members) {
-				var id int64
-				fmt.Sscan(d.name, &id)
-				if slug, ok := pl.live[id]; ok {
+				id, err := strconv.ParseInt(d.name, 10, 64)
+				if slug, ok := pl.live[id]; ok && err == nil {
 					tb.dests = append(tb.dests, relatedPage{title: st.entries[id].title, path: pl.slugs[slug].Path, reports: d.count})
 				}
 			}

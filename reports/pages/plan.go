@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/errata-tool/errata/store"
@@ -132,7 +133,9 @@ func makePlan(in planInput) *plan {
 			total += d.count
 		}
 		if len(o.dests) > 0 && (o.dests[0].count*2 > total || followMerge(in, ps.ClusterID) != 0) {
-			fmt.Sscan(o.dests[0].name, &o.dest)
+			if id, err := strconv.ParseInt(o.dests[0].name, 10, 64); err == nil {
+				o.dest = id
+			}
 			o.votes = o.dests[0].count
 		}
 		orphans = append(orphans, o)

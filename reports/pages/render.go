@@ -753,15 +753,6 @@ func perMonth(n, months int) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// evidenceTexts are the title and body of each source report.
-func evidenceTexts(ev *store.PageEvidence) []string {
-	var out []string
-	for _, s := range ev.Sources {
-		out = append(out, s.Title+"\n"+s.Body)
-	}
-	return out
-}
-
 // errorTexts are the parts of each source report that show program output:
 // its signature variant, title, code blocks and inline code. Servers are
 // counted there, not in links people paste to documentation.

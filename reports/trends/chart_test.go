@@ -3,6 +3,7 @@ package trends
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"math"
 	"regexp"
@@ -54,7 +55,7 @@ func parseSVG(t *testing.T, svg []byte) svgDoc {
 	root := 0
 	for {
 		tok, err := d.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/errata-tool/errata/store"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/errata-tool/errata/store"
 )
 
 // MaxSpanDays is the longest span (current window and baseline) a query

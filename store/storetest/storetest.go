@@ -240,6 +240,9 @@ func pruneTemplates(ctx context.Context, admin *pgx.Conn, prefix, keep string, c
 		}
 	}
 	rows.Close()
+	if rows.Err() != nil {
+		return nil // as a failed query: pruning is best effort
+	}
 	var dropped []string
 	for _, t := range all {
 		if created, err := time.Parse(time.RFC3339, strings.TrimPrefix(t.comment, templateComment)); err == nil &&

@@ -174,6 +174,7 @@ func prepareCommand(env *Env, cmd *urfavecli.Command) {
 	for _, sub := range cmd.Subcommands {
 		prepareCommand(env, sub)
 	}
+	ownHelpSubcommand(cmd) // after the walk: it needs no preparing
 }
 
 // Run runs the app with args (args[0] is the program name) and returns the

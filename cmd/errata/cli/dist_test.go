@@ -64,7 +64,7 @@ func TestVersionHelpAndSuggestions(t *testing.T) {
 		{"help", []string{"help"}, cli.ExitOK, "COMMANDS:", ""},
 		{"help sync", []string{"help", "sync"}, cli.ExitOK, "errata sync", ""},
 		{"typo in a command", []string{"snyc"}, cli.ExitUsage, "", `unknown command "snyc" (did you mean "sync"?)`},
-		{"typo in a subcommand", []string{"db", "stpo"}, cli.ExitUsage, "", `unknown command "stpo" (did you mean "stop"?)`},
+		{"typo in a subcommand", []string{"db", "stpo"}, cli.ExitUsage, "", `unknown command "stpo" (did you mean "stop"?)`}, //nolint:misspell // a deliberate typo
 		{"typo in a global flag", []string{"--databse-url", "x", "db", "url"}, cli.ExitUsage, "", "(did you mean --database-url?)"},
 		{"typo in a command flag", []string{"trends", "--min-cont", "3"}, cli.ExitUsage, "", "(did you mean --min-count?)"},
 	}
