@@ -33,7 +33,7 @@ func TestErrorsNameLineAndKey(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"unknown top-level key", "sources: {}\noutptu:\n  dir: x\n", `cfg.yaml:2: unknown key "outptu" (known: sources, github, rules, output, schedule, llm)`},
-		{"unknown nested key", "sources:\n  repositories:\n    - repo: a/b\n      sinse: 2025-01-01\n", `cfg.yaml:4: sources.repositories[0]: unknown key "sinse" (known: repo, since, include_pull_requests, interval)`},
+		{"unknown nested key", "sources:\n  repositories:\n    - repo: a/b\n      sinse: 2025-01-01\n", `cfg.yaml:4: sources.repositories[0]: unknown key "sinse" (known: repo, since, include_pull_requests, interval)`}, //nolint:misspell // a deliberate typo of a key
 		{"unknown key in a search", "sources:\n  searches:\n    - x\n    - query: y\n      intervall: 1h\n", `cfg.yaml:5: sources.searches[1]: unknown key "intervall"`},
 		{"unknown key in a section", "llm:\n  model: m\n  temprature: 0\n", `cfg.yaml:3: llm: unknown key "temprature" (known: base_url, model,`},
 		{"mapping for a list", "github:\n  token_envs:\n    a: b\n", `cfg.yaml:3: github.token_envs: want a list, got a mapping`},
@@ -66,7 +66,7 @@ func TestErrorsNameLineAndKey(t *testing.T) {
 // every one, each with its line and key, not only the first.
 func TestSeveralErrorsReportedAtOnce(t *testing.T) {
 	t.Parallel()
-	in := "sources:\n  repositories:\n    - repo: ../user\n    - repo: a/b\n      since: someday\noutput:\n  min_size: lots\n  format: html\nschedule:\n  interval: often\nllm:\n  token_budget: -1\n  modle: x\n"
+	in := "sources:\n  repositories:\n    - repo: ../user\n    - repo: a/b\n      since: someday\noutput:\n  min_size: lots\n  format: html\nschedule:\n  interval: often\nllm:\n  token_budget: -1\n  modle: x\n" //nolint:misspell // a deliberate typo of a key
 	_, err := config.Parse(strings.NewReader(in), "cfg.yaml")
 	if err == nil {
 		t.Fatal("accepted")
@@ -82,7 +82,7 @@ func TestSeveralErrorsReportedAtOnce(t *testing.T) {
 		`cfg.yaml:8: output.format: want hugo, mkdocs or plain, got "html"`,
 		`cfg.yaml:10: schedule.interval: want a positive duration like 15m, 6h or 28d, got "often"`,
 		`cfg.yaml:12: llm.token_budget: must not be negative`,
-		`cfg.yaml:13: llm: unknown key "modle" (known: base_url, model, api_key_env, max_concurrency, timeout, token_budget, enabled)`,
+		`cfg.yaml:13: llm: unknown key "modle" (known: base_url, model, api_key_env, max_concurrency, timeout, token_budget, enabled)`, //nolint:misspell // a deliberate typo of a key
 	}, "\n")
 	if got := err.Error(); got != want {
 		t.Errorf("errors:\n%v\nwant, in this order:\n%s", got, want)

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/errata-tool/errata/store"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/errata-tool/errata/store"
 )
 
 // RefineOptions configure RefineClusters.

@@ -685,21 +685,6 @@ type ClusterListParams struct {
 const clusterCols = `id, slug, title, signature, fingerprint, concept, coalesce(topic, ''), topic_reason,
 	coalesce(category, ''), category_reason, tools, tools_reason, status, merged_into, size, first_seen, last_seen`
 
-func scanCluster(r pgx.CollectableRow) (ClusterInfo, error) {
-	var c ClusterInfo
-	err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Signature, &c.Fingerprint, &c.Concept, &c.Topic, &c.TopicReason,
-		&c.Category, &c.CategoryReason, &c.Tools, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.FirstSeen, &c.LastSeen)
-	if c.FirstSeen != nil {
-		t := c.FirstSeen.UTC()
-		c.FirstSeen = &t
-	}
-	if c.LastSeen != nil {
-		t := c.LastSeen.UTC()
-		c.LastSeen = &t
-	}
-	return c, err
-}
-
 // clusterInfo converts a generated cluster row (ClusterGet's has the same
 // shape), in UTC.
 func clusterInfo(r dbsqlc.ClusterListRow) ClusterInfo {

@@ -243,7 +243,7 @@ func keysByLine(n *yaml.Node, path string) (keys map[int]string, colls map[strin
 	return out, colls
 }
 
-var cannotUnmarshal = regexp.MustCompile("^cannot unmarshal (.*) into (\\S+)$")
+var cannotUnmarshal = regexp.MustCompile(`^cannot unmarshal (.*) into (\S+)$`)
 
 // friendlier says yaml's type errors in words. The value itself is not
 // repeated: it may be a secret put in the wrong place.

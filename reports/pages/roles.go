@@ -716,10 +716,7 @@ func docPointer(u unit) bool {
 			return false
 		}
 		if w == "take" || w == "have" {
-			if strings.HasPrefix(rest, "a look") {
-				return true
-			}
-			return false
+			return strings.HasPrefix(rest, "a look")
 		}
 		return docVerbs[w] && strings.Count(u.text, "(") == strings.Count(u.text, ")")
 	}
