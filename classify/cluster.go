@@ -53,7 +53,11 @@ import (
 //     similarity in which a word replaced by another counts twice, and a
 //     substitution (each side has words the other lacks) needs 0.7 where
 //     an addition needs 0.5: "cannot load table" and "cannot load queue"
-//     name different things, "cannot load table at startup" the same. The
+//     name different things, "cannot load table at startup" the same. An
+//     exception type (ImportError) that only one side gives is the class
+//     of the message, as a status code is, so it makes no substitution:
+//     "setup aborted: <message>" against "ImportError: <message>" adds
+//     context and drops a qualifier. The
 //     similarity of a probe and a cluster is the best over the profile
 //     (single link, bounded by the profile).
 //   - Containment: a text that holds another's message joins it when the
