@@ -48,7 +48,8 @@ import (
 //     in one report and as prose in another, shares its words. General
 //     phrasings of one condition are spelled one way ("unknown X", "X
 //     does not exist", "no such X": "X not found"; "Killed", "exit status
-//     137", "SIGKILL": sigkill; see synonyms), facts of the language and
+//     137", "SIGKILL": sigkill; "not supported": unsupported; see
+//     synonyms), facts of the language and
 //     of POSIX, not of any corpus. Two word sets are compared by weighted Jaccard
 //     similarity in which a word replaced by another counts twice, and a
 //     substitution (each side has words the other lacks) needs 0.7 where

@@ -284,6 +284,13 @@ var errorStemSet = func() *keywordSet {
 		}
 		out = append(out, strings.Join(f, " "))
 	}
+	// TemplateSeq spells "not recognized" as "unrecognized" (unForms): the
+	// single word reports an error where either form is an error word
+	for x, un := range unForms {
+		if slices.Contains(errorWords, "not "+x) || slices.Contains(errorWords, un) {
+			out = append(out, stem(un))
+		}
+	}
 	return newKeywordSet(out)
 }()
 
