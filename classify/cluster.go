@@ -48,12 +48,17 @@ import (
 //     in one report and as prose in another, shares its words. General
 //     phrasings of one condition are spelled one way ("unknown X", "X
 //     does not exist", "no such X": "X not found"; "Killed", "exit status
-//     137", "SIGKILL": sigkill; see synonyms), facts of the language and
+//     137", "SIGKILL": sigkill; "not supported": unsupported; see
+//     synonyms), facts of the language and
 //     of POSIX, not of any corpus. Two word sets are compared by weighted Jaccard
 //     similarity in which a word replaced by another counts twice, and a
 //     substitution (each side has words the other lacks) needs 0.7 where
 //     an addition needs 0.5: "cannot load table" and "cannot load queue"
-//     name different things, "cannot load table at startup" the same. The
+//     name different things, "cannot load table at startup" the same. An
+//     exception type (ImportError) that only one side gives is the class
+//     of the message, as a status code is, so it makes no substitution:
+//     "setup aborted: <message>" against "ImportError: <message>" adds
+//     context and drops a qualifier. The
 //     similarity of a probe and a cluster is the best over the profile
 //     (single link, bounded by the profile).
 //   - Containment: a text that holds another's message joins it when the

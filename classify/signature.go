@@ -301,6 +301,11 @@ next:
 			i++
 			continue
 		}
+		if i+1 < len(fs) && fs[i] == "not" && unForms[fs[i+1]] != "" {
+			out = append(out, unForms[fs[i+1]])
+			i++
+			continue
+		}
 		if sig := signalWord(fs, i); sig != "" {
 			out = append(out, sig)
 			continue
@@ -308,6 +313,18 @@ next:
 		out = append(out, fs[i])
 	}
 	return out
+}
+
+// unForms are English adjectives whose negation has its own word: "not
+// supported" is "unsupported", "not valid" "invalid". A message says one
+// ("unsupported parameter") and goes on to say the other ("... is not
+// supported with this model"), and clients paraphrase one as the other;
+// both are spelled as the single word. ("not found" has none and stays.)
+var unForms = map[string]string{
+	"supported": "unsupported", "available": "unavailable", "valid": "invalid", "authorized": "unauthorized",
+	"recognized": "unrecognized", "reachable": "unreachable", "readable": "unreadable", "writable": "unwritable",
+	"implemented": "unimplemented", "defined": "undefined", "initialized": "uninitialized", "allowed": "disallowed",
+	"permitted": "unpermitted", "resolved": "unresolved", "registered": "unregistered", "enabled": "disabled",
 }
 
 // exitSignals are the POSIX signals whose deaths are reported most, by

@@ -347,3 +347,34 @@ func TestGenericTemplatesAndOrder(t *testing.T) {
 		t.Errorf("escaped newline: %v", seq)
 	}
 }
+
+// An exception type is the class of the message after it: a report that
+// gives the message without it, after a context of its own, adds words but
+// replaces none, so it needs what an addition needs, not a substitution.
+func TestSimilarityExceptionTypeIsNoSubstitution(t *testing.T) {
+	t.Parallel()
+	w := NewWeights()
+	for _, s := range []string{"cannot attach widget to frozen panel", "plugin setup aborted", "cannot load table",
+		"panel render slow", "widget moved", "error failed request", "setup wizard", "load queue"} {
+		m := map[string]bool{}
+		for _, t := range TemplateTokens(s) {
+			m[t] = true
+		}
+		w.Add(m)
+	}
+	msg := "widgeterror: cannot attach widget to frozen panel"
+	for _, tc := range []struct {
+		name, other string
+		join        bool
+	}{
+		{"context instead of the exception type", "aborted: cannot attach widget to frozen panel", true},
+		{"the exception type alone", "cannot attach widget to frozen panel", true},
+		{"a replaced word is still a substitution", "widgeterror: cannot attach widget to molten panel", false},
+		{"a replaced object beside context", "aborted: cannot attach gadget to frozen panel", false},
+	} {
+		s := w.Similarity(wordsOf(Normalize(msg)), wordsOf(Normalize(tc.other)))
+		if (s >= JoinThreshold) != tc.join {
+			t.Errorf("%s: similarity %.3f, want join %v", tc.name, s, tc.join)
+		}
+	}
+}

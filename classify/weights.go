@@ -120,15 +120,18 @@ func (w *Weights) weight(t string) float64 {
 // somewhere inside a longer message is not the same error.
 func (w *Weights) Similarity(a, b words) float64 {
 	var inter, onlyA, onlyB float64
+	subA, subB := false, false // a side has words of its own beyond an exception type
 	as, bs := a.set, b.set
 	i, j := 0, 0
 	for i < len(as) || j < len(bs) {
 		switch {
 		case j >= len(bs) || i < len(as) && as[i] < bs[j]:
 			onlyA += w.W(as[i])
+			subA = subA || !excName(as[i])
 			i++
 		case i >= len(as) || bs[j] < as[i]:
 			onlyB += w.W(bs[j])
+			subB = subB || !excName(bs[j])
 			j++
 		default:
 			inter += w.W(as[i])
@@ -145,7 +148,11 @@ func (w *Weights) Similarity(a, b words) float64 {
 		return 0
 	}
 	jac := inter / union
-	if onlyA > 0 && onlyB > 0 {
+	// An exception type (ImportError) is the class of the message that
+	// follows it, as a status code is: a text that lacks it and adds
+	// words of its own ("required package not found: <message>") adds
+	// context, it replaces nothing.
+	if subA && subB {
 		// a substitution needs stronger evidence: scale so that
 		// substituteThreshold maps onto the join thresholds' scale
 		jac *= substituteScale
@@ -276,6 +283,13 @@ var errorStemSet = func() *keywordSet {
 			continue
 		}
 		out = append(out, strings.Join(f, " "))
+	}
+	// TemplateSeq spells "not recognized" as "unrecognized" (unForms): the
+	// single word reports an error where either form is an error word
+	for x, un := range unForms {
+		if slices.Contains(errorWords, "not "+x) || slices.Contains(errorWords, un) {
+			out = append(out, stem(un))
+		}
 	}
 	return newKeywordSet(out)
 }()

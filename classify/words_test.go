@@ -174,6 +174,9 @@ func TestTemplateTokensSynonyms(t *testing.T) {
 	same := [][]string{
 		{"unknown sprocket", "sprocket not found", "Sprocket does not exist", "sprocket doesn't exist", "sprocket doesn’t exist", "no such sprocket"},
 		{"unknown widget 'gear'", "widget 'gear' not found"},
+		{"unsupported sprocket mode", "sprocket mode is not supported"},
+		{"invalid gear ratio", "gear ratio not valid"},
+		{"unauthorized crank user", "crank user not authorized"},
 	}
 	for _, group := range same {
 		want := strings.Join(TemplateTokens(Normalize(group[0])), " ")
@@ -219,5 +222,28 @@ func TestTemplateTokensSignals(t *testing.T) {
 		if got := TemplateTokens(Normalize(s)); contains(got, "sigkill") || contains(got, "sigsegv") {
 			t.Errorf("tokens of %q = %v, want no signal", s, got)
 		}
+	}
+}
+
+// A message that names its error as "unsupported X" and goes on to say "X
+// is not supported" repeats its error: its short form (the head a title
+// gives) is contained in it, the rest being context.
+func TestContainsNegatedRepeat(t *testing.T) {
+	t.Parallel()
+	w := NewWeights()
+	for _, s := range []string{"unsupported frobnicator", "frobnicator jammed", "driver loaded", "error failed request",
+		"gear ratio", "sprocket mode", "crank user"} {
+		m := map[string]bool{}
+		for _, t := range TemplateTokens(Normalize(s)) {
+			m[t] = true
+		}
+		w.Add(m)
+	}
+	long := wordsOf(Normalize("Unsupported frobnicator: 'x' is not supported by this driver. Use 'y' instead."))
+	if !w.Contains(long, wordsOf(Normalize("Unsupported frobnicator: 'x'"))) {
+		t.Error("a message that repeats its own error does not contain its head")
+	}
+	if w.Contains(wordsOf(Normalize("Unsupported frobnicator: 'x' and permission denied for the driver")), wordsOf(Normalize("Unsupported frobnicator: 'x'"))) {
+		t.Error("another error after the message counts as context")
 	}
 }
