@@ -90,7 +90,18 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 		       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
 		ORDER BY i.created_at, i.id`
 	args := []any{p.RulesVersion}
-	if p.All {
+	all := p.All
+	if !all {
+		// Nothing classified yet (a first classify): every issue is
+		// pending, and the union above would hash every issue and comment
+		// id of the store to find that out (6M rows on the 1M scale store).
+		var some bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM issue_classification)`).Scan(&some); err != nil {
+			return nil, fmt.Errorf("list issues to classify: %w", err)
+		}
+		all = !some
+	}
+	if all {
 		q = `SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id`
 		args = nil
 	}
