@@ -589,6 +589,15 @@ func (s *Store) ClusterRefresh(ctx context.Context, tx pgx.Tx, ids []int64) erro
 	if len(ids) == 0 {
 		return nil
 	}
+	// The memberships were just written in this transaction: the planner's
+	// statistics still describe cluster_members as it was before (empty on
+	// a first classify), so it planned the joins below for a few thousand
+	// members, and with a million they spilled whole issue and comment rows
+	// to disk (docs/benchmarks.md, "first classify of a large store").
+	// ANALYZE counts this transaction's own rows.
+	if _, err := tx.Exec(ctx, `ANALYZE cluster_members`); err != nil {
+		return fmt.Errorf("refresh clusters: analyze members: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `
 		UPDATE clusters c SET size = coalesce(a.n, 0), first_seen = a.first, last_seen = a.last, updated_at = now(),
 			status = CASE WHEN coalesce(a.n, 0) = 0 AND c.status = 'active' THEN 'dissolved' ELSE c.status END
