@@ -94,7 +94,18 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 		       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
 		ORDER BY i.created_at, i.id`
 	args := []any{p.RulesVersion}
-	if p.All {
+	all := p.All
+	if !all {
+		// Nothing classified yet (a first classify): every issue is
+		// pending, and the union above would hash every issue and comment
+		// id of the store to find that out (6M rows on the 1M scale store).
+		var some bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM issue_classification)`).Scan(&some); err != nil {
+			return nil, fmt.Errorf("list issues to classify: %w", err)
+		}
+		all = !some
+	}
+	if all {
 		q = `SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id`
 		args = nil
 	}
@@ -542,6 +553,15 @@ func (s *Store) ClusterSizes(ctx context.Context, tx pgx.Tx, ids []int64) (map[i
 func (s *Store) ClusterRefresh(ctx context.Context, tx pgx.Tx, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
+	}
+	// The memberships were just written in this transaction: the planner's
+	// statistics still describe cluster_members as it was before (empty on
+	// a first classify), so it planned the joins below for a few thousand
+	// members, and with a million they spilled whole issue and comment rows
+	// to disk (docs/benchmarks.md, "first classify of a large store").
+	// ANALYZE counts this transaction's own rows.
+	if _, err := tx.Exec(ctx, `ANALYZE cluster_members`); err != nil {
+		return fmt.Errorf("refresh clusters: analyze members: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `
 		UPDATE clusters c SET size = coalesce(a.n, 0), first_seen = a.first, last_seen = a.last, updated_at = now(),
