@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,7 +42,7 @@ func classifyFixture(t *testing.T) (*store.Store, []int64) {
 				store.SignatureRow{IssueID: id, Rank: 1, Raw: "bang", Normalized: "bang", Fingerprint: "v1:b", Source: "body", Score: 0.5})
 			members = append(members, store.MemberRow{IssueID: id, ClusterID: clusters[i%2], Score: 1, Reason: "test"})
 		}
-		if err := st.SignatureReplaceMany(ctx, tx, marks, sigs); err != nil {
+		if err := st.SignatureReplaceMany(ctx, tx, marks, sigs, time.Now().UTC()); err != nil {
 			return err
 		}
 		return st.MemberSetMany(ctx, tx, members, nil)
@@ -52,7 +53,7 @@ func classifyFixture(t *testing.T) (*store.Store, []int64) {
 	return st, issues
 }
 
-// Migration 0015 dropped the issue foreign keys of classify's tables; the
+// Migration 0016 dropped the issue foreign keys of classify's tables; the
 // rows of a deleted or truncated issue still go with it.
 func TestClassifiedRowsFollowTheirIssue(t *testing.T) {
 	t.Parallel()
@@ -126,7 +127,7 @@ func TestClassifyPendingFirstRunIsAll(t *testing.T) {
 		for _, id := range issues[:4] {
 			marks = append(marks, store.ClassificationRow{IssueID: id, ContentHash: "h", RulesVersion: "r"})
 		}
-		return st.SignatureReplaceMany(ctx, tx, marks, nil)
+		return st.SignatureReplaceMany(ctx, tx, marks, nil, time.Now().UTC())
 	})
 	if err != nil {
 		t.Fatal(err)

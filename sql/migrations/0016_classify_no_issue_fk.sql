@@ -1,4 +1,4 @@
--- 0015: classify's own tables stop checking their issue foreign key row by
+-- 0016: classify's own tables stop checking their issue foreign key row by
 -- row. issue_signatures, issue_classification and cluster_members are
 -- written only by classify, for issue ids it has just read from issues; the
 -- foreign key made PostgreSQL run a lookup and a FOR KEY SHARE row lock on
