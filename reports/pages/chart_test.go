@@ -29,16 +29,20 @@ func TestWeeklyChartIsDeterministic(t *testing.T) {
 	if c := WeeklyChart("x", []store.PageCount{{Name: "2026-04-13", Count: 1}, {Name: "2024-01-01", Count: 9}}, asOf); c != nil {
 		t.Fatalf("chart drawn for 1 report in the window")
 	}
-	// The key changes with the data, the title and the day, and only
-	// with them (a copy of the same weeks keys the same).
+	// The key changes with the data, the title and the week of the as-of
+	// day (the chart's last bar), and only with them: a copy of the same
+	// weeks, or another day of the same week, keys the same.
 	key := chartKey("t", weeks, asOf)
-	for _, other := range []string{chartKey("t", weeks[:2], asOf), chartKey("u", weeks, asOf), chartKey("t", weeks, asOf.AddDate(0, 0, 1))} {
+	for _, other := range []string{chartKey("t", weeks[:2], asOf), chartKey("u", weeks, asOf), chartKey("t", weeks, asOf.AddDate(0, 0, 7))} {
 		if other == key {
 			t.Fatalf("chart key does not follow the data")
 		}
 	}
 	if chartKey("t", append([]store.PageCount(nil), weeks...), asOf) != key {
 		t.Fatalf("chart key of the same data differs")
+	}
+	if chartKey("t", weeks, asOf.AddDate(0, 0, 1)) != key { // 2026-04-20 is a Monday
+		t.Fatalf("chart key changes within the week")
 	}
 }
 
