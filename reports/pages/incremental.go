@@ -25,7 +25,9 @@ import (
 //     members, member issues, comments, signature variants, merges or
 //     redirects changed, with the writing transaction (store.PageDirtySince);
 //   - the row, slug, path, aliases and related pages: a hash of them per
-//     page (pageInputHash), compared with the last render's;
+//     page (pageInputHash), compared with the last render's. The related
+//     pages show size bands, not counts (site.related), so a new report
+//     changes another page's hash only when its cluster crosses a band;
 //   - the as-of time: a new day changes the evidence note of every page,
 //     so it renders everything; a later time on the same day moves only the
 //     30-day trend counts, of the clusters with a member created in the
@@ -43,7 +45,7 @@ import (
 // renderVersion changes when the page output changes without a change of
 // errata's build information (say, a development build): every directory
 // is then rendered in full once.
-const renderVersion = "1"
+const renderVersion = "2"
 
 // pageRecord is what the last render of a directory remembers of one page.
 type pageRecord struct {

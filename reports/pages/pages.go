@@ -209,14 +209,16 @@ func (opts Options) normalized() (Options, error) {
 // clusters, the plan of every slug, the evidence horizon and the index
 // entries of the live pages.
 type site struct {
-	byID     map[int64]*store.PageCluster
-	in       planInput // what the plan was made from
-	pl       *plan
-	asOf     time.Time
-	liveIDs  []int64                  // clusters with a live page, ascending
-	entries  map[int64]*indexEntry    // by cluster id
-	byTopic  map[string][]*indexEntry // by topic slug, most reported first
-	lastSeen map[int64]time.Time      // filled as pages render
+	byID    map[int64]*store.PageCluster
+	in      planInput // what the plan was made from
+	pl      *plan
+	asOf    time.Time
+	liveIDs []int64               // clusters with a live page, ascending
+	entries map[int64]*indexEntry // by cluster id
+	// relatedByTopic holds the entries by topic slug, in related-list
+	// order (sortRelated).
+	relatedByTopic map[string][]*indexEntry
+	lastSeen       map[int64]time.Time // filled as pages render
 }
 
 // loadSite reads the clusters, slugs and redirects and plans the slugs.
@@ -260,7 +262,7 @@ func loadSite(ctx context.Context, s *store.Store, opts Options) (*site, error) 
 }
 
 // index builds the index entries of the live pages and groups them by
-// topic, most reported first.
+// topic for the related lists.
 func (st *site) index() {
 	st.liveIDs = st.liveIDs[:0]
 	for id := range st.pl.live {
@@ -268,17 +270,17 @@ func (st *site) index() {
 	}
 	sort.Slice(st.liveIDs, func(i, j int) bool { return st.liveIDs[i] < st.liveIDs[j] })
 	st.entries = map[int64]*indexEntry{}
-	st.byTopic = map[string][]*indexEntry{}
+	st.relatedByTopic = map[string][]*indexEntry{}
 	st.lastSeen = map[int64]time.Time{}
 	for _, id := range st.liveIDs {
 		slug := st.pl.live[id]
 		c := st.byID[id]
 		e := &indexEntry{id: id, title: pageTitle(c), path: st.pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
 		st.entries[id] = e
-		st.byTopic[topicSlug(e.topic)] = append(st.byTopic[topicSlug(e.topic)], e)
+		st.relatedByTopic[topicSlug(e.topic)] = append(st.relatedByTopic[topicSlug(e.topic)], e)
 	}
-	for _, es := range st.byTopic {
-		sortEntries(es)
+	for _, es := range st.relatedByTopic {
+		sortRelated(es)
 	}
 }
 
@@ -294,16 +296,58 @@ func (st *site) allEntries() []*indexEntry {
 	return all
 }
 
-// related lists the other pages of a cluster's topic, most reported
-// first, at most maxRelated.
+// related lists the other pages of a cluster's topic, at most maxRelated,
+// for its "Related errors" section.
+//
+// Decision: the list ranks and labels by a size band, not by the live
+// report count. Bands go 1, 2, 5, 10, 20, 50, 100, ... (sizeBand): a page
+// lists its topic's pages in the highest band first, then by path, and
+// shows the band ("100+ reports"), not the count. With live counts, one new
+// report in a big cluster changed the list (and so the page) of every
+// other cluster of its topic, and a run after new reports re-rendered
+// nearly every page. With bands, a page changes only when a related page
+// crosses a band, appears or disappears, so the work of an incremental
+// render follows the change; readers still see the biggest related errors
+// first and their order of magnitude. The index and topic pages, rendered
+// on every run anyway, keep the exact counts.
 func (st *site) related(id int64) []relatedPage {
 	var out []relatedPage
-	for _, r := range st.byTopic[topicSlug(st.byID[id].Topic)] {
+	for _, r := range st.relatedByTopic[topicSlug(st.byID[id].Topic)] {
 		if r.id != id && len(out) < maxRelated {
-			out = append(out, relatedPage{title: r.title, path: r.path, reports: r.reports})
+			out = append(out, relatedPage{title: r.title, path: r.path, reports: sizeBand(r.reports), band: true})
 		}
 	}
 	return out
+}
+
+// sizeBand is the largest of 1, 2, 5, 10, 20, 50, 100, ... at most n (0
+// for n < 1): a cluster stays in its band until it grows by at least
+// twice or two and a half times.
+func sizeBand(n int) int {
+	if n < 1 {
+		return 0
+	}
+	for b := 1; ; b *= 10 {
+		switch {
+		case n < 2*b:
+			return b
+		case n < 5*b:
+			return 2 * b
+		case n < 10*b:
+			return 5 * b
+		}
+	}
+}
+
+// sortRelated orders a topic's entries for related lists: highest size
+// band first, then by path.
+func sortRelated(es []*indexEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if bi, bj := sizeBand(es[i].reports), sizeBand(es[j].reports); bi != bj {
+			return bi > bj
+		}
+		return es[i].path < es[j].path
+	})
 }
 
 // loaded is one batch of evidence.
