@@ -244,8 +244,25 @@ func loadSite(ctx context.Context, s *store.Store, opts Options) (*site, error) 
 	if in.redirects, err = s.PageRedirectList(ctx); err != nil {
 		return nil, err
 	}
-	var orphanMembers []int64
+	// The stored members of live slugs are not read (there is one per
+	// issue): only those of the slugs whose cluster is gone, which the
+	// plan sends on. A rendered page saves its members again.
+	var gone []string
 	for _, p := range in.published {
+		if p.State == "live" && !in.active[p.ClusterID] {
+			gone = append(gone, p.Slug)
+		}
+	}
+	members, err := s.PageSlugMembers(ctx, gone)
+	if err != nil {
+		return nil, err
+	}
+	var orphanMembers []int64
+	for i := range in.published {
+		p := &in.published[i]
+		if m, ok := members[p.Slug]; ok {
+			p.Members = m
+		}
 		if !(p.State == "live" && in.active[p.ClusterID]) {
 			orphanMembers = append(orphanMembers, p.Members...)
 		}
