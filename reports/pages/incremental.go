@@ -53,6 +53,17 @@ type pageRecord struct {
 	Last  time.Time `json:"l"`           // the page's last evidence, for the indexes
 	Chart string    `json:"c,omitempty"` // its chart file, "" for none
 	Prose bool      `json:"p,omitempty"` // it has model prose
+	// Row is rowHash of its cluster and Title its title then: the next
+	// render takes the title from here while the row is the same.
+	Row   string `json:"r,omitempty"`
+	Title string `json:"t,omitempty"`
+}
+
+// rowHash hashes a cluster's row, all that pageTitle reads.
+func rowHash(c *store.PageCluster) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%#v", *c)
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // renderState is what this render reuses from the last one.
@@ -185,6 +196,8 @@ func (rs *renderState) keep(w *writer, opts Options, st *site, res *Result) erro
 			}
 		}
 		st.lastSeen[id] = rec.Last
+		rec.Row, rec.Title = st.entries[id].row, st.entries[id].title
+		rs.records[id] = rec
 		res.Pages++
 	}
 	return nil

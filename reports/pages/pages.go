@@ -126,15 +126,25 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err != nil {
 		return res, err
 	}
+	t0 := time.Now()
+	phase := func(name string) {
+		if opts.Logger != nil {
+			opts.Logger.Debug("pages phase", "phase", name, "took", time.Since(t0).Round(time.Millisecond))
+		}
+		t0 = time.Now()
+	}
 	st, err := loadSite(ctx, s, opts)
 	if err != nil {
 		return res, err
 	}
+	phase("load site")
 	rs, err := loadRenderState(ctx, s, w, opts, st, snap)
 	if err != nil {
 		return res, err
 	}
+	st.index(rs.prev)
 	ids := rs.split(w, opts, st)
+	phase("render state")
 	res.Full, res.FullReason, res.Rendered = rs.full, rs.reason, len(ids)
 	if err := rs.keep(w, opts, st, &res); err != nil {
 		return res, err
@@ -142,6 +152,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err := renderPages(ctx, s, w, opts, st, ids, rs.records, &res); err != nil {
 		return res, err
 	}
+	phase("cluster pages")
 	if err := writeRedirects(w, opts.Format, st, &res); err != nil {
 		return res, err
 	}
@@ -150,11 +161,13 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		return res, err
 	}
 	res.Indexes = n
+	phase("redirects and indexes")
 	if !opts.NoTrends {
 		if err := writeTrendsPage(ctx, s, w, opts, st); err != nil {
 			return res, err
 		}
 		res.Indexes++
+		phase("trends page")
 	}
 	if err := s.PageSlugSave(ctx, st.pl.changedSlugs()); err != nil {
 		return res, err
@@ -169,6 +182,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err := rs.save(ctx, s, w, st); err != nil {
 		return res, err
 	}
+	phase("save")
 	if opts.Logger != nil {
 		opts.Logger.Debug("pages rendered", "rendered", res.Rendered, "pages", res.Pages, "full", res.Full, "reason", res.FullReason)
 	}
@@ -274,13 +288,15 @@ func loadSite(ctx context.Context, s *store.Store, opts Options) (*site, error) 
 	if st.asOf, err = s.PageAsOf(ctx); err != nil {
 		return nil, err
 	}
-	st.index()
 	return st, nil
 }
 
 // index builds the index entries of the live pages and groups them by
-// topic for the related lists.
-func (st *site) index() {
+// topic for the related lists. A page's title is taken from the last
+// render's record (prev, nil for none) when its cluster's row is the same:
+// titles are costly (pageTitle), and every page needs every title of its
+// topic.
+func (st *site) index(prev map[int64]pageRecord) {
 	st.liveIDs = st.liveIDs[:0]
 	for id := range st.pl.live {
 		st.liveIDs = append(st.liveIDs, id)
@@ -292,7 +308,12 @@ func (st *site) index() {
 	for _, id := range st.liveIDs {
 		slug := st.pl.live[id]
 		c := st.byID[id]
-		e := &indexEntry{id: id, title: pageTitle(c), path: st.pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
+		row := rowHash(c)
+		title := prev[id].Title
+		if prev[id].Row != row || title == "" {
+			title = pageTitle(c)
+		}
+		e := &indexEntry{id: id, title: title, row: row, path: st.pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
 		st.entries[id] = e
 		st.relatedByTopic[topicSlug(e.topic)] = append(st.relatedByTopic[topicSlug(e.topic)], e)
 	}
@@ -459,6 +480,7 @@ func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, s
 			st.pl.setMembers(id, outs[i].members)
 			rec := outs[i].rec
 			rec.Hash = pageInputHash(st, id)
+			rec.Row, rec.Title = st.entries[id].row, st.entries[id].title
 			records[id] = rec
 			st.lastSeen[id] = rec.Last
 		}
@@ -633,6 +655,7 @@ func chartRef(f Format, name string) string {
 type indexEntry struct {
 	id       int64
 	title    string
+	row      string // rowHash of the cluster
 	path     string
 	category string
 	topic    string

@@ -17,7 +17,7 @@ import (
 // queries.
 func testSite(in planInput) *site {
 	st := &site{byID: in.clusters, in: in, pl: makePlan(in)}
-	st.index()
+	st.index(nil)
 	return st
 }
 
