@@ -90,9 +90,13 @@ type PageSlug struct {
 	OldPaths   []string // paths other than Path, sorted
 }
 
-// PageSlugList returns every published slug, by slug.
+// PageSlugList returns every published slug, by slug. The members of live
+// slugs are left out (nil): they are every issue of every page, a million
+// ids at a million issues, and a run needs them only for the few pages
+// that stop being live (PageSlugMembers).
 func (s *Store) PageSlugList(ctx context.Context) ([]PageSlug, error) {
-	rows, err := s.pool.Query(ctx, `SELECT p.slug, coalesce(p.cluster_id, 0), p.state, coalesce(p.target_slug, ''), p.path, p.members,
+	rows, err := s.pool.Query(ctx, `SELECT p.slug, coalesce(p.cluster_id, 0), p.state, coalesce(p.target_slug, ''), p.path,
+			CASE WHEN p.state = 'live' THEN NULL ELSE p.members END,
 			coalesce((SELECT array_agg(pp.path ORDER BY pp.path) FROM page_paths pp WHERE pp.slug = p.slug AND pp.path <> p.path), '{}')
 		FROM page_slugs p ORDER BY p.slug`)
 	if err != nil {
@@ -105,8 +109,34 @@ func (s *Store) PageSlugList(ctx context.Context) ([]PageSlug, error) {
 	return out, nil
 }
 
+// PageSlugMembers returns the stored members of the given slugs.
+func (s *Store) PageSlugMembers(ctx context.Context, slugs []string) (map[string][]int64, error) {
+	out := map[string][]int64{}
+	if len(slugs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT slug, members FROM page_slugs WHERE slug = ANY($1) ORDER BY slug`, slugs)
+	if err != nil {
+		return nil, fmt.Errorf("read published members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slug string
+		var m []int64
+		if err := rows.Scan(&slug, &m); err != nil {
+			return nil, fmt.Errorf("read published members: %w", err)
+		}
+		out[slug] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read published members: %w", err)
+	}
+	return out, nil
+}
+
 // PageSlugSave writes slugs (insert or update) and records their current
-// paths in page_paths. Paths are never removed.
+// paths in page_paths. Paths are never removed. Nil Members keep the
+// stored members (none for a new slug); an empty slice stores none.
 func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
 	if len(slugs) == 0 {
 		return nil
@@ -124,9 +154,9 @@ func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
 			[]string{"ord", "slug", "cluster_id", "state", "target_slug", "path", "members"},
 			pgx.CopyFromSlice(len(slugs), func(i int) ([]any, error) {
 				p := slugs[i]
-				members := p.Members
-				if members == nil {
-					members = []int64{}
+				var members any // NULL: keep the stored members
+				if p.Members != nil {
+					members = p.Members
 				}
 				return []any{i, p.Slug, p.ClusterID, p.State, p.TargetSlug, p.Path, members}, nil
 			}))
@@ -134,7 +164,9 @@ func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
 			return fmt.Errorf("save published slugs: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO page_slugs (slug, cluster_id, state, target_slug, path, members)
-			SELECT slug, nullif(cluster_id, 0), state, nullif(target_slug, ''), path, members FROM page_slugs_in ORDER BY ord
+			SELECT i.slug, nullif(i.cluster_id, 0), i.state, nullif(i.target_slug, ''), i.path,
+				coalesce(i.members, (SELECT p.members FROM page_slugs p WHERE p.slug = i.slug), '{}')
+			FROM page_slugs_in i ORDER BY i.ord
 			ON CONFLICT (slug) DO UPDATE SET cluster_id = excluded.cluster_id, state = excluded.state,
 				target_slug = excluded.target_slug, path = excluded.path, members = excluded.members, updated_at = now()
 			WHERE (page_slugs.cluster_id, page_slugs.state, page_slugs.target_slug, page_slugs.path, page_slugs.members)

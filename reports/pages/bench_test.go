@@ -3,6 +3,7 @@ package pages
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"syscall"
@@ -178,7 +179,7 @@ func BenchmarkGenerate(b *testing.B) {
 				next += changed
 				b.StartTimer()
 				cpu0 := cpuTime()
-				res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+				res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2, Logger: benchLogger()})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -278,4 +279,13 @@ func BenchmarkRenderCluster(b *testing.B) {
 			b.Fatal("empty page")
 		}
 	}
+}
+
+// benchLogger logs the phases of a run to stderr when ERRATA_BENCH_LOG is
+// set, nil otherwise.
+func benchLogger() *slog.Logger {
+	if os.Getenv("ERRATA_BENCH_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -25,7 +25,9 @@ import (
 //     members, member issues, comments, signature variants, merges or
 //     redirects changed, with the writing transaction (store.PageDirtySince);
 //   - the row, slug, path, aliases and related pages: a hash of them per
-//     page (pageInputHash), compared with the last render's;
+//     page (pageInputHash), compared with the last render's. The related
+//     pages show size bands, not counts (site.related), so a new report
+//     changes another page's hash only when its cluster crosses a band;
 //   - the as-of time: a new day changes the evidence note of every page,
 //     so it renders everything; a later time on the same day moves only the
 //     30-day trend counts, of the clusters with a member created in the
@@ -43,7 +45,7 @@ import (
 // renderVersion changes when the page output changes without a change of
 // errata's build information (say, a development build): every directory
 // is then rendered in full once.
-const renderVersion = "1"
+const renderVersion = "2"
 
 // pageRecord is what the last render of a directory remembers of one page.
 type pageRecord struct {
@@ -51,6 +53,17 @@ type pageRecord struct {
 	Last  time.Time `json:"l"`           // the page's last evidence, for the indexes
 	Chart string    `json:"c,omitempty"` // its chart file, "" for none
 	Prose bool      `json:"p,omitempty"` // it has model prose
+	// Row is rowHash of its cluster and Title its title then: the next
+	// render takes the title from here while the row is the same.
+	Row   string `json:"r,omitempty"`
+	Title string `json:"t,omitempty"`
+}
+
+// rowHash hashes a cluster's row, all that pageTitle reads.
+func rowHash(c *store.PageCluster) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%#v", *c)
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // renderState is what this render reuses from the last one.
@@ -183,6 +196,8 @@ func (rs *renderState) keep(w *writer, opts Options, st *site, res *Result) erro
 			}
 		}
 		st.lastSeen[id] = rec.Last
+		rec.Row, rec.Title = st.entries[id].row, st.entries[id].title
+		rs.records[id] = rec
 		res.Pages++
 	}
 	return nil

@@ -50,6 +50,19 @@ func TestIncrementalMatchesFull(t *testing.T) {
 					SELECT id, 0, 'connect ECONNREFUSED 127.0.0.1:8787', 'connect ECONNREFUSED <ip>:<port>', 'v1:x', 'body', 1 FROM i`,
 					number, ids[c], offset)
 			}
+			// Six more pages of cluster 1's topic, two reports each, so the
+			// topic's related lists are full.
+			for k := 11; k <= 16; k++ {
+				var id int64
+				if err := pool.QueryRow(ctx, `INSERT INTO clusters (slug, title, description, signature, fingerprint, topic, category, tools)
+					VALUES ('extra-' || $1::int, 'connect ECONNREFUSED on port ' || $1::int, '', 'connect ECONNREFUSED <ip>:<port>',
+						'v1:extra' || $1::int, 'network', 'connection', '{}') RETURNING id`, k).Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				ids[k] = id
+				newMember(800+2*k, k, "-5 days")
+				newMember(801+2*k, k, "-5 days")
+			}
 			inc := t.TempDir()
 			first, err := Generate(ctx, s, Options{Out: inc, Format: f})
 			if err != nil {
@@ -73,9 +86,24 @@ func TestIncrementalMatchesFull(t *testing.T) {
 				{"state change", func() {
 					exec(`UPDATE issues SET state = 'closed', state_reason = 'completed', closed_at = timestamptz '2026-04-20 09:00Z' WHERE id = $1`, issue("acme/fastcli", 44))
 				}, false, 1},
-				// Its cluster's page and the other page of its topic, whose
-				// related list shows the new count; not the third page.
-				{"new member later the same day", func() { newMember(900, 1, "1 minute") }, false, 2},
+				// Its cluster's page only: the related lists of the other
+				// pages of its topic show its size band (3 and 4 are both
+				// "2+"), not its count.
+				{"new member later the same day", func() { newMember(900, 1, "1 minute") }, false, 1},
+				// New reports in six of the nine pages, none crossing a
+				// band: those six render, not the three pages that list
+				// them as related (cluster 1, extra-15, extra-16).
+				{"new reports in many clusters", func() {
+					for n, c := range []int{2, 3, 11, 12, 13, 14} {
+						newMember(910+n, c, "2 minutes")
+					}
+				}, false, 6},
+				// Cluster 2 grows from 3 to 5 reports, into the "5+" band:
+				// its page and every page of its topic that lists it.
+				{"related page crosses a size band", func() {
+					newMember(920, 2, "3 minutes")
+					newMember(921, 2, "3 minutes")
+				}, false, 8},
 				{"new member on a new day", func() { newMember(901, 1, "2 days") }, true, -1},
 				{"cluster relabelled", func() {
 					exec(`UPDATE clusters SET title = 'Refresh token expired (invalid_grant)' WHERE id = $1`, ids[3])
@@ -109,6 +137,24 @@ func TestIncrementalMatchesFull(t *testing.T) {
 				}
 				if res.Pages != fres.Pages {
 					t.Errorf("%s: %d pages incrementally, %d in full", st.name, res.Pages, fres.Pages)
+				}
+				// Live slugs keep their members (tombstones are planned from
+				// them), though a run reads them only for gone clusters.
+				var stale []string
+				rows, err := pool.Query(ctx, `SELECT p.slug FROM page_slugs p WHERE p.state = 'live' AND p.members IS DISTINCT FROM
+					coalesce((SELECT array_agg(m.issue_id ORDER BY m.issue_id) FROM cluster_members m WHERE m.cluster_id = p.cluster_id), '{}')`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var slug string
+					if err := rows.Scan(&slug); err != nil {
+						t.Fatal(err)
+					}
+					stale = append(stale, slug)
+				}
+				if rows.Close(); rows.Err() != nil || len(stale) > 0 {
+					t.Errorf("%s: live slugs with stale members: %v (%v)", st.name, stale, rows.Err())
 				}
 				got, want := readTree(t, inc), readTree(t, full)
 				for name, body := range want {

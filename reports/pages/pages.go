@@ -127,15 +127,25 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err != nil {
 		return res, err
 	}
+	t0 := time.Now()
+	phase := func(name string) {
+		if opts.Logger != nil {
+			opts.Logger.Debug("pages phase", "phase", name, "took", time.Since(t0).Round(time.Millisecond))
+		}
+		t0 = time.Now()
+	}
 	st, err := loadSite(ctx, s, opts)
 	if err != nil {
 		return res, err
 	}
+	phase("load site")
 	rs, err := loadRenderState(ctx, s, w, opts, st, snap)
 	if err != nil {
 		return res, err
 	}
+	st.index(rs.prev)
 	ids := rs.split(w, opts, st)
+	phase("render state")
 	res.Full, res.FullReason, res.Rendered = rs.full, rs.reason, len(ids)
 	if err := rs.keep(w, opts, st, &res); err != nil {
 		return res, err
@@ -143,6 +153,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err := renderPages(ctx, s, w, opts, st, ids, rs.records, &res); err != nil {
 		return res, err
 	}
+	phase("cluster pages")
 	if err := writeRedirects(w, opts.Format, st, &res); err != nil {
 		return res, err
 	}
@@ -151,11 +162,13 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		return res, err
 	}
 	res.Indexes = n
+	phase("redirects and indexes")
 	if !opts.NoTrends {
 		if err := writeTrendsPage(ctx, s, w, opts, st); err != nil {
 			return res, err
 		}
 		res.Indexes++
+		phase("trends page")
 	}
 	if err := s.PageSlugSave(ctx, st.pl.changedSlugs()); err != nil {
 		return res, err
@@ -170,6 +183,7 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err := rs.save(ctx, s, w, st); err != nil {
 		return res, err
 	}
+	phase("save")
 	if opts.Logger != nil {
 		opts.Logger.Debug("pages rendered", "rendered", res.Rendered, "pages", res.Pages, "full", res.Full, "reason", res.FullReason)
 	}
@@ -210,14 +224,16 @@ func (opts Options) normalized() (Options, error) {
 // clusters, the plan of every slug, the evidence horizon and the index
 // entries of the live pages.
 type site struct {
-	byID     map[int64]*store.PageCluster
-	in       planInput // what the plan was made from
-	pl       *plan
-	asOf     time.Time
-	liveIDs  []int64                  // clusters with a live page, ascending
-	entries  map[int64]*indexEntry    // by cluster id
-	byTopic  map[string][]*indexEntry // by topic slug, most reported first
-	lastSeen map[int64]time.Time      // filled as pages render
+	byID    map[int64]*store.PageCluster
+	in      planInput // what the plan was made from
+	pl      *plan
+	asOf    time.Time
+	liveIDs []int64               // clusters with a live page, ascending
+	entries map[int64]*indexEntry // by cluster id
+	// relatedByTopic holds the entries by topic slug, in related-list
+	// order (sortRelated).
+	relatedByTopic map[string][]*indexEntry
+	lastSeen       map[int64]time.Time // filled as pages render
 }
 
 // loadSite reads the clusters, slugs and redirects and plans the slugs.
@@ -243,8 +259,25 @@ func loadSite(ctx context.Context, s *store.Store, opts Options) (*site, error) 
 	if in.redirects, err = s.PageRedirectList(ctx); err != nil {
 		return nil, err
 	}
-	var orphanMembers []int64
+	// The stored members of live slugs are not read (there is one per
+	// issue): only those of the slugs whose cluster is gone, which the
+	// plan sends on. A rendered page saves its members again.
+	var gone []string
 	for _, p := range in.published {
+		if p.State == "live" && !in.active[p.ClusterID] {
+			gone = append(gone, p.Slug)
+		}
+	}
+	members, err := s.PageSlugMembers(ctx, gone)
+	if err != nil {
+		return nil, err
+	}
+	var orphanMembers []int64
+	for i := range in.published {
+		p := &in.published[i]
+		if m, ok := members[p.Slug]; ok {
+			p.Members = m
+		}
 		if !(p.State == "live" && in.active[p.ClusterID]) {
 			orphanMembers = append(orphanMembers, p.Members...)
 		}
@@ -256,30 +289,37 @@ func loadSite(ctx context.Context, s *store.Store, opts Options) (*site, error) 
 	if st.asOf, err = s.PageAsOf(ctx); err != nil {
 		return nil, err
 	}
-	st.index()
 	return st, nil
 }
 
 // index builds the index entries of the live pages and groups them by
-// topic, most reported first.
-func (st *site) index() {
+// topic for the related lists. A page's title is taken from the last
+// render's record (prev, nil for none) when its cluster's row is the same:
+// titles are costly (pageTitle), and every page needs every title of its
+// topic.
+func (st *site) index(prev map[int64]pageRecord) {
 	st.liveIDs = st.liveIDs[:0]
 	for id := range st.pl.live {
 		st.liveIDs = append(st.liveIDs, id)
 	}
 	sort.Slice(st.liveIDs, func(i, j int) bool { return st.liveIDs[i] < st.liveIDs[j] })
 	st.entries = map[int64]*indexEntry{}
-	st.byTopic = map[string][]*indexEntry{}
+	st.relatedByTopic = map[string][]*indexEntry{}
 	st.lastSeen = map[int64]time.Time{}
 	for _, id := range st.liveIDs {
 		slug := st.pl.live[id]
 		c := st.byID[id]
-		e := &indexEntry{id: id, title: pageTitle(c), path: st.pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
+		row := rowHash(c)
+		title := prev[id].Title
+		if prev[id].Row != row || title == "" {
+			title = pageTitle(c)
+		}
+		e := &indexEntry{id: id, title: title, row: row, path: st.pl.slugs[slug].Path, category: categoryOf(c), topic: c.Topic, reports: c.Size}
 		st.entries[id] = e
-		st.byTopic[topicSlug(e.topic)] = append(st.byTopic[topicSlug(e.topic)], e)
+		st.relatedByTopic[topicSlug(e.topic)] = append(st.relatedByTopic[topicSlug(e.topic)], e)
 	}
-	for _, es := range st.byTopic {
-		sortEntries(es)
+	for _, es := range st.relatedByTopic {
+		sortRelated(es)
 	}
 }
 
@@ -295,16 +335,58 @@ func (st *site) allEntries() []*indexEntry {
 	return all
 }
 
-// related lists the other pages of a cluster's topic, most reported
-// first, at most maxRelated.
+// related lists the other pages of a cluster's topic, at most maxRelated,
+// for its "Related errors" section.
+//
+// Decision: the list ranks and labels by a size band, not by the live
+// report count. Bands go 1, 2, 5, 10, 20, 50, 100, ... (sizeBand): a page
+// lists its topic's pages in the highest band first, then by path, and
+// shows the band ("100+ reports"), not the count. With live counts, one new
+// report in a big cluster changed the list (and so the page) of every
+// other cluster of its topic, and a run after new reports re-rendered
+// nearly every page. With bands, a page changes only when a related page
+// crosses a band, appears or disappears, so the work of an incremental
+// render follows the change; readers still see the biggest related errors
+// first and their order of magnitude. The index and topic pages, rendered
+// on every run anyway, keep the exact counts.
 func (st *site) related(id int64) []relatedPage {
 	var out []relatedPage
-	for _, r := range st.byTopic[topicSlug(st.byID[id].Topic)] {
+	for _, r := range st.relatedByTopic[topicSlug(st.byID[id].Topic)] {
 		if r.id != id && len(out) < maxRelated {
-			out = append(out, relatedPage{title: r.title, path: r.path, reports: r.reports})
+			out = append(out, relatedPage{title: r.title, path: r.path, reports: sizeBand(r.reports), band: true})
 		}
 	}
 	return out
+}
+
+// sizeBand is the largest of 1, 2, 5, 10, 20, 50, 100, ... at most n (0
+// for n < 1): a cluster stays in its band until it grows by at least
+// twice or two and a half times.
+func sizeBand(n int) int {
+	if n < 1 {
+		return 0
+	}
+	for b := 1; ; b *= 10 {
+		switch {
+		case n < 2*b:
+			return b
+		case n < 5*b:
+			return 2 * b
+		case n < 10*b:
+			return 5 * b
+		}
+	}
+}
+
+// sortRelated orders a topic's entries for related lists: highest size
+// band first, then by path.
+func sortRelated(es []*indexEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if bi, bj := sizeBand(es[i].reports), sizeBand(es[j].reports); bi != bj {
+			return bi > bj
+		}
+		return es[i].path < es[j].path
+	})
 }
 
 // loaded is one batch of evidence.
@@ -399,6 +481,7 @@ func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, s
 			st.pl.setMembers(id, outs[i].members)
 			rec := outs[i].rec
 			rec.Hash = pageInputHash(st, id)
+			rec.Row, rec.Title = st.entries[id].row, st.entries[id].title
 			records[id] = rec
 			st.lastSeen[id] = rec.Last
 		}
@@ -572,6 +655,7 @@ func chartRef(f Format, name string) string {
 type indexEntry struct {
 	id       int64
 	title    string
+	row      string // rowHash of the cluster
 	path     string
 	category string
 	topic    string

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 // queries.
 func testSite(in planInput) *site {
 	st := &site{byID: in.clusters, in: in, pl: makePlan(in)}
-	st.index()
+	st.index(nil)
 	return st
 }
 
@@ -81,8 +82,19 @@ func TestSiteIndexAndRelated(t *testing.T) {
 	if len(rel) != maxRelated {
 		t.Fatalf("related = %d pages, want %d", len(rel), maxRelated)
 	}
-	if rel[0].reports != 11 || rel[len(rel)-1].reports != 4 {
-		t.Errorf("related = %+v, want the most reported others first (11 down to 4)", rel)
+	// Sizes 1..11 fall in bands 10 (10, 11), 5 (5..9) and 2 (2..4):
+	// highest band first, then by path.
+	var bands []int
+	for _, r := range rel {
+		bands = append(bands, r.reports)
+	}
+	if want := []int{10, 10, 5, 5, 5, 5, 5, 2}; fmt.Sprint(bands) != fmt.Sprint(want) {
+		t.Errorf("related bands = %v, want %v (biggest first)", bands, want)
+	}
+	for i := 1; i < len(rel); i++ {
+		if rel[i].reports == rel[i-1].reports && rel[i].path < rel[i-1].path {
+			t.Errorf("related = %+v: not by path within a band", rel)
+		}
 	}
 	for _, r := range rel {
 		if r.path == st.entries[12].path {
@@ -160,5 +172,17 @@ func TestSectionAssembly(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSizeBand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ n, want int }{
+		{0, 0}, {1, 1}, {2, 2}, {4, 2}, {5, 5}, {9, 5}, {10, 10}, {19, 10}, {20, 20},
+		{49, 20}, {50, 50}, {99, 50}, {100, 100}, {4999, 2000}, {5000, 5000}, {123456, 100000},
+	} {
+		if got := sizeBand(tc.n); got != tc.want {
+			t.Errorf("sizeBand(%d) = %d, want %d", tc.n, got, tc.want)
+		}
 	}
 }

@@ -206,7 +206,16 @@ var modelHeadings = map[string]string{
 type relatedPage struct {
 	title   string
 	path    string
-	reports int
+	reports int  // the count, or with band the lower bound of its size band
+	band    bool // reports is a size band (sizeBand): shown as "N+ reports"
+}
+
+// reportsLabel is how a related or destination page shows its reports.
+func (r relatedPage) reportsLabel() string {
+	if r.band {
+		return fmt.Sprintf("%d+ reports", r.reports)
+	}
+	return plural(r.reports, "report", "reports")
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
@@ -390,7 +399,7 @@ func renderCluster(f Format, pd *pageData) string {
 	// Related errors.
 	d.h2("Related errors")
 	for _, r := range pd.related {
-		d.item("-", "related:"+r.path, ilink(r.title, relURL(f, pd.path, r.path))+" ("+plural(r.reports, "report", "reports")+")")
+		d.item("-", "related:"+r.path, ilink(r.title, relURL(f, pd.path, r.path))+" ("+r.reportsLabel()+")")
 	}
 
 	// FAQ.
