@@ -36,6 +36,11 @@ func TestFixKinds(t *testing.T) {
 		{name: "polite doc pointer",
 			comments: []store.PageComment{{Author: "bob", Body: "Could you please follow [the key setup guide](https://docs.example.test/keys) and then try again?"}},
 			want:     "follow the key setup guide", link: "https://docs.example.test/keys"},
+		{name: "an intermediate step of the report is no fix",
+			body: "Steps:\n1) Start widget, the first sync works.\n2) Add a second mirror.\n3) Restarted widget and it worked again, everything normal.\n4) Sync again after a few restarts.\n\nError: mirror not found"},
+		{name: "an intermediate step in another language is no fix",
+			// 1. open widget; 2. set WIDGET_MIRROR; 3. restart and try once: it connects, all normal; 4. sync again: error
+			body: "步骤：\n1、打开 widget。\n2、设置 WIDGET_MIRROR。\n3、重启后试一次，连接成功，一切正常。\n4、再次同步：\nError: mirror not found"},
 		{name: "a link to another issue is no doc pointer",
 			comments: []store.PageComment{{Author: "bob", Body: "See [this one](https://example.test/acme/widget/issues/12) for the same thing."}}},
 		{name: "a link to a log is no doc pointer",

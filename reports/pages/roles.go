@@ -2,6 +2,7 @@ package pages
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -513,6 +514,11 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		// unless it says an action made the error go away.
 		return 0, "", false
 	}
+	if isBody && !hasAny(h, fixHeadings...) && laterStep(us, i) {
+		// "3. Call the tool: it works." followed by "4. ..." is a step of
+		// the report that led to the error, whatever its words.
+		return 0, "", false
+	}
 	// A cause stated as such is a cause even when it names an action.
 	if has(bCause) && !ruledOut(l) && !imperative(l) && !has(bModal) && !has(bHedge) &&
 		concrete(s) && !hasPrefixAny(l, "i ", "we ", "my ", "our ") && !hasAny(l, "because i ", "because of this", "because we ") &&
@@ -835,4 +841,27 @@ func endsInSuccess(l string) bool {
 	tail := l[i+4:]
 	tm := markerMask(tail)
 	return tm&bSuccess != 0 && tm&bFailure == 0 && succeeded(tail, tm)
+}
+
+// reStep is a numbered step at the start of a line: "3.", "3)", "3、",
+// "3:" or "Step 3", in any language's punctuation.
+var reStep = regexp.MustCompile(`^\s*(?:(?i:step)\s*)?(\d{1,2})\s*(?:[.)、．:：]|\s+-)`)
+
+// laterStep reports whether us[i] is a numbered step that a higher-numbered
+// step of the same post follows: an intermediate step of a sequence (how
+// the reporter got to the error), not the outcome.
+func laterStep(us []unit, i int) bool {
+	m := reStep.FindStringSubmatch(us[i].text)
+	if m == nil {
+		return false
+	}
+	n, _ := strconv.Atoi(m[1]) // one or two digits
+	for _, u := range us[i+1:] {
+		if mm := reStep.FindStringSubmatch(u.text); mm != nil {
+			if k, _ := strconv.Atoi(mm[1]); k > n {
+				return true
+			}
+		}
+	}
+	return false
 }
