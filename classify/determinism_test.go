@@ -84,7 +84,7 @@ func diffGroupings(t *testing.T, what string, a, b []string) {
 }
 
 // TestRunDeterministic classifies the same synthetic issues from scratch
-// in two fresh databases, rebuilds the first, and spreads a rebuild of the
+// in two fresh databases (four extraction workers, one), rebuilds the first, and spreads a rebuild of the
 // second over ExtractBatch calls done out of order: every run must end
 // with the same clusters (slugs, signatures, members).
 func TestRunDeterministic(t *testing.T) {
@@ -98,8 +98,14 @@ func TestRunDeterministic(t *testing.T) {
 	genStore(t, a, n)
 	genStore(t, b, n)
 	opts := classify.RunOptions{BatchSize: 500}
-	for _, st := range []*store.Store{a, b} {
-		if _, err := classify.Run(ctx, st, opts); err != nil {
+	// The second store extracts on one worker, the first on four.
+	for _, r := range []struct {
+		st      *store.Store
+		workers int
+	}{{a, 4}, {b, 1}} {
+		o := opts
+		o.Workers = r.workers
+		if _, err := classify.Run(ctx, r.st, o); err != nil {
 			t.Fatal(err)
 		}
 	}
