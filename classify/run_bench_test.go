@@ -91,8 +91,8 @@ func peakRSS() float64 {
 //
 // ERRATA_BENCH_DATABASE_URL names a database to keep between runs (large
 // stores take minutes to fill): it is migrated, filled up to the size
-// when it holds fewer issues, and its classification is reset before the
-// full run. Without it the benchmark uses a fresh test database.
+// when it holds fewer issues, and its classification (with any unfinished
+// run record) is reset before the full run. Without it the benchmark uses a fresh test database.
 func BenchmarkClassifyStore(b *testing.B) {
 	n := benchIssues()
 	ctx := context.Background()
@@ -103,8 +103,12 @@ func BenchmarkClassifyStore(b *testing.B) {
 		if _, err := storetest.Pool(st).Exec(ctx, `DELETE FROM issues WHERE number > $1`, n); err != nil {
 			b.Fatal(err)
 		}
+		// The run records and word frequencies go too: a run record left
+		// by a killed benchmark would be resumed, its batches assigned from
+		// results extracted by the code of that time.
 		if _, err := storetest.Pool(st).Exec(ctx, `TRUNCATE issue_signatures, issue_classification, cluster_members,
-			cluster_redirects, cluster_daily_counts, cluster_fingerprints, clusters CASCADE`); err != nil {
+			cluster_redirects, cluster_daily_counts, cluster_fingerprints, clusters, classify_batches, classify_runs,
+			classify_token_df CASCADE`); err != nil {
 			b.Fatal(err)
 		}
 		if err := storetest.Pool(st).QueryRow(ctx, `SELECT count(*) FROM issues`).Scan(&have); err != nil {
