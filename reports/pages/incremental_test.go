@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/errata-tool/errata/store/storetest"
 )
 
@@ -138,36 +140,43 @@ func TestIncrementalMatchesFull(t *testing.T) {
 				if res.Pages != fres.Pages {
 					t.Errorf("%s: %d pages incrementally, %d in full", st.name, res.Pages, fres.Pages)
 				}
-				// Live slugs keep their members (tombstones are planned from
-				// them), though a run reads them only for gone clusters.
-				var stale []string
-				rows, err := pool.Query(ctx, `SELECT p.slug FROM page_slugs p WHERE p.state = 'live' AND p.members IS DISTINCT FROM
-					coalesce((SELECT array_agg(m.issue_id ORDER BY m.issue_id) FROM cluster_members m WHERE m.cluster_id = p.cluster_id), '{}')`)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for rows.Next() {
-					var slug string
-					if err := rows.Scan(&slug); err != nil {
-						t.Fatal(err)
-					}
-					stale = append(stale, slug)
-				}
-				if rows.Close(); rows.Err() != nil || len(stale) > 0 {
-					t.Errorf("%s: live slugs with stale members: %v (%v)", st.name, stale, rows.Err())
-				}
-				got, want := readTree(t, inc), readTree(t, full)
-				for name, body := range want {
-					if got[name] != body {
-						t.Errorf("%s: %s differs from a full render:\n--- incremental\n%s\n--- full\n%s", st.name, name, got[name], body)
-					}
-				}
-				for name := range got {
-					if _, ok := want[name]; !ok {
-						t.Errorf("%s: %s is not in a full render", st.name, name)
-					}
-				}
+				compareWithFull(ctx, t, pool, st.name, inc, full)
 			}
 		})
+	}
+}
+
+// compareWithFull checks, after step, that live slugs keep their members
+// and that the incremental tree inc equals the full render full.
+func compareWithFull(ctx context.Context, t *testing.T, pool *pgxpool.Pool, step, inc, full string) {
+	t.Helper()
+	// Live slugs keep their members (tombstones are planned from
+	// them), though a run reads them only for gone clusters.
+	var stale []string
+	rows, err := pool.Query(ctx, `SELECT p.slug FROM page_slugs p WHERE p.state = 'live' AND p.members IS DISTINCT FROM
+		coalesce((SELECT array_agg(m.issue_id ORDER BY m.issue_id) FROM cluster_members m WHERE m.cluster_id = p.cluster_id), '{}')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var slug string
+		if err := rows.Scan(&slug); err != nil {
+			t.Fatal(err)
+		}
+		stale = append(stale, slug)
+	}
+	if rows.Close(); rows.Err() != nil || len(stale) > 0 {
+		t.Errorf("%s: live slugs with stale members: %v (%v)", step, stale, rows.Err())
+	}
+	got, want := readTree(t, inc), readTree(t, full)
+	for name, body := range want {
+		if got[name] != body {
+			t.Errorf("%s: %s differs from a full render:\n--- incremental\n%s\n--- full\n%s", step, name, got[name], body)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: %s is not in a full render", step, name)
+		}
 	}
 }

@@ -14,111 +14,119 @@ import (
 // a list, a release link, the reporter's own answer, a maintainer's new
 // build or diff, a maintainer's how-to issue. Each case also names forms
 // that must stay out.
+// fixKindCase is one thread of TestFixKinds and what must be mined from it.
+type fixKindCase struct {
+	name     string
+	repo     string // "" for acme/widget
+	author   string // the issue's author, "" for ann
+	body     string
+	comments []store.PageComment
+	closed   bool
+	want     string // a mined fix holds it (text, context or code); "" for none
+	confirm  Confirmation
+	code     string // the fix's code holds it
+	link     string // the fix's link
+}
+
+// kindDay is a day of the fixture threads.
+func kindDay(n int) time.Time { return time.Date(2026, 5, n, 0, 0, 0, 0, time.UTC) }
+
+var fixKindCases = []fixKindCase{
+	{name: "doc pointer with a link",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
+		want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},
+	{name: "polite doc pointer",
+		comments: []store.PageComment{{Author: "bob", Body: "Could you please follow [the key setup guide](https://docs.example.test/keys) and then try again?"}},
+		want:     "follow the key setup guide", link: "https://docs.example.test/keys"},
+	{name: "an intermediate step of the report is no fix",
+		body: "Steps:\n1) Start widget, the first sync works.\n2) Add a second mirror.\n3) Restarted widget and it worked again, everything normal.\n4) Sync again after a few restarts.\n\nError: mirror not found"},
+	{name: "an intermediate step in another language is no fix",
+		// 1. open widget; 2. set WIDGET_MIRROR; 3. restart and try once: it connects, all normal; 4. sync again: error
+		body: "步骤：\n1、打开 widget。\n2、设置 WIDGET_MIRROR。\n3、重启后试一次，连接成功，一切正常。\n4、再次同步：\nError: mirror not found"},
+	{name: "a link to another issue is no doc pointer",
+		comments: []store.PageComment{{Author: "bob", Body: "See [this one](https://example.test/acme/widget/issues/12) for the same thing."}}},
+	{name: "a link to a log is no doc pointer",
+		comments: []store.PageComment{{Author: "bob", Body: "See the full log in [this paste](https://paste.example.test/abc123) for details."}}},
+	{name: "quoted docs",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "MEMBER", Body: "From the manual:\n\n> To run the widget CLI as a normal user, add your user to the `widget` group and log in again.\n\nThat should do it."}},
+		want:     "add your user to the `widget` group", confirm: ConfirmMaintainer},
+	{name: "a quote of an earlier post is no advice",
+		body:     "Widget fails with `E_SOCKET`. Setting `WIDGET_RETRIES=0` in the environment made no difference.",
+		comments: []store.PageComment{{Author: "bob", Body: "> Setting `WIDGET_RETRIES=0` in the environment made no difference.\n\nOdd."}}},
+	{name: "a quoted reply in the first person is no advice",
+		comments: []store.PageComment{{Author: "bob", Body: "> I have fixed this and opened a change, please wait.\n\nStill there in the newest build."}}},
+	{name: "block after a heading",
+		comments: []store.PageComment{{Author: "bob", Body: "I resolved it by removing the `s` from the proxy scheme as described here:\n\n## Steps\n\n```\nproxies = {'https': 'http://proxy.example.test:8080'}\n```"}},
+		want:     "removing the `s` from the proxy scheme", code: "proxies = ", confirm: ConfirmOthers},
+	{name: "lead-in to a list of steps",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Exit code 137 means the kernel killed the process.\n\nTo resolve this:\n\n- Check `dmesg` to confirm the kill.\n- Increase the memory limit or add swap on the host."}},
+		want:     "To resolve this:", confirm: ConfirmMaintainer},
+	{name: "release link and 'try it'",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "https://example.test/acme/widget/releases/tag/v0.6.3\n\n试下新版本吧"}},
+		want:     "试下新版本吧", confirm: ConfirmReleased},
+	{name: "reporter forgot a step",
+		comments: []store.PageComment{{Author: "ann", Body: "Never mind, I forgot to install node.js first."}},
+		want:     "forgot to install node.js", confirm: ConfirmReporter},
+	{name: "a maintainer's 'I forgot to' is a cause of the bug, not a fix",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Thanks! I forgot to use `normalizePath` there."}}},
+	{name: "reporter's last word before closing", closed: true,
+		comments: []store.PageComment{{Author: "ann", Body: "`RetryPolicy` has to be set", CreatedAt: kindDay(8)}},
+		want:     "`RetryPolicy` has to be set", confirm: ConfirmReporter},
+	{name: "reporter's last word with a failure is no answer", closed: true,
+		comments: []store.PageComment{{Author: "ann", Body: "`RetryPolicy` still fails", CreatedAt: kindDay(8)}}},
+	{name: "reporter found the solution, then shows it",
+		comments: []store.PageComment{{Author: "ann", Body: "So I dug into it and found the solution.\n$ edit ~/.widget/config\n```\nHost widget.example.test\n  Port 443\n```"}},
+		want:     "found the solution", code: "Port 443", confirm: ConfirmReporter},
+	{name: "maintainer published a new build",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Looks like the last image was built on arm. I just pushed another docker image built for amd64. Please do a docker pull of latest and try it."}},
+		want:     "I just pushed another docker image built for amd64. Please do a docker pull", confirm: ConfirmMaintainer},
+	{name: "maintainer's diff",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Updated:\n\n```\ndiff --git a/nginx.conf b/nginx.conf\n--- a/nginx.conf\n+++ b/nginx.conf\n@@ -1,2 +1,3 @@\n server {\n+    client_max_body_size 5M;\n```"}},
+		want:     "Updated:", code: "client_max_body_size", confirm: ConfirmMaintainer},
+	{name: "how-to issue by the repository's owner", repo: "max/widget", author: "max",
+		body: "If you get the timeout below\n\n```\nssh: connect to host example.test port 22: Connection timed out\n```\n\nJust run the following command\n\n```\nssh -T -p 443 git@ssh.example.test\n```",
+		want: "Just run the following command", code: "ssh -T -p 443", confirm: ConfirmMaintainer},
+	{name: "a recommendation after 'no workaround in the browser'",
+		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "There are no technical workarounds for this issue in the web page, so it's recommended that you download the desktop version of the app."}},
+		want:     "download the desktop version", confirm: ConfirmMaintainer},
+	{name: "a conditional imperative",
+		comments: []store.PageComment{{Author: "bob", Body: "If you want to run it without sudo, add your user to the `widget` group and log in again."}},
+		want:     "add your user to the `widget` group"},
+	{name: "a greeting does not hide the advice",
+		comments: []store.PageComment{{Author: "bob", Body: "Hi @ann, my best guess is that you need to set up your [SSH key with the forge](https://docs.example.test/ssh)."}},
+		want:     "you need to set up your SSH key", link: "https://docs.example.test/ssh"},
+	{name: "another user's 'never mind, I had to ...'",
+		comments: []store.PageComment{{Author: "bob", Body: "never mind, I just had to generate another api key"}},
+		want:     "generate another api key"},
+	{name: "a supposed failure after a fix does not undo it",
+		comments: []store.PageComment{{Author: "bob", Body: "Try setting `WIDGET_RETRIES=5` in the environment. If it still fails, send the daemon log."}},
+		want:     "WIDGET_RETRIES=5"},
+	{name: "a reported failure after a fix does",
+		comments: []store.PageComment{{Author: "bob", Body: "Try setting `WIDGET_RETRIES=5` in the environment. It still fails for me with the same error."}}},
+	{name: "a report's 'removing it brings it back to normal' under its steps",
+		body: "### Steps to Reproduce\n\n目前发现，只要配置插件，对话中就会报错。去除配置，恢复正常。",
+		want: "去除配置，恢复正常。", confirm: ConfirmReporter},
+	{name: "a report's 'only restarting the session works'",
+		body: "The agent stops with `E_EMPTY_BLOCK` now and then. When it does only restarting the session works, nothing else helps.",
+		want: "only restarting the session works"},
+	{name: "a menu item to click",
+		comments: []store.PageComment{{Author: "bob", Body: "Si no, una opción es abrir la carpeta, hacer click derecho y seleccionar \"Open Terminal Here\" y ejecutar de nuevo."}},
+		want:     "Open Terminal Here"},
+	{name: "a failure, but the last clause says an action ended it",
+		body: "widget 2.10.4 (\"On the newest version the rename fails often, but after I rolled back to 2.10.1 the problem disappeared.\")",
+		want: "after I rolled back to 2.10.1", confirm: ConfirmReporter},
+	{name: "a success, but the last clause says it failed again",
+		comments: []store.PageComment{{Author: "bob", Body: "I set `WIDGET_RETRIES=5` and it worked once, but then it failed again."}}},
+	{name: "a me-too is no context",
+		comments: []store.PageComment{{Author: "bob", Body: "I see this quite often too. It goes away after you set `WIDGET_RETRIES=5` in the environment."}},
+		want:     "WIDGET_RETRIES=5", confirm: ConfirmOthers},
+}
+
 func TestFixKinds(t *testing.T) {
 	t.Parallel()
-	day := func(n int) time.Time { return time.Date(2026, 5, n, 0, 0, 0, 0, time.UTC) }
+	day := kindDay
 	closed := day(9)
-	for _, tc := range []struct {
-		name     string
-		repo     string // "" for acme/widget
-		author   string // the issue's author, "" for ann
-		body     string
-		comments []store.PageComment
-		closed   bool
-		want     string // a mined fix holds it (text, context or code); "" for none
-		confirm  Confirmation
-		code     string // the fix's code holds it
-		link     string // the fix's link
-	}{
-		{name: "doc pointer with a link",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
-			want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},
-		{name: "polite doc pointer",
-			comments: []store.PageComment{{Author: "bob", Body: "Could you please follow [the key setup guide](https://docs.example.test/keys) and then try again?"}},
-			want:     "follow the key setup guide", link: "https://docs.example.test/keys"},
-		{name: "an intermediate step of the report is no fix",
-			body: "Steps:\n1) Start widget, the first sync works.\n2) Add a second mirror.\n3) Restarted widget and it worked again, everything normal.\n4) Sync again after a few restarts.\n\nError: mirror not found"},
-		{name: "an intermediate step in another language is no fix",
-			// 1. open widget; 2. set WIDGET_MIRROR; 3. restart and try once: it connects, all normal; 4. sync again: error
-			body: "步骤：\n1、打开 widget。\n2、设置 WIDGET_MIRROR。\n3、重启后试一次，连接成功，一切正常。\n4、再次同步：\nError: mirror not found"},
-		{name: "a link to another issue is no doc pointer",
-			comments: []store.PageComment{{Author: "bob", Body: "See [this one](https://example.test/acme/widget/issues/12) for the same thing."}}},
-		{name: "a link to a log is no doc pointer",
-			comments: []store.PageComment{{Author: "bob", Body: "See the full log in [this paste](https://paste.example.test/abc123) for details."}}},
-		{name: "quoted docs",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "MEMBER", Body: "From the manual:\n\n> To run the widget CLI as a normal user, add your user to the `widget` group and log in again.\n\nThat should do it."}},
-			want:     "add your user to the `widget` group", confirm: ConfirmMaintainer},
-		{name: "a quote of an earlier post is no advice",
-			body:     "Widget fails with `E_SOCKET`. Setting `WIDGET_RETRIES=0` in the environment made no difference.",
-			comments: []store.PageComment{{Author: "bob", Body: "> Setting `WIDGET_RETRIES=0` in the environment made no difference.\n\nOdd."}}},
-		{name: "a quoted reply in the first person is no advice",
-			comments: []store.PageComment{{Author: "bob", Body: "> I have fixed this and opened a change, please wait.\n\nStill there in the newest build."}}},
-		{name: "block after a heading",
-			comments: []store.PageComment{{Author: "bob", Body: "I resolved it by removing the `s` from the proxy scheme as described here:\n\n## Steps\n\n```\nproxies = {'https': 'http://proxy.example.test:8080'}\n```"}},
-			want:     "removing the `s` from the proxy scheme", code: "proxies = ", confirm: ConfirmOthers},
-		{name: "lead-in to a list of steps",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Exit code 137 means the kernel killed the process.\n\nTo resolve this:\n\n- Check `dmesg` to confirm the kill.\n- Increase the memory limit or add swap on the host."}},
-			want:     "To resolve this:", confirm: ConfirmMaintainer},
-		{name: "release link and 'try it'",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "https://example.test/acme/widget/releases/tag/v0.6.3\n\n试下新版本吧"}},
-			want:     "试下新版本吧", confirm: ConfirmReleased},
-		{name: "reporter forgot a step",
-			comments: []store.PageComment{{Author: "ann", Body: "Never mind, I forgot to install node.js first."}},
-			want:     "forgot to install node.js", confirm: ConfirmReporter},
-		{name: "a maintainer's 'I forgot to' is a cause of the bug, not a fix",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Thanks! I forgot to use `normalizePath` there."}}},
-		{name: "reporter's last word before closing", closed: true,
-			comments: []store.PageComment{{Author: "ann", Body: "`RetryPolicy` has to be set", CreatedAt: day(8)}},
-			want:     "`RetryPolicy` has to be set", confirm: ConfirmReporter},
-		{name: "reporter's last word with a failure is no answer", closed: true,
-			comments: []store.PageComment{{Author: "ann", Body: "`RetryPolicy` still fails", CreatedAt: day(8)}}},
-		{name: "reporter found the solution, then shows it",
-			comments: []store.PageComment{{Author: "ann", Body: "So I dug into it and found the solution.\n$ edit ~/.widget/config\n```\nHost widget.example.test\n  Port 443\n```"}},
-			want:     "found the solution", code: "Port 443", confirm: ConfirmReporter},
-		{name: "maintainer published a new build",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Looks like the last image was built on arm. I just pushed another docker image built for amd64. Please do a docker pull of latest and try it."}},
-			want:     "I just pushed another docker image built for amd64. Please do a docker pull", confirm: ConfirmMaintainer},
-		{name: "maintainer's diff",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "Updated:\n\n```\ndiff --git a/nginx.conf b/nginx.conf\n--- a/nginx.conf\n+++ b/nginx.conf\n@@ -1,2 +1,3 @@\n server {\n+    client_max_body_size 5M;\n```"}},
-			want:     "Updated:", code: "client_max_body_size", confirm: ConfirmMaintainer},
-		{name: "how-to issue by the repository's owner", repo: "max/widget", author: "max",
-			body: "If you get the timeout below\n\n```\nssh: connect to host example.test port 22: Connection timed out\n```\n\nJust run the following command\n\n```\nssh -T -p 443 git@ssh.example.test\n```",
-			want: "Just run the following command", code: "ssh -T -p 443", confirm: ConfirmMaintainer},
-		{name: "a recommendation after 'no workaround in the browser'",
-			comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "There are no technical workarounds for this issue in the web page, so it's recommended that you download the desktop version of the app."}},
-			want:     "download the desktop version", confirm: ConfirmMaintainer},
-		{name: "a conditional imperative",
-			comments: []store.PageComment{{Author: "bob", Body: "If you want to run it without sudo, add your user to the `widget` group and log in again."}},
-			want:     "add your user to the `widget` group"},
-		{name: "a greeting does not hide the advice",
-			comments: []store.PageComment{{Author: "bob", Body: "Hi @ann, my best guess is that you need to set up your [SSH key with the forge](https://docs.example.test/ssh)."}},
-			want:     "you need to set up your SSH key", link: "https://docs.example.test/ssh"},
-		{name: "another user's 'never mind, I had to ...'",
-			comments: []store.PageComment{{Author: "bob", Body: "never mind, I just had to generate another api key"}},
-			want:     "generate another api key"},
-		{name: "a supposed failure after a fix does not undo it",
-			comments: []store.PageComment{{Author: "bob", Body: "Try setting `WIDGET_RETRIES=5` in the environment. If it still fails, send the daemon log."}},
-			want:     "WIDGET_RETRIES=5"},
-		{name: "a reported failure after a fix does",
-			comments: []store.PageComment{{Author: "bob", Body: "Try setting `WIDGET_RETRIES=5` in the environment. It still fails for me with the same error."}}},
-		{name: "a report's 'removing it brings it back to normal' under its steps",
-			body: "### Steps to Reproduce\n\n目前发现，只要配置插件，对话中就会报错。去除配置，恢复正常。",
-			want: "去除配置，恢复正常。", confirm: ConfirmReporter},
-		{name: "a report's 'only restarting the session works'",
-			body: "The agent stops with `E_EMPTY_BLOCK` now and then. When it does only restarting the session works, nothing else helps.",
-			want: "only restarting the session works"},
-		{name: "a menu item to click",
-			comments: []store.PageComment{{Author: "bob", Body: "Si no, una opción es abrir la carpeta, hacer click derecho y seleccionar \"Open Terminal Here\" y ejecutar de nuevo."}},
-			want:     "Open Terminal Here"},
-		{name: "a failure, but the last clause says an action ended it",
-			body: "widget 2.10.4 (\"On the newest version the rename fails often, but after I rolled back to 2.10.1 the problem disappeared.\")",
-			want: "after I rolled back to 2.10.1", confirm: ConfirmReporter},
-		{name: "a success, but the last clause says it failed again",
-			comments: []store.PageComment{{Author: "bob", Body: "I set `WIDGET_RETRIES=5` and it worked once, but then it failed again."}}},
-		{name: "a me-too is no context",
-			comments: []store.PageComment{{Author: "bob", Body: "I see this quite often too. It goes away after you set `WIDGET_RETRIES=5` in the environment."}},
-			want:     "WIDGET_RETRIES=5", confirm: ConfirmOthers},
-	} {
+	for _, tc := range fixKindCases {
 		repo, author := tc.repo, tc.author
 		if repo == "" {
 			repo = "acme/widget"

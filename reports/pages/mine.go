@@ -480,42 +480,9 @@ type post struct {
 // mine finds fixes, workarounds, causes and prevention advice in a
 // cluster's evidence, best first within each kind.
 func mine(ev *store.PageEvidence) []Finding {
-	// Threads in order: each issue's body, then its comments oldest first.
-	byIssue := map[int64]int{}
-	threads := make([][]*post, len(ev.Sources))
-	for i, is := range ev.Sources {
-		byIssue[is.ID] = i
-		threads[i] = []*post{{issue: is, body: is.Body, url: is.HTMLURL, author: is.Author, assoc: is.AuthorAssociation,
-			at: is.CreatedAt, react: is.ReactionsTotal, isBody: true}}
-	}
-	for _, c := range ev.Thread {
-		i, ok := byIssue[c.IssueID]
-		if !ok {
-			continue
-		}
-		is := ev.Sources[i]
-		u := c.HTMLURL
-		if u == "" {
-			u = is.HTMLURL
-		}
-		threads[i] = append(threads[i], &post{issue: is, body: c.Body, url: u, author: c.Author, assoc: c.AuthorAssociation,
-			at: c.CreatedAt, react: c.ReactionsTotal})
-	}
+	threads := mineThreads(ev)
 	var out []Finding
 	for _, th := range threads {
-		for pi, p := range th {
-			if p.assoc == "" && p.author != "" && repoOwner(p.issue.Repository) == p.author {
-				// The repository's owner is its maintainer, whatever
-				// the association the import kept.
-				p.assoc = "OWNER"
-			}
-			var keep func(string) bool
-			if !p.isBody && strings.Contains(p.body, ">") {
-				keep = func(q string) bool { return !quotesThread(th[:pi], q) && !firstPerson(q) }
-			}
-			p.units = postUnitsQ(p.body, keep)
-			p.success, p.failed = postOutcome(p.units)
-		}
 		for pi, p := range th {
 			is := p.issue
 			role := ""
@@ -619,6 +586,54 @@ func mine(ev *store.PageEvidence) []Finding {
 			}
 		}
 	}
+	sortFindings(out)
+	return out
+}
+
+// mineThreads puts the evidence in threads, in order: each issue's body,
+// then its comments oldest first, each post split into sentences.
+func mineThreads(ev *store.PageEvidence) [][]*post {
+	byIssue := map[int64]int{}
+	threads := make([][]*post, len(ev.Sources))
+	for i, is := range ev.Sources {
+		byIssue[is.ID] = i
+		threads[i] = []*post{{issue: is, body: is.Body, url: is.HTMLURL, author: is.Author, assoc: is.AuthorAssociation,
+			at: is.CreatedAt, react: is.ReactionsTotal, isBody: true}}
+	}
+	for _, c := range ev.Thread {
+		i, ok := byIssue[c.IssueID]
+		if !ok {
+			continue
+		}
+		is := ev.Sources[i]
+		u := c.HTMLURL
+		if u == "" {
+			u = is.HTMLURL
+		}
+		threads[i] = append(threads[i], &post{issue: is, body: c.Body, url: u, author: c.Author, assoc: c.AuthorAssociation,
+			at: c.CreatedAt, react: c.ReactionsTotal})
+	}
+	for _, th := range threads {
+		for pi, p := range th {
+			if p.assoc == "" && p.author != "" && repoOwner(p.issue.Repository) == p.author {
+				// The repository's owner is its maintainer, whatever
+				// the association the import kept.
+				p.assoc = "OWNER"
+			}
+			var keep func(string) bool
+			if !p.isBody && strings.Contains(p.body, ">") {
+				keep = func(q string) bool { return !quotesThread(th[:pi], q) && !firstPerson(q) }
+			}
+			p.units = postUnitsQ(p.body, keep)
+			p.success, p.failed = postOutcome(p.units)
+		}
+	}
+	return threads
+}
+
+// sortFindings orders findings by kind, then score (confirmation first),
+// then time, keeping a post's sentences in their order.
+func sortFindings(out []Finding) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Kind != b.Kind {
@@ -641,7 +656,6 @@ func mine(ev *store.PageEvidence) []Finding {
 		}
 		return a.Text < b.Text
 	})
-	return out
 }
 
 // changeVerbs are verbs that change something; a sentence that only runs
