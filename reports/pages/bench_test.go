@@ -114,7 +114,7 @@ func BenchmarkGenerate(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			out := b.TempDir()
 			cpu0 := cpuTime()
-			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2})
+			res, err := Generate(ctx, s, Options{Out: out, Format: Hugo, MinSize: 2, Logger: benchLogger()})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -499,7 +499,9 @@ func renderPage(ctx context.Context, w *writer, opts Options, st *site, id int64
 	}
 	c := st.byID[id]
 	slug := st.pl.live[id]
-	pd := &pageData{c: c, ev: ev, slug: slug, path: st.pl.slugs[slug].Path, aliases: st.pl.aliases[slug], asOf: st.asOf, related: st.related(id)}
+	// The title once: the chart's name and drawing and the page use it.
+	title := pageTitle(c)
+	pd := &pageData{c: c, ev: ev, slug: slug, path: st.pl.slugs[slug].Path, aliases: st.pl.aliases[slug], asOf: st.asOf, related: st.related(id), title: title}
 	rec := pageRecord{Last: ev.LastEvidence}
 	if opts.LLM.Enabled() {
 		var err error
@@ -512,14 +514,14 @@ func renderPage(ctx context.Context, w *writer, opts Options, st *site, id int64
 	if opts.Chart != nil && ev.Reports >= chartMinReports {
 		// The chart's name carries a hash of what it shows, so an
 		// existing file is the right chart: reruns skip drawing it.
-		name := fmt.Sprintf("%s-weekly-%s.svg", slug, chartKey(pageTitle(c), ev.Weekly, st.asOf))
+		name := fmt.Sprintf("%s-weekly-%s.svg", slug, chartKey(title, ev.Weekly, st.asOf))
 		chart := path.Join(path.Dir(pd.path), name)
 		if w.exists(chart) {
 			pd.chartSVG, rec.Chart = chartRef(opts.Format, name), chart
 			if err := w.keep(chart); err != nil {
 				return nil, rec, err
 			}
-		} else if svg := opts.Chart(pageTitle(c), ev.Weekly, st.asOf); len(svg) > 0 {
+		} else if svg := opts.Chart(title, ev.Weekly, st.asOf); len(svg) > 0 {
 			pd.chartSVG, rec.Chart = chartRef(opts.Format, name), chart
 			if err := w.write(chart, svg); err != nil {
 				return nil, rec, err

@@ -177,6 +177,10 @@ type pageData struct {
 	splitTo  []relatedPage // clusters that took part of this page's former reports
 	asOf     time.Time
 	chartSVG string // file name of the weekly chart next to the page, "" for none
+	// title is pageTitle(c) when the caller computed it already, "" for
+	// renderCluster to compute it: titles are costly and a page's chart
+	// needs its title too.
+	title string
 
 	prose   *llm.Prose          // model-written sections, nil for none
 	proseEv llm.ClusterEvidence // the numbered sources prose cites
@@ -365,7 +369,10 @@ func sourceRef(f Finding) string {
 // calls is the order of precedence.
 func renderCluster(f Format, pd *pageData) string {
 	c, ev := pd.c, pd.ev
-	title := pageTitle(c)
+	title := pd.title
+	if title == "" {
+		title = pageTitle(c)
+	}
 	desc := description(c, ev)
 	d := newDoc()
 	d.h2("Summary")
