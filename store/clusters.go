@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -612,27 +613,15 @@ func (s *Store) ClusterMemberFacts(ctx context.Context, tx pgx.Tx, ids []int64, 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `
-		SELECT t.id, r.full_name, i.labels, i.title, coalesce(s.raw, ''), i.html_url
-		FROM unnest($1::bigint[]) AS t(id)
-		CROSS JOIN LATERAL (SELECT issue_id FROM cluster_members m WHERE m.cluster_id = t.id
-		                    ORDER BY m.issue_id DESC LIMIT $2) m
-		JOIN issues i ON i.id = m.issue_id
-		JOIN repositories r ON r.id = i.repository_id
-		LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0`, ids, perCluster)
+	rows, err := s.q.ClusterMemberFacts(ctx, tx, dbsqlc.ClusterMemberFactsParams{Ids: ids, PerCluster: int32(min(perCluster, math.MaxInt32))})
 	if err != nil {
 		return nil, fmt.Errorf("read member facts: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var f MemberFact
-		if err := rows.Scan(&id, &f.Repository, &f.Labels, &f.Title, &f.Text, &f.HTMLURL); err != nil {
-			return nil, fmt.Errorf("read member facts: %w", err)
-		}
-		out[id] = append(out[id], f)
+	for _, r := range rows {
+		out[r.ClusterID] = append(out[r.ClusterID], MemberFact{
+			Repository: r.FullName, Labels: r.Labels, Title: r.Title, Text: r.Text, HTMLURL: r.HtmlUrl})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClusterLabels is the topic, category and tools of a cluster with why.

@@ -39,6 +39,58 @@ func (q *Queries) ClusterConceptsGet(ctx context.Context, db DBTX, ids []int64) 
 	return items, nil
 }
 
+const clusterMemberFacts = `-- name: ClusterMemberFacts :many
+SELECT t.id::bigint AS cluster_id, r.full_name, i.labels, i.title, coalesce(s.raw, '')::text AS text, i.html_url
+FROM unnest($1::bigint[]) AS t(id)
+CROSS JOIN LATERAL (SELECT issue_id FROM cluster_members m WHERE m.cluster_id = t.id
+                    ORDER BY m.issue_id DESC LIMIT $2) m
+JOIN issues i ON i.id = m.issue_id
+JOIN repositories r ON r.id = i.repository_id
+LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
+`
+
+type ClusterMemberFactsParams struct {
+	Ids        []int64
+	PerCluster int32
+}
+
+type ClusterMemberFactsRow struct {
+	ClusterID int64
+	FullName  string
+	Labels    []string
+	Title     string
+	Text      string
+	HtmlUrl   string
+}
+
+// Up to per_cluster members (the most recently stored) of each cluster.
+func (q *Queries) ClusterMemberFacts(ctx context.Context, db DBTX, arg ClusterMemberFactsParams) ([]ClusterMemberFactsRow, error) {
+	rows, err := db.Query(ctx, clusterMemberFacts, arg.Ids, arg.PerCluster)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterMemberFactsRow
+	for rows.Next() {
+		var i ClusterMemberFactsRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.FullName,
+			&i.Labels,
+			&i.Title,
+			&i.Text,
+			&i.HtmlUrl,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const clusterMemberURLList = `-- name: ClusterMemberURLList :many
 SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m.issue_id
 `
