@@ -656,9 +656,6 @@ type ClusterListParams struct {
 	Limit    int // 0 for no limit
 }
 
-const clusterCols = `id, slug, title, signature, fingerprint, concept, coalesce(topic, ''), topic_reason,
-	coalesce(category, ''), category_reason, tools, tools_reason, status, merged_into, size, first_seen, last_seen`
-
 // clusterInfo converts a generated cluster row (ClusterGet's has the same
 // shape), in UTC.
 func clusterInfo(r dbsqlc.ClusterListRow) ClusterInfo {
