@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -76,50 +77,35 @@ type ClassifyPendingParams struct {
 // transaction (one page or batch; last_synced_at is its start time) that
 // began before a run and committed during it is still seen.
 func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPendingParams) ([]int64, error) {
-	q := `
-		WITH mark AS (SELECT coalesce(max(classified_at) - interval '2 minutes', '-infinity'::timestamptz) AS t FROM issue_classification),
-		cand AS (
-			SELECT i.id FROM issues i, mark WHERE i.last_synced_at > mark.t
-			UNION
-			SELECT issue_id FROM issue_classification WHERE rules_version <> $1
-			UNION
-			SELECT c.issue_id FROM comments c, mark WHERE c.last_synced_at > mark.t
-		)
-		SELECT i.id FROM cand
-		JOIN issues i ON i.id = cand.id
-		LEFT JOIN issue_classification ic ON ic.issue_id = i.id
-		WHERE NOT i.is_pull_request AND i.gone_at IS NULL
-		  AND (ic.issue_id IS NULL OR ic.rules_version <> $1
-		       OR i.last_synced_at > ic.classified_at
-		       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
-		ORDER BY i.created_at, i.id`
-	args := []any{p.RulesVersion}
 	all := p.All
 	if !all {
 		// Nothing classified yet (a first classify): every issue is
-		// pending, and the union above would hash every issue and comment
-		// id of the store to find that out (6M rows on the 1M scale store).
-		var some bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM issue_classification)`).Scan(&some); err != nil {
+		// pending, and the union of ClassifyPendingDelta would hash every
+		// issue and comment id of the store to find that out (6M rows on
+		// the 1M scale store).
+		some, err := s.q.ClassifiedAny(ctx, tx)
+		if err != nil {
 			return nil, fmt.Errorf("list issues to classify: %w", err)
 		}
 		all = !some
 	}
-	if all {
-		q = `SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id`
-		args = nil
-	}
-	// JIT compiling this plan costs more than running it.
+	// JIT compiling this plan costs more than running it. Hand-written:
+	// a setting, not a query, around the generated statement.
 	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
-	rows, err := tx.Query(ctx, q, args...)
+	var ids []int64
+	var err error
+	if all {
+		ids, err = s.q.ClassifyPendingAll(ctx, tx)
+	} else {
+		ids, err = s.q.ClassifyPendingDelta(ctx, tx, p.RulesVersion)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("list issues to classify: %w", err)
+	if ids == nil {
+		ids = []int64{} // as before: empty, not nil
 	}
 	if _, err := tx.Exec(ctx, `RESET jit`); err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
@@ -559,38 +545,18 @@ func (s *Store) ClusterRefresh(ctx context.Context, tx pgx.Tx, ids []int64) erro
 	// a first classify), so it planned the joins below for a few thousand
 	// members, and with a million they spilled whole issue and comment rows
 	// to disk (docs/benchmarks.md, "first classify of a large store").
-	// ANALYZE counts this transaction's own rows.
+	// ANALYZE counts this transaction's own rows. Hand-written: a
+	// maintenance command before the generated statements, not a query.
 	if _, err := tx.Exec(ctx, `ANALYZE cluster_members`); err != nil {
 		return fmt.Errorf("refresh clusters: analyze members: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE clusters c SET size = coalesce(a.n, 0), first_seen = a.first, last_seen = a.last, updated_at = now(),
-			status = CASE WHEN coalesce(a.n, 0) = 0 AND c.status = 'active' THEN 'dissolved' ELSE c.status END
-		FROM unnest($1::bigint[]) AS t(id)
-		LEFT JOIN (
-			SELECT m.cluster_id, count(*) AS n, min(i.created_at) AS first, max(i.created_at) AS last
-			FROM cluster_members m JOIN issues i ON i.id = m.issue_id
-			WHERE m.cluster_id = ANY($1)
-			GROUP BY m.cluster_id
-		) a ON a.cluster_id = t.id
-		WHERE c.id = t.id`, ids); err != nil {
+	if err := s.q.ClusterRefreshSizes(ctx, tx, ids); err != nil {
 		return fmt.Errorf("refresh clusters: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM cluster_daily_counts WHERE cluster_id = ANY($1)`, ids); err != nil {
+	if err := s.q.ClusterDailyCountsClear(ctx, tx, ids); err != nil {
 		return fmt.Errorf("clear daily counts: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
-		SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
-			SELECT m.cluster_id, (i.created_at AT TIME ZONE 'UTC')::date AS day,
-			       1 AS reports, 0 AS comments, i.reactions_total AS reactions
-			FROM cluster_members m JOIN issues i ON i.id = m.issue_id
-			WHERE m.cluster_id = ANY($1)
-			UNION ALL
-			SELECT m.cluster_id, (c.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
-			FROM cluster_members m JOIN comments c ON c.issue_id = m.issue_id
-			WHERE m.cluster_id = ANY($1)
-		) x GROUP BY cluster_id, day`, ids); err != nil {
+	if err := s.q.ClusterDailyCountsWrite(ctx, tx, ids); err != nil {
 		return fmt.Errorf("write daily counts: %w", err)
 	}
 	return nil
@@ -612,27 +578,15 @@ func (s *Store) ClusterMemberFacts(ctx context.Context, tx pgx.Tx, ids []int64, 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `
-		SELECT t.id, r.full_name, i.labels, i.title, coalesce(s.raw, ''), i.html_url
-		FROM unnest($1::bigint[]) AS t(id)
-		CROSS JOIN LATERAL (SELECT issue_id FROM cluster_members m WHERE m.cluster_id = t.id
-		                    ORDER BY m.issue_id DESC LIMIT $2) m
-		JOIN issues i ON i.id = m.issue_id
-		JOIN repositories r ON r.id = i.repository_id
-		LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0`, ids, perCluster)
+	rows, err := s.q.ClusterMemberFacts(ctx, tx, dbsqlc.ClusterMemberFactsParams{Ids: ids, PerCluster: int32(min(perCluster, math.MaxInt32))})
 	if err != nil {
 		return nil, fmt.Errorf("read member facts: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var f MemberFact
-		if err := rows.Scan(&id, &f.Repository, &f.Labels, &f.Title, &f.Text, &f.HTMLURL); err != nil {
-			return nil, fmt.Errorf("read member facts: %w", err)
-		}
-		out[id] = append(out[id], f)
+	for _, r := range rows {
+		out[r.ClusterID] = append(out[r.ClusterID], MemberFact{
+			Repository: r.FullName, Labels: r.Labels, Title: r.Title, Text: r.Text, HTMLURL: r.HtmlUrl})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClusterLabels is the topic, category and tools of a cluster with why.
@@ -701,9 +655,6 @@ type ClusterListParams struct {
 	MinSize  int
 	Limit    int // 0 for no limit
 }
-
-const clusterCols = `id, slug, title, signature, fingerprint, concept, coalesce(topic, ''), topic_reason,
-	coalesce(category, ''), category_reason, tools, tools_reason, status, merged_into, size, first_seen, last_seen`
 
 // clusterInfo converts a generated cluster row (ClusterGet's has the same
 // shape), in UTC.

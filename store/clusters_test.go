@@ -125,6 +125,44 @@ func TestClusterCreateAndList(t *testing.T) {
 	if _, err := st.ClusterGet(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing cluster: %v", err)
 	}
+	for _, tc := range []struct {
+		p       store.ClusterSearchParams
+		want    []int64
+		noWords bool
+	}{
+		{p: store.ClusterSearchParams{Query: "alpha"}, want: []int64{cl[0]}},
+		{p: store.ClusterSearchParams{Query: "AL"}, want: []int64{cl[0]}}, // prefix, any case
+		{p: store.ClusterSearchParams{Query: "be"}, want: []int64{cl[1]}},
+		{p: store.ClusterSearchParams{Query: "alpha beta"}}, // every word must match
+		{p: store.ClusterSearchParams{Query: "alpha", Topic: "auth", Category: "mcp", Tool: "T"}, want: []int64{cl[0]}},
+		{p: store.ClusterSearchParams{Query: "alpha", Topic: "other"}},
+		{p: store.ClusterSearchParams{Query: "alpha", Category: "other"}},
+		{p: store.ClusterSearchParams{Query: "alpha", Tool: "U"}},
+		{p: store.ClusterSearchParams{Query: "it's"}, noWords: false}, // quoted safely, no match
+		{p: store.ClusterSearchParams{Query: " !? "}, noWords: true},
+	} {
+		got, err := st.ClusterSearch(ctx, tc.p)
+		if tc.noWords {
+			if !errors.Is(err, store.ErrNoSearchWords) {
+				t.Errorf("%+v: %v, want ErrNoSearchWords", tc.p, err)
+			}
+			continue
+		}
+		if err != nil || got == nil {
+			t.Errorf("%+v: %v %v", tc.p, got, err)
+			continue
+		}
+		var ids []int64
+		for _, h := range got {
+			ids = append(ids, h.ID)
+			if h.Rank <= 0 || h.FirstSeen == nil || h.FirstSeen.Location() != time.UTC {
+				t.Errorf("%+v: hit %+v", tc.p, h)
+			}
+		}
+		if !reflect.DeepEqual(ids, tc.want) {
+			t.Errorf("%+v: ids %v, want %v", tc.p, ids, tc.want)
+		}
+	}
 	det, err := st.ClusterDetailsGet(ctx, cl, 3)
 	if err != nil || len(det[cl[0]].Members) != 2 || len(det[cl[0]].Repositories) != 2 {
 		t.Fatalf("details %+v %v", det[cl[0]], err)

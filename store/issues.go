@@ -91,24 +91,19 @@ func repositoryIDs(ctx context.Context, tx pgx.Tx, names []string) (map[string]i
 		}
 	}
 	sort.Strings(list) // a stable order keeps concurrent inserts from deadlocking
-	if _, err := tx.Exec(ctx, `INSERT INTO repositories (full_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, list); err != nil {
+	q := dbsqlc.New()
+	if err := q.RepositoriesInsert(ctx, tx, list); err != nil {
 		return nil, fmt.Errorf("insert repositories: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT id, lower(full_name) FROM repositories WHERE lower(full_name) = ANY($1::text[])`, lowerAll(list))
+	rows, err := q.RepositoryIDsGet(ctx, tx, lowerAll(list))
 	if err != nil {
 		return nil, fmt.Errorf("read repositories: %w", err)
 	}
-	defer rows.Close()
-	ids := map[string]int64{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		ids[name] = id
+	ids := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		ids[r.Name] = r.ID
 	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 func lowerAll(in []string) []string {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // Cluster search and single-cluster lookups for errata's MCP server.
@@ -48,48 +51,25 @@ func (s *Store) ClusterSearch(ctx context.Context, p ClusterSearchParams) ([]Clu
 	// The query's words become a prefix tsquery ('a':* & 'b':*); the
 	// words come from PostgreSQL's own parser, so no user text is ever
 	// spliced into tsquery syntax.
-	var tsq *string
-	if err := s.pool.QueryRow(ctx, `SELECT nullif(string_agg(quote_literal(lexeme) || ':*', ' & '), '')
-		FROM unnest(to_tsvector('simple', $1))`, p.Query).Scan(&tsq); err != nil {
+	tsq, err := s.q.SearchTSQuery(ctx, s.pool, p.Query)
+	if err != nil {
 		return nil, fmt.Errorf("search clusters: %w", err)
 	}
-	if tsq == nil {
+	if tsq == "" {
 		return nil, ErrNoSearchWords
 	}
-	rows, err := s.pool.Query(ctx, `WITH q AS (SELECT to_tsquery('simple', $1) AS q),
-		doc AS (
-			SELECT c.*, setweight(to_tsvector('simple', c.title), 'A') ||
-				setweight(to_tsvector('simple', c.concept || ' ' || replace(c.slug, '-', ' ')), 'B') ||
-				setweight(to_tsvector('simple', c.signature), 'C') AS v
-			FROM clusters c
-			WHERE c.status = 'active' AND c.size > 0
-			  AND ($2 = '' OR c.topic = $2) AND ($3 = '' OR c.category = $3)
-			  AND ($4 = '' OR $4 = ANY (c.tools))
-		)
-		SELECT `+clusterCols+`, ts_rank(v, q.q)::float8 FROM doc, q
-		WHERE v @@ q.q
-		ORDER BY 18 DESC, size DESC, id
-		LIMIT $5`, *tsq, p.Topic, p.Category, p.Tool, p.Limit)
+	rows, err := s.q.ClusterSearch(ctx, s.pool, dbsqlc.ClusterSearchParams{Tsq: tsq, Topic: p.Topic,
+		Category: p.Category, Tool: p.Tool, MaxRows: int32(min(p.Limit, math.MaxInt32))})
 	if err != nil {
 		return nil, fmt.Errorf("search clusters: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ClusterSearchHit, error) {
-		var h ClusterSearchHit
-		c := &h.ClusterInfo
-		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Signature, &c.Fingerprint, &c.Concept, &c.Topic, &c.TopicReason,
-			&c.Category, &c.CategoryReason, &c.Tools, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.FirstSeen, &c.LastSeen, &h.Rank)
-		if c.FirstSeen != nil {
-			t := c.FirstSeen.UTC()
-			c.FirstSeen = &t
-		}
-		if c.LastSeen != nil {
-			t := c.LastSeen.UTC()
-			c.LastSeen = &t
-		}
-		return h, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("search clusters: %w", err)
+	out := make([]ClusterSearchHit, len(rows))
+	for i, r := range rows {
+		out[i] = ClusterSearchHit{ClusterInfo: clusterInfo(dbsqlc.ClusterListRow{ID: r.ID, Slug: r.Slug, Title: r.Title,
+			Signature: r.Signature, Fingerprint: r.Fingerprint, Concept: r.Concept, Topic: r.Topic,
+			TopicReason: r.TopicReason, Category: r.Category, CategoryReason: r.CategoryReason, Tools: r.Tools,
+			ToolsReason: r.ToolsReason, Status: r.Status, MergedInto: r.MergedInto, Size: r.Size,
+			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen}), Rank: r.Rank}
 	}
 	return out, nil
 }

@@ -30,20 +30,24 @@
 //   - TrendRefresh (a temporary survivor table and LOCK TABLE) and
 //     TrendDailyScan, whose rows are decoded straight from the wire,
 //     half the client's cost of a Scan at a hundred thousand rows;
-//   - as written, statements over several arrays zipped by a
-//     multi-argument unnest (sqlc's catalog knows only unnest(anyarray)):
-//     CommentUpsertMany's issue look-up, ClusterCreateMany,
-//     ClusterRefreshDelta, TrendAfterFixCounts. Select-list unnests, as
-//     TokenDFAdd uses, might express some of them; not tried;
+//   - statements over several arrays zipped by a multi-argument unnest
+//     (sqlc's catalog knows only unnest(anyarray)): CommentUpsertMany's
+//     issue look-up, ClusterCreateMany, ClusterRefreshDelta,
+//     TrendAfterFixCounts. Select-list unnests would type, but
+//     ClusterCreateMany needs WITH ORDINALITY (cluster ids are given in
+//     input order), which a select list cannot carry, and for the other
+//     three (arrays joined to tables) the plan a select list gives in
+//     place of a function scan is unmeasured; not converted;
 //   - lockHolder (pg_stat_activity and pg_locks are not in sqlc's
 //     catalog), the migrations and SchemaVersionGet (schema_migrations is
 //     made by Migrate, not by a migration), and tempdb.go's CREATE and DROP
-//     DATABASE (a name is an identifier, not a bind parameter).
+//     DATABASE (a name is an identifier, not a bind parameter);
+//   - settings and maintenance around generated statements, which are
+//     not queries: ClassifyPendingIDs' SET LOCAL jit = off and RESET jit,
+//     ClusterRefresh's ANALYZE cluster_members.
 //
-// Not yet converted, though sqlc could express them: ClassifyPendingIDs
-// (two forms around SET LOCAL jit), ClusterMemberFacts, ClusterRefresh,
-// repositoryIDs (issues.go), ClusterSearch (search.go), and pages.go,
-// which is being split.
+// Not yet converted, though sqlc could express it: pages.go, which is
+// being split.
 package store
 
 import (

@@ -80,3 +80,31 @@ UPDATE clusters SET status = 'merged', merged_into = @new_id::bigint, updated_at
 
 -- name: ClusterMergeChainFollow :exec
 UPDATE clusters SET merged_into = @new_id::bigint WHERE merged_into = @old_id::bigint AND status = 'merged';
+
+-- name: ClassifiedAny :one
+-- ClassifyPendingIDs: has anything been classified yet (a first run
+-- takes every issue without the union of ClassifyPendingDelta)?
+SELECT EXISTS (SELECT 1 FROM issue_classification);
+
+-- name: ClassifyPendingAll :many
+SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id;
+
+-- name: ClassifyPendingDelta :many
+-- Issues new or changed since the last run's start (less 2 minutes), or
+-- classified under other rules. ClassifyPendingIDs runs it with jit off.
+WITH mark AS (SELECT coalesce(max(classified_at) - interval '2 minutes', '-infinity'::timestamptz) AS t FROM issue_classification),
+cand AS (
+    SELECT i.id FROM issues i, mark WHERE i.last_synced_at > mark.t
+    UNION
+    SELECT issue_id FROM issue_classification WHERE rules_version <> @rules_version::text
+    UNION
+    SELECT c.issue_id FROM comments c, mark WHERE c.last_synced_at > mark.t
+)
+SELECT i.id FROM cand
+JOIN issues i ON i.id = cand.id
+LEFT JOIN issue_classification ic ON ic.issue_id = i.id
+WHERE NOT i.is_pull_request AND i.gone_at IS NULL
+  AND (ic.issue_id IS NULL OR ic.rules_version <> @rules_version::text
+       OR i.last_synced_at > ic.classified_at
+       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
+ORDER BY i.created_at, i.id;

@@ -3,3 +3,43 @@ SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m
 
 -- name: ClusterConceptsGet :many
 SELECT id, concept, signature FROM clusters WHERE id = ANY(@ids::bigint[]);
+
+-- name: ClusterMemberFacts :many
+-- Up to per_cluster members (the most recently stored) of each cluster.
+SELECT t.id::bigint AS cluster_id, r.full_name, i.labels, i.title, coalesce(s.raw, '')::text AS text, i.html_url
+FROM unnest(@ids::bigint[]) AS t(id)
+CROSS JOIN LATERAL (SELECT issue_id FROM cluster_members m WHERE m.cluster_id = t.id
+                    ORDER BY m.issue_id DESC LIMIT @per_cluster) m
+JOIN issues i ON i.id = m.issue_id
+JOIN repositories r ON r.id = i.repository_id
+LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0;
+
+-- name: ClusterRefreshSizes :exec
+-- ClusterRefresh, after its ANALYZE cluster_members: size, first and
+-- last seen; emptied active clusters become 'dissolved'.
+UPDATE clusters c SET size = coalesce(a.n, 0), first_seen = a.first, last_seen = a.last, updated_at = now(),
+    status = CASE WHEN coalesce(a.n, 0) = 0 AND c.status = 'active' THEN 'dissolved' ELSE c.status END
+FROM unnest(@ids::bigint[]) AS t(id)
+LEFT JOIN (
+    SELECT m.cluster_id, count(*) AS n, min(i.created_at) AS first, max(i.created_at) AS last
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.cluster_id = ANY(@ids::bigint[])
+    GROUP BY m.cluster_id
+) a ON a.cluster_id = t.id
+WHERE c.id = t.id;
+
+-- name: ClusterDailyCountsClear :exec
+DELETE FROM cluster_daily_counts WHERE cluster_id = ANY(@ids::bigint[]);
+
+-- name: ClusterDailyCountsWrite :exec
+INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
+    SELECT m.cluster_id, (i.created_at AT TIME ZONE 'UTC')::date AS day,
+           1 AS reports, 0 AS comments, i.reactions_total AS reactions
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.cluster_id = ANY(@ids::bigint[])
+    UNION ALL
+    SELECT m.cluster_id, (c.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM cluster_members m JOIN comments c ON c.issue_id = m.issue_id
+    WHERE m.cluster_id = ANY(@ids::bigint[])
+) x GROUP BY cluster_id, day;

@@ -11,3 +11,11 @@ SELECT
     (SELECT count(*) FROM issues WHERE NOT is_pull_request) AS issues,
     (SELECT count(*) FROM issues WHERE is_pull_request) AS pull_requests,
     (SELECT count(*) FROM comments) AS comments;
+
+-- name: RepositoriesInsert :exec
+-- repositoryIDs (issues.go): names in sorted order, so concurrent inserts
+-- take their locks alike and cannot deadlock.
+INSERT INTO repositories (full_name) SELECT unnest(@names::text[]) ON CONFLICT DO NOTHING;
+
+-- name: RepositoryIDsGet :many
+SELECT id, lower(full_name)::text AS name FROM repositories WHERE lower(full_name) = ANY(@names::text[]);

@@ -22,3 +22,30 @@ FROM clusters c WHERE id = ANY(@ids::bigint[]);
 SELECT p.slug, coalesce(p.cluster_id, 0)::bigint AS cluster_id, p.state, coalesce(p.target_slug, '')::text AS target_slug,
        p.path, p.members
 FROM page_slugs p WHERE p.state = 'live' AND p.cluster_id = ANY(@ids::bigint[]) ORDER BY p.slug;
+
+-- name: SearchTSQuery :one
+-- ClusterSearch: the query's words as a prefix tsquery ('a':* & 'b':*),
+-- from PostgreSQL's own parser, so no user text is spliced into tsquery
+-- syntax. Empty when the query has no words.
+SELECT coalesce(string_agg(quote_literal(lexeme) || ':*', ' & '), '')::text AS tsq
+FROM unnest(to_tsvector('simple', @query::text));
+
+-- name: ClusterSearch :many
+-- Active clusters whose text matches tsq, best ranked first (then largest).
+WITH q AS (SELECT to_tsquery('simple', @tsq::text) AS q),
+doc AS (
+    SELECT c.*, setweight(to_tsvector('simple', c.title), 'A') ||
+        setweight(to_tsvector('simple', c.concept || ' ' || replace(c.slug, '-', ' ')), 'B') ||
+        setweight(to_tsvector('simple', c.signature), 'C') AS v
+    FROM clusters c
+    WHERE c.status = 'active' AND c.size > 0
+      AND (@topic::text = '' OR c.topic = @topic::text) AND (@category::text = '' OR c.category = @category::text)
+      AND (@tool::text = '' OR @tool::text = ANY (c.tools))
+)
+SELECT doc.id, doc.slug, doc.title, doc.signature, doc.fingerprint, doc.concept, coalesce(doc.topic, '')::text AS topic, doc.topic_reason,
+       coalesce(doc.category, '')::text AS category, doc.category_reason, doc.tools, doc.tools_reason, doc.status, doc.merged_into, doc.size,
+       doc.first_seen, doc.last_seen, ts_rank(doc.v, q.q)::float8 AS rank
+FROM doc, q
+WHERE doc.v @@ q.q
+ORDER BY 18 DESC, doc.size DESC, doc.id
+LIMIT @max_rows;

@@ -26,6 +26,19 @@ func (q *Queries) ClassificationTouchMany(ctx context.Context, db DBTX, arg Clas
 	return err
 }
 
+const classifiedAny = `-- name: ClassifiedAny :one
+SELECT EXISTS (SELECT 1 FROM issue_classification)
+`
+
+// ClassifyPendingIDs: has anything been classified yet (a first run
+// takes every issue without the union of ClassifyPendingDelta)?
+func (q *Queries) ClassifiedAny(ctx context.Context, db DBTX) (bool, error) {
+	row := db.QueryRow(ctx, classifiedAny)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const classifyCommentsGet = `-- name: ClassifyCommentsGet :many
 SELECT issue_id, body, created_at FROM comments
 WHERE issue_id = ANY($1::bigint[]) ORDER BY issue_id, created_at, id
@@ -119,6 +132,71 @@ SELECT pg_advisory_xact_lock($1::bigint)
 func (q *Queries) ClassifyLock(ctx context.Context, db DBTX, key int64) error {
 	_, err := db.Exec(ctx, classifyLock, key)
 	return err
+}
+
+const classifyPendingAll = `-- name: ClassifyPendingAll :many
+SELECT id FROM issues WHERE NOT is_pull_request AND gone_at IS NULL ORDER BY created_at, id
+`
+
+func (q *Queries) ClassifyPendingAll(ctx context.Context, db DBTX) ([]int64, error) {
+	rows, err := db.Query(ctx, classifyPendingAll)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const classifyPendingDelta = `-- name: ClassifyPendingDelta :many
+WITH mark AS (SELECT coalesce(max(classified_at) - interval '2 minutes', '-infinity'::timestamptz) AS t FROM issue_classification),
+cand AS (
+    SELECT i.id FROM issues i, mark WHERE i.last_synced_at > mark.t
+    UNION
+    SELECT issue_id FROM issue_classification WHERE rules_version <> $1::text
+    UNION
+    SELECT c.issue_id FROM comments c, mark WHERE c.last_synced_at > mark.t
+)
+SELECT i.id FROM cand
+JOIN issues i ON i.id = cand.id
+LEFT JOIN issue_classification ic ON ic.issue_id = i.id
+WHERE NOT i.is_pull_request AND i.gone_at IS NULL
+  AND (ic.issue_id IS NULL OR ic.rules_version <> $1::text
+       OR i.last_synced_at > ic.classified_at
+       OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
+ORDER BY i.created_at, i.id
+`
+
+// Issues new or changed since the last run's start (less 2 minutes), or
+// classified under other rules. ClassifyPendingIDs runs it with jit off.
+func (q *Queries) ClassifyPendingDelta(ctx context.Context, db DBTX, rulesVersion string) ([]int64, error) {
+	rows, err := db.Query(ctx, classifyPendingDelta, rulesVersion)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const clusterDefine = `-- name: ClusterDefine :exec

@@ -39,6 +39,86 @@ func (q *Queries) ClusterConceptsGet(ctx context.Context, db DBTX, ids []int64) 
 	return items, nil
 }
 
+const clusterDailyCountsClear = `-- name: ClusterDailyCountsClear :exec
+DELETE FROM cluster_daily_counts WHERE cluster_id = ANY($1::bigint[])
+`
+
+func (q *Queries) ClusterDailyCountsClear(ctx context.Context, db DBTX, ids []int64) error {
+	_, err := db.Exec(ctx, clusterDailyCountsClear, ids)
+	return err
+}
+
+const clusterDailyCountsWrite = `-- name: ClusterDailyCountsWrite :exec
+INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
+    SELECT m.cluster_id, (i.created_at AT TIME ZONE 'UTC')::date AS day,
+           1 AS reports, 0 AS comments, i.reactions_total AS reactions
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.cluster_id = ANY($1::bigint[])
+    UNION ALL
+    SELECT m.cluster_id, (c.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM cluster_members m JOIN comments c ON c.issue_id = m.issue_id
+    WHERE m.cluster_id = ANY($1::bigint[])
+) x GROUP BY cluster_id, day
+`
+
+func (q *Queries) ClusterDailyCountsWrite(ctx context.Context, db DBTX, ids []int64) error {
+	_, err := db.Exec(ctx, clusterDailyCountsWrite, ids)
+	return err
+}
+
+const clusterMemberFacts = `-- name: ClusterMemberFacts :many
+SELECT t.id::bigint AS cluster_id, r.full_name, i.labels, i.title, coalesce(s.raw, '')::text AS text, i.html_url
+FROM unnest($1::bigint[]) AS t(id)
+CROSS JOIN LATERAL (SELECT issue_id FROM cluster_members m WHERE m.cluster_id = t.id
+                    ORDER BY m.issue_id DESC LIMIT $2) m
+JOIN issues i ON i.id = m.issue_id
+JOIN repositories r ON r.id = i.repository_id
+LEFT JOIN issue_signatures s ON s.issue_id = i.id AND s.rank = 0
+`
+
+type ClusterMemberFactsParams struct {
+	Ids        []int64
+	PerCluster int32
+}
+
+type ClusterMemberFactsRow struct {
+	ClusterID int64
+	FullName  string
+	Labels    []string
+	Title     string
+	Text      string
+	HtmlUrl   string
+}
+
+// Up to per_cluster members (the most recently stored) of each cluster.
+func (q *Queries) ClusterMemberFacts(ctx context.Context, db DBTX, arg ClusterMemberFactsParams) ([]ClusterMemberFactsRow, error) {
+	rows, err := db.Query(ctx, clusterMemberFacts, arg.Ids, arg.PerCluster)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterMemberFactsRow
+	for rows.Next() {
+		var i ClusterMemberFactsRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.FullName,
+			&i.Labels,
+			&i.Title,
+			&i.Text,
+			&i.HtmlUrl,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const clusterMemberURLList = `-- name: ClusterMemberURLList :many
 SELECT i.html_url, m.cluster_id FROM cluster_members m JOIN issues i ON i.id = m.issue_id
 `
@@ -66,4 +146,24 @@ func (q *Queries) ClusterMemberURLList(ctx context.Context, db DBTX) ([]ClusterM
 		return nil, err
 	}
 	return items, nil
+}
+
+const clusterRefreshSizes = `-- name: ClusterRefreshSizes :exec
+UPDATE clusters c SET size = coalesce(a.n, 0), first_seen = a.first, last_seen = a.last, updated_at = now(),
+    status = CASE WHEN coalesce(a.n, 0) = 0 AND c.status = 'active' THEN 'dissolved' ELSE c.status END
+FROM unnest($1::bigint[]) AS t(id)
+LEFT JOIN (
+    SELECT m.cluster_id, count(*) AS n, min(i.created_at) AS first, max(i.created_at) AS last
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.cluster_id = ANY($1::bigint[])
+    GROUP BY m.cluster_id
+) a ON a.cluster_id = t.id
+WHERE c.id = t.id
+`
+
+// ClusterRefresh, after its ANALYZE cluster_members: size, first and
+// last seen; emptied active clusters become 'dissolved'.
+func (q *Queries) ClusterRefreshSizes(ctx context.Context, db DBTX, ids []int64) error {
+	_, err := db.Exec(ctx, clusterRefreshSizes, ids)
+	return err
 }

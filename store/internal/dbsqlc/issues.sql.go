@@ -102,3 +102,43 @@ func (q *Queries) IssueGet(ctx context.Context, db DBTX, arg IssueGetParams) (Is
 	)
 	return i, err
 }
+
+const repositoriesInsert = `-- name: RepositoriesInsert :exec
+INSERT INTO repositories (full_name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING
+`
+
+// repositoryIDs (issues.go): names in sorted order, so concurrent inserts
+// take their locks alike and cannot deadlock.
+func (q *Queries) RepositoriesInsert(ctx context.Context, db DBTX, names []string) error {
+	_, err := db.Exec(ctx, repositoriesInsert, names)
+	return err
+}
+
+const repositoryIDsGet = `-- name: RepositoryIDsGet :many
+SELECT id, lower(full_name)::text AS name FROM repositories WHERE lower(full_name) = ANY($1::text[])
+`
+
+type RepositoryIDsGetRow struct {
+	ID   int64
+	Name string
+}
+
+func (q *Queries) RepositoryIDsGet(ctx context.Context, db DBTX, names []string) ([]RepositoryIDsGetRow, error) {
+	rows, err := db.Query(ctx, repositoryIDsGet, names)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RepositoryIDsGetRow
+	for rows.Next() {
+		var i RepositoryIDsGetRow
+		if err := rows.Scan(&i.ID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

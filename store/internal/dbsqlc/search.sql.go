@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 )
 
 const clusterDataVersion = `-- name: ClusterDataVersion :one
@@ -18,6 +19,101 @@ func (q *Queries) ClusterDataVersion(ctx context.Context, db DBTX) (string, erro
 	var version string
 	err := row.Scan(&version)
 	return version, err
+}
+
+const clusterSearch = `-- name: ClusterSearch :many
+WITH q AS (SELECT to_tsquery('simple', $2::text) AS q),
+doc AS (
+    SELECT c.id, c.slug, c.title, c.description, c.signature, c.fingerprint, c.topic, c.category, c.tools, c.topic_reason, c.category_reason, c.tools_reason, c.status, c.merged_into, c.size, c.first_seen, c.last_seen, c.created_at, c.updated_at, c.key, c.concept, c.weak_codes, c.profile, setweight(to_tsvector('simple', c.title), 'A') ||
+        setweight(to_tsvector('simple', c.concept || ' ' || replace(c.slug, '-', ' ')), 'B') ||
+        setweight(to_tsvector('simple', c.signature), 'C') AS v
+    FROM clusters c
+    WHERE c.status = 'active' AND c.size > 0
+      AND ($3::text = '' OR c.topic = $3::text) AND ($4::text = '' OR c.category = $4::text)
+      AND ($5::text = '' OR $5::text = ANY (c.tools))
+)
+SELECT doc.id, doc.slug, doc.title, doc.signature, doc.fingerprint, doc.concept, coalesce(doc.topic, '')::text AS topic, doc.topic_reason,
+       coalesce(doc.category, '')::text AS category, doc.category_reason, doc.tools, doc.tools_reason, doc.status, doc.merged_into, doc.size,
+       doc.first_seen, doc.last_seen, ts_rank(doc.v, q.q)::float8 AS rank
+FROM doc, q
+WHERE doc.v @@ q.q
+ORDER BY 18 DESC, doc.size DESC, doc.id
+LIMIT $1
+`
+
+type ClusterSearchParams struct {
+	MaxRows  int32
+	Tsq      string
+	Topic    string
+	Category string
+	Tool     string
+}
+
+type ClusterSearchRow struct {
+	ID             int64
+	Slug           string
+	Title          string
+	Signature      string
+	Fingerprint    string
+	Concept        string
+	Topic          string
+	TopicReason    string
+	Category       string
+	CategoryReason string
+	Tools          []string
+	ToolsReason    string
+	Status         string
+	MergedInto     *int64
+	Size           int32
+	FirstSeen      *time.Time
+	LastSeen       *time.Time
+	Rank           float64
+}
+
+// Active clusters whose text matches tsq, best ranked first (then largest).
+func (q *Queries) ClusterSearch(ctx context.Context, db DBTX, arg ClusterSearchParams) ([]ClusterSearchRow, error) {
+	rows, err := db.Query(ctx, clusterSearch,
+		arg.MaxRows,
+		arg.Tsq,
+		arg.Topic,
+		arg.Category,
+		arg.Tool,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterSearchRow
+	for rows.Next() {
+		var i ClusterSearchRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.Title,
+			&i.Signature,
+			&i.Fingerprint,
+			&i.Concept,
+			&i.Topic,
+			&i.TopicReason,
+			&i.Category,
+			&i.CategoryReason,
+			&i.Tools,
+			&i.ToolsReason,
+			&i.Status,
+			&i.MergedInto,
+			&i.Size,
+			&i.FirstSeen,
+			&i.LastSeen,
+			&i.Rank,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const clusterSurvivorGet = `-- name: ClusterSurvivorGet :one
@@ -142,4 +238,19 @@ func (q *Queries) PageSlugLiveGetMany(ctx context.Context, db DBTX, ids []int64)
 		return nil, err
 	}
 	return items, nil
+}
+
+const searchTSQuery = `-- name: SearchTSQuery :one
+SELECT coalesce(string_agg(quote_literal(lexeme) || ':*', ' & '), '')::text AS tsq
+FROM unnest(to_tsvector('simple', $1::text))
+`
+
+// ClusterSearch: the query's words as a prefix tsquery ('a':* & 'b':*),
+// from PostgreSQL's own parser, so no user text is spliced into tsquery
+// syntax. Empty when the query has no words.
+func (q *Queries) SearchTSQuery(ctx context.Context, db DBTX, query string) (string, error) {
+	row := db.QueryRow(ctx, searchTSQuery, query)
+	var tsq string
+	err := row.Scan(&tsq)
+	return tsq, err
 }
