@@ -46,8 +46,8 @@
 //     not queries: ClassifyPendingIDs' SET LOCAL jit = off and RESET jit,
 //     ClusterRefresh's ANALYZE cluster_members.
 //
-// Not yet converted, though sqlc could express it: pages.go, which is
-// being split.
+// Not yet converted, though sqlc could express most of them: the evidence
+// and slug statements of pages.go (its batches stay hand-written).
 package store
 
 import (
