@@ -9,8 +9,9 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/errata-tool/errata/store"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/errata-tool/errata/store"
 )
 
 // Extraction and normalization: reading a batch of issues and analyzing
