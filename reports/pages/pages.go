@@ -43,11 +43,12 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/errata-tool/errata/internal/atomicfile"
 	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/reports/trends"
 	"github.com/errata-tool/errata/store"
-	"golang.org/x/sync/errgroup"
 )
 
 // Options configure Generate.
