@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/errata-tool/errata/store"
 )
@@ -68,27 +69,21 @@ func extractBatch(ctx context.Context, read issueReader, ids []int64, version st
 	return b, nil
 }
 
-// analyzeAll analyzes issues in parallel (results in input order).
+// analyzeAll analyzes issues in parallel, at most workers at a time
+// (results in input order).
 func analyzeAll(issues []Issue, skip []bool, workers int) []Analysis {
 	out := make([]Analysis, len(issues))
-	var wg sync.WaitGroup
-	next := make(chan int, len(issues))
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range issues {
 		if !skip[i] {
-			next <- i
+			g.Go(func() error {
+				out[i] = Analyze(&issues[i])
+				return nil
+			})
 		}
 	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = Analyze(&issues[i])
-			}
-		}()
-	}
-	wg.Wait()
+	_ = g.Wait() // Analyze returns no error
 	return out
 }
 

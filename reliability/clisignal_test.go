@@ -8,11 +8,14 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/errata-tool/errata/ingest/githubfake"
 	"github.com/errata-tool/errata/store/storetest"
 )
+
+// signalLogs are what `errata sync` logs on taking its first and second
+// SIGINT or SIGTERM.
+var signalLogs = []string{"stopping after the current page", "aborting now"}
 
 // TestSyncCommandSignals runs `errata sync` as a process (the app wired as
 // cmd/errata's main wires it) and sends it SIGINT once (stop after the
@@ -46,9 +49,11 @@ func TestSyncCommandSignals(t *testing.T) {
 			var once sync.Once
 			var inflight atomic.Bool
 			started := make(chan struct{}) // orders cmd.Start before cmd.Process is read
+			exited := make(chan struct{})  // closed when cmd.Wait returns
 			// The signal arrives while the second request is in flight; its
-			// answer is held back a moment so that a graceful stop has a page
-			// to finish.
+			// answer is held back until the process has taken each signal
+			// (it logs so) or died of it, so that a graceful stop has a page
+			// to finish and two signals are never merged into one.
 			var paths []string
 			var pmu sync.Mutex
 			fake.OnRequest(func(r *http.Request) {
@@ -61,11 +66,12 @@ func TestSyncCommandSignals(t *testing.T) {
 				once.Do(func() {
 					inflight.Store(true)
 					<-started
-					for _, s := range tc.signals {
+					for i, s := range tc.signals {
 						_ = cmd.Process.Signal(s)
-						time.Sleep(50 * time.Millisecond)
+						if s != syscall.SIGKILL {
+							out.waitFor(signalLogs[i], exited)
+						}
 					}
-					time.Sleep(300 * time.Millisecond)
 				})
 			})
 			if err := cmd.Start(); err != nil {
@@ -73,6 +79,7 @@ func TestSyncCommandSignals(t *testing.T) {
 			}
 			close(started)
 			err := cmd.Wait()
+			close(exited)
 			fake.OnRequest(nil)
 			if !inflight.Load() {
 				t.Fatalf("the sync ended before the signal: %v: %s", err, out.String())
@@ -96,13 +103,10 @@ func TestSyncCommandSignals(t *testing.T) {
 			}
 			// Resume, with the in-process app.
 			var res result
-			for try := 0; try < 50; try++ {
+			whileSkipped(t, func() bool {
 				res = runApp(t, context.Background(), vars, "", args...)
-				if !strings.Contains(res.all(), "skipped") {
-					break
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+				return strings.Contains(res.all(), "skipped")
+			})
 			if res.code != 0 {
 				t.Fatalf("resumed sync: exit %d: %s", res.code, truncate(redactForLog(res.all()), 1000))
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -195,15 +196,13 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	}
 	st := storetest.Open(t, url)
 	// A killed session's advisory lock dies with its connection, which
-	// PostgreSQL notices when the socket closes; give it a moment.
+	// PostgreSQL notices when the socket closes: retry while the sync
+	// says it was skipped for the lock.
 	var sum ingest.Summary
-	for try := 0; try < 50; try++ {
+	whileSkipped(t, func() bool {
 		sum = syncOnce(context.Background(), t, st, fake.APIURL(), "", nil)
-		if sum.Status != "skipped" {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return sum.Status == "skipped"
+	})
 	if sum.Status != "ok" {
 		t.Fatalf("sync after %d SIGKILLs: %s: %v", kills, sum.Status, sum.Err)
 	}
@@ -222,16 +221,57 @@ func TestSyncResumesAfterSIGKILL(t *testing.T) {
 	recordFigure("faults.sigkill_stale_running_rows", running)
 }
 
+// whileSkipped calls try again while it reports a run skipped because a
+// dead process's advisory lock is not yet released. The event is the
+// release, which PostgreSQL notices on its own schedule; the deadline only
+// bounds a lock that is never released (then the caller's check fails).
+func whileSkipped(t *testing.T, try func() (skipped bool)) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for try() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
+	}
+}
+
+// syncBuffer collects a process's output; a test can wait until some text
+// appears in it (an event the process logs) instead of sleeping.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  []byte
+	mu      sync.Mutex
+	b       []byte
+	written chan struct{} // closed and replaced at each write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.b = append(s.b, p...)
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return len(p), nil
+}
+
+// waitFor blocks until the output contains text or done is closed (the
+// process ended), and reports whether the text appeared.
+func (s *syncBuffer) waitFor(text string, done <-chan struct{}) bool {
+	for {
+		s.mu.Lock()
+		if strings.Contains(string(s.b), text) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.written == nil {
+			s.written = make(chan struct{})
+		}
+		ch := s.written
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			return strings.Contains(s.String(), text)
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {

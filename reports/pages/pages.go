@@ -43,6 +43,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/errata-tool/errata/internal/atomicfile"
 	"github.com/errata-tool/errata/llm"
 	"github.com/errata-tool/errata/reports/trends"
@@ -448,28 +450,24 @@ func renderPages(ctx context.Context, s *store.Store, w *writer, opts Options, s
 		if ld.err != nil {
 			return ld.err
 		}
+		// Errors are kept per page, not returned to the group, so the
+		// first in cluster order is reported and one failure does not
+		// cancel the pages in hand.
 		outs := make([]out, len(ld.batch))
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for k := 0; k < workers; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					if err := ctx.Err(); err != nil {
-						// Stopped: finish the files in hand, start no more.
-						outs[i].err = err
-						continue
-					}
-					outs[i].members, outs[i].rec, outs[i].err = renderPage(ctx, w, opts, st, ld.batch[i], ld.evs[ld.batch[i]])
-				}
-			}()
-		}
+		var g errgroup.Group
+		g.SetLimit(workers)
 		for i := range ld.batch {
-			next <- i
+			g.Go(func() error {
+				if err := ctx.Err(); err != nil {
+					// Stopped: finish the files in hand, start no more.
+					outs[i].err = err
+					return nil
+				}
+				outs[i].members, outs[i].rec, outs[i].err = renderPage(ctx, w, opts, st, ld.batch[i], ld.evs[ld.batch[i]])
+				return nil
+			})
 		}
-		close(next)
-		wg.Wait()
+		_ = g.Wait() // every goroutine returns nil; errors are in outs
 		for i, id := range ld.batch {
 			if err := outs[i].err; err != nil {
 				return err

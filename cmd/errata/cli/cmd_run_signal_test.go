@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/signal"
@@ -33,6 +34,8 @@ func TestRunCommandSignals(t *testing.T) {
 	db := storetest.URL(t)
 	vars := map[string]string{"GITHUB_TOKEN": "x", "GITHUB_API_URL": fake.APIURL()}
 	args := []string{"--database-url", db, "run", "--repo", "o/big", "--out", filepath.Join(t.TempDir(), "site")}
+	// What the command logs on taking its first and second signal.
+	landed := []string{"stopping after the work in hand", "aborting now"}
 	for _, tc := range []struct {
 		signals   int
 		code      int
@@ -44,18 +47,27 @@ func TestRunCommandSignals(t *testing.T) {
 	} {
 		// The signals arrive while the sync's first request (its probe,
 		// which it waits for) is held back, so the run is still in the
-		// sync when each one lands.
+		// sync when each one lands. Each is sent once the command has
+		// logged taking the one before, so two are never merged into one.
 		var n atomic.Int64
+		var errb lockedBuffer
 		fake.OnRequest(func(*http.Request) {
 			if n.Add(1) == 1 {
 				for i := 0; i < tc.signals; i++ {
 					_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-					time.Sleep(50 * time.Millisecond) // let each signal land on its own
+					errb.waitFor(landed[i], 30*time.Second)
 				}
 			}
 		})
-		code, rep, errOut := runReport(t, vars, args...)
+		code, out := runLogged(vars, &errb, append(args, "--json")...)
+		errOut := errb.String()
 		fake.OnRequest(nil)
+		var rep runner.Report
+		if out != "" {
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("run --json output: %v\n%s\n%s", err, out, errOut)
+			}
+		}
 		if code != tc.code || stageStatus(rep, "sync") != tc.status || !strings.Contains(errOut, tc.saysInLog) {
 			t.Fatalf("%d signal(s): exit %d, sync %q; want %d and %q\nstderr: %s", tc.signals, code, stageStatus(rep, "sync"), tc.code, tc.status, errOut)
 		}

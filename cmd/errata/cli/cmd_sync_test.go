@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -188,6 +189,18 @@ func TestSyncCommandUsage(t *testing.T) {
 	}
 }
 
+// runLogged is run with stderr in errb, which a test can watch while the
+// command runs (errb.waitFor) to act on what it logs.
+func runLogged(vars map[string]string, errb *lockedBuffer, args ...string) (int, string) {
+	var out lockedBuffer
+	env := &cli.Env{
+		Stdout: &out, Stderr: errb, Stdin: strings.NewReader(""),
+		Getenv: func(k string) string { return vars[k] },
+	}
+	code := cli.Run(context.Background(), env, append([]string{"errata"}, args...))
+	return code, out.String()
+}
+
 // TestSyncCommandSIGINT sends the process a SIGINT while a sync runs: the
 // command stops after the current page, says so, exits 1 with progress
 // saved, and the next run completes the data. Not parallel: the signal goes
@@ -198,16 +211,20 @@ func TestSyncCommandSIGINT(t *testing.T) {
 	defer fake.Close()
 	seedFake(fake, "o/big", 600)
 	var n atomic.Int64
+	var errb lockedBuffer
 	fake.OnRequest(func(*http.Request) {
 		if n.Add(1) == 2 {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
-			time.Sleep(200 * time.Millisecond) // let the signal land before the page is answered
+			// Hold the page until the command has taken the signal (it
+			// says so), so the stop comes while this page is in hand.
+			errb.waitFor("stopping after the current page", 30*time.Second)
 		}
 	})
 	db := storetest.URL(t)
 	vars := map[string]string{"GITHUB_TOKEN": "x"}
 	args := []string{"--database-url", db, "sync", "--github-api-url", fake.URL, "--repo", "o/big", "--progress", "log"}
-	code, out, errOut := run(t, vars, "", args...)
+	code, out := runLogged(vars, &errb, args...)
+	errOut := errb.String()
 	if code != runner.ExitStopped || !strings.Contains(out, "o/big: interrupted") || !strings.Contains(errOut, "stopping after the current page") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}

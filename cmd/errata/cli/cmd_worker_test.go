@@ -20,18 +20,48 @@ import (
 	"github.com/errata-tool/errata/store/storetest"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the worker's goroutines.
+// lockedBuffer is a bytes.Buffer safe for the worker's goroutines; a test
+// can wait until some text has been written to it (an event the command
+// logs) instead of sleeping.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced at each write
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.written != nil {
+		close(l.written)
+		l.written = nil
+	}
 	return l.b.Write(p)
 }
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// waitFor blocks until the buffer contains s, and reports whether it did
+// before timeout (a bound for a hung command, not a wait for the event).
+func (l *lockedBuffer) waitFor(s string, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		l.mu.Lock()
+		if strings.Contains(l.b.String(), s) {
+			l.mu.Unlock()
+			return true
+		}
+		if l.written == nil {
+			l.written = make(chan struct{})
+		}
+		ch := l.written
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			return false
+		}
+	}
+}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -76,21 +106,33 @@ func TestWorkerCommand(t *testing.T) {
 		codeCh <- cli.Run(ctx, env, []string{"errata", "--database-url", db, "--config", cfg, "--log-format", "json",
 			"worker", "--metrics-addr", addr, "--poll-interval", "100ms"})
 	}()
+	// Wait for the events the assertions below need, not for a time: the
+	// pages written, and the metrics showing the synced issues and both
+	// tokens (which takes a re-sync, tokens being used in turn). The
+	// deadline only bounds a worker that never gets there; then the
+	// assertions fail on the last scrape.
+	want := []string{
+		`errata_issues_synced_total{kind="new",source="repo acme/svc"} 5`,
+		`errata_github_rate_limit_remaining{token="TOKEN_ONE"}`,
+		`errata_github_rate_limit_remaining{token="TOKEN_TWO"}`,
+	}
+	var body []byte
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, err := os.Stat(filepath.Join(site, "trends.json")); err == nil {
+		if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		_, statErr := os.Stat(filepath.Join(site, "trends.json"))
+		if statErr == nil && containsAll(string(body), want) {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // poll interval, bounded by the deadline
 	}
-	time.Sleep(1500 * time.Millisecond) // a re-sync or two
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
+	if body == nil {
 		cancel()
-		t.Fatalf("metrics: %v\n%s", err, errb.String())
+		t.Fatalf("metrics never answered\n%s", errb.String())
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	cancel()
 	var code int
 	select {
@@ -130,4 +172,13 @@ func TestWorkerCommand(t *testing.T) {
 	if lines == 0 || !strings.Contains(logs, `"msg":"worker stopped"`) {
 		t.Errorf("no structured logs or no clean stop:\n%s", logs)
 	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
