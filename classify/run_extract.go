@@ -74,7 +74,7 @@ func extractBatch(ctx context.Context, read issueReader, ids []int64, version st
 func analyzeAll(issues []Issue, skip []bool, workers int) []Analysis {
 	out := make([]Analysis, len(issues))
 	var g errgroup.Group
-	g.SetLimit(workers)
+	g.SetLimit(max(workers, 1)) // 0 would block every Go call
 	for i := range issues {
 		if !skip[i] {
 			g.Go(func() error {
