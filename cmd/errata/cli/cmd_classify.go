@@ -280,7 +280,7 @@ func evalCommand(env *Env) *urfavecli.Command {
 			&urfavecli.StringSliceFlag{Name: "corpus", Required: true, Usage: "directory holding issues.jsonl and truth.tsv (repeatable)"},
 			&urfavecli.BoolFlag{Name: "json", Usage: "print the metrics as JSON"},
 			&urfavecli.IntFlag{Name: "top", Value: 10, Usage: "how many worst families and clusters to list"},
-		}, evalPagesFlags...),
+		}, evalPagesFlags()...),
 		Action: func(c *urfavecli.Context) error {
 			dirs := c.StringSlice("corpus")
 			if c.Bool("pages") {

@@ -11,11 +11,15 @@ import (
 	"github.com/errata-tool/errata/store"
 )
 
-// evalPagesFlags are the flags errata eval gets for --pages.
-var evalPagesFlags = []urfavecli.Flag{
-	&urfavecli.BoolFlag{Name: "pages", Usage: "measure the pages' causes and fixes against sentence labels instead of the clustering"},
-	&urfavecli.StringSliceFlag{Name: "labels", Usage: "with --pages: label TSV files to use instead of the ones shipped with errata"},
-	&urfavecli.BoolFlag{Name: "verbose", Usage: "with --pages: list each wrong bullet and missed confirmed fix by URL, post and hash"},
+// evalPagesFlags are the flags errata eval gets for --pages, new for each
+// app: urfave writes to a flag when it applies it, so two apps running at
+// once (the in-process tests) must not share one.
+func evalPagesFlags() []urfavecli.Flag {
+	return []urfavecli.Flag{
+		&urfavecli.BoolFlag{Name: "pages", Usage: "measure the pages' causes and fixes against sentence labels instead of the clustering"},
+		&urfavecli.StringSliceFlag{Name: "labels", Usage: "with --pages: label TSV files to use instead of the ones shipped with errata"},
+		&urfavecli.BoolFlag{Name: "verbose", Usage: "with --pages: list each wrong bullet and missed confirmed fix by URL, post and hash"},
+	}
 }
 
 // evalPages runs errata eval --pages on each --corpus directory: the corpus

@@ -26,8 +26,16 @@ var urfaveHelpAction = func() urfavecli.ActionFunc {
 }()
 
 func init() {
+	// The same for the version and completion flags, which urfave adds to
+	// the root command's flags and applies on every run.
 	if f, ok := urfavecli.HelpFlag.(*urfavecli.BoolFlag); ok {
 		urfavecli.HelpFlag = copiedBoolFlag{f}
+	}
+	if f, ok := urfavecli.VersionFlag.(*urfavecli.BoolFlag); ok {
+		urfavecli.VersionFlag = copiedBoolFlag{f}
+	}
+	if f, ok := urfavecli.BashCompletionFlag.(*urfavecli.BoolFlag); ok {
+		urfavecli.BashCompletionFlag = copiedBoolFlag{f}
 	}
 }
 
