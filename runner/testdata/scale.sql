@@ -6,15 +6,29 @@
 --
 --   psql "$DB" -v issues=1000000 -v comments=5000000 -v repos=1000 -f runner/testdata/scale.sql
 --
+-- With -v first=N it appends to a store that this script filled with N
+-- issues (issue numbers N to N+issues-1, comments numbered on from
+-- N*comments/issues, the same repositories): the "new issues" of an
+-- incremental run, as a sync would have stored them, without the final
+-- VACUUM ANALYZE:
+--
+--   psql "$DB" -v issues=1000 -v comments=5000 -v repos=1000 -v first=1000000 -f runner/testdata/scale.sql
+--
 -- Error texts come from 5,000 synthetic families (ten message shapes with
 -- a family number and variable parts), written for this benchmark.
 \set ON_ERROR_STOP on
+\if :{?first}
+\else
+\set first 0
+\endif
 SET synchronous_commit = off;
 SELECT set_config('errata.issues', :'issues', false), set_config('errata.comments', :'comments', false),
-       set_config('errata.repos', :'repos', false) \gset
+       set_config('errata.repos', :'repos', false), set_config('errata.first', :'first', false),
+       :first = 0 AS fresh \gset
 
 INSERT INTO repositories (full_name)
-SELECT format('org%s/project-%s', r % 97, r) FROM generate_series(1, :repos) r;
+SELECT format('org%s/project-%s', r % 97, r) FROM generate_series(1, :repos) r
+ON CONFLICT (full_name) DO NOTHING;
 
 CREATE TEMP TABLE msg AS
 SELECT k, m FROM (VALUES
@@ -33,9 +47,10 @@ SELECT k, m FROM (VALUES
 -- Issues, in batches of 100k (one transaction each).
 DO $$
 DECLARE
-  n bigint := current_setting('errata.issues')::bigint;
+  first bigint := current_setting('errata.first')::bigint;
+  n bigint := first + current_setting('errata.issues')::bigint;
   nrepos int := current_setting('errata.repos')::int;
-  b bigint := 0;
+  b bigint := first;
 BEGIN
   WHILE b < n LOOP
     INSERT INTO issues (repository_id, number, github_id, node_id, state, state_reason, title, body, author,
@@ -75,9 +90,12 @@ END $$;
 -- Comments, in batches of 250k.
 DO $$
 DECLARE
-  n bigint := current_setting('errata.comments')::bigint;
   nissues bigint := current_setting('errata.issues')::bigint;
-  b bigint := 0;
+  cfirst bigint := current_setting('errata.first')::bigint * current_setting('errata.comments')::bigint / nissues;
+  n bigint := cfirst + current_setting('errata.comments')::bigint;
+  -- the issues of this run have consecutive ids from base (one session, in order)
+  base bigint := (SELECT min(id) FROM issues WHERE github_id >= 500000000 + current_setting('errata.first')::bigint);
+  b bigint := cfirst;
 BEGIN
   WHILE b < n LOOP
     INSERT INTO comments (issue_id, source_key, github_id, author, author_association, body, reactions_total,
@@ -87,8 +105,9 @@ BEGIN
            jsonb_build_object('id', 900000000 + j, 'body', body, 'user', jsonb_build_object('login', 'user' || (j * 104729 % 300000)),
                               'created_at', created, 'updated_at', created, 'author_association', 'NONE')
     FROM (
-      SELECT j, 1 + (j % nissues) AS iid,
-             timestamptz '2024-11-01' + (j % nissues) * interval '63 seconds' + (1 + j % 20) * interval '1 hour' AS created,
+      SELECT j, base + ((j - cfirst) % nissues) AS iid,
+             timestamptz '2024-11-01' + (current_setting('errata.first')::bigint + (j - cfirst) % nissues) * interval '63 seconds'
+               + (1 + j % 20) * interval '1 hour' AS created,
              CASE j % 4
                WHEN 0 THEN 'Same here, also on ' || md5(j::text)
                WHEN 1 THEN E'Workaround: downgrade to the previous version and clear the cache:\n\n```\nrm -rf ~/.cache/tool\n```\n' || md5(j::text)
@@ -103,5 +122,7 @@ BEGIN
   END LOOP;
 END $$;
 
+\if :fresh
 VACUUM ANALYZE issues;
 VACUUM ANALYZE comments;
+\endif
