@@ -117,6 +117,18 @@ var fixKindCases = []fixKindCase{
 		want: "after I rolled back to 2.10.1", confirm: ConfirmReporter},
 	{name: "a success, but the last clause says it failed again",
 		comments: []store.PageComment{{Author: "bob", Body: "I set `WIDGET_RETRIES=5` and it worked once, but then it failed again."}}},
+	// Read against real threads (issue 16): a report's description of the
+	// wrong behaviour ("shows the error instead of registering again")
+	// before a sentence with "no longer valid" is no fix the reporter
+	// confirmed.
+	{name: "a description with 'instead of' before 'no longer' is no fix",
+		body: "## Summary\n\nWhen the gateway acts as a client it caches the upstream `widget_id`. If the upstream later rejects that `widget_id` with `bad_widget` — for example because it expired — the gateway shows the error to the user instead of registering again.\n\n## Expected behaviour\n\n`bad_widget` is the signal meaning \"this widget is no longer recognized; register again to get a new id.\""},
+	{name: "'it no longer happened' after an action is still a success",
+		comments: []store.PageComment{{Author: "bob", Body: "I set `WIDGET_RETRIES=5` in the environment and the error no longer appeared."}},
+		want:     "WIDGET_RETRIES=5", confirm: ConfirmOthers},
+	{name: "'I used X instead of Y' is still an action",
+		comments: []store.PageComment{{Author: "ann", Body: "I used `widget sync --direct` instead of the proxy and it works now."}},
+		want:     "widget sync --direct", confirm: ConfirmReporter},
 	{name: "a me-too is no context",
 		comments: []store.PageComment{{Author: "bob", Body: "I see this quite often too. It goes away after you set `WIDGET_RETRIES=5` in the environment."}},
 		want:     "WIDGET_RETRIES=5", confirm: ConfirmOthers},

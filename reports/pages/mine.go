@@ -140,7 +140,7 @@ func postUnitsQ(md string, keepQuote func(string) bool) []unit {
 				}
 				if len(out) < maxSentences {
 					l := strings.ToLower(prose(s))
-					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: markerMask(l),
+					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: sentenceMask(l),
 						link: sentenceLink(s, links), quoted: quoted})
 					if last, _ := utf8.DecodeLastRuneInString(s); last == ':' || last == '：' {
 						colon, colonParas = len(out)-1, 0

@@ -372,7 +372,7 @@ func success(l string) bool {
 	if hasAny(l, "if it works", "if this works", "if that works", "see if", "whether it works") {
 		return false
 	}
-	return hasMarker(l, successMarkers) && !failure(l) && !question(l)
+	return sentenceMask(l)&bSuccess != 0 && !failure(l) && !question(l)
 }
 
 // succeeded is success for a sentence whose marker mask is known.
@@ -466,7 +466,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	l, m := u.l, u.mask
 	if l == "" {
 		l = strings.ToLower(p)
-		m = markerMask(l)
+		m = sentenceMask(l)
 	}
 	l = dropGreeting(l)
 	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
@@ -542,7 +542,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		nl, nm := n.l, n.mask
 		if nl == "" {
 			nl = strings.ToLower(prose(n.text))
-			nm = markerMask(nl)
+			nm = sentenceMask(nl)
 		}
 		nextOK = succeeded(nl, nm)
 		// "I tried an older one and it works" reports a success too: a
@@ -839,7 +839,7 @@ func endsInSuccess(l string) bool {
 		return false
 	}
 	tail := l[i+4:]
-	tm := markerMask(tail)
+	tm := sentenceMask(tail)
 	return tm&bSuccess != 0 && tm&bFailure == 0 && succeeded(tail, tm)
 }
 
