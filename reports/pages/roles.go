@@ -76,6 +76,7 @@ var (
 		"can confirm", "succeeded", "no error is", "no errors are", "no error was", "without errors", "without any error",
 		"all good", "is gone", "went away", "goes away", "problem disappeared", "error disappeared", "issue disappeared", "now it works", "it works", "that works", "this works",
 		"back to normal", "normal again", "works again", "working again",
+		"i resolved", "i solved", "i fixed", "we resolved", "we solved", "we fixed",
 		"解决了", "已解决", "已无", "恢复正常", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
 		"fonctionne", "помогло", "работает", "заработало"}
