@@ -449,7 +449,23 @@ func needsContext(u unit) bool {
 		return false
 	}
 	l := strings.ToLower(u.text)
-	return hasPrefixAny(l, backRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6)
+	return hasPrefixAny(l, backRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
+}
+
+// shortCJK reports a CJK sentence of a few characters that names nothing
+// in Latin letters or digits ("去除配置，恢复正常。", "removed the setting,
+// back to normal"): which setting is in the sentence before.
+func shortCJK(s string) bool {
+	if !isCJK(s) || hasLatinWord(s) || strings.ContainsAny(s, "0123456789") {
+		return false
+	}
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n <= 12
 }
 
 // sentenceRole decides the role of the sentence us[i] of a post: a fix, a
