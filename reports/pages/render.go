@@ -399,7 +399,7 @@ func renderCluster(f Format, pd *pageData) string {
 	toolChecks(d, c, ev)
 
 	stepsSection(d, ev, fixedIn, gl, hs, a)
-	preventSection(d, adv, fixedIn)
+	preventSection(d, adv, fixedIn, ev.Repos)
 	sourcesSection(d, ev)
 	evidenceSection(d, f, pd)
 
@@ -598,7 +598,7 @@ func stepsSection(d *doc, ev *store.PageEvidence, fixedIn []Finding, gl []term, 
 
 // preventSection: advice from the threads and the release that fixed it;
 // nothing when the threads give none.
-func preventSection(d *doc, adv advice, fixedIn []Finding) {
+func preventSection(d *doc, adv advice, fixedIn []Finding, repos []store.PageCount) {
 	d.h2("How to prevent it")
 	for _, fd := range adv.prevent {
 		if d.taken(fd.Text) {
@@ -608,6 +608,11 @@ func preventSection(d *doc, adv advice, fixedIn []Finding) {
 	}
 	if len(fixedIn) > 0 {
 		s := fmt.Sprintf("Stay on %s or later, the release named as fixing this error.", code(fixedIn[0].Version))
+		if len(repos) > 1 {
+			// A version is a version of one project: on a page whose
+			// reports come from several, say which.
+			s = fmt.Sprintf("If you use %s, stay on %s or later, the release named as fixing this error there.", code(fixedIn[0].Repository), code(fixedIn[0].Version))
+		}
 		d.item("-", s, s)
 	}
 }
