@@ -248,12 +248,22 @@ func stripPrefixes(msg string) string {
 		if m := reWordError.FindString(msg); m != "" && len(msg) > len(m)+10 {
 			msg = msg[len(m):]
 		}
+		// A reporter's "Often Failed to ...": how often is not the error.
+		if w, rest, ok := strings.Cut(msg, " "); ok && frequency[strings.ToLower(w)] {
+			if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) {
+				msg = rest
+			}
+		}
 		if msg == before {
 			break
 		}
 	}
 	return strings.TrimSpace(msg)
 }
+
+// frequency are the adverbs a reporter puts before a pasted message.
+var frequency = map[string]bool{"often": true, "sometimes": true, "always": true, "randomly": true, "intermittently": true,
+	"occasionally": true, "frequently": true, "constantly": true, "again": true, "still": true}
 
 // dropVariable removes the words of msg that vary between reports (hosts,
 // paths, URLs, addresses) when the signature masks them.
