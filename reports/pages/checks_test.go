@@ -54,3 +54,27 @@ func TestChecksNeedSharedEvidence(t *testing.T) {
 		t.Errorf("versionless release fix without a matching FAQ answer:\n%s", page)
 	}
 }
+
+// TestOwnMistakeIsCause checks that a reporter's "I mistakenly used X for
+// Y. Problem solved." is mined as the cause, not as a fix to apply.
+func TestOwnMistakeIsCause(t *testing.T) {
+	t.Parallel()
+	day := kindDay
+	is := store.PageIssue{ID: 1, Repository: "acme/widget", HTMLURL: "https://example.test/acme/widget/issues/1", Author: "ann",
+		Body: "Widget login fails with `client authentication failed`.", CreatedAt: day(1)}
+	fs := mine(&store.PageEvidence{Sources: []store.PageIssue{is}, Thread: []store.PageComment{
+		{IssueID: 1, Author: "ann", Body: "I mistakenly put the widget label in the `widget_id` field. Problem solved, thank you.", CreatedAt: day(2)},
+	}})
+	var causes, fixes []string
+	for _, f := range fs {
+		switch f.Kind {
+		case KindCause:
+			causes = append(causes, f.Text)
+		case KindFix, KindWorkaround:
+			fixes = append(fixes, f.Text)
+		}
+	}
+	if len(fixes) > 0 || len(causes) != 1 || !strings.Contains(causes[0], "`widget_id` field") {
+		t.Errorf("causes %q, fixes %q; want the mistake as the one cause", causes, fixes)
+	}
+}
