@@ -297,10 +297,19 @@ func hasLatinWord(s string) bool {
 	return false
 }
 
-// isCJK reports whether s is written mostly in Han, Kana or Hangul.
+// reLatinToken is a URL or a code span: the name of a thing, not the
+// language a sentence is written in.
+var reLatinToken = regexp.MustCompile("https?://[\\x21-\\x7e]+|`[^`]*`")
+
+// isCJK reports whether s is written mostly in Han, Kana or Hangul, not
+// counting its URLs and code spans ("用 `http://host:1234` 试一下" is
+// Chinese).
 func isCJK(s string) bool {
 	if isASCII(s) {
 		return false
+	}
+	if strings.Contains(s, "://") || strings.Contains(s, "`") {
+		s = reLatinToken.ReplaceAllString(s, " ")
 	}
 	n, c := 0, 0
 	for _, r := range s {
