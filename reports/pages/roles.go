@@ -557,7 +557,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	// cause marker.
 	obj := func() bool {
 		return concrete(s) || u.code != "" || imperative(l) && ok || gw && has(bObjectNoun) || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://") || u.link != "") ||
-			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
+			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "删了", "删掉", "卸载", "重装", "重新", "配置", "提升", "切换") ||
 			// CJK threads name fewer things in Latin letters: an action
 			// that the same sentence says worked is enough.
 			isCJK(s) && ok && has(bModal|bFirstPerson)
