@@ -153,6 +153,9 @@ func searchTitle(c *store.PageCluster) string {
 			msg = m[1]
 		}
 	}
+	if strings.HasSuffix(raw, "…") && msg != sig {
+		msg = continueCut(msg, sig)
+	}
 	if t := openSSLTitle(msg, sig); t != "" {
 		msg = t
 	}
@@ -308,6 +311,29 @@ func trimDangling(s string) string {
 		}
 		s = strings.TrimRight(s[:i], " ,;:-")
 	}
+}
+
+// continueCut completes a title that was cut short ("… MCP error -32000:
+// Connection…") with the words that follow in the signature, up to the
+// end of that clause, so the title does not end inside one.
+func continueCut(msg, sig string) string {
+	ls := strings.ToLower(sig)
+	tail := strings.ToLower(msg)
+	if len(tail) > 24 {
+		tail = tail[len(tail)-24:]
+	}
+	if !utf8.ValidString(tail) || len(tail) < 8 {
+		return msg
+	}
+	i := strings.Index(ls, tail)
+	if i < 0 {
+		return msg
+	}
+	rest := sig[i+len(tail):]
+	if j := strings.IndexAny(rest, ":.,;{[(<\"'"); j >= 0 {
+		rest = rest[:j]
+	}
+	return msg + strings.TrimRight(rest, " ")
 }
 
 // openSSLTitle is "library: reason" for an OpenSSL error line, the reason

@@ -60,6 +60,7 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 		{"0: Failed to sync widget: {\"error\":{\"headers\":1}}", "<num>: failed to sync widget: {<str>:{<str>:<num>}}", "Failed to sync widget"},
 		{"Error: 4242:error:0A00010B:widget routines:WIDGET_READ:wrong widget number", "<num>:error:<hex>:widget routines:<id>:wrong widget number:<path>:<num>", "Widget routines: wrong widget number"},
 		{"Sometimes Widget sync failed: the daemon went away", "sometimes widget sync failed: the daemon went away", "Widget sync failed: the daemon went away"},
+		{"Widget sync failed: Failed to reach the hub: hub error -41: Connection…", "widget sync failed: failed to reach the hub: hub error -41: connection dropped by peer", "Widget sync failed: Failed to reach the hub: hub error -41: Connection dropped by peer"},
 		{"[widget] [info] Daemon reply: widget jammed", "daemon reply: widget jammed", "Daemon reply: widget jammed"},
 		{"CORS error on request to https://api.widget.example", "cors error on request to <url>", "CORS error on request"},
 		{"WidgetKit: \"Unsupported option: 'speed' is not supported with this widget. Use…", "widgetkit: unsupported option: <str> is not supported with this widget. use <str> instead", "WidgetKit: Unsupported option: 'speed' is not supported with this widget"},
