@@ -55,15 +55,15 @@ func TestChecksNeedSharedEvidence(t *testing.T) {
 	}
 }
 
-// TestOwnMistakeIsCause checks that a reporter's "I mistakenly used X for
-// Y. Problem solved." is mined as the cause, not as a fix to apply.
+// TestOwnMistakeIsCause checks that a reporter's "I mistakenly did X. All
+// good now." is mined as the cause, not as a fix to apply.
 func TestOwnMistakeIsCause(t *testing.T) {
 	t.Parallel()
 	day := kindDay
 	is := store.PageIssue{ID: 1, Repository: "acme/widget", HTMLURL: "https://example.test/acme/widget/issues/1", Author: "ann",
 		Body: "Widget login fails with `client authentication failed`.", CreatedAt: day(1)}
 	fs := mine(&store.PageEvidence{Sources: []store.PageIssue{is}, Thread: []store.PageComment{
-		{IssueID: 1, Author: "ann", Body: "I mistakenly put the widget label in the `widget_id` field. Problem solved, thank you.", CreatedAt: day(2)},
+		{IssueID: 1, Author: "ann", Body: "I mistakenly pointed `WIDGET_HUB` at the staging hub. All good now, thank you.", CreatedAt: day(2)},
 	}})
 	var causes, fixes []string
 	for _, f := range fs {
@@ -74,7 +74,7 @@ func TestOwnMistakeIsCause(t *testing.T) {
 			fixes = append(fixes, f.Text)
 		}
 	}
-	if len(fixes) > 0 || len(causes) != 1 || !strings.Contains(causes[0], "`widget_id` field") {
+	if len(fixes) > 0 || len(causes) != 1 || !strings.Contains(causes[0], "`WIDGET_HUB` at the staging hub") {
 		t.Errorf("causes %q, fixes %q; want the mistake as the one cause", causes, fixes)
 	}
 }

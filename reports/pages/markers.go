@@ -225,8 +225,8 @@ func endsWord(l string, e int, mk string) bool {
 	return !isWordRune(n)
 }
 
-// reNoLongerState is "no longer" before a state ("the key is no longer
-// valid", "no longer recognized"): it describes the failure, where "it no
+// reNoLongerState is "no longer" before a state ("the token is no longer
+// valid", "no longer supported"): it describes the failure, where "it no
 // longer happens" reports a success.
 var reNoLongerState = regexp.MustCompile(`\bno longer (?:be |being )?(?:recogni[sz]ed|valid|supported|available|accepted|allowed|exists?|present|maintained|compatible|registered|found|reachable)\b`)
 

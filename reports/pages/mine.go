@@ -523,7 +523,7 @@ func mine(ev *store.PageEvidence) []Finding {
 					k, ok = KindFix, true
 					selfFix = ui
 					if hasAny(u.l, "mistakenly", "by mistake", "used the wrong", "using the wrong") {
-						// "I mistakenly used the name for the id" says
+						// "I mistakenly pointed it at the old hub" says
 						// what was wrong: the cause, which the reader
 						// turns around.
 						k, selfFix = KindCause, -1
@@ -935,7 +935,7 @@ func releaseLink(u unit) (string, bool) {
 
 // selfResolved reports a sentence in which the writer says they found
 // what was wrong on their side ("Never mind, I forgot to install X", "I
-// mistakenly used the name for the id",
+// mistakenly pointed it at the old hub",
 // "Found `opt.Name`, sorry for the noise", "I found the solution:"),
 // naming something concrete or followed by it in code.
 func selfResolved(u unit) bool {

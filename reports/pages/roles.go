@@ -462,8 +462,8 @@ func needsContext(u unit) bool {
 }
 
 // shortCJK reports a CJK sentence of a few characters that names nothing
-// in Latin letters or digits ("去除配置，恢复正常。", "removed the setting,
-// back to normal"): which setting is in the sentence before.
+// in Latin letters or digits (in Chinese, "took it out, fine again"):
+// what was taken out is in the sentence before.
 func shortCJK(s string) bool {
 	if !isCJK(s) || hasLatinWord(s) || strings.ContainsAny(s, "0123456789") {
 		return false

@@ -85,7 +85,7 @@ var (
 	// reason, of which the library and the reason are what a reader needs.
 	reOpenSSL = regexp.MustCompile(`(?i)^(?:<num>|\d+):error:(?:<hex>|[0-9a-f]+):([^:]+):(?:<id>|[a-z0-9_]+):([^:]+)`)
 	// reObjectCode finds the code inside an object literal or a JSON
-	// fragment ("{ code: 'ETIMEDOUT', ... }", "\"extra\":{\"message\":\"X_Y\"").
+	// fragment ("{ code: 'ECONNRESET', ... }", "\"detail\":{\"code\":\"X_Y\"").
 	reObjectCode  = regexp.MustCompile(`(?i)\b(?:code|message|error|type|errno)['"]?\s*:\s*['"]?([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|E[A-Z0-9]{3,})\b`)
 	reObjectLead  = regexp.MustCompile(`^\s*(?:\{|['"]?[\w-]+['"]?\s*:\s*[{'"])`)
 	reFirstPerson = regexp.MustCompile(`(?i)\b(?:i|i'm|we|my|our|me)\b`)
@@ -251,7 +251,8 @@ func stripPrefixes(msg string) string {
 		if m := reWordError.FindString(msg); m != "" && len(msg) > len(m)+10 {
 			msg = msg[len(m):]
 		}
-		// A reporter's "Often Failed to ...": how often is not the error.
+		// A reporter's "Sometimes Widget failed": how often is not the
+		// error.
 		if w, rest, ok := strings.Cut(msg, " "); ok && frequency[strings.ToLower(w)] {
 			if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) {
 				msg = rest
@@ -296,7 +297,7 @@ func dropVariable(msg, sig string) string {
 }
 
 // dangling are words that need what follows them: a title cut after one
-// ("CORS error on request to", once the URL is dropped) ends before it.
+// ("widget refused on call to", once the URL is dropped) ends before it.
 var dangling = map[string]bool{"to": true, "for": true, "with": true, "of": true, "on": true, "in": true, "at": true,
 	"from": true, "by": true, "and": true, "or": true, "the": true, "a": true, "an": true, "via": true, "into": true,
 	"than": true, "as": true, "is": true, "are": true, "was": true, "which": true}
@@ -313,7 +314,7 @@ func trimDangling(s string) string {
 	}
 }
 
-// continueCut completes a title that was cut short ("… MCP error -32000:
+// continueCut completes a title that was cut short ("… hub error -41:
 // Connection…") with the words that follow in the signature, up to the
 // end of that clause, so the title does not end inside one.
 func continueCut(msg, sig string) string {
@@ -418,7 +419,7 @@ func clause(msg string) string {
 		if i := strings.Index(msg, stop); i > 0 {
 			msg = msg[:i]
 			// A cut at a masked part that leaves one word after the
-			// last colon ("tool <str> not found" cut to "…: tool") ends
+			// last colon ("widget <str> not found" cut to "…: widget") ends
 			// at that colon.
 			if j := strings.LastIndex(msg, ": "); stop == " <" && j > 0 && countWords(msg[j+2:]) == 1 && countWords(msg[:j]) >= 2 {
 				msg = msg[:j]

@@ -62,7 +62,7 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 		{"Sometimes Widget sync failed: the daemon went away", "sometimes widget sync failed: the daemon went away", "Widget sync failed: the daemon went away"},
 		{"Widget sync failed: Failed to reach the hub: hub error -41: Connection…", "widget sync failed: failed to reach the hub: hub error -41: connection dropped by peer", "Widget sync failed: Failed to reach the hub: hub error -41: Connection dropped by peer"},
 		{"[widget] [info] Daemon reply: widget jammed", "daemon reply: widget jammed", "Daemon reply: widget jammed"},
-		{"CORS error on request to https://api.widget.example", "cors error on request to <url>", "CORS error on request"},
+		{"Preflight error on call to https://api.widget.example", "preflight error on call to <url>", "Preflight error on call"},
 		{"WidgetKit: \"Unsupported option: 'speed' is not supported with this widget. Use…", "widgetkit: unsupported option: <str> is not supported with this widget. use <str> instead", "WidgetKit: Unsupported option: 'speed' is not supported with this widget"},
 		{"{ code: 'ECONNRESET', syscall: 'read' }", "code: econnreset, syscall: read", "Connection fails with ECONNRESET: connection reset by the other side"},
 		{"\"extra\":{\"message\":\"CERT_HAS_EXPIRED\",", "<str>:{<str>:cert_has_expired, <str>:error: cert_has_expired", "TLS connection fails with CERT_HAS_EXPIRED: the server certificate has expired"},
