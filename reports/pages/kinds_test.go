@@ -104,9 +104,9 @@ var fixKindCases = []fixKindCase{
 	{name: "a reported failure after a fix does",
 		comments: []store.PageComment{{Author: "bob", Body: "Try setting `WIDGET_RETRIES=5` in the environment. It still fails for me with the same error."}}},
 	{name: "a report's 'removing it brings it back to normal' under its steps",
-		body: "### Steps to Reproduce\n\n目前发现，只要配置插件，对话中就会报错。去除配置，恢复正常。",
+		body: "### Steps to Reproduce\n\n一旦开启代理配置，保存时就会报错。移除代理配置以后恢复正常。",
 		// quoted with the sentence before it, which says which setting
-		want: "只要配置插件，对话中就会报错。 去除配置，恢复正常。", confirm: ConfirmReporter},
+		want: "一旦开启代理配置，保存时就会报错。 移除代理配置以后恢复正常。", confirm: ConfirmReporter},
 	{name: "a report's 'only restarting the session works'",
 		body: "The agent stops with `E_EMPTY_BLOCK` now and then. When it does only restarting the session works, nothing else helps.",
 		want: "only restarting the session works"},
