@@ -167,7 +167,7 @@ func fixLabel(f Finding) string {
 		if f.Version != "" {
 			return what + ", fixed in " + code(f.Version)
 		}
-		return what + ", fixed in a release"
+		return what + ", said to be in a newer release"
 	case ConfirmNone:
 		return what + ", not confirmed"
 	}

@@ -52,7 +52,7 @@ func confirmation(th []*post, pi int, f Finding) Confirmation {
 	}
 	best := ConfirmNone
 	// The writer did it and says it worked.
-	if success(l) || endsInSuccess(l) || (f.nextOK || p.success && !p.failed) && hasMarker(l, firstPersonDone) {
+	if success(l) || endsInSuccess(l) || (f.nextOK || p.success && !p.failed) && sentenceMask(l)&bFirstPerson != 0 {
 		if p.author == is.Author {
 			return ConfirmReporter
 		}

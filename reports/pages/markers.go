@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -222,4 +223,24 @@ func endsWord(l string, e int, mk string) bool {
 	}
 	n, _ := utf8.DecodeRuneInString(l[e:])
 	return !isWordRune(n)
+}
+
+// reNoLongerState is "no longer" before a state ("the token is no longer
+// valid", "no longer supported"): it describes the failure, where "it no
+// longer happens" reports a success.
+var reNoLongerState = regexp.MustCompile(`\bno longer (?:be |being )?(?:recogni[sz]ed|valid|supported|available|accepted|allowed|exists?|present|maintained|compatible|registered|found|reachable)\b`)
+
+// sentenceMask is markerMask with the two markers whose sense the words
+// after them change: "no longer" before a state is no success, and
+// "instead of" before what did not happen ("shows the error instead of
+// retrying") is no action the writer took ("I used X instead" still is).
+func sentenceMask(l string) uint32 {
+	m := markerMask(l)
+	if m&bSuccess != 0 && strings.Contains(l, "no longer ") && reNoLongerState.MatchString(l) {
+		m = m&^bSuccess | markerMask(reNoLongerState.ReplaceAllString(l, " "))&bSuccess
+	}
+	if m&bFirstPerson != 0 && strings.Contains(l, "instead of") {
+		m = m&^bFirstPerson | markerMask(strings.ReplaceAll(l, "instead of", " "))&bFirstPerson
+	}
+	return m
 }

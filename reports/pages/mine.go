@@ -140,7 +140,7 @@ func postUnitsQ(md string, keepQuote func(string) bool) []unit {
 				}
 				if len(out) < maxSentences {
 					l := strings.ToLower(prose(s))
-					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: markerMask(l),
+					out = append(out, unit{text: s, prev: prev, heading: heading, listed: listed, l: l, mask: sentenceMask(l),
 						link: sentenceLink(s, links), quoted: quoted})
 					if last, _ := utf8.DecodeLastRuneInString(s); last == ':' || last == '：' {
 						colon, colonParas = len(out)-1, 0
@@ -522,6 +522,12 @@ func mine(ev *store.PageEvidence) []Finding {
 				if !ok && !p.isBody && (role == "reporter" && selfAnswer(th, pi, ui) || role != "maintainer" && selfResolved(u)) {
 					k, ok = KindFix, true
 					selfFix = ui
+					if hasAny(u.l, "mistakenly", "by mistake", "used the wrong", "using the wrong") {
+						// "I mistakenly pointed it at the old hub" says
+						// what was wrong: the cause, which the reader
+						// turns around.
+						k, selfFix = KindCause, -1
+					}
 				}
 				if !ok && !p.isBody && role == "maintainer" && (published(u) || patch(u)) {
 					k, ok = KindFix, true
@@ -928,7 +934,8 @@ func releaseLink(u unit) (string, bool) {
 }
 
 // selfResolved reports a sentence in which the writer says they found
-// what was wrong on their side ("Never mind, I forgot to install X",
+// what was wrong on their side ("Never mind, I forgot to install X", "I
+// mistakenly pointed it at the old hub",
 // "Found `opt.Name`, sorry for the noise", "I found the solution:"),
 // naming something concrete or followed by it in code.
 func selfResolved(u unit) bool {
@@ -937,7 +944,7 @@ func selfResolved(u unit) bool {
 	}
 	l := u.l
 	if !(hasAny(l, "nevermind", "never mind", "forgot to", "forget to", "forgotten to", "my bad", "my mistake", "i missed", "i overlooked",
-		"found the solution", "found a solution", "found the fix", "found the problem", "found the issue", "found the cause") ||
+		"mistakenly", "by mistake", "i used the wrong", "i was using the wrong", "found the solution", "found a solution", "found the fix", "found the problem", "found the issue", "found the cause") ||
 		strings.HasPrefix(l, "found ")) {
 		return false
 	}

@@ -273,8 +273,9 @@ func TestSectionsFilledFromEvidence(t *testing.T) {
 		"Node 17 and later resolve localhost to ::1 first",
 		// ECONNREFUSED explained
 		"ECONNREFUSED means nothing accepted the TCP connection",
-		// a platform check quotes what the threads say about it
-		"**a corporate proxy or VPN:** \"The refusal comes from the firewall",
+		// a platform check points to what the threads say about it,
+		// without quoting a cause shown above again
+		"**a corporate proxy or VPN:** see the cause above from [other/devserver\\#3]",
 		// counts
 		"3 reports", "1 open and 2 closed",
 	} {

@@ -146,11 +146,15 @@ func TestSectionAssembly(t *testing.T) {
 	tests := []struct {
 		name    string
 		adv     advice
+		repos   []store.PageCount
 		want    []string
 		notWant []string
 	}{
-		{"no fix", advice{}, []string{"## Quick fixes and workarounds", "No fix has been found in these threads yet.", "When you report it, include"}, []string{"## How to prevent it", "Stay on"}},
-		{"released fix", advice{fixes: []Finding{fix}}, []string{"Upgrade to `2.1.0`", "Check your installed version against `2.1.0`", "## How to prevent it", "Stay on `2.1.0` or later"}, []string{"No fix has been found"}},
+		{"no fix", advice{}, nil, []string{"## Quick fixes and workarounds", "No fix has been found in these threads yet.", "When you report it, include"}, []string{"## How to prevent it", "Stay on"}},
+		{"released fix", advice{fixes: []Finding{fix}}, nil, []string{"Upgrade to `2.1.0`", "Check your installed version against `2.1.0`", "## How to prevent it", "Stay on `2.1.0` or later"}, []string{"No fix has been found"}},
+		// A version is one project's: a page over several names it.
+		{"released fix, several repositories", advice{fixes: []Finding{fix}}, []store.PageCount{{Name: "a/b", Count: 1}, {Name: "c/d", Count: 1}},
+			[]string{"stay on `2.1.0` or later, the release named as fixing this error there"}, []string{"Stay on `2.1.0` or later, the release named as fixing this error."}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +163,7 @@ func TestSectionAssembly(t *testing.T) {
 			pd := &pageData{c: &store.PageCluster{ID: 1, Title: "x"}, ev: ev}
 			fixedIn := fixesSection(d, pd, tc.adv, "general")
 			stepsSection(d, ev, fixedIn, nil, nil, "general")
-			preventSection(d, tc.adv, fixedIn)
+			preventSection(d, tc.adv, fixedIn, tc.repos)
 			got := d.String()
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {

@@ -399,7 +399,7 @@ func renderCluster(f Format, pd *pageData) string {
 	toolChecks(d, c, ev)
 
 	stepsSection(d, ev, fixedIn, gl, hs, a)
-	preventSection(d, adv, fixedIn)
+	preventSection(d, adv, fixedIn, ev.Repos)
 	sourcesSection(d, ev)
 	evidenceSection(d, f, pd)
 
@@ -580,8 +580,11 @@ func stepsSection(d *doc, ev *store.PageEvidence, fixedIn []Finding, gl []term, 
 	for _, g := range gl {
 		steps = append(steps, g.check)
 	}
-	if len(hs) > 0 && (area == "network" || area == "protocol") {
-		steps = append(steps, fmt.Sprintf("Check that %s, the server named most often in the reports, is reachable from the machine where the error appears.", code(hs[0].name)))
+	// A server is worth checking when several reports name it; one
+	// report's own address (a local port, a private IP) says nothing
+	// about the reader's setup.
+	if len(hs) > 0 && hs[0].count >= 2 && (len(hs) == 1 || hs[0].count > hs[1].count) && (area == "network" || area == "protocol") {
+		steps = append(steps, fmt.Sprintf("Check that %s, named in %d of the reports, is reachable from the machine where the error appears.", code(hs[0].name), hs[0].count))
 	}
 	if len(steps) > 0 {
 		if open := openReport(ev); open != nil {
@@ -595,7 +598,7 @@ func stepsSection(d *doc, ev *store.PageEvidence, fixedIn []Finding, gl []term, 
 
 // preventSection: advice from the threads and the release that fixed it;
 // nothing when the threads give none.
-func preventSection(d *doc, adv advice, fixedIn []Finding) {
+func preventSection(d *doc, adv advice, fixedIn []Finding, repos []store.PageCount) {
 	d.h2("How to prevent it")
 	for _, fd := range adv.prevent {
 		if d.taken(fd.Text) {
@@ -605,6 +608,11 @@ func preventSection(d *doc, adv advice, fixedIn []Finding) {
 	}
 	if len(fixedIn) > 0 {
 		s := fmt.Sprintf("Stay on %s or later, the release named as fixing this error.", code(fixedIn[0].Version))
+		if len(repos) > 1 {
+			// A version is a version of one project: on a page whose
+			// reports come from several, say which.
+			s = fmt.Sprintf("If you use %s, stay on %s or later, the release named as fixing this error there.", code(fixedIn[0].Repository), code(fixedIn[0].Version))
+		}
 		d.item("-", s, s)
 	}
 }
@@ -814,6 +822,13 @@ func platformChecks(d *doc, ev *store.PageEvidence, adv advice) {
 			if !p.named(strings.ToLower(f.Text)) {
 				continue
 			}
+			// A sentence already quoted as a cause or fix is not quoted
+			// again: the check points a reader on that platform to it.
+			if d.taken(f.Text) {
+				d.item("-", "platform:"+p.name, fmt.Sprintf("**%s:** see the %s above from %s, which is about %s.",
+					p.name, kindNames[f.Kind], link(fmt.Sprintf("%s#%d", f.Repository, f.Number), f.URL), p.name))
+				break
+			}
 			d.item("-", "platform:"+p.name, fmt.Sprintf("**%s:** %s (%s).", p.name, quoteFinding(f), sourceRef(f)))
 			break
 		}
@@ -831,16 +846,17 @@ func toolChecks(d *doc, c *store.PageCluster, ev *store.PageEvidence) {
 			versions[v]++
 		}
 	}
-	vs := sortedCounts(versions)
-	if len(vs) > 0 {
-		var parts []string
-		for i, v := range vs {
-			if i == 6 {
-				break
-			}
-			parts = append(parts, fmt.Sprintf("%s (%d)", code(v.name), v.count))
+	// A version one report names is that reporter's setup; a version
+	// several reports share points at a release to check.
+	var parts []string
+	for _, v := range sortedCounts(versions) {
+		if v.count < 2 || len(parts) == 6 {
+			break
 		}
-		d.item("-", "versions", "**Versions named in reports:** "+strings.Join(parts, ", ")+"; compare them with yours.")
+		parts = append(parts, fmt.Sprintf("%s (%d reports)", code(v.name), v.count))
+	}
+	if len(parts) > 0 {
+		d.item("-", "versions", "**Versions several reports name:** "+strings.Join(parts, ", ")+"; check whether you run one of them.")
 	}
 }
 
@@ -871,7 +887,7 @@ func confirmPhrase(f Finding) string {
 		if f.Version != "" {
 			return "released in " + code(f.Version)
 		}
-		return "that a release names"
+		return "that a thread says a newer release holds"
 	case ConfirmReporter:
 		return "its reporter confirmed"
 	case ConfirmOthers:
@@ -894,6 +910,12 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 	case len(fixedIn) > 0:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A fix is reported in %s according to %s; %d of the reports are still open.",
 			code(fixedIn[0].Version), link(fmt.Sprintf("%s#%d", fixedIn[0].Repository, fixedIn[0].Number), fixedIn[0].URL), ev.Open)})
+	case best != nil && best.Confirm == ConfirmReleased:
+		// A release is said to fix it, but none is named: the page
+		// cannot say "no release names a fix, but a fix is fixed in a
+		// release".
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A thread says a newer release fixes it, without naming the version, in %s; %d of %d reports are still open.",
+			link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
 	case best != nil:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("No release names a fix, but a fix is %s in %s; %d of %d reports are still open.",
 			best.Confirm.String(), link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})

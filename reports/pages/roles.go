@@ -75,6 +75,8 @@ var (
 		"resolves it", "resolves the", "resolved for me", "did the trick", "that did it", "it helped", "helped me", "no longer",
 		"can confirm", "succeeded", "no error is", "no errors are", "no error was", "without errors", "without any error",
 		"all good", "is gone", "went away", "goes away", "problem disappeared", "error disappeared", "issue disappeared", "now it works", "it works", "that works", "this works",
+		"back to normal", "normal again", "works again", "working again",
+		"i resolved", "i solved", "i fixed", "we resolved", "we solved", "we fixed",
 		"解决了", "已解决", "已无", "恢复正常", "没问题", "没有问题", "好了", "可以了", "成功", "有效", "解決しました", "直りました", "動きました", "できました", "解消",
 		"funcionó", "funciona", "solucionado", "resuelto", "resolvido", "funcionou", "funktioniert", "gelöst", "résolu",
 		"fonctionne", "помогло", "работает", "заработало"}
@@ -295,10 +297,19 @@ func hasLatinWord(s string) bool {
 	return false
 }
 
-// isCJK reports whether s is written mostly in Han, Kana or Hangul.
+// reLatinToken is a URL or a code span: the name of a thing, not the
+// language a sentence is written in.
+var reLatinToken = regexp.MustCompile("https?://[\\x21-\\x7e]+|`[^`]*`")
+
+// isCJK reports whether s is written mostly in Han, Kana or Hangul, not
+// counting its URLs and code spans ("用 `http://host:1234` 试一下" is
+// Chinese).
 func isCJK(s string) bool {
 	if isASCII(s) {
 		return false
+	}
+	if strings.Contains(s, "://") || strings.Contains(s, "`") {
+		s = reLatinToken.ReplaceAllString(s, " ")
 	}
 	n, c := 0, 0
 	for _, r := range s {
@@ -372,7 +383,7 @@ func success(l string) bool {
 	if hasAny(l, "if it works", "if this works", "if that works", "see if", "whether it works") {
 		return false
 	}
-	return hasMarker(l, successMarkers) && !failure(l) && !question(l)
+	return sentenceMask(l)&bSuccess != 0 && !failure(l) && !question(l)
 }
 
 // succeeded is success for a sentence whose marker mask is known.
@@ -447,7 +458,23 @@ func needsContext(u unit) bool {
 		return false
 	}
 	l := strings.ToLower(u.text)
-	return hasPrefixAny(l, backRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6)
+	return hasPrefixAny(l, backRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
+}
+
+// shortCJK reports a CJK sentence of a few characters that names nothing
+// in Latin letters or digits (in Chinese, "took it out, fine again"):
+// what was taken out is in the sentence before.
+func shortCJK(s string) bool {
+	if !isCJK(s) || hasLatinWord(s) || strings.ContainsAny(s, "0123456789") {
+		return false
+	}
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n <= 12
 }
 
 // sentenceRole decides the role of the sentence us[i] of a post: a fix, a
@@ -466,7 +493,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	l, m := u.l, u.mask
 	if l == "" {
 		l = strings.ToLower(p)
-		m = markerMask(l)
+		m = sentenceMask(l)
 	}
 	l = dropGreeting(l)
 	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
@@ -530,7 +557,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	// cause marker.
 	obj := func() bool {
 		return concrete(s) || u.code != "" || imperative(l) && ok || gw && has(bObjectNoun) || !isBody && (reAcronym.MatchString(p) || has(bObjectNoun) || strings.Contains(s, "://") || u.link != "") ||
-			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "配置", "提升", "切换") ||
+			isCJK(s) && hasLatinWord(s) && hasAny(l, "改成", "改为", "换成", "设置", "指定", "降级", "升级", "添加", "删除", "删了", "删掉", "卸载", "重装", "重新", "配置", "提升", "切换") ||
 			// CJK threads name fewer things in Latin letters: an action
 			// that the same sentence says worked is enough.
 			isCJK(s) && ok && has(bModal|bFirstPerson)
@@ -542,7 +569,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		nl, nm := n.l, n.mask
 		if nl == "" {
 			nl = strings.ToLower(prose(n.text))
-			nm = markerMask(nl)
+			nm = sentenceMask(nl)
 		}
 		nextOK = succeeded(nl, nm)
 		// "I tried an older one and it works" reports a success too: a
@@ -839,7 +866,7 @@ func endsInSuccess(l string) bool {
 		return false
 	}
 	tail := l[i+4:]
-	tm := markerMask(tail)
+	tm := sentenceMask(tail)
 	return tm&bSuccess != 0 && tm&bFailure == 0 && succeeded(tail, tm)
 }
 

@@ -26,7 +26,7 @@ var subjects = []struct {
 }{
 	{regexp.MustCompile(`(?i)oauth|invalid_(?:scope|client|grant)|client_id|redirect_uri|unauthorized_client|access_denied|\bscopes?\b|protected resource`), "OAuth login"},
 	{regexp.MustCompile(`(?i)\b429\b|rate[ _-]?limit|too many requests|quota`), "API requests"},
-	{regexp.MustCompile(`(?i)certificate|x509|self[- ]signed|unable_to_verify|cert_`), "TLS connection"},
+	{regexp.MustCompile(`(?i)certificate|x509|self[- ]signed|unable_to_verify|cert_|\bssl\b|\btls\b`), "TLS connection"},
 	{regexp.MustCompile(`(?i)getaddrinfo|enotfound|eai_again|no such host`), "DNS lookup"},
 	{regexp.MustCompile(`(?i)econnrefused|econnreset|etimedout|connection (?:refused|reset|closed)|timed out|socket hang up`), "Connection"},
 	{regexp.MustCompile(`(?i)\bmcp\b|json-?rpc|-326\d\d|-320\d\d|method not found`), "MCP server call"},
@@ -70,16 +70,26 @@ var codeMeaning = map[string]string{
 }
 
 var (
-	reTitlePrefix = regexp.MustCompile(`(?i)^(?:[\[\]{(\x60'"\s]+|(?:error|fatal|api error|error message|error code|err|exception|uncaught|warning|hint|note|tip)\s*[:!-]\s*)+`)
+	reTitlePrefix = regexp.MustCompile(`(?i)^(?:\[[\w.-]{1,20}\]\s*|\d{1,6}\s*:\s+|[\[\]{(\x60'"\s]+|(?:error|fatal|api error|error message|error code|err|exception|uncaught|warning|hint|note|tip)\s*[:!-]\s*)+`)
 	// reMeans matches an explanation ("Exit code 137 typically means the
 	// process ran out of memory"): the code, then what it means.
-	reMeans       = regexp.MustCompile(`(?i)^(.{3,60}?)\s+(?:[a-z]+ly\s+)?means\s+(?:that\s+)?(.{8,})$`)
-	reBareCode    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$|^E[A-Z0-9]{3,}$`)
-	reFailedVerb  = regexp.MustCompile(`(?i)\b(?:fail(?:s|ed|ing)?|cannot|can't|could not|unable|not found|not allowed|refused|denied|invalid|does not|doesn't|exceeded|expired|timed out|error|unsupported|not supported|must|too)\b`)
-	reListMarker  = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
-	reLeadIn      = regexp.MustCompile(`(?i)\b(?:is|was|are|were|this|following|like)\s*[:.…]?\s*$`)
+	reMeans      = regexp.MustCompile(`(?i)^(.{3,60}?)\s+(?:[a-z]+ly\s+)?means\s+(?:that\s+)?(.{8,})$`)
+	reBareCode   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$|^E[A-Z0-9]{3,}$`)
+	reFailedVerb = regexp.MustCompile(`(?i)\b(?:fail(?:s|ed|ing)?|cannot|can't|could not|unable|not found|not allowed|refused|denied|invalid|does not|doesn't|exceeded|expired|timed out|error|unsupported|not supported|must|too)\b`)
+	reListMarker = regexp.MustCompile(`^\s*(?:[-*+•]|\d{1,3}[.)])\s+`)
+	reLeadIn     = regexp.MustCompile(`(?i)\b(?:is|was|are|were|this|following|like)\s*[:.…]?\s*$`)
+	// reColonEnd is a title that stops at a colon (of any script): what
+	// it announced is in the signature.
+	reColonEnd = regexp.MustCompile(`[:：]\s*$`)
+	// reOpenSSL is OpenSSL's error line: pid:error:code:library:function:
+	// reason, of which the library and the reason are what a reader needs.
+	reOpenSSL = regexp.MustCompile(`(?i)^(?:<num>|\d+):error:(?:<hex>|[0-9a-f]+):([^:]+):(?:<id>|[a-z0-9_]+):([^:]+)`)
+	// reObjectCode finds the code inside an object literal or a JSON
+	// fragment ("{ code: 'ECONNRESET', ... }", "\"detail\":{\"code\":\"X_Y\"").
+	reObjectCode  = regexp.MustCompile(`(?i)\b(?:code|message|error|type|errno)['"]?\s*:\s*['"]?([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|E[A-Z0-9]{3,})\b`)
+	reObjectLead  = regexp.MustCompile(`^\s*(?:\{|['"]?[\w-]+['"]?\s*:\s*[{'"])`)
 	reFirstPerson = regexp.MustCompile(`(?i)\b(?:i|i'm|we|my|our|me)\b`)
-	reInlineError = regexp.MustCompile(`(?i)\b(?:error|fatal|exception)\s*:\s*`)
+	reInlineError = regexp.MustCompile(`(?i)(?:\b(?:error|fatal|exception)|错误|錯誤|エラー)\s*[:：]\s*`)
 	reMasked      = regexp.MustCompile(`<(?:str|num|id|url|ip|host|path|hex|uuid|\*)>`)
 )
 
@@ -126,12 +136,28 @@ func hasWord(s string) bool {
 // searchTitle builds "what fails with the error: its meaning" from the
 // cluster's title and signature; "" when they hold no message.
 func searchTitle(c *store.PageCluster) string {
-	msg := strings.TrimRight(oneLine(c.Title), "…")
+	raw := oneLine(c.Title)
+	msg := strings.TrimRight(raw, "…")
 	sig := oneLine(c.Signature)
-	// A title that only leads in ("The error I get is:") names nothing:
-	// the signature holds the message that followed.
-	if msg == "" || reLeadIn.MatchString(msg) {
+	// Markdown emphasis around a title is not part of it.
+	msg = strings.TrimSpace(strings.Trim(msg, "*_ "))
+	// A title that only leads in ("The error I get is:", "after doing X
+	// I get this error:") names nothing: the signature holds the message
+	// that followed.
+	if msg == "" || reLeadIn.MatchString(msg) || reColonEnd.MatchString(msg) && len(sig) > len(msg)+3 {
 		msg = sig
+	}
+	// An object literal or a JSON fragment names its code.
+	if reObjectLead.MatchString(msg) {
+		if m := reObjectCode.FindStringSubmatch(msg); m != nil {
+			msg = m[1]
+		}
+	}
+	if strings.HasSuffix(raw, "…") && msg != sig {
+		msg = continueCut(msg, sig)
+	}
+	if t := openSSLTitle(msg, sig); t != "" {
+		msg = t
 	}
 	msg = stripPrefixes(msg)
 	if m := reMeans.FindStringSubmatch(msg); m != nil && !strings.ContainsAny(m[1], ".;") {
@@ -225,12 +251,23 @@ func stripPrefixes(msg string) string {
 		if m := reWordError.FindString(msg); m != "" && len(msg) > len(m)+10 {
 			msg = msg[len(m):]
 		}
+		// A reporter's "Sometimes Widget failed": how often is not the
+		// error.
+		if w, rest, ok := strings.Cut(msg, " "); ok && frequency[strings.ToLower(w)] {
+			if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) {
+				msg = rest
+			}
+		}
 		if msg == before {
 			break
 		}
 	}
 	return strings.TrimSpace(msg)
 }
+
+// frequency are the adverbs a reporter puts before a pasted message.
+var frequency = map[string]bool{"often": true, "sometimes": true, "always": true, "randomly": true, "intermittently": true,
+	"occasionally": true, "frequently": true, "constantly": true, "again": true, "still": true}
 
 // dropVariable removes the words of msg that vary between reports (hosts,
 // paths, URLs, addresses) when the signature masks them.
@@ -248,6 +285,7 @@ func dropVariable(msg, sig string) string {
 	out = strings.TrimRight(out, " .:,;-[(")
 	out = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(out, "->"), "=>"))
 	out = strings.TrimRight(out, " .:,;-[(")
+	out = trimDangling(out)
 	// Unbalanced brackets left by a cut are dropped.
 	if strings.Count(out, "[") != strings.Count(out, "]") {
 		out = strings.NewReplacer("[", "", "]", "").Replace(out)
@@ -256,6 +294,64 @@ func dropVariable(msg, sig string) string {
 		out = strings.NewReplacer("(", "", ")", "").Replace(out)
 	}
 	return strings.TrimSpace(out)
+}
+
+// dangling are words that need what follows them: a title cut after one
+// ("widget refused on call to", once the URL is dropped) ends before it.
+var dangling = map[string]bool{"to": true, "for": true, "with": true, "of": true, "on": true, "in": true, "at": true,
+	"from": true, "by": true, "and": true, "or": true, "the": true, "a": true, "an": true, "via": true, "into": true,
+	"than": true, "as": true, "is": true, "are": true, "was": true, "which": true}
+
+// trimDangling drops dangling words (and the commas before them) from the
+// end of a title.
+func trimDangling(s string) string {
+	for {
+		i := strings.LastIndexByte(s, ' ')
+		if i < 0 || !dangling[strings.ToLower(s[i+1:])] {
+			return s
+		}
+		s = strings.TrimRight(s[:i], " ,;:-")
+	}
+}
+
+// continueCut completes a title that was cut short ("… hub error -41:
+// Connection…") with the words that follow in the signature, up to the
+// end of that clause, so the title does not end inside one.
+func continueCut(msg, sig string) string {
+	ls := strings.ToLower(sig)
+	tail := strings.ToLower(msg)
+	if len(tail) > 24 {
+		tail = tail[len(tail)-24:]
+	}
+	if !utf8.ValidString(tail) || len(tail) < 8 {
+		return msg
+	}
+	i := strings.Index(ls, tail)
+	if i < 0 {
+		return msg
+	}
+	rest := sig[i+len(tail):]
+	if j := strings.IndexAny(rest, ":.,;{[(<\"'"); j >= 0 {
+		rest = rest[:j]
+	}
+	return msg + strings.TrimRight(rest, " ")
+}
+
+// openSSLTitle is "library: reason" for an OpenSSL error line, the reason
+// taken from the signature when the title was cut inside it; "" when msg
+// is no such line.
+func openSSLTitle(msg, sig string) string {
+	m := reOpenSSL.FindStringSubmatch(stripPrefixes(msg))
+	if m == nil {
+		return ""
+	}
+	lib, reason := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
+	if s := reOpenSSL.FindStringSubmatch(sig); s != nil {
+		if r := strings.TrimSpace(s[2]); len(r) > len(reason) && strings.HasPrefix(r, strings.ToLower(reason)) {
+			reason = r
+		}
+	}
+	return upperFirst(lib) + ": " + reason
 }
 
 // sigDetail is the longest plain phrase inside a signature's JSON-like
@@ -322,6 +418,12 @@ func clause(msg string) string {
 	for _, stop := range []string{". ", " {", "{", " - {", " at ", "\n", " (most likely", " <"} {
 		if i := strings.Index(msg, stop); i > 0 {
 			msg = msg[:i]
+			// A cut at a masked part that leaves one word after the
+			// last colon ("widget <str> not found" cut to "…: widget") ends
+			// at that colon.
+			if j := strings.LastIndex(msg, ": "); stop == " <" && j > 0 && countWords(msg[j+2:]) == 1 && countWords(msg[:j]) >= 2 {
+				msg = msg[:j]
+			}
 		}
 	}
 	msg = reMasked.ReplaceAllString(msg, "")
@@ -348,17 +450,40 @@ func clause(msg string) string {
 // the quote mark when there is no such clause.
 func closeQuotes(msg string) string {
 	for _, q := range []string{`"`, "'", "`"} {
-		if strings.Count(msg, q)%2 == 1 {
-			i := strings.Index(msg, q)
-			if j := strings.LastIndex(msg[:i], ": "); j > 10 {
+		at := quoteMarks(msg, q[0])
+		if len(at)%2 == 1 {
+			i := at[0]
+			if j := strings.LastIndex(msg[:i], ": "); j > 10 && countWords(msg[:j]) >= 3 {
 				msg = msg[:j]
 			} else {
-				msg = strings.ReplaceAll(msg, q, "")
+				for k := len(at) - 1; k >= 0; k-- {
+					msg = msg[:at[k]] + msg[at[k]+1:]
+				}
 			}
 		}
 	}
 	msg = strings.TrimRight(msg, " .:,;-[(")
 	return strings.TrimRight(msg, " .:,;-")
+}
+
+// quoteMarks are the byte offsets of the quote character q in msg, leaving
+// out apostrophes between two letters ("widget's", "I'm").
+func quoteMarks(msg string, q byte) []int {
+	var at []int
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != q {
+			continue
+		}
+		if q == '\'' && i > 0 && i+1 < len(msg) {
+			p, _ := utf8.DecodeLastRuneInString(msg[:i])
+			n, _ := utf8.DecodeRuneInString(msg[i+1:])
+			if unicode.IsLetter(p) && unicode.IsLetter(n) {
+				continue
+			}
+		}
+		at = append(at, i)
+	}
+	return at
 }
 
 // upperFirst upper-cases the first letter of a message that starts with a

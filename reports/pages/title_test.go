@@ -45,6 +45,32 @@ func TestPageTitleNamesWhatFailed(t *testing.T) {
 			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
 		}
 	}
+	// Titles read against real threads (issue 16): an apostrophe is not an
+	// open quote; a reporter's lead-in (bold, or ending in a colon of any
+	// script) gives way to the signature; log prefixes (a chained error's
+	// "0:", a process id, "[tag]" labels) go; a cut never ends on a word
+	// that needs what was cut; a quote left open after a label is unquoted
+	// rather than cut down to the label; a JSON key or an object literal
+	// gives way to the code it holds.
+	for _, tc := range []struct{ title, sig, want string }{
+		{"Error: This widget's queue length is 40 items", "error: this widget's queue length is <num> items", "This widget's queue length is 40 items"},
+		{"I'm trying to sync a big widget and I'm getting a 413 error. The proxy says", "i'm trying to sync a big widget and i'm getting a 413 error. the proxy says", "Upload fails with HTTP 413"},
+		{"**after pressing the sync button i see this error:**", "*after pressing the sync button i see this error* oauth error: invalid widget_id parameter", "OAuth login fails: invalid widget_id parameter"},
+		{"syncing widget 错误：", "syncing widget 错误: mcp error -32602: widget <str> not found", "Syncing widget 错误: mcp error -32602"},
+		{"0: Failed to sync widget: {\"error\":{\"headers\":1}}", "<num>: failed to sync widget: {<str>:{<str>:<num>}}", "Failed to sync widget"},
+		{"Error: 4242:error:0A00010B:widget routines:WIDGET_READ:wrong widget number", "<num>:error:<hex>:widget routines:<id>:wrong widget number:<path>:<num>", "Widget routines: wrong widget number"},
+		{"Sometimes Widget sync failed: the daemon went away", "sometimes widget sync failed: the daemon went away", "Widget sync failed: the daemon went away"},
+		{"Widget sync failed: Failed to reach the hub: hub error -41: Connection…", "widget sync failed: failed to reach the hub: hub error -41: connection dropped by peer", "Widget sync failed: Failed to reach the hub: hub error -41: Connection dropped by peer"},
+		{"[widget] [info] Daemon reply: widget jammed", "daemon reply: widget jammed", "Daemon reply: widget jammed"},
+		{"Preflight error on call to https://api.widget.example", "preflight error on call to <url>", "Preflight error on call"},
+		{"WidgetKit: \"Unsupported option: 'speed' is not supported with this widget. Use…", "widgetkit: unsupported option: <str> is not supported with this widget. use <str> instead", "WidgetKit: Unsupported option: 'speed' is not supported with this widget"},
+		{"{ code: 'ECONNRESET', syscall: 'read' }", "code: econnreset, syscall: read", "Connection fails with ECONNRESET: connection reset by the other side"},
+		{"\"extra\":{\"message\":\"CERT_HAS_EXPIRED\",", "<str>:{<str>:cert_has_expired, <str>:error: cert_has_expired", "TLS connection fails with CERT_HAS_EXPIRED: the server certificate has expired"},
+	} {
+		if got := pageTitle(&store.PageCluster{Title: tc.title, Signature: tc.sig}); got != tc.want {
+			t.Errorf("pageTitle(%q) = %q, want %q", tc.title, got, tc.want)
+		}
+	}
 	// A title that names nothing ("1: 1") gives way to the signature, then
 	// to the cluster's number.
 	if got := pageTitle(&store.PageCluster{ID: 7, Title: "1: 1", Signature: "widget daemon exited early"}); got != "widget daemon exited early" {
