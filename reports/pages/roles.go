@@ -352,6 +352,9 @@ func fragment(u unit) bool {
 		strings.Count(s, "`")%2 != 0 || strings.Count(s, `"`)%2 != 0 || strings.Count(s, "“") != strings.Count(s, "”") {
 		return true
 	}
+	if unfinishedContrast(s) {
+		return true
+	}
 	if strings.Contains(s, "<") && rePlaceholder.MatchString(prose(s)) {
 		// Usage text a program printed ("git <command> [<file>...]").
 		return true
@@ -365,6 +368,34 @@ func fragment(u unit) bool {
 		}
 	}
 	return letters*10 < all*7 || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "\"")
+}
+
+// subordinators open a clause that needs a main clause after it.
+var subordinators = []string{"as soon as ", "as soon ", "when ", "whenever ", "once ", "if ", "unless ", "after ", "before ", "while ", "until "}
+
+// unfinishedContrast reports a sentence its writer left unfinished after
+// a contrast: "it works when the option is off, but as soon as I turn it
+// on and reload" opens a clause after "but" that says neither what
+// happened nor that it worked, and the sentence stops there (no closing
+// punctuation). Quoted, it reads as a fix while its point is missing.
+func unfinishedContrast(s string) bool {
+	s = strings.TrimSpace(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.IsPunct(last) {
+		return false
+	}
+	l := strings.ToLower(s)
+	i := strings.LastIndex(l, " but ")
+	if i < 0 {
+		return false
+	}
+	tail := l[i+len(" but "):]
+	for _, sub := range subordinators {
+		if strings.HasPrefix(tail, sub) {
+			return !strings.ContainsAny(tail, ",;") && sentenceMask(tail)&(bSuccess|bFailure) == 0
+		}
+	}
+	return false
 }
 
 // question reports a question: it ends with a question mark.

@@ -153,6 +153,11 @@ func TestSentenceRoles(t *testing.T) {
 		{"There is no workaround for `widget` on the client side.", false, 0, "", false},
 		{"To fix it, add the following to `widget.yaml`:", false, 0, "", false},
 		{"Run `widget init` in a fresh folder and the error appears.", true, 0, "", false},
+		// A contrast its writer left unfinished says nothing after "but";
+		// a finished one is judged by its last clause.
+		{"With `sync` turned off in the settings it works fine, but as soon as I switch it on and reload the window", false, 0, "", false},
+		{"With `sync` turned off in the settings it works fine, but when I switch it on again it crashes.", false, 0, "", false},
+		{"It failed on 2.1, but after I rolled back to `widget` 2.0 the problem disappeared", false, KindFix, "", true},
 		// Requests for information, web searches, checks and retries
 		// change nothing.
 		{"Could you share your `widget.yaml` so we can look at the settings.", false, 0, "", false},
