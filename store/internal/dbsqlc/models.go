@@ -211,6 +211,16 @@ type PageSlug struct {
 	UpdatedAt   time.Time
 }
 
+type PageSlugsIn struct {
+	Ord        *int32
+	Slug       *string
+	ClusterID  *int64
+	State      *string
+	TargetSlug *string
+	Path       *string
+	Members    []int64
+}
+
 type PipelineRun struct {
 	ID         int64
 	Trigger    string
