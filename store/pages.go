@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"slices"
@@ -117,14 +116,6 @@ func (s *Store) PageSlugMembers(ctx context.Context, slugs []string) (map[string
 	}
 	return out, nil
 }
-
-// pageSlugsIn is the temporary stage of PageSlugSave. sqlc reads the same
-// file (sqlc.yaml lists stages/ after the migrations), so the generated
-// statements that merge the stage are checked against the columns made
-// here.
-//
-//go:embed stages/page_slugs_in.sql
-var pageSlugsIn string
 
 // PageSlugSave writes slugs (insert or update) and records their current
 // paths in page_paths. Paths are never removed. Nil Members keep the

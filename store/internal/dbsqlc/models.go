@@ -180,6 +180,13 @@ type LlmClusterText struct {
 	RefinedAt       time.Time
 }
 
+type MemberStage struct {
+	IssueID   *int64
+	ClusterID *int64
+	Score     pgtype.Float4
+	Reason    *string
+}
+
 type PageDirty struct {
 	ClusterID int64
 	Xid       int64
