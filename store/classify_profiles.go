@@ -104,8 +104,8 @@ func (s *Store) TokenDFClear(ctx context.Context, tx pgx.Tx) error {
 // issue again, so the word frequencies counted under the old version must
 // be counted again from zero rather than added to.
 func (s *Store) ClassifiedUnder(ctx context.Context, tx pgx.Tx, version string) (bool, error) {
-	var ok bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM issue_classification WHERE rules_version = $1)`, version).Scan(&ok); err != nil {
+	ok, err := s.q.ClassifiedUnder(ctx, tx, version)
+	if err != nil {
 		return false, fmt.Errorf("look for issues classified under %s: %w", version, err)
 	}
 	return ok, nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
@@ -190,7 +191,8 @@ type ClassificationRow struct {
 // SignatureReplaceMany replaces the signatures of the issues in marks with
 // rows, and records their classification (content hash, rules version) as
 // made at at (the start of the classify run).
-// Hand-written: COPY, and a multi-argument unnest sqlc cannot type.
+// Hand-written: the COPY, and the classification marks' multi-argument
+// unnest (sqlc cannot type it); the delete is generated.
 func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []ClassificationRow, rows []SignatureRow, at time.Time) error {
 	if len(marks) == 0 {
 		return nil
@@ -201,7 +203,7 @@ func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []Cla
 	for i, m := range marks {
 		ids[i], hashes[i], versions[i] = m.IssueID, m.ContentHash, m.RulesVersion
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM issue_signatures WHERE issue_id = ANY($1)`, ids); err != nil {
+	if err := s.q.SignaturesDelete(ctx, tx, ids); err != nil {
 		return fmt.Errorf("delete signatures: %w", err)
 	}
 	if len(rows) > 0 {
@@ -435,17 +437,19 @@ func (s *Store) MemberAll(ctx context.Context, tx pgx.Tx) (map[int64]int64, erro
 
 // MemberSetMany writes memberships (replacing an issue's previous one) and
 // removes the membership of the issues in remove.
-// Hand-written: COPY into a temporary stage (sqlc has neither).
+// Hand-written: the stage's CREATE TEMP TABLE and DROP TABLE and the COPY
+// into it (sqlc has none of them); the merge from the stage (sqlc reads
+// the stage's DDL, stages/member_stage.sql) and the removal are generated.
 func (s *Store) MemberSetMany(ctx context.Context, tx pgx.Tx, rows []MemberRow, remove []int64) error {
 	if len(remove) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM cluster_members WHERE issue_id = ANY($1)`, remove); err != nil {
+		if err := s.q.MembersRemove(ctx, tx, remove); err != nil {
 			return fmt.Errorf("remove members: %w", err)
 		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE member_stage (issue_id bigint, cluster_id bigint, score real, reason text) ON COMMIT DROP`); err != nil {
+	if _, err := tx.Exec(ctx, memberStage); err != nil {
 		return fmt.Errorf("stage members: %w", err)
 	}
 	// Copy in chunks so that a million memberships never sit in memory as
@@ -461,11 +465,7 @@ func (s *Store) MemberSetMany(ctx context.Context, tx pgx.Tx, rows []MemberRow, 
 			return fmt.Errorf("stage members: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
-		SELECT issue_id, cluster_id, score, reason FROM member_stage
-		ON CONFLICT (issue_id) DO UPDATE SET cluster_id = EXCLUDED.cluster_id, score = EXCLUDED.score,
-			reason = EXCLUDED.reason,
-			added_at = CASE WHEN cluster_members.cluster_id = EXCLUDED.cluster_id THEN cluster_members.added_at ELSE now() END`); err != nil {
+	if err := s.q.MembersMergeStage(ctx, tx); err != nil {
 		return fmt.Errorf("write members: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `DROP TABLE member_stage`); err != nil {
@@ -789,7 +789,8 @@ func (s *Store) ClusterDailyCountsGet(ctx context.Context, id int64) ([]ClusterD
 // lost members), and daily counts recomputed only for the given UTC days
 // (the days of the changed issues and of their comments) of the given
 // clusters. Work is proportional to the change, not to the clusters' size.
-// Hand-written: multi-argument unnests and date arrays, which sqlc cannot type.
+// Hand-written: the size update's multi-argument unnest, which sqlc
+// cannot type; the other statements are generated.
 func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changedIssues, shrunk []int64, sizeDelta map[int64]int, days []time.Time) error {
 	if len(ids) == 0 {
 		return nil
@@ -806,51 +807,25 @@ func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changed
 		WHERE c.id = d.id`, dids, deltas); err != nil {
 		return fmt.Errorf("refresh cluster sizes: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE clusters c SET first_seen = least(c.first_seen, x.first), last_seen = greatest(c.last_seen, x.last)
-		FROM (SELECT m.cluster_id, min(i.created_at) AS first, max(i.created_at) AS last
-		      FROM cluster_members m JOIN issues i ON i.id = m.issue_id
-		      WHERE m.issue_id = ANY($1) GROUP BY m.cluster_id) x
-		WHERE c.id = x.cluster_id`, changedIssues); err != nil {
+	if err := s.q.ClusterDatesWiden(ctx, tx, changedIssues); err != nil {
 		return fmt.Errorf("refresh cluster dates: %w", err)
 	}
 	if len(shrunk) > 0 {
-		if _, err := tx.Exec(ctx, `
-			UPDATE clusters c SET first_seen = x.first, last_seen = x.last
-			FROM unnest($1::bigint[]) AS t(id)
-			LEFT JOIN LATERAL (SELECT min(i.created_at) AS first, max(i.created_at) AS last
-			      FROM cluster_members m JOIN issues i ON i.id = m.issue_id WHERE m.cluster_id = t.id) x ON true
-			WHERE c.id = t.id`, shrunk); err != nil {
+		if err := s.q.ClusterDatesRecompute(ctx, tx, shrunk); err != nil {
 			return fmt.Errorf("refresh cluster dates: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE clusters SET status = 'dissolved' WHERE id = ANY($1) AND size = 0 AND status = 'active'`, ids); err != nil {
+	if err := s.q.ClusterDissolveEmpty(ctx, tx, ids); err != nil {
 		return fmt.Errorf("dissolve empty clusters: %w", err)
 	}
-	dayStr := make([]string, len(days))
+	utcDays := make([]pgtype.Date, len(days))
 	for i, d := range days {
-		dayStr[i] = d.UTC().Format("2006-01-02")
+		utcDays[i] = pgtype.Date{Time: dateOnly(d), Valid: true}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM cluster_daily_counts WHERE cluster_id = ANY($1) AND day = ANY($2::date[])`, ids, dayStr); err != nil {
+	if err := s.q.ClusterDailyCountsClearDays(ctx, tx, dbsqlc.ClusterDailyCountsClearDaysParams{Ids: ids, Days: utcDays}); err != nil {
 		return fmt.Errorf("clear daily counts: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
-		SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
-			SELECT m.cluster_id, d.day, 1 AS reports, 0 AS comments, i.reactions_total AS reactions
-			FROM unnest($2::date[]) AS d(day)
-			JOIN issues i ON i.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
-			             AND i.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
-			JOIN cluster_members m ON m.issue_id = i.id
-			WHERE m.cluster_id = ANY($1)
-			UNION ALL
-			SELECT m.cluster_id, d.day, 0, 1, 0
-			FROM unnest($2::date[]) AS d(day)
-			JOIN comments c ON c.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
-			               AND c.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
-			JOIN cluster_members m ON m.issue_id = c.issue_id
-			WHERE m.cluster_id = ANY($1)
-		) x GROUP BY cluster_id, day`, ids, dayStr); err != nil {
+	if err := s.q.ClusterDailyCountsWriteDays(ctx, tx, dbsqlc.ClusterDailyCountsWriteDaysParams{Ids: ids, Days: utcDays}); err != nil {
 		return fmt.Errorf("write daily counts: %w", err)
 	}
 	return nil

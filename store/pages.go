@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -39,23 +40,16 @@ type PageCluster struct {
 
 // PageClusterList returns every cluster, whatever its status, by id.
 func (s *Store) PageClusterList(ctx context.Context) ([]PageCluster, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, slug, title, description, signature, fingerprint,
-			coalesce(topic, ''), coalesce(category, ''), tools, topic_reason, category_reason, tools_reason,
-			status, coalesce(merged_into, 0),
-			(SELECT count(*) FROM cluster_members m WHERE m.cluster_id = c.id),
-			coalesce((SELECT t.model FROM llm_cluster_text t WHERE t.cluster_id = c.id AND t.title <> '' AND t.title = c.title), '')
-		FROM clusters c ORDER BY id`)
+	rows, err := s.q.PageClusterList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters for pages: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PageCluster, error) {
-		var c PageCluster
-		err := r.Scan(&c.ID, &c.Slug, &c.Title, &c.Description, &c.Signature, &c.Fingerprint, &c.Topic, &c.Category,
-			&c.Tools, &c.TopicReason, &c.CategoryReason, &c.ToolsReason, &c.Status, &c.MergedInto, &c.Size, &c.TitleModel)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list clusters for pages: %w", err)
+	out := make([]PageCluster, len(rows))
+	for i, r := range rows {
+		out[i] = PageCluster{ID: r.ID, Slug: r.Slug, Title: r.Title, Description: r.Description, Signature: r.Signature,
+			Fingerprint: r.Fingerprint, Topic: r.Topic, Category: r.Category, Tools: r.Tools, TopicReason: r.TopicReason,
+			CategoryReason: r.CategoryReason, ToolsReason: r.ToolsReason, Status: r.Status, MergedInto: r.MergedInto,
+			Size: int(r.Size), TitleModel: r.TitleModel}
 	}
 	return out, nil
 }
@@ -68,13 +62,13 @@ type PageRedirect struct {
 
 // PageRedirectList returns the cluster redirects recorded by classify.
 func (s *Store) PageRedirectList(ctx context.Context) ([]PageRedirect, error) {
-	rows, err := s.pool.Query(ctx, `SELECT old_id, new_id, kind FROM cluster_redirects ORDER BY old_id, new_id`)
+	rows, err := s.q.PageRedirectList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list cluster redirects: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PageRedirect])
-	if err != nil {
-		return nil, fmt.Errorf("list cluster redirects: %w", err)
+	out := make([]PageRedirect, len(rows))
+	for i, r := range rows {
+		out[i] = PageRedirect{OldID: r.OldID, NewID: r.NewID, Kind: r.Kind}
 	}
 	return out, nil
 }
@@ -95,16 +89,14 @@ type PageSlug struct {
 // ids at a million issues, and a run needs them only for the few pages
 // that stop being live (PageSlugMembers).
 func (s *Store) PageSlugList(ctx context.Context) ([]PageSlug, error) {
-	rows, err := s.pool.Query(ctx, `SELECT p.slug, coalesce(p.cluster_id, 0), p.state, coalesce(p.target_slug, ''), p.path,
-			CASE WHEN p.state = 'live' THEN NULL ELSE p.members END,
-			coalesce((SELECT array_agg(pp.path ORDER BY pp.path) FROM page_paths pp WHERE pp.slug = p.slug AND pp.path <> p.path), '{}')
-		FROM page_slugs p ORDER BY p.slug`)
+	rows, err := s.q.PageSlugList(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("list published slugs: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PageSlug])
-	if err != nil {
-		return nil, fmt.Errorf("list published slugs: %w", err)
+	out := make([]PageSlug, len(rows))
+	for i, r := range rows {
+		out[i] = PageSlug{Slug: r.Slug, ClusterID: r.ClusterID, State: r.State, TargetSlug: r.TargetSlug, Path: r.Path,
+			Members: r.Members, OldPaths: r.OldPaths}
 	}
 	return out, nil
 }
@@ -115,21 +107,12 @@ func (s *Store) PageSlugMembers(ctx context.Context, slugs []string) (map[string
 	if len(slugs) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT slug, members FROM page_slugs WHERE slug = ANY($1) ORDER BY slug`, slugs)
+	rows, err := s.q.PageSlugMembers(ctx, s.pool, slugs)
 	if err != nil {
 		return nil, fmt.Errorf("read published members: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var slug string
-		var m []int64
-		if err := rows.Scan(&slug, &m); err != nil {
-			return nil, fmt.Errorf("read published members: %w", err)
-		}
-		out[slug] = m
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read published members: %w", err)
+	for _, r := range rows {
+		out[r.Slug] = r.Members
 	}
 	return out, nil
 }
@@ -137,17 +120,18 @@ func (s *Store) PageSlugMembers(ctx context.Context, slugs []string) (map[string
 // PageSlugSave writes slugs (insert or update) and records their current
 // paths in page_paths. Paths are never removed. Nil Members keep the
 // stored members (none for a new slug); an empty slice stores none.
+//
+// The rows are copied into a temporary table and merged with two
+// statements: a first run publishes every page with its members (a
+// million issue ids at a million issues), which one statement per slug
+// made take seconds. Hand-written: the stage's CREATE TEMP TABLE and the
+// COPY (sqlc has neither); the merges are generated.
 func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
 	if len(slugs) == 0 {
 		return nil
 	}
-	// The rows are copied into a temporary table and merged with two
-	// statements: a first run publishes every page with its members (a
-	// million issue ids at a million issues), which one statement per
-	// slug made take seconds.
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE page_slugs_in (ord int, slug text, cluster_id bigint, state text,
-			target_slug text, path text, members bigint[]) ON COMMIT DROP`); err != nil {
+		if _, err := tx.Exec(ctx, pageSlugsIn); err != nil {
 			return fmt.Errorf("save published slugs: %w", err)
 		}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"page_slugs_in"},
@@ -163,18 +147,10 @@ func (s *Store) PageSlugSave(ctx context.Context, slugs []PageSlug) error {
 		if err != nil {
 			return fmt.Errorf("save published slugs: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO page_slugs (slug, cluster_id, state, target_slug, path, members)
-			SELECT i.slug, nullif(i.cluster_id, 0), i.state, nullif(i.target_slug, ''), i.path,
-				coalesce(i.members, (SELECT p.members FROM page_slugs p WHERE p.slug = i.slug), '{}')
-			FROM page_slugs_in i ORDER BY i.ord
-			ON CONFLICT (slug) DO UPDATE SET cluster_id = excluded.cluster_id, state = excluded.state,
-				target_slug = excluded.target_slug, path = excluded.path, members = excluded.members, updated_at = now()
-			WHERE (page_slugs.cluster_id, page_slugs.state, page_slugs.target_slug, page_slugs.path, page_slugs.members)
-				IS DISTINCT FROM (excluded.cluster_id, excluded.state, excluded.target_slug, excluded.path, excluded.members)`); err != nil {
+		if err := s.q.PageSlugMerge(ctx, tx); err != nil {
 			return fmt.Errorf("save published slugs: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO page_paths (path, slug) SELECT path, slug FROM page_slugs_in ORDER BY ord
-			ON CONFLICT (path) DO NOTHING`); err != nil {
+		if err := s.q.PagePathsRecord(ctx, tx); err != nil {
 			return fmt.Errorf("save published paths: %w", err)
 		}
 		return nil
@@ -188,22 +164,12 @@ func (s *Store) PageIssueClusters(ctx context.Context, issueIDs []int64) (map[in
 	if len(issueIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT cm.issue_id, cm.cluster_id FROM cluster_members cm
-		JOIN clusters c ON c.id = cm.cluster_id AND c.status = 'active'
-		WHERE cm.issue_id = ANY($1)`, issueIDs)
+	rows, err := s.q.PageIssueClusters(ctx, s.pool, issueIDs)
 	if err != nil {
 		return nil, fmt.Errorf("find clusters of issues: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var i, c int64
-		if err := rows.Scan(&i, &c); err != nil {
-			return nil, fmt.Errorf("find clusters of issues: %w", err)
-		}
-		out[i] = c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find clusters of issues: %w", err)
+	for _, r := range rows {
+		out[r.IssueID] = r.ClusterID
 	}
 	return out, nil
 }
@@ -279,13 +245,12 @@ type PageEvidenceParams struct {
 // the end of every trend window, so pages depend on the data, never on the
 // clock.
 func (s *Store) PageAsOf(ctx context.Context) (time.Time, error) {
-	var t *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT greatest((SELECT max(created_at) FROM issues), (SELECT max(created_at) FROM comments))`).Scan(&t)
+	t, err := s.q.PageAsOf(ctx, s.pool)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, nil // an empty store
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("find newest evidence: %w", err)
-	}
-	if t == nil {
-		return time.Time{}, nil
 	}
 	return t.UTC(), nil
 }
@@ -581,21 +546,15 @@ func (s *Store) pageLastComments(ctx context.Context, ids []int64, out map[int64
 
 // pageRepoNames maps repository ids to names.
 func (s *Store) pageRepoNames(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, full_name FROM repositories`)
+	rows, err := s.q.TrendRepositoryNames(ctx, s.pool)
 	if err != nil {
 		return nil, fmt.Errorf("load repositories: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("load repositories: %w", err)
-		}
-		out[id] = name
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.FullName
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *Store) pageCounts(ctx context.Context, sql string, ids []int64, add func(int64, PageCount)) error {

@@ -169,7 +169,8 @@ type ClusterBrief struct {
 
 // ClusterBriefGet loads the briefs of the given clusters, by id; clusters
 // without members are absent.
-// Hand-written: one pgx batch of reads (sqlc methods cannot join a batch).
+// Hand-written: one pgx batch of reads (sqlc methods cannot join a
+// batch); the read of the sources' comments after it is generated.
 func (s *Store) ClusterBriefGet(ctx context.Context, p ClusterBriefParams) (map[int64]*ClusterBrief, error) {
 	out := map[int64]*ClusterBrief{}
 	if len(p.ClusterIDs) == 0 {
@@ -286,26 +287,16 @@ func (s *Store) ClusterBriefGet(ctx context.Context, p ClusterBriefParams) (map[
 		return out, nil
 	}
 	// The sources' comments, oldest first, at most MaxComments each.
-	rows, err = s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
-			reactions_total, coalesce(html_url, ''), created_at
-		FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
-			FROM comments c WHERE c.issue_id = ANY($1)) x
-		WHERE rn <= $2
-		ORDER BY issue_id, created_at, id`, sourceIDs, p.MaxComments, p.BodyBytes)
+	comments, err := s.q.ClusterBriefComments(ctx, s.pool, dbsqlc.ClusterBriefCommentsParams{IssueIds: sourceIDs,
+		MaxComments: int64(p.MaxComments), BodyChars: int32(min(p.BodyBytes, math.MaxInt32))})
 	if err != nil {
 		return fail(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c PageComment
-		if err := rows.Scan(&c.IssueID, &c.Author, &c.AuthorAssociation, &c.Body, &c.ReactionsTotal, &c.HTMLURL, &c.CreatedAt); err != nil {
-			return fail(err)
-		}
-		c.CreatedAt = c.CreatedAt.UTC()
-		out[sourceCluster[c.IssueID]].Evidence.Thread = append(out[sourceCluster[c.IssueID]].Evidence.Thread, c)
-	}
-	if err := rows.Err(); err != nil {
-		return fail(err)
+	for _, r := range comments {
+		c := PageComment{IssueID: r.IssueID, Author: r.Author, AuthorAssociation: r.AuthorAssociation, Body: r.Body,
+			ReactionsTotal: int(r.ReactionsTotal), HTMLURL: r.HtmlUrl, CreatedAt: r.CreatedAt.UTC()}
+		e := out[sourceCluster[c.IssueID]].Evidence
+		e.Thread = append(e.Thread, c)
 	}
 	return out, nil
 }

@@ -14,40 +14,60 @@
 //
 // and commit the result: scripts/check-sqlc.sh fails CI when it is stale.
 //
+// Temporary staging tables that generated statements read are declared
+// in stages/*.sql: sqlc reads them into its catalog after the migrations,
+// and the store runs the same files (stages.go) to make the stages.
+//
 // Hand-written SQL remains where sqlc cannot express it, or has not been
 // converted yet (its text is constant and values are bind parameters,
 // which gosec's G201 and G202 check in make lint). A comment at each says
 // why. Cannot:
 //   - the issue and comment upserts (upsert.go): one newer-wins statement
-//     per table, read by import from temporary staging tables filled by
-//     COPY, by sync from the arrays of a page sent in one pgx batch with
-//     the rest of SyncPageCommit (validators, cursor); sqlc's catalog has
-//     no temporary tables, no COPY, and its methods cannot join a batch;
-//   - other COPYs into temporary stages and batches: MemberSetMany and
-//     SignatureReplaceMany (clusters.go), ClusterLabelsSetMany,
-//     ClusterProfileSetMany, ClusterBriefGet's batch (search.go), and the
-//     batches of pages.go;
-//   - TrendRefresh (a temporary survivor table and LOCK TABLE) and
-//     TrendDailyScan, whose rows are decoded straight from the wire,
-//     half the client's cost of a Scan at a hundred thousand rows;
+//     per table, written once in two halves around the source of its
+//     rows: import's temporary stages filled by COPY, or sync's arrays of
+//     a page, sent in one pgx batch with the rest of SyncPageCommit
+//     (validators, cursor). sqlc methods cannot join a batch, and
+//     generating import's form alone would give each table a second copy
+//     of its upsert;
+//   - COPY: into issue_signatures (SignatureReplaceMany), classify_batches
+//     (ClassifyRunCreate), and the stages member_stage (MemberSetMany) and
+//     page_slugs_in (PageSlugSave), whose CREATE TEMP TABLE (stages/*.sql,
+//     DDL run as it is) and member_stage's DROP TABLE are not queries
+//     either; the merges from both stages are generated;
+//   - pgx batches: ClusterLabelsSetMany, ClusterProfileSetMany and
+//     ClusterBriefGet's two reads (the comments it reads after them are
+//     generated);
+//   - in TrendRefresh, the temporary table trend_survivor (CREATE TABLE
+//     AS of a recursive query), its two reads and the fill of
+//     trend_cluster_fixes, which reads it; the fill of
+//     trend_repo_daily_counts shares that fill's members fragment (every
+//     member, or the dirty clusters'), composed at run time, and stays
+//     beside it. TrendDailyScan, whose rows are decoded straight from the
+//     wire, half the client's cost of a Scan at a hundred thousand rows;
 //   - statements over several arrays zipped by a multi-argument unnest
 //     (sqlc's catalog knows only unnest(anyarray)): CommentUpsertMany's
-//     issue look-up, ClusterCreateMany, ClusterRefreshDelta,
+//     issue look-up, ClusterCreateMany, SignatureReplaceMany's
+//     classification marks, ClusterRefreshDelta's size update,
 //     TrendAfterFixCounts. Select-list unnests would type, but
 //     ClusterCreateMany needs WITH ORDINALITY (cluster ids are given in
-//     input order), which a select list cannot carry, and for the other
-//     three (arrays joined to tables) the plan a select list gives in
-//     place of a function scan is unmeasured; not converted;
-//   - lockHolder (pg_stat_activity and pg_locks are not in sqlc's
-//     catalog), the migrations and SchemaVersionGet (schema_migrations is
-//     made by Migrate, not by a migration), and tempdb.go's CREATE and DROP
-//     DATABASE (a name is an identifier, not a bind parameter);
+//     input order), which a select list cannot carry, and for the others
+//     (arrays joined to tables) the plan a select list gives in place of
+//     a function scan is unmeasured; not converted;
+//   - pg_catalog views, which are not in sqlc's catalog: lockHolder
+//     (pg_locks, pg_stat_activity) and WatermarkGet (pg_stat_activity);
+//     the migrations, their advisory lock and SchemaVersionGet
+//     (schema_migrations is made by Migrate, not by a migration); and
+//     tempdb.go's CREATE and DROP DATABASE (a name is an identifier, not
+//     a bind parameter);
 //   - settings and maintenance around generated statements, which are
 //     not queries: ClassifyPendingIDs' SET LOCAL jit = off and RESET jit,
 //     ClusterRefresh's ANALYZE cluster_members.
 //
-// Not yet converted, though sqlc could express most of them: the evidence
-// and slug statements of pages.go (its batches stay hand-written).
+// Not yet converted, though sqlc could express them: the statements that
+// load page evidence (PageEvidenceGet and its helpers in pages.go:
+// pageMembers, pageVariants, pageSourceIssues, pageThreads,
+// pageLastComments), left alone while that function is split by phase
+// (issue 17, item 3).
 package store
 
 import (

@@ -48,15 +48,14 @@ SELECT DISTINCT ON (id) id, cur AS survivor FROM chain ORDER BY id, depth DESC`
 // follows the changed clusters' size). A run with nothing to do costs one
 // query; a full rebuild (first run, or after cluster_members was
 // truncated) reads every member.
-// Hand-written: a temporary table and LOCK TABLE, which sqlc's catalog lacks.
+// Hand-written: the temporary table trend_survivor (made by CREATE TABLE
+// AS from trendResolveSQL), the statements that read it, and the fill of
+// trend_repo_daily_counts, which shares the members fragment with the
+// fill of fixes; the other statements are generated.
 func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 	var res TrendRefreshResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `DELETE FROM trend_dirty RETURNING cluster_id`)
-		if err != nil {
-			return fmt.Errorf("read trend_dirty: %w", err)
-		}
-		dirty, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		dirty, err := s.q.TrendDirtyTake(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("read trend_dirty: %w", err)
 		}
@@ -72,7 +71,7 @@ func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 			res.Clusters = len(dirty)
 		}
 		// Serialise refreshes so two commands do not insert the same rows.
-		if _, err := tx.Exec(ctx, `LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if err := s.q.TrendRollupsLock(ctx, tx); err != nil {
 			return fmt.Errorf("lock trend rollups: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE trend_survivor ON COMMIT DROP AS `+trendResolveSQL); err != nil {
@@ -98,11 +97,12 @@ func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 			}
 			return []any{ids}
 		}
-		clear := `DELETE FROM trend_repo_daily_counts`
-		if !res.Full {
-			clear += ` WHERE cluster_id = ANY($1)`
+		if res.Full {
+			err = s.q.TrendRepoDailyClearAll(ctx, tx)
+		} else {
+			err = s.q.TrendRepoDailyClear(ctx, tx, dirty)
 		}
-		if _, err := tx.Exec(ctx, clear, args(dirty)...); err != nil {
+		if err != nil {
 			return fmt.Errorf("clear trend_repo_daily_counts: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `
@@ -118,11 +118,12 @@ SELECT cluster_id, repository_id, day, sum(r), sum(c), sum(x) FROM (
 ) u GROUP BY 1, 2, 3`, args(dirty)...); err != nil {
 			return fmt.Errorf("fill trend_repo_daily_counts: %w", err)
 		}
-		clear = `DELETE FROM trend_cluster_fixes`
-		if !res.Full {
-			clear += ` WHERE cluster_id = ANY($1)`
+		if res.Full {
+			err = s.q.TrendFixesClearAll(ctx, tx)
+		} else {
+			err = s.q.TrendFixesClear(ctx, tx, append(append([]int64{}, dirty...), scope...))
 		}
-		if _, err := tx.Exec(ctx, clear, args(append(append([]int64{}, dirty...), scope...))...); err != nil {
+		if err != nil {
 			return fmt.Errorf("clear trend_cluster_fixes: %w", err)
 		}
 		// A fix moment: a "closed as fixed" event after which no issue of

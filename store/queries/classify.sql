@@ -108,3 +108,7 @@ WHERE NOT i.is_pull_request AND i.gone_at IS NULL
        OR i.last_synced_at > ic.classified_at
        OR EXISTS (SELECT 1 FROM comments c WHERE c.issue_id = i.id AND c.last_synced_at > ic.classified_at))
 ORDER BY i.created_at, i.id;
+
+-- name: ClassifiedUnder :one
+-- Is any issue classified under the rules version?
+SELECT EXISTS (SELECT 1 FROM issue_classification WHERE rules_version = @rules_version);

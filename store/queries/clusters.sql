@@ -43,3 +43,61 @@ SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
     FROM cluster_members m JOIN comments c ON c.issue_id = m.issue_id
     WHERE m.cluster_id = ANY(@ids::bigint[])
 ) x GROUP BY cluster_id, day;
+
+-- name: SignaturesDelete :exec
+-- SignatureReplaceMany, before it copies the issues' new signatures.
+DELETE FROM issue_signatures WHERE issue_id = ANY(@issue_ids::bigint[]);
+
+-- name: MembersRemove :exec
+DELETE FROM cluster_members WHERE issue_id = ANY(@issue_ids::bigint[]);
+
+-- name: MembersMergeStage :exec
+-- MemberSetMany: the memberships staged by COPY replace the issues'
+-- previous ones; added_at moves only with the cluster.
+INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+SELECT issue_id, cluster_id, score, reason FROM member_stage
+ON CONFLICT (issue_id) DO UPDATE SET cluster_id = EXCLUDED.cluster_id, score = EXCLUDED.score,
+    reason = EXCLUDED.reason,
+    added_at = CASE WHEN cluster_members.cluster_id = EXCLUDED.cluster_id THEN cluster_members.added_at ELSE now() END;
+
+-- name: ClusterDatesWiden :exec
+-- ClusterRefreshDelta: first and last seen widened by the changed issues.
+UPDATE clusters c SET first_seen = least(c.first_seen, x.first), last_seen = greatest(c.last_seen, x.last)
+FROM (SELECT m.cluster_id, min(i.created_at) AS first, max(i.created_at) AS last
+      FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+      WHERE m.issue_id = ANY(@issue_ids::bigint[]) GROUP BY m.cluster_id) x
+WHERE c.id = x.cluster_id;
+
+-- name: ClusterDatesRecompute :exec
+-- ClusterRefreshDelta: first and last seen of the clusters that lost
+-- members, from their members now (NULL when none is left).
+UPDATE clusters c SET first_seen = x.first, last_seen = x.last
+FROM unnest(@ids::bigint[]) AS t(id)
+LEFT JOIN LATERAL (SELECT min(i.created_at) AS first, max(i.created_at) AS last
+      FROM cluster_members m JOIN issues i ON i.id = m.issue_id WHERE m.cluster_id = t.id) x ON true
+WHERE c.id = t.id;
+
+-- name: ClusterDissolveEmpty :exec
+UPDATE clusters SET status = 'dissolved' WHERE id = ANY(@ids::bigint[]) AND size = 0 AND status = 'active';
+
+-- name: ClusterDailyCountsClearDays :exec
+DELETE FROM cluster_daily_counts WHERE cluster_id = ANY(@ids::bigint[]) AND day = ANY(@days::date[]);
+
+-- name: ClusterDailyCountsWriteDays :exec
+-- ClusterRefreshDelta: the daily counts of the given UTC days only.
+INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
+    SELECT m.cluster_id, d.day, 1 AS reports, 0 AS comments, i.reactions_total AS reactions
+    FROM unnest(@days::date[]) AS d(day)
+    JOIN issues i ON i.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
+                 AND i.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+    JOIN cluster_members m ON m.issue_id = i.id
+    WHERE m.cluster_id = ANY(@ids::bigint[])
+    UNION ALL
+    SELECT m.cluster_id, d.day, 0, 1, 0
+    FROM unnest(@days::date[]) AS d(day)
+    JOIN comments c ON c.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
+                   AND c.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+    JOIN cluster_members m ON m.issue_id = c.issue_id
+    WHERE m.cluster_id = ANY(@ids::bigint[])
+) x GROUP BY cluster_id, day;

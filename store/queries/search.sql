@@ -49,3 +49,13 @@ FROM doc, q
 WHERE doc.v @@ q.q
 ORDER BY 18 DESC, doc.size DESC, doc.id
 LIMIT @max_rows;
+
+-- name: ClusterBriefComments :many
+-- ClusterBriefGet: the sources' comments, oldest first, at most
+-- max_comments each, bodies cut to body_chars characters.
+SELECT issue_id, coalesce(author, '')::text AS author, coalesce(author_association, '')::text AS author_association,
+       left(body, @body_chars::int)::text AS body, reactions_total, coalesce(html_url, '')::text AS html_url, created_at
+FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
+      FROM comments c WHERE c.issue_id = ANY(@issue_ids::bigint[])) x
+WHERE rn <= @max_comments::bigint
+ORDER BY issue_id, created_at, id;

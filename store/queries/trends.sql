@@ -46,3 +46,24 @@ SELECT id, full_name FROM repositories;
 
 -- name: TrendRepositoryID :one
 SELECT id FROM repositories WHERE lower(full_name) = lower(@name::text);
+
+-- name: TrendDirtyTake :many
+-- TrendRefresh: the clusters marked changed since the last refresh
+-- (0: every cluster), unmarked.
+DELETE FROM trend_dirty RETURNING cluster_id;
+
+-- name: TrendRollupsLock :exec
+-- TrendRefresh: one refresh at a time, so two do not insert the same rows.
+LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE MODE;
+
+-- name: TrendRepoDailyClearAll :exec
+DELETE FROM trend_repo_daily_counts;
+
+-- name: TrendRepoDailyClear :exec
+DELETE FROM trend_repo_daily_counts WHERE cluster_id = ANY(@cluster_ids::bigint[]);
+
+-- name: TrendFixesClearAll :exec
+DELETE FROM trend_cluster_fixes;
+
+-- name: TrendFixesClear :exec
+DELETE FROM trend_cluster_fixes WHERE cluster_id = ANY(@cluster_ids::bigint[]);

@@ -39,6 +39,18 @@ func (q *Queries) ClassifiedAny(ctx context.Context, db DBTX) (bool, error) {
 	return exists, err
 }
 
+const classifiedUnder = `-- name: ClassifiedUnder :one
+SELECT EXISTS (SELECT 1 FROM issue_classification WHERE rules_version = $1)
+`
+
+// Is any issue classified under the rules version?
+func (q *Queries) ClassifiedUnder(ctx context.Context, db DBTX, rulesVersion string) (bool, error) {
+	row := db.QueryRow(ctx, classifiedUnder, rulesVersion)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const classifyCommentsGet = `-- name: ClassifyCommentsGet :many
 SELECT issue_id, body, created_at FROM comments
 WHERE issue_id = ANY($1::bigint[]) ORDER BY issue_id, created_at, id

@@ -7,6 +7,8 @@ package dbsqlc
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const clusterConceptsGet = `-- name: ClusterConceptsGet :many
@@ -48,6 +50,20 @@ func (q *Queries) ClusterDailyCountsClear(ctx context.Context, db DBTX, ids []in
 	return err
 }
 
+const clusterDailyCountsClearDays = `-- name: ClusterDailyCountsClearDays :exec
+DELETE FROM cluster_daily_counts WHERE cluster_id = ANY($1::bigint[]) AND day = ANY($2::date[])
+`
+
+type ClusterDailyCountsClearDaysParams struct {
+	Ids  []int64
+	Days []pgtype.Date
+}
+
+func (q *Queries) ClusterDailyCountsClearDays(ctx context.Context, db DBTX, arg ClusterDailyCountsClearDaysParams) error {
+	_, err := db.Exec(ctx, clusterDailyCountsClearDays, arg.Ids, arg.Days)
+	return err
+}
+
 const clusterDailyCountsWrite = `-- name: ClusterDailyCountsWrite :exec
 INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
 SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
@@ -64,6 +80,74 @@ SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
 
 func (q *Queries) ClusterDailyCountsWrite(ctx context.Context, db DBTX, ids []int64) error {
 	_, err := db.Exec(ctx, clusterDailyCountsWrite, ids)
+	return err
+}
+
+const clusterDailyCountsWriteDays = `-- name: ClusterDailyCountsWriteDays :exec
+INSERT INTO cluster_daily_counts (cluster_id, day, reports, comments, reactions)
+SELECT cluster_id, day, sum(reports), sum(comments), sum(reactions) FROM (
+    SELECT m.cluster_id, d.day, 1 AS reports, 0 AS comments, i.reactions_total AS reactions
+    FROM unnest($1::date[]) AS d(day)
+    JOIN issues i ON i.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
+                 AND i.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+    JOIN cluster_members m ON m.issue_id = i.id
+    WHERE m.cluster_id = ANY($2::bigint[])
+    UNION ALL
+    SELECT m.cluster_id, d.day, 0, 1, 0
+    FROM unnest($1::date[]) AS d(day)
+    JOIN comments c ON c.created_at >= d.day::timestamp AT TIME ZONE 'UTC'
+                   AND c.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+    JOIN cluster_members m ON m.issue_id = c.issue_id
+    WHERE m.cluster_id = ANY($2::bigint[])
+) x GROUP BY cluster_id, day
+`
+
+type ClusterDailyCountsWriteDaysParams struct {
+	Days []pgtype.Date
+	Ids  []int64
+}
+
+// ClusterRefreshDelta: the daily counts of the given UTC days only.
+func (q *Queries) ClusterDailyCountsWriteDays(ctx context.Context, db DBTX, arg ClusterDailyCountsWriteDaysParams) error {
+	_, err := db.Exec(ctx, clusterDailyCountsWriteDays, arg.Days, arg.Ids)
+	return err
+}
+
+const clusterDatesRecompute = `-- name: ClusterDatesRecompute :exec
+UPDATE clusters c SET first_seen = x.first, last_seen = x.last
+FROM unnest($1::bigint[]) AS t(id)
+LEFT JOIN LATERAL (SELECT min(i.created_at) AS first, max(i.created_at) AS last
+      FROM cluster_members m JOIN issues i ON i.id = m.issue_id WHERE m.cluster_id = t.id) x ON true
+WHERE c.id = t.id
+`
+
+// ClusterRefreshDelta: first and last seen of the clusters that lost
+// members, from their members now (NULL when none is left).
+func (q *Queries) ClusterDatesRecompute(ctx context.Context, db DBTX, ids []int64) error {
+	_, err := db.Exec(ctx, clusterDatesRecompute, ids)
+	return err
+}
+
+const clusterDatesWiden = `-- name: ClusterDatesWiden :exec
+UPDATE clusters c SET first_seen = least(c.first_seen, x.first), last_seen = greatest(c.last_seen, x.last)
+FROM (SELECT m.cluster_id, min(i.created_at) AS first, max(i.created_at) AS last
+      FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+      WHERE m.issue_id = ANY($1::bigint[]) GROUP BY m.cluster_id) x
+WHERE c.id = x.cluster_id
+`
+
+// ClusterRefreshDelta: first and last seen widened by the changed issues.
+func (q *Queries) ClusterDatesWiden(ctx context.Context, db DBTX, issueIds []int64) error {
+	_, err := db.Exec(ctx, clusterDatesWiden, issueIds)
+	return err
+}
+
+const clusterDissolveEmpty = `-- name: ClusterDissolveEmpty :exec
+UPDATE clusters SET status = 'dissolved' WHERE id = ANY($1::bigint[]) AND size = 0 AND status = 'active'
+`
+
+func (q *Queries) ClusterDissolveEmpty(ctx context.Context, db DBTX, ids []int64) error {
+	_, err := db.Exec(ctx, clusterDissolveEmpty, ids)
 	return err
 }
 
@@ -165,5 +249,39 @@ WHERE c.id = t.id
 // last seen; emptied active clusters become 'dissolved'.
 func (q *Queries) ClusterRefreshSizes(ctx context.Context, db DBTX, ids []int64) error {
 	_, err := db.Exec(ctx, clusterRefreshSizes, ids)
+	return err
+}
+
+const membersMergeStage = `-- name: MembersMergeStage :exec
+INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+SELECT issue_id, cluster_id, score, reason FROM member_stage
+ON CONFLICT (issue_id) DO UPDATE SET cluster_id = EXCLUDED.cluster_id, score = EXCLUDED.score,
+    reason = EXCLUDED.reason,
+    added_at = CASE WHEN cluster_members.cluster_id = EXCLUDED.cluster_id THEN cluster_members.added_at ELSE now() END
+`
+
+// MemberSetMany: the memberships staged by COPY replace the issues'
+// previous ones; added_at moves only with the cluster.
+func (q *Queries) MembersMergeStage(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, membersMergeStage)
+	return err
+}
+
+const membersRemove = `-- name: MembersRemove :exec
+DELETE FROM cluster_members WHERE issue_id = ANY($1::bigint[])
+`
+
+func (q *Queries) MembersRemove(ctx context.Context, db DBTX, issueIds []int64) error {
+	_, err := db.Exec(ctx, membersRemove, issueIds)
+	return err
+}
+
+const signaturesDelete = `-- name: SignaturesDelete :exec
+DELETE FROM issue_signatures WHERE issue_id = ANY($1::bigint[])
+`
+
+// SignatureReplaceMany, before it copies the issues' new signatures.
+func (q *Queries) SignaturesDelete(ctx context.Context, db DBTX, issueIds []int64) error {
+	_, err := db.Exec(ctx, signaturesDelete, issueIds)
 	return err
 }

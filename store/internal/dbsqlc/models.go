@@ -180,6 +180,13 @@ type LlmClusterText struct {
 	RefinedAt       time.Time
 }
 
+type MemberStage struct {
+	IssueID   *int64
+	ClusterID *int64
+	Score     pgtype.Float4
+	Reason    *string
+}
+
 type PageDirty struct {
 	ClusterID int64
 	Xid       int64
@@ -209,6 +216,16 @@ type PageSlug struct {
 	Members     []int64
 	PublishedAt time.Time
 	UpdatedAt   time.Time
+}
+
+type PageSlugsIn struct {
+	Ord        *int32
+	Slug       *string
+	ClusterID  *int64
+	State      *string
+	TargetSlug *string
+	Path       *string
+	Members    []int64
 }
 
 type PipelineRun struct {

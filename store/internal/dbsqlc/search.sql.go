@@ -10,6 +10,61 @@ import (
 	"time"
 )
 
+const clusterBriefComments = `-- name: ClusterBriefComments :many
+SELECT issue_id, coalesce(author, '')::text AS author, coalesce(author_association, '')::text AS author_association,
+       left(body, $1::int)::text AS body, reactions_total, coalesce(html_url, '')::text AS html_url, created_at
+FROM (SELECT c.id, c.issue_id, c.source_key, c.github_id, c.author, c.author_association, c.body, c.reactions_total, c.html_url, c.created_at, c.updated_at, c.raw, c.first_seen_at, c.last_synced_at, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
+      FROM comments c WHERE c.issue_id = ANY($2::bigint[])) x
+WHERE rn <= $3::bigint
+ORDER BY issue_id, created_at, id
+`
+
+type ClusterBriefCommentsParams struct {
+	BodyChars   int32
+	IssueIds    []int64
+	MaxComments int64
+}
+
+type ClusterBriefCommentsRow struct {
+	IssueID           int64
+	Author            string
+	AuthorAssociation string
+	Body              string
+	ReactionsTotal    int32
+	HtmlUrl           string
+	CreatedAt         time.Time
+}
+
+// ClusterBriefGet: the sources' comments, oldest first, at most
+// max_comments each, bodies cut to body_chars characters.
+func (q *Queries) ClusterBriefComments(ctx context.Context, db DBTX, arg ClusterBriefCommentsParams) ([]ClusterBriefCommentsRow, error) {
+	rows, err := db.Query(ctx, clusterBriefComments, arg.BodyChars, arg.IssueIds, arg.MaxComments)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClusterBriefCommentsRow
+	for rows.Next() {
+		var i ClusterBriefCommentsRow
+		if err := rows.Scan(
+			&i.IssueID,
+			&i.Author,
+			&i.AuthorAssociation,
+			&i.Body,
+			&i.ReactionsTotal,
+			&i.HtmlUrl,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const clusterDataVersion = `-- name: ClusterDataVersion :one
 SELECT (count(*)::text || '/' || coalesce(max(updated_at)::text, ''))::text AS version FROM clusters
 `

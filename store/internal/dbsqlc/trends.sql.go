@@ -85,6 +85,32 @@ func (q *Queries) TrendDataStart(ctx context.Context, db DBTX) (time.Time, error
 	return day, err
 }
 
+const trendDirtyTake = `-- name: TrendDirtyTake :many
+DELETE FROM trend_dirty RETURNING cluster_id
+`
+
+// TrendRefresh: the clusters marked changed since the last refresh
+// (0: every cluster), unmarked.
+func (q *Queries) TrendDirtyTake(ctx context.Context, db DBTX) ([]int64, error) {
+	rows, err := db.Query(ctx, trendDirtyTake)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var cluster_id int64
+		if err := rows.Scan(&cluster_id); err != nil {
+			return nil, err
+		}
+		items = append(items, cluster_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const trendFixes = `-- name: TrendFixes :many
 SELECT DISTINCT ON (cluster_id) cluster_id, fixed_at, fixed_issue_id
 FROM trend_cluster_fixes WHERE fixed_at < $1
@@ -109,6 +135,24 @@ func (q *Queries) TrendFixes(ctx context.Context, db DBTX, before time.Time) ([]
 		return nil, err
 	}
 	return items, nil
+}
+
+const trendFixesClear = `-- name: TrendFixesClear :exec
+DELETE FROM trend_cluster_fixes WHERE cluster_id = ANY($1::bigint[])
+`
+
+func (q *Queries) TrendFixesClear(ctx context.Context, db DBTX, clusterIds []int64) error {
+	_, err := db.Exec(ctx, trendFixesClear, clusterIds)
+	return err
+}
+
+const trendFixesClearAll = `-- name: TrendFixesClearAll :exec
+DELETE FROM trend_cluster_fixes
+`
+
+func (q *Queries) TrendFixesClearAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, trendFixesClearAll)
+	return err
 }
 
 const trendLastBefore = `-- name: TrendLastBefore :many
@@ -225,6 +269,24 @@ func (q *Queries) TrendLastBeforeInRepos(ctx context.Context, db DBTX, arg Trend
 	return items, nil
 }
 
+const trendRepoDailyClear = `-- name: TrendRepoDailyClear :exec
+DELETE FROM trend_repo_daily_counts WHERE cluster_id = ANY($1::bigint[])
+`
+
+func (q *Queries) TrendRepoDailyClear(ctx context.Context, db DBTX, clusterIds []int64) error {
+	_, err := db.Exec(ctx, trendRepoDailyClear, clusterIds)
+	return err
+}
+
+const trendRepoDailyClearAll = `-- name: TrendRepoDailyClearAll :exec
+DELETE FROM trend_repo_daily_counts
+`
+
+func (q *Queries) TrendRepoDailyClearAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, trendRepoDailyClearAll)
+	return err
+}
+
 const trendRepoDataStart = `-- name: TrendRepoDataStart :one
 SELECT day::timestamptz AS day FROM trend_repo_daily_counts ORDER BY day LIMIT 1
 `
@@ -274,4 +336,14 @@ func (q *Queries) TrendRepositoryNames(ctx context.Context, db DBTX) ([]TrendRep
 		return nil, err
 	}
 	return items, nil
+}
+
+const trendRollupsLock = `-- name: TrendRollupsLock :exec
+LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE MODE
+`
+
+// TrendRefresh: one refresh at a time, so two do not insert the same rows.
+func (q *Queries) TrendRollupsLock(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, trendRollupsLock)
+	return err
 }
