@@ -196,7 +196,8 @@ func (q *Queries) ClassifyPendingCandidates(ctx context.Context, db DBTX, arg Cl
 
 const classifyPendingFilter = `-- name: ClassifyPendingFilter :many
 SELECT i.id FROM issues i
-LEFT JOIN issue_classification ic ON ic.issue_id = i.id
+LEFT JOIN LATERAL (SELECT x.issue_id, x.rules_version, x.classified_at FROM issue_classification x
+                   WHERE x.issue_id = i.id OFFSET 0) ic ON true
 WHERE i.id = ANY($1::bigint[]) AND NOT i.is_pull_request AND i.gone_at IS NULL
   AND (ic.issue_id IS NULL OR ic.rules_version <> $2::text
        OR i.last_synced_at > ic.classified_at
@@ -211,6 +212,9 @@ type ClassifyPendingFilterParams struct {
 
 // Of the candidates, the issues to classify: never classified, classified
 // under other rules, or changed (the issue or a comment synced) since.
+// Each candidate's classification is a probe of its key (OFFSET 0 keeps
+// the lateral subquery a nested loop: with a few thousand candidates the
+// planner preferred hashing the whole table, 0.13 s at 1M and growing).
 func (q *Queries) ClassifyPendingFilter(ctx context.Context, db DBTX, arg ClassifyPendingFilterParams) ([]int64, error) {
 	rows, err := db.Query(ctx, classifyPendingFilter, arg.Ids, arg.RulesVersion)
 	if err != nil {
