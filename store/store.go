@@ -42,9 +42,11 @@
 //     catalog), the migrations and SchemaVersionGet (schema_migrations is
 //     made by Migrate, not by a migration), and tempdb.go's CREATE and DROP
 //     DATABASE (a name is an identifier, not a bind parameter);
-//   - settings and maintenance around generated statements, which are
-//     not queries: ClassifyPendingIDs' SET LOCAL jit = off and RESET jit,
-//     ClusterRefresh's ANALYZE cluster_members.
+//   - settings and maintenance around statements, which are not queries:
+//     ClassifyPendingIDs' SET LOCAL jit = off and RESET jit, the planner
+//     settings of SignatureReplaceMany's DELETE and ClusterRefreshDelta's
+//     daily counts (setLocal, resetSettings), ClusterRefresh's ANALYZE
+//     cluster_members.
 //
 // Not yet converted, though sqlc could express most of them: the evidence
 // and slug statements of pages.go (its batches stay hand-written).
