@@ -78,6 +78,29 @@ type runClock struct {
 
 func (c runClock) phase(name string, since time.Time) { c.sum.Phases[name] += time.Since(since) }
 
+// step is phase for the steps a run takes once (before and after its
+// batches), logged at debug level as they end.
+func (c runClock) step(log *slog.Logger, name string, since time.Time) {
+	d := time.Since(since)
+	c.sum.Phases[name] += d
+	log.Debug("classify step", "step", name, "took", d.Round(time.Microsecond))
+}
+
+// logPhases logs the run's phases at debug level, in name order.
+func logPhases(log *slog.Logger, sum *RunSummary) {
+	names := make([]string, 0, len(sum.Phases))
+	for k := range sum.Phases {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	args := make([]any, 0, 2*len(names)+2)
+	args = append(args, "took", sum.Duration.Round(time.Microsecond))
+	for _, k := range names {
+		args = append(args, k, sum.Phases[k].Round(time.Microsecond))
+	}
+	log.Debug("classify phases", args...)
+}
+
 // Run classifies the issues of the store: incrementally by default (only
 // new issues, changed issues and issues classified under other rules), or
 // everything with opts.Rebuild.
@@ -125,6 +148,7 @@ func Run(ctx context.Context, st *store.Store, opts RunOptions) (RunSummary, err
 	opts = opts.withDefaults()
 	err := runLocked(ctx, st, opts, &sum)
 	sum.Duration = time.Since(start)
+	logPhases(opts.Logger, &sum)
 	if err != nil {
 		return sum, fmt.Errorf("classify: %w", err)
 	}
@@ -155,10 +179,14 @@ func runLocked(ctx context.Context, st *store.Store, opts RunOptions, sum *RunSu
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var src *batchSource
+	clock := runClock{sum}
 	err := st.InTx(ctx, func(tx pgx.Tx) error {
+		t := time.Now()
 		if err := st.ClassifyLock(ctx, tx); err != nil {
 			return err
 		}
+		clock.step(opts.Logger, "lock", t)
+		t = time.Now()
 		run, err := beginRun(ctx, st, opts, version)
 		if err != nil {
 			return err
@@ -167,6 +195,7 @@ func runLocked(ctx context.Context, st *store.Store, opts RunOptions, sum *RunSu
 		if err != nil {
 			return err
 		}
+		clock.step(opts.Logger, "select", t)
 		sum.Considered = run.Issues
 		sum.Resumed = run.Batches - len(pending)
 		opts.Logger.Info("classify", "issues", run.Issues, "rebuild", run.Rebuild, "rules", version,
@@ -219,7 +248,9 @@ func resumable(old store.ClassifyRun, version string, rebuild bool) bool {
 // assignRun is the assignment of a run in its transaction.
 func assignRun(ctx context.Context, st *store.Store, tx pgx.Tx, run store.ClassifyRun, src *batchSource, opts RunOptions, sum *RunSummary) error {
 	clock := runClock{sum}
-	a, err := loadAssigner(ctx, st, tx, run.Rebuild, run.RulesVersion)
+	a, err := loadAssigner(ctx, st, tx, run.Rebuild, run.RulesVersion, func(name string, since time.Time) {
+		clock.step(opts.Logger, name, since)
+	})
 	if err != nil {
 		return err
 	}

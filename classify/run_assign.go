@@ -78,7 +78,10 @@ func newAssigner(rebuild bool, version string, states []store.ClusterState, df m
 // word frequencies, or, for a rebuild, clears the fingerprints and word
 // frequencies that the run records again (loadWeights also clears the word
 // frequencies on the first run under a new rules or algorithm version).
-func loadAssigner(ctx context.Context, st *store.Store, tx pgx.Tx, rebuild bool, version string) (*assigner, error) {
+// step times each part (load:weights, load:clusters).
+func loadAssigner(ctx context.Context, st *store.Store, tx pgx.Tx, rebuild bool, version string,
+	step func(name string, since time.Time)) (*assigner, error) {
+	t := time.Now()
 	if rebuild {
 		if err := st.ClusterFingerprintsClear(ctx, tx); err != nil {
 			return nil, err
@@ -92,11 +95,15 @@ func loadAssigner(ctx context.Context, st *store.Store, tx pgx.Tx, rebuild bool,
 	if df == nil { // cleared: the run counts every issue from zero
 		df = map[string]int{}
 	}
+	step("load:weights", t)
+	t = time.Now()
 	states, err := st.ClusterStateList(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	return newAssigner(rebuild, version, states, df, n), nil
+	a := newAssigner(rebuild, version, states, df, n)
+	step("load:clusters", t)
+	return a, nil
 }
 
 // oldActive are the ids of the clusters active before the run.

@@ -72,15 +72,19 @@ func (f *finisher) createClusters(ctx context.Context) error {
 			}
 		}
 	}
-	slugs, err := st.ClusterSlugsList(ctx, tx)
-	if err != nil {
-		return err
-	}
 	var fresh []*Cluster
-	var news []store.ClusterNew
 	for _, c := range cl.Clusters {
 		if c.ID == 0 && c.Size > 0 {
 			fresh = append(fresh, c)
+		}
+	}
+	var news []store.ClusterNew
+	if len(fresh) > 0 { // the slugs given so far: read only when needed
+		slugs, err := st.ClusterSlugsList(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, c := range fresh {
 			news = append(news, c.asNew(uniqueSlug(SlugFor(c), slugs)))
 		}
 	}

@@ -1,8 +1,10 @@
 package classify_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -228,5 +230,37 @@ func TestRunMergeAndSplitRedirects(t *testing.T) {
 	}
 	if kinds["split"] != 2 {
 		t.Fatalf("split redirects %+v", reds)
+	}
+}
+
+// A run times the steps before its first batch (the lock, selecting the
+// issues, loading word frequencies and clusters) as it does the others,
+// and logs every phase at debug level.
+func TestRunPhases(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	upsert(t, st, issue("acme/cli", 1, "Refresh fails with invalid_grant", "The token endpoint answers `invalid_grant`.", t0))
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, name := range []string{"first run", "incremental run"} {
+		buf.Reset()
+		sum, err := classify.Run(context.Background(), st, classify.RunOptions{Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"lock", "select", "load:weights", "load:clusters", "finish:refresh"} {
+			if _, ok := sum.Phases[p]; !ok {
+				t.Errorf("%s: no phase %q in %v", name, p, sum.Phases)
+			}
+			if !strings.Contains(buf.String(), " "+p+"=") {
+				t.Errorf("%s: phase %q not logged:\n%s", name, p, buf.String())
+			}
+		}
+		for _, msg := range []string{`msg="classify step" step=select`, `msg="classify phases"`} {
+			if !strings.Contains(buf.String(), msg) {
+				t.Errorf("%s: no %s in the log:\n%s", name, msg, buf.String())
+			}
+		}
+		upsert(t, st, issue("acme/cli", 2, "Refresh fails again with invalid_grant", "invalid_grant from the token endpoint.", t0.Add(time.Hour)))
 	}
 }

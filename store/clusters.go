@@ -77,21 +77,26 @@ type ClassifyPendingParams struct {
 // the watermark is moved back 2 minutes so that a sync or import
 // transaction (one page or batch; last_synced_at is its start time) that
 // began before a run and committed during it is still seen.
+//
+// Its cost follows the change, not the store: the watermark and the rules
+// versions present are index probes (ClassifyWatermark,
+// ClassifyRulesVersions), the candidates come from index ranges
+// (ClassifyPendingCandidates), and only the candidates are looked up
+// (ClassifyPendingFilter, planned knowing how many there are).
 func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPendingParams) ([]int64, error) {
 	all := p.All
 	if !all {
 		// Nothing classified yet (a first classify): every issue is
-		// pending, and the union of ClassifyPendingDelta would hash every
-		// issue and comment id of the store to find that out (6M rows on
-		// the 1M scale store).
+		// pending; the plain list is cheaper than finding that out from
+		// the candidates (every issue and comment of the store).
 		some, err := s.q.ClassifiedAny(ctx, tx)
 		if err != nil {
 			return nil, fmt.Errorf("list issues to classify: %w", err)
 		}
 		all = !some
 	}
-	// JIT compiling this plan costs more than running it. Hand-written:
-	// a setting, not a query, around the generated statement.
+	// JIT compiling these plans costs more than running them. Hand-written:
+	// a setting, not a query, around the generated statements.
 	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
@@ -100,7 +105,7 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 	if all {
 		ids, err = s.q.ClassifyPendingAll(ctx, tx)
 	} else {
-		ids, err = s.q.ClassifyPendingDelta(ctx, tx, p.RulesVersion)
+		ids, err = s.classifyPendingDelta(ctx, tx, p.RulesVersion)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
@@ -112,6 +117,32 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
 	return ids, nil
+}
+
+// classifyPendingDelta is the incremental selection of ClassifyPendingIDs.
+func (s *Store) classifyPendingDelta(ctx context.Context, tx pgx.Tx, version string) ([]int64, error) {
+	mark, err := s.q.ClassifyWatermark(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := s.q.ClassifyRulesVersions(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	others := make([]string, 0, len(versions))
+	for _, v := range versions {
+		if v != version {
+			others = append(others, v)
+		}
+	}
+	cands, err := s.q.ClassifyPendingCandidates(ctx, tx, dbsqlc.ClassifyPendingCandidatesParams{Mark: mark, Versions: others})
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	return s.q.ClassifyPendingFilter(ctx, tx, dbsqlc.ClassifyPendingFilterParams{Ids: cands, RulesVersion: version})
 }
 
 // ClassifyIssuesGet loads issues with their comments, in the order of ids.
@@ -203,7 +234,18 @@ func (s *Store) SignatureReplaceMany(ctx context.Context, tx pgx.Tx, marks []Cla
 	for i, m := range marks {
 		ids[i], hashes[i], versions[i] = m.IssueID, m.ContentHash, m.RulesVersion
 	}
+	// issue_signatures is keyed by (issue_id, rank), so without statistics
+	// (none yet after the large classify that wrote it) the planner takes
+	// a batch's ids for most of the table and reads all of it: 0.6 s per
+	// batch on the 1M store. A batch's ids are a few thousand probes of
+	// the key whatever the statistics say. Settings, not queries.
+	if err := setLocal(ctx, tx, "enable_seqscan = off", "jit = off"); err != nil {
+		return fmt.Errorf("delete signatures: %w", err)
+	}
 	if err := s.q.SignaturesDelete(ctx, tx, ids); err != nil {
+		return fmt.Errorf("delete signatures: %w", err)
+	}
+	if err := resetSettings(ctx, tx, "enable_seqscan", "jit"); err != nil {
 		return fmt.Errorf("delete signatures: %w", err)
 	}
 	if len(rows) > 0 {
@@ -811,7 +853,7 @@ func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changed
 		return fmt.Errorf("refresh cluster dates: %w", err)
 	}
 	if len(shrunk) > 0 {
-		if err := s.q.ClusterDatesRecompute(ctx, tx, shrunk); err != nil {
+		if err := s.q.ClusterDatesRecompute(ctx, tx, dbsqlc.ClusterDatesRecomputeParams{Ids: shrunk, LeftIssues: changedIssues}); err != nil {
 			return fmt.Errorf("refresh cluster dates: %w", err)
 		}
 	}
@@ -825,7 +867,14 @@ func (s *Store) ClusterRefreshDelta(ctx context.Context, tx pgx.Tx, ids, changed
 	if err := s.q.ClusterDailyCountsClearDays(ctx, tx, dbsqlc.ClusterDailyCountsClearDaysParams{Ids: ids, Days: utcDays}); err != nil {
 		return fmt.Errorf("clear daily counts: %w", err)
 	}
+	// JIT would cost more than the statement (a setting, not a query).
+	if err := setLocal(ctx, tx, "jit = off"); err != nil {
+		return fmt.Errorf("write daily counts: %w", err)
+	}
 	if err := s.q.ClusterDailyCountsWriteDays(ctx, tx, dbsqlc.ClusterDailyCountsWriteDaysParams{Ids: ids, Days: utcDays}); err != nil {
+		return fmt.Errorf("write daily counts: %w", err)
+	}
+	if err := resetSettings(ctx, tx, "jit"); err != nil {
 		return fmt.Errorf("write daily counts: %w", err)
 	}
 	return nil
@@ -867,4 +916,38 @@ func (s *Store) ClusterConceptsGet(ctx context.Context, tx pgx.Tx, ids []int64) 
 		out[r.ID] = ClusterConcept{Concept: r.Concept, Signature: r.Signature}
 	}
 	return out, nil
+}
+
+// planSettings are the statements behind the planner settings classify's
+// statements change for themselves (setLocal and resetSettings take their
+// names; constant text).
+var planSettings = map[string]string{
+	"jit = off":            `SET LOCAL jit = off`,
+	"enable_seqscan = off": `SET LOCAL enable_seqscan = off`,
+	"jit":                  `RESET jit`,
+	"enable_seqscan":       `RESET enable_seqscan`,
+}
+
+// setLocal sets planner settings for the rest of the transaction (until
+// resetSettings). Hand-written: settings, not queries.
+func setLocal(ctx context.Context, tx pgx.Tx, settings ...string) error {
+	return execSettings(ctx, tx, settings)
+}
+
+// resetSettings puts planner settings back to the session's values.
+func resetSettings(ctx context.Context, tx pgx.Tx, names ...string) error {
+	return execSettings(ctx, tx, names)
+}
+
+func execSettings(ctx context.Context, tx pgx.Tx, names []string) error {
+	for _, name := range names {
+		q, ok := planSettings[name]
+		if !ok {
+			return fmt.Errorf("unknown planner setting %q", name)
+		}
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -269,12 +269,19 @@ func TestClusterRefreshDeltaMatchesFull(t *testing.T) {
 	step([]store.MemberRow{{IssueID: issues[2], ClusterID: cl[1], Reason: "b"}, {IssueID: issues[3], ClusterID: cl[1], Reason: "b"}}, nil, nil)
 	// issue 2 moves from alpha to beta; issue 4 leaves beta
 	step([]store.MemberRow{{IssueID: issues[1], ClusterID: cl[1], Reason: "moved"}}, []int64{issues[3]}, []int64{cl[0], cl[1]})
+	// alpha gets three more; one in the middle of its dates moves to beta
+	// (alpha's dates stay), then the latest leaves (they are recomputed)
+	step([]store.MemberRow{{IssueID: issues[3], ClusterID: cl[0], Reason: "c"}, {IssueID: issues[4], ClusterID: cl[0], Reason: "c"},
+		{IssueID: issues[5], ClusterID: cl[0], Reason: "c"}}, nil, nil)
+	step([]store.MemberRow{{IssueID: issues[4], ClusterID: cl[1], Reason: "moved"}}, nil, []int64{cl[0]})
+	step(nil, []int64{issues[5]}, []int64{cl[0]})
+	step(nil, []int64{issues[0]}, []int64{cl[0]})
 	d := dailyCounts(t, st, cl)
 	total := 0
 	for _, c := range d[cl[1]] {
 		total += c.Reports
 	}
-	if total != 2 {
-		t.Fatalf("beta reports %d, want 2: %+v", total, d[cl[1]])
+	if total != 3 {
+		t.Fatalf("beta reports %d, want 3: %+v", total, d[cl[1]])
 	}
 }

@@ -61,6 +61,8 @@
 //     a bind parameter);
 //   - settings and maintenance around generated statements, which are
 //     not queries: ClassifyPendingIDs' SET LOCAL jit = off and RESET jit,
+//     the planner settings of SignatureReplaceMany's DELETE and
+//     ClusterRefreshDelta's daily counts (setLocal, resetSettings),
 //     ClusterRefresh's ANALYZE cluster_members.
 //
 // Not yet converted, though sqlc could express them: the statements that
