@@ -155,6 +155,9 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	if err := renderPages(ctx, s, w, opts, st, ids, rs.records, &res); err != nil {
 		return res, err
 	}
+	if opts.Logger != nil {
+		opts.Logger.Debug("pages evidence", "load", res.LoadTime.Round(time.Millisecond), "waited", res.LoadWait.Round(time.Millisecond))
+	}
 	phase("cluster pages")
 	if err := writeRedirects(w, opts.Format, st, &res); err != nil {
 		return res, err

@@ -29,3 +29,48 @@ INSERT INTO page_renders (out_dir, settings, as_of, seen_snapshot, pages, render
 VALUES (@out_dir, @settings, @as_of, @seen_snapshot, @pages, now())
 ON CONFLICT (out_dir) DO UPDATE SET settings = excluded.settings, as_of = excluded.as_of,
     seen_snapshot = excluded.seen_snapshot, pages = excluded.pages, rendered_at = excluded.rendered_at;
+
+-- Evidence (store.PageEvidenceGet).
+
+-- name: PageClusterSizes :many
+-- The sizes classify recorded: only a guess at which clusters are large
+-- (either way of finding a cluster's newest comment gives the same
+-- result).
+SELECT id, size FROM clusters WHERE id = ANY(@cluster_ids::bigint[]);
+
+-- name: PageVariantCounts :many
+-- Every raw primary signature of each cluster with its reports.
+SELECT cm.cluster_id, s.raw, count(*)::int AS n
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.cluster_id = ANY(@cluster_ids::bigint[])
+GROUP BY 1, 2;
+
+-- name: PageLastComments :many
+-- The newest comment on a member of each cluster, from all its members'
+-- comments.
+SELECT cm.cluster_id, max(c.created_at)::timestamptz AS last_comment
+FROM cluster_members cm JOIN comments c ON c.issue_id = cm.issue_id
+WHERE cm.cluster_id = ANY(@cluster_ids::bigint[])
+GROUP BY cm.cluster_id;
+
+-- name: PageLastCommentDays :many
+-- For each cluster with comments in cluster_daily_counts: the start (UTC)
+-- of the last day it has comments on, the comments of every cluster since
+-- then, and its own comments: what reading the recent comments would cost
+-- against reading all its members' comments.
+SELECT t.id::bigint AS cluster_id, (d.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS day,
+       (SELECT COALESCE(sum(x.comments), 0) FROM cluster_daily_counts x WHERE x.day >= d.day)::bigint AS since,
+       (SELECT COALESCE(sum(y.comments), 0) FROM cluster_daily_counts y WHERE y.cluster_id = t.id)::bigint AS own
+FROM unnest(@cluster_ids::bigint[]) AS t (id)
+CROSS JOIN LATERAL (
+    SELECT max(c.day) AS day FROM cluster_daily_counts c WHERE c.cluster_id = t.id AND c.comments > 0
+) d
+WHERE d.day IS NOT NULL;
+
+-- name: PageLastCommentSince :one
+-- The comments on members of a cluster since @since and the newest of
+-- them (@since when there is none): when there is one it is the
+-- cluster's newest comment, whatever came before.
+SELECT count(*)::bigint AS n, COALESCE(max(k.created_at), @since::timestamptz)::timestamptz AS last_comment
+FROM comments k JOIN cluster_members m ON m.issue_id = k.issue_id
+WHERE m.cluster_id = @cluster_id AND k.created_at >= @since::timestamptz;

@@ -260,6 +260,14 @@ type SyncSource struct {
 	UpdatedAt time.Time
 }
 
+type TrendAddedComment struct {
+	CommentID int64
+}
+
+type TrendAddedMember struct {
+	IssueID int64
+}
+
 type TrendClusterFix struct {
 	ClusterID    int64
 	FixedAt      time.Time

@@ -10,6 +10,40 @@ import (
 	"time"
 )
 
+const pageClusterSizes = `-- name: PageClusterSizes :many
+
+SELECT id, size FROM clusters WHERE id = ANY($1::bigint[])
+`
+
+type PageClusterSizesRow struct {
+	ID   int64
+	Size int32
+}
+
+// Evidence (store.PageEvidenceGet).
+// The sizes classify recorded: only a guess at which clusters are large
+// (either way of finding a cluster's newest comment gives the same
+// result).
+func (q *Queries) PageClusterSizes(ctx context.Context, db DBTX, clusterIds []int64) ([]PageClusterSizesRow, error) {
+	rows, err := db.Query(ctx, pageClusterSizes, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageClusterSizesRow
+	for rows.Next() {
+		var i PageClusterSizesRow
+		if err := rows.Scan(&i.ID, &i.Size); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const pageDirtySince = `-- name: PageDirtySince :many
 SELECT cluster_id FROM page_dirty
 WHERE NOT pg_visible_in_snapshot(CAST(CAST(xid AS text) AS xid8), CAST(CAST($1 AS text) AS pg_snapshot))
@@ -31,6 +65,113 @@ func (q *Queries) PageDirtySince(ctx context.Context, db DBTX, seen string) ([]i
 			return nil, err
 		}
 		items = append(items, cluster_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageLastCommentDays = `-- name: PageLastCommentDays :many
+SELECT t.id::bigint AS cluster_id, (d.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS day,
+       (SELECT COALESCE(sum(x.comments), 0) FROM cluster_daily_counts x WHERE x.day >= d.day)::bigint AS since,
+       (SELECT COALESCE(sum(y.comments), 0) FROM cluster_daily_counts y WHERE y.cluster_id = t.id)::bigint AS own
+FROM unnest($1::bigint[]) AS t (id)
+CROSS JOIN LATERAL (
+    SELECT max(c.day) AS day FROM cluster_daily_counts c WHERE c.cluster_id = t.id AND c.comments > 0
+) d
+WHERE d.day IS NOT NULL
+`
+
+type PageLastCommentDaysRow struct {
+	ClusterID int64
+	Day       time.Time
+	Since     int64
+	Own       int64
+}
+
+// For each cluster with comments in cluster_daily_counts: the start (UTC)
+// of the last day it has comments on, the comments of every cluster since
+// then, and its own comments: what reading the recent comments would cost
+// against reading all its members' comments.
+func (q *Queries) PageLastCommentDays(ctx context.Context, db DBTX, clusterIds []int64) ([]PageLastCommentDaysRow, error) {
+	rows, err := db.Query(ctx, pageLastCommentDays, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageLastCommentDaysRow
+	for rows.Next() {
+		var i PageLastCommentDaysRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.Day,
+			&i.Since,
+			&i.Own,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageLastCommentSince = `-- name: PageLastCommentSince :one
+SELECT count(*)::bigint AS n, COALESCE(max(k.created_at), $1::timestamptz)::timestamptz AS last_comment
+FROM comments k JOIN cluster_members m ON m.issue_id = k.issue_id
+WHERE m.cluster_id = $2 AND k.created_at >= $1::timestamptz
+`
+
+type PageLastCommentSinceParams struct {
+	Since     time.Time
+	ClusterID int64
+}
+
+type PageLastCommentSinceRow struct {
+	N           int64
+	LastComment time.Time
+}
+
+// The comments on members of a cluster since @since and the newest of
+// them (@since when there is none): when there is one it is the
+// cluster's newest comment, whatever came before.
+func (q *Queries) PageLastCommentSince(ctx context.Context, db DBTX, arg PageLastCommentSinceParams) (PageLastCommentSinceRow, error) {
+	row := db.QueryRow(ctx, pageLastCommentSince, arg.Since, arg.ClusterID)
+	var i PageLastCommentSinceRow
+	err := row.Scan(&i.N, &i.LastComment)
+	return i, err
+}
+
+const pageLastComments = `-- name: PageLastComments :many
+SELECT cm.cluster_id, max(c.created_at)::timestamptz AS last_comment
+FROM cluster_members cm JOIN comments c ON c.issue_id = cm.issue_id
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY cm.cluster_id
+`
+
+type PageLastCommentsRow struct {
+	ClusterID   int64
+	LastComment time.Time
+}
+
+// The newest comment on a member of each cluster, from all its members'
+// comments.
+func (q *Queries) PageLastComments(ctx context.Context, db DBTX, clusterIds []int64) ([]PageLastCommentsRow, error) {
+	rows, err := db.Query(ctx, pageLastComments, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageLastCommentsRow
+	for rows.Next() {
+		var i PageLastCommentsRow
+		if err := rows.Scan(&i.ClusterID, &i.LastComment); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -100,6 +241,40 @@ func (q *Queries) PageSnapshot(ctx context.Context, db DBTX) (string, error) {
 	var snap string
 	err := row.Scan(&snap)
 	return snap, err
+}
+
+const pageVariantCounts = `-- name: PageVariantCounts :many
+SELECT cm.cluster_id, s.raw, count(*)::int AS n
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY 1, 2
+`
+
+type PageVariantCountsRow struct {
+	ClusterID int64
+	Raw       string
+	N         int32
+}
+
+// Every raw primary signature of each cluster with its reports.
+func (q *Queries) PageVariantCounts(ctx context.Context, db DBTX, clusterIds []int64) ([]PageVariantCountsRow, error) {
+	rows, err := db.Query(ctx, pageVariantCounts, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageVariantCountsRow
+	for rows.Next() {
+		var i PageVariantCountsRow
+		if err := rows.Scan(&i.ClusterID, &i.Raw, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const pageWindowClusters = `-- name: PageWindowClusters :many

@@ -1,0 +1,67 @@
+-- 0017: trend rollups in proportion to the change (issue 15, item 1).
+-- Until now a new member or a new comment marked its whole cluster in
+-- trend_dirty, and store.TrendRefresh recomputed that cluster's rollups
+-- from every member: after 1,000 new issues into a store of 16 clusters of
+-- 62,000 members, every cluster, a million issues and five million
+-- comments read again (34 s). Additions are now recorded as such, and
+-- TrendRefresh adds their counts to the rollups (and drops the fix moments
+-- a new report ends) instead of recomputing the cluster. Everything else
+-- (a member removed or moved, an issue's dates, state or reactions
+-- changed, a comment deleted or moved, merges) still marks the cluster in
+-- trend_dirty; a comment moved to another issue now marks the old issue's
+-- cluster too (it marked only the new one). A statement adding more than 20,000 members or comments
+-- (a first classify, an import) also marks the clusters instead: one
+-- recompute per cluster then costs less than the rows recorded here.
+
+-- Issues that became members since the last refresh. Their cluster is
+-- read at the refresh: an issue that moved or left since was marked in
+-- trend_dirty, with both clusters, by the update or delete trigger.
+CREATE TABLE trend_added_members (
+    issue_id    bigint NOT NULL
+);
+
+-- Comments added to member issues since the last refresh.
+CREATE TABLE trend_added_comments (
+    comment_id  bigint NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION trend_mark_members() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM new_rows LIMIT 20001) x) > 20000 THEN
+            INSERT INTO trend_dirty SELECT DISTINCT cluster_id FROM new_rows ON CONFLICT DO NOTHING;
+        ELSE
+            INSERT INTO trend_added_members (issue_id) SELECT issue_id FROM new_rows;
+        END IF;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO trend_dirty SELECT DISTINCT cluster_id FROM old_rows ON CONFLICT DO NOTHING;
+    ELSE
+        INSERT INTO trend_dirty
+        SELECT DISTINCT x FROM (
+            SELECT n.cluster_id AS x FROM new_rows n JOIN old_rows o USING (issue_id) WHERE n.cluster_id <> o.cluster_id
+            UNION ALL
+            SELECT o.cluster_id FROM new_rows n JOIN old_rows o USING (issue_id) WHERE n.cluster_id <> o.cluster_id
+        ) d ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION trend_mark_comments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF (SELECT count(*) FROM (SELECT 1 FROM new_rows LIMIT 20001) x) > 20000 THEN
+            INSERT INTO trend_dirty SELECT DISTINCT m.cluster_id FROM new_rows c JOIN cluster_members m ON m.issue_id = c.issue_id ON CONFLICT DO NOTHING;
+        ELSE
+            INSERT INTO trend_added_comments (comment_id)
+            SELECT c.id FROM new_rows c WHERE EXISTS (SELECT 1 FROM cluster_members m WHERE m.issue_id = c.issue_id);
+        END IF;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO trend_dirty SELECT DISTINCT m.cluster_id FROM old_rows c JOIN cluster_members m ON m.issue_id = c.issue_id ON CONFLICT DO NOTHING;
+    ELSE
+        INSERT INTO trend_dirty
+        SELECT DISTINCT m.cluster_id FROM new_rows n JOIN old_rows o USING (id) JOIN cluster_members m ON m.issue_id IN (n.issue_id, o.issue_id)
+        WHERE n.created_at IS DISTINCT FROM o.created_at OR n.issue_id IS DISTINCT FROM o.issue_id
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
