@@ -1,4 +1,6 @@
--- 0017: trend rollups in proportion to the change (issue 15, item 1).
+-- 0017: the pages stage in proportion to the change (issue 15, item 1).
+--
+-- Trend rollups.
 -- Until now a new member or a new comment marked its whole cluster in
 -- trend_dirty, and store.TrendRefresh recomputed that cluster's rollups
 -- from every member: after 1,000 new issues into a store of 16 clusters of
@@ -9,9 +11,10 @@
 -- (a member removed or moved, an issue's dates, state or reactions
 -- changed, a comment deleted or moved, merges) still marks the cluster in
 -- trend_dirty; a comment moved to another issue now marks the old issue's
--- cluster too (it marked only the new one). A statement adding more than 20,000 members or comments
--- (a first classify, an import) also marks the clusters instead: one
--- recompute per cluster then costs less than the rows recorded here.
+-- cluster too (it marked only the new one). A statement adding more than
+-- 20,000 members or comments (a first classify, an import) also marks the
+-- clusters instead: one recompute per cluster then costs less than the
+-- rows recorded here.
 
 -- Issues that became members since the last refresh. Their cluster is
 -- read at the refresh: an issue that moved or left since was marked in
@@ -65,3 +68,10 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+-- Page evidence (store.PageEvidenceGet) reads these fields of every member
+-- of each changed cluster: from this index (71 MB at a million issues)
+-- rather than the issue rows with their bodies and raw JSON (2 GB), which
+-- halves the scan of 16 clusters of 62,000 members.
+CREATE INDEX issues_page_member_idx ON issues (id)
+    INCLUDE (repository_id, state, state_reason, comment_count, reactions_total, created_at, closed_at);
