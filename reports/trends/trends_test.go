@@ -663,3 +663,38 @@ func TestRefreshAdditionsMatchFull(t *testing.T) {
 		t.Errorf("fixes %+v, %v; want cluster three's of 08-06 only", fixes, err)
 	}
 }
+
+// A statement adding more than 20,000 members or comments (a first
+// classify, an import) marks their clusters for a recompute instead of
+// recording each row; the result is the same as a rebuild.
+func TestRefreshLargeAdditionsRecompute(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	c1 := f.cluster("one", "", "")
+	c2 := f.cluster("two", "", "")
+	f.issue(c2, "2026-09-01", withComments("2026-09-02"))
+	if _, err := f.s.TrendRefresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	repo := f.repo("acme/app")
+	f.exec(`INSERT INTO issues (repository_id, number, state, title, html_url, created_at, updated_at, raw)
+		SELECT $1, 1000 + g, 'open', 't', 'u' || g, TIMESTAMPTZ '2026-08-01' + g * interval '1 minute', now(), '{}'
+		FROM generate_series(1, 20001) g`, repo)
+	f.exec(`INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+		SELECT id, $1, 1, 'test' FROM issues WHERE number > 1000`, c1)
+	f.exec(`INSERT INTO comments (issue_id, source_key, created_at, updated_at, raw)
+		SELECT id, 'bulk', created_at + interval '1 hour', now(), '{}' FROM issues WHERE number > 1000`)
+	res, err := f.s.TrendRefresh(ctx)
+	if err != nil || res.Full || res.Added != 0 || res.Clusters != 1 {
+		t.Fatalf("refresh after 20,001 members and comments: %+v, %v; want cluster one recomputed, nothing added", res, err)
+	}
+	inc := rollups(t, f)
+	f.exec(`INSERT INTO trend_dirty VALUES (0)`)
+	if _, err := f.s.TrendRefresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if full := rollups(t, f); !reflect.DeepEqual(inc, full) {
+		t.Errorf("rollups after a large addition differ from a rebuild (%d against %d rows)", len(inc), len(full))
+	}
+}
