@@ -545,26 +545,6 @@ func rankMembers(ms []pageMember, max int) []pageMember {
 	return ms
 }
 
-// pageVariants returns the most frequent raw signatures of each cluster,
-// at most max (0: all).
-func (s *Store) pageVariants(ctx context.Context, ids []int64, max int) (map[int64][]PageCount, error) {
-	rows, err := s.q.PageVariantCounts(ctx, s.pool, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load cluster signatures: %w", err)
-	}
-	out := map[int64][]PageCount{}
-	for _, r := range rows {
-		out[r.ClusterID] = append(out[r.ClusterID], PageCount{Name: r.Raw, Count: int(r.N)})
-	}
-	for id, vs := range out {
-		sortCounts(vs)
-		if max > 0 && len(vs) > max {
-			out[id] = vs[:max]
-		}
-	}
-	return out, nil
-}
-
 // pageSourceIssues reads the chosen reports in full, in their rank order.
 func (s *Store) pageSourceIssues(ctx context.Context, src pageSources, bodyBytes int, out map[int64]*PageEvidence) error {
 	rows, err := s.pool.Query(ctx, `SELECT i.id, r.full_name, i.number, i.title, left(i.body, $2), i.state,

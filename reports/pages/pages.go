@@ -136,6 +136,12 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		}
 		t0 = time.Now()
 	}
+	// The signature variant counts the evidence reads: a recount of the
+	// clusters that changed otherwise than by new members.
+	if err := s.PageVariantRefresh(ctx); err != nil {
+		return res, err
+	}
+	phase("variant counts")
 	st, err := loadSite(ctx, s, opts)
 	if err != nil {
 		return res, err

@@ -94,3 +94,60 @@ SELECT cm.cluster_id,
 FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
 WHERE cm.cluster_id = ANY(@cluster_ids::bigint[])
 GROUP BY cm.cluster_id;
+
+-- Signature variant counts (migration 0017, store.PageVariantRefresh).
+
+-- name: PageVariantTakeChanges :one
+-- Takes (deletes and returns) the clusters to recount and the issues that
+-- became members since the last refresh.
+WITH d AS (DELETE FROM page_variant_dirty RETURNING cluster_id),
+     a AS (DELETE FROM page_variant_added RETURNING issue_id)
+SELECT COALESCE((SELECT array_agg(DISTINCT d.cluster_id) FROM d), '{}')::bigint[] AS dirty,
+       COALESCE((SELECT array_agg(DISTINCT a.issue_id) FROM a), '{}')::bigint[] AS members;
+
+-- name: PageVariantClearAll :exec
+DELETE FROM page_variant_counts;
+
+-- name: PageVariantClear :exec
+DELETE FROM page_variant_counts WHERE cluster_id = ANY(@cluster_ids::bigint[]);
+
+-- name: PageVariantCountAll :exec
+INSERT INTO page_variant_counts (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+GROUP BY 1, 2;
+
+-- name: PageVariantCount :exec
+INSERT INTO page_variant_counts (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.cluster_id = ANY(@cluster_ids::bigint[])
+GROUP BY 1, 2;
+
+-- name: PageVariantAdd :exec
+-- Adds the primary signatures of the issues that became members, leaving
+-- out the clusters recounted (@dirty).
+INSERT INTO page_variant_counts AS v (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.issue_id = ANY(@issue_ids::bigint[]) AND cm.cluster_id <> ALL(@dirty::bigint[])
+GROUP BY 1, 2
+ON CONFLICT (cluster_id, (md5(raw)::uuid)) DO UPDATE SET reports = v.reports + excluded.reports;
+
+-- name: PageVariantTop :many
+-- The most frequent primary signatures of each cluster, at most
+-- @max_variants, from page_variant_counts; a cluster waiting for a recount
+-- or for new members to be added comes back as one row with stale set
+-- (and no signature: reports 0), to be counted from its members instead.
+SELECT t.id::bigint AS cluster_id, t.stale::boolean AS stale, COALESCE(v.raw, '')::text AS raw,
+       COALESCE(v.reports, 0)::int AS reports
+FROM (SELECT u.id, (EXISTS (SELECT 1 FROM page_variant_dirty d WHERE d.cluster_id IN (0, u.id))
+                    OR EXISTS (SELECT 1 FROM page_variant_added a JOIN cluster_members m ON m.issue_id = a.issue_id
+                               WHERE m.cluster_id = u.id)) AS stale
+      FROM unnest(@cluster_ids::bigint[]) AS u (id)) t
+LEFT JOIN LATERAL (
+    SELECT c.raw, c.reports FROM page_variant_counts c
+    WHERE c.cluster_id = t.id AND NOT t.stale
+    ORDER BY c.reports DESC, left(c.raw, 40) COLLATE "C", c.raw COLLATE "C"
+    LIMIT @max_variants::int
+) v ON true;

@@ -211,6 +211,20 @@ type PageSlug struct {
 	UpdatedAt   time.Time
 }
 
+type PageVariantAdded struct {
+	IssueID int64
+}
+
+type PageVariantCount struct {
+	ClusterID int64
+	Raw       string
+	Reports   int32
+}
+
+type PageVariantDirty struct {
+	ClusterID int64
+}
+
 type PipelineRun struct {
 	ID         int64
 	Trigger    string

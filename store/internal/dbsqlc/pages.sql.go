@@ -312,6 +312,70 @@ func (q *Queries) PageSnapshot(ctx context.Context, db DBTX) (string, error) {
 	return snap, err
 }
 
+const pageVariantAdd = `-- name: PageVariantAdd :exec
+INSERT INTO page_variant_counts AS v (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.issue_id = ANY($1::bigint[]) AND cm.cluster_id <> ALL($2::bigint[])
+GROUP BY 1, 2
+ON CONFLICT (cluster_id, (md5(raw)::uuid)) DO UPDATE SET reports = v.reports + excluded.reports
+`
+
+type PageVariantAddParams struct {
+	IssueIds []int64
+	Dirty    []int64
+}
+
+// Adds the primary signatures of the issues that became members, leaving
+// out the clusters recounted (@dirty).
+func (q *Queries) PageVariantAdd(ctx context.Context, db DBTX, arg PageVariantAddParams) error {
+	_, err := db.Exec(ctx, pageVariantAdd, arg.IssueIds, arg.Dirty)
+	return err
+}
+
+const pageVariantClear = `-- name: PageVariantClear :exec
+DELETE FROM page_variant_counts WHERE cluster_id = ANY($1::bigint[])
+`
+
+func (q *Queries) PageVariantClear(ctx context.Context, db DBTX, clusterIds []int64) error {
+	_, err := db.Exec(ctx, pageVariantClear, clusterIds)
+	return err
+}
+
+const pageVariantClearAll = `-- name: PageVariantClearAll :exec
+DELETE FROM page_variant_counts
+`
+
+func (q *Queries) PageVariantClearAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, pageVariantClearAll)
+	return err
+}
+
+const pageVariantCount = `-- name: PageVariantCount :exec
+INSERT INTO page_variant_counts (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY 1, 2
+`
+
+func (q *Queries) PageVariantCount(ctx context.Context, db DBTX, clusterIds []int64) error {
+	_, err := db.Exec(ctx, pageVariantCount, clusterIds)
+	return err
+}
+
+const pageVariantCountAll = `-- name: PageVariantCountAll :exec
+INSERT INTO page_variant_counts (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+GROUP BY 1, 2
+`
+
+func (q *Queries) PageVariantCountAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, pageVariantCountAll)
+	return err
+}
+
 const pageVariantCounts = `-- name: PageVariantCounts :many
 SELECT cm.cluster_id, s.raw, count(*)::int AS n
 FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
@@ -336,6 +400,85 @@ func (q *Queries) PageVariantCounts(ctx context.Context, db DBTX, clusterIds []i
 	for rows.Next() {
 		var i PageVariantCountsRow
 		if err := rows.Scan(&i.ClusterID, &i.Raw, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageVariantTakeChanges = `-- name: PageVariantTakeChanges :one
+
+WITH d AS (DELETE FROM page_variant_dirty RETURNING cluster_id),
+     a AS (DELETE FROM page_variant_added RETURNING issue_id)
+SELECT COALESCE((SELECT array_agg(DISTINCT d.cluster_id) FROM d), '{}')::bigint[] AS dirty,
+       COALESCE((SELECT array_agg(DISTINCT a.issue_id) FROM a), '{}')::bigint[] AS members
+`
+
+type PageVariantTakeChangesRow struct {
+	Dirty   []int64
+	Members []int64
+}
+
+// Signature variant counts (migration 0017, store.PageVariantRefresh).
+// Takes (deletes and returns) the clusters to recount and the issues that
+// became members since the last refresh.
+func (q *Queries) PageVariantTakeChanges(ctx context.Context, db DBTX) (PageVariantTakeChangesRow, error) {
+	row := db.QueryRow(ctx, pageVariantTakeChanges)
+	var i PageVariantTakeChangesRow
+	err := row.Scan(&i.Dirty, &i.Members)
+	return i, err
+}
+
+const pageVariantTop = `-- name: PageVariantTop :many
+SELECT t.id::bigint AS cluster_id, t.stale::boolean AS stale, COALESCE(v.raw, '')::text AS raw,
+       COALESCE(v.reports, 0)::int AS reports
+FROM (SELECT u.id, (EXISTS (SELECT 1 FROM page_variant_dirty d WHERE d.cluster_id IN (0, u.id))
+                    OR EXISTS (SELECT 1 FROM page_variant_added a JOIN cluster_members m ON m.issue_id = a.issue_id
+                               WHERE m.cluster_id = u.id)) AS stale
+      FROM unnest($1::bigint[]) AS u (id)) t
+LEFT JOIN LATERAL (
+    SELECT c.raw, c.reports FROM page_variant_counts c
+    WHERE c.cluster_id = t.id AND NOT t.stale
+    ORDER BY c.reports DESC, left(c.raw, 40) COLLATE "C", c.raw COLLATE "C"
+    LIMIT $2::int
+) v ON true
+`
+
+type PageVariantTopParams struct {
+	ClusterIds  []int64
+	MaxVariants int32
+}
+
+type PageVariantTopRow struct {
+	ClusterID int64
+	Stale     bool
+	Raw       string
+	Reports   int32
+}
+
+// The most frequent primary signatures of each cluster, at most
+// @max_variants, from page_variant_counts; a cluster waiting for a recount
+// or for new members to be added comes back as one row with stale set
+// (and no signature: reports 0), to be counted from its members instead.
+func (q *Queries) PageVariantTop(ctx context.Context, db DBTX, arg PageVariantTopParams) ([]PageVariantTopRow, error) {
+	rows, err := db.Query(ctx, pageVariantTop, arg.ClusterIds, arg.MaxVariants)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageVariantTopRow
+	for rows.Next() {
+		var i PageVariantTopRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.Stale,
+			&i.Raw,
+			&i.Reports,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
