@@ -49,6 +49,9 @@ func TestVariantCountsFollowChanges(t *testing.T) {
 			}
 			out[id] = append(out[id], c)
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		for id, vs := range out {
 			sort.Slice(vs, func(i, j int) bool {
 				if vs[i].Count != vs[j].Count {
