@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/errata-tool/errata/store/internal/dbsqlc"
 )
 
 // Queries for errata pages (package reports/pages): the clusters to write,
@@ -239,6 +243,10 @@ type PageEvidenceParams struct {
 	MaxVariants int       // raw signature variants per cluster
 	MaxComments int       // comments per source issue
 	BodyBytes   int       // bytes of each body loaded
+	// BigCluster is the size (as classify last counted it) from which a
+	// cluster's newest comment is looked for among the recent comments
+	// first (0: DefaultPageBigCluster).
+	BigCluster int
 }
 
 // PageAsOf returns the time of the newest report or comment in the store:
@@ -272,7 +280,10 @@ func mondayOf(t time.Time) int64 {
 // (counts, repositories, weeks, trend windows) and picks the most
 // discussed reports; only those are then read in full, with their
 // comments. At a million issues this is several times faster than one
-// aggregate query per figure.
+// aggregate query per figure, and at 16 clusters of 62,000 members it is
+// still faster than the same sums in SQL (which sorts the members; see
+// docs/benchmarks.md). A large cluster's newest comment is looked for
+// among the recent comments (pageLastComments).
 func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[int64]*PageEvidence, error) {
 	out := map[int64]*PageEvidence{}
 	if len(p.ClusterIDs) == 0 {
@@ -287,25 +298,39 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 	if p.MaxComments <= 0 {
 		p.MaxComments = 20
 	}
+	if p.BigCluster <= 0 {
+		p.BigCluster = DefaultPageBigCluster
+	}
 	repoNames, err := s.pageRepoNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byCluster, err := s.pageMembers(ctx, p.ClusterIDs)
-	if err != nil {
+	// The two scans of every member (issues, signatures) run at once, on
+	// two connections: at 16 clusters of 62,000 members each takes
+	// seconds, half of it decoding rows here.
+	var (
+		byCluster map[int64][]pageMember
+		variants  map[int64][]PageCount
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		byCluster, err = s.pageMembers(gctx, p.ClusterIDs)
+		return err
+	})
+	g.Go(func() (err error) {
+		variants, err = s.pageVariants(gctx, p.ClusterIDs, p.MaxVariants)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	src := pageSources{cluster: map[int64]int64{}, rank: map[int64]int{}}
 	for cid, ms := range byCluster {
 		out[cid] = summarizeMembers(cid, ms, p.AsOf.UTC(), repoNames)
+		out[cid].Variants = variants[cid]
 		for i, m := range rankMembers(ms, p.MaxSources) {
-			src.ids = append(src.ids, m.id)
-			src.cluster[m.id] = cid
-			src.rank[m.id] = i
+			src.add(cid, m.id, i)
 		}
-	}
-	if err := s.pageVariants(ctx, p.ClusterIDs, p.MaxVariants, out); err != nil {
-		return nil, err
 	}
 	if err := s.pageSourceIssues(ctx, src, p.BodyBytes, out); err != nil {
 		return nil, err
@@ -313,10 +338,39 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 	if err := s.pageThreads(ctx, src, p.MaxComments, p.BodyBytes, out); err != nil {
 		return nil, err
 	}
-	if err := s.pageLastComments(ctx, p.ClusterIDs, out); err != nil {
+	small, big, err := s.pageSplitBySize(ctx, p.ClusterIDs, p.BigCluster)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.pageLastComments(ctx, small, big, out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// DefaultPageBigCluster is the size from which PageEvidenceGet looks for a
+// cluster's newest comment among the recent comments.
+const DefaultPageBigCluster = 2000
+
+// pageSplitBySize splits ids into the clusters classify last counted
+// fewer than big members in, and the others.
+func (s *Store) pageSplitBySize(ctx context.Context, ids []int64, big int) (smallIDs, bigIDs []int64, err error) {
+	rows, err := s.q.PageClusterSizes(ctx, s.pool, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read cluster sizes: %w", err)
+	}
+	size := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		size[r.ID] = int(r.Size)
+	}
+	for _, id := range ids {
+		if size[id] >= big {
+			bigIDs = append(bigIDs, id)
+		} else {
+			smallIDs = append(smallIDs, id)
+		}
+	}
+	return smallIDs, bigIDs, nil
 }
 
 // pageMember is what the evidence sums read of each member.
@@ -336,27 +390,46 @@ type pageSources struct {
 	rank    map[int64]int
 }
 
-// pageMembers reads the members of the clusters, by cluster.
+func (src *pageSources) add(cluster, id int64, rank int) {
+	src.ids = append(src.ids, id)
+	src.cluster[id] = cluster
+	src.rank[id] = rank
+}
+
+// pageMembers reads the members of the clusters, by cluster. The state is
+// read as a code (PageMemberColumns) and given back as what the sums need:
+// "open", or "closed" with "not_planned" or no reason.
 func (s *Store) pageMembers(ctx context.Context, ids []int64) (map[int64][]pageMember, error) {
-	byCluster := map[int64][]pageMember{}
-	rows, err := s.pool.Query(ctx, `SELECT cm.cluster_id, i.id, i.repository_id, i.state, coalesce(i.state_reason, ''),
-			i.comment_count, i.reactions_total, i.created_at, i.closed_at
-		FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
-		WHERE cm.cluster_id = ANY($1)`, ids)
+	rows, err := s.q.PageMemberColumns(ctx, s.pool, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load cluster members: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var cid int64
-		var m pageMember
-		if err := rows.Scan(&cid, &m.id, &m.repo, &m.state, &m.reason, &m.comments, &m.reactions, &m.created, &m.closed); err != nil {
-			return nil, fmt.Errorf("load cluster members: %w", err)
+	byCluster := make(map[int64][]pageMember, len(rows))
+	for _, r := range rows {
+		n := len(r.Ids)
+		if len(r.Repos) != n || len(r.States) != n || len(r.Comments) != n || len(r.Reactions) != n ||
+			len(r.Created) != n || len(r.Closed) != n {
+			return nil, fmt.Errorf("load cluster members: columns of cluster %d differ in length", r.ClusterID)
 		}
-		byCluster[cid] = append(byCluster[cid], m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load cluster members: %w", err)
+		ms := make([]pageMember, n)
+		for i := range ms {
+			m := &ms[i]
+			m.id, m.repo, m.comments, m.reactions = r.Ids[i], r.Repos[i], int(r.Comments[i]), int(r.Reactions[i])
+			switch r.States[i] {
+			case 1:
+				m.state = "open"
+			case 2:
+				m.state = "closed"
+			case 3:
+				m.state, m.reason = "closed", "not_planned"
+			}
+			m.created = time.UnixMicro(r.Created[i]).UTC()
+			if r.Closed[i] != math.MinInt64 {
+				c := time.UnixMicro(r.Closed[i]).UTC()
+				m.closed = &c
+			}
+		}
+		byCluster[r.ClusterID] = ms
 	}
 	return byCluster, nil
 }
@@ -437,27 +510,6 @@ func rankMembers(ms []pageMember, max int) []pageMember {
 	return ms
 }
 
-// pageVariants adds the most frequent raw signatures of each cluster, at
-// most max (0: all).
-func (s *Store) pageVariants(ctx context.Context, ids []int64, max int, out map[int64]*PageEvidence) error {
-	if err := s.pageCounts(ctx, `SELECT cm.cluster_id, s.raw, count(*)
-		FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
-		WHERE cm.cluster_id = ANY($1) GROUP BY 1, 2`, ids, func(id int64, c PageCount) {
-		if e := out[id]; e != nil {
-			e.Variants = append(e.Variants, c)
-		}
-	}); err != nil {
-		return fmt.Errorf("load cluster signatures: %w", err)
-	}
-	for _, e := range out {
-		sortCounts(e.Variants)
-		if max > 0 && len(e.Variants) > max {
-			e.Variants = e.Variants[:max]
-		}
-	}
-	return nil
-}
-
 // pageSourceIssues reads the chosen reports in full, in their rank order.
 func (s *Store) pageSourceIssues(ctx context.Context, src pageSources, bodyBytes int, out map[int64]*PageEvidence) error {
 	rows, err := s.pool.Query(ctx, `SELECT i.id, r.full_name, i.number, i.title, left(i.body, $2), i.state,
@@ -520,26 +572,54 @@ func (s *Store) pageThreads(ctx context.Context, src pageSources, maxComments, b
 
 // pageLastComments moves each cluster's last evidence to its newest
 // comment when that is later: a comment counts as evidence too.
-func (s *Store) pageLastComments(ctx context.Context, ids []int64, out map[int64]*PageEvidence) error {
-	rows, err := s.pool.Query(ctx, `SELECT cm.cluster_id, max(c.created_at)
-		FROM cluster_members cm JOIN comments c ON c.issue_id = cm.issue_id
-		WHERE cm.cluster_id = ANY($1) GROUP BY 1`, ids)
-	if err != nil {
-		return fmt.Errorf("load last comments: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var t time.Time
-		if err := rows.Scan(&id, &t); err != nil {
-			return fmt.Errorf("load last comments: %w", err)
-		}
+//
+// Reading all the members' comments costs a large cluster (big) hundreds
+// of thousands of rows, so its newest comment is first looked for among
+// the comments since the last day cluster_daily_counts gives it comments
+// on, when those are fewer than its own: any comment found there is the
+// newest, whether or not the daily counts are current; a cluster with none
+// there is read in full like a small one.
+func (s *Store) pageLastComments(ctx context.Context, small, big []int64, out map[int64]*PageEvidence) error {
+	later := func(id int64, t time.Time) {
 		if e := out[id]; e != nil && t.UTC().After(e.LastEvidence) {
 			e.LastEvidence = t.UTC()
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if len(big) > 0 {
+		days, err := s.q.PageLastCommentDays(ctx, s.pool, big)
+		if err != nil {
+			return fmt.Errorf("load last comment days: %w", err)
+		}
+		found := map[int64]bool{}
+		for _, d := range days {
+			if d.Since >= d.Own {
+				continue
+			}
+			last, err := s.q.PageLastCommentSince(ctx, s.pool, dbsqlc.PageLastCommentSinceParams{ClusterID: d.ClusterID, Since: d.Day})
+			if err != nil {
+				return fmt.Errorf("load last comments: %w", err)
+			}
+			if len(last) > 0 {
+				later(d.ClusterID, last[0])
+				found[d.ClusterID] = true
+			}
+		}
+		small = slices.Clone(small)
+		for _, id := range big {
+			if !found[id] {
+				small = append(small, id)
+			}
+		}
+	}
+	if len(small) == 0 {
+		return nil
+	}
+	rows, err := s.q.PageLastComments(ctx, s.pool, small)
+	if err != nil {
 		return fmt.Errorf("load last comments: %w", err)
+	}
+	for _, r := range rows {
+		later(r.ClusterID, r.LastComment)
 	}
 	return nil
 }
@@ -555,23 +635,6 @@ func (s *Store) pageRepoNames(ctx context.Context) (map[int64]string, error) {
 		out[r.ID] = r.FullName
 	}
 	return out, nil
-}
-
-func (s *Store) pageCounts(ctx context.Context, sql string, ids []int64, add func(int64, PageCount)) error {
-	rows, err := s.pool.Query(ctx, sql, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var c PageCount
-		if err := rows.Scan(&id, &c.Name, &c.Count); err != nil {
-			return err
-		}
-		add(id, c)
-	}
-	return rows.Err()
 }
 
 func sortCounts(cs []PageCount) {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,8 +20,12 @@ import (
 
 // TrendRefreshResult says what TrendRefresh did.
 type TrendRefreshResult struct {
-	Full     bool // rebuilt everything (first run, or cluster_members was truncated)
-	Clusters int  // clusters whose rollups were recomputed (when not Full)
+	Full bool // rebuilt everything (first run, or cluster_members was truncated)
+	// Clusters counts the clusters whose rollups were recomputed or added
+	// to (when not Full).
+	Clusters int
+	// Added counts the new members and comments whose counts were added.
+	Added int
 }
 
 // trendResolveSQL maps every cluster id to the cluster it finally merged
@@ -41,63 +46,155 @@ WITH RECURSIVE nxt AS (
 SELECT DISTINCT ON (id) id, cur AS survivor FROM chain ORDER BY id, depth DESC`
 
 // TrendRefresh brings the trend rollups (trend_repo_daily_counts and
-// trend_cluster_fixes) up to date. Triggers on cluster_members, issues,
-// comments, clusters and cluster_redirects record which clusters changed
-// in trend_dirty; only those are recomputed, from cluster_members joined
-// with issues and comments (through the cluster_id index, so the cost
-// follows the changed clusters' size). A run with nothing to do costs one
-// query; a full rebuild (first run, or after cluster_members was
+// trend_cluster_fixes) up to date, in proportion to the change. Triggers
+// record what changed (migrations 0006 and 0017): issues that became
+// members and comments added to members in trend_added_members and
+// trend_added_comments, whose counts are added to the rollups, and every
+// other change (a member removed or moved, an issue's dates, state or
+// reactions, a deleted comment, a merge) as a cluster in trend_dirty, whose
+// rollups are recomputed from its members (through the cluster_id index,
+// so the cost follows the cluster's size). A run with nothing to do costs
+// two statements; a full rebuild (first run, or after cluster_members was
 // truncated) reads every member.
-// Hand-written: the temporary table trend_survivor (made by CREATE TABLE
-// AS from trendResolveSQL), the statements that read it, and the fill of
-// trend_repo_daily_counts, which shares the members fragment with the
-// fill of fixes; the other statements are generated.
+//
+// The refresh reads one snapshot (REPEATABLE READ), taken after the lock:
+// the changes it takes and the rows it counts them from are the same
+// state, so a comment is counted once, with its new member or on its own.
+// Hand-written: the temporary table trend_survivor (CREATE TABLE AS of a
+// recursive query) and the statements that read it; the others are
+// generated (queries/trends.sql).
 func (s *Store) TrendRefresh(ctx context.Context) (TrendRefreshResult, error) {
 	var res TrendRefreshResult
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		dirty, err := s.q.TrendDirtyTake(ctx, tx)
-		if err != nil {
-			return fmt.Errorf("read trend_dirty: %w", err)
-		}
-		if len(dirty) == 0 {
-			return nil
-		}
-		for _, id := range dirty {
-			if id == 0 {
-				res.Full = true
-			}
-		}
-		if !res.Full {
-			res.Clusters = len(dirty)
-		}
-		// Serialise refreshes so two commands do not insert the same rows.
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		// Serialise refreshes so two commands do not insert the same rows;
+		// before the first query, so the snapshot follows the lock.
 		if err := s.q.TrendRollupsLock(ctx, tx); err != nil {
 			return fmt.Errorf("lock trend rollups: %w", err)
 		}
+		ch, err := s.q.TrendTakeChanges(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("read trend changes: %w", err)
+		}
+		if len(ch.Dirty) == 0 && len(ch.Members) == 0 && len(ch.Comments) == 0 {
+			return nil
+		}
+		res.Full = slices.Contains(ch.Dirty, 0)
+		res.Added = len(ch.Members) + len(ch.Comments)
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE trend_survivor ON COMMIT DROP AS `+trendResolveSQL); err != nil {
 			return fmt.Errorf("resolve merged clusters: %w", err)
 		}
-		// The member clusters whose counts are rebuilt (dirty), the
-		// surviving clusters whose fixes are rebuilt (scope), and the
-		// member clusters that resolve to them (raws).
-		members := `SELECT m.* FROM cluster_members m`
-		var scope, raws []int64
-		if !res.Full {
-			members = `SELECT m.* FROM unnest($1::bigint[]) AS d (id) JOIN cluster_members m ON m.cluster_id = d.id`
-			if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(DISTINCT survivor), '{}') FROM trend_survivor WHERE id = ANY($1)`, dirty).Scan(&scope); err != nil {
-				return fmt.Errorf("resolve dirty clusters: %w", err)
-			}
-			if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(id), '{}') FROM trend_survivor WHERE survivor = ANY($1)`, scope).Scan(&raws); err != nil {
-				return fmt.Errorf("resolve dirty clusters: %w", err)
-			}
-		}
-		args := func(ids []int64) []any {
-			if res.Full {
-				return nil
-			}
-			return []any{ids}
-		}
 		if res.Full {
+			return s.trendRecompute(ctx, tx, true, nil, nil, nil)
+		}
+		// The surviving clusters whose fixes are rebuilt (scope): those of
+		// the dirty clusters, and those a new report may have fixed.
+		var scope, raws []int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(DISTINCT survivor), '{}') FROM trend_survivor WHERE id = ANY($1)`, ch.Dirty).Scan(&scope); err != nil {
+			return fmt.Errorf("resolve dirty clusters: %w", err)
+		}
+		touched := map[int64]bool{}
+		for _, id := range ch.Dirty {
+			touched[id] = true
+		}
+		if res.Added > 0 {
+			added, err := s.q.TrendAddCounts(ctx, tx, dbsqlc.TrendAddCountsParams{MemberIssueIds: ch.Members, Dirty: ch.Dirty, CommentIds: ch.Comments})
+			if err != nil {
+				return fmt.Errorf("add to trend_repo_daily_counts: %w", err)
+			}
+			for _, id := range added {
+				touched[id] = true
+			}
+			more, err := trendAddFixes(ctx, tx, ch.Members, scope)
+			if err != nil {
+				return err
+			}
+			scope = append(scope, more...)
+		}
+		res.Clusters = len(touched)
+		// The member clusters that resolve to the scope.
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(id), '{}') FROM trend_survivor WHERE survivor = ANY($1)`, scope).Scan(&raws); err != nil {
+			return fmt.Errorf("resolve dirty clusters: %w", err)
+		}
+		return s.trendRecompute(ctx, tx, false, ch.Dirty, scope, raws)
+	})
+	if err != nil {
+		return TrendRefreshResult{}, fmt.Errorf("refresh trend rollups: %w", err)
+	}
+	return res, nil
+}
+
+// trendAddFixes brings the fix moments of the surviving clusters that got
+// new members (issueIDs), other than those in scope, up to date with them,
+// and returns the clusters whose fixes must be recomputed instead.
+//
+// A fix moment is a close as fixed after which no report of the cluster is
+// open. A new report open from its creation to its close (or for good)
+// ends every fix moment in between, and leaves the others as they were; a
+// new report closed as fixed is itself a fix moment only if nothing else is
+// open then, which a report still open since before proves; otherwise the
+// cluster's fixes are recomputed. (This holds while no report is closed
+// before it was created, as on GitHub.)
+// Hand-written: the temporary table trend_survivor.
+func trendAddFixes(ctx context.Context, tx pgx.Tx, issueIDs, scope []int64) ([]int64, error) {
+	if len(issueIDs) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.Exec(ctx, `
+DELETE FROM trend_cluster_fixes f USING (
+    SELECT r.survivor, i.created_at, i.closed_at
+    FROM cluster_members m JOIN trend_survivor r ON r.id = m.cluster_id JOIN issues i ON i.id = m.issue_id
+    WHERE m.issue_id = ANY($1) AND r.survivor <> ALL($2)
+) n
+WHERE f.cluster_id = n.survivor AND f.fixed_at >= n.created_at AND (n.closed_at IS NULL OR f.fixed_at < n.closed_at)`,
+		issueIDs, scope); err != nil {
+		return nil, fmt.Errorf("drop ended fixes: %w", err)
+	}
+	rows, err := tx.Query(ctx, `
+SELECT n.survivor FROM (
+    SELECT r.survivor, min(i.closed_at) AS first_fix
+    FROM cluster_members m JOIN trend_survivor r ON r.id = m.cluster_id JOIN issues i ON i.id = m.issue_id
+    WHERE m.issue_id = ANY($1) AND r.survivor <> ALL($2) AND i.closed_at IS NOT NULL
+      AND i.state = 'closed' AND (i.state_reason IS NULL OR i.state_reason = 'completed')
+    GROUP BY 1
+) n
+WHERE NOT EXISTS (
+    -- the newest report still open, created by then: found from the end
+    -- of the created_at index, not among all the cluster's members
+    SELECT 1 FROM (
+        SELECT i.id FROM issues i JOIN cluster_members m ON m.issue_id = i.id
+        JOIN trend_survivor r ON r.id = m.cluster_id AND r.survivor = n.survivor
+        WHERE i.closed_at IS NULL AND i.created_at <= n.first_fix
+        ORDER BY i.created_at DESC LIMIT 1) o)`, issueIDs, scope)
+	if err != nil {
+		return nil, fmt.Errorf("find new fixes: %w", err)
+	}
+	more, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("find new fixes: %w", err)
+	}
+	return more, nil
+}
+
+// trendRecompute recomputes from their members the daily counts of the
+// dirty clusters and the fixes of the surviving clusters in scope (whose
+// member clusters are raws); with full, everything.
+// Hand-written: the temporary table trend_survivor, and the fill of
+// trend_repo_daily_counts, which shares its members fragment (every member,
+// or the dirty clusters') with the fill of fixes, composed at run time.
+func (s *Store) trendRecompute(ctx context.Context, tx pgx.Tx, full bool, dirty, scope, raws []int64) error {
+	members := `SELECT m.* FROM cluster_members m`
+	if !full {
+		members = `SELECT m.* FROM unnest($1::bigint[]) AS d (id) JOIN cluster_members m ON m.cluster_id = d.id`
+	}
+	args := func(ids []int64) []any {
+		if full {
+			return nil
+		}
+		return []any{ids}
+	}
+	if full || len(dirty) > 0 {
+		var err error
+		if full {
 			err = s.q.TrendRepoDailyClearAll(ctx, tx)
 		} else {
 			err = s.q.TrendRepoDailyClear(ctx, tx, dirty)
@@ -118,18 +215,23 @@ SELECT cluster_id, repository_id, day, sum(r), sum(c), sum(x) FROM (
 ) u GROUP BY 1, 2, 3`, args(dirty)...); err != nil {
 			return fmt.Errorf("fill trend_repo_daily_counts: %w", err)
 		}
-		if res.Full {
-			err = s.q.TrendFixesClearAll(ctx, tx)
-		} else {
-			err = s.q.TrendFixesClear(ctx, tx, append(append([]int64{}, dirty...), scope...))
-		}
-		if err != nil {
-			return fmt.Errorf("clear trend_cluster_fixes: %w", err)
-		}
-		// A fix moment: a "closed as fixed" event after which no issue of
-		// the surviving cluster is open (events at the same instant count
-		// together).
-		if _, err := tx.Exec(ctx, `
+	}
+	if !full && len(dirty) == 0 && len(scope) == 0 {
+		return nil
+	}
+	var err error
+	if full {
+		err = s.q.TrendFixesClearAll(ctx, tx)
+	} else {
+		err = s.q.TrendFixesClear(ctx, tx, append(append([]int64{}, dirty...), scope...))
+	}
+	if err != nil {
+		return fmt.Errorf("clear trend_cluster_fixes: %w", err)
+	}
+	// A fix moment: a "closed as fixed" event after which no issue of
+	// the surviving cluster is open (events at the same instant count
+	// together).
+	if _, err := tx.Exec(ctx, `
 WITH m AS MATERIALIZED (`+members+`), mem AS (
     SELECT r.survivor AS cid, i.id, i.created_at, i.closed_at, i.state, i.state_reason
     FROM m JOIN trend_survivor r ON r.id = m.cluster_id JOIN issues i ON i.id = m.issue_id
@@ -146,14 +248,9 @@ WITH m AS MATERIALIZED (`+members+`), mem AS (
 INSERT INTO trend_cluster_fixes (cluster_id, fixed_at, fixed_issue_id)
 SELECT cid, t, fix FROM run WHERE fix IS NOT NULL AND open = 0
 ON CONFLICT DO NOTHING`, args(raws)...); err != nil {
-			return fmt.Errorf("fill trend_cluster_fixes: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return TrendRefreshResult{}, fmt.Errorf("refresh trend rollups: %w", err)
+		return fmt.Errorf("fill trend_cluster_fixes: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // TrendCluster is a cluster as trends groups it. MergedInto is the next

@@ -136,6 +136,12 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 		}
 		t0 = time.Now()
 	}
+	// The signature variant counts the evidence reads: a recount of the
+	// clusters that changed otherwise than by new members.
+	if err := s.PageVariantRefresh(ctx); err != nil {
+		return res, err
+	}
+	phase("variant counts")
 	st, err := loadSite(ctx, s, opts)
 	if err != nil {
 		return res, err
@@ -154,6 +160,9 @@ func Generate(ctx context.Context, s *store.Store, opts Options) (Result, error)
 	}
 	if err := renderPages(ctx, s, w, opts, st, ids, rs.records, &res); err != nil {
 		return res, err
+	}
+	if opts.Logger != nil {
+		opts.Logger.Debug("pages evidence", "load", res.LoadTime.Round(time.Millisecond), "waited", res.LoadWait.Round(time.Millisecond))
 	}
 	phase("cluster pages")
 	if err := writeRedirects(w, opts.Format, st, &res); err != nil {

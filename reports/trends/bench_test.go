@@ -84,8 +84,9 @@ func BenchmarkCompute(b *testing.B) {
 
 // BenchmarkRefresh measures store.TrendRefresh, the rollup upkeep each
 // `errata trends` starts with, over 200,000 issues in 1,000 clusters (a
-// third closed as fixed): a full rebuild, and the incremental refresh after
-// classify touched 10 clusters (2,000 issues). Run with
+// third closed as fixed): a full rebuild, the incremental refresh after
+// classify touched 10 clusters (2,000 issues), nothing to do, and 1,000
+// new members with a comment each. Run with
 //
 //	go test ./reports/trends -run '^$' -bench Refresh -benchtime 5x
 func BenchmarkRefresh(b *testing.B) {
@@ -112,6 +113,17 @@ func BenchmarkRefresh(b *testing.B) {
 		{"full", `INSERT INTO trend_dirty VALUES (0) ON CONFLICT DO NOTHING`},
 		{"10-clusters", `INSERT INTO trend_dirty SELECT g FROM generate_series(1, 10) g ON CONFLICT DO NOTHING`},
 		{"nothing", `SELECT 1`},
+		// 1,000 new issues with a comment each join existing clusters, as
+		// after a sync and an incremental classify: counts are added.
+		{"1000-members-added", `WITH n AS (SELECT max(number) AS m FROM issues), i AS (
+			INSERT INTO issues (repository_id, number, state, title, html_url, created_at, updated_at, raw)
+			SELECT 1 + g % 50, n.m + g, 'open', 't', 'u' || (n.m + g), TIMESTAMPTZ '2026-10-01' + g * interval '1 minute', now(), '{}'
+			FROM n, generate_series(1, 1000) g RETURNING id, created_at
+		), c AS (
+			INSERT INTO comments (issue_id, source_key, created_at, updated_at, raw)
+			SELECT id, 'pos:0', created_at + interval '1 hour', now(), '{}' FROM i
+		)
+		INSERT INTO cluster_members (issue_id, cluster_id, score, reason) SELECT id, 1 + id % 1000, 1, 'b' FROM i`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

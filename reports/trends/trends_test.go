@@ -7,8 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/errata-tool/errata/reports/trends"
 	"github.com/errata-tool/errata/store"
@@ -581,4 +584,117 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// rollups returns the trend rollups as text, in key order.
+func rollups(t *testing.T, f *fixture) []string {
+	t.Helper()
+	var out []string
+	for _, q := range []string{
+		`SELECT format('counts %s %s %s: %s %s %s', cluster_id, repository_id, day, reports, comments, reactions)
+		 FROM trend_repo_daily_counts ORDER BY cluster_id, repository_id, day`,
+		`SELECT format('fix %s %s %s', cluster_id, fixed_at AT TIME ZONE 'UTC', fixed_issue_id)
+		 FROM trend_cluster_fixes ORDER BY cluster_id, fixed_at, fixed_issue_id`,
+	} {
+		rows, err := storetest.Pool(f.s).Query(f.ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, lines...)
+	}
+	return out
+}
+
+// New members (with their comments) and new comments on members are added
+// to the rollups, not recomputed: the result must be what a full rebuild
+// of the same store gives, fix moments included.
+func TestRefreshAdditionsMatchFull(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	c1 := f.cluster("one", "", "")
+	c2 := f.cluster("two", "", "")
+	c3 := f.cluster("three", "", "")
+	c4 := f.cluster("four", "", "")
+	old := f.issue(c1, "2026-09-01", closed("2026-09-05T00:00:00Z", "completed"), withComments("2026-09-02"))
+	f.issue(c1, "2026-09-03", closed("2026-09-12T00:00:00Z", "completed"))
+	f.issue(c2, "2026-09-03", withComments("2026-09-04", "2026-09-05"), withReactions(2))
+	f.issue(c3, "2026-08-01", closed("2026-08-02T00:00:00Z", "completed"))
+	f.issue(c4, "2026-07-01")
+	f.refresh()
+	if _, err := f.s.TrendRefresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rollups(t, f); len(got) == 0 {
+		t.Fatal("no rollups after the first refresh")
+	}
+	// Open since before cluster one's fix of 09-12: that fix ends.
+	f.issue(c1, "2026-09-10", withComments("2026-09-11"))
+	// Another repository, comments on two days, reactions.
+	f.issue(c2, "2026-09-10", inRepo("x/z"), withComments("2026-09-10", "2026-09-20"), withReactions(3))
+	// Closed as fixed with nothing else open: a new fix moment.
+	f.issue(c3, "2026-08-05", closed("2026-08-06T00:00:00Z", "completed"))
+	// Closed as fixed while an older report is still open: no fix.
+	f.issue(c4, "2026-07-02", closed("2026-07-03T00:00:00Z", "completed"))
+	// A comment on an old member, and one on a member added in the same
+	// refresh (counted once, with its member).
+	f.exec(`INSERT INTO comments (issue_id, source_key, created_at, updated_at, raw) VALUES ($1, 'late', '2026-09-15T00:00:00Z', '2026-09-15T00:00:00Z', '{}')`, old)
+	added := f.issue(c2, "2026-09-16")
+	f.exec(`INSERT INTO comments (issue_id, source_key, created_at, updated_at, raw) VALUES ($1, 'after', '2026-09-17T00:00:00Z', '2026-09-17T00:00:00Z', '{}')`, added)
+	f.refresh()
+	res, err := f.s.TrendRefresh(ctx)
+	if err != nil || res.Full || res.Added != 7 || res.Clusters != 4 {
+		t.Fatalf("refresh after additions: %+v, %v; want 5 members and 2 comments added to 4 clusters", res, err)
+	}
+	inc := rollups(t, f)
+	f.exec(`INSERT INTO trend_dirty VALUES (0)`)
+	if res, err := f.s.TrendRefresh(ctx); err != nil || !res.Full {
+		t.Fatalf("forced rebuild: %+v, %v", res, err)
+	}
+	if full := rollups(t, f); !reflect.DeepEqual(inc, full) {
+		t.Errorf("rollups after additions differ from a rebuild:\nadded   %q\nrebuilt %q", inc, full)
+	}
+	fixes, err := f.s.TrendFixes(ctx, ts("2027-01-01"))
+	if err != nil || len(fixes) != 1 || fixes[0].ClusterID != c3 || !fixes[0].FixedAt.Equal(ts("2026-08-06T00:00:00Z")) {
+		t.Errorf("fixes %+v, %v; want cluster three's of 08-06 only", fixes, err)
+	}
+}
+
+// A statement adding more than 20,000 members or comments (a first
+// classify, an import) marks their clusters for a recompute instead of
+// recording each row; the result is the same as a rebuild.
+func TestRefreshLargeAdditionsRecompute(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	c1 := f.cluster("one", "", "")
+	c2 := f.cluster("two", "", "")
+	f.issue(c2, "2026-09-01", withComments("2026-09-02"))
+	if _, err := f.s.TrendRefresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	repo := f.repo("acme/app")
+	f.exec(`INSERT INTO issues (repository_id, number, state, title, html_url, created_at, updated_at, raw)
+		SELECT $1, 1000 + g, 'open', 't', 'u' || g, TIMESTAMPTZ '2026-08-01' + g * interval '1 minute', now(), '{}'
+		FROM generate_series(1, 20001) g`, repo)
+	f.exec(`INSERT INTO cluster_members (issue_id, cluster_id, score, reason)
+		SELECT id, $1, 1, 'test' FROM issues WHERE number > 1000`, c1)
+	f.exec(`INSERT INTO comments (issue_id, source_key, created_at, updated_at, raw)
+		SELECT id, 'bulk', created_at + interval '1 hour', now(), '{}' FROM issues WHERE number > 1000`)
+	res, err := f.s.TrendRefresh(ctx)
+	if err != nil || res.Full || res.Added != 0 || res.Clusters != 1 {
+		t.Fatalf("refresh after 20,001 members and comments: %+v, %v; want cluster one recomputed, nothing added", res, err)
+	}
+	inc := rollups(t, f)
+	f.exec(`INSERT INTO trend_dirty VALUES (0)`)
+	if _, err := f.s.TrendRefresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if full := rollups(t, f); !reflect.DeepEqual(inc, full) {
+		t.Errorf("rollups after a large addition differ from a rebuild (%d against %d rows)", len(inc), len(full))
+	}
 }

@@ -47,11 +47,6 @@ SELECT id, full_name FROM repositories;
 -- name: TrendRepositoryID :one
 SELECT id FROM repositories WHERE lower(full_name) = lower(@name::text);
 
--- name: TrendDirtyTake :many
--- TrendRefresh: the clusters marked changed since the last refresh
--- (0: every cluster), unmarked.
-DELETE FROM trend_dirty RETURNING cluster_id;
-
 -- name: TrendRollupsLock :exec
 -- TrendRefresh: one refresh at a time, so two do not insert the same rows.
 LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE MODE;
@@ -67,3 +62,47 @@ DELETE FROM trend_cluster_fixes;
 
 -- name: TrendFixesClear :exec
 DELETE FROM trend_cluster_fixes WHERE cluster_id = ANY(@cluster_ids::bigint[]);
+
+-- name: TrendTakeChanges :one
+-- Takes (deletes and returns) what the triggers of migrations 0006 and
+-- 0017 recorded since the last refresh: the clusters to recompute, the
+-- issues that became members and the comments added to members.
+WITH d AS (DELETE FROM trend_dirty RETURNING cluster_id),
+     am AS (DELETE FROM trend_added_members RETURNING issue_id),
+     ac AS (DELETE FROM trend_added_comments RETURNING comment_id)
+SELECT COALESCE((SELECT array_agg(DISTINCT d.cluster_id) FROM d), '{}')::bigint[] AS dirty,
+       COALESCE((SELECT array_agg(DISTINCT am.issue_id) FROM am), '{}')::bigint[] AS members,
+       COALESCE((SELECT array_agg(DISTINCT ac.comment_id) FROM ac), '{}')::bigint[] AS comments;
+
+-- name: TrendAddCounts :many
+-- Adds to trend_repo_daily_counts what the issues that became members
+-- (@member_issue_ids, with their comments) and the comments added to
+-- members (@comment_ids) count, as the full recompute counts them: a
+-- report and its reactions on the issue's day, a comment on the comment's
+-- day. Clusters being recomputed (@dirty) are left out, and so are the
+-- comments of the new members (counted with them). Returns the cluster of
+-- each row written.
+WITH am AS (
+    SELECT m.cluster_id, i.id, i.repository_id, i.created_at, i.reactions_total
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.issue_id = ANY(@member_issue_ids::bigint[]) AND m.cluster_id <> ALL(@dirty::bigint[])
+), delta AS (
+    SELECT am.cluster_id, am.repository_id, (am.created_at AT TIME ZONE 'UTC')::date AS day,
+           1 AS r, 0 AS c, am.reactions_total AS x
+    FROM am
+    UNION ALL
+    SELECT am.cluster_id, am.repository_id, (k.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM am JOIN comments k ON k.issue_id = am.id
+    UNION ALL
+    SELECT m.cluster_id, i.repository_id, (k.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM comments k JOIN cluster_members m ON m.issue_id = k.issue_id JOIN issues i ON i.id = k.issue_id
+    WHERE k.id = ANY(@comment_ids::bigint[]) AND m.cluster_id <> ALL(@dirty::bigint[])
+      AND NOT (k.issue_id = ANY(@member_issue_ids::bigint[]))
+)
+INSERT INTO trend_repo_daily_counts AS t (cluster_id, repository_id, day, reports, comments, reactions)
+SELECT delta.cluster_id, delta.repository_id, delta.day, sum(delta.r), sum(delta.c), sum(delta.x)
+FROM delta GROUP BY 1, 2, 3
+ON CONFLICT (cluster_id, repository_id, day) DO UPDATE
+SET reports = t.reports + excluded.reports, comments = t.comments + excluded.comments,
+    reactions = t.reactions + excluded.reactions
+RETURNING t.cluster_id;

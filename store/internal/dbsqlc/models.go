@@ -228,6 +228,20 @@ type PageSlugsIn struct {
 	Members    []int64
 }
 
+type PageVariantAdded struct {
+	IssueID int64
+}
+
+type PageVariantCount struct {
+	ClusterID int64
+	Raw       string
+	Reports   int32
+}
+
+type PageVariantDirty struct {
+	ClusterID int64
+}
+
 type PipelineRun struct {
 	ID         int64
 	Trigger    string
@@ -275,6 +289,14 @@ type SyncSource struct {
 	State     []byte
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type TrendAddedComment struct {
+	CommentID int64
+}
+
+type TrendAddedMember struct {
+	IssueID int64
 }
 
 type TrendClusterFix struct {

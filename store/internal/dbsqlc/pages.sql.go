@@ -10,6 +10,40 @@ import (
 	"time"
 )
 
+const pageClusterSizes = `-- name: PageClusterSizes :many
+
+SELECT id, size FROM clusters WHERE id = ANY($1::bigint[])
+`
+
+type PageClusterSizesRow struct {
+	ID   int64
+	Size int32
+}
+
+// Evidence (store.PageEvidenceGet).
+// The sizes classify recorded: only a guess at which clusters are large
+// (either way of finding a cluster's newest comment gives the same
+// result).
+func (q *Queries) PageClusterSizes(ctx context.Context, db DBTX, clusterIds []int64) ([]PageClusterSizesRow, error) {
+	rows, err := db.Query(ctx, pageClusterSizes, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageClusterSizesRow
+	for rows.Next() {
+		var i PageClusterSizesRow
+		if err := rows.Scan(&i.ID, &i.Size); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const pageDirtySince = `-- name: PageDirtySince :many
 SELECT cluster_id FROM page_dirty
 WHERE NOT pg_visible_in_snapshot(CAST(CAST(xid AS text) AS xid8), CAST(CAST($1 AS text) AS pg_snapshot))
@@ -31,6 +65,182 @@ func (q *Queries) PageDirtySince(ctx context.Context, db DBTX, seen string) ([]i
 			return nil, err
 		}
 		items = append(items, cluster_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageLastCommentDays = `-- name: PageLastCommentDays :many
+SELECT t.id::bigint AS cluster_id, (d.day::timestamp AT TIME ZONE 'UTC')::timestamptz AS day,
+       (SELECT COALESCE(sum(x.comments), 0) FROM cluster_daily_counts x WHERE x.day >= d.day)::bigint AS since,
+       (SELECT COALESCE(sum(y.comments), 0) FROM cluster_daily_counts y WHERE y.cluster_id = t.id)::bigint AS own
+FROM unnest($1::bigint[]) AS t (id)
+CROSS JOIN LATERAL (
+    SELECT max(c.day) AS day FROM cluster_daily_counts c WHERE c.cluster_id = t.id AND c.comments > 0
+) d
+WHERE d.day IS NOT NULL
+`
+
+type PageLastCommentDaysRow struct {
+	ClusterID int64
+	Day       time.Time
+	Since     int64
+	Own       int64
+}
+
+// For each cluster with comments in cluster_daily_counts: the start (UTC)
+// of the last day it has comments on, the comments of every cluster since
+// then, and its own comments: what reading the recent comments would cost
+// against reading all its members' comments.
+func (q *Queries) PageLastCommentDays(ctx context.Context, db DBTX, clusterIds []int64) ([]PageLastCommentDaysRow, error) {
+	rows, err := db.Query(ctx, pageLastCommentDays, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageLastCommentDaysRow
+	for rows.Next() {
+		var i PageLastCommentDaysRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.Day,
+			&i.Since,
+			&i.Own,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageLastCommentSince = `-- name: PageLastCommentSince :many
+SELECT k.created_at FROM comments k JOIN cluster_members m ON m.issue_id = k.issue_id
+WHERE m.cluster_id = $1 AND k.created_at >= $2::timestamptz
+ORDER BY k.created_at DESC LIMIT 1
+`
+
+type PageLastCommentSinceParams struct {
+	ClusterID int64
+	Since     time.Time
+}
+
+// The newest comment on a member of a cluster since @since, read from the
+// newest comment backwards (none when there is none since then): when
+// there is one it is the cluster's newest comment, whatever came before.
+func (q *Queries) PageLastCommentSince(ctx context.Context, db DBTX, arg PageLastCommentSinceParams) ([]time.Time, error) {
+	rows, err := db.Query(ctx, pageLastCommentSince, arg.ClusterID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []time.Time
+	for rows.Next() {
+		var created_at time.Time
+		if err := rows.Scan(&created_at); err != nil {
+			return nil, err
+		}
+		items = append(items, created_at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageLastComments = `-- name: PageLastComments :many
+SELECT cm.cluster_id, max(c.created_at)::timestamptz AS last_comment
+FROM cluster_members cm JOIN comments c ON c.issue_id = cm.issue_id
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY cm.cluster_id
+`
+
+type PageLastCommentsRow struct {
+	ClusterID   int64
+	LastComment time.Time
+}
+
+// The newest comment on a member of each cluster, from all its members'
+// comments.
+func (q *Queries) PageLastComments(ctx context.Context, db DBTX, clusterIds []int64) ([]PageLastCommentsRow, error) {
+	rows, err := db.Query(ctx, pageLastComments, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageLastCommentsRow
+	for rows.Next() {
+		var i PageLastCommentsRow
+		if err := rows.Scan(&i.ClusterID, &i.LastComment); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageMemberColumns = `-- name: PageMemberColumns :many
+SELECT cm.cluster_id,
+       array_agg(i.id)::bigint[] AS ids,
+       array_agg(i.repository_id)::bigint[] AS repos,
+       array_agg(CASE WHEN i.state = 'open' THEN 1
+                      WHEN i.state = 'closed' AND i.state_reason IN ('not_planned', 'duplicate') THEN 3
+                      WHEN i.state = 'closed' THEN 2 ELSE 0 END)::int[] AS states,
+       array_agg(i.comment_count)::int[] AS comments,
+       array_agg(i.reactions_total)::int[] AS reactions,
+       array_agg((extract(epoch FROM i.created_at) * 1000000)::bigint)::bigint[] AS created,
+       array_agg(COALESCE((extract(epoch FROM i.closed_at) * 1000000)::bigint, -9223372036854775808))::bigint[] AS closed
+FROM cluster_members cm JOIN issues i ON i.id = cm.issue_id
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY cm.cluster_id
+`
+
+type PageMemberColumnsRow struct {
+	ClusterID int64
+	Ids       []int64
+	Repos     []int64
+	States    []int32
+	Comments  []int32
+	Reactions []int32
+	Created   []int64
+	Closed    []int64
+}
+
+// Every member's dates, state and counts, one row per cluster with a
+// column per field (a million rows cost more to decode than seven arrays
+// of a million): state 1 open, 2 closed as completed or without a
+// reason, 3 closed as not planned or duplicate, 0 anything else; times in
+// microseconds since 1970 (UTC), a missing close as the smallest bigint.
+func (q *Queries) PageMemberColumns(ctx context.Context, db DBTX, clusterIds []int64) ([]PageMemberColumnsRow, error) {
+	rows, err := db.Query(ctx, pageMemberColumns, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageMemberColumnsRow
+	for rows.Next() {
+		var i PageMemberColumnsRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.Ids,
+			&i.Repos,
+			&i.States,
+			&i.Comments,
+			&i.Reactions,
+			&i.Created,
+			&i.Closed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -100,6 +310,183 @@ func (q *Queries) PageSnapshot(ctx context.Context, db DBTX) (string, error) {
 	var snap string
 	err := row.Scan(&snap)
 	return snap, err
+}
+
+const pageVariantAdd = `-- name: PageVariantAdd :exec
+INSERT INTO page_variant_counts AS v (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.issue_id = ANY($1::bigint[]) AND cm.cluster_id <> ALL($2::bigint[])
+GROUP BY 1, 2
+ON CONFLICT (cluster_id, (md5(raw)::uuid)) DO UPDATE SET reports = v.reports + excluded.reports
+`
+
+type PageVariantAddParams struct {
+	IssueIds []int64
+	Dirty    []int64
+}
+
+// Adds the primary signatures of the issues that became members, leaving
+// out the clusters recounted (@dirty).
+func (q *Queries) PageVariantAdd(ctx context.Context, db DBTX, arg PageVariantAddParams) error {
+	_, err := db.Exec(ctx, pageVariantAdd, arg.IssueIds, arg.Dirty)
+	return err
+}
+
+const pageVariantClear = `-- name: PageVariantClear :exec
+DELETE FROM page_variant_counts WHERE cluster_id = ANY($1::bigint[])
+`
+
+func (q *Queries) PageVariantClear(ctx context.Context, db DBTX, clusterIds []int64) error {
+	_, err := db.Exec(ctx, pageVariantClear, clusterIds)
+	return err
+}
+
+const pageVariantClearAll = `-- name: PageVariantClearAll :exec
+DELETE FROM page_variant_counts
+`
+
+func (q *Queries) PageVariantClearAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, pageVariantClearAll)
+	return err
+}
+
+const pageVariantCount = `-- name: PageVariantCount :exec
+INSERT INTO page_variant_counts (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY 1, 2
+`
+
+func (q *Queries) PageVariantCount(ctx context.Context, db DBTX, clusterIds []int64) error {
+	_, err := db.Exec(ctx, pageVariantCount, clusterIds)
+	return err
+}
+
+const pageVariantCountAll = `-- name: PageVariantCountAll :exec
+INSERT INTO page_variant_counts (cluster_id, raw, reports)
+SELECT cm.cluster_id, s.raw, count(*)
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+GROUP BY 1, 2
+`
+
+func (q *Queries) PageVariantCountAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, pageVariantCountAll)
+	return err
+}
+
+const pageVariantCounts = `-- name: PageVariantCounts :many
+SELECT cm.cluster_id, s.raw, count(*)::int AS n
+FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
+WHERE cm.cluster_id = ANY($1::bigint[])
+GROUP BY 1, 2
+`
+
+type PageVariantCountsRow struct {
+	ClusterID int64
+	Raw       string
+	N         int32
+}
+
+// Every raw primary signature of each cluster with its reports.
+func (q *Queries) PageVariantCounts(ctx context.Context, db DBTX, clusterIds []int64) ([]PageVariantCountsRow, error) {
+	rows, err := db.Query(ctx, pageVariantCounts, clusterIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageVariantCountsRow
+	for rows.Next() {
+		var i PageVariantCountsRow
+		if err := rows.Scan(&i.ClusterID, &i.Raw, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pageVariantTakeChanges = `-- name: PageVariantTakeChanges :one
+
+WITH d AS (DELETE FROM page_variant_dirty RETURNING cluster_id),
+     a AS (DELETE FROM page_variant_added RETURNING issue_id)
+SELECT COALESCE((SELECT array_agg(DISTINCT d.cluster_id) FROM d), '{}')::bigint[] AS dirty,
+       COALESCE((SELECT array_agg(DISTINCT a.issue_id) FROM a), '{}')::bigint[] AS members
+`
+
+type PageVariantTakeChangesRow struct {
+	Dirty   []int64
+	Members []int64
+}
+
+// Signature variant counts (migration 0017, store.PageVariantRefresh).
+// Takes (deletes and returns) the clusters to recount and the issues that
+// became members since the last refresh.
+func (q *Queries) PageVariantTakeChanges(ctx context.Context, db DBTX) (PageVariantTakeChangesRow, error) {
+	row := db.QueryRow(ctx, pageVariantTakeChanges)
+	var i PageVariantTakeChangesRow
+	err := row.Scan(&i.Dirty, &i.Members)
+	return i, err
+}
+
+const pageVariantTop = `-- name: PageVariantTop :many
+SELECT t.id::bigint AS cluster_id, t.stale::boolean AS stale, COALESCE(v.raw, '')::text AS raw,
+       COALESCE(v.reports, 0)::int AS reports
+FROM (SELECT u.id, (EXISTS (SELECT 1 FROM page_variant_dirty d WHERE d.cluster_id IN (0, u.id))
+                    OR EXISTS (SELECT 1 FROM page_variant_added a JOIN cluster_members m ON m.issue_id = a.issue_id
+                               WHERE m.cluster_id = u.id)) AS stale
+      FROM unnest($1::bigint[]) AS u (id)) t
+LEFT JOIN LATERAL (
+    SELECT c.raw, c.reports FROM page_variant_counts c
+    WHERE c.cluster_id = t.id AND NOT t.stale
+    ORDER BY c.reports DESC, left(c.raw, 40) COLLATE "C", c.raw COLLATE "C"
+    LIMIT $2::int
+) v ON true
+`
+
+type PageVariantTopParams struct {
+	ClusterIds  []int64
+	MaxVariants int32
+}
+
+type PageVariantTopRow struct {
+	ClusterID int64
+	Stale     bool
+	Raw       string
+	Reports   int32
+}
+
+// The most frequent primary signatures of each cluster, at most
+// @max_variants, from page_variant_counts; a cluster waiting for a recount
+// or for new members to be added comes back as one row with stale set
+// (and no signature: reports 0), to be counted from its members instead.
+func (q *Queries) PageVariantTop(ctx context.Context, db DBTX, arg PageVariantTopParams) ([]PageVariantTopRow, error) {
+	rows, err := db.Query(ctx, pageVariantTop, arg.ClusterIds, arg.MaxVariants)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageVariantTopRow
+	for rows.Next() {
+		var i PageVariantTopRow
+		if err := rows.Scan(
+			&i.ClusterID,
+			&i.Stale,
+			&i.Raw,
+			&i.Reports,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const pageWindowClusters = `-- name: PageWindowClusters :many

@@ -10,6 +10,66 @@ import (
 	"time"
 )
 
+const trendAddCounts = `-- name: TrendAddCounts :many
+WITH am AS (
+    SELECT m.cluster_id, i.id, i.repository_id, i.created_at, i.reactions_total
+    FROM cluster_members m JOIN issues i ON i.id = m.issue_id
+    WHERE m.issue_id = ANY($1::bigint[]) AND m.cluster_id <> ALL($2::bigint[])
+), delta AS (
+    SELECT am.cluster_id, am.repository_id, (am.created_at AT TIME ZONE 'UTC')::date AS day,
+           1 AS r, 0 AS c, am.reactions_total AS x
+    FROM am
+    UNION ALL
+    SELECT am.cluster_id, am.repository_id, (k.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM am JOIN comments k ON k.issue_id = am.id
+    UNION ALL
+    SELECT m.cluster_id, i.repository_id, (k.created_at AT TIME ZONE 'UTC')::date, 0, 1, 0
+    FROM comments k JOIN cluster_members m ON m.issue_id = k.issue_id JOIN issues i ON i.id = k.issue_id
+    WHERE k.id = ANY($3::bigint[]) AND m.cluster_id <> ALL($2::bigint[])
+      AND NOT (k.issue_id = ANY($1::bigint[]))
+)
+INSERT INTO trend_repo_daily_counts AS t (cluster_id, repository_id, day, reports, comments, reactions)
+SELECT delta.cluster_id, delta.repository_id, delta.day, sum(delta.r), sum(delta.c), sum(delta.x)
+FROM delta GROUP BY 1, 2, 3
+ON CONFLICT (cluster_id, repository_id, day) DO UPDATE
+SET reports = t.reports + excluded.reports, comments = t.comments + excluded.comments,
+    reactions = t.reactions + excluded.reactions
+RETURNING t.cluster_id
+`
+
+type TrendAddCountsParams struct {
+	MemberIssueIds []int64
+	Dirty          []int64
+	CommentIds     []int64
+}
+
+// Adds to trend_repo_daily_counts what the issues that became members
+// (@member_issue_ids, with their comments) and the comments added to
+// members (@comment_ids) count, as the full recompute counts them: a
+// report and its reactions on the issue's day, a comment on the comment's
+// day. Clusters being recomputed (@dirty) are left out, and so are the
+// comments of the new members (counted with them). Returns the cluster of
+// each row written.
+func (q *Queries) TrendAddCounts(ctx context.Context, db DBTX, arg TrendAddCountsParams) ([]int64, error) {
+	rows, err := db.Query(ctx, trendAddCounts, arg.MemberIssueIds, arg.Dirty, arg.CommentIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var cluster_id int64
+		if err := rows.Scan(&cluster_id); err != nil {
+			return nil, err
+		}
+		items = append(items, cluster_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const trendClusterList = `-- name: TrendClusterList :many
 SELECT c.id, c.slug, c.title, COALESCE(c.topic, '')::text AS topic, COALESCE(c.category, '')::text AS category,
        c.tools, c.status, c.merged_into,
@@ -83,32 +143,6 @@ func (q *Queries) TrendDataStart(ctx context.Context, db DBTX) (time.Time, error
 	var day time.Time
 	err := row.Scan(&day)
 	return day, err
-}
-
-const trendDirtyTake = `-- name: TrendDirtyTake :many
-DELETE FROM trend_dirty RETURNING cluster_id
-`
-
-// TrendRefresh: the clusters marked changed since the last refresh
-// (0: every cluster), unmarked.
-func (q *Queries) TrendDirtyTake(ctx context.Context, db DBTX) ([]int64, error) {
-	rows, err := db.Query(ctx, trendDirtyTake)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []int64
-	for rows.Next() {
-		var cluster_id int64
-		if err := rows.Scan(&cluster_id); err != nil {
-			return nil, err
-		}
-		items = append(items, cluster_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const trendFixes = `-- name: TrendFixes :many
@@ -346,4 +380,29 @@ LOCK TABLE trend_repo_daily_counts, trend_cluster_fixes IN SHARE ROW EXCLUSIVE M
 func (q *Queries) TrendRollupsLock(ctx context.Context, db DBTX) error {
 	_, err := db.Exec(ctx, trendRollupsLock)
 	return err
+}
+
+const trendTakeChanges = `-- name: TrendTakeChanges :one
+WITH d AS (DELETE FROM trend_dirty RETURNING cluster_id),
+     am AS (DELETE FROM trend_added_members RETURNING issue_id),
+     ac AS (DELETE FROM trend_added_comments RETURNING comment_id)
+SELECT COALESCE((SELECT array_agg(DISTINCT d.cluster_id) FROM d), '{}')::bigint[] AS dirty,
+       COALESCE((SELECT array_agg(DISTINCT am.issue_id) FROM am), '{}')::bigint[] AS members,
+       COALESCE((SELECT array_agg(DISTINCT ac.comment_id) FROM ac), '{}')::bigint[] AS comments
+`
+
+type TrendTakeChangesRow struct {
+	Dirty    []int64
+	Members  []int64
+	Comments []int64
+}
+
+// Takes (deletes and returns) what the triggers of migrations 0006 and
+// 0017 recorded since the last refresh: the clusters to recompute, the
+// issues that became members and the comments added to members.
+func (q *Queries) TrendTakeChanges(ctx context.Context, db DBTX) (TrendTakeChangesRow, error) {
+	row := db.QueryRow(ctx, trendTakeChanges)
+	var i TrendTakeChangesRow
+	err := row.Scan(&i.Dirty, &i.Members, &i.Comments)
+	return i, err
 }
