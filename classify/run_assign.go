@@ -91,17 +91,13 @@ func loadAssigner(ctx context.Context, st *store.Store, tx pgx.Tx, rebuild bool,
 	if err := loadWeights(ctx, st, tx, &w, version, rebuild); err != nil {
 		return nil, err
 	}
-	df, n := w.DF, w.N
-	if df == nil { // cleared: the run counts every issue from zero
-		df = map[string]int{}
-	}
 	step("load:weights", t)
 	t = time.Now()
 	states, err := st.ClusterStateList(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	a := newAssigner(rebuild, version, states, df, n)
+	a := newAssigner(rebuild, version, states, w.DF, w.N)
 	step("load:clusters", t)
 	return a, nil
 }

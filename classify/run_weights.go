@@ -30,5 +30,7 @@ func loadWeights(ctx context.Context, st *store.Store, tx pgx.Tx, w *Weights, ve
 			return nil
 		}
 	}
+	// Cleared: the run counts every issue from zero.
+	w.DF, w.N = map[string]int{}, 0
 	return st.TokenDFClear(ctx, tx)
 }

@@ -512,29 +512,17 @@ func rankMembers(ms []pageMember, max int) []pageMember {
 
 // pageSourceIssues reads the chosen reports in full, in their rank order.
 func (s *Store) pageSourceIssues(ctx context.Context, src pageSources, bodyBytes int, out map[int64]*PageEvidence) error {
-	rows, err := s.pool.Query(ctx, `SELECT i.id, r.full_name, i.number, i.title, left(i.body, $2), i.state,
-			coalesce(i.state_reason, ''), coalesce(i.author, ''), coalesce(i.author_association, ''), i.labels, i.html_url,
-			i.comment_count, i.reactions_total, i.created_at, i.closed_at
-		FROM issues i JOIN repositories r ON r.id = i.repository_id
-		WHERE i.id = ANY($1)`, src.ids, bodyBytes)
+	rows, err := s.q.PageSourceIssues(ctx, s.pool, dbsqlc.PageSourceIssuesParams{Ids: src.ids, BodyChars: int32(bodyBytes)})
 	if err != nil {
 		return fmt.Errorf("load cluster reports: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var is PageIssue
-		if err := rows.Scan(&is.ID, &is.Repository, &is.Number, &is.Title, &is.Body, &is.State, &is.StateReason,
-			&is.Author, &is.AuthorAssociation, &is.Labels, &is.HTMLURL, &is.CommentCount, &is.ReactionsTotal,
-			&is.CreatedAt, &is.ClosedAt); err != nil {
-			return fmt.Errorf("load cluster reports: %w", err)
-		}
-		is.CreatedAt = is.CreatedAt.UTC()
-		is.ClosedAt = utcPtr(is.ClosedAt)
+	for _, r := range rows {
+		is := PageIssue{ID: r.ID, Repository: r.FullName, Number: int(r.Number), Title: r.Title, Body: r.Body, State: r.State,
+			StateReason: r.StateReason, Author: r.Author, AuthorAssociation: r.AuthorAssociation, Labels: r.Labels,
+			HTMLURL: r.HtmlUrl, CommentCount: int(r.CommentCount), ReactionsTotal: int(r.ReactionsTotal),
+			CreatedAt: r.CreatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt)}
 		e := out[src.cluster[is.ID]]
 		e.Sources = append(e.Sources, is)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load cluster reports: %w", err)
 	}
 	for _, e := range out {
 		sort.Slice(e.Sources, func(i, j int) bool { return src.rank[e.Sources[i].ID] < src.rank[e.Sources[j].ID] })
@@ -543,29 +531,17 @@ func (s *Store) pageSourceIssues(ctx context.Context, src pageSources, bodyBytes
 }
 
 // pageThreads reads the comments of the chosen reports, oldest first, at
-// most maxComments each.
+// most maxComments each (the statement ClusterBriefGet reads them with).
 func (s *Store) pageThreads(ctx context.Context, src pageSources, maxComments, bodyBytes int, out map[int64]*PageEvidence) error {
-	rows, err := s.pool.Query(ctx, `SELECT issue_id, coalesce(author, ''), coalesce(author_association, ''), left(body, $3),
-			reactions_total, coalesce(html_url, ''), created_at
-		FROM (SELECT c.*, row_number() OVER (PARTITION BY c.issue_id ORDER BY c.created_at, c.id) AS rn
-			FROM comments c WHERE c.issue_id = ANY($1)) x
-		WHERE rn <= $2
-		ORDER BY issue_id, created_at, id`, src.ids, maxComments, bodyBytes)
+	rows, err := s.q.ClusterBriefComments(ctx, s.pool, dbsqlc.ClusterBriefCommentsParams{
+		IssueIds: src.ids, MaxComments: int64(maxComments), BodyChars: int32(bodyBytes)})
 	if err != nil {
 		return fmt.Errorf("load comments: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c PageComment
-		if err := rows.Scan(&c.IssueID, &c.Author, &c.AuthorAssociation, &c.Body, &c.ReactionsTotal, &c.HTMLURL, &c.CreatedAt); err != nil {
-			return fmt.Errorf("load comments: %w", err)
-		}
-		c.CreatedAt = c.CreatedAt.UTC()
-		e := out[src.cluster[c.IssueID]]
-		e.Thread = append(e.Thread, c)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load comments: %w", err)
+	for _, r := range rows {
+		e := out[src.cluster[r.IssueID]]
+		e.Thread = append(e.Thread, PageComment{IssueID: r.IssueID, Author: r.Author, AuthorAssociation: r.AuthorAssociation,
+			Body: r.Body, ReactionsTotal: int(r.ReactionsTotal), HTMLURL: r.HtmlUrl, CreatedAt: r.CreatedAt.UTC()})
 	}
 	return nil
 }

@@ -65,11 +65,8 @@
 //     ClusterRefreshDelta's daily counts (setLocal, resetSettings),
 //     ClusterRefresh's ANALYZE cluster_members.
 //
-// Not yet converted, though sqlc could express them: the statements that
-// load page evidence (PageEvidenceGet and its helpers in pages.go:
-// pageMembers, pageVariants, pageSourceIssues, pageThreads,
-// pageLastComments), left alone while that function is split by phase
-// (issue 17, item 3).
+// Everything else is generated, the page evidence statements of pages.go
+// included.
 package store
 
 import (

@@ -151,3 +151,13 @@ LEFT JOIN LATERAL (
     ORDER BY c.reports DESC, left(c.raw, 40) COLLATE "C", c.raw COLLATE "C"
     LIMIT @max_variants::int
 ) v ON true;
+
+-- name: PageSourceIssues :many
+-- PageEvidenceGet: the chosen reports in full, bodies cut to body_chars
+-- characters (the caller puts them in rank order).
+SELECT i.id, r.full_name, i.number, i.title, left(i.body, @body_chars::int)::text AS body, i.state,
+       coalesce(i.state_reason, '')::text AS state_reason, coalesce(i.author, '')::text AS author,
+       coalesce(i.author_association, '')::text AS author_association, i.labels, i.html_url,
+       i.comment_count, i.reactions_total, i.created_at, i.closed_at
+FROM issues i JOIN repositories r ON r.id = i.repository_id
+WHERE i.id = ANY(@ids::bigint[]);

@@ -51,7 +51,7 @@ ORDER BY 18 DESC, doc.size DESC, doc.id
 LIMIT @max_rows;
 
 -- name: ClusterBriefComments :many
--- ClusterBriefGet: the sources' comments, oldest first, at most
+-- ClusterBriefGet and PageEvidenceGet (pageThreads): the sources' comments, oldest first, at most
 -- max_comments each, bodies cut to body_chars characters.
 SELECT issue_id, coalesce(author, '')::text AS author, coalesce(author_association, '')::text AS author_association,
        left(body, @body_chars::int)::text AS body, reactions_total, coalesce(html_url, '')::text AS html_url, created_at

@@ -312,6 +312,76 @@ func (q *Queries) PageSnapshot(ctx context.Context, db DBTX) (string, error) {
 	return snap, err
 }
 
+const pageSourceIssues = `-- name: PageSourceIssues :many
+SELECT i.id, r.full_name, i.number, i.title, left(i.body, $1::int)::text AS body, i.state,
+       coalesce(i.state_reason, '')::text AS state_reason, coalesce(i.author, '')::text AS author,
+       coalesce(i.author_association, '')::text AS author_association, i.labels, i.html_url,
+       i.comment_count, i.reactions_total, i.created_at, i.closed_at
+FROM issues i JOIN repositories r ON r.id = i.repository_id
+WHERE i.id = ANY($2::bigint[])
+`
+
+type PageSourceIssuesParams struct {
+	BodyChars int32
+	Ids       []int64
+}
+
+type PageSourceIssuesRow struct {
+	ID                int64
+	FullName          string
+	Number            int32
+	Title             string
+	Body              string
+	State             string
+	StateReason       string
+	Author            string
+	AuthorAssociation string
+	Labels            []string
+	HtmlUrl           string
+	CommentCount      int32
+	ReactionsTotal    int32
+	CreatedAt         time.Time
+	ClosedAt          *time.Time
+}
+
+// PageEvidenceGet: the chosen reports in full, bodies cut to body_chars
+// characters (the caller puts them in rank order).
+func (q *Queries) PageSourceIssues(ctx context.Context, db DBTX, arg PageSourceIssuesParams) ([]PageSourceIssuesRow, error) {
+	rows, err := db.Query(ctx, pageSourceIssues, arg.BodyChars, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PageSourceIssuesRow
+	for rows.Next() {
+		var i PageSourceIssuesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FullName,
+			&i.Number,
+			&i.Title,
+			&i.Body,
+			&i.State,
+			&i.StateReason,
+			&i.Author,
+			&i.AuthorAssociation,
+			&i.Labels,
+			&i.HtmlUrl,
+			&i.CommentCount,
+			&i.ReactionsTotal,
+			&i.CreatedAt,
+			&i.ClosedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const pageVariantAdd = `-- name: PageVariantAdd :exec
 INSERT INTO page_variant_counts AS v (cluster_id, raw, reports)
 SELECT cm.cluster_id, s.raw, count(*)

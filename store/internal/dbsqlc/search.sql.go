@@ -35,7 +35,7 @@ type ClusterBriefCommentsRow struct {
 	CreatedAt         time.Time
 }
 
-// ClusterBriefGet: the sources' comments, oldest first, at most
+// ClusterBriefGet and PageEvidenceGet (pageThreads): the sources' comments, oldest first, at most
 // max_comments each, bodies cut to body_chars characters.
 func (q *Queries) ClusterBriefComments(ctx context.Context, db DBTX, arg ClusterBriefCommentsParams) ([]ClusterBriefCommentsRow, error) {
 	rows, err := db.Query(ctx, clusterBriefComments, arg.BodyChars, arg.IssueIds, arg.MaxComments)
