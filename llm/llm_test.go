@@ -271,7 +271,7 @@ func TestSlowAnswerTimesOut(t *testing.T) {
 	fake := llmfake.New(t)
 	fake.Default = func(r llmfake.Request) llmfake.Reply {
 		rep := llmfake.Auto(r)
-		rep.Delay = 3 * time.Second
+		rep.Delay = 60 * time.Second
 		return rep
 	}
 	c, logs, _ := newTestClient(t, fake, nil, func(cfg *Config) { cfg.Timeout = 150 * time.Millisecond })
@@ -280,7 +280,9 @@ func TestSlowAnswerTimesOut(t *testing.T) {
 	if err != nil || p != nil {
 		t.Fatalf("PageProse = %+v, %v; want nil after timeout", p, err)
 	}
-	if el := time.Since(start); el > 2*time.Second {
+	// Returning before the reply's delay is what the timeout does; no
+	// machine is slow enough to take a minute otherwise.
+	if el := time.Since(start); el >= 60*time.Second {
 		t.Errorf("took %v; the timeout did not cut the call", el)
 	}
 	if fake.Calls() != 1 {
@@ -791,12 +793,23 @@ func TestMaxConcurrency(t *testing.T) {
 	fake := llmfake.New(t)
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
+	// The first calls wait until two are in flight at once (an event, not
+	// a time): a limit of 1 never gets there, and the wait's bound only
+	// ends a test that would hang.
+	both := make(chan struct{})
+	var once sync.Once
 	fake.Default = func(r llmfake.Request) llmfake.Reply {
 		mu.Lock()
 		inFlight++
 		peak = max(peak, inFlight)
+		if inFlight >= 2 {
+			once.Do(func() { close(both) })
+		}
 		mu.Unlock()
-		time.Sleep(30 * time.Millisecond)
+		select {
+		case <-both:
+		case <-time.After(30 * time.Second):
+		}
 		mu.Lock()
 		inFlight--
 		mu.Unlock()
