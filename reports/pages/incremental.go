@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"runtime/debug"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/errata-tool/errata/store"
@@ -89,14 +92,43 @@ func settingsFingerprint(opts Options) string {
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		fmt.Fprintf(h, "\x00%s@%s", bi.Main.Path, bi.Main.Version)
+		modified := bi.Main.Version == "" || bi.Main.Version == "(devel)"
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
 				fmt.Fprintf(h, "\x00%s=%s", s.Key, s.Value)
 			}
+			if s.Key == "vcs.modified" && s.Value == "true" {
+				modified = true
+			}
+		}
+		if modified {
+			// A development build from edited sources carries the same
+			// version and revision as the build before the edit: its
+			// executable tells them apart.
+			fmt.Fprintf(h, "\x00exe=%s", executableHash())
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
+
+// executableHash hashes the running program's file, once per process; ""
+// when it cannot be read (then a rebuild is seen only by its version).
+var executableHash = sync.OnceValue(func() string {
+	path, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+})
 
 // pageInputHash hashes what a page shows besides its evidence, the as-of
 // time and the settings.

@@ -180,3 +180,21 @@ func compareWithFull(ctx context.Context, t *testing.T, pool *pgxpool.Pool, step
 		}
 	}
 }
+
+// TestSettingsFingerprintSeesTheExecutable: a development build (a test
+// binary is one) adds its executable's hash to the settings fingerprint,
+// so a rebuild from edited sources renders every page again.
+func TestSettingsFingerprintSeesTheExecutable(t *testing.T) {
+	t.Parallel()
+	h := executableHash()
+	if len(h) != 24 {
+		t.Fatalf("executableHash() = %q, want 24 hex digits", h)
+	}
+	a, b := settingsFingerprint(Options{Format: "hugo"}), settingsFingerprint(Options{Format: "hugo"})
+	if a != b {
+		t.Fatalf("settingsFingerprint differs between two calls: %s, %s", a, b)
+	}
+	if a == settingsFingerprint(Options{Format: "plain"}) {
+		t.Fatal("settingsFingerprint ignores the format")
+	}
+}
