@@ -102,3 +102,26 @@ func TestGlossarySSHPermission(t *testing.T) {
 		}
 	}
 }
+
+// A connect timeout is explained by its own code, not by the generic
+// timeout's "find which step is slow".
+func TestGlossaryTimeoutFamily(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"dial tcp 192.0.2.7:22: connect: connection timed out", []string{"ETIMEDOUT"}},
+		{"upstream answered 504 Gateway Timeout", []string{"HTTP 504"}},
+		{"the build step timed out after 600s", []string{"timeout"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, g := range terms([]string{tc.text}, 3) {
+			got = append(got, g.code)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("terms(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

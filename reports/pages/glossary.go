@@ -2,6 +2,7 @@ package pages
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -104,6 +105,14 @@ func terms(texts []string, max int) []term {
 	lower := strings.ToLower(all)
 	for _, g := range glossary {
 		if g.words != nil && !hasAny(lower, g.words...) {
+			continue
+		}
+		if g.code == "timeout" && slices.ContainsFunc(out, func(o term) bool {
+			return o.code == "ETIMEDOUT" || o.code == "HTTP 408" || o.code == "HTTP 504"
+		}) {
+			// A connect or gateway timeout is explained and checked by its
+			// own code; "find which step is slow" would be another class's
+			// advice on a page about an unreachable host.
 			continue
 		}
 		if g.re.MatchString(all) {

@@ -32,6 +32,11 @@ type fixKindCase struct {
 func kindDay(n int) time.Time { return time.Date(2026, 5, n, 0, 0, 0, 0, time.UTC) }
 
 var fixKindCases = []fixKindCase{
+	// A sentence broken around a pasted address is shown whole, not cut
+	// before the words that say it worked.
+	{name: "a sentence finished below a pasted value",
+		body: "Widget fails with `E_SOCKET` when it dials the sync endpoint.\n\nHowever, when I remove the /sync suffix from the setting and use:\nhttp://127.0.0.1:7070\n\neverything works again.",
+		want: "use: http://127.0.0.1:7070 everything works again.", confirm: ConfirmReporter},
 	{name: "doc pointer with a link",
 		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
 		want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},
