@@ -37,6 +37,11 @@ var fixKindCases = []fixKindCase{
 	{name: "a sentence finished below a pasted value",
 		body: "Widget fails with `E_SOCKET` when it dials the sync endpoint.\n\nHowever, when I remove the /sync suffix from the setting and use:\nhttp://127.0.0.1:7070\n\neverything works again.",
 		want: "use: http://127.0.0.1:7070 everything works again.", confirm: ConfirmReporter},
+	// "If not, ..." answers the question before it: the question is its
+	// condition and is quoted with it.
+	{name: "a conditional answer to a question",
+		comments: []store.PageComment{{Author: "bob", Body: "Hello! Is your shell inside the project folder? If not, open the folder and run `widget sync` from there."}},
+		want:     "Is your shell inside the project folder? | If not, open the folder"},
 	{name: "doc pointer with a link",
 		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
 		want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},
@@ -187,7 +192,7 @@ func TestFixKinds(t *testing.T) {
 				continue
 			}
 			all = append(all, f.Context+" | "+f.Text)
-			if tc.want != "" && strings.Contains(f.Context+" "+f.Text, tc.want) {
+			if tc.want != "" && (strings.Contains(f.Context+" "+f.Text, tc.want) || strings.Contains(f.Context+" | "+f.Text, tc.want)) {
 				got = f
 			}
 		}

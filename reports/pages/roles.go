@@ -115,7 +115,7 @@ var (
 		"comes from", "is coming from", "results from", "doesn't support", "does not support", "is not supported",
 		"isn't supported", "not compatible", "incompatible", "is missing", "was missing", "are missing", "is not set",
 		"isn't set", "was not set", "mismatch", "this means", "which means", "causing", "which causes", "which breaks",
-		"it means that", "so it", "so the", "which is why", "that's why", "this is why",
+		"it means that", "usually means", "error means", "often means", "typically means", "generally means", "so it", "so the", "which is why", "that's why", "this is why",
 		"that is why",
 		"原因", "因为", "导致", "由于", "是因为", "起因", "ため", "せい", "porque", "causa", "debido a", "el problema es",
 		"devido", "parce que", "à cause", "weil", "ursache", "liegt an", "потому что", "причина", "из-за"}
@@ -136,6 +136,10 @@ var (
 	preventStarts   = []string{"to avoid", "to prevent", "always ", "never ", "in the future"}
 	workaroundMarks = []string{"workaround", "work around", "temporar", "for now", "in the meantime", "meanwhile",
 		"until ", "downgrad", "roll back", "rollback", "revert", "restart", "disable", "回避", "临时", "暂时", "暫定", "降级", "回滚"}
+	// condRefs open an answer to the question before ("Is it in your
+	// PATH? If not, add it."): the question is the answer's condition.
+	condRefs = []string{"if not", "if so", "if it does", "if that's the case", "if that is the case", "if yes", "si no", "si es así",
+		"sinon", "si c'est le cas", "wenn nicht", "falls nicht", "wenn ja", "否则", "如果不是", "如果是的话", "如果没有"}
 	backRefs = []string{"this ", "that ", "it ", "these ", "those ", "then ", "so ", "and ", "but ", "also ",
 		"otherwise", "alternatively", "instead", "which ", "after that", "doing so", "once ", "here ", "there "}
 	skipHeadings = []string{"reproduc", "expected", "actual", "environment", "log", "screenshot", "version", "system info",
@@ -489,7 +493,18 @@ func needsContext(u unit) bool {
 		return false
 	}
 	l := strings.ToLower(u.text)
-	return hasPrefixAny(l, backRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
+	return hasPrefixAny(l, backRefs...) || hasPrefixAny(l, condRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
+}
+
+// condPrefix is the conditional opening of l that answers a question
+// ("if not", "si no"), or "".
+func condPrefix(l string) string {
+	for _, c := range condRefs {
+		if strings.HasPrefix(l, c) {
+			return c
+		}
+	}
+	return ""
 }
 
 // shortCJK reports a CJK sentence of a few characters that names nothing
@@ -527,6 +542,13 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		m = sentenceMask(l)
 	}
 	l = dropGreeting(l)
+	cond := condPrefix(l)
+	if c := cond; c != "" {
+		// "If not, move the file" answers the question before it: the
+		// "not" is the question's, not a failure of the action.
+		l = strings.TrimLeft(l[len(c):], " ,")
+		m = sentenceMask(l)
+	}
 	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
 		m &^= bFailure
 	}
@@ -560,7 +582,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if has(bHousekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
-	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) &&
+	if needsContext(u) && (question(u.prev) && cond == "" || failure(strings.ToLower(prose(u.prev)))) &&
 		!(u.code != "" && hasAny(l, "solution", "solved", "fixed it", "the fix", "workaround", "what worked")) {
 		// "So I did this instead." after a failed attempt or a question
 		// says nothing on its own.
