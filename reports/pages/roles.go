@@ -496,6 +496,19 @@ func needsContext(u unit) bool {
 	return hasPrefixAny(l, backRefs...) || hasPrefixAny(l, condRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
 }
 
+// stripCond takes off the conditional opening of an answer to the
+// question before it ("If not, move the file"): its "not" is the
+// question's, not a failure of the action. It returns the rest, its
+// markers and the opening ("" when there is none).
+func stripCond(l string, m uint32) (string, uint32, string) {
+	c := condPrefix(l)
+	if c == "" {
+		return l, m, ""
+	}
+	l = strings.TrimLeft(l[len(c):], " ,")
+	return l, sentenceMask(l), c
+}
+
 // condPrefix is the conditional opening of l that answers a question
 // ("if not", "si no"), or "".
 func condPrefix(l string) string {
@@ -542,13 +555,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		m = sentenceMask(l)
 	}
 	l = dropGreeting(l)
-	cond := condPrefix(l)
-	if c := cond; c != "" {
-		// "If not, move the file" answers the question before it: the
-		// "not" is the question's, not a failure of the action.
-		l = strings.TrimLeft(l[len(c):], " ,")
-		m = sentenceMask(l)
-	}
+	l, m, cond := stripCond(l, m)
 	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
 		m &^= bFailure
 	}
