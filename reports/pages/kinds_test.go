@@ -42,6 +42,13 @@ var fixKindCases = []fixKindCase{
 	{name: "a conditional answer to a question",
 		comments: []store.PageComment{{Author: "bob", Body: "Hello! Is your shell inside the project folder? If not, open the folder and run `widget sync` from there."}},
 		want:     "Is your shell inside the project folder? | If not, open the folder"},
+	// A short CJK "try downgrading widget" alone in its paragraph is
+	// quoted with the sentence above, which says why (in Chinese: since
+	// the last release, widget needs { strict: false } written out in its
+	// config, or it fails at once; try downgrading widget).
+	{name: "a short CJK suggestion under its reason",
+		comments: []store.PageComment{{Author: "bob", Body: "上个版本之后，widget 要求在配置里显式写上 { strict: false }，否则会直接报错。\n\n降级一下widget试试"}},
+		want:     "{ strict: false }，否则会直接报错。 | 降级一下widget试试"},
 	{name: "doc pointer with a link",
 		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
 		want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},

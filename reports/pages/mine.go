@@ -564,6 +564,13 @@ func mine(ev *store.PageEvidence) []Finding {
 				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
 				}
+				if f.Context == "" && u.prev == "" && ui > 0 && shortCJKNamed(u.text) {
+					// "Try downgrading <runtime>" alone in its paragraph:
+					// why, and to what, is in the paragraph above.
+					if a := p.units[ui-1]; a.code == "" && !question(a.text) && !chatter(a.text) && a.mask&bFailure == 0 {
+						f.Context = a.text
+					}
+				}
 				if lead := listLead(p.units, ui); f.Context == "" && lead != "" && !leadUsed[lead] && (k == KindFix || k == KindWorkaround) {
 					// "To resolve this:" before a list of steps says what
 					// the steps are for; the first step shows it.

@@ -520,6 +520,31 @@ func condPrefix(l string) string {
 	return ""
 }
 
+// shortCJKNamed reports a CJK sentence of a few characters around one
+// Latin name and no version (in Chinese, "try downgrading <runtime>"):
+// to what, and why, is in the text before it.
+func shortCJKNamed(s string) bool {
+	if !isCJK(s) || strings.ContainsAny(s, "0123456789`") {
+		return false
+	}
+	han, words, run := 0, 0, 0
+	for _, r := range s {
+		switch {
+		case r < 0x80 && unicode.IsLetter(r):
+			if run == 0 {
+				words++
+			}
+			run++
+		case unicode.IsLetter(r):
+			han++
+			run = 0
+		default:
+			run = 0
+		}
+	}
+	return words == 1 && han <= 8
+}
+
 // shortCJK reports a CJK sentence of a few characters that names nothing
 // in Latin letters or digits (in Chinese, "took it out, fine again"):
 // what was taken out is in the sentence before.
