@@ -78,3 +78,50 @@ func TestOwnMistakeIsCause(t *testing.T) {
 		t.Errorf("causes %q, fixes %q; want the mistake as the one cause", causes, fixes)
 	}
 }
+
+// An SSH server's "Permission denied" with its list of methods is an
+// authentication failure, not a file's permissions.
+func TestGlossarySSHPermission(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"deploy@build.example: Permission denied (publickey,password).", []string{"SSH authentication"}},
+		{"open /srv/app/data.db: permission denied", []string{"EACCES"}},
+		{"Got permission denied while trying to reach the socket", []string{"EACCES"}},
+		{"EACCES: permission denied, mkdir '/opt/tool'", []string{"EACCES"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, g := range terms([]string{tc.text}, 3) {
+			got = append(got, g.code)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("terms(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// A connect timeout is explained by its own code, not by the generic
+// timeout's "find which step is slow".
+func TestGlossaryTimeoutFamily(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"dial tcp 192.0.2.7:22: connect: connection timed out", []string{"ETIMEDOUT"}},
+		{"upstream answered 504 Gateway Timeout", []string{"HTTP 504"}},
+		{"the build step timed out after 600s", []string{"timeout"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, g := range terms([]string{tc.text}, 3) {
+			got = append(got, g.code)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("terms(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

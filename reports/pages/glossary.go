@@ -2,6 +2,7 @@ package pages
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -46,7 +47,10 @@ var glossary = []term{
 	t("ENOTFOUND", `\bENOTFOUND\b|\bEAI_AGAIN\b|(?i)\bgetaddrinfo\b|\bno such host\b`, "ENOTFOUND means the host name could not be resolved through DNS.", "Resolve the host name from the same machine to rule out DNS and typos."),
 	t("EADDRINUSE", `\bEADDRINUSE\b|(?i)\baddress already in use\b`, "EADDRINUSE means another process already listens on the port.", "Find the process that holds the port and stop it or choose another port."),
 	t("ENOENT", `\bENOENT\b|(?i)\bno such file or directory\b`, "ENOENT means a file or directory that the program expected does not exist.", "Check the path in the message, and whether it is relative to an unexpected working directory."),
-	t("EACCES", `\bEACCES\b|\bEPERM\b|(?i)\bpermission denied\b`, "EACCES or EPERM means the operating system denied access to a file, port or resource.", "Check the ownership and permissions of the path or port in the message."),
+	// OpenSSH's "Permission denied (publickey,...)" lists the
+	// authentication methods it tried: it is no file access error.
+	t("SSH authentication", `(?i)\bpermission denied \((?:publickey|password|keyboard-interactive|gssapi)`, "An SSH \"Permission denied\" followed by a list of methods means the server accepted none of the keys or methods the client offered.", "Run `ssh -vT` against the same host to see which keys the client offers, and check that one of them is added to the account on the server."),
+	t("EACCES", `\bEACCES\b|\bEPERM\b|(?i)\bpermission denied(?:$|[^ (]| [^(])`, "EACCES or EPERM means the operating system denied access to a file, port or resource.", "Check the ownership and permissions of the path or port in the message."),
 	t("EPIPE", `\bEPIPE\b|(?i)\bbroken pipe\b`, "EPIPE means the program wrote to a pipe or socket whose reader had already gone away.", "Find out why the other process exited first, since the write error is only a consequence."),
 	t("invalid_scope", `\binvalid_scope\b`, "The OAuth error invalid_scope means the authorization server refused one or more of the requested scopes.", "Compare the scopes the client requests with those the authorization server and the account allow."),
 	t("invalid_client", `\binvalid_client\b`, "The OAuth error invalid_client means client authentication failed: the client id is unknown or its credentials are wrong.", "Check that the client id is registered with this authorization server and matches the configured one."),
@@ -77,7 +81,7 @@ var termWords = map[string][]string{
 	"HTTP 503": {"503", "unavailable"}, "HTTP 504": {"504", "gateway time"}, "HTTP 529": {"529", "overloaded"},
 	"ECONNREFUSED": {"econnrefused", "refused"}, "ECONNRESET": {"econnreset", "reset"}, "ETIMEDOUT": {"etimedout", "timed out", "timeout", "time out"},
 	"ENOTFOUND": {"enotfound", "eai_again", "getaddrinfo", "no such host"}, "EADDRINUSE": {"eaddrinuse", "already in use"},
-	"ENOENT": {"enoent", "no such file"}, "EACCES": {"eacces", "eperm", "permission denied"}, "EPIPE": {"epipe", "broken pipe"},
+	"ENOENT": {"enoent", "no such file"}, "SSH authentication": {"permission denied ("}, "EACCES": {"eacces", "eperm", "permission denied"}, "EPIPE": {"epipe", "broken pipe"},
 	"invalid_scope": {"invalid_scope"}, "invalid_client": {"invalid_client"}, "invalid_grant": {"invalid_grant"},
 	"invalid_request": {"invalid_request"}, "unauthorized_client": {"unauthorized_client"}, "access_denied": {"access_denied"},
 	"invalid_token": {"invalid_token"}, "redirect_uri": {"redirect"}, "JSON-RPC -32700": {"-32700"}, "JSON-RPC -32600": {"-32600"},
@@ -101,6 +105,14 @@ func terms(texts []string, max int) []term {
 	lower := strings.ToLower(all)
 	for _, g := range glossary {
 		if g.words != nil && !hasAny(lower, g.words...) {
+			continue
+		}
+		if g.code == "timeout" && slices.ContainsFunc(out, func(o term) bool {
+			return o.code == "ETIMEDOUT" || o.code == "HTTP 408" || o.code == "HTTP 504"
+		}) {
+			// A connect or gateway timeout is explained and checked by its
+			// own code; "find which step is slow" would be another class's
+			// advice on a page about an unreachable host.
 			continue
 		}
 		if g.re.MatchString(all) {

@@ -32,6 +32,23 @@ type fixKindCase struct {
 func kindDay(n int) time.Time { return time.Date(2026, 5, n, 0, 0, 0, 0, time.UTC) }
 
 var fixKindCases = []fixKindCase{
+	// A sentence broken around a pasted address is shown whole, not cut
+	// before the words that say it worked.
+	{name: "a sentence finished below a pasted value",
+		body: "Widget fails with `E_SOCKET` when it dials the sync endpoint.\n\nHowever, when I remove the /sync suffix from the setting and use:\nhttp://127.0.0.1:7070\n\neverything works again.",
+		want: "use: http://127.0.0.1:7070 everything works again.", confirm: ConfirmReporter},
+	// "If not, ..." answers the question before it: the question is its
+	// condition and is quoted with it.
+	{name: "a conditional answer to a question",
+		comments: []store.PageComment{{Author: "bob", Body: "Hello! Is your shell inside the project folder? If not, open the folder and run `widget sync` from there."}},
+		want:     "Is your shell inside the project folder? | If not, open the folder"},
+	// A short CJK "try downgrading widget" alone in its paragraph is
+	// quoted with the sentence above, which says why (in Chinese: since
+	// the last release, widget needs { strict: false } written out in its
+	// config, or it fails at once; try downgrading widget).
+	{name: "a short CJK suggestion under its reason",
+		comments: []store.PageComment{{Author: "bob", Body: "上个版本之后，widget 要求在配置里显式写上 { strict: false }，否则会直接报错。\n\n降级一下widget试试"}},
+		want:     "{ strict: false }，否则会直接报错。 | 降级一下widget试试"},
 	{name: "doc pointer with a link",
 		comments: []store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: "@ann See https://docs.example.test/widget/config#max_upload_size"}},
 		want:     "See https://docs.example.test/widget/config#max_upload_size", confirm: ConfirmMaintainer},
@@ -182,7 +199,7 @@ func TestFixKinds(t *testing.T) {
 				continue
 			}
 			all = append(all, f.Context+" | "+f.Text)
-			if tc.want != "" && strings.Contains(f.Context+" "+f.Text, tc.want) {
+			if tc.want != "" && (strings.Contains(f.Context+" "+f.Text, tc.want) || strings.Contains(f.Context+" | "+f.Text, tc.want)) {
 				got = f
 			}
 		}

@@ -235,6 +235,23 @@ func postUnitsQ(md string, keepQuote func(string) bool) []unit {
 	return out
 }
 
+// continuedBelow reports that sentence s stops without closing
+// punctuation and next, a short line starting with a lower-case letter
+// and ending with a full stop or an exclamation mark, finishes it. Within
+// a paragraph the splitter never cuts before a lower-case word, so such a
+// next unit began a new paragraph.
+func continuedBelow(s, next string) bool {
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if last == utf8.RuneError || strings.ContainsRune(".!?;。！？；)]}\"'`*", last) {
+		return false
+	}
+	if next == "" || next[0] < 'a' || next[0] > 'z' || len(next) > 120 {
+		return false
+	}
+	end := next[len(next)-1]
+	return end == '.' || end == '!'
+}
+
 // sentenceLink is the target of the first Markdown link whose text the
 // sentence holds, or the first web address written out in it.
 func sentenceLink(s string, links [][]string) string {
@@ -547,6 +564,13 @@ func mine(ev *store.PageEvidence) []Finding {
 				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
 				}
+				if f.Context == "" && u.prev == "" && ui > 0 && shortCJKNamed(u.text) {
+					// "Try downgrading <runtime>" alone in its paragraph:
+					// why, and to what, is in the paragraph above.
+					if a := p.units[ui-1]; a.code == "" && !question(a.text) && !chatter(a.text) && a.mask&bFailure == 0 {
+						f.Context = a.text
+					}
+				}
 				if lead := listLead(p.units, ui); f.Context == "" && lead != "" && !leadUsed[lead] && (k == KindFix || k == KindWorkaround) {
 					// "To resolve this:" before a list of steps says what
 					// the steps are for; the first step shows it.
@@ -564,6 +588,12 @@ func mine(ev *store.PageEvidence) []Finding {
 					} else if relAt == ui && !question(nx.text) && nx.mask&bFailure == 0 && nx.code == "" &&
 						hasAny(nx.l, "try", "upgrad", "updat", "install", "new version", "latest", "试", "升级", "更新", "新版") {
 						// A release's link, then "try the new version".
+						f.Text += " " + nx.text
+					} else if f.nextOK && f.Code == "" && continuedBelow(u.text, nx.text) {
+						// "If I use:", the value, a blank line, then "it
+						// works.": one sentence broken around a pasted
+						// value, shown whole rather than cut before its
+						// verb.
 						f.Text += " " + nx.text
 					}
 				}

@@ -155,6 +155,19 @@ func TestSectionAssembly(t *testing.T) {
 		// A version is one project's: a page over several names it.
 		{"released fix, several repositories", advice{fixes: []Finding{fix}}, []store.PageCount{{Name: "a/b", Count: 1}, {Name: "c/d", Count: 1}},
 			[]string{"stay on `2.1.0` or later, the release named as fixing this error there"}, []string{"Stay on `2.1.0` or later, the release named as fixing this error."}},
+		// A maintainer's answer is some support: the page does not say
+		// "no fix is confirmed" above it, nor in the FAQ.
+		{"maintainer's answer", advice{fixes: []Finding{{Kind: KindFix, Text: "Set `retries: 3` in the client config.", Confirm: ConfirmMaintainer,
+			Repository: "o/r", Number: 8, URL: "https://github.com/o/r/issues/8#c2", At: at}}}, nil,
+			[]string{"Nobody in these threads has reported back that a fix below worked", "the best backed is a maintainer's answer in [o/r\\#8]"},
+			[]string{"No fix in these threads is confirmed yet", "hold no confirmed fix"}},
+		{"closed after an unconfirmed fix", advice{fixes: []Finding{{Kind: KindFix, Text: "Set `retries: 3` in the client config.", Confirm: ConfirmClosed,
+			Repository: "o/r", Number: 9, URL: "https://github.com/o/r/issues/9#c2", At: at}}}, nil,
+			[]string{"Nobody in these threads has reported back", "after which the issue was closed as completed"},
+			[]string{"No fix in these threads is confirmed yet", "hold no confirmed fix"}},
+		{"suggestion only", advice{fixes: []Finding{{Kind: KindFix, Text: "Set `retries: 3` in the client config.",
+			Repository: "o/r", Number: 10, URL: "https://github.com/o/r/issues/10#c2", At: at}}}, nil,
+			[]string{"No fix in these threads is confirmed yet", "The threads hold no confirmed fix yet"}, []string{"Nobody in these threads"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,6 +177,8 @@ func TestSectionAssembly(t *testing.T) {
 			fixedIn := fixesSection(d, pd, tc.adv, "general")
 			stepsSection(d, ev, fixedIn, nil, nil, "general")
 			preventSection(d, tc.adv, fixedIn, tc.repos)
+			d.h2("FAQ")
+			faq(d, pd.c, ev, fixedIn, tc.adv.fixes)
 			got := d.String()
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {

@@ -538,16 +538,24 @@ func causesSection(d *doc, pd *pageData, adv advice) {
 func fixesSection(d *doc, pd *pageData, adv advice, area string) []Finding {
 	d.h2("Quick fixes and workarounds")
 	modelProse(d, pd, llm.SectionFixes)
-	confirmed := 0
+	confirmed, backed := 0, 0
 	var fixedIn []Finding
 	for _, fd := range adv.fixes {
-		if fd.Confirm >= ConfirmOthers {
+		switch {
+		case fd.Confirm >= ConfirmOthers:
 			confirmed++
+		case fd.Confirm > ConfirmNone:
+			backed++
 		}
 	}
 	switch {
 	case len(adv.fixes) == 0:
 		d.para("No fix has been found in these threads yet.", collectAdvice(area))
+	case confirmed == 0 && backed > 0:
+		// A maintainer's answer or a closing after the fix is some
+		// support: saying "no fix is confirmed" above a bullet labelled
+		// "issue closed as completed after it" reads as a contradiction.
+		d.para("Nobody in these threads has reported back that a fix below worked: each says what backs it, a maintainer's answer or the issue closing after it, or that nothing does.")
 	case confirmed == 0:
 		d.para("No fix in these threads is confirmed yet: the suggestions below come from the threads, and nobody has reported back that they worked.")
 	}
@@ -896,6 +904,18 @@ func confirmPhrase(f Finding) string {
 	return "from the threads"
 }
 
+// backedFix is the best-backed fix that nobody confirmed (a maintainer's
+// answer before a closing), or nil when none has any support.
+func backedFix(fixes []Finding) *Finding {
+	var b *Finding
+	for i := range fixes {
+		if fixes[i].Confirm > ConfirmNone && fixes[i].Confirm < ConfirmOthers && (b == nil || fixes[i].Confirm > b.Confirm) {
+			b = &fixes[i]
+		}
+	}
+	return b
+}
+
 func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding, fixes []Finding) {
 	type qa struct{ q, a string }
 	var qs []qa
@@ -921,6 +941,14 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 			best.Confirm.String(), link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
 	case ev.Open == 0 && ev.Completed > 0:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Every report is closed and %d were closed as completed, but no thread names a release with the fix or confirms one.", ev.Completed)})
+	case backedFix(fixes) != nil:
+		b := backedFix(fixes)
+		how := "a maintainer's answer in %s"
+		if b.Confirm == ConfirmClosed {
+			how = "the fix in %s, after which the issue was closed as completed"
+		}
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Nobody has reported back that a fix worked; the best backed is "+how+"; %d of %d reports are still open.",
+			link(fmt.Sprintf("%s#%d", b.Repository, b.Number), b.URL), ev.Open, ev.Reports)})
 	case ev.Reports > 0:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("The threads hold no confirmed fix yet; %d of %d reports are still open.", ev.Open, ev.Reports)})
 	}

@@ -115,7 +115,7 @@ var (
 		"comes from", "is coming from", "results from", "doesn't support", "does not support", "is not supported",
 		"isn't supported", "not compatible", "incompatible", "is missing", "was missing", "are missing", "is not set",
 		"isn't set", "was not set", "mismatch", "this means", "which means", "causing", "which causes", "which breaks",
-		"it means that", "so it", "so the", "which is why", "that's why", "this is why",
+		"it means that", "usually means", "error means", "often means", "typically means", "generally means", "so it", "so the", "which is why", "that's why", "this is why",
 		"that is why",
 		"原因", "因为", "导致", "由于", "是因为", "起因", "ため", "せい", "porque", "causa", "debido a", "el problema es",
 		"devido", "parce que", "à cause", "weil", "ursache", "liegt an", "потому что", "причина", "из-за"}
@@ -136,6 +136,10 @@ var (
 	preventStarts   = []string{"to avoid", "to prevent", "always ", "never ", "in the future"}
 	workaroundMarks = []string{"workaround", "work around", "temporar", "for now", "in the meantime", "meanwhile",
 		"until ", "downgrad", "roll back", "rollback", "revert", "restart", "disable", "回避", "临时", "暂时", "暫定", "降级", "回滚"}
+	// condRefs open an answer to the question before ("Is it in your
+	// PATH? If not, add it."): the question is the answer's condition.
+	condRefs = []string{"if not", "if so", "if it does", "if that's the case", "if that is the case", "if yes", "si no", "si es así",
+		"sinon", "si c'est le cas", "wenn nicht", "falls nicht", "wenn ja", "否则", "如果不是", "如果是的话", "如果没有"}
 	backRefs = []string{"this ", "that ", "it ", "these ", "those ", "then ", "so ", "and ", "but ", "also ",
 		"otherwise", "alternatively", "instead", "which ", "after that", "doing so", "once ", "here ", "there "}
 	skipHeadings = []string{"reproduc", "expected", "actual", "environment", "log", "screenshot", "version", "system info",
@@ -489,7 +493,56 @@ func needsContext(u unit) bool {
 		return false
 	}
 	l := strings.ToLower(u.text)
-	return hasPrefixAny(l, backRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
+	return hasPrefixAny(l, backRefs...) || hasPrefixAny(l, condRefs...) || (!isCJK(u.text) && countWords(u.text) <= 6) || shortCJK(u.text)
+}
+
+// stripCond takes off the conditional opening of an answer to the
+// question before it ("If not, move the file"): its "not" is the
+// question's, not a failure of the action. It returns the rest, its
+// markers and the opening ("" when there is none).
+func stripCond(l string, m uint32) (string, uint32, string) {
+	c := condPrefix(l)
+	if c == "" {
+		return l, m, ""
+	}
+	l = strings.TrimLeft(l[len(c):], " ,")
+	return l, sentenceMask(l), c
+}
+
+// condPrefix is the conditional opening of l that answers a question
+// ("if not", "si no"), or "".
+func condPrefix(l string) string {
+	for _, c := range condRefs {
+		if strings.HasPrefix(l, c) {
+			return c
+		}
+	}
+	return ""
+}
+
+// shortCJKNamed reports a CJK sentence of a few characters around one
+// Latin name and no version (in Chinese, "try downgrading <runtime>"):
+// to what, and why, is in the text before it.
+func shortCJKNamed(s string) bool {
+	if !isCJK(s) || strings.ContainsAny(s, "0123456789`") {
+		return false
+	}
+	han, words, run := 0, 0, 0
+	for _, r := range s {
+		switch {
+		case r < 0x80 && unicode.IsLetter(r):
+			if run == 0 {
+				words++
+			}
+			run++
+		case unicode.IsLetter(r):
+			han++
+			run = 0
+		default:
+			run = 0
+		}
+	}
+	return words == 1 && han <= 8
 }
 
 // shortCJK reports a CJK sentence of a few characters that names nothing
@@ -527,6 +580,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 		m = sentenceMask(l)
 	}
 	l = dropGreeting(l)
+	l, m, cond := stripCond(l, m)
 	if m&bFailure != 0 && m&bSuccess != 0 && endsInSuccess(l) {
 		m &^= bFailure
 	}
@@ -560,7 +614,7 @@ func sentenceRole(us []unit, i int, isBody bool) (Kind, string, bool) {
 	if has(bHousekeeping) || strings.Contains(p, "#") && reIssueRef.MatchString(p) && !reVersion.MatchString(p) {
 		return 0, "", false
 	}
-	if needsContext(u) && (question(u.prev) || failure(strings.ToLower(prose(u.prev)))) &&
+	if needsContext(u) && (question(u.prev) && cond == "" || failure(strings.ToLower(prose(u.prev)))) &&
 		!(u.code != "" && hasAny(l, "solution", "solved", "fixed it", "the fix", "workaround", "what worked")) {
 		// "So I did this instead." after a failed attempt or a question
 		// says nothing on its own.

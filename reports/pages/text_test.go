@@ -140,6 +140,8 @@ func TestSentenceRoles(t *testing.T) {
 		{"Fixed by clearing the cached tokens:\n\n```\nrm -rf ~/.widget-auth\n```", false, KindFix, "", true},
 		{"I changed the `proxy` setting to direct.\n\nNow it works fine, thanks!", false, KindFix, "", true},
 		{"我把 `widget` 降级到 2.0 就好了。", false, KindWorkaround, "", true},
+		// An explanation of what the error means is a cause.
+		{"This error usually means the `widget-arm64` image is started on an `x86_64` host.", false, KindCause, "", true},
 		// Failed attempts, stories, housekeeping, questions, fragments.
 		{"If it works for you with `count` set to 2, your machine is faster than mine.", true, 0, "", false},
 		{"Use '--' to separate paths, like this: 'widget <command> [<file>...]'", false, 0, "", false},
