@@ -397,6 +397,15 @@ func stem(w string) string {
 	case strings.HasSuffix(w, "ed") && len(w) >= 5:
 		return undouble(w[:len(w)-2])
 	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:len(w)-1]
+	}
+	// the noun and the bare verb share the stem of the inflected forms:
+	// validation, validate, validated, validating: validat; parse, parsed,
+	// parsing: pars
+	switch {
+	case strings.HasSuffix(w, "ation") && len(w) >= 8:
+		return w[:len(w)-3]
+	case strings.HasSuffix(w, "e") && !strings.HasSuffix(w, "ee") && len(w) >= 5:
 		return w[:len(w)-1]
 	}
 	return w

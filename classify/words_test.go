@@ -29,6 +29,10 @@ func TestStem(t *testing.T) {
 		"failed": "fail", "failing": "fail", "fails": "fail", "denied": "deny", "retries": "retry",
 		"stopped": "stop", "tokens": "token", "status": "status", "process": "process", "exit": "exit",
 		"ab_cd": "ab_cd", "résumés": "résumés",
+		// the noun and the bare verb stem as the inflected forms do
+		"validation": "validat", "validate": "validat", "validated": "validat", "validating": "validat",
+		"parse": "pars", "parsed": "pars", "parsing": "pars", "modules": "modul", "module": "modul",
+		"processes": "process", "degree": "degree", "creation": "creat", "created": "creat",
 	} {
 		if got := stem(in); got != want {
 			t.Errorf("stem(%q) = %q, want %q", in, got, want)
@@ -43,8 +47,29 @@ func TestTemplateTokensInflectionsAndIdentifiers(t *testing.T) {
 	a := TemplateTokens(Normalize("worker exited with frame_length_mismatch"))
 	b := TemplateTokens(Normalize("worker exits: frame length mismatch"))
 	for _, w := range []string{"exit", "frame", "length", "mismatch"} {
-		if !contains(a, w) || !contains(b, w) {
+		if w = stem(w); !contains(a, w) || !contains(b, w) {
 			t.Errorf("%q missing: %v / %v", w, a, b)
+		}
+	}
+}
+
+// A message and a paraphrase that names its action as a noun, or in the
+// bare verb, share their words.
+func TestTemplateTokensNounAndVerbForms(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ a, b string }{
+		{"widget configuration validation failed", "failed to validate widget configuration"},
+		{"cannot parse the ledger header", "ledger header parsing error"},
+		{"deprecation of the sprocket module", "the sprocket module is deprecated"},
+	} {
+		a, b := TemplateTokens(Normalize(tc.a)), TemplateTokens(Normalize(tc.b))
+		for _, w := range b {
+			if genericStems[w] {
+				continue
+			}
+			if !contains(a, w) {
+				t.Errorf("%q: %q (of %v) missing from %v", tc.a, w, b, a)
+			}
 		}
 	}
 }
