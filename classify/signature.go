@@ -254,9 +254,36 @@ func TemplateSeq(normalized string) []string {
 			out = append(out, parts...)
 			continue
 		}
-		out = append(out, stem(f))
+		out = append(out, stem(spelledOut(f)))
 	}
 	return out
+}
+
+// abbreviations are the short forms programmers write for common words of
+// error messages ("max recursion depth", "config file not found", "no
+// such dir"), each mapped to the word in full so that a message and a
+// paraphrase share it. Only unambiguous ones: "auth" (authentication or
+// authorization), "res" (response or resource), "temp" (temporary or
+// temperature) and "val" (value or validation) are left as they are.
+var abbreviations = map[string]string{
+	"max": "maximum", "min": "minimum", "config": "configuration", "cfg": "configuration",
+	"dir": "directory", "dirs": "directories", "repo": "repository", "repos": "repositories",
+	"env": "environment", "param": "parameter", "params": "parameters", "arg": "argument",
+	"args": "arguments", "db": "database", "conn": "connection", "msg": "message", "pkg": "package",
+	"deps": "dependencies", "dep": "dependency", "lib": "library", "libs": "libraries",
+	"perm": "permission", "perms": "permissions", "impl": "implementation", "num": "number",
+	"len": "length", "attr": "attribute", "attrs": "attributes", "tmp": "temporary",
+	"func": "function", "fn": "function", "dict": "dictionary",
+}
+
+// spelledOut returns the word an abbreviation stands for, else the word.
+func spelledOut(f string) string {
+	if len(f) <= 6 {
+		if full, ok := abbreviations[f]; ok {
+			return full
+		}
+	}
+	return f
 }
 
 // synonymPhrases are general English phrasings of one error condition,
@@ -373,7 +400,7 @@ func snakeWords(f string) []string {
 	var out []string
 	for _, p := range parts {
 		if !stopwords[p] {
-			out = append(out, stem(p))
+			out = append(out, stem(spelledOut(p)))
 		}
 	}
 	return out

@@ -61,6 +61,10 @@ func TestTemplateTokensNounAndVerbForms(t *testing.T) {
 		{"widget configuration validation failed", "failed to validate widget configuration"},
 		{"cannot parse the ledger header", "ledger header parsing error"},
 		{"deprecation of the sprocket module", "the sprocket module is deprecated"},
+		// abbreviations as the words in full
+		{"maximum nesting depth exceeded", "max nesting depth exceeded"},
+		{"configuration directory not writable", "config dir not writable"},
+		{"missing required parameters for the widget", "widget: missing required params"},
 	} {
 		a, b := TemplateTokens(Normalize(tc.a)), TemplateTokens(Normalize(tc.b))
 		for _, w := range b {
