@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Issue is the input of classification: an issue with its comments.
@@ -239,11 +240,15 @@ func TemplateTokens(normalized string) []string {
 // TemplateSeq returns the words of a template in order (with repeats).
 func TemplateSeq(normalized string) []string {
 	var out []string
-	for _, f := range synonyms(strings.FieldsFunc(normalized, func(r rune) bool {
+	fields := strings.FieldsFunc(normalized, func(r rune) bool {
 		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
 			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '=' ||
 			r == '\\' // an escaped newline left in a JSON string ("input\n at")
-	})) {
+	})
+	if !isASCII(normalized) {
+		fields = latinWords(fields)
+	}
+	for _, f := range synonyms(fields) {
 		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
 			continue
 		}
@@ -259,21 +264,64 @@ func TemplateSeq(normalized string) []string {
 	return out
 }
 
+// latinWords separates the runs of Latin letters and digits from runs of
+// other scripts written against them ("报错recursionerror") and, when the
+// text has at least three Latin words, drops the others: they are the
+// prose of a report in another language around an English error line,
+// which other reports of the error do not share. A text mostly in another
+// script (a localized message) keeps all its words.
+func latinWords(fields []string) []string {
+	var latin, other int
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		start, inLatin := 0, true
+		for i, r := range f {
+			l := r < 0x80 || unicode.Is(unicode.Latin, r) || unicode.IsMark(r)
+			if i == 0 {
+				inLatin = l
+				continue
+			}
+			if l != inLatin {
+				out = append(out, f[start:i])
+				start, inLatin = i, l
+			}
+		}
+		out = append(out, f[start:])
+	}
+	for _, f := range out {
+		if r := []rune(f)[0]; r < 0x80 || unicode.Is(unicode.Latin, r) {
+			latin++
+		} else {
+			other++
+		}
+	}
+	if latin < 3 || other == 0 {
+		return out
+	}
+	kept := out[:0]
+	for _, f := range out {
+		if r := []rune(f)[0]; r < 0x80 || unicode.Is(unicode.Latin, r) {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
+
 // abbreviations are the short forms programmers write for common words of
 // error messages ("max recursion depth", "config file not found", "no
 // such dir"), each mapped to the word in full so that a message and a
 // paraphrase share it. Only unambiguous ones: "auth" (authentication or
 // authorization), "res" (response or resource), "temp" (temporary or
-// temperature) and "val" (value or validation) are left as they are.
+// temperature) and "val" (value or validation) are left as they are, and
+// so are those that a message cut inside a word often ends with, where the
+// full word would no longer start the cut one: "dep" (depth, deploy),
+// "min" (minute), "conn" (connect), "env", "lib", "perm", "num", "len".
 var abbreviations = map[string]string{
-	"max": "maximum", "min": "minimum", "config": "configuration", "cfg": "configuration",
-	"dir": "directory", "dirs": "directories", "repo": "repository", "repos": "repositories",
-	"env": "environment", "param": "parameter", "params": "parameters", "arg": "argument",
-	"args": "arguments", "db": "database", "conn": "connection", "msg": "message", "pkg": "package",
-	"deps": "dependencies", "dep": "dependency", "lib": "library", "libs": "libraries",
-	"perm": "permission", "perms": "permissions", "impl": "implementation", "num": "number",
-	"len": "length", "attr": "attribute", "attrs": "attributes", "tmp": "temporary",
-	"func": "function", "fn": "function", "dict": "dictionary",
+	"max": "maximum", "config": "configuration", "cfg": "configuration", "dir": "directory",
+	"dirs": "directories", "repo": "repository", "repos": "repositories", "param": "parameter",
+	"params": "parameters", "arg": "argument", "args": "arguments", "attr": "attribute",
+	"attrs": "attributes", "db": "database", "msg": "message", "pkg": "package", "tmp": "temporary",
+	"impl": "implementation", "func": "function", "fn": "function", "dict": "dictionary",
 }
 
 // spelledOut returns the word an abbreviation stands for, else the word.
