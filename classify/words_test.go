@@ -276,3 +276,21 @@ func TestContainsNegatedRepeat(t *testing.T) {
 		t.Error("another error after the message counts as context")
 	}
 }
+
+// Prose in another script around an English error line, even written
+// against it without a space, is not part of the error's words; a text
+// mostly in another script keeps its words.
+func TestTemplateSeqOtherScripts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"构建时出现报错widget manifest checksum mismatch", "widget manifest checksum mismatch"},
+		{"ошибка при сборке: widget manifest checksum mismatch", "widget manifest checksum mismatch"},
+		{"widget manifest checksum mismatch", "widget manifest checksum mismatch"},
+		{"crème brûlée widget overflow", "crème brûlée widget overflow"},
+		{"校验和不匹配 widget", "校验和不匹配 widget"},
+	} {
+		if got := strings.Join(TemplateSeq(tc.in), " "); got != tc.want {
+			t.Errorf("TemplateSeq(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
