@@ -42,10 +42,13 @@ import (
 //   - Words are weighted by rarity (Weights: inverse document frequency
 //     over the store's issues, persisted and kept incrementally, with a
 //     fixed discount for a few generic words and for class codes such as
-//     HTTP statuses). Words are stemmed (failed, fails: fail) and an
-//     identifier of words joined by underscores counts as those words
-//     (TemplateSeq), so one error in another tense, or given as a constant
-//     in one report and as prose in another, shares its words. General
+//     HTTP statuses). Words are stemmed (failed, fails: fail; the noun
+//     and the bare verb too: validation, validate: validat), common
+//     abbreviations are spelled out (max, config, params), an identifier
+//     of words joined by underscores counts as those words, and prose in
+//     another script written against an English error line is left out
+//     (TemplateSeq), so one error in another tense or form, or given as a
+//     constant in one report and as prose in another, shares its words. General
 //     phrasings of one condition are spelled one way ("unknown X", "X
 //     does not exist", "no such X": "X not found"; "Killed", "exit status
 //     137", "SIGKILL": sigkill; "not supported": unsupported; see

@@ -20,7 +20,7 @@ var defaultRulesYAML []byte
 
 // AlgorithmVersion changes when extraction or clustering logic changes in a
 // way that should make incremental runs reclassify every issue.
-const AlgorithmVersion = "a7"
+const AlgorithmVersion = "a8"
 
 // Rules decide topics, categories and tools of clusters.
 type Rules struct {

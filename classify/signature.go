@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Issue is the input of classification: an issue with its comments.
@@ -239,11 +240,15 @@ func TemplateTokens(normalized string) []string {
 // TemplateSeq returns the words of a template in order (with repeats).
 func TemplateSeq(normalized string) []string {
 	var out []string
-	for _, f := range synonyms(strings.FieldsFunc(normalized, func(r rune) bool {
+	fields := strings.FieldsFunc(normalized, func(r rune) bool {
 		return r == ' ' || r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '[' || r == ']' ||
 			r == '{' || r == '}' || r == '"' || r == '\'' || r == '`' || r == '.' || r == '!' || r == '?' || r == '|' || r == '=' ||
 			r == '\\' // an escaped newline left in a JSON string ("input\n at")
-	})) {
+	})
+	if !isASCII(normalized) {
+		fields = latinWords(fields)
+	}
+	for _, f := range synonyms(fields) {
 		if isPlaceholder(f) || stopwords[f] || len(f) < 2 {
 			continue
 		}
@@ -254,9 +259,79 @@ func TemplateSeq(normalized string) []string {
 			out = append(out, parts...)
 			continue
 		}
-		out = append(out, stem(f))
+		out = append(out, stem(spelledOut(f)))
 	}
 	return out
+}
+
+// latinWords separates the runs of Latin letters and digits from runs of
+// other scripts written against them ("报错recursionerror") and, when the
+// text has at least three Latin words, drops the others: they are the
+// prose of a report in another language around an English error line,
+// which other reports of the error do not share. A text mostly in another
+// script (a localized message) keeps all its words.
+func latinWords(fields []string) []string {
+	var latin, other int
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		start, inLatin := 0, true
+		for i, r := range f {
+			l := r < 0x80 || unicode.Is(unicode.Latin, r) || unicode.IsMark(r)
+			if i == 0 {
+				inLatin = l
+				continue
+			}
+			if l != inLatin {
+				out = append(out, f[start:i])
+				start, inLatin = i, l
+			}
+		}
+		out = append(out, f[start:])
+	}
+	for _, f := range out {
+		if r := []rune(f)[0]; r < 0x80 || unicode.Is(unicode.Latin, r) {
+			latin++
+		} else {
+			other++
+		}
+	}
+	if latin < 3 || other == 0 {
+		return out
+	}
+	kept := out[:0]
+	for _, f := range out {
+		if r := []rune(f)[0]; r < 0x80 || unicode.Is(unicode.Latin, r) {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
+
+// abbreviations are the short forms programmers write for common words of
+// error messages ("max recursion depth", "config file not found", "no
+// such dir"), each mapped to the word in full so that a message and a
+// paraphrase share it. Only unambiguous ones: "auth" (authentication or
+// authorization), "res" (response or resource), "temp" (temporary or
+// temperature) and "val" (value or validation) are left as they are, and
+// so are those that a message cut inside a word often ends with, where the
+// full word would no longer start the cut one: "dep" (depth, deploy),
+// "min" (minute), "conn" (connect), "env", "lib", "perm", "num", "len".
+var abbreviations = map[string]string{
+	"max": "maximum", "config": "configuration", "cfg": "configuration", "dir": "directory",
+	"dirs": "directories", "repo": "repository", "repos": "repositories", "param": "parameter",
+	"params": "parameters", "arg": "argument", "args": "arguments", "attr": "attribute",
+	"attrs": "attributes", "db": "database", "msg": "message", "pkg": "package", "tmp": "temporary",
+	"impl": "implementation", "func": "function", "fn": "function", "dict": "dictionary",
+}
+
+// spelledOut returns the word an abbreviation stands for, else the word.
+func spelledOut(f string) string {
+	if len(f) <= 6 {
+		if full, ok := abbreviations[f]; ok {
+			return full
+		}
+	}
+	return f
 }
 
 // synonymPhrases are general English phrasings of one error condition,
@@ -373,7 +448,7 @@ func snakeWords(f string) []string {
 	var out []string
 	for _, p := range parts {
 		if !stopwords[p] {
-			out = append(out, stem(p))
+			out = append(out, stem(spelledOut(p)))
 		}
 	}
 	return out
@@ -397,6 +472,15 @@ func stem(w string) string {
 	case strings.HasSuffix(w, "ed") && len(w) >= 5:
 		return undouble(w[:len(w)-2])
 	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:len(w)-1]
+	}
+	// the noun and the bare verb share the stem of the inflected forms:
+	// validation, validate, validated, validating: validat; parse, parsed,
+	// parsing: pars
+	switch {
+	case strings.HasSuffix(w, "ation") && len(w) >= 8:
+		return w[:len(w)-3]
+	case strings.HasSuffix(w, "e") && !strings.HasSuffix(w, "ee") && len(w) >= 5:
 		return w[:len(w)-1]
 	}
 	return w

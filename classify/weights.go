@@ -73,6 +73,15 @@ var genericStems = func() map[string]bool {
 	return m
 }()
 
+// wrapperStems are wrapperNouns as TemplateSeq spells them.
+var wrapperStems = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range wrapperNouns {
+		m[stem(w)] = true
+	}
+	return m
+}()
+
 // Add counts one issue whose templates hold the given words (each word once).
 func (w *Weights) Add(words map[string]bool) {
 	w.N++
@@ -229,7 +238,7 @@ func (w *Weights) Contains(long, short words) bool {
 		switch {
 		case inSorted(short.set, t):
 			lead = false
-		case lead && (wrapperNouns[t] || excName(t)):
+		case lead && (wrapperNouns[t] || wrapperStems[t] || excName(t)):
 			// a lead-in that only says an error was shown, or names the
 			// exception type of the message that follows
 		default:

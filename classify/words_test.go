@@ -29,6 +29,10 @@ func TestStem(t *testing.T) {
 		"failed": "fail", "failing": "fail", "fails": "fail", "denied": "deny", "retries": "retry",
 		"stopped": "stop", "tokens": "token", "status": "status", "process": "process", "exit": "exit",
 		"ab_cd": "ab_cd", "résumés": "résumés",
+		// the noun and the bare verb stem as the inflected forms do
+		"validation": "validat", "validate": "validat", "validated": "validat", "validating": "validat",
+		"parse": "pars", "parsed": "pars", "parsing": "pars", "modules": "modul", "module": "modul",
+		"processes": "process", "degree": "degree", "creation": "creat", "created": "creat",
 	} {
 		if got := stem(in); got != want {
 			t.Errorf("stem(%q) = %q, want %q", in, got, want)
@@ -43,8 +47,33 @@ func TestTemplateTokensInflectionsAndIdentifiers(t *testing.T) {
 	a := TemplateTokens(Normalize("worker exited with frame_length_mismatch"))
 	b := TemplateTokens(Normalize("worker exits: frame length mismatch"))
 	for _, w := range []string{"exit", "frame", "length", "mismatch"} {
-		if !contains(a, w) || !contains(b, w) {
+		if w = stem(w); !contains(a, w) || !contains(b, w) {
 			t.Errorf("%q missing: %v / %v", w, a, b)
+		}
+	}
+}
+
+// A message and a paraphrase that names its action as a noun, or in the
+// bare verb, share their words.
+func TestTemplateTokensNounAndVerbForms(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ a, b string }{
+		{"widget configuration validation failed", "failed to validate widget configuration"},
+		{"cannot parse the ledger header", "ledger header parsing error"},
+		{"deprecation of the sprocket module", "the sprocket module is deprecated"},
+		// abbreviations as the words in full
+		{"maximum nesting depth exceeded", "max nesting depth exceeded"},
+		{"configuration directory not writable", "config dir not writable"},
+		{"missing required parameters for the widget", "widget: missing required params"},
+	} {
+		a, b := TemplateTokens(Normalize(tc.a)), TemplateTokens(Normalize(tc.b))
+		for _, w := range b {
+			if genericStems[w] {
+				continue
+			}
+			if !contains(a, w) {
+				t.Errorf("%q: %q (of %v) missing from %v", tc.a, w, b, a)
+			}
 		}
 	}
 }
@@ -245,5 +274,23 @@ func TestContainsNegatedRepeat(t *testing.T) {
 	}
 	if w.Contains(wordsOf(Normalize("Unsupported frobnicator: 'x' and permission denied for the driver")), wordsOf(Normalize("Unsupported frobnicator: 'x'"))) {
 		t.Error("another error after the message counts as context")
+	}
+}
+
+// Prose in another script around an English error line, even written
+// against it without a space, is not part of the error's words; a text
+// mostly in another script keeps its words.
+func TestTemplateSeqOtherScripts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"构建时出现报错widget manifest checksum mismatch", "widget manifest checksum mismatch"},
+		{"ошибка при сборке: widget manifest checksum mismatch", "widget manifest checksum mismatch"},
+		{"widget manifest checksum mismatch", "widget manifest checksum mismatch"},
+		{"crème brûlée widget overflow", "crème brûlée widget overflow"},
+		{"校验和不匹配 widget", "校验和不匹配 widget"},
+	} {
+		if got := strings.Join(TemplateSeq(tc.in), " "); got != tc.want {
+			t.Errorf("TemplateSeq(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
