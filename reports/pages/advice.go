@@ -162,6 +162,11 @@ func fixLabel(f Finding) string {
 	if f.Kind == KindWorkaround {
 		what = "Workaround"
 	}
+	if f.InCode {
+		// The writer changed the project's code: what a user can do is
+		// update once a release after the change holds it.
+		return what + " in the project's code, in no named release yet (update once a release after " + day(f.At) + " is out)"
+	}
 	switch f.Confirm {
 	case ConfirmReleased:
 		if f.Version != "" {

@@ -51,6 +51,7 @@ type Finding struct {
 	Role       string // "maintainer" for OWNER/MEMBER/COLLABORATOR, "reporter", else ""
 	At         time.Time
 	Confirm    Confirmation
+	InCode     bool // a change to the project's code, no release named: the reader can only update once one holds it
 	Score      int
 	nextOK     bool // the sentence after it says it worked
 	seq        int  // its sentence's place in its post, for reading order
@@ -564,6 +565,13 @@ func mine(ev *store.PageEvidence) []Finding {
 				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
 				}
+				if (k == KindFix || k == KindWorkaround) && refersToPost(u) {
+					// "Renaming as @x suggested resolved it": what was
+					// renamed is in the sentence before.
+					if c := referentContext(u.prev); c != "" {
+						f.Context = c
+					}
+				}
 				if f.Context == "" && u.prev == "" && ui > 0 && shortCJKNamed(u.text) {
 					// "Try downgrading <runtime>" alone in its paragraph:
 					// why, and to what, is in the paragraph above.
@@ -609,6 +617,7 @@ func mine(ev *store.PageEvidence) []Finding {
 						// The reporter found the way out themselves.
 						f.Confirm = max(f.Confirm, ConfirmReporter)
 					}
+					f.InCode = codeChange(f)
 				}
 				postFs = append(postFs, f)
 				postIdx = append(postIdx, ui)
@@ -617,6 +626,11 @@ func mine(ev *store.PageEvidence) []Finding {
 				f.Score += int(f.Confirm) * 100
 				if role == "maintainer" {
 					f.Score += 20
+				}
+				if f.InCode {
+					// A change to the project's code is no step a user can
+					// take: it ranks after every fix they can apply.
+					f.Score -= inCodeRank
 				}
 				out = append(out, f)
 			}

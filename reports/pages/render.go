@@ -909,7 +909,8 @@ func confirmPhrase(f Finding) string {
 func backedFix(fixes []Finding) *Finding {
 	var b *Finding
 	for i := range fixes {
-		if fixes[i].Confirm > ConfirmNone && fixes[i].Confirm < ConfirmOthers && (b == nil || fixes[i].Confirm > b.Confirm) {
+		if fixes[i].Confirm > ConfirmNone && fixes[i].Confirm < ConfirmOthers &&
+			(b == nil || b.InCode && !fixes[i].InCode || b.InCode == fixes[i].InCode && fixes[i].Confirm > b.Confirm) {
 			b = &fixes[i]
 		}
 	}
@@ -944,7 +945,10 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 	case backedFix(fixes) != nil:
 		b := backedFix(fixes)
 		how := "a maintainer's answer in %s"
-		if b.Confirm == ConfirmClosed {
+		switch {
+		case b.InCode:
+			how = "a change to the project's code in %s, in no named release yet"
+		case b.Confirm == ConfirmClosed:
 			how = "the fix in %s, after which the issue was closed as completed"
 		}
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Nobody has reported back that a fix worked; the best backed is "+how+"; %d of %d reports are still open.",

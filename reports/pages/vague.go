@@ -1,0 +1,109 @@
+package pages
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Rules that turn a vague fix into one a reader can act on: a sentence
+// that points at another post's suggestion is quoted with the sentence that
+// names what it did, and a project's own code change is shown as what a
+// user can do about it (update once a release holds it), after the fixes a
+// user can apply.
+
+var (
+	// rePullRef is a pull request, merge or commit named in a sentence:
+	// "#4757", "PR 12", "pull request", "merged into main", a short hash.
+	rePullRef = regexp.MustCompile(`(?i)(?:\bprs?\b|\bpull requests?\b|\bmerged?\b|\bcommit(?:ted)?\b|\bstacked\b)`)
+	// reSourceFile is a source file or a function call in a code span:
+	// `handler.go`, `get_tools()`.
+	reSourceFile = regexp.MustCompile("`[^`]*(?:\\.(?:go|py|ts|tsx|js|mjs|rs|java|kt|c|cc|cpp|h|rb|php|cs|swift)|\\(\\))`")
+)
+
+// inCodeRank is taken off the score of a fix that is a change to the
+// project's code, more than any confirmation and reactions add.
+const inCodeRank = 10000
+
+// codeMergeCJK are the Chinese and Japanese words for a change merged into
+// a branch ("merged into dev", "merged into the main branch").
+var codeMergeCJK = []string{"合入", "合并", "分支", "マージ"}
+
+// codeEditStarts open a description of a change to code with no subject
+// ("Removed the duplicate definition from `x.py`"): the writer says what
+// they changed in the project, not what a user should do.
+var codeEditStarts = []string{"removed ", "added ", "changed ", "refactored ", "moved ", "renamed ", "replaced ",
+	"rewrote ", "reworked ", "updated ", "fixed ", "implemented ", "introduced ", "switched "}
+
+// codeChange reports a fix that describes a change to the project's own
+// code (a merged pull request, a commit on a branch, a source file or
+// function edited) and names no release: a user cannot apply it, only
+// update once a release holds it. A user's own edit that they or others
+// confirmed is theirs to apply, not the project's.
+func codeChange(f Finding) bool {
+	if f.Kind != KindFix || f.Version != "" || f.Confirm >= ConfirmOthers {
+		return false
+	}
+	l := strings.ToLower(prose(f.Text))
+	if hasAny(l, "release", "version") || strings.Contains(l, "?") {
+		// "Fixed in the next release" is a newer release's; a question
+		// asks.
+		return false
+	}
+	merged := rePullRef.MatchString(l) && (strings.Contains(f.Text, "#") || hasAny(l, "merged", "branch", "main", "master", "dev", "pr"))
+	if !merged && isCJK(f.Text) {
+		merged = hasAny(f.Text, codeMergeCJK...) || strings.Contains(f.Text, "#") && hasAny(f.Text, "修复", "修正")
+	}
+	if merged {
+		return true
+	}
+	return hasPrefixAny(l, codeEditStarts...) && reSourceFile.MatchString(f.Text)
+}
+
+// postRefs are the words of a sentence that point at another post's
+// suggestion ("renaming as @x suggested resolved it"): what was done is
+// in that post or in the sentence before.
+var postRefs = []string{"as suggested", " suggested ", " suggested", "as mentioned", "mentioned above", "the above",
+	"above solution", "your solution", "your suggestion", "your fix", "that suggestion", "this suggestion",
+	"如上", "楼上", "上面的方法", "上面说的", "como dijo", "como sugeriste", "comme suggéré", "wie vorgeschlagen"}
+
+// refersToPost reports a fix sentence whose point is another post's
+// suggestion and which names nothing concrete itself.
+func refersToPost(u unit) bool {
+	if strings.Contains(u.text, "`") || reVersion.MatchString(u.text) {
+		return false
+	}
+	l := u.l
+	if !hasAny(l, postRefs...) && !(strings.Contains(l, "@") && hasAny(l, "suggest", "said", "mention", "recommend")) {
+		return false
+	}
+	return true
+}
+
+// sameIssue are the words of a me-too clause ("I ran into a similar
+// issue").
+var sameIssue = []string{"similar issue", "similar problem", "same issue", "same problem", "same error", "similar error"}
+
+// referentContext is the sentence before a fix that points at another
+// post, when it names what the writer did or hit (a code span, a file, a
+// version): a leading me-too clause ("I ran into a similar issue, ...") is
+// taken off it. It returns "" when the sentence before names nothing.
+func referentContext(prev string) string {
+	if prev == "" || question(prev) {
+		return ""
+	}
+	if !strings.Contains(prev, "`") && !reVersion.MatchString(prev) && !reFileName.MatchString(prev) {
+		return ""
+	}
+	s := prev
+	if i := strings.IndexAny(s, ",;"); i > 0 && (chatter(s[:i+1]) || hasAny(strings.ToLower(s[:i]), sameIssue...)) {
+		// "I ran into a similar issue, I was running from `x.py`": the
+		// me-too clause goes, what the writer ran stays.
+		if rest := strings.TrimSpace(s[i+1:]); countWords(rest) >= 4 {
+			s = rest
+		}
+	}
+	if l := strings.ToLower(prose(s)); markerMask(l)&bHousekeeping != 0 {
+		return ""
+	}
+	return s
+}

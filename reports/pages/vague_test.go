@@ -1,0 +1,125 @@
+package pages
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/errata-tool/errata/store"
+)
+
+// mineComments mines a thread of one report whose comments are cs.
+func mineComments(cs []store.PageComment, closed bool) []Finding {
+	day := kindDay
+	is := store.PageIssue{ID: 1, Repository: "acme/widget", HTMLURL: "https://example.test/acme/widget/issues/1", Author: "ann",
+		Body: "Widget fails with `E_SOCKET`.", CreatedAt: day(1)}
+	if closed {
+		c := day(2 + len(cs))
+		is.State, is.ClosedAt = "closed", &c
+	}
+	for i := range cs {
+		cs[i].IssueID = 1
+		cs[i].CreatedAt = day(2 + i)
+	}
+	return mine(&store.PageEvidence{Sources: []store.PageIssue{is}, Thread: cs})
+}
+
+// A fix that points at another post's suggestion is quoted with the
+// sentence before it when that one names what the writer ran, without its
+// me-too clause; with nothing concrete before it, it stays alone.
+func TestFixPointingAtAnotherPost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		cs          []store.PageComment
+		want        string // in the fix's context, "" for none
+		notInContxt string
+	}{
+		{
+			name: "referent after a me-too clause of the same sentence",
+			cs: []store.PageComment{
+				{Author: "bob", Body: "Is your entry script called `widget.py`? That shadows the package."},
+				{Author: "cy", Body: "I ran into a similar issue, my entry script was called `gears.py` which shadowed the package. Renaming as @bob suggested resolved it."},
+			},
+			want:        "my entry script was called `gears.py`",
+			notInContxt: "similar issue",
+		},
+		{
+			name: "nothing concrete before",
+			cs: []store.PageComment{
+				{Author: "bob", Body: "Is your entry script called `widget.py`? That shadows the package."},
+				{Author: "cy", Body: "Thanks a lot for the help! Renaming as @bob suggested resolved it."},
+			},
+			want: "",
+		},
+	}
+	for _, tc := range tests {
+		var got *Finding
+		fs := mineComments(tc.cs, false)
+		for i := range fs {
+			if strings.Contains(fs[i].Text, "suggested resolved it") {
+				got = &fs[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: the fix was not mined", tc.name)
+			continue
+		}
+		if tc.want == "" && got.Context != "" || !strings.Contains(got.Context, tc.want) {
+			t.Errorf("%s: context %q, want %q", tc.name, got.Context, tc.want)
+		}
+		if tc.notInContxt != "" && strings.Contains(got.Context, tc.notInContxt) {
+			t.Errorf("%s: context %q holds %q", tc.name, got.Context, tc.notInContxt)
+		}
+	}
+}
+
+func TestCodeChange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text    string
+		version string
+		confirm Confirmation
+		want    bool
+	}{
+		{"Merged #12 into main, which drops the duplicate handler.", "", ConfirmClosed, true},
+		{"The fix is in two stacked PRs: the handler now retries once.", "", ConfirmMaintainer, true},
+		{"Removed the stale lock from `cache.go` and added a guard in `open_pool()`.", "", ConfirmClosed, true},
+		{"已修复，已合入 `main` 分支。", "", ConfirmClosed, true},
+		// A user's own edit that worked is theirs to apply.
+		{"Removed the stale entry from `cache.go` and it works now.", "", ConfirmReporter, false},
+		// A release is named, or said to come: update to it.
+		{"Fixed in 2.4.1, merged in #12.", "2.4.1", ConfirmReleased, false},
+		{"Merged #12, it will be in the next release.", "", ConfirmClosed, false},
+		// Something a user can do.
+		{"Set `WIDGET_TIMEOUT=60` in your environment.", "", ConfirmMaintainer, false},
+		{"Add the `--no-cache` flag to the command.", "", ConfirmNone, false},
+		{"Could you check whether PR #12 helps?", "", ConfirmNone, false},
+	}
+	for _, tc := range tests {
+		f := Finding{Kind: KindFix, Text: tc.text, Version: tc.version, Confirm: tc.confirm}
+		if got := codeChange(f); got != tc.want {
+			t.Errorf("codeChange(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// A maintainer's change to the project's code ranks after a fix a user can
+// apply, and says what the user can do about it.
+func TestCodeChangeRanksLast(t *testing.T) {
+	t.Parallel()
+	fs := mineComments([]store.PageComment{
+		{Author: "dan", Body: "Setting `WIDGET_TIMEOUT=60` in your environment avoids it for now."},
+		{Author: "max", AuthorAssociation: "MEMBER", Body: "Both fixes are merged now.\n\n**What we fixed:**\n\n1. **Removed the stale lock** from `cache.go`. The pool now opens once.\n2. Added a guard in `open_pool()`."},
+	}, true)
+	a := selectAdvice(fs)
+	if len(a.fixes) != 2 {
+		t.Fatalf("fixes %+v, want 2", a.fixes)
+	}
+	if a.fixes[0].InCode || !a.fixes[1].InCode {
+		t.Errorf("order %q then %q, want the user's fix first", a.fixes[0].Text, a.fixes[1].Text)
+	}
+	label := fixLabel(a.fixes[1])
+	if !strings.Contains(label, "in no named release yet") || !strings.Contains(label, "after 2026-05-03") {
+		t.Errorf("label %q, want what a user can do and from when", label)
+	}
+}
