@@ -172,6 +172,12 @@ func fixLabel(f Finding) string {
 		if f.Version != "" {
 			return what + ", fixed in " + code(f.Version)
 		}
+		switch {
+		case f.LaterVersion != "":
+			return what + ", said to be in a newer release (a later comment that says it works names " + code(f.LaterVersion) + ")"
+		case outBy(f):
+			return what + ", said to be in a newer release, out by " + day(f.At)
+		}
 		return what + ", said to be in a newer release"
 	case ConfirmNone:
 		return what + ", not confirmed"

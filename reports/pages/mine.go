@@ -52,9 +52,12 @@ type Finding struct {
 	At         time.Time
 	Confirm    Confirmation
 	InCode     bool // a change to the project's code, no release named: the reader can only update once one holds it
-	Score      int
-	nextOK     bool // the sentence after it says it worked
-	seq        int  // its sentence's place in its post, for reading order
+	// LaterVersion is the version a later comment that says it works
+	// names, for a fix said to be in a newer release without naming it.
+	LaterVersion string
+	Score        int
+	nextOK       bool // the sentence after it says it worked
+	seq          int  // its sentence's place in its post, for reading order
 }
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -618,6 +621,9 @@ func mine(ev *store.PageEvidence) []Finding {
 						f.Confirm = max(f.Confirm, ConfirmReporter)
 					}
 					f.InCode = codeChange(f)
+					if f.Confirm == ConfirmReleased && f.Version == "" {
+						f.LaterVersion = laterVersion(th, pi)
+					}
 				}
 				postFs = append(postFs, f)
 				postIdx = append(postIdx, ui)

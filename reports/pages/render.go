@@ -935,8 +935,12 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 		// A release is said to fix it, but none is named: the page
 		// cannot say "no release names a fix, but a fix is fixed in a
 		// release".
-		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A thread says a newer release fixes it, without naming the version, in %s; %d of %d reports are still open.",
-			link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
+		which := "without naming the version"
+		if best.LaterVersion != "" {
+			which = "and a later comment that says it works names " + code(best.LaterVersion)
+		}
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A thread says a newer release fixes it, %s, in %s; %d of %d reports are still open.",
+			which, link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
 	case best != nil:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("No release names a fix, but a fix is %s in %s; %d of %d reports are still open.",
 			best.Confirm.String(), link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})

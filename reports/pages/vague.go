@@ -107,3 +107,43 @@ func referentContext(prev string) string {
 	}
 	return s
 }
+
+// laterVersion is the first version named by a later post of the thread
+// that says something worked and nothing failed ("works, thanks; any chance
+// of 1.6 on the package manager?"), after a fix said to be in a newer
+// release that names none: the release a reader should update to. It is
+// "" when no such post names one.
+func laterVersion(th []*post, pi int) string {
+	for _, q := range th[pi+1:] {
+		if q.failed || !q.success && !saysWorked(q.units) {
+			continue
+		}
+		for _, u := range q.units {
+			if v := reVersionNo.FindString(prose(u.text)); v != "" {
+				return strings.TrimLeft(v, " (@:/")
+			}
+		}
+	}
+	return ""
+}
+
+// outBy reports a fix said to be in a release that is already out when it
+// was written ("fixed in the latest version", "the release I did today").
+func outBy(f Finding) bool {
+	l := strings.ToLower(prose(f.Text))
+	return hasAny(l, "latest", "today", "newest", "just released", "new release", "release i did", "最新", "最新版")
+}
+
+// saysWorked reports a post whose sentence opens with a clause that says
+// it worked, before a question after a comma ("works indeed, thanks; any
+// chance of a package?"): the question does not take the success back. A
+// reply that opens with "works" says so too.
+func saysWorked(us []unit) bool {
+	for _, u := range us {
+		c, _, _ := strings.Cut(u.l, ",")
+		if u.mask&bFailure == 0 && !strings.Contains(c, "?") && (success(c) || hasPrefixAny(c, "works", "worked", "working")) {
+			return true
+		}
+	}
+	return false
+}

@@ -123,3 +123,48 @@ func TestCodeChangeRanksLast(t *testing.T) {
 		t.Errorf("label %q, want what a user can do and from when", label)
 	}
 }
+
+// A fix said to be in a newer release that names none takes the version a
+// later comment that says it works names, and one said to be in the
+// latest release says when that release was out.
+func TestNewerReleaseNamed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		cs    []store.PageComment
+		label string
+	}{
+		{
+			name: "a later comment names the version",
+			cs: []store.PageComment{
+				{Author: "max", AuthorAssociation: "MEMBER", Body: "This should be fixed in the latest version. Please give it a try."},
+				{Author: "ann", Body: "Works indeed, thanks @max, any chance we could get 3.2.1 in the package manager?"},
+			},
+			label: "names `3.2.1`",
+		},
+		{
+			name: "a later comment that fails names none",
+			cs: []store.PageComment{
+				{Author: "max", AuthorAssociation: "MEMBER", Body: "This should be fixed in the latest version. Please give it a try."},
+				{Author: "ann", Body: "It still fails on 3.2.1."},
+			},
+			label: "said to be in a newer release, out by 2026-05-02",
+		},
+	}
+	for _, tc := range tests {
+		var got *Finding
+		fs := mineComments(tc.cs, false)
+		for i := range fs {
+			if strings.Contains(fs[i].Text, "latest version") {
+				got = &fs[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: the fix was not mined", tc.name)
+			continue
+		}
+		if l := fixLabel(*got); !strings.Contains(l, tc.label) {
+			t.Errorf("%s: label %q, want it to hold %q", tc.name, l, tc.label)
+		}
+	}
+}
