@@ -559,6 +559,9 @@ func mine(ev *store.PageEvidence) []Finding {
 				if (k == KindFix || k == KindWorkaround) && !p.isBody && repeatsReport(u, th[0].body) {
 					continue
 				}
+				if (k == KindFix || k == KindWorkaround) && vagueTrial(u) {
+					continue
+				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
 					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react, seq: ui}
 				if (k == KindFix || k == KindWorkaround) && u.link != "" && !strings.Contains(f.Text, u.link) {

@@ -147,3 +147,14 @@ func saysWorked(us []unit) bool {
 	}
 	return false
 }
+
+// vagueTrial reports a request to try something and see whether it helps
+// that names nothing to change ("could you try adjusting the settings and
+// see if it resolves it"): a step of someone's debugging, not a fix a
+// reader can apply.
+func vagueTrial(u unit) bool {
+	if !hasAny(u.l, "see if", "see whether", "check if it", "check whether it") {
+		return false
+	}
+	return !concrete(u.text)
+}

@@ -168,3 +168,28 @@ func TestNewerReleaseNamed(t *testing.T) {
 		}
 	}
 }
+
+// A request to try something and see whether it helps, naming nothing to
+// change, is no fix; one that names what to change is.
+func TestVagueTrial(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body string
+		want bool // mined as a fix
+	}{
+		{"Could you try tweaking the plugin options and see if it goes away.", false},
+		{"Please try changing a few things in the preferences and check whether it helps.", false},
+		{"Set `pool_size: 4` in the config and see if it resolves it.", true},
+		{"Try adding the `--no-cache` flag and see whether it helps.", true},
+	}
+	for _, tc := range tests {
+		fs := mineComments([]store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: tc.body}}, false)
+		got := false
+		for _, f := range fs {
+			got = got || f.Kind == KindFix || f.Kind == KindWorkaround
+		}
+		if got != tc.want {
+			t.Errorf("%q mined as a fix: %v, want %v", tc.body, got, tc.want)
+		}
+	}
+}
