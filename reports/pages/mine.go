@@ -578,6 +578,11 @@ func mine(ev *store.PageEvidence) []Finding {
 						f.Context = c
 					}
 				}
+				if f.Context == "" && (k == KindFix || k == KindWorkaround) && ui > 0 && pointsBack(u) {
+					// "Try recharging this": what "this" is, is in the
+					// sentence before, or the paragraph above.
+					f.Context = backContext(u, p.units[ui-1])
+				}
 				if f.Context == "" && u.prev == "" && ui > 0 && shortCJKNamed(u.text) {
 					// "Try downgrading <runtime>" alone in its paragraph:
 					// why, and to what, is in the paragraph above.

@@ -158,3 +158,37 @@ func vagueTrial(u unit) bool {
 	}
 	return !concrete(u.text)
 }
+
+// rePronounObject is an action whose object is a bare pronoun ("try
+// recharging this", "do that and restart", "using it instead"): what it
+// acts on is named before.
+var rePronounObject = regexp.MustCompile(`(?:^|\s)(?:try|use|do|apply|follow|run|install|add|set|change|\w+ing)(?:\s+(?:up|out|off|down|over|back))?\s+(?:this|that|these|those|it)(?:\s+(?:to|and|then|first|instead|again|one|way)\b|\s*[.,;:!)]|\s*$|\s+https?:)`)
+
+// pointsBack reports a fix sentence whose action's object is a bare
+// pronoun.
+func pointsBack(u unit) bool {
+	if isCJK(u.text) || !hasAny(u.l, "this", "that", "these", "those", "it") {
+		return false
+	}
+	return rePronounObject.MatchString(u.l)
+}
+
+// backContext is the sentence a fix whose object is a pronoun leans on:
+// the one before it in its paragraph, or the paragraph above when the fix
+// opens its own, unless that is code, a question, chatter or a failed
+// attempt.
+func backContext(u, above unit) string {
+	s := u.prev
+	if s == "" {
+		if above.code != "" {
+			return ""
+		}
+		s = above.text
+	}
+	// A failed attempt ("I set it to 5, it still fails") is no referent;
+	// the problem it names ("the quota has run out") is.
+	if question(s) || chatter(s) || failure(strings.ToLower(prose(s))) && firstPerson(s) {
+		return ""
+	}
+	return s
+}

@@ -193,3 +193,33 @@ func TestVagueTrial(t *testing.T) {
 		}
 	}
 }
+
+// A fix whose object is a bare pronoun is quoted with the sentence or the
+// paragraph that names what the pronoun stands for, unless that is a
+// question.
+func TestPronounObjectContext(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body, fix, want string
+	}{
+		{"Looks like the account's credit balance has run out.\n\ntry topping up this to make it work https://example.test/billing", "topping up this", "credit balance has run out"},
+		{"The widget daemon keeps a leftover pid entry in its state folder. Deleting that and restarting the widget daemon fixed it.", "Deleting that", "leftover pid entry"},
+		{"Did you clear the cache?\n\nDeleting that and restarting the widget daemon fixed it.", "Deleting that", ""},
+	}
+	for _, tc := range tests {
+		fs := mineComments([]store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: tc.body}}, true)
+		var got *Finding
+		for i := range fs {
+			if strings.Contains(fs[i].Text, tc.fix) {
+				got = &fs[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("%q: no fix holds %q", tc.body, tc.fix)
+			continue
+		}
+		if tc.want == "" && got.Context != "" || !strings.Contains(got.Context, tc.want) {
+			t.Errorf("%q: context %q, want %q", tc.body, got.Context, tc.want)
+		}
+	}
+}
