@@ -192,3 +192,27 @@ func backContext(u, above unit) string {
 	}
 	return s
 }
+
+// onlyDelays reports an action its writer says will only put the error
+// off or hide it ("raise the timeout, but this will probably just delay
+// the error"): not a fix, by its own account.
+func onlyDelays(u unit) bool {
+	return hasAny(u.l, "just delay", "only delay", "merely delay", "just postpone", "only postpone", "just hide", "only hide",
+		"merely hide", "just mask", "only mask", "just defer", "only defer")
+}
+
+// diagnoseVerbs ask the reader to find the cause, not to change anything.
+var diagnoseVerbs = map[string]bool{"debug": true, "investigate": true, "diagnose": true, "determine": true, "troubleshoot": true}
+
+// diagnosisOnly reports advice to debug or investigate that names nothing
+// to change ("you should debug your deployment to find out what causes
+// it"): a step of troubleshooting, not a fix.
+func diagnosisOnly(u unit) bool {
+	l := u.l
+	for _, lead := range []string{"you should ", "you need to ", "you'll need to ", "you may want to ", "you might want to ",
+		"please ", "try to ", "try and ", "i'd ", "i would "} {
+		l = strings.TrimPrefix(l, lead)
+	}
+	v, _ := firstWord(l)
+	return diagnoseVerbs[v] && !concrete(u.text)
+}

@@ -169,8 +169,9 @@ func TestNewerReleaseNamed(t *testing.T) {
 	}
 }
 
-// A request to try something and see whether it helps, naming nothing to
-// change, is no fix; one that names what to change is.
+// A request to try something and see whether it helps, advice to debug,
+// both naming nothing to change, and an action its writer says only puts
+// the error off, are no fixes; one that names what to change is.
 func TestVagueTrial(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -181,6 +182,12 @@ func TestVagueTrial(t *testing.T) {
 		{"Please try changing a few things in the preferences and check whether it helps.", false},
 		{"Set `pool_size: 4` in the config and see if it resolves it.", true},
 		{"Try adding the `--no-cache` flag and see whether it helps.", true},
+		// By its writer's own account it only puts the error off.
+		{"Raise the connect timeout in your proxy, but this will likely just delay the error.", false},
+		// Finding the cause is no fix.
+		{"You should debug your cluster to determine what makes the client give up (for example, maybe the workers are not running, or perhaps a firewall blocks the port).", false},
+		{"Try to debug the gateway to find out which hop drops the session.", false},
+		{"You should raise `connect_timeout` to 30 in the proxy config.", true},
 	}
 	for _, tc := range tests {
 		fs := mineComments([]store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: tc.body}}, false)
