@@ -49,7 +49,7 @@ func codeChange(f Finding) bool {
 		// asks.
 		return false
 	}
-	merged := rePullRef.MatchString(l) && (strings.Contains(f.Text, "#") || hasAny(l, "merged", "branch", "main", "master", "dev", "pr"))
+	merged := hasAny(l, "pr", "pull", "merge", "commit", "stacked") && rePullRef.MatchString(l) && (strings.Contains(f.Text, "#") || hasAny(l, "merged", "branch", "main", "master", "dev", "pr"))
 	if !merged && isCJK(f.Text) {
 		merged = hasAny(f.Text, codeMergeCJK...) || strings.Contains(f.Text, "#") && hasAny(f.Text, "修复", "修正")
 	}
@@ -167,7 +167,7 @@ var rePronounObject = regexp.MustCompile(`(?:^|\s)(?:try|use|do|apply|follow|run
 // pointsBack reports a fix sentence whose action's object is a bare
 // pronoun.
 func pointsBack(u unit) bool {
-	if isCJK(u.text) || !hasAny(u.l, "this", "that", "these", "those", "it") {
+	if !hasAny(u.l, " this", " that", " these", " those", " it ", " it.", " it,", " it;", " it!") || isCJK(u.text) {
 		return false
 	}
 	return rePronounObject.MatchString(u.l)
