@@ -571,17 +571,8 @@ func mine(ev *store.PageEvidence) []Finding {
 				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
 				}
-				if (k == KindFix || k == KindWorkaround) && refersToPost(u) {
-					// "Renaming as @x suggested resolved it": what was
-					// renamed is in the sentence before.
-					if c := referentContext(u.prev); c != "" {
-						f.Context = c
-					}
-				}
-				if f.Context == "" && (k == KindFix || k == KindWorkaround) && ui > 0 && pointsBack(u) {
-					// "Try recharging this": what "this" is, is in the
-					// sentence before, or the paragraph above.
-					f.Context = backContext(u, p.units[ui-1])
+				if k == KindFix || k == KindWorkaround {
+					pointedContext(&f, p.units, ui)
 				}
 				if f.Context == "" && u.prev == "" && ui > 0 && shortCJKNamed(u.text) {
 					// "Try downgrading <runtime>" alone in its paragraph:

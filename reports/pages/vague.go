@@ -29,7 +29,7 @@ const inCodeRank = 10000
 var codeMergeCJK = []string{"合入", "合并", "分支", "マージ"}
 
 // codeEditStarts open a description of a change to code with no subject
-// ("Removed the duplicate definition from `x.py`"): the writer says what
+// ("Removed the retry loop from `pool.py`"): the writer says what
 // they changed in the project, not what a user should do.
 var codeEditStarts = []string{"removed ", "added ", "changed ", "refactored ", "moved ", "renamed ", "replaced ",
 	"rewrote ", "reworked ", "updated ", "fixed ", "implemented ", "introduced ", "switched "}
@@ -49,7 +49,7 @@ func codeChange(f Finding) bool {
 		// asks.
 		return false
 	}
-	merged := hasAny(l, "pr", "pull", "merge", "commit", "stacked") && rePullRef.MatchString(l) && (strings.Contains(f.Text, "#") || hasAny(l, "merged", "branch", "main", "master", "dev", "pr"))
+	merged := hasAny(l, "pr", "pull", "merge", "commit", "stacked") && rePullRef.MatchString(l) && (strings.Contains(f.Text, "#") || hasAny(l, "merged", "branch", "main", "master", "dev", "pr", "pull request"))
 	if !merged && isCJK(f.Text) {
 		merged = hasAny(f.Text, codeMergeCJK...) || strings.Contains(f.Text, "#") && hasAny(f.Text, "修复", "修正")
 	}
@@ -60,7 +60,7 @@ func codeChange(f Finding) bool {
 }
 
 // postRefs are the words of a sentence that point at another post's
-// suggestion ("renaming as @x suggested resolved it"): what was done is
+// suggestion ("I renamed it the way @x proposed and it works"): what was done is
 // in that post or in the sentence before.
 var postRefs = []string{"as suggested", " suggested ", " suggested", "as mentioned", "mentioned above", "the above",
 	"above solution", "your solution", "your suggestion", "your fix", "that suggestion", "this suggestion",
@@ -73,7 +73,7 @@ func refersToPost(u unit) bool {
 		return false
 	}
 	l := u.l
-	if !hasAny(l, postRefs...) && !(strings.Contains(l, "@") && hasAny(l, "suggest", "said", "mention", "recommend")) {
+	if !hasAny(l, postRefs...) && !(strings.Contains(l, "@") && hasAny(l, "suggest", "propos", "said", "mention", "recommend")) {
 		return false
 	}
 	return true
@@ -128,14 +128,14 @@ func laterVersion(th []*post, pi int) string {
 }
 
 // outBy reports a fix said to be in a release that is already out when it
-// was written ("fixed in the latest version", "the release I did today").
+// was written ("fixed in the latest version", "the release I made this morning").
 func outBy(f Finding) bool {
 	l := strings.ToLower(prose(f.Text))
-	return hasAny(l, "latest", "today", "newest", "just released", "new release", "release i did", "最新", "最新版")
+	return hasAny(l, "latest", "today", "newest", "just released", "new release", "released", "最新", "最新版")
 }
 
 // saysWorked reports a post whose sentence opens with a clause that says
-// it worked, before a question after a comma ("works indeed, thanks; any
+// it worked, before a question after a comma ("works now, thanks; any
 // chance of a package?"): the question does not take the success back. A
 // reply that opens with "works" says so too.
 func saysWorked(us []unit) bool {
@@ -160,7 +160,7 @@ func vagueTrial(u unit) bool {
 }
 
 // rePronounObject is an action whose object is a bare pronoun ("try
-// recharging this", "do that and restart", "using it instead"): what it
+// topping this up", "do that and restart", "using it instead"): what it
 // acts on is named before.
 var rePronounObject = regexp.MustCompile(`(?:^|\s)(?:try|use|do|apply|follow|run|install|add|set|change|\w+ing)(?:\s+(?:up|out|off|down|over|back))?\s+(?:this|that|these|those|it)(?:\s+(?:to|and|then|first|instead|again|one|way)\b|\s*[.,;:!)]|\s*$|\s+https?:)`)
 
@@ -215,4 +215,20 @@ func diagnosisOnly(u unit) bool {
 	}
 	v, _ := firstWord(l)
 	return diagnoseVerbs[v] && !concrete(u.text)
+}
+
+// pointedContext gives the fix f, mined from us[ui], the sentence its
+// words point at: the one that names what another post suggested
+// ("I renamed it the way @x proposed and it works"), or what a bare pronoun stands
+// for ("try topping this up").
+func pointedContext(f *Finding, us []unit, ui int) {
+	u := us[ui]
+	if refersToPost(u) {
+		if c := referentContext(u.prev); c != "" {
+			f.Context = c
+		}
+	}
+	if f.Context == "" && ui > 0 && pointsBack(u) {
+		f.Context = backContext(u, us[ui-1])
+	}
 }

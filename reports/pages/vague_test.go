@@ -38,7 +38,7 @@ func TestFixPointingAtAnotherPost(t *testing.T) {
 			name: "referent after a me-too clause of the same sentence",
 			cs: []store.PageComment{
 				{Author: "bob", Body: "Is your entry script called `widget.py`? That shadows the package."},
-				{Author: "cy", Body: "I ran into a similar issue, my entry script was called `gears.py` which shadowed the package. Renaming as @bob suggested resolved it."},
+				{Author: "cy", Body: "I ran into a similar issue, my entry script was called `gears.py` which shadowed the package. Renaming it the way @bob proposed fixed it."},
 			},
 			want:        "my entry script was called `gears.py`",
 			notInContxt: "similar issue",
@@ -47,7 +47,7 @@ func TestFixPointingAtAnotherPost(t *testing.T) {
 			name: "nothing concrete before",
 			cs: []store.PageComment{
 				{Author: "bob", Body: "Is your entry script called `widget.py`? That shadows the package."},
-				{Author: "cy", Body: "Thanks a lot for the help! Renaming as @bob suggested resolved it."},
+				{Author: "cy", Body: "Thanks a lot for the help! Renaming it the way @bob proposed fixed it."},
 			},
 			want: "",
 		},
@@ -56,7 +56,7 @@ func TestFixPointingAtAnotherPost(t *testing.T) {
 		var got *Finding
 		fs := mineComments(tc.cs, false)
 		for i := range fs {
-			if strings.Contains(fs[i].Text, "suggested resolved it") {
+			if strings.Contains(fs[i].Text, "@bob proposed fixed it") {
 				got = &fs[i]
 			}
 		}
@@ -82,7 +82,7 @@ func TestCodeChange(t *testing.T) {
 		want    bool
 	}{
 		{"Merged #12 into main, which drops the duplicate handler.", "", ConfirmClosed, true},
-		{"The fix is in two stacked PRs: the handler now retries once.", "", ConfirmMaintainer, true},
+		{"Two stacked pull requests carry this: the handler now retries once.", "", ConfirmMaintainer, true},
 		{"Removed the stale lock from `cache.go` and added a guard in `open_pool()`.", "", ConfirmClosed, true},
 		{"已修复，已合入 `main` 分支。", "", ConfirmClosed, true},
 		// A user's own edit that worked is theirs to apply.
@@ -138,7 +138,7 @@ func TestNewerReleaseNamed(t *testing.T) {
 			name: "a later comment names the version",
 			cs: []store.PageComment{
 				{Author: "max", AuthorAssociation: "MEMBER", Body: "This should be fixed in the latest version. Please give it a try."},
-				{Author: "ann", Body: "Works indeed, thanks @max, any chance we could get 3.2.1 in the package manager?"},
+				{Author: "ann", Body: "Works great, thanks @max, any chance we could get 3.2.1 in the package manager?"},
 			},
 			label: "names `3.2.1`",
 		},
