@@ -559,7 +559,7 @@ func mine(ev *store.PageEvidence) []Finding {
 				if (k == KindFix || k == KindWorkaround) && !p.isBody && repeatsReport(u, th[0].body) {
 					continue
 				}
-				if (k == KindFix || k == KindWorkaround) && (vagueTrial(u) || onlyDelays(u) || diagnosisOnly(u)) {
+				if (k == KindFix || k == KindWorkaround) && (vagueTrial(u) || onlyDelays(u) || diagnosisOnly(u)) || k == KindCause && restatesError(u) {
 					continue
 				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,

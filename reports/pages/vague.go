@@ -3,6 +3,7 @@ package pages
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Rules that turn a vague fix into one a reader can act on: a sentence
@@ -231,4 +232,39 @@ func pointedContext(f *Finding, us []unit, ui int) {
 	if f.Context == "" && ui > 0 && pointsBack(u) {
 		f.Context = backContext(u, us[ui-1])
 	}
+}
+
+// restatesError reports a cause that only says what the error's own words
+// say: it quotes the message in a code span and explains it with the
+// message's words ("`unexpected end of data` indicates the data ended
+// early"). It tells the reader nothing the message did not.
+func restatesError(u unit) bool {
+	if strings.Count(u.text, "`") < 2 || !hasAny(u.l, "indicat", "means", "mean that", "signif") {
+		return false
+	}
+	parts := strings.Split(u.text, "`")
+	var rest strings.Builder
+	msg := map[string]bool{}
+	for i, part := range parts {
+		if i%2 == 0 {
+			rest.WriteString(" " + strings.ToLower(part))
+			continue
+		}
+		for _, w := range strings.FieldsFunc(strings.ToLower(part), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if len(w) >= 4 {
+				msg[w] = true
+			}
+		}
+	}
+	if len(msg) < 2 {
+		return false
+	}
+	n := 0
+	for _, w := range strings.FieldsFunc(rest.String(), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if msg[w] {
+			n++
+			delete(msg, w)
+		}
+	}
+	return n >= 2
 }

@@ -230,3 +230,27 @@ func TestPronounObjectContext(t *testing.T) {
 		}
 	}
 }
+
+// A cause that explains the quoted message with the message's own words
+// says nothing the message did not; one that names what is behind it
+// does.
+func TestRestatesError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body string
+		want bool // mined as a cause
+	}{
+		{"The error you get (`unexpected end of data stream`) typically means that the data stream is incomplete or cut short.", false},
+		{"The message `bad wire format` usually means the binary was built for another CPU, such as an `arm64` image on an `amd64` host.", true},
+	}
+	for _, tc := range tests {
+		fs := mineComments([]store.PageComment{{Author: "max", AuthorAssociation: "OWNER", Body: tc.body}}, false)
+		got := false
+		for _, f := range fs {
+			got = got || f.Kind == KindCause
+		}
+		if got != tc.want {
+			t.Errorf("%q mined as a cause: %v, want %v", tc.body, got, tc.want)
+		}
+	}
+}
