@@ -162,10 +162,21 @@ func fixLabel(f Finding) string {
 	if f.Kind == KindWorkaround {
 		what = "Workaround"
 	}
+	if f.InCode {
+		// The writer changed the project's code: what a user can do is
+		// update once a release after the change holds it.
+		return what + " in the project's code, in no named release yet (update once a release after " + day(f.At) + " is out)"
+	}
 	switch f.Confirm {
 	case ConfirmReleased:
 		if f.Version != "" {
 			return what + ", fixed in " + code(f.Version)
+		}
+		switch {
+		case f.LaterVersion != "":
+			return what + ", said to be in a newer release (a later comment that says it works names " + code(f.LaterVersion) + ")"
+		case outBy(f):
+			return what + ", said to be in a newer release, out by " + day(f.At)
 		}
 		return what + ", said to be in a newer release"
 	case ConfirmNone:

@@ -51,9 +51,13 @@ type Finding struct {
 	Role       string // "maintainer" for OWNER/MEMBER/COLLABORATOR, "reporter", else ""
 	At         time.Time
 	Confirm    Confirmation
-	Score      int
-	nextOK     bool // the sentence after it says it worked
-	seq        int  // its sentence's place in its post, for reading order
+	InCode     bool // a change to the project's code, no release named: the reader can only update once one holds it
+	// LaterVersion is the version a later comment that says it works
+	// names, for a fix said to be in a newer release without naming it.
+	LaterVersion string
+	Score        int
+	nextOK       bool // the sentence after it says it worked
+	seq          int  // its sentence's place in its post, for reading order
 }
 
 // maxSentences bounds the sentences read from one body or comment: fixes
@@ -555,6 +559,9 @@ func mine(ev *store.PageEvidence) []Finding {
 				if (k == KindFix || k == KindWorkaround) && !p.isBody && repeatsReport(u, th[0].body) {
 					continue
 				}
+				if (k == KindFix || k == KindWorkaround) && (vagueTrial(u) || onlyDelays(u) || diagnosisOnly(u)) || k == KindCause && restatesError(u) {
+					continue
+				}
 				f := Finding{Kind: k, Text: u.text, Code: u.code, Version: version, Repository: is.Repository, Number: is.Number,
 					IssueURL: is.HTMLURL, URL: p.url, Author: p.author, Role: role, At: p.at, Score: p.react, seq: ui}
 				if (k == KindFix || k == KindWorkaround) && u.link != "" && !strings.Contains(f.Text, u.link) {
@@ -563,6 +570,9 @@ func mine(ev *store.PageEvidence) []Finding {
 				}
 				if needsContext(u) && !(selfFix == ui && failure(strings.ToLower(prose(u.prev)))) && !chatter(u.prev) {
 					f.Context = u.prev
+				}
+				if k == KindFix || k == KindWorkaround {
+					pointedContext(&f, p.units, ui)
 				}
 				if f.Context == "" && u.prev == "" && ui > 0 && shortCJKNamed(u.text) {
 					// "Try downgrading <runtime>" alone in its paragraph:
@@ -609,6 +619,10 @@ func mine(ev *store.PageEvidence) []Finding {
 						// The reporter found the way out themselves.
 						f.Confirm = max(f.Confirm, ConfirmReporter)
 					}
+					f.InCode = codeChange(f)
+					if f.Confirm == ConfirmReleased && f.Version == "" {
+						f.LaterVersion = laterVersion(th, pi)
+					}
 				}
 				postFs = append(postFs, f)
 				postIdx = append(postIdx, ui)
@@ -617,6 +631,11 @@ func mine(ev *store.PageEvidence) []Finding {
 				f.Score += int(f.Confirm) * 100
 				if role == "maintainer" {
 					f.Score += 20
+				}
+				if f.InCode {
+					// A change to the project's code is no step a user can
+					// take: it ranks after every fix they can apply.
+					f.Score -= inCodeRank
 				}
 				out = append(out, f)
 			}

@@ -909,7 +909,8 @@ func confirmPhrase(f Finding) string {
 func backedFix(fixes []Finding) *Finding {
 	var b *Finding
 	for i := range fixes {
-		if fixes[i].Confirm > ConfirmNone && fixes[i].Confirm < ConfirmOthers && (b == nil || fixes[i].Confirm > b.Confirm) {
+		if fixes[i].Confirm > ConfirmNone && fixes[i].Confirm < ConfirmOthers &&
+			(b == nil || b.InCode && !fixes[i].InCode || b.InCode == fixes[i].InCode && fixes[i].Confirm > b.Confirm) {
 			b = &fixes[i]
 		}
 	}
@@ -934,8 +935,12 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 		// A release is said to fix it, but none is named: the page
 		// cannot say "no release names a fix, but a fix is fixed in a
 		// release".
-		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A thread says a newer release fixes it, without naming the version, in %s; %d of %d reports are still open.",
-			link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
+		which := "without naming the version"
+		if best.LaterVersion != "" {
+			which = "and a later comment that says it works names " + code(best.LaterVersion)
+		}
+		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("A thread says a newer release fixes it, %s, in %s; %d of %d reports are still open.",
+			which, link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
 	case best != nil:
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("No release names a fix, but a fix is %s in %s; %d of %d reports are still open.",
 			best.Confirm.String(), link(fmt.Sprintf("%s#%d", best.Repository, best.Number), best.URL), ev.Open, ev.Reports)})
@@ -944,7 +949,10 @@ func faq(d *doc, c *store.PageCluster, ev *store.PageEvidence, fixedIn []Finding
 	case backedFix(fixes) != nil:
 		b := backedFix(fixes)
 		how := "a maintainer's answer in %s"
-		if b.Confirm == ConfirmClosed {
+		switch {
+		case b.InCode:
+			how = "a change to the project's code in %s, in no named release yet"
+		case b.Confirm == ConfirmClosed:
 			how = "the fix in %s, after which the issue was closed as completed"
 		}
 		qs = append(qs, qa{"Is this error fixed?", fmt.Sprintf("Nobody has reported back that a fix worked; the best backed is "+how+"; %d of %d reports are still open.",
