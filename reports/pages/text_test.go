@@ -174,7 +174,7 @@ func TestSentenceRoles(t *testing.T) {
 		{"Run `widget version` to see which build you have.", false, 0, "", false},
 		// "the desktop version" is no version query; a purpose clause
 		// before an imperative keeps it one.
-		{"It's recommended that you download the desktop version of the app.", false, KindFix, "", true},
+		{"It's recommended that you use the desktop version of widget instead.", false, KindFix, "", true},
 		{"To use it without sudo, add your user to the `widget` group.", false, KindFix, "", true},
 		// Items listed under a lead-in that announces advice are advice.
 		{"The upstream service limits you here.\n\nShort-term options:\n\n- retry at a quieter hour or send fewer requests at once", false, KindWorkaround, "", true},

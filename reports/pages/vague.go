@@ -97,7 +97,7 @@ func referentContext(prev string) string {
 	}
 	s := prev
 	if i := strings.IndexAny(s, ",;"); i > 0 && (chatter(s[:i+1]) || hasAny(strings.ToLower(s[:i]), sameIssue...)) {
-		// "I ran into a similar issue, I was running from `x.py`": the
+		// "Same problem on my side, I had started it from `tool.py`": the
 		// me-too clause goes, what the writer ran stays.
 		if rest := strings.TrimSpace(s[i+1:]); countWords(rest) >= 4 {
 			s = rest
