@@ -149,8 +149,10 @@ type Pipeline struct {
 	Classifier Classifier
 	Publisher  Publisher
 	OutDir     string
-	// RulesHash identifies the classification rules in the config; a
-	// change makes classify pending.
+	// RulesHash identifies the classification a run does (the CLI sets
+	// classify.Rules.Version: errata's algorithm version and the rules in
+	// effect); a change, an edited rules: section or an upgraded errata,
+	// makes classify pending.
 	RulesHash string
 	Metrics   *Metrics
 	Logger    *slog.Logger

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	urfavecli "github.com/urfave/cli/v2"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/config"
@@ -173,17 +170,22 @@ func buildPipeline(c *urfavecli.Context, env *Env, metrics *runner.Metrics, maxW
 		log.Warn("no GitHub token (GITHUB_TOKEN, GH_TOKEN or github.token_envs): syncing at the unauthenticated limit of 60 requests an hour")
 	}
 	p := &runner.Pipeline{
-		Store:     s,
-		Sources:   sources,
-		Tokens:    runner.NewTokenPool(tokens),
-		Syncer:    &runner.IngestSyncer{Store: s, APIURL: apiURL, Logger: log, Limits: ingest.Limits{MaxWait: maxWait}},
-		OutDir:    out,
-		RulesHash: rulesHash(cfg),
-		Metrics:   metrics,
-		Logger:    log,
+		Store:   s,
+		Sources: sources,
+		Tokens:  runner.NewTokenPool(tokens),
+		Syncer:  &runner.IngestSyncer{Store: s, APIURL: apiURL, Logger: log, Limits: ingest.Limits{MaxWait: maxWait}},
+		OutDir:  out,
+		Metrics: metrics,
+		Logger:  log,
 	}
 	if p.Classifier, p.Publisher, err = stageImpls(s, cfg, log); err != nil {
 		return nil, err
+	}
+	// The classification a run would do: errata's algorithm and the rules
+	// in effect, so that a changed rules: section or an upgraded errata
+	// classifies again even when no issue changed.
+	if cs, ok := p.Classifier.(*runner.ClassifyStage); ok && cs.Rules != nil {
+		p.RulesHash = cs.Rules.Version()
 	}
 	if p.Classifier, err = withLLM(c, env, s, cfg, p.Classifier, p.Publisher); err != nil {
 		return nil, err
@@ -218,20 +220,6 @@ func addFlagSources(c *urfavecli.Context, cfg *config.Config) error {
 		}
 	}
 	return nil
-}
-
-// rulesHash identifies the config's classification rules, so that editing
-// them makes classify pending.
-func rulesHash(cfg *config.Config) string {
-	if cfg.Rules == nil {
-		return ""
-	}
-	b, err := yaml.Marshal(cfg.Rules)
-	if err != nil {
-		return ""
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
 }
 
 // stageImpls returns the classify and pages stages over packages classify,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/errata-tool/errata/classify"
 	"github.com/errata-tool/errata/ingest/githubfake"
 	"github.com/errata-tool/errata/runner"
 	"github.com/errata-tool/errata/store/storetest"
@@ -103,6 +104,33 @@ func TestRunWithoutSources(t *testing.T) {
 		if got := stageStatus(rep, st); got != "skipped" {
 			t.Errorf("second run: %s %q, want skipped", st, got)
 		}
+	}
+
+	// An upgraded errata (or edited rules) classifies again although no
+	// issue changed: the last classify is recorded under another version.
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded string
+	if err := conn.QueryRow(context.Background(), `SELECT detail->>'rules' FROM pipeline_state WHERE stage = 'classify'`).Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if want := classify.DefaultRules().Version(); recorded != want || !strings.Contains(recorded, classify.AlgorithmVersion) {
+		t.Errorf("the last classify is recorded under %q, want %q (errata's algorithm and rules)", recorded, want)
+	}
+	_, err = conn.Exec(context.Background(), `UPDATE pipeline_state SET detail = jsonb_set(detail, '{rules}', '"v0-older"') WHERE stage = 'classify'`)
+	conn.Close(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, rep, errOut = runReport(t, nil, "--database-url", db, "run", "--out", site)
+	if code != runner.ExitOK || stageStatus(rep, "classify") != "ok" {
+		t.Errorf("after an upgrade: exit %d, classify %q; want 0, ok\n%s", code, stageStatus(rep, "classify"), errOut)
+	}
+	code, rep, _ = runReport(t, nil, "--database-url", db, "run", "--out", site)
+	if code != runner.ExitOK || stageStatus(rep, "classify") != "skipped" {
+		t.Errorf("the run after the upgrade's: exit %d, classify %q; want 0, skipped", code, stageStatus(rep, "classify"))
 	}
 
 	// New data: classify and pages run again.
