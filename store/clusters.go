@@ -97,7 +97,7 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 	}
 	// JIT compiling these plans costs more than running them. Hand-written:
 	// a setting, not a query, around the generated statements.
-	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+	if err := setLocal(ctx, tx, "jit = off"); err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
 	var ids []int64
@@ -113,7 +113,7 @@ func (s *Store) ClassifyPendingIDs(ctx context.Context, tx pgx.Tx, p ClassifyPen
 	if ids == nil {
 		ids = []int64{} // as before: empty, not nil
 	}
-	if _, err := tx.Exec(ctx, `RESET jit`); err != nil {
+	if err := resetSettings(ctx, tx, "jit"); err != nil {
 		return nil, fmt.Errorf("list issues to classify: %w", err)
 	}
 	return ids, nil

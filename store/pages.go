@@ -243,9 +243,9 @@ type PageEvidenceParams struct {
 	MaxVariants int       // raw signature variants per cluster
 	MaxComments int       // comments per source issue
 	BodyBytes   int       // bytes of each body loaded
-	// BigCluster is the size (as classify last counted it) from which a
-	// cluster's newest comment is looked for among the recent comments
-	// first (0: DefaultPageBigCluster).
+	// BigCluster is the number of members from which a cluster's newest
+	// comment is looked for among the recent comments first (0:
+	// DefaultPageBigCluster).
 	BigCluster int
 }
 
@@ -338,10 +338,7 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 	if err := s.pageThreads(ctx, src, p.MaxComments, p.BodyBytes, out); err != nil {
 		return nil, err
 	}
-	small, big, err := s.pageSplitBySize(ctx, p.ClusterIDs, p.BigCluster)
-	if err != nil {
-		return nil, err
-	}
+	small, big := splitBySize(p.ClusterIDs, byCluster, p.BigCluster)
 	if err := s.pageLastComments(ctx, small, big, out); err != nil {
 		return nil, err
 	}
@@ -352,25 +349,17 @@ func (s *Store) PageEvidenceGet(ctx context.Context, p PageEvidenceParams) (map[
 // cluster's newest comment among the recent comments.
 const DefaultPageBigCluster = 2000
 
-// pageSplitBySize splits ids into the clusters classify last counted
-// fewer than big members in, and the others.
-func (s *Store) pageSplitBySize(ctx context.Context, ids []int64, big int) (smallIDs, bigIDs []int64, err error) {
-	rows, err := s.q.PageClusterSizes(ctx, s.pool, ids)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read cluster sizes: %w", err)
-	}
-	size := make(map[int64]int, len(rows))
-	for _, r := range rows {
-		size[r.ID] = int(r.Size)
-	}
+// splitBySize splits ids into the clusters with fewer than big members
+// (as just read) and the others.
+func splitBySize(ids []int64, members map[int64][]pageMember, big int) (smallIDs, bigIDs []int64) {
 	for _, id := range ids {
-		if size[id] >= big {
+		if len(members[id]) >= big {
 			bigIDs = append(bigIDs, id)
 		} else {
 			smallIDs = append(smallIDs, id)
 		}
 	}
-	return smallIDs, bigIDs, nil
+	return smallIDs, bigIDs
 }
 
 // pageMember is what the evidence sums read of each member.

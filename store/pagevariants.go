@@ -21,11 +21,9 @@ import (
 // the clusters not waiting for a recount, and counts the others from
 // their members, so a refresh that has not run makes pages slower, never
 // different.
-// Hand-written: LOCK TABLE, which sqlc's catalog lacks (the statements are
-// in queries/pages.sql).
 func (s *Store) PageVariantRefresh(ctx context.Context) error {
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE page_variant_counts IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if err := s.q.PageVariantLock(ctx, tx); err != nil {
 			return fmt.Errorf("lock variant counts: %w", err)
 		}
 		ch, err := s.q.PageVariantTakeChanges(ctx, tx)

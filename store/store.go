@@ -60,10 +60,9 @@
 //     tempdb.go's CREATE and DROP DATABASE (a name is an identifier, not
 //     a bind parameter);
 //   - settings and maintenance around generated statements, which are
-//     not queries: ClassifyPendingIDs' SET LOCAL jit = off and RESET jit,
-//     the planner settings of SignatureReplaceMany's DELETE and
-//     ClusterRefreshDelta's daily counts (setLocal, resetSettings),
-//     ClusterRefresh's ANALYZE cluster_members.
+//     not queries: the planner settings of ClassifyPendingIDs,
+//     SignatureReplaceMany's DELETE and ClusterRefreshDelta's daily counts
+//     (setLocal, resetSettings), ClusterRefresh's ANALYZE cluster_members.
 //
 // Everything else is generated, the page evidence statements of pages.go
 // included.

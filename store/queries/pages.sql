@@ -32,12 +32,6 @@ ON CONFLICT (out_dir) DO UPDATE SET settings = excluded.settings, as_of = exclud
 
 -- Evidence (store.PageEvidenceGet).
 
--- name: PageClusterSizes :many
--- The sizes classify recorded: only a guess at which clusters are large
--- (either way of finding a cluster's newest comment gives the same
--- result).
-SELECT id, size FROM clusters WHERE id = ANY(@cluster_ids::bigint[]);
-
 -- name: PageVariantCounts :many
 -- Every raw primary signature of each cluster with its reports.
 SELECT cm.cluster_id, s.raw, count(*)::int AS n
@@ -161,3 +155,7 @@ SELECT i.id, r.full_name, i.number, i.title, left(i.body, @body_chars::int)::tex
        i.comment_count, i.reactions_total, i.created_at, i.closed_at
 FROM issues i JOIN repositories r ON r.id = i.repository_id
 WHERE i.id = ANY(@ids::bigint[]);
+
+-- name: PageVariantLock :exec
+-- PageVariantRefresh: one refresh at a time, before its snapshot.
+LOCK TABLE page_variant_counts IN SHARE ROW EXCLUSIVE MODE;

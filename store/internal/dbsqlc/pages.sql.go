@@ -10,40 +10,6 @@ import (
 	"time"
 )
 
-const pageClusterSizes = `-- name: PageClusterSizes :many
-
-SELECT id, size FROM clusters WHERE id = ANY($1::bigint[])
-`
-
-type PageClusterSizesRow struct {
-	ID   int64
-	Size int32
-}
-
-// Evidence (store.PageEvidenceGet).
-// The sizes classify recorded: only a guess at which clusters are large
-// (either way of finding a cluster's newest comment gives the same
-// result).
-func (q *Queries) PageClusterSizes(ctx context.Context, db DBTX, clusterIds []int64) ([]PageClusterSizesRow, error) {
-	rows, err := db.Query(ctx, pageClusterSizes, clusterIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []PageClusterSizesRow
-	for rows.Next() {
-		var i PageClusterSizesRow
-		if err := rows.Scan(&i.ID, &i.Size); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const pageDirtySince = `-- name: PageDirtySince :many
 SELECT cluster_id FROM page_dirty
 WHERE NOT pg_visible_in_snapshot(CAST(CAST(xid AS text) AS xid8), CAST(CAST($1 AS text) AS pg_snapshot))
@@ -447,6 +413,7 @@ func (q *Queries) PageVariantCountAll(ctx context.Context, db DBTX) error {
 }
 
 const pageVariantCounts = `-- name: PageVariantCounts :many
+
 SELECT cm.cluster_id, s.raw, count(*)::int AS n
 FROM cluster_members cm JOIN issue_signatures s ON s.issue_id = cm.issue_id AND s.rank = 0
 WHERE cm.cluster_id = ANY($1::bigint[])
@@ -459,6 +426,7 @@ type PageVariantCountsRow struct {
 	N         int32
 }
 
+// Evidence (store.PageEvidenceGet).
 // Every raw primary signature of each cluster with its reports.
 func (q *Queries) PageVariantCounts(ctx context.Context, db DBTX, clusterIds []int64) ([]PageVariantCountsRow, error) {
 	rows, err := db.Query(ctx, pageVariantCounts, clusterIds)
@@ -478,6 +446,16 @@ func (q *Queries) PageVariantCounts(ctx context.Context, db DBTX, clusterIds []i
 		return nil, err
 	}
 	return items, nil
+}
+
+const pageVariantLock = `-- name: PageVariantLock :exec
+LOCK TABLE page_variant_counts IN SHARE ROW EXCLUSIVE MODE
+`
+
+// PageVariantRefresh: one refresh at a time, before its snapshot.
+func (q *Queries) PageVariantLock(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, pageVariantLock)
+	return err
 }
 
 const pageVariantTakeChanges = `-- name: PageVariantTakeChanges :one
